@@ -1,0 +1,87 @@
+package io.omendb.storage;
+
+/**
+ * Tuning of one engine instance. Every limit carries its unit in its name.
+ *
+ * @param maxError                 {@code [index] max_error}: bound, in positions, on every leaf model's error
+ * @param retrainThreshold         {@code [index] retrain_threshold}: buffered writes (memtable entries) that
+ *                                 trigger a flush into a new segment with a freshly trained model
+ * @param modelType                {@code [index] model_type}
+ * @param compressionEnabled       {@code [storage] enable_compression}: zstd-compress data blocks
+ * @param fsyncEnabled             fsync segment files and the manifest (off only in throw-away tests/benchmarks)
+ * @param compactionFanIn          segments of one size tier merged together once this many exist
+ * @param immutableMemtablesMax    frozen memtables waiting for flush before the writer is made to wait
+ * @param blockBytesTarget         uncompressed size of one data block on disk
+ * @param segmentBytesMax          largest segment a compaction writes before starting another
+ */
+public record EngineOptions(
+        int maxError,
+        int retrainThreshold,
+        ModelType modelType,
+        boolean compressionEnabled,
+        boolean fsyncEnabled,
+        int compactionFanIn,
+        int immutableMemtablesMax,
+        int blockBytesTarget,
+        long segmentBytesMax) {
+
+    public static final int MAX_ERROR_DEFAULT = 32;
+    public static final int RETRAIN_THRESHOLD_DEFAULT = 200_000;
+
+    public EngineOptions {
+        require(maxError >= 1 && maxError <= 1 << 20, "max_error must be in [1, 1048576], got " + maxError);
+        require(retrainThreshold >= 1, "retrain_threshold must be >= 1, got " + retrainThreshold);
+        require(modelType != null, "model_type must be set");
+        require(compactionFanIn >= 2, "compactionFanIn must be >= 2, got " + compactionFanIn);
+        require(immutableMemtablesMax >= 1, "immutableMemtablesMax must be >= 1, got " + immutableMemtablesMax);
+        require(blockBytesTarget >= 512, "blockBytesTarget must be >= 512, got " + blockBytesTarget);
+        require(segmentBytesMax >= 1 << 16 && segmentBytesMax <= 1L << 30,
+                "segmentBytesMax must be in [64 KiB, 1 GiB], got " + segmentBytesMax);
+    }
+
+    public static EngineOptions defaults() {
+        return new EngineOptions(MAX_ERROR_DEFAULT, RETRAIN_THRESHOLD_DEFAULT, ModelType.RECURSIVE, false, true,
+                4, 2, 64 * 1024, 1L << 30);
+    }
+
+    public EngineOptions withMaxError(int v) {
+        return new EngineOptions(v, retrainThreshold, modelType, compressionEnabled, fsyncEnabled, compactionFanIn,
+                immutableMemtablesMax, blockBytesTarget, segmentBytesMax);
+    }
+
+    public EngineOptions withRetrainThreshold(int v) {
+        return new EngineOptions(maxError, v, modelType, compressionEnabled, fsyncEnabled, compactionFanIn,
+                immutableMemtablesMax, blockBytesTarget, segmentBytesMax);
+    }
+
+    public EngineOptions withModelType(ModelType v) {
+        return new EngineOptions(maxError, retrainThreshold, v, compressionEnabled, fsyncEnabled, compactionFanIn,
+                immutableMemtablesMax, blockBytesTarget, segmentBytesMax);
+    }
+
+    public EngineOptions withCompression(boolean v) {
+        return new EngineOptions(maxError, retrainThreshold, modelType, v, fsyncEnabled, compactionFanIn,
+                immutableMemtablesMax, blockBytesTarget, segmentBytesMax);
+    }
+
+    public EngineOptions withFsync(boolean v) {
+        return new EngineOptions(maxError, retrainThreshold, modelType, compressionEnabled, v, compactionFanIn,
+                immutableMemtablesMax, blockBytesTarget, segmentBytesMax);
+    }
+
+    public EngineOptions withCompactionFanIn(int v) {
+        return new EngineOptions(maxError, retrainThreshold, modelType, compressionEnabled, fsyncEnabled, v,
+                immutableMemtablesMax, blockBytesTarget, segmentBytesMax);
+    }
+
+    public EngineOptions withSegmentBytesMax(long v) {
+        return new EngineOptions(maxError, retrainThreshold, modelType, compressionEnabled, fsyncEnabled,
+                compactionFanIn, immutableMemtablesMax, blockBytesTarget, v);
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}
