@@ -1,0 +1,188 @@
+package io.omendb.storage;
+
+import io.omendb.storage.index.IndexStats;
+import io.omendb.storage.index.KeyIndex;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * One immutable sorted run of records, resident in memory, with its learned index.
+ *
+ * <p>Keys share the segment's common {@code prefix}; the index is trained on each key's head (the 8 bytes
+ * after the prefix). A point lookup checks the prefix, asks the index for the first position whose head is
+ * {@code >=} the key's head, then confirms the full key among the (almost always single) records with that
+ * head. The segment never changes after construction, so any number of readers use it without locks; the
+ * file behind it may be deleted by compaction while readers still hold this object.
+ */
+final class Segment {
+    final long id;
+    final Path file;
+    final long fileBytes;
+    final long maxRaftIndex;
+    final int count;
+    final byte[] prefix;
+    final long[] heads;
+    final KeyIndex index;
+    private final byte[] keyBlob;
+    private final int[] keyOff;
+    private final byte[] valBlob;
+    private final int[] valOff;
+    private final long[] tombstones;
+    private final byte[] minKey;
+    private final byte[] maxKey;
+
+    Segment(long id, Path file, long fileBytes, long maxRaftIndex, SegmentBuilder.Columns c, KeyIndex index) {
+        if (c.count() == 0) {
+            throw new IllegalArgumentException("a segment holds at least one record");
+        }
+        this.id = id;
+        this.file = file;
+        this.fileBytes = fileBytes;
+        this.maxRaftIndex = maxRaftIndex;
+        this.count = c.count();
+        this.prefix = c.prefix();
+        this.heads = c.heads();
+        this.index = index;
+        this.keyBlob = c.keyBlob();
+        this.keyOff = c.keyOff();
+        this.valBlob = c.valBlob();
+        this.valOff = c.valOff();
+        this.tombstones = c.tombstones();
+        this.minKey = keyAt(0);
+        this.maxKey = keyAt(count - 1);
+    }
+
+    /** Position of {@code key}, or -1 when this segment has no record for it. */
+    int find(byte[] key) {
+        int plen = prefix.length;
+        if (key.length < plen || !Arrays.equals(key, 0, plen, prefix, 0, plen)) {
+            return -1;
+        }
+        long h = Bytes.head(key, plen);
+        int i = index.lowerBound(h);
+        for (int steps = 0; i < count && heads[i] == h; i++, steps++) {
+            int c = compareKeyAt(i, key);
+            if (c == 0) {
+                return i;
+            }
+            if (c > 0) {
+                return -1;
+            }
+            if (steps == 8) {
+                return findInLongRun(key, h, i + 1);
+            }
+        }
+        return -1;
+    }
+
+    /** Keys sharing 8 bytes after the prefix: binary search on full keys inside the run of equal heads. */
+    private int findInLongRun(byte[] key, long h, int from) {
+        int p = lowerBoundInRun(key, h, from);
+        return p < count && compareKeyAt(p, key) == 0 ? p : -1;
+    }
+
+    private int lowerBoundInRun(byte[] key, long h, int from) {
+        int lo = from;
+        int hi = h == -1L ? count : index.lowerBound(h + 1);
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (compareKeyAt(mid, key) < 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /** First position whose key is {@code >= key}, or {@link #count}. */
+    int lowerBound(byte[] key) {
+        int plen = prefix.length;
+        int common = Math.min(plen, key.length);
+        int c = Arrays.compareUnsigned(key, 0, common, prefix, 0, common);
+        if (c < 0 || (c == 0 && key.length < plen)) {
+            return 0;
+        }
+        if (c > 0) {
+            return count;
+        }
+        long h = Bytes.head(key, plen);
+        int i = index.lowerBound(h);
+        return i < count && heads[i] == h ? lowerBoundInRun(key, h, i) : i;
+    }
+
+    private int compareKeyAt(int i, byte[] key) {
+        return Arrays.compareUnsigned(keyBlob, keyOff[i], keyOff[i + 1], key, 0, key.length);
+    }
+
+    boolean mayContain(byte[] key) {
+        return Arrays.compareUnsigned(key, minKey) >= 0 && Arrays.compareUnsigned(key, maxKey) <= 0;
+    }
+
+    /** True when some key of this segment may fall in {@code [start, end)}; {@code end == null} is unbounded. */
+    boolean overlaps(byte[] start, byte[] end) {
+        return Arrays.compareUnsigned(maxKey, start) >= 0 && (end == null || Arrays.compareUnsigned(minKey, end) < 0);
+    }
+
+    boolean isTombstone(int i) {
+        return tombstones != null && (tombstones[i >>> 6] & (1L << i)) != 0;
+    }
+
+    byte[] keyAt(int i) {
+        return Arrays.copyOfRange(keyBlob, keyOff[i], keyOff[i + 1]);
+    }
+
+    byte[] valueAt(int i) {
+        return Arrays.copyOfRange(valBlob, valOff[i], valOff[i + 1]);
+    }
+
+    byte[] minKey() {
+        return minKey;
+    }
+
+    byte[] maxKey() {
+        return maxKey;
+    }
+
+    IndexStats indexStats() {
+        return index.stats();
+    }
+
+    Cursor cursor(byte[] start) {
+        return new SegmentCursor(this, lowerBound(start));
+    }
+
+    private static final class SegmentCursor implements Cursor {
+        private final Segment s;
+        private int i;
+        private byte[] key;
+
+        SegmentCursor(Segment s, int from) {
+            this.s = s;
+            this.i = from;
+            this.key = from < s.count ? s.keyAt(from) : null;
+        }
+
+        @Override
+        public boolean valid() {
+            return i < s.count;
+        }
+
+        @Override
+        public byte[] key() {
+            return key;
+        }
+
+        @Override
+        public byte[] value() {
+            return s.isTombstone(i) ? null : s.valueAt(i);
+        }
+
+        @Override
+        public void next() {
+            i++;
+            key = i < s.count ? s.keyAt(i) : null;
+        }
+    }
+}
