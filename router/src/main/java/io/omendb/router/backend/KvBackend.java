@@ -1,0 +1,78 @@
+package io.omendb.router.backend;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the HTTP layer needs from the cluster: the only door from the router's HTTP code to the range groups.
+ *
+ * <p><b>Guarantees the implementation gives.</b> Writes ({@link #put}, {@link #delete}, {@link #compareAndSet},
+ * {@link #batch}) complete only after a quorum commit of the key's range group. {@link ReadConsistency#LINEARIZABLE}
+ * reads observe every write acknowledged before the read started. Revisions are the commit positions of the
+ * key's range group: they increase strictly with every committed write of that range (not across ranges).
+ *
+ * <p><b>Failure contract.</b> A missing key is a result ({@code Optional.empty()}, {@code deleted=false}), never
+ * an exception. Failures complete the future exceptionally with a {@link BackendException} subclass:
+ * {@link CrossRangeBatchException}, {@link UnknownRangeException}, {@link BackendUnavailableException},
+ * {@link BackendTimeoutException}. Anything else is treated by callers as an internal error. Arguments are
+ * already validated by the caller (non-empty keys within size limits, {@code limit >= 1}); implementations may
+ * assert them.
+ *
+ * <p><b>Threading.</b> Every method returns without blocking (callers run on Netty event loops); futures may
+ * complete on any thread. Callers stop waiting at their own deadline ({@code max_query_duration_ms}); an
+ * implementation should bound its own retries by the same deadline rather than run on unobserved.
+ *
+ * <p>Byte arrays passed in and returned are owned by the receiver: neither side mutates them afterwards.
+ */
+public interface KvBackend {
+
+    /** Stores {@code value} under {@code key}; completes with the commit's revision. */
+    CompletableFuture<WriteResult> put(byte[] key, byte[] value);
+
+    /** The value and the revision that last wrote it, or empty when the key is absent. */
+    CompletableFuture<Optional<Versioned>> get(byte[] key, ReadConsistency consistency);
+
+    /** Removes {@code key}; {@code deleted} says whether it existed. Always commits (so it has a revision). */
+    CompletableFuture<DeleteResult> delete(byte[] key);
+
+    /**
+     * Atomically: if the current value equals {@code expectedOrNull} (null: the key must be absent), set it to
+     * {@code newValueOrNull} (null: delete the key). The result carries the value current after the operation.
+     */
+    CompletableFuture<CasResult> compareAndSet(byte[] key, byte[] expectedOrNull, byte[] newValueOrNull);
+
+    /**
+     * Keys in {@code [startInclusive, endExclusiveOrNull)} in unsigned byte order, at most {@code limit} of them.
+     * The page may be shorter than {@code limit} even when more keys follow (for example, an implementation may
+     * stop at the end of a range); {@link ScanPage#nextStartKey()} is non-null exactly when the scan is not known
+     * to be finished, and is then strictly greater than {@code startInclusive}.
+     */
+    CompletableFuture<ScanPage> scan(byte[] startInclusive, byte[] endExclusiveOrNull, int limit,
+                                     ReadConsistency consistency);
+
+    /**
+     * Applies every op atomically, in order, when all keys fall in one range; otherwise fails with
+     * {@link CrossRangeBatchException} and changes nothing. {@code ops} is non-empty.
+     */
+    CompletableFuture<WriteResult> batch(List<BatchOp> ops);
+
+    /** Every range of the range table, in key order. */
+    CompletableFuture<List<RangeInfo>> ranges();
+
+    /** Ids of ranges that currently have no reachable leader; empty when the cluster can serve every key. */
+    CompletableFuture<List<Long>> rangesWithoutLeader();
+
+    /** Learned-index statistics per range (from the leader's replica), in key order. */
+    CompletableFuture<List<RangeIndexStats>> indexStats();
+
+    /**
+     * Schedules {@code work} on every replica of range {@code rangeIdOrNull} (null: every range) and completes
+     * once scheduled, not once done, with the ids of the ranges it was scheduled on. An unknown id fails with
+     * {@link UnknownRangeException}.
+     */
+    CompletableFuture<List<Long>> scheduleIndexWork(IndexWork work, Long rangeIdOrNull);
+
+    /** Current on-disk sizes for metrics; must be cheap and non-blocking (called on every scrape). */
+    StorageFootprint footprint();
+}

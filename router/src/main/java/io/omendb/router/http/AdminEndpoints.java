@@ -1,0 +1,81 @@
+package io.omendb.router.http;
+
+import io.omendb.router.backend.IndexWork;
+import io.omendb.router.backend.KvBackend;
+import io.omendb.router.backend.RangeIndexStats;
+import io.omendb.router.backend.RangeInfo;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@code /admin/*}: the range table, learned-index statistics, and scheduling of index retrain/rebuild.
+ * Range boundaries are rendered percent-encoded (the form scan's {@code start}/{@code end} take), so any bytes
+ * show, and an operator can paste them into a scan.
+ */
+public final class AdminEndpoints {
+    static final String RANGE_PARAM = "range";
+
+    private final KvBackend backend;
+
+    public AdminEndpoints(KvBackend backend) {
+        this.backend = backend;
+    }
+
+    public CompletableFuture<ApiResponse> ranges(ApiRequest request) {
+        return backend.ranges().thenApply(ranges -> {
+            List<Map<String, Object>> out = new ArrayList<>(ranges.size());
+            for (RangeInfo r : ranges) {
+                out.add(Json.object("id", r.id(), "start", PercentCodec.encode(r.start()),
+                        "end", r.endOrNull() == null ? null : PercentCodec.encode(r.endOrNull()),
+                        "leader", r.leaderOrNull(), "peers", r.peers(), "applied_index", r.appliedIndex(),
+                        "keys", r.keys(), "bytes", r.bytes()));
+            }
+            return Json.response(200, Json.object("ranges", out));
+        });
+    }
+
+    public CompletableFuture<ApiResponse> indexStats(ApiRequest request) {
+        return backend.indexStats().thenApply(stats -> {
+            List<Map<String, Object>> out = new ArrayList<>(stats.size());
+            for (RangeIndexStats s : stats) {
+                out.add(Json.object("range", s.rangeId(), "segments", s.segments(), "leaves", s.leaves(),
+                        "mean_model_error", s.meanModelError(), "max_model_error", s.maxModelError(),
+                        "model_bytes", s.modelBytes(), "bytes_per_record", s.bytesPerRecord()));
+            }
+            return Json.response(200, Json.object("ranges", out));
+        });
+    }
+
+    public CompletableFuture<ApiResponse> retrainIndex(ApiRequest request) {
+        return schedule(IndexWork.RETRAIN, request);
+    }
+
+    public CompletableFuture<ApiResponse> rebuildIndex(ApiRequest request) {
+        return schedule(IndexWork.REBUILD, request);
+    }
+
+    private CompletableFuture<ApiResponse> schedule(IndexWork work, ApiRequest request) {
+        Long rangeId = rangeIdOrNull(request.query().textOrNull(RANGE_PARAM));
+        return backend.scheduleIndexWork(work, rangeId).thenApply(ranges -> Json.response(202,
+                Json.object("scheduled", work.name().toLowerCase(Locale.ROOT), "ranges", ranges)));
+    }
+
+    private static Long rangeIdOrNull(String raw) {
+        if (raw == null) {
+            return null;
+        }
+        try {
+            long id = Long.parseLong(raw);
+            if (id >= 0) {
+                return id;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the 400 below
+        }
+        throw ApiError.badRequest("bad_range", "range must be a non-negative range id, got '" + raw
+                + "'; GET /admin/ranges lists them").asException();
+    }
+}

@@ -1,0 +1,198 @@
+package io.omendb.router.http;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.buffer.ByteBufUtil;
+import io.omendb.router.metrics.RouterMetrics;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * Serves the requests of one connection: route, concurrency permit, endpoint, deadline, metrics, answer.
+ *
+ * <p><b>Threading.</b> One instance per channel; every method and callback runs on the channel's event loop, so
+ * its state needs no locks. Endpoints return futures that may complete on any thread; the answer hops back to
+ * the event loop before it is written. Nothing here blocks.
+ *
+ * <p><b>Ordering.</b> HTTP/1.1 answers must leave in request order, so a connection is served one request at a
+ * time; pipelined requests wait in a queue of at most {@link #PIPELINED_REQUESTS_MAX} (beyond that the client
+ * is misbehaving and the connection is closed).
+ *
+ * <p><b>Deadline.</b> Each request gets {@code max_query_duration_ms} from dispatch. The deadline completes a copy
+ * of the endpoint's future with a timeout, so the answer is written exactly once, whichever comes first.
+ */
+final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> {
+    static final int PIPELINED_REQUESTS_MAX = 16;
+
+    private final RouteTable routes;
+    private final ConcurrencyLimit concurrencyLimit;
+    private final RouterMetrics metrics;
+    private final long maxQueryDurationMs;
+    private final LongSupplier nanoClock;
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private boolean serving;
+
+    /** A request parsed off the wire, or the error that parsing it produced. */
+    private record Pending(ApiRequest requestOrNull, ApiError errorOrNull, boolean keepAlive) {
+    }
+
+    RequestDispatcher(RouteTable routes, ConcurrencyLimit concurrencyLimit, RouterMetrics metrics,
+                      long maxQueryDurationMs, LongSupplier nanoClock) {
+        this.routes = routes;
+        this.concurrencyLimit = concurrencyLimit;
+        this.metrics = metrics;
+        this.maxQueryDurationMs = maxQueryDurationMs;
+        this.nanoClock = nanoClock;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
+        if (pending.size() >= PIPELINED_REQUESTS_MAX) {
+            ctx.close();
+            return;
+        }
+        pending.add(parse(msg));
+        if (!serving) {
+            serveNext(ctx);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        pending.clear();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent && !serving) {
+            ctx.close();
+        } else {
+            ctx.fireUserEventTriggered(event);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    private static Pending parse(FullHttpRequest msg) {
+        if (msg.decoderResult().isFailure()) {
+            return new Pending(null, decodeFailure(msg.decoderResult().cause()), false);
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(msg);
+        String uri = msg.uri();
+        if (!uri.startsWith("/")) {
+            return new Pending(null, ApiError.badRequest("bad_request", "request target must be a path"), false);
+        }
+        int question = uri.indexOf('?');
+        String path = question < 0 ? uri : uri.substring(0, question);
+        try {
+            QueryParams query = QueryParams.parse(question < 0 ? "" : uri.substring(question + 1));
+            byte[] body = ByteBufUtil.getBytes(msg.content());
+            return new Pending(new ApiRequest(msg.method(), path, "", query, body), null, keepAlive);
+        } catch (ApiException e) {
+            return new Pending(null, e.error(), keepAlive);
+        }
+    }
+
+    private static ApiError decodeFailure(Throwable cause) {
+        if (cause instanceof TooLongHttpLineException) {
+            return ApiError.of(414, "uri_too_long", "request line is too long; keys are limited in size");
+        }
+        if (cause instanceof TooLongHttpHeaderException) {
+            return ApiError.of(431, "headers_too_large", "request headers are too large");
+        }
+        return ApiError.badRequest("bad_request", "malformed HTTP request: " + cause.getMessage());
+    }
+
+    private void serveNext(ChannelHandlerContext ctx) {
+        Pending next = pending.poll();
+        serving = next != null;
+        if (next == null) {
+            return;
+        }
+        if (next.errorOrNull() != null) {
+            write(ctx, ErrorMapper.toResponse(next.errorOrNull()), next.keepAlive());
+            return;
+        }
+        ApiRequest request = next.requestOrNull();
+        Route route;
+        try {
+            route = routes.resolveOrThrow(request.method(), request.path());
+            request.query().requireOnly(route.queryParams());
+        } catch (ApiException e) {
+            write(ctx, ErrorMapper.toResponse(e.error()), next.keepAlive());
+            return;
+        }
+        boolean limited = route.kind() != Route.Kind.PROBE;
+        if (limited && !concurrencyLimit.tryAcquire()) {
+            write(ctx, ErrorMapper.toResponse(tooManyRequests()), next.keepAlive());
+            return;
+        }
+        String keyRaw = route.keyInPath() ? request.path().substring(route.path().length()) : "";
+        ApiRequest routed = new ApiRequest(request.method(), request.path(), keyRaw, request.query(), request.body());
+        long startedNanos = nanoClock.getAsLong();
+        CompletableFuture<ApiResponse> answer = invoke(route.endpoint(), routed).copy();
+        ScheduledFuture<?> deadline = ctx.executor().schedule(
+                () -> answer.completeExceptionally(new RequestDeadlineException(maxQueryDurationMs)),
+                maxQueryDurationMs, TimeUnit.MILLISECONDS);
+        answer.whenCompleteAsync((response, failure) -> {
+            deadline.cancel(false);
+            if (limited) {
+                concurrencyLimit.release();
+            }
+            ApiResponse out = failure == null ? response : ErrorMapper.toResponse(ErrorMapper.toError(failure));
+            record(route.kind(), nanoClock.getAsLong() - startedNanos, failure == null ? 0 : out.status());
+            write(ctx, out, next.keepAlive());
+        }, ctx.executor());
+    }
+
+    private static CompletableFuture<ApiResponse> invoke(Endpoint endpoint, ApiRequest request) {
+        try {
+            return endpoint.handle(request);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Counts searches and inserts that passed validation; 5xx and 409 answers are failures. */
+    private void record(Route.Kind kind, long durationNanos, int failureStatus) {
+        boolean clientError = failureStatus >= 400 && failureStatus < 500 && failureStatus != 409;
+        if (clientError) {
+            return;
+        }
+        boolean failed = failureStatus != 0;
+        if (kind == Route.Kind.READ) {
+            metrics.recordSearch(durationNanos, failed);
+        } else if (kind == Route.Kind.WRITE) {
+            metrics.recordInsert(durationNanos, failed);
+        }
+    }
+
+    private ApiError tooManyRequests() {
+        return new ApiError(429, "too_many_requests", "more than max_concurrent_requests="
+                + concurrencyLimit.maxConcurrentRequests() + " requests in flight; retry after the Retry-After delay",
+                Map.of(), Map.of("Retry-After", "1"));
+    }
+
+    private void write(ChannelHandlerContext ctx, ApiResponse response, boolean keepAlive) {
+        ctx.writeAndFlush(NettyResponses.toNetty(response, keepAlive)).addListener(written -> {
+            if (!keepAlive || !written.isSuccess()) {
+                ctx.close();
+            } else {
+                serveNext(ctx);
+            }
+        });
+    }
+}

@@ -1,0 +1,31 @@
+package io.omendb.router.http;
+
+import io.netty.handler.codec.http.HttpMethod;
+import java.util.Set;
+
+/**
+ * A method and path served by one endpoint. A key route matches {@code path + "<percent-encoded key>"}; other
+ * routes match the path exactly. {@code queryParams} lists the parameters the endpoint accepts.
+ */
+public record Route(HttpMethod method, String path, boolean keyInPath, Set<String> queryParams, Kind kind,
+                    Endpoint endpoint) {
+
+    /** What a route does, for metrics and for the concurrency limit. */
+    public enum Kind {
+        /** Counted as a search ({@code omendb_searches_total}, {@code omendb_query_duration_seconds}). */
+        READ,
+        /** Counted as an insert ({@code omendb_inserts_total}, {@code omendb_insert_duration_seconds}). */
+        WRITE,
+        ADMIN,
+        /** Health and readiness probes: exempt from the concurrency limit so orchestrators can always see us. */
+        PROBE
+    }
+
+    public Route {
+        queryParams = Set.copyOf(queryParams);
+    }
+
+    public boolean matchesPath(String requestPath) {
+        return keyInPath ? requestPath.startsWith(path) : requestPath.equals(path);
+    }
+}

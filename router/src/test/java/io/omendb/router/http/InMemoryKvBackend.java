@@ -1,0 +1,241 @@
+package io.omendb.router.http;
+
+import io.omendb.router.backend.BatchOp;
+import io.omendb.router.backend.CasResult;
+import io.omendb.router.backend.CrossRangeBatchException;
+import io.omendb.router.backend.DeleteResult;
+import io.omendb.router.backend.IndexWork;
+import io.omendb.router.backend.KeyValue;
+import io.omendb.router.backend.KvBackend;
+import io.omendb.router.backend.RangeIndexStats;
+import io.omendb.router.backend.RangeInfo;
+import io.omendb.router.backend.ReadConsistency;
+import io.omendb.router.backend.ScanPage;
+import io.omendb.router.backend.StorageFootprint;
+import io.omendb.router.backend.UnknownRangeException;
+import io.omendb.router.backend.Versioned;
+import io.omendb.router.backend.WriteResult;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * Test double of {@link KvBackend}: a TreeMap in unsigned key order split into three fixed ranges
+ * (1: [-inf, "g"), 2: ["g", "p"), 3: ["p", +inf)). Honest semantics: one global revision that increases with
+ * every write, CAS and batches atomic under one lock, cross-range batches refused, and scans that stop at range
+ * boundaries (the short pages the contract allows). Hooks let tests hold every answer behind a gate, count
+ * calls, and mark ranges leaderless. For HTTP-layer tests only.
+ */
+final class InMemoryKvBackend implements KvBackend {
+    static final byte[][] SPLITS = {bytes("g"), bytes("p")};
+
+    private final TreeMap<byte[], Versioned> data = new TreeMap<>(Arrays::compareUnsigned);
+    private final AtomicInteger calls = new AtomicInteger();
+    private long revision;
+    private volatile CompletableFuture<Void> gate;
+    private volatile List<Long> leaderless = List.of();
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Data calls made so far (not counting admin/probe calls). */
+    int calls() {
+        return calls.get();
+    }
+
+    /** From now on, every data answer waits for the returned gate (never completing it means never answering). */
+    CompletableFuture<Void> holdAnswers() {
+        CompletableFuture<Void> g = new CompletableFuture<>();
+        gate = g;
+        return g;
+    }
+
+    void markLeaderless(List<Long> rangeIds) {
+        leaderless = List.copyOf(rangeIds);
+    }
+
+    synchronized Map<String, String> snapshotAsStrings() {
+        Map<String, String> out = new TreeMap<>();
+        data.forEach((k, v) -> out.put(Arrays.toString(k), Arrays.toString(v.value())));
+        return out;
+    }
+
+    @Override
+    public CompletableFuture<WriteResult> put(byte[] key, byte[] value) {
+        return answer(() -> new WriteResult(write(key, value)));
+    }
+
+    @Override
+    public CompletableFuture<Optional<Versioned>> get(byte[] key, ReadConsistency consistency) {
+        return answer(() -> Optional.ofNullable(data.get(key)));
+    }
+
+    @Override
+    public CompletableFuture<DeleteResult> delete(byte[] key) {
+        return answer(() -> {
+            boolean existed = data.containsKey(key);
+            return new DeleteResult(existed, write(key, null));
+        });
+    }
+
+    @Override
+    public CompletableFuture<CasResult> compareAndSet(byte[] key, byte[] expectedOrNull, byte[] newValueOrNull) {
+        return answer(() -> {
+            Versioned current = data.get(key);
+            byte[] currentValue = current == null ? null : current.value();
+            boolean matches = Arrays.equals(currentValue, expectedOrNull);
+            long rev = ++revision;
+            if (!matches) {
+                return new CasResult(false, currentValue, rev);
+            }
+            apply(key, newValueOrNull, rev);
+            return new CasResult(true, newValueOrNull, rev);
+        });
+    }
+
+    @Override
+    public CompletableFuture<ScanPage> scan(byte[] start, byte[] endOrNull, int limit, ReadConsistency consistency) {
+        assert limit >= 1;
+        return answer(() -> {
+            byte[] rangeEnd = rangeEndOrNull(rangeOf(start));
+            byte[] stop = minEnd(endOrNull, rangeEnd);
+            NavigableMap<byte[], Versioned> view = stop == null ? data.tailMap(start, true)
+                    : data.subMap(start, true, stop, false);
+            List<KeyValue> items = new ArrayList<>();
+            for (Map.Entry<byte[], Versioned> e : view.entrySet()) {
+                if (items.size() == limit) {
+                    return new ScanPage(items, e.getKey());
+                }
+                items.add(new KeyValue(e.getKey(), e.getValue().value()));
+            }
+            boolean rangeStopsEarly = rangeEnd != null && (endOrNull == null
+                    || Arrays.compareUnsigned(rangeEnd, endOrNull) < 0);
+            return new ScanPage(items, rangeStopsEarly ? rangeEnd : null);
+        });
+    }
+
+    @Override
+    public CompletableFuture<WriteResult> batch(List<BatchOp> ops) {
+        return answer(() -> {
+            Set<Long> ranges = new TreeSet<>();
+            for (BatchOp op : ops) {
+                ranges.add(rangeOf(op.key()));
+            }
+            if (ranges.size() > 1) {
+                throw new CrossRangeBatchException(new ArrayList<>(ranges));
+            }
+            long rev = ++revision;
+            for (BatchOp op : ops) {
+                apply(op.key(), op.valueOrNull(), rev);
+            }
+            return new WriteResult(rev);
+        });
+    }
+
+    @Override
+    public synchronized CompletableFuture<List<RangeInfo>> ranges() {
+        List<RangeInfo> out = new ArrayList<>();
+        for (long id = 1; id <= SPLITS.length + 1; id++) {
+            byte[] start = id == 1 ? new byte[0] : SPLITS[(int) id - 2];
+            byte[] end = rangeEndOrNull(id);
+            NavigableMap<byte[], Versioned> view = end == null ? data.tailMap(start, true)
+                    : data.subMap(start, true, end, false);
+            long bytes = view.entrySet().stream().mapToLong(e -> e.getKey().length + e.getValue().value().length).sum();
+            out.add(new RangeInfo(id, start, end, leaderless.contains(id) ? null : "n1", List.of("n1", "n2", "n3"),
+                    revision, view.size(), bytes));
+        }
+        return CompletableFuture.completedFuture(out);
+    }
+
+    @Override
+    public CompletableFuture<List<Long>> rangesWithoutLeader() {
+        return CompletableFuture.completedFuture(leaderless);
+    }
+
+    @Override
+    public CompletableFuture<List<RangeIndexStats>> indexStats() {
+        List<RangeIndexStats> out = new ArrayList<>();
+        for (long id = 1; id <= SPLITS.length + 1; id++) {
+            out.add(new RangeIndexStats(id, 2, 8, 1.5, 4, 512, 30.5));
+        }
+        return CompletableFuture.completedFuture(out);
+    }
+
+    @Override
+    public CompletableFuture<List<Long>> scheduleIndexWork(IndexWork work, Long rangeIdOrNull) {
+        if (rangeIdOrNull == null) {
+            return CompletableFuture.completedFuture(List.of(1L, 2L, 3L));
+        }
+        if (rangeIdOrNull < 1 || rangeIdOrNull > SPLITS.length + 1) {
+            return CompletableFuture.failedFuture(new UnknownRangeException(rangeIdOrNull));
+        }
+        return CompletableFuture.completedFuture(List.of(rangeIdOrNull));
+    }
+
+    @Override
+    public StorageFootprint footprint() {
+        return new StorageFootprint(123_456, 7_890);
+    }
+
+    private <T> CompletableFuture<T> answer(Supplier<T> operation) {
+        calls.incrementAndGet();
+        CompletableFuture<Void> g = gate;
+        if (g == null) {
+            return CompletableFuture.supplyAsync(() -> locked(operation), Runnable::run);
+        }
+        return g.thenApply(ignored -> locked(operation));
+    }
+
+    private synchronized <T> T locked(Supplier<T> operation) {
+        return operation.get();
+    }
+
+    private long write(byte[] key, byte[] valueOrNull) {
+        long rev = ++revision;
+        apply(key, valueOrNull, rev);
+        return rev;
+    }
+
+    private void apply(byte[] key, byte[] valueOrNull, long rev) {
+        if (valueOrNull == null) {
+            data.remove(key);
+        } else {
+            data.put(key, new Versioned(valueOrNull, rev));
+        }
+    }
+
+    static long rangeOf(byte[] key) {
+        long id = 1;
+        for (byte[] split : SPLITS) {
+            if (Arrays.compareUnsigned(key, split) >= 0) {
+                id++;
+            }
+        }
+        return id;
+    }
+
+    private static byte[] rangeEndOrNull(long rangeId) {
+        return rangeId > SPLITS.length ? null : SPLITS[(int) rangeId - 1];
+    }
+
+    private static byte[] minEnd(byte[] a, byte[] b) {
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        return Arrays.compareUnsigned(a, b) <= 0 ? a : b;
+    }
+}
