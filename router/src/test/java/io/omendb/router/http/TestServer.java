@@ -40,10 +40,11 @@ final class TestServer implements AutoCloseable {
         this(options(64, 5_000, 1 << 20, 64));
     }
 
-    /** Loopback, free port, 16-byte-small limits where a test needs them to be reachable. */
+    /** Loopback, a free port, 4 KiB keys, values up to 64 KiB (or the body limit), batches up to 100 ops. */
     static HttpServerOptions options(int maxConcurrentRequests, long maxQueryDurationMs, int maxRequestBodyBytes,
                                      int maxConnections) {
-        return new HttpServerOptions("127.0.0.1", 0, 2, maxRequestBodyBytes, 4096, 64 * 1024, 100,
+        return new HttpServerOptions("127.0.0.1", 0, 2, maxRequestBodyBytes, 4096,
+                Math.min(64 * 1024, maxRequestBodyBytes), 100,
                 maxQueryDurationMs, maxConnections, maxConcurrentRequests, maxQueryDurationMs + 10_000);
     }
 
@@ -86,7 +87,7 @@ final class TestServer implements AutoCloseable {
         return new String(response.body(), StandardCharsets.UTF_8);
     }
 
-    /** Sends {@code requestHead} (CRLF line endings added, Connection: close) raw and returns the whole answer. */
+    /** Sends a body-less request with Connection: close over a raw socket and returns the whole answer. */
     String raw(String method, String target) {
         String request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
                 + "Connection: close\r\n\r\n";
