@@ -31,6 +31,12 @@ final class Segment {
     private final long[] tombstones;
     private final byte[] minKey;
     private final byte[] maxKey;
+    /** All keys have this length (-1: they differ); then key offsets are implicit. */
+    private final int keyLength;
+    /** Fixed-length keys whose part after the prefix fits in the head: equal heads mean equal keys. */
+    private final boolean headIsKey;
+    /** No tombstones and all values this long (-1 otherwise); then value offsets are implicit. */
+    private final int valueLength;
 
     Segment(long id, Path file, long fileBytes, long maxRaftIndex, SegmentBuilder.Columns c, KeyIndex index) {
         if (c.count() == 0) {
@@ -45,12 +51,25 @@ final class Segment {
         this.heads = c.heads();
         this.index = index;
         this.keyBlob = c.keyBlob();
-        this.keyOff = c.keyOff();
         this.valBlob = c.valBlob();
-        this.valOff = c.valOff();
         this.tombstones = c.tombstones();
+        this.keyLength = uniformLength(c.keyOff());
+        this.valueLength = tombstones == null ? uniformLength(c.valOff()) : -1;
+        this.keyOff = keyLength >= 0 ? null : c.keyOff(); // implicit offsets save memory and a cache miss
+        this.valOff = valueLength >= 0 ? null : c.valOff();
+        this.headIsKey = keyLength >= 0 && keyLength - prefix.length <= 8;
         this.minKey = keyAt(0);
         this.maxKey = keyAt(count - 1);
+    }
+
+    private static int uniformLength(int[] offsets) {
+        int len = offsets[1] - offsets[0];
+        for (int i = 2; i < offsets.length; i++) {
+            if (offsets[i] - offsets[i - 1] != len) {
+                return -1;
+            }
+        }
+        return len;
     }
 
     /** Position of {@code key}, or -1 when this segment has no record for it. */
@@ -61,6 +80,9 @@ final class Segment {
         }
         long h = Bytes.head(key, plen);
         int i = index.lowerBound(h);
+        if (headIsKey) {
+            return i < count && heads[i] == h && key.length == keyLength ? i : -1;
+        }
         for (int steps = 0; i < count && heads[i] == h; i++, steps++) {
             int c = compareKeyAt(i, key);
             if (c == 0) {
@@ -113,7 +135,16 @@ final class Segment {
     }
 
     private int compareKeyAt(int i, byte[] key) {
-        return Arrays.compareUnsigned(keyBlob, keyOff[i], keyOff[i + 1], key, 0, key.length);
+        int from = keyFrom(i);
+        return Arrays.compareUnsigned(keyBlob, from, from + keyLen(i), key, 0, key.length);
+    }
+
+    private int keyFrom(int i) {
+        return keyLength >= 0 ? i * keyLength : keyOff[i];
+    }
+
+    private int keyLen(int i) {
+        return keyLength >= 0 ? keyLength : keyOff[i + 1] - keyOff[i];
     }
 
     boolean mayContain(byte[] key) {
@@ -130,10 +161,14 @@ final class Segment {
     }
 
     byte[] keyAt(int i) {
-        return Arrays.copyOfRange(keyBlob, keyOff[i], keyOff[i + 1]);
+        int from = keyFrom(i);
+        return Arrays.copyOfRange(keyBlob, from, from + keyLen(i));
     }
 
     byte[] valueAt(int i) {
+        if (valueLength >= 0) {
+            return Arrays.copyOfRange(valBlob, i * valueLength, (i + 1) * valueLength);
+        }
         return Arrays.copyOfRange(valBlob, valOff[i], valOff[i + 1]);
     }
 

@@ -46,6 +46,8 @@ public final class RecursiveModelIndex implements KeyIndex {
     private static final int CHILD_COUNT = 7;
 
     private static final int DEPTH_MAX_LINEAR = 12;
+    /** A range up to this many times the target leaf size is first tried as one leaf (fewer levels to walk). */
+    private static final int LEAF_TRY_FACTOR = 4;
     private static final int SEPARATOR_FANOUT_MAX = 64;
 
     private final long[] keys;
@@ -269,7 +271,7 @@ public final class RecursiveModelIndex implements KeyIndex {
                 writeSingle(node, lo, hi);
                 return;
             }
-            if (hi - lo <= leafSize) {
+            if (hi - lo <= LEAF_TRY_FACTOR * leafSize) {
                 Fit fit = Fit.leastSquares(keys, lo, hi);
                 long err = leafError(keys, lo, hi, fit);
                 if (err <= maxError) {

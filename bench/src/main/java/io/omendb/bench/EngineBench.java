@@ -1,0 +1,331 @@
+package io.omendb.bench;
+
+import io.omendb.storage.Bytes;
+import io.omendb.storage.EngineOptions;
+import io.omendb.storage.EngineStats;
+import io.omendb.storage.KeyDistribution;
+import io.omendb.storage.KeyValue;
+import io.omendb.storage.StorageEngine;
+import io.omendb.storage.index.KeyIndex;
+import io.omendb.storage.index.RecursiveModelIndex;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * {@code omendb-bench engine}: the learned-index engine against {@code Arrays.binarySearch}, {@code TreeMap} and
+ * RocksDB JNI, on the same generated keys in the same JVM run, single-threaded.
+ *
+ * <ul>
+ *   <li>{@code index_lookup}: the RMI alone vs {@code Arrays.binarySearch} over the same sorted {@code long[]}.</li>
+ *   <li>{@code ingest}: every record in random order until flushed and searchable (OmenDB: puts + flush;
+ *       RocksDB: puts with the WAL off + a waiting flush; TreeMap: puts).</li>
+ *   <li>{@code get}: random point reads of present keys on a compacted, warm store.</li>
+ *   <li>{@code scan}: 100 consecutive records from a random present key.</li>
+ *   <li>{@code bytes_per_record}: on-disk bytes / records after full compaction (8-byte keys, 16-byte values).</li>
+ * </ul>
+ * Each measured loop runs once to warm up and once measured; results are checked (a wrong answer aborts).
+ */
+@Command(name = "engine", mixinStandardHelpOptions = true,
+        description = "Storage engine benchmark: OmenDB vs binary search, TreeMap and RocksDB.")
+final class EngineBench implements Callable<Integer> {
+    private static final int VALUE_BYTES = 16;
+    private static final int SCAN_LENGTH = 100;
+
+    @Option(names = "--keys", description = "records per distribution (default ${DEFAULT-VALUE})")
+    int keys = 1_000_000;
+
+    @Option(names = "--dist", description = "uniform, lognormal, sequential_gaps, clustered, string_prefix, exponential, outliers, or all (default ${DEFAULT-VALUE})")
+    String dist = "all";
+
+    @Option(names = "--lookups", description = "point operations per measurement (default ${DEFAULT-VALUE})")
+    int lookups = 2_000_000;
+
+    @Option(names = "--max-error", description = "[index] max_error (default ${DEFAULT-VALUE})")
+    int maxError = EngineOptions.MAX_ERROR_DEFAULT;
+
+    @Option(names = "--work-dir", description = "scratch directory (default: a temp dir, deleted afterwards)")
+    Path workDir;
+
+    @Option(names = "--impls", split = ",", description = "omendb,binary_search,treemap,rocksdb (default: all)")
+    List<String> impls = List.of("omendb", "binary_search", "treemap", "rocksdb");
+
+    private long sink;
+
+    @Override
+    public Integer call() throws Exception {
+        if (keys < 1000 || lookups < 1) {
+            System.err.println("--keys must be >= 1000 and --lookups >= 1");
+            return 2;
+        }
+        List<KeyDistribution> dists = dist.equals("all")
+                ? List.of(KeyDistribution.UNIFORM, KeyDistribution.LOGNORMAL, KeyDistribution.SEQUENTIAL_GAPS,
+                KeyDistribution.CLUSTERED, KeyDistribution.STRING_PREFIX)
+                : List.of(KeyDistribution.parse(dist));
+        RocksDB.loadLibrary();
+        Path root = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("omendb-bench");
+        try {
+            for (KeyDistribution d : dists) {
+                runDistribution(d, root.resolve(d.configName()));
+            }
+        } finally {
+            if (workDir == null) {
+                deleteRecursively(root);
+            }
+        }
+        System.err.println("checksum " + sink);
+        return 0;
+    }
+
+    private void runDistribution(KeyDistribution d, Path dir) throws Exception {
+        progress("generating " + keys + " " + d.configName() + " keys");
+        long[] sorted = d.sortedUniqueKeys(keys, 20261126);
+        byte[][] encoded = new byte[sorted.length][];
+        for (int i = 0; i < sorted.length; i++) {
+            encoded[i] = d.encode(sorted[i]);
+        }
+        int[] probes = new SplittableRandom(7).ints(lookups, 0, sorted.length).toArray();
+        indexLookup(d, encoded, probes);
+        int[] insertOrder = shuffled(sorted.length, 11);
+        if (impls.contains("treemap")) {
+            treeMap(d, encoded, insertOrder, probes);
+        }
+        if (impls.contains("rocksdb")) {
+            rocks(d, encoded, insertOrder, probes, dir.resolve("rocksdb"));
+        }
+        if (impls.contains("omendb")) {
+            omen(d, encoded, insertOrder, probes, dir.resolve("omendb"));
+        }
+    }
+
+    /** The learned index alone vs Arrays.binarySearch, over the heads the engine would train on. */
+    private void indexLookup(KeyDistribution d, byte[][] encoded, int[] probes) {
+        int prefix = Bytes.commonPrefix(encoded[0], encoded[encoded.length - 1]);
+        long[] heads = new long[encoded.length];
+        for (int i = 0; i < heads.length; i++) {
+            heads[i] = Bytes.head(encoded[i], prefix) >>> 1; // 63-bit so signed binarySearch agrees
+        }
+        long[] probeKeys = new long[probes.length];
+        for (int i = 0; i < probes.length; i++) {
+            probeKeys[i] = heads[probes[i]];
+        }
+        if (impls.contains("binary_search")) {
+            double ns = measure(() -> {
+                long s = 0;
+                for (long k : probeKeys) {
+                    s += Arrays.binarySearch(heads, k);
+                }
+                return s;
+            }, probeKeys.length);
+            emit("index_lookup", d, "binary_search", ns);
+        }
+        if (impls.contains("omendb")) {
+            KeyIndex rmi = RecursiveModelIndex.buildRecursive(heads, maxError);
+            for (int i = 0; i < Math.min(probes.length, 100_000); i++) {
+                if (heads[rmi.lowerBound(probeKeys[i])] != probeKeys[i]) {
+                    throw new IllegalStateException("learned index answered wrongly");
+                }
+            }
+            double ns = measure(() -> {
+                long s = 0;
+                for (long k : probeKeys) {
+                    s += rmi.lowerBound(k);
+                }
+                return s;
+            }, probeKeys.length);
+            emit("index_lookup", d, "omendb", ns);
+            var st = rmi.stats();
+            progress(String.format("rmi: %d leaves, %d inner, depth %d, mean err %.1f, max err %d, %d model bytes",
+                    st.leaves(), st.innerNodes(), st.depth(), st.meanError(), st.maxError(), st.modelBytes()));
+        }
+    }
+
+    private void treeMap(KeyDistribution d, byte[][] encoded, int[] order, int[] probes) {
+        TreeMap<byte[], byte[]> map = new TreeMap<>(Bytes.UNSIGNED);
+        long t0 = System.nanoTime();
+        for (int i : order) {
+            map.put(encoded[i], value(i));
+        }
+        emit("ingest", d, "treemap", (double) (System.nanoTime() - t0) / order.length);
+        emit("get", d, "treemap", measure(() -> {
+            long s = 0;
+            for (int p : probes) {
+                s += map.get(encoded[p])[0];
+            }
+            return s;
+        }, probes.length));
+        int scans = Math.max(1, probes.length / 50);
+        emit("scan", d, "treemap", measure(() -> {
+            long s = 0;
+            for (int i = 0; i < scans; i++) {
+                int n = 0;
+                for (Map.Entry<byte[], byte[]> e : map.tailMap(encoded[probes[i]], true).entrySet()) {
+                    s += e.getValue()[0];
+                    if (++n == SCAN_LENGTH) {
+                        break;
+                    }
+                }
+            }
+            return s;
+        }, scans));
+    }
+
+    private void rocks(KeyDistribution d, byte[][] encoded, int[] order, int[] probes, Path dir) throws Exception {
+        Files.createDirectories(dir);
+        long cacheBytes = Math.max(64L << 20, (long) order.length * 64); // holds the whole data set: "warm"
+        try (LRUCache cache = new LRUCache(cacheBytes);
+             Options opts = new Options().setCreateIfMissing(true)
+                     .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(cache));
+             RocksDB db = RocksDB.open(opts, dir.toString());
+             WriteOptions noWal = new WriteOptions().setDisableWAL(true);
+             FlushOptions waitFlush = new FlushOptions().setWaitForFlush(true)) {
+            long t0 = System.nanoTime();
+            for (int i : order) {
+                db.put(noWal, encoded[i], value(i));
+            }
+            db.flush(waitFlush);
+            emit("ingest", d, "rocksdb", (double) (System.nanoTime() - t0) / order.length);
+            db.compactRange();
+            emit("get", d, "rocksdb", measure(() -> {
+                long s = 0;
+                try {
+                    for (int p : probes) {
+                        s += db.get(encoded[p])[0];
+                    }
+                } catch (RocksDBException e) {
+                    throw new IllegalStateException(e);
+                }
+                return s;
+            }, probes.length));
+            int scans = Math.max(1, probes.length / 50);
+            emit("scan", d, "rocksdb", measure(() -> {
+                long s = 0;
+                try (RocksIterator it = db.newIterator()) {
+                    for (int i = 0; i < scans; i++) {
+                        it.seek(encoded[probes[i]]);
+                        for (int n = 0; n < SCAN_LENGTH && it.isValid(); n++, it.next()) {
+                            s += it.value()[0];
+                        }
+                    }
+                }
+                return s;
+            }, scans));
+            if (d != KeyDistribution.STRING_PREFIX) {
+                long sst = Long.parseLong(db.getProperty("rocksdb.total-sst-files-size"));
+                emitBytes("rocksdb", d, (double) sst / order.length);
+            }
+        }
+    }
+
+    private void omen(KeyDistribution d, byte[][] encoded, int[] order, int[] probes, Path dir) throws IOException {
+        EngineOptions opts = EngineOptions.defaults().withMaxError(maxError);
+        try (StorageEngine engine = StorageEngine.open(dir, opts)) {
+            long t0 = System.nanoTime();
+            for (int i : order) {
+                engine.put(encoded[i], value(i));
+            }
+            engine.flush();
+            emit("ingest", d, "omendb", (double) (System.nanoTime() - t0) / order.length);
+            engine.compact();
+            EngineStats st = engine.stats();
+            progress(String.format("omendb: %d segments, %d leaves, mean err %.1f, max err %d, %.2f bytes/record",
+                    st.segments(), st.leaves(), st.meanError(), st.maxError(), st.bytesPerRecord()));
+            emit("get", d, "omendb", measure(() -> {
+                long s = 0;
+                for (int p : probes) {
+                    s += engine.get(encoded[p])[0];
+                }
+                return s;
+            }, probes.length));
+            int scans = Math.max(1, probes.length / 50);
+            emit("scan", d, "omendb", measure(() -> {
+                long s = 0;
+                for (int i = 0; i < scans; i++) {
+                    List<KeyValue> kvs = engine.scan(encoded[probes[i]], null, SCAN_LENGTH);
+                    s += kvs.get(0).value()[0] + kvs.size();
+                }
+                return s;
+            }, scans));
+            if (d != KeyDistribution.STRING_PREFIX) {
+                emitBytes("omendb", d, st.bytesPerRecord());
+            }
+        }
+    }
+
+    /** A warm-up run, then a measured run; returns ns per operation. */
+    private double measure(java.util.function.LongSupplier loop, int ops) {
+        sink += loop.getAsLong();
+        long t0 = System.nanoTime();
+        sink += loop.getAsLong();
+        return (double) (System.nanoTime() - t0) / ops;
+    }
+
+    private static byte[] value(int i) {
+        ByteBuffer b = ByteBuffer.allocate(VALUE_BYTES);
+        long h = i * 0x9E3779B97F4A7C15L;
+        b.putLong(h | 1).putLong(h ^ 0x5DEECE66DL);
+        return b.array();
+    }
+
+    private static int[] shuffled(int n, long seed) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i;
+        }
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+        return a;
+    }
+
+    private void emit(String op, KeyDistribution d, String impl, double nsPerOp) {
+        System.out.println(new JsonLine().put("bench", "engine").put("op", op).put("dist", d.configName())
+                .put("keys", keys).put("impl", impl).put("ns_per_op", nsPerOp).put("ops_per_s", 1e9 / nsPerOp));
+        System.out.flush();
+    }
+
+    private void emitBytes(String impl, KeyDistribution d, double bytes) {
+        System.out.println(new JsonLine().put("bench", "engine").put("op", "bytes_per_record").put("dist", d.configName())
+                .put("keys", keys).put("impl", impl).put("value", bytes));
+        System.out.flush();
+    }
+
+    private static void progress(String s) {
+        System.err.println("# " + s);
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            List<Path> all = new ArrayList<>(files.toList());
+            all.sort(Comparator.reverseOrder());
+            for (Path p : all) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
