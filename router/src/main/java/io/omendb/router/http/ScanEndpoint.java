@@ -59,6 +59,9 @@ public final class ScanEndpoint {
             }
             items.addAll(page.items());
             byte[] next = page.nextStartKeyOrNull();
+            if (next != null && end != null && Arrays.compareUnsigned(next, end) >= 0) {
+                next = null;
+            }
             if (next == null || items.size() == limit || callsLeft == 1) {
                 return CompletableFuture.completedFuture(new ScanPage(items, next));
             }

@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  * (1: [-inf, "g"), 2: ["g", "p"), 3: ["p", +inf)). Honest semantics: one global revision that increases with
  * every write, CAS and batches atomic under one lock, cross-range batches refused, and scans that stop at range
  * boundaries (the short pages the contract allows). Hooks let tests hold every answer behind a gate, count
- * calls, and mark ranges leaderless. For HTTP-layer tests only.
+ * calls, fail every call, and mark ranges leaderless. For HTTP-layer tests only.
  */
 final class InMemoryKvBackend implements KvBackend {
     static final byte[][] SPLITS = {bytes("g"), bytes("p")};
@@ -44,6 +44,7 @@ final class InMemoryKvBackend implements KvBackend {
     private long revision;
     private volatile CompletableFuture<Void> gate;
     private volatile List<Long> leaderless = List.of();
+    private volatile RuntimeException failure;
 
     static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
@@ -59,6 +60,11 @@ final class InMemoryKvBackend implements KvBackend {
         CompletableFuture<Void> g = new CompletableFuture<>();
         gate = g;
         return g;
+    }
+
+    /** From now on, every data call fails with {@code e} (null: stop failing). */
+    void failWith(RuntimeException e) {
+        failure = e;
     }
 
     void markLeaderless(List<Long> rangeIds) {
@@ -190,6 +196,10 @@ final class InMemoryKvBackend implements KvBackend {
 
     private <T> CompletableFuture<T> answer(Supplier<T> operation) {
         calls.incrementAndGet();
+        RuntimeException f = failure;
+        if (f != null) {
+            return CompletableFuture.failedFuture(f);
+        }
         CompletableFuture<Void> g = gate;
         if (g == null) {
             return CompletableFuture.supplyAsync(() -> locked(operation), Runnable::run);
