@@ -1,0 +1,136 @@
+package io.omendb.raft;
+
+import io.omendb.raft.client.ClientOptions;
+import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.config.OmenConfig;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * N OmenNodes in one JVM on loopback, each under {@code <root>/<node id>}: the {@code local} mode and the in-JVM
+ * multi-node tests. Node ids are {@code n1..nN}; Raft and HTTP ports are picked free at start. Every other setting
+ * comes from the template config. Not thread-safe: driven by one thread.
+ */
+public final class LocalCluster implements AutoCloseable {
+    private final Map<String, OmenConfig> configs = new LinkedHashMap<>();
+    private final Map<String, OmenNode> running = new LinkedHashMap<>();
+
+    private LocalCluster() {
+    }
+
+    public static LocalCluster start(Path root, int nodes, int replicationFactor, OmenConfig template)
+            throws IOException {
+        LocalCluster c = new LocalCluster();
+        List<OmenConfig.Member> members = new ArrayList<>();
+        int[] ports = freePorts(2 * nodes);
+        for (int i = 0; i < nodes; i++) {
+            members.add(new OmenConfig.Member("n" + (i + 1), "127.0.0.1:" + ports[2 * i], "127.0.0.1:" + ports[2 * i + 1]));
+        }
+        for (int i = 0; i < nodes; i++) {
+            OmenConfig.Member m = members.get(i);
+            OmenConfig.Cluster cluster = new OmenConfig.Cluster(m.id(), replicationFactor, members,
+                    template.cluster().initialSplitPoints());
+            OmenConfig.Database db = new OmenConfig.Database(template.database().name(), root.resolve(m.id()),
+                    template.database().logLevel());
+            OmenConfig.Http http = new OmenConfig.Http("127.0.0.1", ports[2 * i + 1], template.http().maxConnections());
+            c.configs.put(m.id(), template.withDatabase(db).withHttp(http).withCluster(cluster));
+        }
+        try {
+            for (String id : c.configs.keySet()) {
+                c.startNode(id);
+            }
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    public OmenNode startNode(String id) throws IOException {
+        if (running.containsKey(id)) {
+            throw new IllegalStateException("node " + id + " is already running");
+        }
+        OmenNode node = OmenNode.start(configOf(id));
+        running.put(id, node);
+        return node;
+    }
+
+    public void stopNode(String id) throws IOException {
+        OmenNode node = running.remove(id);
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    public OmenConfig configOf(String id) {
+        OmenConfig c = configs.get(id);
+        if (c == null) {
+            throw new IllegalArgumentException("no node " + id);
+        }
+        return c;
+    }
+
+    public List<String> nodeIds() {
+        return List.copyOf(configs.keySet());
+    }
+
+    public OmenNode node(String id) {
+        return running.get(id);
+    }
+
+    /** A client that knows every member; stale reads without an explicit replica go to {@code preferredReplica}. */
+    public ClusterClient newClient(String preferredReplica) {
+        ClientOptions base = ClientOptions.from(configOf(nodeIds().get(0)));
+        return ClusterClient.connect(new ClientOptions(base.database(), base.members(), base.metaPeers(), base.limits(),
+                base.commandBytesMax(), base.requestTimeoutMs(), base.retryAttemptsMax(),
+                base.outstandingRequestsMax(), preferredReplica));
+    }
+
+    /** Reserves distinct free loopback ports (all held open together, then released). */
+    public static int[] freePorts(int n) {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                s.setReuseAddress(true);
+                sockets.add(s);
+                ports[i] = s.getLocalPort();
+            }
+            return ports;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            for (ServerSocket s : sockets) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // best effort: the port is free again either way
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        for (String id : new ArrayList<>(running.keySet())) {
+            try {
+                stopNode(id);
+            } catch (IOException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package io.omendb.raft;
+
+import io.omendb.raft.client.ClientOptions;
+import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.config.ConfigLoader;
+import io.omendb.raft.config.OmenConfig;
+import io.omendb.raft.meta.ClusterLayout;
+import io.omendb.raft.meta.NodeMetadataStore;
+import io.omendb.raft.meta.RangeDescriptor;
+import io.omendb.raft.statemachine.RangeStateMachine;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+/**
+ * One OmenDB node process: a single Ratis {@link RaftServer} hosting the meta group (if this node is one of its
+ * peers) and one group per key range it replicates, each with its own {@link RangeStateMachine} and engine.
+ *
+ * <p><b>Start.</b> The server is always started with {@code RECOVER}: it re-opens every group found in its Raft
+ * storage (a restart, even after kill -9, replays each group's log after its engine's durable index). Then the
+ * node <i>bootstraps</i> idempotently: every group the initial layout ({@link ClusterLayout}) places on this node
+ * and that it does not host yet is created through group management, and a meta peer writes the initial range
+ * descriptors by compare-and-set (a no-op when they exist). So a fresh node, a wiped node and a node that crashed
+ * half-way through bootstrap all converge to the same state. The data directory's owner is recorded in the node
+ * metadata store; starting a different node id or database on it is refused.
+ *
+ * <p><b>Layout of {@code data_dir}.</b> {@code raft/<group uuid>/} (Ratis log, {@code sm/} snapshots, {@code engine/}
+ * the live engine), {@code node-meta/} (RocksDB), {@code raft-removed/} (groups removed from this node).
+ *
+ * <p><b>Threading.</b> Ratis owns all threads except the seeding thread, which retries with a deadline and is
+ * interrupted by {@link #close()}.
+ */
+public final class OmenNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OmenNode.class);
+    /** How long a meta peer keeps trying to write the initial range table. */
+    static final long SEED_DEADLINE_MS = 300_000;
+    static final long SEED_RETRY_SLEEP_MS = 500;
+
+    private final OmenConfig config;
+    private final NodeMetadataStore metadata;
+    private final RaftServer server;
+    private final Thread seeder;
+    private final AtomicLong callIds = new AtomicLong();
+
+    private OmenNode(OmenConfig config, NodeMetadataStore metadata, RaftServer server) {
+        this.config = config;
+        this.metadata = metadata;
+        this.server = server;
+        this.seeder = new Thread(this::seedRangeTable, "omendb-seed-" + config.cluster().nodeId());
+        this.seeder.setDaemon(true);
+    }
+
+    public static OmenNode start(OmenConfig config, Clock clock) throws IOException {
+        ConfigLoader.validate(config);
+        Path dataDir = config.database().dataDir();
+        Files.createDirectories(dataDir);
+        NodeMetadataStore metadata = NodeMetadataStore.open(dataDir.resolve("node-meta"));
+        try {
+            checkOwner(config, metadata, clock);
+            OmenNode node = new OmenNode(config, metadata, buildServer(config, metadata));
+            node.server.start();
+            node.bootstrapGroups();
+            if (ClusterLayout.metaPeers(config.cluster()).contains(config.cluster().nodeId())) {
+                node.seeder.start();
+            }
+            LOG.info("Node {} started with groups {}", config.cluster().nodeId(), node.hostedGroups());
+            return node;
+        } catch (IOException | RuntimeException e) {
+            metadata.close();
+            throw e;
+        }
+    }
+
+    public static OmenNode start(OmenConfig config) throws IOException {
+        return start(config, Clock.systemUTC());
+    }
+
+    private static void checkOwner(OmenConfig config, NodeMetadataStore metadata, Clock clock) throws IOException {
+        String nodeId = config.cluster().nodeId();
+        String db = config.database().name();
+        var identity = metadata.identity();
+        if (identity.isEmpty()) {
+            metadata.saveIdentity(new NodeMetadataStore.NodeIdentity(nodeId, db, clock.millis()));
+        } else if (!identity.get().nodeId().equals(nodeId) || !identity.get().database().equals(db)) {
+            throw new IllegalStateException("data_dir " + config.database().dataDir() + " belongs to node '"
+                    + identity.get().nodeId() + "' of database '" + identity.get().database() + "', not node '" + nodeId
+                    + "' of '" + db + "'");
+        }
+    }
+
+    private static RaftServer buildServer(OmenConfig config, NodeMetadataStore metadata) throws IOException {
+        OmenConfig.Member self = config.cluster().self();
+        int colon = self.raftAddress().lastIndexOf(':');
+        String host = self.raftAddress().substring(0, colon);
+        int port = Integer.parseInt(self.raftAddress().substring(colon + 1));
+        Path dataDir = config.database().dataDir();
+        return RaftServer.newBuilder()
+                .setServerId(RaftPeerId.valueOf(self.id()))
+                .setProperties(RatisSettings.server(config, dataDir.resolve("raft"), dataDir.resolve("raft-removed"),
+                        host, port))
+                .setStateMachineRegistry(group -> new RangeStateMachine(config.engineOptions(), metadata))
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+    }
+
+    /** Creates every group of the initial layout placed on this node that it does not host yet. */
+    private void bootstrapGroups() throws IOException {
+        Set<RaftGroupId> hosted = new HashSet<>();
+        server.getGroupIds().forEach(hosted::add);
+        for (RaftGroup group : initialGroupsOfThisNode()) {
+            if (hosted.contains(group.getGroupId())) {
+                continue;
+            }
+            RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
+                    server.getId(), callIds.incrementAndGet(), group, true));
+            if (!reply.isSuccess()) {
+                throw new IOException("cannot create group " + group.getGroupId() + ": " + reply.getException());
+            }
+            LOG.info("Node {} created group {}", nodeId(), group);
+        }
+    }
+
+    private List<RaftGroup> initialGroupsOfThisNode() {
+        OmenConfig.Cluster cluster = config.cluster();
+        Map<String, RaftPeer> peers = cluster.members().stream().collect(Collectors.toMap(OmenConfig.Member::id,
+                m -> RaftPeer.newBuilder().setId(m.id()).setAddress(m.raftAddress()).build()));
+        List<RaftGroup> out = new ArrayList<>();
+        List<String> metaPeers = ClusterLayout.metaPeers(cluster);
+        if (metaPeers.contains(cluster.nodeId())) {
+            out.add(RaftGroup.valueOf(ClusterLayout.metaGroupId(config.database().name()),
+                    metaPeers.stream().map(peers::get).toList()));
+        }
+        for (RangeDescriptor r : ClusterLayout.initialRanges(config.database().name(), cluster)) {
+            if (r.peerIds().contains(cluster.nodeId())) {
+                out.add(RaftGroup.valueOf(RaftGroupId.valueOf(r.groupId()), r.peerIds().stream().map(peers::get)
+                        .toList()));
+            }
+        }
+        return out;
+    }
+
+    /** Writes the initial range descriptors into the meta group (compare-and-set: absent ones only). */
+    private void seedRangeTable() {
+        List<RangeDescriptor> ranges = ClusterLayout.initialRanges(config.database().name(), config.cluster());
+        long deadline = System.nanoTime() + SEED_DEADLINE_MS * 1_000_000;
+        try (ClusterClient client = ClusterClient.connect(ClientOptions.from(config))) {
+            for (RangeDescriptor r : ranges) {
+                while (!Thread.currentThread().isInterrupted()) {
+                    try {
+                        client.admin().createRangeIfAbsent(r).get();
+                        break;
+                    } catch (ExecutionException | RuntimeException e) {
+                        if (System.nanoTime() > deadline) {
+                            LOG.error("Node {} could not write the initial range table within {} ms", nodeId(),
+                                    SEED_DEADLINE_MS, e);
+                            return;
+                        }
+                        Thread.sleep(SEED_RETRY_SLEEP_MS);
+                    }
+                }
+            }
+            LOG.info("Node {}: initial range table present ({} ranges)", nodeId(), ranges.size());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public String nodeId() {
+        return config.cluster().nodeId();
+    }
+
+    public OmenConfig config() {
+        return config;
+    }
+
+    /** The Ratis server, for status and tests. */
+    public RaftServer raftServer() {
+        return server;
+    }
+
+    public List<RaftGroupId> hostedGroups() {
+        List<RaftGroupId> out = new ArrayList<>();
+        server.getGroupIds().forEach(out::add);
+        return out;
+    }
+
+    public Map<RaftGroupId, NodeMetadataStore.GroupRecord> groupRecords() throws IOException {
+        return metadata.groups();
+    }
+
+    @Override
+    public void close() throws IOException {
+        seeder.interrupt();
+        try {
+            seeder.join(SEED_RETRY_SLEEP_MS * 10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            server.close();
+        } finally {
+            metadata.close();
+            LOG.info("Node {} stopped", nodeId());
+        }
+    }
+}

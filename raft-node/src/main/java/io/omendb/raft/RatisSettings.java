@@ -1,0 +1,68 @@
+package io.omendb.raft;
+
+import io.omendb.raft.config.OmenConfig;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Translates {@link OmenConfig} into Ratis server properties. The reasoning behind each choice is in
+ * {@code docs/ARCHITECTURE.md} ("Ratis settings"); in short: election timeouts of seconds, not Ratis' 150-300 ms,
+ * because nodes share two cores with other JVMs and GC/compile pauses must not cause elections; small per-group
+ * buffers and caches because a node hosts hundreds of groups; ReadIndex reads; snapshots by log size with purge.
+ */
+final class RatisSettings {
+    /** Bytes Ratis adds around a command in a log entry (term, index, client and call ids), generously rounded. */
+    static final int ENTRY_OVERHEAD_BYTES = 4 * 1024;
+    /** Preallocation of a new log segment file; Ratis' 4 MB default times hundreds of groups is wasteful. */
+    static final SizeInBytes LOG_PREALLOCATED_SIZE = SizeInBytes.valueOf("256KB");
+    /** Closed log segments kept in memory per group (Ratis default 6 and 200 MB). */
+    static final int LOG_SEGMENT_CACHE_NUM_MAX = 2;
+    static final SizeInBytes LOG_SEGMENT_CACHE_SIZE_MAX = SizeInBytes.valueOf("8MB");
+
+    private RatisSettings() {
+    }
+
+    static RaftProperties server(OmenConfig config, Path raftDir, Path removedGroupsDir, String host, int port) {
+        RaftProperties p = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(p, List.of(raftDir.toFile()));
+        RaftServerConfigKeys.setRemovedGroupsDir(p, removedGroupsDir.toFile());
+        GrpcConfigKeys.Server.setHost(p, host);
+        GrpcConfigKeys.Server.setPort(p, port);
+
+        OmenConfig.Performance perf = config.performance();
+        RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, perf.leaderLeaseEnabled());
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, ms(perf.electionTimeoutMinMs()));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, ms(perf.electionTimeoutMaxMs()));
+        RaftServerConfigKeys.Rpc.setRequestTimeout(p, ms(perf.raftRequestTimeoutMs()));
+
+        int writeBufferBytes = perf.raftWriteBufferKb() * 1024;
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(writeBufferBytes));
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p,
+                SizeInBytes.valueOf(perf.commandBytesMax() + ENTRY_OVERHEAD_BYTES));
+        RaftServerConfigKeys.Log.setPreallocatedSize(p, LOG_PREALLOCATED_SIZE);
+        RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, LOG_SEGMENT_CACHE_NUM_MAX);
+        RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, LOG_SEGMENT_CACHE_SIZE_MAX);
+
+        OmenConfig.Wal wal = config.wal();
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(wal.segmentSizeMb() + "MB"));
+        RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, !wal.syncOnWrite());
+        RaftServerConfigKeys.Log.setPurgeGap(p, wal.purgeGapEntries());
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, wal.purgeUptoSnapshot());
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, wal.snapshotThresholdEntries());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, wal.snapshotRetentionCount());
+        return p;
+    }
+
+    private static TimeDuration ms(long v) {
+        return TimeDuration.valueOf(v, TimeUnit.MILLISECONDS);
+    }
+}

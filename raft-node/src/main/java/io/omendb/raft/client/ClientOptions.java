@@ -1,0 +1,34 @@
+package io.omendb.raft.client;
+
+import io.omendb.raft.config.OmenConfig;
+import io.omendb.raft.meta.ClusterLayout;
+
+import java.util.List;
+
+/**
+ * What a {@link ClusterClient} needs to know: the database (for the meta group id), the members and their Raft
+ * addresses, the meta group's peers, limits, and its time budget.
+ *
+ * @param requestTimeoutMs  timeout of one RPC attempt
+ * @param retryAttemptsMax  attempts per request (leader changes, timeouts) before failing with UNAVAILABLE
+ * @param preferredReplica  node id stale reads go to when the range has a replica there (the co-located node), or null
+ */
+public record ClientOptions(String database, List<OmenConfig.Member> members, List<String> metaPeers,
+                            OmenConfig.Limits limits, int commandBytesMax, int requestTimeoutMs, int retryAttemptsMax,
+                            int outstandingRequestsMax, String preferredReplica) {
+    public static final int RETRY_ATTEMPTS_MAX_DEFAULT = 20;
+    public static final int OUTSTANDING_REQUESTS_MAX_DEFAULT = 1000;
+
+    public ClientOptions {
+        members = List.copyOf(members);
+        metaPeers = List.copyOf(metaPeers);
+    }
+
+    /** Options for a client running beside (or inside) the node configured by {@code config}. */
+    public static ClientOptions from(OmenConfig config) {
+        return new ClientOptions(config.database().name(), config.cluster().members(),
+                ClusterLayout.metaPeers(config.cluster()), config.limits(),
+                config.performance().commandBytesMax(), config.performance().raftRequestTimeoutMs(),
+                RETRY_ATTEMPTS_MAX_DEFAULT, OUTSTANDING_REQUESTS_MAX_DEFAULT, config.cluster().nodeId());
+    }
+}

@@ -1,0 +1,215 @@
+package io.omendb.raft.client;
+
+import io.omendb.raft.command.Command;
+import io.omendb.raft.command.CommandResult;
+import io.omendb.raft.command.Query;
+import io.omendb.raft.command.QueryResult;
+import io.omendb.raft.meta.RangeDescriptor;
+import io.omendb.raft.meta.RangeDescriptorCodec;
+import org.apache.ratis.protocol.GroupInfoReply;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Operator actions on ranges, for the router's admin endpoints: status, index retrain/rebuild on every replica,
+ * leader transfer, adding and removing a replica, and creating the initial range descriptors.
+ *
+ * <p>Membership changes follow Raft's rules through Ratis: to add a node, the group is first created (empty) on
+ * it, then the group's configuration is changed (the new member catches up by log or snapshot before it counts),
+ * then the range descriptor in the meta group is updated by compare-and-set, bumping its epoch. Removal is the
+ * reverse. If the descriptor changed meanwhile the CAS fails with CONFLICT. Thread-safe; blocking Ratis admin
+ * calls run on the client's admin executor.
+ */
+public final class ClusterAdmin {
+    /** How long a leader transfer may take before it is reported as failed. */
+    static final long TRANSFER_LEADER_TIMEOUT_MS = 10_000;
+
+    private final ClusterClient client;
+
+    ClusterAdmin(ClusterClient client) {
+        this.client = client;
+    }
+
+    /** Each replica's role, applied index and engine statistics. */
+    public CompletableFuture<Results.RangeStatus> rangeStatus(long rangeId) {
+        RangeDescriptor r = client.rangeOrThrow(rangeId);
+        List<CompletableFuture<Results.ReplicaStatus>> replicas = new ArrayList<>();
+        for (String node : r.peerIds()) {
+            replicas.add(replicaStatus(r, node));
+        }
+        return CompletableFuture.allOf(replicas.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<Results.ReplicaStatus> all = replicas.stream().map(CompletableFuture::join).toList();
+            String leader = all.stream().filter(s -> "LEADER".equals(s.role())).map(Results.ReplicaStatus::nodeId)
+                    .findFirst().orElse(null);
+            return new Results.RangeStatus(r, leader, all);
+        });
+    }
+
+    private CompletableFuture<Results.ReplicaStatus> replicaStatus(RangeDescriptor r, String node) {
+        GroupChannel ch = client.channel(r);
+        CompletableFuture<String> role = blocking(() -> {
+            GroupInfoReply info = ch.raft().getGroupManagementApi(RaftPeerId.valueOf(node))
+                    .info(ch.group().getGroupId());
+            return info.getRoleInfoProto().getRole().name();
+        });
+        CompletableFuture<QueryResult> stats = client.read(r, new Query.Status(), ReadOptions.staleOn(node, 0));
+        return role.thenCombine(stats, (ro, st) -> {
+            QueryResult.Status s = (QueryResult.Status) st;
+            return new Results.ReplicaStatus(node, ro, s.appliedIndex(), s.stats(), null);
+        }).exceptionally(t -> new Results.ReplicaStatus(node, "UNREACHABLE", -1, null, String.valueOf(rootCause(t))));
+    }
+
+    /** Flushes the memtable into a freshly trained segment on every replica ({@code /admin/retrain-index}). */
+    public CompletableFuture<Results.WriteResult> retrainIndex(long rangeId) {
+        return maintain(rangeId, Command.Maintenance.FLUSH);
+    }
+
+    /** Full merge and retrain on every replica ({@code /admin/rebuild-index}). Blocks the range's writes meanwhile. */
+    public CompletableFuture<Results.WriteResult> rebuildIndex(long rangeId) {
+        return maintain(rangeId, Command.Maintenance.COMPACT);
+    }
+
+    private CompletableFuture<Results.WriteResult> maintain(long rangeId, Command.Maintenance kind) {
+        RangeDescriptor r = client.rangeOrThrow(rangeId);
+        return client.write(r, new Command.Maintain(kind)).thenApply(res -> new Results.WriteResult(rangeId,
+                res.revision()));
+    }
+
+    /** SHA-256 of one replica's live contents; equal digests at equal applied index mean identical replicas. */
+    public CompletableFuture<QueryResult.Digest> replicaDigest(long rangeId, String nodeId, long minIndex) {
+        RangeDescriptor r = client.rangeOrThrow(rangeId);
+        return client.read(r, new Query.Digest(), ReadOptions.staleOn(nodeId, minIndex))
+                .thenApply(res -> (QueryResult.Digest) res);
+    }
+
+    public CompletableFuture<Void> transferLeader(long rangeId, String nodeId) {
+        RangeDescriptor r = client.rangeOrThrow(rangeId);
+        requireMember(r, nodeId, true);
+        GroupChannel ch = client.channel(r);
+        return blocking(() -> {
+            RaftClientReply reply = ch.raft().admin().transferLeadership(RaftPeerId.valueOf(nodeId),
+                    TRANSFER_LEADER_TIMEOUT_MS);
+            check(reply, "transfer leadership of range " + rangeId + " to " + nodeId);
+            return null;
+        });
+    }
+
+    /** Adds a replica of the range on {@code nodeId}; returns the updated descriptor. */
+    public CompletableFuture<RangeDescriptor> addPeer(long rangeId, String nodeId) {
+        client.peer(nodeId);
+        return currentDescriptor(rangeId).thenCompose(r -> {
+            requireMember(r, nodeId, false);
+            List<String> peers = new ArrayList<>(r.peerIds());
+            peers.add(nodeId);
+            RangeDescriptor next = r.withPeers(peers);
+            GroupChannel ch = client.channel(r);
+            RaftGroup target = client.groupOf(next);
+            return blocking(() -> {
+                try {
+                    check(ch.raft().getGroupManagementApi(RaftPeerId.valueOf(nodeId)).add(target),
+                            "create range " + rangeId + " on " + nodeId);
+                } catch (AlreadyExistsException e) {
+                    // a previous attempt already created it; continue with the configuration change
+                }
+                check(ch.raft().admin().setConfiguration(target.getPeers().stream().toList()),
+                        "add " + nodeId + " to range " + rangeId);
+                return next;
+            }).thenCompose(n -> replaceDescriptor(r, n));
+        });
+    }
+
+    /** Removes the replica of the range on {@code nodeId} (and its files); returns the updated descriptor. */
+    public CompletableFuture<RangeDescriptor> removePeer(long rangeId, String nodeId) {
+        return currentDescriptor(rangeId).thenCompose(r -> {
+            requireMember(r, nodeId, true);
+            if (r.peerIds().size() == 1) {
+                throw new ClientException(ErrorCode.INVALID_ARGUMENT, "cannot remove the last replica of range "
+                        + rangeId);
+            }
+            List<String> peers = new ArrayList<>(r.peerIds());
+            peers.remove(nodeId);
+            RangeDescriptor next = r.withPeers(peers);
+            GroupChannel ch = client.channel(r);
+            return blocking(() -> {
+                check(ch.raft().admin().setConfiguration(client.groupOf(next).getPeers().stream().toList()),
+                        "remove " + nodeId + " from range " + rangeId);
+                check(ch.raft().getGroupManagementApi(RaftPeerId.valueOf(nodeId))
+                        .remove(RaftGroupId.valueOf(r.groupId()), true, false), "delete range " + rangeId
+                        + " on " + nodeId);
+                return next;
+            }).thenCompose(n -> replaceDescriptor(r, n));
+        });
+    }
+
+    /** Writes {@code d} into the meta group unless a descriptor with its id exists; true when this call created it. */
+    public CompletableFuture<Boolean> createRangeIfAbsent(RangeDescriptor d) {
+        return client.metaChannel().write(new Command.CompareAndSet(RangeDescriptorCodec.key(d.rangeId()), null,
+                RangeDescriptorCodec.encode(d))).thenApply(res -> res instanceof CommandResult.CasOutcome c
+                && c.succeeded());
+    }
+
+    private CompletableFuture<RangeDescriptor> currentDescriptor(long rangeId) {
+        return client.metaChannel().read(new Query.Get(RangeDescriptorCodec.key(rangeId)), ReadOptions.linearizable(),
+                null).thenApply(res -> {
+                    byte[] v = ((QueryResult.Value) res).value();
+                    if (v == null) {
+                        throw new ClientException(ErrorCode.NOT_FOUND, "no range with id " + rangeId);
+                    }
+                    return RangeDescriptorCodec.decode(v);
+                });
+    }
+
+    private CompletableFuture<RangeDescriptor> replaceDescriptor(RangeDescriptor old, RangeDescriptor next) {
+        return client.metaChannel().write(new Command.CompareAndSet(RangeDescriptorCodec.key(old.rangeId()),
+                RangeDescriptorCodec.encode(old), RangeDescriptorCodec.encode(next))).thenApply(res -> {
+                    if (!(res instanceof CommandResult.CasOutcome c) || !c.succeeded()) {
+                        throw new ClientException(ErrorCode.CONFLICT, "range " + old.rangeId()
+                                + " changed in the meta group during the operation; refresh and retry");
+                    }
+                    client.replaceCachedRange(next);
+                    return next;
+                });
+    }
+
+    private static void requireMember(RangeDescriptor r, String nodeId, boolean expected) {
+        if (r.peerIds().contains(nodeId) != expected) {
+            throw new ClientException(expected ? ErrorCode.NOT_FOUND : ErrorCode.INVALID_ARGUMENT, "node '" + nodeId
+                    + "' " + (expected ? "holds no" : "already holds a") + " replica of range " + r.rangeId());
+        }
+    }
+
+    private static void check(RaftClientReply reply, String what) {
+        if (!reply.isSuccess()) {
+            throw new ClientException(ErrorCode.UNAVAILABLE, what + " failed: " + reply.getException());
+        }
+    }
+
+    private interface IoCall<T> {
+        T call() throws IOException;
+    }
+
+    private <T> CompletableFuture<T> blocking(IoCall<T> call) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return call.call();
+            } catch (IOException e) {
+                throw new ClientException(ErrorCode.UNAVAILABLE, e.toString(), e);
+            }
+        }, client.adminExecutor());
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}

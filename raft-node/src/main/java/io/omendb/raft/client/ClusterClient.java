@@ -1,0 +1,399 @@
+package io.omendb.raft.client;
+
+import io.omendb.raft.command.Command;
+import io.omendb.raft.command.CommandResult;
+import io.omendb.raft.command.Query;
+import io.omendb.raft.command.QueryResult;
+import io.omendb.raft.config.OmenConfig;
+import io.omendb.raft.meta.ClusterLayout;
+import io.omendb.raft.meta.RangeDescriptor;
+import io.omendb.raft.meta.RangeDescriptorCodec;
+import io.omendb.raft.meta.RangeTable;
+import io.omendb.storage.Bytes;
+import io.omendb.storage.KeyValue;
+import io.omendb.storage.WriteBatch;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.ExponentialBackoffRetry;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.util.TimeDuration;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+/**
+ * The router's way into the cluster: routes each key to its range's Raft group using a cached range table read
+ * from the meta group, and turns results and failures into small records and {@link ClientException}s.
+ *
+ * <p><b>Guarantees.</b> A write's future completes only after the command was committed by a quorum and applied
+ * by the leader; its revision is the log index. Linearizable reads see every write acknowledged before they
+ * started. Atomicity is per range: a batch must stay within one range, a delete-range spanning ranges is one atomic
+ * command per range. Every future completes (bounded by {@link ClientOptions#retryAttemptsMax()} attempts of
+ * {@link ClientOptions#requestTimeoutMs()} each); failures are {@link ClientException}s, possibly wrapped in a
+ * {@link java.util.concurrent.CompletionException}.
+ *
+ * <p><b>Threading.</b> Thread-safe. One Ratis client per group (leader following and retries are Ratis'), created
+ * lazily and replaced when the range's peers change. Callbacks run on Ratis client threads; blocking admin calls
+ * run on a small private executor.
+ */
+public final class ClusterClient implements AutoCloseable {
+    static final TimeDuration RETRY_SLEEP_BASE = TimeDuration.valueOf(100, TimeUnit.MILLISECONDS);
+    static final TimeDuration RETRY_SLEEP_MAX = TimeDuration.valueOf(2, TimeUnit.SECONDS);
+    private static final int META_SCAN_PAGE = 1000;
+    private static final int ADMIN_THREADS = 2;
+    private static final long TABLE_POLL_MS = 200;
+
+    private final ClientOptions options;
+    private final RequestLimits limits;
+    private final Map<String, RaftPeer> peers = new LinkedHashMap<>();
+    private final RaftProperties properties = new RaftProperties();
+    private final RetryPolicy retryPolicy;
+    private final GroupChannel meta;
+    private final Map<RaftGroupId, GroupChannel> channels = new ConcurrentHashMap<>();
+    private final AtomicReference<RangeTable> table = new AtomicReference<>();
+    private final ExecutorService adminExecutor;
+    private final ClusterAdmin admin;
+
+    private ClusterClient(ClientOptions options) {
+        this.options = options;
+        this.limits = new RequestLimits(options.limits());
+        for (OmenConfig.Member m : options.members()) {
+            peers.put(m.id(), RaftPeer.newBuilder().setId(m.id()).setAddress(m.raftAddress()).build());
+        }
+        RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
+                TimeDuration.valueOf(options.requestTimeoutMs(), TimeUnit.MILLISECONDS));
+        RaftClientConfigKeys.Async.setOutstandingRequestsMax(properties, options.outstandingRequestsMax());
+        this.retryPolicy = ExponentialBackoffRetry.newBuilder().setBaseSleepTime(RETRY_SLEEP_BASE)
+                .setMaxSleepTime(RETRY_SLEEP_MAX).setMaxAttempts(options.retryAttemptsMax()).build();
+        this.meta = new GroupChannel(RaftGroup.valueOf(ClusterLayout.metaGroupId(options.database()),
+                options.metaPeers().stream().map(this::peer).toList()), properties, retryPolicy, Integer.MAX_VALUE);
+        this.adminExecutor = Executors.newFixedThreadPool(ADMIN_THREADS, r -> {
+            Thread t = new Thread(r, "omendb-client-admin");
+            t.setDaemon(true);
+            return t;
+        });
+        this.admin = new ClusterAdmin(this);
+    }
+
+    public static ClusterClient connect(ClientOptions options) {
+        return new ClusterClient(options);
+    }
+
+    public ClusterAdmin admin() {
+        return admin;
+    }
+
+    // ---------------------------------------------------------------- range table
+
+    /** The cached range table. Throws NOT_READY before the first successful {@link #refreshRangeTable()}. */
+    public RangeTable rangeTable() {
+        RangeTable t = table.get();
+        if (t == null) {
+            throw new ClientException(ErrorCode.NOT_READY, "the range table has not been loaded yet");
+        }
+        return t;
+    }
+
+    /** Reads the range table from the meta group (linearizable) and caches it. */
+    public CompletableFuture<RangeTable> refreshRangeTable() {
+        return scanMeta(RangeDescriptorCodec.KEY_PREFIX, new ArrayList<>()).thenApply(descriptors -> {
+            if (descriptors.isEmpty()) {
+                throw new ClientException(ErrorCode.NOT_READY, "the meta group holds no ranges yet");
+            }
+            RangeTable t = new RangeTable(descriptors);
+            table.set(t);
+            return t;
+        });
+    }
+
+    private CompletableFuture<List<RangeDescriptor>> scanMeta(byte[] from, List<RangeDescriptor> acc) {
+        Query q = new Query.Scan(from, RangeDescriptorCodec.KEY_PREFIX_END, META_SCAN_PAGE);
+        return meta.read(q, ReadOptions.linearizable(), null).thenCompose(r -> {
+            List<KeyValue> page = ((QueryResult.ScanPage) r).entries();
+            page.forEach(kv -> acc.add(RangeDescriptorCodec.decode(kv.value())));
+            if (page.size() < META_SCAN_PAGE) {
+                return CompletableFuture.completedFuture(acc);
+            }
+            return scanMeta(successor(page.get(page.size() - 1).key()), acc);
+        });
+    }
+
+    /** Polls the meta group until it holds a range table (a fresh cluster seeds it right after electing). */
+    public RangeTable awaitRangeTable(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ClientException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                return refreshRangeTable().join();
+            } catch (RuntimeException e) {
+                last = e.getCause() instanceof ClientException ce ? ce : new ClientException(ErrorCode.UNAVAILABLE,
+                        String.valueOf(e), e);
+                Thread.sleep(TABLE_POLL_MS);
+            }
+        }
+        throw new ClientException(ErrorCode.NOT_READY, "no range table within " + timeout, last);
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    public CompletableFuture<Results.WriteResult> put(byte[] key, byte[] value) {
+        return call(() -> {
+            limits.checkKey(key);
+            limits.checkValue(value);
+            RangeDescriptor r = rangeTable().rangeForKey(key);
+            return write(r, new Command.Put(key, value)).thenApply(res -> new Results.WriteResult(r.rangeId(),
+                    revisionOf(res)));
+        });
+    }
+
+    public CompletableFuture<Results.DeleteResult> delete(byte[] key) {
+        return call(() -> {
+            limits.checkKey(key);
+            RangeDescriptor r = rangeTable().rangeForKey(key);
+            return write(r, new Command.Delete(key)).thenApply(res -> {
+                if (res instanceof CommandResult.Deleted d) {
+                    return new Results.DeleteResult(r.rangeId(), d.revision(), d.existed());
+                }
+                throw outcomeUnknown(res);
+            });
+        });
+    }
+
+    /** An atomic batch; every key must fall in one range (else CROSS_RANGE_BATCH). */
+    public CompletableFuture<Results.WriteResult> batch(List<WriteBatch.Op> ops) {
+        return call(() -> {
+            limits.checkBatch(ops);
+            RangeDescriptor r = rangeOfBatch(ops);
+            return write(r, new Command.Batch(ops)).thenApply(res -> new Results.WriteResult(r.rangeId(),
+                    revisionOf(res)));
+        });
+    }
+
+    /**
+     * Sets {@code key} to {@code newValue} (deletes it when null) iff its current value equals {@code expected}
+     * ({@code null}: must be absent). Decided at apply time, identically on every replica.
+     */
+    public CompletableFuture<Results.CasResult> compareAndSet(byte[] key, byte[] expected, byte[] newValue) {
+        return call(() -> {
+            limits.checkKey(key);
+            if (newValue != null) {
+                limits.checkValue(newValue);
+            }
+            RangeDescriptor r = rangeTable().rangeForKey(key);
+            return write(r, new Command.CompareAndSet(key, expected, newValue)).thenApply(res -> {
+                if (res instanceof CommandResult.CasOutcome c) {
+                    return new Results.CasResult(r.rangeId(), c.revision(), c.succeeded(), c.current());
+                }
+                throw outcomeUnknown(res);
+            });
+        });
+    }
+
+    /** Deletes {@code [start, end)}: one atomic command per range it overlaps, in key order. */
+    public CompletableFuture<List<Results.WriteResult>> deleteRange(byte[] start, byte[] end) {
+        return call(() -> {
+            limits.checkKey(start);
+            limits.checkKey(end);
+            if (Bytes.compare(start, end) >= 0) {
+                throw new ClientException(ErrorCode.INVALID_ARGUMENT, "delete-range needs start < end");
+            }
+            List<CompletableFuture<Results.WriteResult>> parts = new ArrayList<>();
+            for (RangeDescriptor r : rangeTable().ranges()) {
+                byte[] s = max(start, r.start());
+                byte[] e = r.end() == null ? end : min(end, r.end());
+                if (Bytes.compare(s, e) < 0) {
+                    parts.add(write(r, new Command.DeleteRange(s, e)).thenApply(res ->
+                            new Results.WriteResult(r.rangeId(), revisionOf(res))));
+                }
+            }
+            return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+                    .thenApply(v -> parts.stream().map(CompletableFuture::join).toList());
+        });
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    public CompletableFuture<Results.ReadResult> get(byte[] key, ReadOptions readOptions) {
+        return call(() -> {
+            limits.checkKey(key);
+            RangeDescriptor r = rangeTable().rangeForKey(key);
+            return read(r, new Query.Get(key), readOptions).thenApply(res -> {
+                QueryResult.Value v = (QueryResult.Value) res;
+                return new Results.ReadResult(r.rangeId(), v.value(), v.appliedIndex());
+            });
+        });
+    }
+
+    /**
+     * Up to {@code limit} entries of range {@code rangeId} within {@code [start, end)} ({@code end == null}:
+     * unbounded), from one consistent state of one replica. Continue with {@link Results.ScanResult#nextStart()}.
+     */
+    public CompletableFuture<Results.ScanResult> scanRange(long rangeId, byte[] start, byte[] end, int limit,
+                                                           ReadOptions readOptions) {
+        return call(() -> {
+            limits.checkScanLimit(limit);
+            RangeDescriptor r = rangeOrThrow(rangeId);
+            byte[] s = max(start == null ? new byte[0] : start, r.start());
+            byte[] e = end == null ? r.end() : r.end() == null ? end : min(end, r.end());
+            if (e != null && Bytes.compare(s, e) >= 0) {
+                return CompletableFuture.completedFuture(new Results.ScanResult(rangeId, List.of(), null, -1));
+            }
+            return read(r, new Query.Scan(s, e, limit), readOptions).thenApply(res -> {
+                QueryResult.ScanPage p = (QueryResult.ScanPage) res;
+                byte[] next = p.entries().size() < limit ? null
+                        : successor(p.entries().get(p.entries().size() - 1).key());
+                return new Results.ScanResult(rangeId, p.entries(), next, p.appliedIndex());
+            });
+        });
+    }
+
+    // ---------------------------------------------------------------- plumbing shared with ClusterAdmin
+
+    RangeDescriptor rangeOrThrow(long rangeId) {
+        return rangeTable().byId(rangeId).orElseThrow(() -> new ClientException(ErrorCode.NOT_FOUND,
+                "no range with id " + rangeId));
+    }
+
+    CompletableFuture<CommandResult> write(RangeDescriptor r, Command command) {
+        return channel(r).write(command);
+    }
+
+    CompletableFuture<QueryResult> read(RangeDescriptor r, Query query, ReadOptions readOptions) {
+        return channel(r).read(query, readOptions, replicaFor(r, readOptions));
+    }
+
+    GroupChannel metaChannel() {
+        return meta;
+    }
+
+    GroupChannel channel(RangeDescriptor r) {
+        RaftGroup group = groupOf(r);
+        return channels.compute(group.getGroupId(), (id, existing) -> {
+            if (existing != null && existing.group().getPeers().equals(group.getPeers())) {
+                return existing;
+            }
+            closeQuietly(existing);
+            return new GroupChannel(group, properties, retryPolicy, options.commandBytesMax());
+        });
+    }
+
+    RaftGroup groupOf(RangeDescriptor r) {
+        return RaftGroup.valueOf(RaftGroupId.valueOf(r.groupId()), r.peerIds().stream().map(this::peer).toList());
+    }
+
+    RaftPeer peer(String nodeId) {
+        RaftPeer p = peers.get(nodeId);
+        if (p == null) {
+            throw new ClientException(ErrorCode.NOT_FOUND, "no cluster member '" + nodeId + "'");
+        }
+        return p;
+    }
+
+    ExecutorService adminExecutor() {
+        return adminExecutor;
+    }
+
+    void replaceCachedRange(RangeDescriptor updated) {
+        table.updateAndGet(t -> new RangeTable(t.ranges().stream()
+                .map(r -> r.rangeId() == updated.rangeId() ? updated : r).toList()));
+    }
+
+    private RaftPeerId replicaFor(RangeDescriptor r, ReadOptions o) {
+        String id = o.replica();
+        if (id == null && o.consistency() == ReadOptions.Consistency.STALE) {
+            id = r.peerIds().contains(options.preferredReplica()) ? options.preferredReplica() : r.peerIds().get(0);
+        }
+        if (id != null && !r.peerIds().contains(id)) {
+            throw new ClientException(ErrorCode.NOT_FOUND, "node '" + id + "' holds no replica of range " + r.rangeId());
+        }
+        return id == null ? null : RaftPeerId.valueOf(id);
+    }
+
+    private RangeDescriptor rangeOfBatch(List<WriteBatch.Op> ops) {
+        RangeDescriptor r = rangeTable().rangeForKey(firstKey(ops.get(0)));
+        for (WriteBatch.Op op : ops) {
+            boolean inside = op instanceof WriteBatch.DeleteRange d
+                    ? r.contains(d.start()) && (r.end() == null || Bytes.compare(d.end(), r.end()) <= 0)
+                    : r.contains(firstKey(op));
+            if (!inside) {
+                throw new ClientException(ErrorCode.CROSS_RANGE_BATCH, "operation on key "
+                        + Bytes.hex(firstKey(op)) + " is outside " + r + "; atomic batches are per range");
+            }
+        }
+        return r;
+    }
+
+    private static byte[] firstKey(WriteBatch.Op op) {
+        if (op instanceof WriteBatch.Put p) {
+            return p.key();
+        } else if (op instanceof WriteBatch.Delete d) {
+            return d.key();
+        }
+        return ((WriteBatch.DeleteRange) op).start();
+    }
+
+    private static long revisionOf(CommandResult res) {
+        return res.revision();
+    }
+
+    private static ClientException outcomeUnknown(CommandResult res) {
+        return new ClientException(ErrorCode.OUTCOME_UNKNOWN, "the write at revision " + res.revision()
+                + " was answered from a log replay; read the key to learn its outcome");
+    }
+
+    /** Runs {@code body}, turning argument errors thrown before anything is sent into a failed future. */
+    private static <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> body) {
+        try {
+            return body.get();
+        } catch (ClientException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** The smallest key greater than {@code key}. */
+    static byte[] successor(byte[] key) {
+        return Arrays.copyOf(key, key.length + 1);
+    }
+
+    private static byte[] max(byte[] a, byte[] b) {
+        return Bytes.compare(a, b) >= 0 ? a : b;
+    }
+
+    private static byte[] min(byte[] a, byte[] b) {
+        return Bytes.compare(a, b) <= 0 ? a : b;
+    }
+
+    private static void closeQuietly(GroupChannel c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // closing a client of a group we no longer talk to; nothing to do
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        adminExecutor.shutdownNow();
+        channels.values().forEach(ClusterClient::closeQuietly);
+        channels.clear();
+        closeQuietly(meta);
+    }
+}

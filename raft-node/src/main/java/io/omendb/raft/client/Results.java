@@ -1,0 +1,44 @@
+package io.omendb.raft.client;
+
+import io.omendb.raft.meta.RangeDescriptor;
+import io.omendb.storage.EngineStats;
+import io.omendb.storage.KeyValue;
+
+import java.util.List;
+
+/** The small result records of {@link ClusterClient} and {@link ClusterAdmin}. {@code revision}: Raft log index. */
+public final class Results {
+    private Results() {
+    }
+
+    public record WriteResult(long rangeId, long revision) {
+    }
+
+    public record DeleteResult(long rangeId, long revision, boolean existed) {
+    }
+
+    /** {@code current}: the value after evaluation (the new one on success, the unchanged one on failure). */
+    public record CasResult(long rangeId, long revision, boolean succeeded, byte[] current) {
+    }
+
+    /** {@code value == null}: absent. {@code appliedIndex}: index of the replica that answered. */
+    public record ReadResult(long rangeId, byte[] value, long appliedIndex) {
+    }
+
+    /** {@code nextStart == null}: the range has no more entries in the requested interval. */
+    public record ScanResult(long rangeId, List<KeyValue> entries, byte[] nextStart, long appliedIndex) {
+        public ScanResult {
+            entries = List.copyOf(entries);
+        }
+    }
+
+    /** One replica's view. {@code error != null} when the replica did not answer (then the other fields are empty). */
+    public record ReplicaStatus(String nodeId, String role, long appliedIndex, EngineStats stats, String error) {
+    }
+
+    public record RangeStatus(RangeDescriptor descriptor, String leaderId, List<ReplicaStatus> replicas) {
+        public RangeStatus {
+            replicas = List.copyOf(replicas);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.omendb.raft.command;
+
+import io.omendb.raft.wire.CorruptFrameException;
+import io.omendb.raft.wire.FrameReader;
+import io.omendb.raft.wire.FrameWriter;
+import io.omendb.storage.WriteBatch;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The versioned binary encoding of {@link Command}s (as stored in the Raft log) and {@link CommandResult}s (as
+ * sent back to clients), framed by {@link FrameWriter}/{@link FrameReader} with a CRC32C. Kinds are stable
+ * wire numbers: never renumber, only add. Stateless and thread-safe.
+ */
+public final class CommandCodec {
+    /** Upper bound on operations in one batch, checked when decoding. */
+    public static final int BATCH_OPS_MAX = 1_000_000;
+
+    private static final int PUT = 1;
+    private static final int DELETE = 2;
+    private static final int BATCH = 3;
+    private static final int CAS = 4;
+    private static final int DELETE_RANGE = 5;
+    private static final int MAINTAIN = 6;
+
+    private static final int OP_PUT = 1;
+    private static final int OP_DELETE = 2;
+    private static final int OP_DELETE_RANGE = 3;
+
+    private static final int RESULT_WRITTEN = 101;
+    private static final int RESULT_DELETED = 102;
+    private static final int RESULT_CAS = 103;
+    private static final int RESULT_ALREADY_APPLIED = 104;
+
+    private CommandCodec() {
+    }
+
+    public static byte[] encode(Command command) {
+        if (command instanceof Command.Put p) {
+            return new FrameWriter(PUT).writeBytes(p.key()).writeBytes(p.value()).finish();
+        } else if (command instanceof Command.Delete d) {
+            return new FrameWriter(DELETE).writeBytes(d.key()).finish();
+        } else if (command instanceof Command.Batch b) {
+            FrameWriter w = new FrameWriter(BATCH).writeVarLong(b.ops().size());
+            b.ops().forEach(op -> writeOp(w, op));
+            return w.finish();
+        } else if (command instanceof Command.CompareAndSet c) {
+            return new FrameWriter(CAS).writeBytes(c.key()).writeNullableBytes(c.expected())
+                    .writeNullableBytes(c.newValue()).finish();
+        } else if (command instanceof Command.DeleteRange r) {
+            return new FrameWriter(DELETE_RANGE).writeBytes(r.start()).writeBytes(r.end()).finish();
+        } else if (command instanceof Command.Maintain m) {
+            return new FrameWriter(MAINTAIN).writeByte(m.kind().ordinal()).finish();
+        }
+        throw new IllegalArgumentException("unknown command " + command);
+    }
+
+    public static Command decode(byte[] frame) {
+        FrameReader r = new FrameReader(frame);
+        Command c = switch (r.kind()) {
+            case PUT -> new Command.Put(r.readBytes(), r.readBytes());
+            case DELETE -> new Command.Delete(r.readBytes());
+            case BATCH -> readBatch(r);
+            case CAS -> new Command.CompareAndSet(r.readBytes(), r.readNullableBytes(), r.readNullableBytes());
+            case DELETE_RANGE -> new Command.DeleteRange(r.readBytes(), r.readBytes());
+            case MAINTAIN -> new Command.Maintain(maintenance(r.readByte()));
+            default -> throw new CorruptFrameException("unknown command kind " + r.kind());
+        };
+        r.expectEnd();
+        return c;
+    }
+
+    public static byte[] encodeResult(CommandResult result) {
+        if (result instanceof CommandResult.Written w) {
+            return new FrameWriter(RESULT_WRITTEN).writeVarLong(w.revision()).finish();
+        } else if (result instanceof CommandResult.Deleted d) {
+            return new FrameWriter(RESULT_DELETED).writeVarLong(d.revision()).writeBoolean(d.existed()).finish();
+        } else if (result instanceof CommandResult.CasOutcome c) {
+            return new FrameWriter(RESULT_CAS).writeVarLong(c.revision()).writeBoolean(c.succeeded())
+                    .writeNullableBytes(c.current()).finish();
+        } else if (result instanceof CommandResult.AlreadyApplied a) {
+            return new FrameWriter(RESULT_ALREADY_APPLIED).writeVarLong(a.revision()).finish();
+        }
+        throw new IllegalArgumentException("unknown result " + result);
+    }
+
+    public static CommandResult decodeResult(byte[] frame) {
+        FrameReader r = new FrameReader(frame);
+        CommandResult result = switch (r.kind()) {
+            case RESULT_WRITTEN -> new CommandResult.Written(r.readVarLong());
+            case RESULT_DELETED -> new CommandResult.Deleted(r.readVarLong(), r.readBoolean());
+            case RESULT_CAS -> new CommandResult.CasOutcome(r.readVarLong(), r.readBoolean(), r.readNullableBytes());
+            case RESULT_ALREADY_APPLIED -> new CommandResult.AlreadyApplied(r.readVarLong());
+            default -> throw new CorruptFrameException("unknown result kind " + r.kind());
+        };
+        r.expectEnd();
+        return result;
+    }
+
+    private static void writeOp(FrameWriter w, WriteBatch.Op op) {
+        if (op instanceof WriteBatch.Put p) {
+            w.writeByte(OP_PUT).writeBytes(p.key()).writeBytes(p.value());
+        } else if (op instanceof WriteBatch.Delete d) {
+            w.writeByte(OP_DELETE).writeBytes(d.key());
+        } else if (op instanceof WriteBatch.DeleteRange r) {
+            w.writeByte(OP_DELETE_RANGE).writeBytes(r.start()).writeBytes(r.end());
+        }
+    }
+
+    private static Command.Batch readBatch(FrameReader r) {
+        int n = r.readCount(BATCH_OPS_MAX);
+        List<WriteBatch.Op> ops = new ArrayList<>(Math.min(n, 1024));
+        for (int i = 0; i < n; i++) {
+            int tag = r.readByte();
+            ops.add(switch (tag) {
+                case OP_PUT -> new WriteBatch.Put(r.readBytes(), r.readBytes());
+                case OP_DELETE -> new WriteBatch.Delete(r.readBytes());
+                case OP_DELETE_RANGE -> new WriteBatch.DeleteRange(r.readBytes(), r.readBytes());
+                default -> throw new CorruptFrameException("unknown batch op tag " + tag);
+            });
+        }
+        return new Command.Batch(ops);
+    }
+
+    private static Command.Maintenance maintenance(int ordinal) {
+        Command.Maintenance[] all = Command.Maintenance.values();
+        if (ordinal >= all.length) {
+            throw new CorruptFrameException("unknown maintenance kind " + ordinal);
+        }
+        return all[ordinal];
+    }
+}

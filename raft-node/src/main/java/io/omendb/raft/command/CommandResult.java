@@ -1,0 +1,27 @@
+package io.omendb.raft.command;
+
+/**
+ * What applying a {@link Command} produced, returned to the client that proposed it. {@code revision} is the Raft
+ * log index of the command: totally ordered within a range, usable as a minimum index for a later stale read.
+ */
+public sealed interface CommandResult {
+    long revision();
+
+    /** Put, batch, delete-range, maintenance. */
+    record Written(long revision) implements CommandResult {
+    }
+
+    record Deleted(long revision, boolean existed) implements CommandResult {
+    }
+
+    /** {@code current} is the value after evaluation: the new value on success, the unchanged one on failure. */
+    record CasOutcome(long revision, boolean succeeded, byte[] current) implements CommandResult {
+    }
+
+    /**
+     * The entry was already contained in the engine when it was replayed after a restart, so its original outcome
+     * is unknown here. Only a client whose request is answered by replay can see this.
+     */
+    record AlreadyApplied(long revision) implements CommandResult {
+    }
+}

@@ -1,0 +1,118 @@
+package io.omendb.raft.command;
+
+import io.omendb.raft.wire.CorruptFrameException;
+import io.omendb.raft.wire.FrameReader;
+import io.omendb.raft.wire.FrameWriter;
+import io.omendb.storage.EngineStats;
+import io.omendb.storage.KeyValue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Encoding of {@link Query}s and {@link QueryResult}s, framed with a CRC32C like commands. Kinds are stable wire
+ * numbers. Stateless and thread-safe.
+ */
+public final class QueryCodec {
+    /** Upper bound on entries in one scan page, checked on both sides. */
+    public static final int SCAN_LIMIT_MAX = 1_000_000;
+
+    private static final int GET = 1;
+    private static final int SCAN = 2;
+    private static final int STATUS = 3;
+    private static final int DIGEST = 4;
+
+    private static final int RESULT_VALUE = 101;
+    private static final int RESULT_SCAN = 102;
+    private static final int RESULT_STATUS = 103;
+    private static final int RESULT_DIGEST = 104;
+
+    private QueryCodec() {
+    }
+
+    public static byte[] encode(Query query) {
+        if (query instanceof Query.Get g) {
+            return new FrameWriter(GET).writeBytes(g.key()).finish();
+        } else if (query instanceof Query.Scan s) {
+            return new FrameWriter(SCAN).writeBytes(s.start()).writeNullableBytes(s.end()).writeVarLong(s.limit())
+                    .finish();
+        } else if (query instanceof Query.Status) {
+            return new FrameWriter(STATUS).finish();
+        } else if (query instanceof Query.Digest) {
+            return new FrameWriter(DIGEST).finish();
+        }
+        throw new IllegalArgumentException("unknown query " + query);
+    }
+
+    public static Query decode(byte[] frame) {
+        FrameReader r = new FrameReader(frame);
+        Query q = switch (r.kind()) {
+            case GET -> new Query.Get(r.readBytes());
+            case SCAN -> new Query.Scan(r.readBytes(), r.readNullableBytes(), Math.max(1, r.readCount(SCAN_LIMIT_MAX)));
+            case STATUS -> new Query.Status();
+            case DIGEST -> new Query.Digest();
+            default -> throw new CorruptFrameException("unknown query kind " + r.kind());
+        };
+        r.expectEnd();
+        return q;
+    }
+
+    public static byte[] encodeResult(QueryResult result) {
+        if (result instanceof QueryResult.Value v) {
+            return new FrameWriter(RESULT_VALUE).writeNullableBytes(v.value()).writeVarLong(v.appliedIndex()).finish();
+        } else if (result instanceof QueryResult.ScanPage p) {
+            FrameWriter w = new FrameWriter(RESULT_SCAN).writeVarLong(p.appliedIndex()).writeVarLong(p.entries().size());
+            for (KeyValue kv : p.entries()) {
+                w.writeBytes(kv.key()).writeBytes(kv.value());
+            }
+            return w.finish();
+        } else if (result instanceof QueryResult.Status s) {
+            return writeStats(new FrameWriter(RESULT_STATUS).writeVarLong(s.appliedIndex()), s.stats()).finish();
+        } else if (result instanceof QueryResult.Digest d) {
+            return new FrameWriter(RESULT_DIGEST).writeVarLong(d.appliedIndex()).writeBytes(d.sha256()).finish();
+        }
+        throw new IllegalArgumentException("unknown query result " + result);
+    }
+
+    public static QueryResult decodeResult(byte[] frame) {
+        FrameReader r = new FrameReader(frame);
+        QueryResult result = switch (r.kind()) {
+            case RESULT_VALUE -> new QueryResult.Value(r.readNullableBytes(), r.readVarLong());
+            case RESULT_SCAN -> readScan(r);
+            case RESULT_STATUS -> {
+                long applied = r.readVarLong();
+                yield new QueryResult.Status(readStats(r), applied);
+            }
+            case RESULT_DIGEST -> {
+                long applied = r.readVarLong();
+                yield new QueryResult.Digest(r.readBytes(), applied);
+            }
+            default -> throw new CorruptFrameException("unknown query result kind " + r.kind());
+        };
+        r.expectEnd();
+        return result;
+    }
+
+    private static QueryResult.ScanPage readScan(FrameReader r) {
+        long applied = r.readVarLong();
+        int n = r.readCount(SCAN_LIMIT_MAX);
+        List<KeyValue> entries = new ArrayList<>(Math.min(n, 1024));
+        for (int i = 0; i < n; i++) {
+            entries.add(new KeyValue(r.readBytes(), r.readBytes()));
+        }
+        return new QueryResult.ScanPage(entries, applied);
+    }
+
+    private static FrameWriter writeStats(FrameWriter w, EngineStats s) {
+        return w.writeVarLong(s.segments()).writeVarLong(s.segmentRecords()).writeVarLong(s.memtableEntries())
+                .writeVarLong(s.leaves()).writeDouble(s.meanError()).writeVarLong(s.maxError())
+                .writeVarLong(s.modelBytes()).writeVarLong(s.diskBytes()).writeDouble(s.bytesPerRecord())
+                .writeVarLong(s.appliedIndex()).writeVarLong(s.durableIndex());
+    }
+
+    private static EngineStats readStats(FrameReader r) {
+        return new EngineStats((int) r.readVarLong(), r.readVarLong(), r.readVarLong(), r.readVarLong(),
+                r.readDouble(), r.readVarLong(), r.readVarLong(), r.readVarLong(), r.readDouble(), r.readVarLong(),
+                r.readVarLong());
+    }
+}

@@ -1,0 +1,27 @@
+package io.omendb.raft.command;
+
+import io.omendb.storage.EngineStats;
+import io.omendb.storage.KeyValue;
+
+import java.util.List;
+
+/** Answers to {@link Query}s. {@code appliedIndex} is the replica's applied Raft index when it answered. */
+public sealed interface QueryResult {
+    long appliedIndex();
+
+    /** {@code value == null}: the key is absent. */
+    record Value(byte[] value, long appliedIndex) implements QueryResult {
+    }
+
+    record ScanPage(List<KeyValue> entries, long appliedIndex) implements QueryResult {
+        public ScanPage {
+            entries = List.copyOf(entries);
+        }
+    }
+
+    record Status(EngineStats stats, long appliedIndex) implements QueryResult {
+    }
+
+    record Digest(byte[] sha256, long appliedIndex) implements QueryResult {
+    }
+}

@@ -1,0 +1,129 @@
+package io.omendb.raft.config;
+
+import io.omendb.storage.EngineOptions;
+import io.omendb.storage.ModelType;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The validated contents of {@code omendb.toml} after environment overrides: one record per section. Instances
+ * come out of {@link ConfigLoader} (which checks every value and refuses unknown keys) or from the
+ * {@code with*} copies below (programmatic overrides for {@code LocalCluster} and tests); the node re-checks the
+ * cross-field rules with {@link ConfigLoader#validate} when it starts. Immutable and thread-safe. Every key, default and unit is
+ * listed in {@code docs/CONFIG.md}.
+ */
+public record OmenConfig(Database database, Storage storage, Index index, Wal wal, Http http, Security security,
+                         Monitoring monitoring, Performance performance, Limits limits, Cluster cluster) {
+
+    /** {@code [database]}: identity of the database and where this node keeps its files. */
+    public record Database(String name, Path dataDir, String logLevel) {
+    }
+
+    /** {@code [storage]}: engine storage options. */
+    public record Storage(boolean compressionEnabled, boolean fsyncEnabled) {
+    }
+
+    /** {@code [index]}: learned-index tuning, passed to every range's engine. */
+    public record Index(int maxError, int retrainThreshold, ModelType modelType) {
+    }
+
+    /**
+     * {@code [wal]}: the Raft log, which is the write-ahead log.
+     *
+     * @param syncOnWrite              fsync the Raft log before a write is acknowledged
+     * @param segmentSizeMb            size of one Raft log segment file
+     * @param snapshotThresholdEntries log entries since the last snapshot that trigger a new one
+     * @param purgeGapEntries          purge the log only when at least this many entries can go
+     * @param snapshotRetentionCount   snapshots kept per range replica
+     * @param purgeUptoSnapshot        purge up to the snapshot index even if a follower still needs the entries
+     *                                 (it then catches up by snapshot install)
+     */
+    public record Wal(boolean syncOnWrite, int segmentSizeMb, long snapshotThresholdEntries, int purgeGapEntries,
+                      int snapshotRetentionCount, boolean purgeUptoSnapshot) {
+    }
+
+    /** {@code [http]}: read by the router. */
+    public record Http(String bindAddress, int port, int maxConnections) {
+    }
+
+    /** {@code [security]}: read by the router. */
+    public record Security(boolean authEnabled, String usersFile, long sessionTimeoutSeconds, boolean tlsEnabled,
+                           String tlsCertFile, String tlsKeyFile) {
+    }
+
+    /** {@code [monitoring]}: Prometheus endpoint. */
+    public record Monitoring(boolean metricsEnabled, String metricsBindAddress, int metricsPort) {
+    }
+
+    /**
+     * {@code [performance]}: concurrency bounds and Raft timing.
+     *
+     * @param maxConcurrentRequests   in-flight requests the router admits
+     * @param electionTimeoutMinMs    lower bound of the randomized Raft election timeout
+     * @param electionTimeoutMaxMs    upper bound of the randomized Raft election timeout
+     * @param raftRequestTimeoutMs    timeout of one Raft RPC (append, vote, client request)
+     * @param raftWriteBufferKb       direct write buffer of each group's log worker; bounds one log entry
+     * @param leaderLeaseEnabled      serve linearizable reads from the leader's lease without a heartbeat round
+     */
+    public record Performance(int maxConcurrentRequests, int electionTimeoutMinMs, int electionTimeoutMaxMs,
+                              int raftRequestTimeoutMs, int raftWriteBufferKb, boolean leaderLeaseEnabled) {
+        /** Largest encoded command a range accepts: the log worker buffer less its framing and headroom. */
+        public int commandBytesMax() {
+            return raftWriteBufferKb * 1024 / 2;
+        }
+    }
+
+    /** {@code [limits]}: request limits enforced by the client and router. */
+    public record Limits(int maxKeySizeBytes, int maxValueSizeBytes, int maxInsertBatchSize, long maxQueryDurationMs,
+                         long memoryLimitMb, int maxScanLimit) {
+    }
+
+    /** {@code [cluster]}: membership and initial layout. */
+    public record Cluster(String nodeId, int replicationFactor, List<Member> members, List<byte[]> initialSplitPoints) {
+        public Cluster {
+            members = List.copyOf(members);
+            initialSplitPoints = List.copyOf(initialSplitPoints);
+        }
+
+        public Optional<Member> member(String id) {
+            return members.stream().filter(m -> m.id().equals(id)).findFirst();
+        }
+
+        public Member self() {
+            return member(nodeId).orElseThrow(() -> new ConfigException("cluster.node_id",
+                    "'" + nodeId + "' is not one of cluster.members"));
+        }
+    }
+
+    /** One {@code [[cluster.members]]} entry: a node and where to reach it. */
+    public record Member(String id, String raftAddress, String httpAddress) {
+    }
+
+    /** The engine options every range replica on this node opens its engine with. */
+    public EngineOptions engineOptions() {
+        return EngineOptions.defaults()
+                .withMaxError(index.maxError())
+                .withRetrainThreshold(index.retrainThreshold())
+                .withModelType(index.modelType())
+                .withCompression(storage.compressionEnabled())
+                .withFsync(storage.fsyncEnabled());
+    }
+
+    public OmenConfig withDatabase(Database d) {
+        return new OmenConfig(d, storage, index, wal, http, security, monitoring, performance, limits, cluster);
+    }
+
+    public OmenConfig withHttp(Http h) {
+        return new OmenConfig(database, storage, index, wal, h, security, monitoring, performance, limits, cluster);
+    }
+
+    public OmenConfig withWal(Wal w) {
+        return new OmenConfig(database, storage, index, w, http, security, monitoring, performance, limits, cluster);
+    }
+
+    public OmenConfig withCluster(Cluster c) {
+        return new OmenConfig(database, storage, index, wal, http, security, monitoring, performance, limits, c);
+    }
+}

@@ -1,0 +1,67 @@
+package io.omendb.raft.meta;
+
+import io.omendb.raft.config.OmenConfig;
+import org.apache.ratis.protocol.RaftGroupId;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The cluster's initial layout, derived only from {@code [database] name} and {@code [cluster]}, so every node
+ * computes the same groups without talking to the others.
+ *
+ * <ul>
+ *   <li>Group ids are name-based UUIDs of {@code "omendb/<database>/meta"} and {@code "omendb/<database>/range/<id>"}.</li>
+ *   <li>Split points {@code s0 < s1 < ...} give ranges {@code [empty, s0), [s0, s1), ..., [sN, +inf)} with ids 1..N+1.</li>
+ *   <li>Range {@code i} is placed on {@code replication_factor} consecutive members starting at member {@code i mod N}
+ *       (in configuration order), spreading leaders and load round-robin.</li>
+ *   <li>The meta group lives on the first {@code min(N, max(3, replication_factor))} members.</li>
+ * </ul>
+ */
+public final class ClusterLayout {
+    private static final int META_REPLICAS_MIN = 3;
+
+    private ClusterLayout() {
+    }
+
+    public static RaftGroupId metaGroupId(String database) {
+        return RaftGroupId.valueOf(nameUuid("omendb/" + database + "/meta"));
+    }
+
+    public static UUID rangeGroupUuid(String database, long rangeId) {
+        return nameUuid("omendb/" + database + "/range/" + rangeId);
+    }
+
+    public static List<String> metaPeers(OmenConfig.Cluster cluster) {
+        int n = Math.min(cluster.members().size(), Math.max(META_REPLICAS_MIN, cluster.replicationFactor()));
+        return cluster.members().subList(0, n).stream().map(OmenConfig.Member::id).toList();
+    }
+
+    public static List<RangeDescriptor> initialRanges(String database, OmenConfig.Cluster cluster) {
+        List<byte[]> splits = cluster.initialSplitPoints();
+        List<RangeDescriptor> out = new ArrayList<>();
+        for (int i = 0; i <= splits.size(); i++) {
+            long rangeId = i + 1L;
+            byte[] start = i == 0 ? new byte[0] : splits.get(i - 1);
+            byte[] end = i == splits.size() ? null : splits.get(i);
+            out.add(new RangeDescriptor(rangeId, start, end, rangeGroupUuid(database, rangeId),
+                    placement(cluster, i), 1));
+        }
+        return out;
+    }
+
+    private static List<String> placement(OmenConfig.Cluster cluster, int ordinal) {
+        List<OmenConfig.Member> members = cluster.members();
+        List<String> peers = new ArrayList<>();
+        for (int j = 0; j < cluster.replicationFactor(); j++) {
+            peers.add(members.get((ordinal + j) % members.size()).id());
+        }
+        return peers;
+    }
+
+    private static UUID nameUuid(String name) {
+        return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8));
+    }
+}

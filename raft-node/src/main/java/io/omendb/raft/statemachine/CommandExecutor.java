@@ -1,0 +1,79 @@
+package io.omendb.raft.statemachine;
+
+import io.omendb.raft.command.Command;
+import io.omendb.raft.command.CommandResult;
+import io.omendb.storage.StorageEngine;
+import io.omendb.storage.WriteBatch;
+
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * Applies one decoded {@link Command} at a Raft index to a range's engine. Deterministic: the outcome depends only
+ * on the engine contents and the command, so every replica decides a compare-and-set the same way. Called only on
+ * the group's apply thread (the engine's single writer). An {@link IOException} means the engine failed; the
+ * caller must stop the group rather than skip the entry.
+ */
+final class CommandExecutor {
+    private CommandExecutor() {
+    }
+
+    static CommandResult execute(StorageEngine engine, Command command, long index) throws IOException {
+        if (command instanceof Command.Put p) {
+            engine.apply(new WriteBatch().put(p.key(), p.value()), index);
+            return new CommandResult.Written(index);
+        } else if (command instanceof Command.Delete d) {
+            boolean existed = engine.get(d.key()) != null;
+            engine.apply(new WriteBatch().delete(d.key()), index);
+            return new CommandResult.Deleted(index, existed);
+        } else if (command instanceof Command.Batch b) {
+            applyBatch(engine, b, index);
+            return new CommandResult.Written(index);
+        } else if (command instanceof Command.CompareAndSet c) {
+            return compareAndSet(engine, c, index);
+        } else if (command instanceof Command.DeleteRange r) {
+            engine.apply(new WriteBatch().deleteRange(r.start(), r.end()), index);
+            return new CommandResult.Written(index);
+        } else if (command instanceof Command.Maintain m) {
+            maintain(engine, m.kind());
+            return new CommandResult.Written(index);
+        }
+        throw new IllegalArgumentException("unknown command " + command);
+    }
+
+    private static void applyBatch(StorageEngine engine, Command.Batch b, long index) throws IOException {
+        if (b.ops().isEmpty()) {
+            return;
+        }
+        WriteBatch batch = new WriteBatch();
+        for (WriteBatch.Op op : b.ops()) {
+            if (op instanceof WriteBatch.Put p) {
+                batch.put(p.key(), p.value());
+            } else if (op instanceof WriteBatch.Delete d) {
+                batch.delete(d.key());
+            } else if (op instanceof WriteBatch.DeleteRange r) {
+                batch.deleteRange(r.start(), r.end());
+            }
+        }
+        engine.apply(batch, index);
+    }
+
+    private static CommandResult compareAndSet(StorageEngine engine, Command.CompareAndSet c, long index)
+            throws IOException {
+        byte[] current = engine.get(c.key());
+        if (!Arrays.equals(current, c.expected())) {
+            return new CommandResult.CasOutcome(index, false, current);
+        }
+        WriteBatch batch = c.newValue() == null ? new WriteBatch().delete(c.key())
+                : new WriteBatch().put(c.key(), c.newValue());
+        engine.apply(batch, index);
+        return new CommandResult.CasOutcome(index, true, c.newValue());
+    }
+
+    private static void maintain(StorageEngine engine, Command.Maintenance kind) throws IOException {
+        switch (kind) {
+            case FLUSH -> engine.flush();
+            case COMPACT -> engine.compact();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.omendb.raft.statemachine;
+
+import io.omendb.storage.EngineOptions;
+import io.omendb.storage.StorageEngine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The live engine directory of one range replica ({@code <group dir>/engine}), kept apart from Ratis' {@code sm/}
+ * snapshot directory because a snapshot install replaces {@code sm/} wholesale.
+ *
+ * <p><b>Invariant after {@link #open}:</b> the engine contains at least every entry up to the latest snapshot's
+ * engine index. If the live directory is missing (wiped, or a crash in the middle of a swap) or behind the snapshot
+ * (a snapshot was installed from the leader), it is rebuilt from the snapshot by hard-linking the snapshot's files
+ * into {@code engine.restoring} and renaming that over {@code engine}; a crash at any point leaves either the old
+ * directory, no directory (rebuilt again next time) or the new one.
+ *
+ * <p>Not thread-safe: the state machine calls it with the engine swap lock held.
+ */
+final class EngineDirectory {
+    private static final Logger LOG = LoggerFactory.getLogger(EngineDirectory.class);
+
+    private final Path live;
+    private final Path restoring;
+    private final EngineOptions options;
+
+    EngineDirectory(Path groupDir, EngineOptions options) {
+        this.live = groupDir.resolve("engine");
+        this.restoring = groupDir.resolve("engine.restoring");
+        this.options = options;
+    }
+
+    Path path() {
+        return live;
+    }
+
+    /** Opens the live engine, first rebuilding it from {@code snapshot} when it is missing or behind it. */
+    StorageEngine open(Optional<SnapshotStore.Stored> snapshot) throws IOException {
+        FileOps.deleteRecursively(restoring);
+        if (snapshot.isPresent() && Files.isDirectory(live)) {
+            StorageEngine engine = StorageEngine.open(live, options);
+            if (engine.durableIndex() >= snapshot.get().descriptor().engineAppliedIndex()) {
+                return engine;
+            }
+            LOG.info("Engine {} at durable index {} is behind snapshot {}; restoring", live, engine.durableIndex(),
+                    snapshot.get().dir().getFileName());
+            engine.close();
+        }
+        if (snapshot.isPresent()) {
+            restoreFrom(snapshot.get());
+        }
+        return StorageEngine.open(live, options);
+    }
+
+    private void restoreFrom(SnapshotStore.Stored snapshot) throws IOException {
+        Files.createDirectories(restoring);
+        for (SnapshotDescriptor.EngineFile f : snapshot.descriptor().files()) {
+            FileOps.linkOrCopy(snapshot.dir().resolve(f.name()), restoring.resolve(f.name()));
+        }
+        FileOps.fsyncDir(restoring);
+        FileOps.deleteRecursively(live);
+        Files.move(restoring, live);
+        FileOps.fsyncDir(live.getParent());
+        LOG.info("Restored engine {} from snapshot {} (engine index {})", live, snapshot.dir().getFileName(),
+                snapshot.descriptor().engineAppliedIndex());
+    }
+}

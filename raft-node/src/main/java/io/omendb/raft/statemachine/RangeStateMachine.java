@@ -1,0 +1,299 @@
+package io.omendb.raft.statemachine;
+
+import io.omendb.raft.command.Command;
+import io.omendb.raft.command.CommandCodec;
+import io.omendb.raft.command.CommandResult;
+import io.omendb.raft.command.Query;
+import io.omendb.raft.command.QueryCodec;
+import io.omendb.raft.command.QueryResult;
+import io.omendb.raft.wire.CorruptFrameException;
+import io.omendb.storage.EngineOptions;
+import io.omendb.storage.StorageEngine;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
+import org.apache.ratis.proto.RaftProtos.RaftPeerProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The Ratis state machine of one range replica: applies committed commands to the range's {@link StorageEngine}
+ * and serves reads from it.
+ *
+ * <p><b>Guarantees.</b>
+ * <ul>
+ *   <li>Commands are applied in log order on Ratis' single apply thread (the engine's single writer), so
+ *       compare-and-set and "did the key exist" are decided identically on every replica.</li>
+ *   <li>Idempotent replay: the engine persists only up to its durable index; after a restart Ratis replays the
+ *       log from the snapshot index, and entries with {@code index <= engine.appliedIndex()} are skipped.</li>
+ *   <li>An entry that fails to decode (checksum, version, structure) or an engine failure throws out of
+ *       {@link #applyTransaction}, which makes Ratis stop this group: data is never silently skipped. Leaders
+ *       refuse undecodable requests in {@link #startTransaction}, before they reach the log.</li>
+ *   <li>Snapshots are engine checkpoints ({@link SnapshotStore}); installing one from the leader closes the engine
+ *       in {@link #pause()} and re-opens it from the snapshot in {@link #reinitialize()}.</li>
+ * </ul>
+ *
+ * <p><b>Threading.</b> Apply, snapshot and reinitialize run on the updater thread; queries on Ratis RPC threads.
+ * {@code swapLock} (read side: apply, query, snapshot; write side: pause, reinitialize, close) guarantees no one
+ * uses an engine while it is being closed or swapped. {@code engine} is null exactly while paused or closed.
+ */
+public final class RangeStateMachine extends BaseStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(RangeStateMachine.class);
+    /** Distinct minimum indexes stale reads may wait for at once on one replica. */
+    static final int STALE_READ_WAITERS_MAX = 10_000;
+
+    private final EngineOptions options;
+    private final ReplicaListener listener;
+    private final SnapshotStore snapshots = new SnapshotStore();
+    private final AppliedIndexWaiters waiters = new AppliedIndexWaiters(STALE_READ_WAITERS_MAX);
+    private final ReentrantReadWriteLock swapLock = new ReentrantReadWriteLock();
+    private EngineDirectory directory;
+    private volatile StorageEngine engine;
+    /** Highest entry index passed by while paused for a snapshot install; must be covered by that snapshot. */
+    private long skippedWhilePausedMax = RaftLog.INVALID_LOG_INDEX;
+
+    public RangeStateMachine(EngineOptions options, ReplicaListener listener) {
+        this.options = options;
+        this.listener = listener;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws IOException {
+        super.initialize(server, groupId, storage);
+        snapshots.init(storage);
+        directory = new EngineDirectory(storage.getStorageDir().getRoot().toPath(), options);
+        getLifeCycle().startAndTransition(this::openEngine, IOException.class);
+        listener.replicaOpened(groupId, getLastAppliedTermIndex().getIndex(), engine.durableIndex());
+    }
+
+    @Override
+    public SnapshotStore getStateMachineStorage() {
+        return snapshots;
+    }
+
+    private void openEngine() throws IOException {
+        swapLock.writeLock().lock();
+        try {
+            Optional<SnapshotStore.Stored> snapshot = snapshots.latest();
+            engine = directory.open(snapshot);
+            snapshot.ifPresent(s -> setLastAppliedTermIndex(s.termIndex()));
+            waiters.advance(getLastAppliedTermIndex().getIndex());
+            LOG.info("{}: opened engine {} (applied {}, durable {}), snapshot {}", this, directory.path(),
+                    engine.appliedIndex(), engine.durableIndex(), snapshot.map(s -> s.termIndex().toString()).orElse("none"));
+        } finally {
+            swapLock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        try {
+            CommandCodec.decode(request.getMessage().getContent().toByteArray());
+        } catch (CorruptFrameException | IllegalArgumentException e) {
+            throw new IOException("refusing an undecodable command: " + e.getMessage(), e);
+        }
+        return super.startTransaction(request);
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        long index = entry.getIndex();
+        Command command = decodeOrStop(entry);
+        CommandResult result;
+        swapLock.readLock().lock();
+        try {
+            result = engine == null ? passWhilePaused(index) : applyToEngine(command, index);
+            updateLastAppliedTermIndex(entry.getTerm(), index);
+        } finally {
+            swapLock.readLock().unlock();
+        }
+        waiters.advance(index);
+        return CompletableFuture.completedFuture(message(CommandCodec.encodeResult(result)));
+    }
+
+    private Command decodeOrStop(LogEntryProto entry) {
+        try {
+            return CommandCodec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
+        } catch (CorruptFrameException | IllegalArgumentException e) {
+            LOG.error("{}: log entry {} is undecodable; stopping this group rather than skipping it", this,
+                    TermIndex.valueOf(entry), e);
+            throw new IllegalStateException("undecodable log entry " + TermIndex.valueOf(entry) + " in " + this, e);
+        }
+    }
+
+    private CommandResult applyToEngine(Command command, long index) {
+        if (index <= engine.appliedIndex()) {
+            return new CommandResult.AlreadyApplied(index);
+        }
+        try {
+            return CommandExecutor.execute(engine, command, index);
+        } catch (IOException e) {
+            LOG.error("{}: engine failed applying entry {}; stopping this group", this, index, e);
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Entries the updater reaches while a snapshot is being installed are all covered by that snapshot. */
+    private CommandResult passWhilePaused(long index) {
+        skippedWhilePausedMax = Math.max(skippedWhilePausedMax, index);
+        return new CommandResult.AlreadyApplied(index);
+    }
+
+    @Override
+    public void notifyTermIndexUpdated(long term, long index) {
+        super.notifyTermIndexUpdated(term, index);
+        waiters.advance(index);
+    }
+
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        swapLock.readLock().lock();
+        try {
+            StorageEngine e = engine;
+            if (e == null) {
+                return CompletableFuture.failedFuture(new IllegalStateException(
+                        this + " is installing a snapshot or closed; retry on another replica"));
+            }
+            Query q = QueryCodec.decode(request.getContent().toByteArray());
+            return CompletableFuture.completedFuture(message(QueryCodec.encodeResult(answer(e, q))));
+        } catch (RuntimeException ex) {
+            return CompletableFuture.failedFuture(ex);
+        } finally {
+            swapLock.readLock().unlock();
+        }
+    }
+
+    private QueryResult answer(StorageEngine e, Query q) {
+        long applied = getLastAppliedTermIndex().getIndex();
+        if (q instanceof Query.Get g) {
+            return new QueryResult.Value(e.get(g.key()), applied);
+        } else if (q instanceof Query.Scan s) {
+            return new QueryResult.ScanPage(e.scan(s.start(), s.end(), s.limit()), applied);
+        } else if (q instanceof Query.Status) {
+            return new QueryResult.Status(e.stats(), applied);
+        } else if (q instanceof Query.Digest) {
+            return new QueryResult.Digest(e.digest(), applied);
+        }
+        throw new IllegalArgumentException("unknown query " + q);
+    }
+
+    /** A read on this replica once it has applied at least {@code minIndex} (0: whatever it has now). */
+    @Override
+    public CompletableFuture<Message> queryStale(Message request, long minIndex) {
+        return waiters.await(minIndex).thenCompose(v -> query(request));
+    }
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        TermIndex applied = getLastAppliedTermIndex();
+        Optional<SnapshotStore.Stored> current = snapshots.latest();
+        if (applied.getIndex() < 0) {
+            return RaftLog.INVALID_LOG_INDEX;
+        }
+        if (current.isPresent() && current.get().descriptor().index() >= applied.getIndex()) {
+            return current.get().descriptor().index();
+        }
+        swapLock.readLock().lock();
+        try {
+            if (engine == null) {
+                return current.map(s -> s.descriptor().index()).orElse(RaftLog.INVALID_LOG_INDEX);
+            }
+            SnapshotStore.Stored s = snapshots.create(engine, applied);
+            listener.snapshotTaken(getGroupId(), applied.getTerm(), applied.getIndex(), engine.durableIndex());
+            LOG.info("{}: snapshot {} (engine index {})", this, applied, s.descriptor().engineAppliedIndex());
+            return applied.getIndex();
+        } finally {
+            swapLock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public void pause() {
+        swapLock.writeLock().lock();
+        try {
+            if (getLifeCycleState() != LifeCycle.State.RUNNING) {
+                return;
+            }
+            getLifeCycle().transition(LifeCycle.State.PAUSING);
+            closeEngine();
+            getLifeCycle().transition(LifeCycle.State.PAUSED);
+            LOG.info("{}: paused for snapshot install", this);
+        } catch (IOException e) {
+            throw new UncheckedIOException("closing the engine of " + this + " for a snapshot install", e);
+        } finally {
+            swapLock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void reinitialize() throws IOException {
+        snapshots.reload();
+        SnapshotStore.Stored installed = snapshots.latest().orElseThrow(() -> new IOException(
+                this + ": reinitialize without a usable snapshot in " + directory.path().getParent()));
+        if (skippedWhilePausedMax > installed.descriptor().index()) {
+            throw new IllegalStateException(this + ": passed entry " + skippedWhilePausedMax
+                    + " while paused, beyond the installed snapshot " + installed.termIndex());
+        }
+        skippedWhilePausedMax = RaftLog.INVALID_LOG_INDEX;
+        openEngine();
+        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
+        listener.replicaOpened(getGroupId(), getLastAppliedTermIndex().getIndex(), engine.durableIndex());
+        LOG.info("{}: installed snapshot {}", this, installed.termIndex());
+    }
+
+    @Override
+    public void notifyConfigurationChanged(long term, long index, RaftConfigurationProto conf) {
+        List<String> peers = conf.getPeersList().stream().map(RaftPeerProto::getId)
+                .map(id -> id.toStringUtf8()).toList();
+        listener.peersChanged(getGroupId(), peers);
+    }
+
+    @Override
+    public void notifyGroupRemove() {
+        listener.replicaRemoved(getGroupId());
+    }
+
+    @Override
+    public void close() throws IOException {
+        swapLock.writeLock().lock();
+        try {
+            closeEngine();
+        } finally {
+            swapLock.writeLock().unlock();
+        }
+        waiters.failAll(new IllegalStateException(this + " closed"));
+    }
+
+    private void closeEngine() throws IOException {
+        StorageEngine e = engine;
+        engine = null;
+        if (e != null) {
+            e.close();
+        }
+    }
+
+    private static Message message(byte[] bytes) {
+        return Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes));
+    }
+}

@@ -1,0 +1,88 @@
+package io.omendb.raft.statemachine;
+
+import io.omendb.raft.wire.CorruptFrameException;
+import io.omendb.raft.wire.FrameReader;
+import io.omendb.raft.wire.FrameWriter;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The checksummed table of contents of one range snapshot directory: the Raft term and index the snapshot
+ * stands for, the engine's applied index inside it, and every engine file with its size. A snapshot directory
+ * without a valid descriptor is incomplete and is never used. Immutable.
+ *
+ * @param term               Raft term of the last entry the snapshot contains
+ * @param index              Raft index of the last entry the snapshot contains (Ratis' snapshot index)
+ * @param engineAppliedIndex the engine's applied index inside the checkpoint ({@code <= index}: later entries up to
+ *                           {@code index} did not change data, e.g. configuration entries or failed CAS)
+ * @param files              engine files in the directory, names relative to it
+ */
+public record SnapshotDescriptor(long term, long index, long engineAppliedIndex, List<EngineFile> files) {
+    public static final String FILE_NAME = "OMENDB_SNAPSHOT";
+    private static final int KIND = 1;
+    private static final int FILES_MAX = 1_000_000;
+
+    public record EngineFile(String name, long sizeBytes) {
+    }
+
+    public SnapshotDescriptor {
+        files = List.copyOf(files);
+    }
+
+    public void writeTo(Path dir) throws IOException {
+        FrameWriter w = new FrameWriter(KIND).writeVarLong(term).writeVarLong(index).writeVarLong(engineAppliedIndex)
+                .writeVarLong(files.size());
+        for (EngineFile f : files) {
+            w.writeBytes(f.name().getBytes(StandardCharsets.UTF_8)).writeVarLong(f.sizeBytes());
+        }
+        try (FileChannel ch = FileChannel.open(dir.resolve(FILE_NAME), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE)) {
+            ByteBuffer buf = ByteBuffer.wrap(w.finish());
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        }
+    }
+
+    /** Reads and checks the descriptor of {@code dir}, including that every listed file exists with its size. */
+    public static SnapshotDescriptor readFrom(Path dir) throws IOException {
+        Path file = dir.resolve(FILE_NAME);
+        SnapshotDescriptor d;
+        try {
+            FrameReader r = new FrameReader(Files.readAllBytes(file));
+            if (r.kind() != KIND) {
+                throw new CorruptFrameException("unknown descriptor kind " + r.kind());
+            }
+            long term = r.readVarLong();
+            long index = r.readVarLong();
+            long engineApplied = r.readVarLong();
+            int n = r.readCount(FILES_MAX);
+            List<EngineFile> files = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                files.add(new EngineFile(new String(r.readBytes(), StandardCharsets.UTF_8),
+                        r.readVarLong()));
+            }
+            r.expectEnd();
+            d = new SnapshotDescriptor(term, index, engineApplied, files);
+        } catch (CorruptFrameException e) {
+            throw new IOException("corrupt snapshot descriptor " + file + ": " + e.getMessage(), e);
+        }
+        for (EngineFile f : d.files()) {
+            Path p = dir.resolve(f.name());
+            if (!Files.isRegularFile(p) || Files.size(p) != f.sizeBytes()) {
+                throw new IOException("snapshot " + dir + " is incomplete: " + f.name() + " missing or not "
+                        + f.sizeBytes() + " bytes");
+            }
+        }
+        return d;
+    }
+}

@@ -1,0 +1,186 @@
+package io.omendb.raft.statemachine;
+
+import io.omendb.storage.CheckpointInfo;
+import io.omendb.storage.StorageEngine;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The Ratis {@link StateMachineStorage} of one range replica: snapshots are engine checkpoints, one directory
+ * {@code sm/snapshot.<term>_<index>/} each, holding the engine's hard-linked files and a {@link SnapshotDescriptor}.
+ *
+ * <p><b>Guarantees.</b> A snapshot directory becomes visible (under its final name) only after its files and
+ * descriptor are fsynced: it is built as {@code snapshot.T_I.tmp} and renamed. {@link #latest()} only returns
+ * directories whose descriptor verifies, so a half-written or half-received snapshot is never loaded.
+ *
+ * <p><b>Install.</b> On a follower, Ratis receives the leader's snapshot files (paths relative to the leader's
+ * {@code sm/} dir, hence the same {@code snapshot.T_I/} layout, plus Ratis' {@code .md5} files) into a temp dir and
+ * renames it over {@code sm/}; {@link #reload()} then forgets the cached latest snapshot.
+ *
+ * <p><b>Threading.</b> {@link #create} and {@link #cleanupOldSnapshots} run on the group's state machine updater
+ * thread; {@link #getLatestSnapshot} may be called from any Ratis thread (the cached value is atomic).
+ */
+public final class SnapshotStore implements StateMachineStorage {
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
+    private static final Pattern SNAPSHOT_DIR = Pattern.compile("snapshot\\.(\\d+)_(\\d+)");
+    private static final String TMP_SUFFIX = ".tmp";
+
+    /** A verified snapshot directory. */
+    public record Stored(Path dir, SnapshotDescriptor descriptor) {
+        public TermIndex termIndex() {
+            return TermIndex.valueOf(descriptor.term(), descriptor.index());
+        }
+    }
+
+    private volatile Path smDir;
+    private final AtomicReference<Optional<Stored>> latest = new AtomicReference<>();
+
+    @Override
+    public void init(RaftStorage raftStorage) throws IOException {
+        smDir = raftStorage.getStorageDir().getStateMachineDir().toPath();
+        Files.createDirectories(smDir);
+        for (Path p : list()) {
+            if (p.getFileName().toString().endsWith(TMP_SUFFIX)) {
+                LOG.info("Deleting unfinished snapshot {}", p);
+                FileOps.deleteRecursively(p);
+            }
+        }
+        reload();
+    }
+
+    /** Forgets the cached latest snapshot (after Ratis replaced {@code sm/} by an installed one). */
+    public void reload() {
+        latest.set(null);
+    }
+
+    public Optional<Stored> latest() {
+        Optional<Stored> cached = latest.get();
+        if (cached == null) {
+            cached = findLatest();
+            latest.compareAndSet(null, cached);
+        }
+        return cached;
+    }
+
+    @Override
+    public FileListSnapshotInfo getLatestSnapshot() {
+        return latest().map(SnapshotStore::toInfo).orElse(null);
+    }
+
+    /**
+     * Checkpoints {@code engine} (after a flush) as the snapshot {@code applied}. Called on the updater thread, so
+     * no entry is applied meanwhile and the engine holds exactly the effects of the entries up to {@code applied}.
+     */
+    public Stored create(StorageEngine engine, TermIndex applied) throws IOException {
+        String name = "snapshot." + applied.getTerm() + "_" + applied.getIndex();
+        Path tmp = smDir.resolve(name + TMP_SUFFIX);
+        FileOps.deleteRecursively(tmp);
+        engine.flush();
+        CheckpointInfo cp = engine.checkpoint(tmp);
+        List<SnapshotDescriptor.EngineFile> files = new ArrayList<>();
+        for (String f : cp.files()) {
+            files.add(new SnapshotDescriptor.EngineFile(f, Files.size(tmp.resolve(f))));
+        }
+        SnapshotDescriptor d = new SnapshotDescriptor(applied.getTerm(), applied.getIndex(), cp.appliedIndex(), files);
+        d.writeTo(tmp);
+        FileOps.fsyncDir(tmp);
+        Path dir = smDir.resolve(name);
+        Files.move(tmp, dir);
+        FileOps.fsyncDir(smDir);
+        Stored s = new Stored(dir, d);
+        latest.set(Optional.of(s));
+        return s;
+    }
+
+    @Override
+    public void format() {
+        // Nothing to format: snapshot directories are created on demand.
+    }
+
+    @Override
+    public void cleanupOldSnapshots(SnapshotRetentionPolicy policy) throws IOException {
+        int keep = policy == null ? -1 : policy.getNumSnapshotsRetained();
+        if (keep <= 0) {
+            return;
+        }
+        List<Path> dirs = snapshotDirs();
+        for (int i = keep; i < dirs.size(); i++) {
+            LOG.info("Deleting old snapshot {}", dirs.get(i));
+            FileOps.deleteRecursively(dirs.get(i));
+        }
+    }
+
+    private Optional<Stored> findLatest() {
+        Path dir = smDir;
+        if (dir == null) {
+            return Optional.empty();
+        }
+        try {
+            for (Path p : snapshotDirs()) {
+                try {
+                    return Optional.of(new Stored(p, SnapshotDescriptor.readFrom(p)));
+                } catch (IOException e) {
+                    LOG.warn("Ignoring unusable snapshot {}: {}", p, e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot list snapshots in {}", dir, e);
+        }
+        return Optional.empty();
+    }
+
+    /** Final-named snapshot directories, newest (highest index) first. */
+    private List<Path> snapshotDirs() throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (Path p : list()) {
+            if (SNAPSHOT_DIR.matcher(p.getFileName().toString()).matches() && Files.isDirectory(p)) {
+                out.add(p);
+            }
+        }
+        out.sort(Comparator.comparingLong(SnapshotStore::indexOf).reversed());
+        return out;
+    }
+
+    private List<Path> list() throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (smDir == null || !Files.isDirectory(smDir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(smDir)) {
+            s.forEach(out::add);
+        }
+        return out;
+    }
+
+    private static long indexOf(Path p) {
+        Matcher m = SNAPSHOT_DIR.matcher(p.getFileName().toString());
+        return m.matches() ? Long.parseLong(m.group(2)) : -1;
+    }
+
+    private static FileListSnapshotInfo toInfo(Stored s) {
+        List<FileInfo> files = new ArrayList<>();
+        for (SnapshotDescriptor.EngineFile f : s.descriptor().files()) {
+            files.add(new FileInfo(s.dir().resolve(f.name()), null));
+        }
+        files.add(new FileInfo(s.dir().resolve(SnapshotDescriptor.FILE_NAME), null));
+        return new FileListSnapshotInfo(files, s.termIndex());
+    }
+}

@@ -1,0 +1,115 @@
+package io.omendb.raft.command;
+
+import io.omendb.raft.wire.CorruptFrameException;
+import io.omendb.storage.EngineStats;
+import io.omendb.storage.KeyValue;
+import io.omendb.storage.WriteBatch;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class CodecTest {
+    private static final long SEED = 20240611L;
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static List<Command> commands() {
+        Random random = new Random(SEED);
+        byte[] big = new byte[70_000];
+        random.nextBytes(big);
+        return List.of(
+                new Command.Put(b("k"), b("v")),
+                new Command.Put(new byte[0], new byte[0]),
+                new Command.Put(b("big"), big),
+                new Command.Delete(b("gone")),
+                new Command.Batch(List.of(new WriteBatch.Put(b("a"), b("1")), new WriteBatch.Delete(b("b")),
+                        new WriteBatch.DeleteRange(b("c"), b("d")))),
+                new Command.Batch(List.of()),
+                new Command.CompareAndSet(b("k"), null, b("new")),
+                new Command.CompareAndSet(b("k"), b("old"), null),
+                new Command.CompareAndSet(b("k"), new byte[0], new byte[0]),
+                new Command.DeleteRange(b("a"), b("z")),
+                new Command.Maintain(Command.Maintenance.FLUSH),
+                new Command.Maintain(Command.Maintenance.COMPACT));
+    }
+
+    @Test
+    void everyCommandRoundTrips() {
+        for (Command c : commands()) {
+            byte[] frame = CommandCodec.encode(c);
+            assertArrayEquals(frame, CommandCodec.encode(CommandCodec.decode(frame)), c.toString());
+        }
+        Command.CompareAndSet cas = (Command.CompareAndSet) CommandCodec.decode(
+                CommandCodec.encode(new Command.CompareAndSet(b("k"), null, b("x"))));
+        assertEquals(null, cas.expected());
+        assertArrayEquals(b("x"), cas.newValue());
+    }
+
+    @Test
+    void everyResultAndQueryRoundTrips() {
+        List<CommandResult> results = List.of(new CommandResult.Written(7), new CommandResult.Deleted(8, true),
+                new CommandResult.CasOutcome(9, false, null), new CommandResult.CasOutcome(10, true, b("v")),
+                new CommandResult.AlreadyApplied(Long.MAX_VALUE));
+        for (CommandResult r : results) {
+            byte[] frame = CommandCodec.encodeResult(r);
+            assertArrayEquals(frame, CommandCodec.encodeResult(CommandCodec.decodeResult(frame)), r.toString());
+        }
+        List<Query> queries = List.of(new Query.Get(b("k")), new Query.Scan(b("a"), null, 10),
+                new Query.Scan(new byte[0], b("z"), 1), new Query.Status(), new Query.Digest());
+        for (Query q : queries) {
+            byte[] frame = QueryCodec.encode(q);
+            assertArrayEquals(frame, QueryCodec.encode(QueryCodec.decode(frame)), q.toString());
+        }
+        List<QueryResult> answers = List.of(new QueryResult.Value(null, 3), new QueryResult.Value(b("v"), 4),
+                new QueryResult.ScanPage(List.of(new KeyValue(b("a"), b("1")), new KeyValue(b("b"), new byte[0])), 5),
+                new QueryResult.Status(new EngineStats(2, 100, 5, 7, 1.5, 9, 1000, 4096, 31.2, 11, 10), 12),
+                new QueryResult.Digest(new byte[32], 13));
+        for (QueryResult a : answers) {
+            byte[] frame = QueryCodec.encodeResult(a);
+            assertArrayEquals(frame, QueryCodec.encodeResult(QueryCodec.decodeResult(frame)), a.toString());
+        }
+    }
+
+    @Test
+    void everyFlippedByteIsDetected() {
+        for (Command c : commands()) {
+            assertEveryFlipDetected(CommandCodec.encode(c), CommandCodec::decode);
+        }
+        assertEveryFlipDetected(CommandCodec.encodeResult(new CommandResult.CasOutcome(1, true, b("v"))),
+                CommandCodec::decodeResult);
+        assertEveryFlipDetected(QueryCodec.encode(new Query.Scan(b("a"), b("b"), 5)), QueryCodec::decode);
+    }
+
+    private static void assertEveryFlipDetected(byte[] frame, Function<byte[], ?> decoder) {
+        int step = Math.max(1, frame.length / 512);
+        for (int i = 0; i < frame.length; i += step) {
+            for (int bit = 0; bit < 8; bit += 3) {
+                byte[] corrupt = frame.clone();
+                corrupt[i] ^= (byte) (1 << bit);
+                int at = i;
+                assertThrows(CorruptFrameException.class, () -> decoder.apply(corrupt), "flip at byte " + at);
+            }
+        }
+    }
+
+    @Test
+    void truncatedAndForeignFramesAreRefused() {
+        byte[] frame = CommandCodec.encode(new Command.Put(b("k"), b("v")));
+        for (int len = 0; len < frame.length; len++) {
+            byte[] cut = Arrays.copyOf(frame, len);
+            assertThrows(CorruptFrameException.class, () -> CommandCodec.decode(cut), "length " + len);
+        }
+        byte[] result = CommandCodec.encodeResult(new CommandResult.Written(1));
+        assertThrows(CorruptFrameException.class, () -> CommandCodec.decode(result));
+    }
+}
