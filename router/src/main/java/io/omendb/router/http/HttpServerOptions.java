@@ -43,12 +43,6 @@ public record HttpServerOptions(String bindAddress, int port, int ioThreads, int
                 256, 120_000);
     }
 
-    public HttpServerOptions withPort(int newPort) {
-        return new HttpServerOptions(bindAddress, newPort, ioThreads, maxRequestBodyBytes, maxKeyBytes,
-                maxValueBytes, maxInsertBatchSize, maxQueryDurationMs, maxConnections, maxConcurrentRequests,
-                idleTimeoutMs);
-    }
-
     private static void require(boolean condition, String message) {
         if (!condition) {
             throw new IllegalArgumentException(message);
