@@ -71,6 +71,9 @@ final class EngineBench implements Callable<Integer> {
     @Option(names = "--impls", split = ",", description = "omendb,binary_search,treemap,rocksdb (default: all)")
     List<String> impls = List.of("omendb", "binary_search", "treemap", "rocksdb");
 
+    @Option(names = "--ops", split = ",", description = "index_lookup,store (store = ingest, get, scan, bytes_per_record; default: both)")
+    List<String> ops = List.of("index_lookup", "store");
+
     private long sink;
 
     @Override
@@ -106,7 +109,12 @@ final class EngineBench implements Callable<Integer> {
             encoded[i] = d.encode(sorted[i]);
         }
         int[] probes = new SplittableRandom(7).ints(lookups, 0, sorted.length).toArray();
-        indexLookup(d, encoded, probes);
+        if (ops.contains("index_lookup")) {
+            indexLookup(d, encoded, probes);
+        }
+        if (!ops.contains("store")) {
+            return;
+        }
         int[] insertOrder = shuffled(sorted.length, 11);
         if (impls.contains("treemap")) {
             treeMap(d, encoded, insertOrder, probes);

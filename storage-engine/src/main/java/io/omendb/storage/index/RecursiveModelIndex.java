@@ -20,7 +20,8 @@ import java.util.Arrays;
  * non-decreasing function of the key, so a key between two trained keys predicts between their predictions,
  * and the stored error also covers "the position right after the trained key" (see {@link #leafError}).
  *
- * <p><b>Skew.</b> A linear router cannot always split a skewed range (one far outlier squeezes every other key
+ * <p><b>Skew.</b> A router fits its line on the key or, when that spreads keys better, on log(1 + key - base)
+ * (SOSD's "loglinear" RMI layer), which tames lognormal-like skew. A linear router cannot always split a skewed range (one far outlier squeezes every other key
  * into one child). When the largest child would keep more than 15/16 of its parent's keys, the node instead
  * routes by explicit separator keys at quantiles (a search over at most {@code fanout} separators), which
  * always makes progress. A run of equal keys becomes a zero-error single-key node. These are what keep the
@@ -35,6 +36,7 @@ public final class RecursiveModelIndex implements KeyIndex {
     private static final int LINEAR_INNER = 1;
     private static final int SEPARATOR_INNER = 2;
     private static final int SINGLE = 3;
+    private static final int LOG_INNER = 4;
     // slot offsets inside a node
     private static final int TYPE = 0;
     private static final int BASE = 1;
@@ -97,7 +99,7 @@ public final class RecursiveModelIndex implements KeyIndex {
                 case SINGLE -> {
                     return Long.compareUnsigned(key, nd[off + BASE]) <= 0 ? lo : hi;
                 }
-                case LINEAR_INNER -> {
+                case LINEAR_INNER, LOG_INNER -> {
                     int count = (int) nd[off + CHILD_COUNT];
                     long c = predict(nd, off, key, 0, count - 1);
                     off = (int) ((nd[off + ERR_OR_CHILDREN] + c) * STRIDE);
@@ -114,6 +116,9 @@ public final class RecursiveModelIndex implements KeyIndex {
 
     private static long predict(long[] nd, int off, long key, long min, long max) {
         double x = delta(key, nd[off + BASE]);
+        if (nd[off + TYPE] == LOG_INNER) {
+            x = Math.log1p(x);
+        }
         double y = Double.longBitsToDouble(nd[off + INTERCEPT]) + Double.longBitsToDouble(nd[off + SLOPE]) * x;
         long p = (long) Math.floor(y);
         return p < min ? min : (p > max ? max : p);
@@ -216,10 +221,10 @@ public final class RecursiveModelIndex implements KeyIndex {
             long type = nodes[off + TYPE];
             long lo = nodes[off + LO];
             long hi = nodes[off + HI];
-            if (type < LEAF || type > SINGLE || lo < 0 || hi < lo || hi > keys.length) {
+            if (type < LEAF || type > LOG_INNER || lo < 0 || hi < lo || hi > keys.length) {
                 throw new IOException("model node " + off / STRIDE + " is malformed");
             }
-            if (type == LINEAR_INNER || type == SEPARATOR_INNER) {
+            if (type == LINEAR_INNER || type == SEPARATOR_INNER || type == LOG_INNER) {
                 long first = nodes[off + ERR_OR_CHILDREN];
                 long count = nodes[off + CHILD_COUNT];
                 if (first <= off / STRIDE || count < 1 || first + count > nodeCount) {
@@ -272,7 +277,7 @@ public final class RecursiveModelIndex implements KeyIndex {
                 return;
             }
             if (hi - lo <= LEAF_TRY_FACTOR * leafSize) {
-                Fit fit = Fit.leastSquares(keys, lo, hi);
+                Fit fit = Fit.leastSquares(keys, lo, hi, false, true);
                 long err = leafError(keys, lo, hi, fit);
                 if (err <= maxError) {
                     writeLeaf(node, lo, hi, fit, err);
@@ -291,23 +296,46 @@ public final class RecursiveModelIndex implements KeyIndex {
                 writeSingle(node, lo, hi);
                 return;
             }
-            Fit fit = Fit.leastSquares(keys, lo, hi);
+            Fit fit = Fit.leastSquares(keys, lo, hi, false, true);
             writeLeaf(node, lo, hi, fit, leafError(keys, lo, hi, fit));
         }
 
+        /**
+         * Routes with a linear model on the key, or on log(1 + key - base) when that spreads the keys better
+         * (the "loglinear" root of SOSD's RMIs: it tames lognormal-like skew). Fails when no router leaves the
+         * largest child under 15/16 of the keys.
+         */
         private boolean tryLinearInner(int node, int lo, int hi, int fanout, int depth) {
-            Fit fit = Fit.leastSquares(keys, lo, hi).scaledToChildren(lo, hi, fanout);
-            int[] starts = new int[fanout + 1];
+            int[] linear = new int[fanout + 1];
+            Fit linearFit = Fit.leastSquares(keys, lo, hi, false, false).scaledToChildren(lo, hi, fanout);
+            int linearLargest = route(linearFit, lo, hi, fanout, linear);
+            int[] log = new int[fanout + 1];
+            Fit logFit = Fit.leastSquares(keys, lo, hi, true, false).scaledToChildren(lo, hi, fanout);
+            int logLargest = route(logFit, lo, hi, fanout, log);
+            boolean useLog = logLargest < linearLargest;
+            int largest = useLog ? logLargest : linearLargest;
+            if ((long) largest * 16 > (long) (hi - lo) * 15) {
+                return false;
+            }
+            Fit fit = useLog ? logFit : linearFit;
+            int[] starts = useLog ? log : linear;
+            int first = alloc(fanout);
+            writeNode(node, useLog ? LOG_INNER : LINEAR_INNER, fit.base, fit.slope, fit.intercept, lo, hi, first, fanout);
+            for (int c = 0; c < fanout; c++) {
+                build(first + c, starts[c], starts[c + 1], depth + 1);
+            }
+            return true;
+        }
+
+        /** Fills {@code starts} with each child's first position under {@code fit}; returns the largest child. */
+        private int route(Fit fit, int lo, int hi, int fanout, int[] starts) {
             int child = 0;
             starts[0] = lo;
-            long prev = 0;
             for (int i = lo; i < hi; i++) {
                 long c = fit.route(keys[i], fanout);
-                assert c >= prev : "router must be monotone";
                 while (child < c) {
                     starts[++child] = i;
                 }
-                prev = c;
             }
             while (child < fanout) {
                 starts[++child] = hi;
@@ -316,15 +344,7 @@ public final class RecursiveModelIndex implements KeyIndex {
             for (int c = 0; c < fanout; c++) {
                 largest = Math.max(largest, starts[c + 1] - starts[c]);
             }
-            if ((long) largest * 16 > (long) (hi - lo) * 15) {
-                return false;
-            }
-            int first = alloc(fanout);
-            writeNode(node, LINEAR_INNER, fit.base, fit.slope, fit.intercept, lo, hi, first, fanout);
-            for (int c = 0; c < fanout; c++) {
-                build(first + c, starts[c], starts[c + 1], depth + 1);
-            }
-            return true;
+            return largest;
         }
 
         private void buildSeparatorInner(int node, int lo, int hi, int fanout, int depth) {
@@ -412,16 +432,27 @@ public final class RecursiveModelIndex implements KeyIndex {
         final long base;
         final double slope;
         final double intercept;
+        final boolean log;
 
-        Fit(long base, double slope, double intercept) {
+        Fit(long base, double slope, double intercept, boolean log) {
             this.base = base;
             this.slope = slope;
             this.intercept = intercept;
+            this.log = log;
         }
 
-        /** Least squares over (key, first position) of each distinct key, then centred on its residuals. */
-        static Fit leastSquares(long[] keys, int lo, int hi) {
-            long base = keys[lo];
+        private double x(long key) {
+            double d = delta(key, base);
+            return log ? Math.log1p(d) : d;
+        }
+
+        /**
+         * Least squares over (key, first position) of each distinct key. A leaf ({@code centred}) then shifts
+         * the line to the middle of its residuals, which minimises the max error it must store; a router keeps
+         * the plain least-squares line, which an outlier would otherwise drag far from the bulk of the keys.
+         */
+        static Fit leastSquares(long[] keys, int lo, int hi, boolean log, boolean centred) {
+            Fit unit = new Fit(keys[lo], 0, 0, log);
             double sx = 0;
             double sy = 0;
             long m = 0;
@@ -429,7 +460,7 @@ public final class RecursiveModelIndex implements KeyIndex {
                 if (i > lo && keys[i] == keys[i - 1]) {
                     continue;
                 }
-                sx += delta(keys[i], base);
+                sx += unit.x(keys[i]);
                 sy += i;
                 m++;
             }
@@ -441,38 +472,41 @@ public final class RecursiveModelIndex implements KeyIndex {
                 if (i > lo && keys[i] == keys[i - 1]) {
                     continue;
                 }
-                double dx = delta(keys[i], base) - mx;
+                double dx = unit.x(keys[i]) - mx;
                 sxx += dx * dx;
                 sxy += dx * (i - my);
             }
             double slope = sxx > 0 ? Math.max(0, sxy / sxx) : 0;
             double intercept = my - slope * mx;
+            if (!centred) {
+                return new Fit(unit.base, slope, intercept, log);
+            }
             double rmin = Double.POSITIVE_INFINITY;
             double rmax = Double.NEGATIVE_INFINITY;
             for (int i = lo; i < hi; i++) {
                 if (i > lo && keys[i] == keys[i - 1]) {
                     continue;
                 }
-                double r = i - (intercept + slope * delta(keys[i], base));
+                double r = i - (intercept + slope * unit.x(keys[i]));
                 rmin = Math.min(rmin, r);
                 rmax = Math.max(rmax, r);
             }
-            return new Fit(base, slope, intercept + (rmin + rmax) / 2);
+            return new Fit(unit.base, slope, intercept + (rmin + rmax) / 2, log);
         }
 
         /** The same line rescaled to predict a child number in {@code [0, fanout)} of the range {@code [lo, hi)}. */
         Fit scaledToChildren(int lo, int hi, int fanout) {
             double scale = (double) fanout / (hi - lo);
-            return new Fit(base, slope * scale, (intercept - lo) * scale);
+            return new Fit(base, slope * scale, (intercept - lo) * scale, log);
         }
 
         long route(long key, int fanout) {
-            long c = (long) Math.floor(intercept + slope * delta(key, base));
+            long c = (long) Math.floor(intercept + slope * x(key));
             return c < 0 ? 0 : Math.min(c, fanout - 1);
         }
 
         long position(long key, int lo, int hi) {
-            long p = (long) Math.floor(intercept + slope * delta(key, base));
+            long p = (long) Math.floor(intercept + slope * x(key));
             return p < lo ? lo : Math.min(p, hi);
         }
     }
