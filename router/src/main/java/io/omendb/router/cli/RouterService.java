@@ -1,0 +1,94 @@
+package io.omendb.router.cli;
+
+import io.omendb.raft.client.ClientOptions;
+import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.config.OmenConfig;
+import io.omendb.router.backend.StorageFootprint;
+import io.omendb.router.cluster.RaftKvBackend;
+import io.omendb.router.http.HttpApiServer;
+import io.omendb.router.http.HttpServerOptions;
+import io.omendb.router.metrics.MetricsEndpoint;
+import io.omendb.router.metrics.RouterMetrics;
+
+import java.io.IOException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
+
+/**
+ * The router as the CLI runs it: cluster client, {@link RaftKvBackend}, HTTP API server and (when
+ * {@code [monitoring] metrics_enabled}) the Prometheus endpoint, all configured from one {@link OmenConfig}.
+ * Owns everything it starts; {@link #close()} stops it in reverse order.
+ */
+final class RouterService implements AutoCloseable {
+    /** How often the router re-reads the range table from the meta group. */
+    static final long TABLE_REFRESH_MS = 1_000;
+    static final int IO_THREADS = 2;
+    static final int REQUEST_BODY_BYTES_MIN = 8 << 20;
+    static final long IDLE_TIMEOUT_MS_MIN = 120_000;
+
+    private final Closer closer = new Closer();
+    private final HttpApiServer http;
+    private final MetricsEndpoint metricsEndpoint;
+
+    private RouterService(OmenConfig config, ClientOptions clientOptions, Supplier<StorageFootprint> footprint)
+            throws IOException, InterruptedException {
+        try {
+            ClusterClient client = closer.register(ClusterClient.connect(clientOptions));
+            ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "omendb-router-table");
+                t.setDaemon(true);
+                return t;
+            });
+            closer.register(scheduler::shutdownNow);
+            RaftKvBackend backend = closer.register(new RaftKvBackend(client, scheduler,
+                    config.limits().maxQueryDurationMs(), TABLE_REFRESH_MS, footprint));
+            RouterMetrics metrics = new RouterMetrics(backend::footprint, config.limits().memoryLimitMb() << 20);
+            http = closer.register(HttpApiServer.start(httpOptions(config), backend, metrics));
+            OmenConfig.Monitoring m = config.monitoring();
+            metricsEndpoint = m.metricsEnabled()
+                    ? closer.register(MetricsEndpoint.start(m.metricsBindAddress(), m.metricsPort(), metrics)) : null;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            closer.close();
+            throw e;
+        }
+    }
+
+    static RouterService start(OmenConfig config, ClientOptions clientOptions, Supplier<StorageFootprint> footprint)
+            throws IOException, InterruptedException {
+        if (config.security().authEnabled()) {
+            System.err.println("omendb: warning: security.auth_enabled is set but the router does not implement "
+                    + "authentication yet; the HTTP API is open to anyone who can reach "
+                    + config.http().bindAddress() + ":" + config.http().port());
+        }
+        return new RouterService(config, clientOptions, footprint);
+    }
+
+    /** {@code [http]}, {@code [limits]} and {@code [performance]} mapped onto the HTTP server's options. */
+    static HttpServerOptions httpOptions(OmenConfig c) {
+        OmenConfig.Limits l = c.limits();
+        return new HttpServerOptions(c.http().bindAddress(), c.http().port(), IO_THREADS,
+                Math.max(REQUEST_BODY_BYTES_MIN, 2 * l.maxValueSizeBytes()), l.maxKeySizeBytes(),
+                l.maxValueSizeBytes(), l.maxInsertBatchSize(), l.maxQueryDurationMs(), c.http().maxConnections(),
+                c.performance().maxConcurrentRequests(), Math.max(IDLE_TIMEOUT_MS_MIN, 2 * l.maxQueryDurationMs()));
+    }
+
+    int httpPort() {
+        return http.port();
+    }
+
+    /** The metrics port, or -1 when metrics are disabled. */
+    int metricsPort() {
+        return metricsEndpoint == null ? -1 : metricsEndpoint.port();
+    }
+
+    String describe(String host) {
+        return "omendb: HTTP API on http://" + host + ":" + httpPort() + (metricsPort() < 0 ? ""
+                : ", metrics on http://" + host + ":" + metricsPort() + "/metrics");
+    }
+
+    @Override
+    public void close() {
+        closer.close();
+    }
+}

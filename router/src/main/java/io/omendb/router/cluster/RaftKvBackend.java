@@ -1,0 +1,285 @@
+package io.omendb.router.cluster;
+
+import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.client.ReadOptions;
+import io.omendb.raft.client.Results;
+import io.omendb.raft.meta.RangeDescriptor;
+import io.omendb.raft.meta.RangeTable;
+import io.omendb.router.backend.BatchOp;
+import io.omendb.router.backend.CasResult;
+import io.omendb.router.backend.CrossRangeBatchException;
+import io.omendb.router.backend.DeleteResult;
+import io.omendb.router.backend.IndexWork;
+import io.omendb.router.backend.KeyValue;
+import io.omendb.router.backend.KvBackend;
+import io.omendb.router.backend.RangeIndexStats;
+import io.omendb.router.backend.RangeInfo;
+import io.omendb.router.backend.ReadConsistency;
+import io.omendb.router.backend.ScanPage;
+import io.omendb.router.backend.StorageFootprint;
+import io.omendb.router.backend.UnknownRangeException;
+import io.omendb.router.backend.Versioned;
+import io.omendb.router.backend.WriteResult;
+import io.omendb.storage.Bytes;
+import io.omendb.storage.EngineStats;
+import io.omendb.storage.WriteBatch;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * {@link KvBackend} over raft-node's {@link ClusterClient}: the HTTP API's only way into the range groups.
+ *
+ * <p><b>What it adds to the client.</b> (1) Translation: client records become router records, client failures
+ * become {@link io.omendb.router.backend.BackendException}s ({@link ClientFailures}). (2) A deadline: every call
+ * completes within {@code deadlineMs} ({@code [limits] max_query_duration_ms}) even while the client is still
+ * retrying, so nothing runs on unobserved by the HTTP layer for long. (3) Range-table following: the cached
+ * table is refreshed from the meta group every {@code tableRefreshMs} on the injected scheduler. (4) Batch
+ * routing: a batch whose keys span ranges is refused with the ids of every range it touches, before anything is
+ * sent. (5) Admin views assembled from per-range replica status.
+ *
+ * <p><b>Known approximations.</b> A GET's revision is the answering replica's applied index, an upper bound of
+ * the key's last-write revision (the engine does not keep per-key revisions). {@link RangeInfo#keys()} counts
+ * segment records plus memtable entries, tombstones included.
+ *
+ * <p><b>Threading.</b> Thread-safe; never blocks the caller. Futures complete on Ratis client threads, the
+ * client's admin executor, or the scheduler (deadlines).
+ */
+public final class RaftKvBackend implements KvBackend, AutoCloseable {
+    /** How long a leader probe (one linearizable read per range) may take before the range counts as leaderless. */
+    static final long LEADER_PROBE_TIMEOUT_MS = 2_000;
+
+    private final ClusterClient client;
+    private final ScheduledExecutorService scheduler;
+    private final long deadlineMs;
+    private final Supplier<StorageFootprint> footprint;
+    private final ScheduledFuture<?> tableRefresher;
+
+    public RaftKvBackend(ClusterClient client, ScheduledExecutorService scheduler, long deadlineMs,
+                         long tableRefreshMs, Supplier<StorageFootprint> footprint) {
+        if (deadlineMs < 1 || tableRefreshMs < 1) {
+            throw new IllegalArgumentException("deadlineMs and tableRefreshMs must be >= 1");
+        }
+        this.client = client;
+        this.scheduler = scheduler;
+        this.deadlineMs = deadlineMs;
+        this.footprint = footprint;
+        this.tableRefresher = scheduler.scheduleWithFixedDelay(this::refreshTableQuietly, 0, tableRefreshMs,
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void refreshTableQuietly() {
+        try {
+            client.refreshRangeTable().orTimeout(deadlineMs, TimeUnit.MILLISECONDS).exceptionally(t -> null).join();
+        } catch (RuntimeException e) {
+            // no meta leader right now: keep the cached table and try again at the next tick
+        }
+    }
+
+    // ---------------------------------------------------------------- key-value
+
+    @Override
+    public CompletableFuture<WriteResult> put(byte[] key, byte[] value) {
+        return bounded(() -> client.put(key, value).thenApply(w -> new WriteResult(w.revision())));
+    }
+
+    @Override
+    public CompletableFuture<Optional<Versioned>> get(byte[] key, ReadConsistency consistency) {
+        return bounded(() -> client.get(key, readOptions(consistency)).thenApply(r -> r.value() == null
+                ? Optional.<Versioned>empty() : Optional.of(new Versioned(r.value(), r.appliedIndex()))));
+    }
+
+    @Override
+    public CompletableFuture<DeleteResult> delete(byte[] key) {
+        return bounded(() -> client.delete(key).thenApply(d -> new DeleteResult(d.existed(), d.revision())));
+    }
+
+    @Override
+    public CompletableFuture<CasResult> compareAndSet(byte[] key, byte[] expectedOrNull, byte[] newValueOrNull) {
+        return bounded(() -> client.compareAndSet(key, expectedOrNull, newValueOrNull)
+                .thenApply(c -> new CasResult(c.succeeded(), c.current(), c.revision())));
+    }
+
+    /** One range per call: stops at the end of the range holding {@code startInclusive}. */
+    @Override
+    public CompletableFuture<ScanPage> scan(byte[] startInclusive, byte[] endExclusiveOrNull, int limit,
+                                            ReadConsistency consistency) {
+        return bounded(() -> {
+            RangeDescriptor range = client.rangeTable().rangeForKey(startInclusive);
+            return client.scanRange(range.rangeId(), startInclusive, endExclusiveOrNull, limit,
+                    readOptions(consistency)).thenApply(s -> new ScanPage(
+                    s.entries().stream().map(kv -> new KeyValue(kv.key(), kv.value())).toList(),
+                    nextStart(s, range, endExclusiveOrNull)));
+        });
+    }
+
+    /** Within the range: where the client says to continue; at its end: the next range, unless the scan ends first. */
+    private static byte[] nextStart(Results.ScanResult s, RangeDescriptor range, byte[] endOrNull) {
+        if (s.nextStart() != null) {
+            return s.nextStart();
+        }
+        if (range.end() == null || (endOrNull != null && Bytes.compare(range.end(), endOrNull) >= 0)) {
+            return null;
+        }
+        return range.end();
+    }
+
+    @Override
+    public CompletableFuture<WriteResult> batch(List<BatchOp> ops) {
+        return bounded(() -> {
+            List<Long> touched = rangesTouched(client.rangeTable(), ops);
+            if (touched.size() > 1) {
+                return CompletableFuture.failedFuture(new CrossRangeBatchException(touched));
+            }
+            List<WriteBatch.Op> converted = ops.stream().map(RaftKvBackend::toEngineOp).toList();
+            return client.batch(converted).thenApply(w -> new WriteResult(w.revision()));
+        });
+    }
+
+    /** Distinct range ids of the ops' keys, in key order of the ranges. */
+    static List<Long> rangesTouched(RangeTable table, List<BatchOp> ops) {
+        Set<Long> ids = new LinkedHashSet<>();
+        for (BatchOp op : ops) {
+            ids.add(table.rangeForKey(op.key()).rangeId());
+        }
+        return table.ranges().stream().map(RangeDescriptor::rangeId).filter(ids::contains).toList();
+    }
+
+    private static WriteBatch.Op toEngineOp(BatchOp op) {
+        return op.type() == BatchOp.Type.PUT ? new WriteBatch.Put(op.key(), op.valueOrNull())
+                : new WriteBatch.Delete(op.key());
+    }
+
+    // ---------------------------------------------------------------- admin
+
+    @Override
+    public CompletableFuture<List<RangeInfo>> ranges() {
+        return forEveryRange(r -> client.admin().rangeStatus(r.rangeId()).thenApply(RaftKvBackend::toRangeInfo));
+    }
+
+    private static RangeInfo toRangeInfo(Results.RangeStatus status) {
+        RangeDescriptor d = status.descriptor();
+        Optional<Results.ReplicaStatus> best = bestReplica(status);
+        EngineStats stats = best.map(Results.ReplicaStatus::stats).orElse(null);
+        return new RangeInfo(d.rangeId(), d.start(), d.end(), status.leaderId(), d.peerIds(),
+                best.map(Results.ReplicaStatus::appliedIndex).orElse(-1L),
+                stats == null ? 0 : stats.segmentRecords() + stats.memtableEntries(),
+                stats == null ? 0 : stats.diskBytes());
+    }
+
+    /** The leader's view when it answered, else the answering replica with the highest applied index. */
+    private static Optional<Results.ReplicaStatus> bestReplica(Results.RangeStatus status) {
+        List<Results.ReplicaStatus> answered = status.replicas().stream().filter(s -> s.error() == null
+                && s.stats() != null).toList();
+        return answered.stream().filter(s -> s.nodeId().equals(status.leaderId())).findFirst()
+                .or(() -> answered.stream().max((a, b) -> Long.compare(a.appliedIndex(), b.appliedIndex())));
+    }
+
+    /**
+     * A range has a reachable leader when a linearizable read of a key in it succeeds within
+     * {@link #LEADER_PROBE_TIMEOUT_MS}: that needs a leader able to confirm its leadership with a quorum.
+     */
+    @Override
+    public CompletableFuture<List<Long>> rangesWithoutLeader() {
+        return bounded(() -> {
+            List<RangeDescriptor> ranges = client.rangeTable().ranges();
+            List<CompletableFuture<Long>> probes = new ArrayList<>();
+            for (RangeDescriptor r : ranges) {
+                byte[] probeKey = r.start().length == 0 ? new byte[] {0} : r.start();
+                probes.add(client.get(probeKey, ReadOptions.linearizable())
+                        .orTimeout(LEADER_PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                        .handle((ok, error) -> error == null ? null : r.rangeId()));
+            }
+            return CompletableFuture.allOf(probes.toArray(CompletableFuture[]::new)).thenApply(v ->
+                    probes.stream().map(CompletableFuture::join).filter(id -> id != null).toList());
+        });
+    }
+
+    @Override
+    public CompletableFuture<List<RangeIndexStats>> indexStats() {
+        return forEveryRange(r -> client.admin().rangeStatus(r.rangeId()).thenApply(status -> {
+            EngineStats s = bestReplica(status).map(Results.ReplicaStatus::stats).orElse(null);
+            return s == null ? new RangeIndexStats(r.rangeId(), 0, 0, 0, 0, 0, 0)
+                    : new RangeIndexStats(r.rangeId(), s.segments(), s.leaves(), s.meanError(), s.maxError(),
+                    s.modelBytes(), s.bytesPerRecord());
+        }));
+    }
+
+    /** RETRAIN: flush into a freshly trained segment; REBUILD: full compaction; on every replica, through the log. */
+    @Override
+    public CompletableFuture<List<Long>> scheduleIndexWork(IndexWork work, Long rangeIdOrNull) {
+        return bounded(() -> {
+            List<RangeDescriptor> targets = targets(client.rangeTable(), rangeIdOrNull);
+            List<CompletableFuture<Results.WriteResult>> scheduled = new ArrayList<>();
+            for (RangeDescriptor r : targets) {
+                scheduled.add(work == IndexWork.RETRAIN ? client.admin().retrainIndex(r.rangeId())
+                        : client.admin().rebuildIndex(r.rangeId()));
+            }
+            return CompletableFuture.allOf(scheduled.toArray(CompletableFuture[]::new)).thenApply(v ->
+                    targets.stream().map(RangeDescriptor::rangeId).toList());
+        });
+    }
+
+    private static List<RangeDescriptor> targets(RangeTable table, Long rangeIdOrNull) {
+        if (rangeIdOrNull == null) {
+            return table.ranges();
+        }
+        return List.of(table.byId(rangeIdOrNull).orElseThrow(() -> new UnknownRangeException(rangeIdOrNull)));
+    }
+
+    @Override
+    public StorageFootprint footprint() {
+        return footprint.get();
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private <T> CompletableFuture<List<T>> forEveryRange(Function<RangeDescriptor, CompletableFuture<T>> perRange) {
+        return bounded(() -> {
+            List<CompletableFuture<T>> parts = client.rangeTable().ranges().stream().map(perRange).toList();
+            return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v ->
+                    parts.stream().map(CompletableFuture::join).toList());
+        });
+    }
+
+    /**
+     * Runs {@code body} (turning synchronous throws into a failed future), bounds it by the deadline, and
+     * translates failures.
+     */
+    private <T> CompletableFuture<T> bounded(Supplier<CompletableFuture<T>> body) {
+        CompletableFuture<T> started;
+        try {
+            started = body.get();
+        } catch (RuntimeException e) {
+            started = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<T> out = new CompletableFuture<>();
+        started.orTimeout(deadlineMs, TimeUnit.MILLISECONDS).whenComplete((v, error) -> {
+            if (error == null) {
+                out.complete(v);
+            } else {
+                out.completeExceptionally(ClientFailures.translate(error));
+            }
+        });
+        return out;
+    }
+
+    private static ReadOptions readOptions(ReadConsistency consistency) {
+        return consistency == ReadConsistency.STALE ? ReadOptions.stale() : ReadOptions.linearizable();
+    }
+
+    /** Stops following the range table; the client and scheduler belong to the caller. */
+    @Override
+    public void close() {
+        tableRefresher.cancel(false);
+    }
+}
