@@ -19,6 +19,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.ExponentialBackoffRetry;
+import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.util.TimeDuration;
 
@@ -29,6 +30,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -55,6 +57,9 @@ import java.util.function.Supplier;
 public final class ClusterClient implements AutoCloseable {
     static final TimeDuration RETRY_SLEEP_BASE = TimeDuration.valueOf(100, TimeUnit.MILLISECONDS);
     static final TimeDuration RETRY_SLEEP_MAX = TimeDuration.valueOf(2, TimeUnit.SECONDS);
+    /** Replica-addressed reads (stale reads, status, digests) fail fast: a dead replica is reported, not waited for. */
+    static final int REPLICA_RETRY_ATTEMPTS_MAX = 3;
+    static final TimeDuration REPLICA_RETRY_SLEEP = TimeDuration.valueOf(200, TimeUnit.MILLISECONDS);
     private static final int META_SCAN_PAGE = 1000;
     private static final int ADMIN_THREADS = 2;
     private static final long TABLE_POLL_MS = 200;
@@ -64,6 +69,8 @@ public final class ClusterClient implements AutoCloseable {
     private final Map<String, RaftPeer> peers = new LinkedHashMap<>();
     private final RaftProperties properties = new RaftProperties();
     private final RetryPolicy retryPolicy;
+    private final RetryPolicy replicaRetryPolicy = RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+            REPLICA_RETRY_ATTEMPTS_MAX, REPLICA_RETRY_SLEEP);
     private final GroupChannel meta;
     private final Map<RaftGroupId, GroupChannel> channels = new ConcurrentHashMap<>();
     private final AtomicReference<RangeTable> table = new AtomicReference<>();
@@ -82,7 +89,8 @@ public final class ClusterClient implements AutoCloseable {
         this.retryPolicy = ExponentialBackoffRetry.newBuilder().setBaseSleepTime(RETRY_SLEEP_BASE)
                 .setMaxSleepTime(RETRY_SLEEP_MAX).setMaxAttempts(options.retryAttemptsMax()).build();
         this.meta = new GroupChannel(RaftGroup.valueOf(ClusterLayout.metaGroupId(options.database()),
-                options.metaPeers().stream().map(this::peer).toList()), properties, retryPolicy, Integer.MAX_VALUE);
+                options.metaPeers().stream().map(this::peer).toList()), properties, retryPolicy, replicaRetryPolicy,
+                Integer.MAX_VALUE);
         this.adminExecutor = Executors.newFixedThreadPool(ADMIN_THREADS, r -> {
             Thread t = new Thread(r, "omendb-client-admin");
             t.setDaemon(true);
@@ -285,11 +293,11 @@ public final class ClusterClient implements AutoCloseable {
     GroupChannel channel(RangeDescriptor r) {
         RaftGroup group = groupOf(r);
         return channels.compute(group.getGroupId(), (id, existing) -> {
-            if (existing != null && existing.group().getPeers().equals(group.getPeers())) {
+            if (existing != null && Set.copyOf(existing.group().getPeers()).equals(Set.copyOf(group.getPeers()))) {
                 return existing;
             }
             closeQuietly(existing);
-            return new GroupChannel(group, properties, retryPolicy, options.commandBytesMax());
+            return new GroupChannel(group, properties, retryPolicy, replicaRetryPolicy, options.commandBytesMax());
         });
     }
 

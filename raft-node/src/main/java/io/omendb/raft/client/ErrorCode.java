@@ -23,6 +23,8 @@ public enum ErrorCode {
     NOT_READY,
     /** No leader or replica answered within the retry budget (503). Retry later. */
     UNAVAILABLE,
+    /** The replica asked for did not reach the requested minimum index in time (503). Retry or read elsewhere. */
+    REPLICA_BEHIND,
     /** The replica refused the request (its state machine raised an error) (500 or 409). */
     REFUSED,
     /**

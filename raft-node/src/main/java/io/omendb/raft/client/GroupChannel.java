@@ -13,6 +13,8 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.StaleReadException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
@@ -20,31 +22,57 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
- * The connection to one Raft group: a Ratis {@link RaftClient} (which follows the leader and retries per its
- * retry policy) plus encoding of commands and queries and decoding of replies into results or
- * {@link ClientException}s. Thread-safe (RaftClient is); closed when the group's membership changes.
+ * The connection to one Raft group: Ratis clients (which follow the leader and retry per their retry policy) plus
+ * encoding of commands and queries and decoding of replies into results or {@link ClientException}s.
+ *
+ * <p>Two Ratis clients: {@code leaderClient} for everything addressed to the leader (writes, leader reads, admin)
+ * and {@code replicaClient} for reads addressed to one replica. Ratis' ordered async protocol keeps one sliding
+ * window per target; mixing leader-addressed and replica-addressed requests in one client made the first
+ * replica-addressed request to the current leader wait for its request timeout (observed with 3.3.0), so each
+ * client only ever uses one kind of addressing. Thread-safe; closed when the group's membership changes.
  */
 final class GroupChannel implements AutoCloseable {
+    /** How long a stale read with a minimum index waits for its replica to catch up. */
+    static final long STALE_READ_CATCH_UP_MS = 10_000;
+    static final long STALE_READ_RETRY_SLEEP_MS = 10;
+    static final long STALE_READ_RETRY_SLEEP_MAX_MS = 500;
+
     private final RaftGroup group;
-    private final RaftClient raft;
+    private final RaftClient leaderClient;
+    private final AtomicReference<RaftClient> replicaClient = new AtomicReference<>();
+    private final RaftProperties properties;
+    private final RetryPolicy replicaRetryPolicy;
     private final int commandBytesMax;
 
-    GroupChannel(RaftGroup group, RaftProperties properties, RetryPolicy retryPolicy, int commandBytesMax) {
+    /**
+     * @param leaderRetryPolicy  retries of leader-addressed requests (they ride out elections)
+     * @param replicaRetryPolicy retries of replica-addressed reads: short, because Ratis orders requests per target
+     *                           and a long retry against a dead replica would hold up every later read of it
+     */
+    GroupChannel(RaftGroup group, RaftProperties properties, RetryPolicy leaderRetryPolicy,
+                 RetryPolicy replicaRetryPolicy, int commandBytesMax) {
         this.group = group;
         this.commandBytesMax = commandBytesMax;
-        this.raft = RaftClient.newBuilder().setRaftGroup(group).setProperties(properties)
-                .setRetryPolicy(retryPolicy).build();
+        this.leaderClient = RaftClient.newBuilder().setRaftGroup(group).setProperties(properties)
+                .setRetryPolicy(leaderRetryPolicy).build();
+        this.properties = properties;
+        this.replicaRetryPolicy = replicaRetryPolicy;
+        this.replicaClient.set(newClient());
     }
 
     RaftGroup group() {
         return group;
     }
 
+    /** The leader-addressed client, for admin calls. */
     RaftClient raft() {
-        return raft;
+        return leaderClient;
     }
 
     CompletableFuture<CommandResult> write(Command command) {
@@ -54,18 +82,86 @@ final class GroupChannel implements AutoCloseable {
                     + encoded.length + " bytes; one Raft entry holds at most " + commandBytesMax + "; split it"));
         }
         Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(encoded));
-        return raft.async().send(m).handle((reply, error) -> decode(reply, error, CommandCodec::decodeResult));
+        return leaderClient.async().send(m).handle((reply, error) -> decode(reply, error, CommandCodec::decodeResult));
     }
 
     CompletableFuture<QueryResult> read(Query query, ReadOptions options, RaftPeerId replica) {
         Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(QueryCodec.encode(query)));
         CompletableFuture<RaftClientReply> f;
         if (options.consistency() == ReadOptions.Consistency.LINEARIZABLE) {
-            f = replica == null ? raft.async().sendReadOnly(m) : raft.async().sendReadOnly(m, replica);
+            f = replica == null ? leaderClient.async().sendReadOnly(m) : onReplica(c -> c.async().sendReadOnly(m, replica));
         } else {
-            f = raft.async().sendStaleRead(m, options.minIndex(), replica);
+            return staleRead(m, options.minIndex(), replica, System.nanoTime()
+                    + TimeUnit.MILLISECONDS.toNanos(STALE_READ_CATCH_UP_MS), STALE_READ_RETRY_SLEEP_MS);
         }
         return f.handle((reply, error) -> decode(reply, error, QueryCodec::decodeResult));
+    }
+
+    /**
+     * A replica refuses a stale read while its commit index is below {@code minIndex} (it learns the commit index
+     * with the next append or heartbeat); retry with doubling sleeps until the catch-up deadline, then fail with
+     * REPLICA_BEHIND.
+     */
+    private CompletableFuture<QueryResult> staleRead(Message m, long minIndex, RaftPeerId replica, long deadlineNanos,
+                                                     long sleepMs) {
+        return onReplica(c -> c.async().sendStaleRead(m, minIndex, replica)).handle((reply, error) -> {
+            if (isBehind(reply, error)) {
+                if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sleepMs) > deadlineNanos) {
+                    throw new ClientException(ErrorCode.REPLICA_BEHIND, "replica " + replica + " of group "
+                            + group.getGroupId() + " did not reach index " + minIndex + " within "
+                            + STALE_READ_CATCH_UP_MS + " ms");
+                }
+                Executor later = CompletableFuture.delayedExecutor(sleepMs, TimeUnit.MILLISECONDS);
+                return CompletableFuture.supplyAsync(() -> null, later).thenCompose(v -> staleRead(m, minIndex, replica,
+                        deadlineNanos, Math.min(2 * sleepMs, STALE_READ_RETRY_SLEEP_MAX_MS)));
+            }
+            return CompletableFuture.completedFuture(decode(reply, error, QueryCodec::decodeResult));
+        }).thenCompose(Function.identity());
+    }
+
+    /**
+     * Runs a replica-addressed call. Ratis closes a client's ordered window to a server after that server failed;
+     * later calls to it then fail at once with AlreadyClosedException even when it is back, so the replica client
+     * is replaced once and the call retried.
+     */
+    private CompletableFuture<RaftClientReply> onReplica(Function<RaftClient, CompletableFuture<RaftClientReply>> call) {
+        RaftClient used = replicaClient.get();
+        return call.apply(used).handle((reply, error) -> {
+            if (error != null && unwrap(error) instanceof AlreadyClosedException) {
+                RaftClient fresh = newClient();
+                if (replicaClient.compareAndSet(used, fresh)) {
+                    closeQuietly(used);
+                } else {
+                    closeQuietly(fresh);
+                }
+                return call.apply(replicaClient.get());
+            }
+            return error == null ? CompletableFuture.completedFuture(reply)
+                    : CompletableFuture.<RaftClientReply>failedFuture(unwrap(error));
+        }).thenCompose(Function.identity());
+    }
+
+    private RaftClient newClient() {
+        return RaftClient.newBuilder().setRaftGroup(group).setProperties(properties).setRetryPolicy(replicaRetryPolicy)
+                .build();
+    }
+
+    private static void closeQuietly(RaftClient c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // a client being replaced; its failure to close changes nothing
+        }
+    }
+
+    /** Whether the replica refused because its commit index is still below the requested minimum index. */
+    private static boolean isBehind(RaftClientReply reply, Throwable error) {
+        Throwable t = error != null ? unwrap(error) : reply.isSuccess() ? null : reply.getException();
+        return t instanceof StateMachineException sme && sme.getCause() instanceof StaleReadException;
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
     private <T> T decode(RaftClientReply reply, Throwable error, Function<byte[], T> decoder) {
@@ -79,7 +175,7 @@ final class GroupChannel implements AutoCloseable {
 
     private byte[] payload(RaftClientReply reply, Throwable error) {
         if (error != null) {
-            throw failure(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+            throw failure(unwrap(error));
         }
         if (!reply.isSuccess()) {
             throw failure(reply.getException());
@@ -100,6 +196,10 @@ final class GroupChannel implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        raft.close();
+        try {
+            replicaClient.get().close();
+        } finally {
+            leaderClient.close();
+        }
     }
 }
