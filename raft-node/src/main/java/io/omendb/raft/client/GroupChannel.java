@@ -14,6 +14,9 @@ import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.ReadException;
+import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.protocol.exceptions.StaleReadException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.retry.RetryPolicy;
@@ -26,6 +29,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The connection to one Raft group: Ratis clients (which follow the leader and retry per their retry policy) plus
@@ -38,10 +42,10 @@ import java.util.function.Function;
  * client only ever uses one kind of addressing. Thread-safe; closed when the group's membership changes.
  */
 final class GroupChannel implements AutoCloseable {
-    /** How long a stale read with a minimum index waits for its replica to catch up. */
-    static final long STALE_READ_CATCH_UP_MS = 10_000;
-    static final long STALE_READ_RETRY_SLEEP_MS = 10;
-    static final long STALE_READ_RETRY_SLEEP_MAX_MS = 500;
+    /** How long a read keeps retrying transient refusals (no leader yet, replica behind its minimum index). */
+    static final long READ_RETRY_WINDOW_MS = 15_000;
+    static final long READ_RETRY_SLEEP_MS = 10;
+    static final long READ_RETRY_SLEEP_MAX_MS = 500;
 
     private final RaftGroup group;
     private final RaftClient leaderClient;
@@ -87,36 +91,49 @@ final class GroupChannel implements AutoCloseable {
 
     CompletableFuture<QueryResult> read(Query query, ReadOptions options, RaftPeerId replica) {
         Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(QueryCodec.encode(query)));
-        CompletableFuture<RaftClientReply> f;
+        Supplier<CompletableFuture<RaftClientReply>> send;
         if (options.consistency() == ReadOptions.Consistency.LINEARIZABLE) {
-            f = replica == null ? leaderClient.async().sendReadOnly(m) : onReplica(c -> c.async().sendReadOnly(m, replica));
+            send = replica == null ? () -> leaderClient.async().sendReadOnly(m)
+                    : () -> onReplica(c -> c.async().sendReadOnly(m, replica));
         } else {
-            return staleRead(m, options.minIndex(), replica, System.nanoTime()
-                    + TimeUnit.MILLISECONDS.toNanos(STALE_READ_CATCH_UP_MS), STALE_READ_RETRY_SLEEP_MS);
+            send = () -> onReplica(c -> c.async().sendStaleRead(m, options.minIndex(), replica));
         }
-        return f.handle((reply, error) -> decode(reply, error, QueryCodec::decodeResult));
+        return retryTransient(send, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READ_RETRY_WINDOW_MS),
+                READ_RETRY_SLEEP_MS);
     }
 
     /**
-     * A replica refuses a stale read while its commit index is below {@code minIndex} (it learns the commit index
-     * with the next append or heartbeat); retry with doubling sleeps until the catch-up deadline, then fail with
-     * REPLICA_BEHIND.
+     * Reads fail without Ratis retrying them while the group has no leader yet (ReadIndexException, e.g. right
+     * after a restart), while a follower installs a snapshot (ReadException), or while a replica's commit index is
+     * below a stale read's minimum index (it learns it with the next heartbeat). Those are retried here with
+     * doubling sleeps until the window closes; then the last failure is reported (REPLICA_BEHIND for the last).
      */
-    private CompletableFuture<QueryResult> staleRead(Message m, long minIndex, RaftPeerId replica, long deadlineNanos,
-                                                     long sleepMs) {
-        return onReplica(c -> c.async().sendStaleRead(m, minIndex, replica)).handle((reply, error) -> {
-            if (isBehind(reply, error)) {
+    private CompletableFuture<QueryResult> retryTransient(Supplier<CompletableFuture<RaftClientReply>> send,
+                                                          long deadlineNanos, long sleepMs) {
+        return send.get().handle((reply, error) -> {
+            Throwable t = error != null ? unwrap(error) : reply.isSuccess() ? null : reply.getException();
+            if (isTransient(t)) {
                 if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sleepMs) > deadlineNanos) {
-                    throw new ClientException(ErrorCode.REPLICA_BEHIND, "replica " + replica + " of group "
-                            + group.getGroupId() + " did not reach index " + minIndex + " within "
-                            + STALE_READ_CATCH_UP_MS + " ms");
+                    throw isBehind(t) ? new ClientException(ErrorCode.REPLICA_BEHIND, "group " + group.getGroupId()
+                            + ": " + t.getCause().getMessage() + " (waited " + READ_RETRY_WINDOW_MS + " ms)", t)
+                            : failure(t);
                 }
                 Executor later = CompletableFuture.delayedExecutor(sleepMs, TimeUnit.MILLISECONDS);
-                return CompletableFuture.supplyAsync(() -> null, later).thenCompose(v -> staleRead(m, minIndex, replica,
-                        deadlineNanos, Math.min(2 * sleepMs, STALE_READ_RETRY_SLEEP_MAX_MS)));
+                return CompletableFuture.supplyAsync(() -> null, later).thenCompose(v -> retryTransient(send,
+                        deadlineNanos, Math.min(2 * sleepMs, READ_RETRY_SLEEP_MAX_MS)));
             }
             return CompletableFuture.completedFuture(decode(reply, error, QueryCodec::decodeResult));
         }).thenCompose(Function.identity());
+    }
+
+    private static boolean isTransient(Throwable t) {
+        return isBehind(t) || t instanceof ReadIndexException || t instanceof ReadException
+                || t instanceof LeaderNotReadyException;
+    }
+
+    /** Whether a replica refused a stale read because its commit index is still below the minimum index. */
+    private static boolean isBehind(Throwable t) {
+        return t instanceof StateMachineException sme && sme.getCause() instanceof StaleReadException;
     }
 
     /**
@@ -152,12 +169,6 @@ final class GroupChannel implements AutoCloseable {
         } catch (IOException ignored) {
             // a client being replaced; its failure to close changes nothing
         }
-    }
-
-    /** Whether the replica refused because its commit index is still below the requested minimum index. */
-    private static boolean isBehind(RaftClientReply reply, Throwable error) {
-        Throwable t = error != null ? unwrap(error) : reply.isSuccess() ? null : reply.getException();
-        return t instanceof StateMachineException sme && sme.getCause() instanceof StaleReadException;
     }
 
     private static Throwable unwrap(Throwable error) {

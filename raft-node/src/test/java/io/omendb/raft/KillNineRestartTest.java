@@ -1,0 +1,122 @@
+package io.omendb.raft;
+
+import io.omendb.raft.client.ClientOptions;
+import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.config.ConfigLoader;
+import io.omendb.raft.config.OmenConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static io.omendb.raft.TestClusters.assertLinearizable;
+import static io.omendb.raft.TestClusters.put;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A single-node cluster in a separate JVM ({@code NodeMain node --config ...}) is killed with SIGKILL after
+ * acknowledging writes; restarted, it must serve every acknowledged write (Raft log replay after the engine's
+ * durable index, including across a snapshot taken before the kill).
+ */
+class KillNineRestartTest {
+    private static final int KEYS = 400;
+    private static final long READY_TIMEOUT_S = 60;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void acknowledgedWritesSurviveKillNine() throws Exception {
+        int port = LocalCluster.freePorts(1)[0];
+        Path config = dir.resolve("omendb.toml");
+        Files.writeString(config, """
+                [database]
+                name = "kill9"
+                data_dir = "%s"
+                [wal]
+                sync_on_write = true
+                snapshot_threshold_entries = 150
+                [http]
+                port = %d
+                [cluster]
+                node_id = "n1"
+                replication_factor = 1
+                initial_split_points = ["m"]
+                [[cluster.members]]
+                id = "n1"
+                raft_address = "127.0.0.1:%d"
+                """.formatted(dir.resolve("data").toString().replace("\\", "/"), LocalCluster.freePorts(1)[0], port));
+        OmenConfig cfg = ConfigLoader.load(config, Map.of());
+        Map<String, String> acked = new LinkedHashMap<>();
+
+        Process first = startNode(config);
+        try (ClusterClient client = ClusterClient.connect(ClientOptions.from(cfg))) {
+            client.awaitRangeTable(Duration.ofSeconds(READY_TIMEOUT_S));
+            for (int i = 0; i < KEYS; i++) {
+                String key = (i % 2 == 0 ? "a" : "x") + i;
+                put(client, key, "v" + i);
+                acked.put(key, "v" + i);
+            }
+        } finally {
+            first.destroyForcibly();
+            assertTrue(first.waitFor(READY_TIMEOUT_S, TimeUnit.SECONDS));
+        }
+
+        Process second = startNode(config);
+        try (ClusterClient client = ClusterClient.connect(ClientOptions.from(cfg))) {
+            client.awaitRangeTable(Duration.ofSeconds(READY_TIMEOUT_S));
+            for (Map.Entry<String, String> e : acked.entrySet()) {
+                assertLinearizable(client, e.getKey(), e.getValue());
+            }
+        } finally {
+            second.destroy();
+            assertTrue(second.waitFor(READY_TIMEOUT_S, TimeUnit.SECONDS), "SIGTERM must stop the node");
+        }
+    }
+
+    private Process startNode(Path config) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                NodeMain.class.getName(), "node", "--config", config.toString()))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.PIPE).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_S);
+        String line;
+        while ((line = out.readLine()) != null) {
+            if (line.contains("ready")) {
+                drain(out);
+                return p;
+            }
+            if (System.nanoTime() > deadline) {
+                break;
+            }
+        }
+        p.destroyForcibly();
+        throw new AssertionError("node process did not become ready (exit " + (p.isAlive() ? "alive" : p.exitValue())
+                + "), last line: " + line);
+    }
+
+    /** Keeps reading the child's output so it never blocks on a full pipe. */
+    private static void drain(BufferedReader out) {
+        Thread t = new Thread(() -> {
+            try {
+                while (out.readLine() != null) {
+                    // discard
+                }
+            } catch (Exception ignored) {
+                // the child exited
+            }
+        }, "node-output-drain");
+        t.setDaemon(true);
+        t.start();
+    }
+}
