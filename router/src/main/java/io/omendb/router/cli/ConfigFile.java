@@ -19,4 +19,20 @@ final class ConfigFile {
             throw new ConfigException("--config", "cannot read " + file + ": " + e);
         }
     }
+
+    /**
+     * What {@code node} and {@code router} do first: load the file and set the log level; on a refused
+     * configuration, print why (naming the key) and return {@code null} so the command exits with
+     * {@link OmenDbCli#EXIT_CONFIG}.
+     */
+    static OmenConfig loadForCommand(Path file) {
+        try {
+            OmenConfig cfg = load(file);
+            Logging.configure(cfg.database().logLevel());
+            return cfg;
+        } catch (ConfigException e) {
+            System.err.println("omendb: configuration refused: " + e.getMessage());
+            return null;
+        }
+    }
 }

@@ -27,14 +27,10 @@ final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        OmenConfig cfg;
-        try {
-            cfg = ConfigFile.load(config);
-        } catch (ConfigException e) {
-            System.err.println("omendb: configuration refused: " + e.getMessage());
+        OmenConfig cfg = ConfigFile.loadForCommand(config);
+        if (cfg == null) {
             return OmenDbCli.EXIT_CONFIG;
         }
-        Logging.configure(cfg.database().logLevel());
         StopSignal stop = StopSignal.install();
         try (Closer closer = new Closer()) {
             try {

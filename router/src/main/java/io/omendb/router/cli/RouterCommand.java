@@ -1,7 +1,6 @@
 package io.omendb.router.cli;
 
 import io.omendb.raft.client.ClientOptions;
-import io.omendb.raft.config.ConfigException;
 import io.omendb.raft.config.OmenConfig;
 import io.omendb.router.cluster.DiskFootprint;
 import picocli.CommandLine;
@@ -22,14 +21,10 @@ final class RouterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        OmenConfig cfg;
-        try {
-            cfg = ConfigFile.load(config);
-        } catch (ConfigException e) {
-            System.err.println("omendb: configuration refused: " + e.getMessage());
+        OmenConfig cfg = ConfigFile.loadForCommand(config);
+        if (cfg == null) {
             return OmenDbCli.EXIT_CONFIG;
         }
-        Logging.configure(cfg.database().logLevel());
         StopSignal stop = StopSignal.install();
         try (Closer closer = new Closer()) {
             try {
