@@ -19,8 +19,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -43,7 +41,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p><b>Threading.</b> {@code writeLock} serialises writers (and flush/checkpoint against them);
  * {@code manifestLock} serialises changes to the segment list (flush, compaction, checkpoint), each of which
- * writes the manifest before publishing the new view; one flush thread and one compaction thread per engine.
+ * writes the manifest before publishing the new view; flushes run one at a time and compactions one at a time,
+ * on the engine's own two threads or on a {@link MaintenancePool} shared by many engines.
  * Publishing a view is a compare-and-set, so the writer never waits for a manifest fsync.
  *
  * <p><b>Write stalls.</b> When {@code immutableMemtablesMax} frozen memtables are waiting for flush, the writer
@@ -68,8 +67,9 @@ public final class StorageEngine implements AutoCloseable {
     private final Object manifestLock = new Object();
     private final Object compactionLock = new Object();
     private final Object flushSignal = new Object();
-    private final ExecutorService flusher;
-    private final ExecutorService compactor;
+    private final MaintenancePool ownedPool; // null when the caller shares a pool across engines
+    private final MaintenancePool.Queue flusher;
+    private final MaintenancePool.Queue compactor;
     private final FileChannel lockChannel;
     private final FileLock dirLock;
     private Manifest manifest; // guarded by manifestLock
@@ -80,7 +80,7 @@ public final class StorageEngine implements AutoCloseable {
     private volatile boolean closed;
 
     private StorageEngine(Path dir, EngineOptions options, Manifest manifest, List<Segment> segments,
-                          FileChannel lockChannel, FileLock dirLock) {
+                          FileChannel lockChannel, FileLock dirLock, MaintenancePool sharedPool) {
         this.dir = dir;
         this.options = options;
         this.manifest = manifest;
@@ -90,12 +90,25 @@ public final class StorageEngine implements AutoCloseable {
         this.dirLock = dirLock;
         this.view = new AtomicReference<>(new View(new State(new Memtable(), List.of(), segments), 0));
         String name = dir.getFileName() == null ? "engine" : dir.getFileName().toString();
-        this.flusher = Executors.newSingleThreadExecutor(daemon("omendb-flush-" + name));
-        this.compactor = Executors.newSingleThreadExecutor(daemon("omendb-compact-" + name));
+        this.ownedPool = sharedPool == null ? MaintenancePool.create(2, "omendb-maintenance-" + name) : null;
+        MaintenancePool pool = sharedPool == null ? ownedPool : sharedPool;
+        this.flusher = pool.newQueue();
+        this.compactor = pool.newQueue();
     }
 
-    /** Opens (or creates) the engine in {@code dir}, verifying the manifest and every live segment. */
+    /**
+     * Opens (or creates) the engine in {@code dir}, verifying the manifest and every live segment, with two
+     * background threads of its own.
+     */
     public static StorageEngine open(Path dir, EngineOptions options) throws IOException {
+        return open(dir, options, null);
+    }
+
+    /**
+     * Same as {@link #open(Path, EngineOptions)}, running flushes and compactions on {@code sharedPool} (which
+     * must outlive the engine); {@code null} gives the engine a pool of its own.
+     */
+    public static StorageEngine open(Path dir, EngineOptions options, MaintenancePool sharedPool) throws IOException {
         Files.createDirectories(dir);
         FileChannel lockChannel = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
@@ -115,7 +128,7 @@ public final class StorageEngine implements AutoCloseable {
             for (long id : manifest.segmentIds()) {
                 segments.add(SegmentFile.read(dir.resolve(SegmentFile.fileName(id)), id));
             }
-            return new StorageEngine(dir, options, manifest, List.copyOf(segments), lockChannel, lock);
+            return new StorageEngine(dir, options, manifest, List.copyOf(segments), lockChannel, lock, sharedPool);
         } catch (IOException | RuntimeException e) {
             lock.release();
             lockChannel.close();
@@ -617,13 +630,14 @@ public final class StorageEngine implements AutoCloseable {
             flushFailure = e;
         }
         closed = true;
-        flusher.shutdown();
-        compactor.shutdown();
         try {
-            flusher.awaitTermination(1, TimeUnit.MINUTES);
-            compactor.awaitTermination(10, TimeUnit.MINUTES);
+            flusher.closeAndAwait(TimeUnit.MINUTES.toMillis(1));
+            compactor.closeAndAwait(TimeUnit.MINUTES.toMillis(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (ownedPool != null) {
+            ownedPool.close();
         }
         dirLock.release();
         lockChannel.close();
@@ -667,13 +681,5 @@ public final class StorageEngine implements AutoCloseable {
             }
         }
         return -1;
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
     }
 }
