@@ -83,6 +83,17 @@ public final class ClusterAdmin {
                 res.revision()));
     }
 
+    /**
+     * Checkpoints the range on every replica at one log index for backup {@code backupId}
+     * ({@link Command.Checkpoint}); the result's revision is that index. The command is ordered after every write
+     * the range acknowledged before this call, so the checkpoint contains all of them.
+     */
+    public CompletableFuture<Results.WriteResult> checkpointForBackup(long rangeId, String backupId) {
+        RangeDescriptor r = client.rangeOrThrow(rangeId);
+        return client.write(r, new Command.Checkpoint(backupId)).thenApply(res -> new Results.WriteResult(rangeId,
+                res.revision()));
+    }
+
     /** SHA-256 of one replica's live contents; equal digests at equal applied index mean identical replicas. */
     public CompletableFuture<QueryResult.Digest> replicaDigest(long rangeId, String nodeId, long minIndex) {
         RangeDescriptor r = client.rangeOrThrow(rangeId);

@@ -56,6 +56,25 @@ public sealed interface Command {
         }
     }
 
+    /**
+     * Hard-links a consistent checkpoint of the range's engine, at exactly this log index, into the replica's
+     * backup area ({@code <group dir>/backups/<backupId>/}) for the backup tool to copy. Applied on every replica,
+     * so any replica that applied it can serve the files. {@code backupId} is also a directory name, hence
+     * {@link #BACKUP_ID}: 1 to 100 characters of {@code [A-Za-z0-9._-]}, starting with a letter or digit.
+     */
+    record Checkpoint(String backupId) implements Command {
+        public static final java.util.regex.Pattern BACKUP_ID =
+                java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+
+        public Checkpoint {
+            Objects.requireNonNull(backupId, "backupId");
+            if (!BACKUP_ID.matcher(backupId).matches()) {
+                throw new IllegalArgumentException("bad backup id '" + backupId + "': 1-100 of [A-Za-z0-9._-], "
+                        + "starting with a letter or digit");
+            }
+        }
+    }
+
     enum Maintenance {
         /** Flush the memtable into a segment with a freshly trained model ({@code /admin/retrain-index}). */
         FLUSH,

@@ -5,6 +5,7 @@ import io.omendb.raft.wire.FrameReader;
 import io.omendb.raft.wire.FrameWriter;
 import io.omendb.storage.WriteBatch;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,6 +24,7 @@ public final class CommandCodec {
     private static final int CAS = 4;
     private static final int DELETE_RANGE = 5;
     private static final int MAINTAIN = 6;
+    private static final int CHECKPOINT = 7;
 
     private static final int OP_PUT = 1;
     private static final int OP_DELETE = 2;
@@ -52,6 +54,8 @@ public final class CommandCodec {
             return new FrameWriter(DELETE_RANGE).writeBytes(r.start()).writeBytes(r.end()).finish();
         } else if (command instanceof Command.Maintain m) {
             return new FrameWriter(MAINTAIN).writeByte(m.kind().ordinal()).finish();
+        } else if (command instanceof Command.Checkpoint c) {
+            return new FrameWriter(CHECKPOINT).writeBytes(c.backupId().getBytes(StandardCharsets.UTF_8)).finish();
         }
         throw new IllegalArgumentException("unknown command " + command);
     }
@@ -65,6 +69,7 @@ public final class CommandCodec {
             case CAS -> new Command.CompareAndSet(r.readBytes(), r.readNullableBytes(), r.readNullableBytes());
             case DELETE_RANGE -> new Command.DeleteRange(r.readBytes(), r.readBytes());
             case MAINTAIN -> new Command.Maintain(maintenance(r.readByte()));
+            case CHECKPOINT -> new Command.Checkpoint(new String(r.readBytes(), StandardCharsets.UTF_8));
             default -> throw new CorruptFrameException("unknown command kind " + r.kind());
         };
         r.expectEnd();

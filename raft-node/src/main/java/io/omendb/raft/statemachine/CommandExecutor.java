@@ -5,7 +5,10 @@ import io.omendb.raft.command.CommandResult;
 import io.omendb.storage.StorageEngine;
 import io.omendb.storage.WriteBatch;
 
+import org.apache.ratis.server.protocol.TermIndex;
+
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
@@ -18,7 +21,13 @@ final class CommandExecutor {
     private CommandExecutor() {
     }
 
-    static CommandResult execute(StorageEngine engine, Command command, long index) throws IOException {
+    /**
+     * @param at       term and index of the entry being applied
+     * @param groupDir the replica's group directory (where {@link Command.Checkpoint} puts its files)
+     */
+    static CommandResult execute(StorageEngine engine, Command command, TermIndex at, Path groupDir)
+            throws IOException {
+        long index = at.getIndex();
         if (command instanceof Command.Put p) {
             engine.apply(new WriteBatch().put(p.key(), p.value()), index);
             return new CommandResult.Written(index);
@@ -36,6 +45,9 @@ final class CommandExecutor {
             return new CommandResult.Written(index);
         } else if (command instanceof Command.Maintain m) {
             maintain(engine, m.kind());
+            return new CommandResult.Written(index);
+        } else if (command instanceof Command.Checkpoint c) {
+            BackupCheckpoints.create(engine, groupDir, c.backupId(), at);
             return new CommandResult.Written(index);
         }
         throw new IllegalArgumentException("unknown command " + command);

@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -65,6 +66,7 @@ public final class RangeStateMachine extends BaseStateMachine {
     private final AppliedIndexWaiters waiters = new AppliedIndexWaiters(STALE_READ_WAITERS_MAX);
     private final ReentrantReadWriteLock swapLock = new ReentrantReadWriteLock();
     private EngineDirectory directory;
+    private Path groupDir;
     private volatile StorageEngine engine;
     /** Highest entry index passed by while paused for a snapshot install; must be covered by that snapshot. */
     private long skippedWhilePausedMax = RaftLog.INVALID_LOG_INDEX;
@@ -78,7 +80,8 @@ public final class RangeStateMachine extends BaseStateMachine {
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws IOException {
         super.initialize(server, groupId, storage);
         snapshots.init(storage);
-        directory = new EngineDirectory(storage.getStorageDir().getRoot().toPath(), options);
+        groupDir = storage.getStorageDir().getRoot().toPath();
+        directory = new EngineDirectory(groupDir, options);
         getLifeCycle().startAndTransition(this::openEngine, IOException.class);
         listener.replicaOpened(groupId, getLastAppliedTermIndex().getIndex(), engine.durableIndex());
     }
@@ -120,7 +123,8 @@ public final class RangeStateMachine extends BaseStateMachine {
         CommandResult result;
         swapLock.readLock().lock();
         try {
-            result = engine == null ? passWhilePaused(index) : applyToEngine(command, index);
+            result = engine == null ? passWhilePaused(index)
+                    : applyToEngine(command, TermIndex.valueOf(entry.getTerm(), index));
             updateLastAppliedTermIndex(entry.getTerm(), index);
         } finally {
             swapLock.readLock().unlock();
@@ -139,12 +143,13 @@ public final class RangeStateMachine extends BaseStateMachine {
         }
     }
 
-    private CommandResult applyToEngine(Command command, long index) {
+    private CommandResult applyToEngine(Command command, TermIndex at) {
+        long index = at.getIndex();
         if (index <= engine.appliedIndex()) {
             return new CommandResult.AlreadyApplied(index);
         }
         try {
-            return CommandExecutor.execute(engine, command, index);
+            return CommandExecutor.execute(engine, command, at, groupDir);
         } catch (IOException e) {
             LOG.error("{}: engine failed applying entry {}; stopping this group", this, index, e);
             throw new UncheckedIOException(e);
