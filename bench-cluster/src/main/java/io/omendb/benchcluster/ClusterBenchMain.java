@@ -1,0 +1,276 @@
+package io.omendb.benchcluster;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bin/omendb-bench cluster}: starts each target cluster in turn (OmenDB, etcd, RheaKV), loads the key
+ * space, runs every requested workload (warm-up, then a measured period), stops the target, and prints one
+ * JSON line per (target, workload) on stdout; progress goes to stderr. At the end it writes
+ * {@code cluster-report.md} and {@code cluster-report.png} into the report directory.
+ *
+ * <p>Isolation: one target runs at a time; each gets a fresh temporary directory, deleted afterwards, and its
+ * processes are killed in {@code finally} (and by a shutdown hook if this JVM is interrupted).
+ */
+@Command(name = "cluster", mixinStandardHelpOptions = true,
+        description = "Replicated KV benchmark: OmenDB vs etcd vs RheaKV, 3 replicas each on this machine.")
+public final class ClusterBenchMain implements java.util.concurrent.Callable<Integer> {
+    private static final int PRELOAD_BATCH_KEYS = 100;
+    private static final int PRELOAD_THREADS = 16;
+
+    @Option(names = "--workload", split = ",", defaultValue = "write,read,mixed",
+            description = "Comma list of write, read, mixed, scan (default: ${DEFAULT-VALUE}).")
+    List<String> workloads;
+    @Option(names = "--clients", defaultValue = "64", description = "Closed-loop clients (default: ${DEFAULT-VALUE}).")
+    int clients;
+    @Option(names = "--duration", defaultValue = "20", description = "Measured seconds per workload.")
+    int durationSeconds;
+    @Option(names = "--warmup", defaultValue = "5", description = "Warm-up seconds before each measurement.")
+    int warmupSeconds;
+    @Option(names = "--targets", split = ",", defaultValue = "omendb,etcd,rheakv",
+            description = "Comma list of omendb, etcd, rheakv.")
+    List<String> targets;
+    @Option(names = "--dist", defaultValue = "uniform", description = "Key choice: uniform or zipfian.")
+    String distribution;
+    @Option(names = "--keys", defaultValue = "1000000", description = "Key space size.")
+    long keyCount;
+    @Option(names = "--preload", defaultValue = "-1",
+            description = "Keys written before measuring (default: the whole key space).")
+    long preloadCount;
+    @Option(names = "--ranges", defaultValue = "4", description = "OmenDB ranges and RheaKV regions.")
+    int ranges;
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of key choice and values.")
+    long seed;
+    @Option(names = "--op-timeout-ms", defaultValue = "10000", description = "Per-operation timeout (an error).")
+    long opTimeoutMs;
+    @Option(names = "--omendb-home", defaultValue = "${sys:omendb.home:-.}",
+            description = "Repository root holding router/target (default: the launcher's).")
+    Path omendbHome;
+    @Option(names = "--etcd-binary", description = "etcd executable (default: etcd on PATH).")
+    String etcdBinary;
+    @Option(names = "--node-jvm-opts", defaultValue = "-Xms512m -Xmx2g",
+            description = "JVM options of each OmenDB node (default: ${DEFAULT-VALUE}).")
+    String nodeJvmOptions;
+    @Option(names = "--rheakv-jvm-opts", defaultValue = "-Xms1g -Xmx6g",
+            description = "JVM options of the RheaKV store JVM holding all 3 stores (default: ${DEFAULT-VALUE}).")
+    String rheaJvmOptions;
+    @Option(names = "--report-dir", defaultValue = "${sys:omendb.home:-.}/bench-cluster/target",
+            description = "Where cluster-report.md and cluster-report.png go.")
+    Path reportDir;
+    @Option(names = "--jfr-dir", description = "Record JFR on OmenDB node n1 during the measured write period.")
+    Path jfrDir;
+
+    private final AtomicReference<KvTarget> running = new AtomicReference<>();
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ClusterBenchMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<Workload> parsed = workloads.stream().map(Workload::parse).toList();
+        KeySpace keys = new KeySpace(keyCount);
+        long preload = preloadCount < 0 ? keyCount : Math.min(preloadCount, keyCount);
+        KeyChooser.of(distribution, keyCount, seed);
+        if (targets.contains("etcd")) {
+            try {
+                etcdBinary = EtcdTarget.locate(etcdBinary);
+            } catch (IllegalStateException e) {
+                System.err.println("omendb-bench cluster: " + e.getMessage());
+                return 2;
+            }
+        }
+        String machine = machine();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            KvTarget t = running.getAndSet(null);
+            if (t != null) {
+                t.close();
+            }
+        }));
+        List<Result> results = new ArrayList<>();
+        for (String name : targets) {
+            results.addAll(runTarget(create(name, keys), keys, preload, parsed));
+        }
+        String command = "bin/omendb-bench cluster --workload " + String.join(",", workloads) + " --clients "
+                + clients + " --duration " + durationSeconds + " --targets " + String.join(",", targets)
+                + " --dist " + distribution + " --keys " + keyCount;
+        Files.createDirectories(reportDir);
+        Files.writeString(reportDir.resolve("cluster-report.md"), Report.markdown(results, command, machine));
+        Report.writeChart(results, reportDir.resolve("cluster-report.png"));
+        System.err.println("report: " + reportDir.resolve("cluster-report.md") + ", chart: "
+                + reportDir.resolve("cluster-report.png"));
+        return 0;
+    }
+
+    private KvTarget create(String name, KeySpace keys) {
+        Duration timeout = Duration.ofMillis(opTimeoutMs);
+        return switch (name.trim()) {
+            case "omendb" -> new OmenDbTarget(omendbHome.resolve("router/target"), keys, ranges, nodeJvmOptions,
+                    timeout);
+            case "etcd" -> new EtcdTarget(etcdBinary, timeout);
+            case "rheakv" -> new RheaKvTarget(keys, ranges, rheaJvmOptions, opTimeoutMs);
+            default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                    "unknown target '" + name + "' (use omendb, etcd, rheakv)");
+        };
+    }
+
+    private List<Result> runTarget(KvTarget target, KeySpace keys, long preload, List<Workload> list)
+            throws Exception {
+        Path workDir = Files.createTempDirectory("omendb-bench-" + target.name() + "-");
+        running.set(target);
+        List<Result> results = new ArrayList<>();
+        try {
+            long t0 = System.nanoTime();
+            System.err.printf("[%s] starting 3 replicas in %s%n", target.name(), workDir);
+            target.start(workDir);
+            System.err.printf("[%s] serving after %.1f s; preloading %,d keys%n", target.name(),
+                    (System.nanoTime() - t0) / 1e9, preload);
+            preload(target, keys, preload);
+            for (Workload w : list) {
+                LoadGenerator.Settings settings = new LoadGenerator.Settings(clients, warmupSeconds * 1000L,
+                        durationSeconds * 1000L, distribution, seed);
+                ScheduledExecutorService profiler = maybeProfile(target, w);
+                Result r = LoadGenerator.run(target, w, keys, settings);
+                System.out.println(r.jsonLine());
+                System.out.flush();
+                results.add(r);
+                if (profiler != null) {
+                    finishProfile(profiler, w);
+                }
+            }
+        } finally {
+            target.close();
+            running.set(null);
+            deleteTree(workDir);
+        }
+        return results;
+    }
+
+    private void preload(KvTarget target, KeySpace keys, long count) throws Exception {
+        long t0 = System.nanoTime();
+        List<Long> splits = new ArrayList<>();
+        for (int i = 1; i < ranges; i++) {
+            splits.add(keys.keyCount() * i / ranges);
+        }
+        Random random = new Random(seed);
+        byte[] value = KeySpace.value(random);
+        AtomicLong done = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(PRELOAD_THREADS);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            long from = 0;
+            while (from < count) {
+                long to = Math.min(count, from + PRELOAD_BATCH_KEYS);
+                for (long s : splits) {
+                    if (s > from && s < to) {
+                        to = s;
+                    }
+                }
+                long a = from;
+                long b = to;
+                futures.add(pool.submit(() -> {
+                    List<byte[]> batch = new ArrayList<>();
+                    for (long i = a; i < b; i++) {
+                        batch.add(keys.key(i));
+                    }
+                    target.putAll(batch, value);
+                    done.addAndGet(b - a);
+                    return null;
+                }));
+                from = to;
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.err.printf(Locale.ROOT, "[%s] preloaded %,d keys in %.1f s (%,.0f keys/s)%n", target.name(),
+                done.get(), s, done.get() / s);
+    }
+
+    private ScheduledExecutorService maybeProfile(KvTarget target, Workload w) throws IOException {
+        if (jfrDir == null || !target.name().equals("omendb") || w != Workload.WRITE) {
+            return null;
+        }
+        Files.createDirectories(jfrDir);
+        long pid = target.pids().get(0);
+        Path file = jfrDir.toAbsolutePath().resolve("omendb-n1-write.jfr");
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        timer.schedule(() -> {
+            ProcessBuilder jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd")
+                    .toString(), String.valueOf(pid), "JFR.start", "settings=profile",
+                    "duration=" + durationSeconds + "s", "filename=" + file).redirectErrorStream(true);
+            try {
+                Process p = jcmd.start();
+                String out = new String(p.getInputStream().readAllBytes());
+                p.waitFor();
+                System.err.print("[omendb] jcmd " + pid + " JFR.start: " + out);
+            } catch (IOException | InterruptedException e) {
+                System.err.println("[omendb] JFR.start failed: " + e);
+            }
+        }, warmupSeconds, TimeUnit.SECONDS);
+        return timer;
+    }
+
+    private void finishProfile(ScheduledExecutorService timer, Workload w) throws Exception {
+        timer.shutdown();
+        timer.awaitTermination(30, TimeUnit.SECONDS);
+        Path file = jfrDir.toAbsolutePath().resolve("omendb-n1-write.jfr");
+        for (int i = 0; i < 40 && !Files.exists(file); i++) {
+            Thread.sleep(250);
+        }
+        Thread.sleep(2000);
+        if (!Files.exists(file)) {
+            System.err.println("[omendb] no JFR file at " + file);
+            return;
+        }
+        String summary = JfrHotspots.summarize(file, 25);
+        Files.writeString(jfrDir.resolve("omendb-n1-" + w.label() + "-hotspots.txt"), summary);
+        System.err.print(summary);
+    }
+
+    private static String machine() {
+        String load = "?";
+        String mem = "?";
+        try {
+            load = Files.readString(Path.of("/proc/loadavg")).trim();
+            mem = Files.readAllLines(Path.of("/proc/meminfo")).get(0).replaceAll("\\s+", " ");
+        } catch (IOException e) {
+            // not Linux: leave unknown
+        }
+        return String.format(Locale.ROOT, "%d cores, %s, %s %s, Java %s, load average at start: %s",
+                Runtime.getRuntime().availableProcessors(), mem, System.getProperty("os.name"),
+                System.getProperty("os.version"), System.getProperty("java.version"), load);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,234 @@
+package io.omendb.benchcluster;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * OmenDB as a user runs it: {@value #NODES} {@code node} processes of the packaged router jar, one Raft
+ * replica of every range on each, {@code rangeCount} ranges split evenly over the key space, fsync on every
+ * Raft log append (the default {@code [wal] sync_on_write = true}), auth off. Driven over HTTP/1.1 with
+ * {@code java.net.http}; each client thread sticks to one node (round-robin over threads), which forwards to
+ * the range leader like any router does.
+ *
+ * <p>The jar and its {@code lib/} are copied into the work directory before start, so a concurrent rebuild
+ * of {@code router/target} cannot change the code under a running benchmark.
+ */
+final class OmenDbTarget implements KvTarget {
+    static final int NODES = 3;
+    private static final String MAIN = "io.omendb.router.cli.OmenDbCli";
+    private static final long READY_TIMEOUT_MS = 180_000;
+
+    private final Path routerTarget;
+    private final KeySpace keys;
+    private final int rangeCount;
+    private final String jvmOptions;
+    private final Duration opTimeout;
+    private final ChildProcesses children = new ChildProcesses();
+    private final List<String> baseUrls = new ArrayList<>();
+    private final List<HttpClient> clients = new ArrayList<>();
+    private final AtomicInteger nextNode = new AtomicInteger();
+    private final ThreadLocal<Integer> nodeOfThread = ThreadLocal.withInitial(
+            () -> Math.floorMod(nextNode.getAndIncrement(), NODES));
+
+    OmenDbTarget(Path routerTarget, KeySpace keys, int rangeCount, String jvmOptions, Duration opTimeout) {
+        if (rangeCount < 1) {
+            throw new IllegalArgumentException("ranges must be >= 1, got " + rangeCount);
+        }
+        this.routerTarget = routerTarget;
+        this.keys = keys;
+        this.rangeCount = rangeCount;
+        this.jvmOptions = jvmOptions;
+        this.opTimeout = opTimeout;
+    }
+
+    @Override
+    public String name() {
+        return "omendb";
+    }
+
+    @Override
+    public void start(Path workDir) throws Exception {
+        String classpath = copyDistribution(workDir.resolve("dist"));
+        int[] raft = new int[NODES];
+        int[] http = new int[NODES];
+        int[] metrics = new int[NODES];
+        for (int i = 0; i < NODES; i++) {
+            raft[i] = ChildProcesses.freePort();
+            http[i] = ChildProcesses.freePort();
+            metrics[i] = ChildProcesses.freePort();
+        }
+        for (int i = 0; i < NODES; i++) {
+            Path config = workDir.resolve("n" + (i + 1) + ".toml");
+            Files.writeString(config, nodeConfig(i, workDir.resolve("data-n" + (i + 1)), raft, http, metrics));
+            List<String> command = new ArrayList<>();
+            command.add(ChildProcesses.javaBinary());
+            command.addAll(List.of(jvmOptions.trim().split("\\s+")));
+            command.addAll(List.of("-cp", classpath, MAIN, "node", "--config", config.toString()));
+            children.start("omendb-n" + (i + 1), command, workDir, Map.of("OMENDB_AUTH_DISABLED", "true"));
+            baseUrls.add("http://127.0.0.1:" + http[i]);
+            clients.add(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5)).build());
+        }
+        awaitReady();
+    }
+
+    private String copyDistribution(Path dist) throws IOException {
+        Path jar;
+        try (Stream<Path> files = Files.list(routerTarget)) {
+            jar = files.filter(p -> p.getFileName().toString().matches("router-.*\\.jar"))
+                    .filter(p -> !p.getFileName().toString().matches(".*-(sources|tests)\\.jar"))
+                    .findFirst().orElseThrow(() -> new IllegalStateException("no router jar in " + routerTarget
+                            + "; build it: mvn -q -pl router -am package -DskipTests"));
+        }
+        Path lib = routerTarget.resolve("lib");
+        if (!Files.isDirectory(lib)) {
+            throw new IllegalStateException("no " + lib + "; build it: mvn -q -pl router -am package -DskipTests");
+        }
+        Files.createDirectories(dist.resolve("lib"));
+        Files.copy(jar, dist.resolve("router.jar"), StandardCopyOption.REPLACE_EXISTING);
+        try (Stream<Path> libs = Files.list(lib)) {
+            for (Path p : (Iterable<Path>) libs::iterator) {
+                Files.copy(p, dist.resolve("lib").resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return dist.resolve("router.jar") + ":" + dist.resolve("lib") + "/*";
+    }
+
+    String nodeConfig(int node, Path dataDir, int[] raft, int[] http, int[] metrics) {
+        StringBuilder toml = new StringBuilder();
+        toml.append("[database]\nname = \"bench\"\ndata_dir = \"").append(dataDir).append("\"\n\n");
+        toml.append("[http]\nbind_address = \"127.0.0.1\"\nport = ").append(http[node]).append("\n\n");
+        toml.append("[security]\nauth_enabled = false\n\n");
+        toml.append("[monitoring]\nmetrics_bind_address = \"127.0.0.1\"\nmetrics_port = ")
+                .append(metrics[node]).append("\n\n");
+        toml.append("[wal]\nsync_on_write = true\n\n");
+        toml.append("[cluster]\nnode_id = \"n").append(node + 1).append("\"\nreplication_factor = ").append(NODES)
+                .append("\ninitial_split_points = [");
+        List<String> points = keys.splitPoints(rangeCount);
+        for (int i = 0; i < points.size(); i++) {
+            toml.append(i == 0 ? "" : ", ").append('"').append(points.get(i)).append('"');
+        }
+        toml.append("]\n");
+        for (int i = 0; i < NODES; i++) {
+            toml.append("\n[[cluster.members]]\nid = \"n").append(i + 1).append("\"\nraft_address = \"127.0.0.1:")
+                    .append(raft[i]).append("\"\nhttp_address = \"127.0.0.1:").append(http[i]).append("\"\n");
+        }
+        return toml.toString();
+    }
+
+    private void awaitReady() throws Exception {
+        long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
+        for (int i = 0; i < NODES; i++) {
+            while (true) {
+                children.checkAlive();
+                try {
+                    HttpResponse<String> r = clients.get(i).send(HttpRequest.newBuilder(
+                            URI.create(baseUrls.get(i) + "/ready")).timeout(Duration.ofSeconds(5)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() == 200) {
+                        break;
+                    }
+                } catch (IOException e) {
+                    // not listening yet
+                }
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException("OmenDB node n" + (i + 1) + " not ready after "
+                            + READY_TIMEOUT_MS + " ms\n" + children.tails());
+                }
+                Thread.sleep(250);
+            }
+        }
+    }
+
+    private int node() {
+        return nodeOfThread.get();
+    }
+
+    private HttpResponse<byte[]> send(int node, HttpRequest.Builder request) throws Exception {
+        return clients.get(node).send(request.timeout(opTimeout).build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static void expect(HttpResponse<byte[]> r, int... statuses) {
+        for (int s : statuses) {
+            if (r.statusCode() == s) {
+                return;
+            }
+        }
+        throw new IllegalStateException("HTTP " + r.statusCode() + ": "
+                + new String(r.body(), StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void put(byte[] key, byte[] value) throws Exception {
+        int n = node();
+        HttpResponse<byte[]> r = send(n, HttpRequest.newBuilder(URI.create(baseUrls.get(n) + "/v1/kv/" + ascii(key)))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(value)));
+        expect(r, 200);
+    }
+
+    @Override
+    public boolean get(byte[] key) throws Exception {
+        int n = node();
+        HttpResponse<byte[]> r = send(n, HttpRequest.newBuilder(URI.create(baseUrls.get(n) + "/v1/kv/" + ascii(key)))
+                .GET());
+        expect(r, 200, 404);
+        return r.statusCode() == 200;
+    }
+
+    @Override
+    public int scan(byte[] start, byte[] end, int limit) throws Exception {
+        int n = node();
+        HttpResponse<byte[]> r = send(n, HttpRequest.newBuilder(URI.create(baseUrls.get(n) + "/v1/scan?start="
+                + ascii(start) + "&end=" + ascii(end) + "&limit=" + limit)).GET());
+        expect(r, 200);
+        String body = new String(r.body(), StandardCharsets.UTF_8);
+        int count = 0;
+        for (int i = body.indexOf("\"key\":"); i >= 0; i = body.indexOf("\"key\":", i + 1)) {
+            count++;
+        }
+        return count;
+    }
+
+    @Override
+    public void putAll(List<byte[]> batchKeys, byte[] value) throws Exception {
+        StringBuilder json = new StringBuilder(batchKeys.size() * (value.length + 48)).append("{\"ops\":[");
+        String v = ascii(value);
+        for (int i = 0; i < batchKeys.size(); i++) {
+            json.append(i == 0 ? "" : ",").append("{\"op\":\"put\",\"key\":\"").append(ascii(batchKeys.get(i)))
+                    .append("\",\"value\":\"").append(v).append("\"}");
+        }
+        json.append("]}");
+        int n = node();
+        expect(send(n, HttpRequest.newBuilder(URI.create(baseUrls.get(n) + "/v1/batch"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json.toString()))), 200);
+    }
+
+    /** Benchmark keys and values are printable ASCII without '%', '?', '#', '"' or '\', safe in URLs and JSON. */
+    private static String ascii(byte[] bytes) {
+        return new String(bytes, StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    public List<Long> pids() {
+        return children.pids();
+    }
+
+    @Override
+    public void close() {
+        children.close();
+    }
+}

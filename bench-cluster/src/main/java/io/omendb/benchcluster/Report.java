@@ -1,0 +1,96 @@
+package io.omendb.benchcluster;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+
+/**
+ * The human outputs of one run: a Markdown report (a row per measured cell, then OmenDB's ratio to each peer
+ * per workload) and a PNG with two bar charts, throughput and p99 latency per workload and target. Formatting
+ * is pure ({@link #markdown}) so it is unit-tested; the chart is drawn headless with XChart.
+ */
+final class Report {
+    static final String OMENDB = "omendb";
+
+    private Report() {
+    }
+
+    static String markdown(List<Result> results, String command, String machine) {
+        StringBuilder md = new StringBuilder("# Cluster benchmark report\n\n");
+        md.append("Command: `").append(command).append("`\n\n").append("Machine: ").append(machine).append("\n\n");
+        md.append("| target | workload | dist | clients | ops/s | p50 ms | p99 ms | p99.9 ms | max ms | errors |\n");
+        md.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Result r : results) {
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %,.0f | %.2f | %.2f | %.2f | %.2f | %d |%n",
+                    r.target(), r.workload(), r.distribution(), r.clients(), r.opsPerSecond(), r.p50Ms(),
+                    r.p99Ms(), r.p999Ms(), r.maxMs(), r.errors()));
+        }
+        List<String> ratios = ratioLines(results);
+        if (!ratios.isEmpty()) {
+            md.append("\nOmenDB relative to each peer (throughput ratio; p99 ratio, below 1 is better):\n\n");
+            ratios.forEach(line -> md.append("- ").append(line).append('\n'));
+        }
+        return md.toString();
+    }
+
+    static List<String> ratioLines(List<Result> results) {
+        List<String> lines = new ArrayList<>();
+        for (String workload : distinct(results, Result::workload)) {
+            Optional<Result> omen = find(results, OMENDB, workload);
+            if (omen.isEmpty()) {
+                continue;
+            }
+            for (String target : distinct(results, Result::target)) {
+                if (target.equals(OMENDB)) {
+                    continue;
+                }
+                find(results, target, workload).ifPresent(peer -> lines.add(String.format(Locale.ROOT,
+                        "%s: %.2f× %s ops/s; p99 %.2f×", workload,
+                        omen.get().opsPerSecond() / Math.max(1e-9, peer.opsPerSecond()), target,
+                        omen.get().p99Ms() / Math.max(1e-9, peer.p99Ms()))));
+            }
+        }
+        return lines;
+    }
+
+    static void writeChart(List<Result> results, Path png) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        List<String> workloads = new ArrayList<>(distinct(results, Result::workload));
+        CategoryChart throughput = new CategoryChartBuilder().width(640).height(420)
+                .title("Throughput (higher is better)").xAxisTitle("workload").yAxisTitle("ops/s").build();
+        CategoryChart p99 = new CategoryChartBuilder().width(640).height(420)
+                .title("p99 latency (lower is better)").xAxisTitle("workload").yAxisTitle("ms").build();
+        for (String target : distinct(results, Result::target)) {
+            List<Double> ops = new ArrayList<>();
+            List<Double> lat = new ArrayList<>();
+            for (String w : workloads) {
+                Optional<Result> r = find(results, target, w);
+                ops.add(r.map(Result::opsPerSecond).orElse(0.0));
+                lat.add(r.map(Result::p99Ms).orElse(0.0));
+            }
+            throughput.addSeries(target, workloads, ops);
+            p99.addSeries(target, workloads, lat);
+        }
+        Files.createDirectories(png.toAbsolutePath().getParent());
+        BitmapEncoder.saveBitmap(List.of(throughput, p99), 1, 2, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static Optional<Result> find(List<Result> results, String target, String workload) {
+        return results.stream().filter(r -> r.target().equals(target) && r.workload().equals(workload)).findFirst();
+    }
+
+    private static Set<String> distinct(List<Result> results, java.util.function.Function<Result, String> field) {
+        Set<String> values = new LinkedHashSet<>();
+        results.forEach(r -> values.add(field.apply(r)));
+        return values;
+    }
+}

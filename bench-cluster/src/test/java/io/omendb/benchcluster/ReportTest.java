@@ -1,0 +1,46 @@
+package io.omendb.benchcluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportTest {
+    private static final Result OMEN = new Result("omendb", "write", "uniform", 64, 12345.67, 4.5, 20.25, 31.0,
+            40.0, 246913, 0, 20.0);
+    private static final Result ETCD = new Result("etcd", "write", "uniform", 64, 6172.8, 9.0, 15.0, 18.0, 25.0,
+            123456, 2, 20.0);
+
+    @Test
+    void jsonLineHasTheDocumentedFieldsInOrder() {
+        assertEquals("{\"bench\":\"cluster\",\"target\":\"omendb\",\"workload\":\"write\",\"clients\":64,"
+                + "\"ops_per_s\":12345.7,\"p50_ms\":4.500,\"p99_ms\":20.250,\"errors\":0,\"dist\":\"uniform\"}",
+                OMEN.jsonLine());
+    }
+
+    @Test
+    void markdownHasARowPerResultAndOmenDbRatios() {
+        String md = Report.markdown(List.of(OMEN, ETCD), "bin/omendb-bench cluster", "2 cores");
+        assertTrue(md.contains("| omendb | write | uniform | 64 | 12,346 | 4.50 | 20.25 | 31.00 | 40.00 | 0 |\n"), md);
+        assertTrue(md.contains("| etcd | write | uniform | 64 | 6,173 | 9.00 | 15.00 | 18.00 | 25.00 | 2 |\n"), md);
+        assertEquals(List.of("write: 2.00× etcd ops/s; p99 1.35×"), Report.ratioLines(List.of(OMEN, ETCD)));
+    }
+
+    @Test
+    void noRatiosWithoutOmenDb() {
+        assertTrue(Report.ratioLines(List.of(ETCD)).isEmpty());
+        assertTrue(!Report.markdown(List.of(ETCD), "c", "m").contains("relative"));
+    }
+
+    @Test
+    void chartIsAPng(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("chart.png");
+        Report.writeChart(List.of(OMEN, ETCD), png);
+        byte[] head = Files.readAllBytes(png);
+        assertTrue(head.length > 1000 && head[1] == 'P' && head[2] == 'N' && head[3] == 'G');
+    }
+}
