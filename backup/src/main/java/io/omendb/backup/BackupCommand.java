@@ -1,0 +1,296 @@
+package io.omendb.backup;
+
+import io.omendb.raft.config.ConfigException;
+import io.omendb.raft.config.ConfigLoader;
+import io.omendb.raft.config.OmenConfig;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code bin/omendb backup}: the operator's backup tool (docs/BACKUP.md). Global options pick the backup directory
+ * and the source: {@code --cluster URL} (a running cluster, through its admin HTTP API) or {@code --data-dir DIR}.
+ * Exit codes: 0 success, 1 failure (cluster unreachable, I/O error, verification failed), 2 bad arguments or a
+ * refused request (e.g. restore over existing data without {@code --force}, {@code --until}).
+ */
+@CommandLine.Command(name = "backup", mixinStandardHelpOptions = true,
+        subcommands = {BackupCommand.Full.class, BackupCommand.Incremental.class, BackupCommand.ListBackups.class,
+                BackupCommand.Verify.class, BackupCommand.Restore.class, BackupCommand.Cleanup.class},
+        description = "Full and incremental backups of a cluster; list, verify, restore, cleanup")
+public final class BackupCommand implements Runnable {
+    @CommandLine.Option(names = "--backup-dir", required = true, description = "directory holding the backups")
+    Path backupDir;
+
+    @CommandLine.Option(names = "--cluster", description = "base URL of a running cluster's HTTP API, e.g. "
+            + "http://127.0.0.1:3000")
+    URI cluster;
+
+    @CommandLine.Option(names = "--data-dir", description = "a stopped node's data dir (not supported yet as a "
+            + "backup source; use --cluster)")
+    Path dataDir;
+
+    @CommandLine.Option(names = "--user", description = "user for HTTP Basic authentication (admin role)")
+    String user;
+
+    @CommandLine.Option(names = "--password-file", description = "file whose first line is --user's password")
+    Path passwordFile;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    Clock clock = Clock.systemUTC();
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: full-backup, "
+                + "incremental-backup, list, verify, restore or cleanup");
+    }
+
+    BackupRepository repo() {
+        return new BackupRepository(backupDir);
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    BackupTaker.Progress progress() {
+        return s -> {
+            out().println(s);
+            out().flush();
+        };
+    }
+
+    ClusterSource source() throws BackupException {
+        if (dataDir != null) {
+            throw BackupException.usage("--data-dir as a backup source is not supported yet: back up through a "
+                    + "running cluster with --cluster URL");
+        }
+        if (cluster == null) {
+            throw BackupException.usage("--cluster URL is required (the HTTP API of any node of a running cluster)");
+        }
+        if ((user == null) != (passwordFile == null)) {
+            throw BackupException.usage("--user and --password-file go together");
+        }
+        String password = null;
+        if (passwordFile != null) {
+            try {
+                List<String> lines = Files.readAllLines(passwordFile, StandardCharsets.UTF_8);
+                password = lines.isEmpty() ? "" : lines.get(0);
+            } catch (IOException e) {
+                throw BackupException.usage("cannot read --password-file " + passwordFile + ": " + e.getMessage());
+            }
+        }
+        return new ClusterSource(cluster, user, password);
+    }
+
+    /** Runs {@code body}, turning a {@link BackupException} into its message on stderr and its exit code. */
+    int run(Body body) {
+        try {
+            body.run();
+            return 0;
+        } catch (BackupException e) {
+            spec.commandLine().getErr().println("omendb backup: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return e.exitCode();
+        }
+    }
+
+    interface Body {
+        void run() throws BackupException;
+    }
+
+    private static String validDatabase(String name) throws BackupException {
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+            throw BackupException.usage("bad --database '" + name + "'");
+        }
+        return name;
+    }
+
+    @CommandLine.Command(name = "full-backup", mixinStandardHelpOptions = true,
+            description = "Back up every range of the database at a committed Raft index")
+    static final class Full implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        BackupCommand parent;
+
+        @CommandLine.Option(names = "--database", required = true)
+        String database;
+
+        @Override
+        public Integer call() {
+            return parent.run(() -> new BackupTaker(parent.repo(), parent.source(), parent.clock, parent.progress())
+                    .take(validDatabase(database), BackupManifest.Kind.FULL));
+        }
+    }
+
+    @CommandLine.Command(name = "incremental-backup", mixinStandardHelpOptions = true,
+            description = "Back up only segment files the newest backup of the database does not hold")
+    static final class Incremental implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        BackupCommand parent;
+
+        @CommandLine.Option(names = "--database", required = true)
+        String database;
+
+        @Override
+        public Integer call() {
+            return parent.run(() -> new BackupTaker(parent.repo(), parent.source(), parent.clock, parent.progress())
+                    .take(validDatabase(database), BackupManifest.Kind.INCREMENTAL));
+        }
+    }
+
+    @CommandLine.Command(name = "list", mixinStandardHelpOptions = true,
+            description = "Complete backups, newest first; the id is the first column")
+    static final class ListBackups implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        BackupCommand parent;
+
+        @CommandLine.Option(names = "--database")
+        String database;
+
+        @CommandLine.Option(names = "--verbose", description = "also show each range")
+        boolean verbose;
+
+        @Override
+        public Integer call() {
+            return parent.run(() -> {
+                List<String> damaged = new ArrayList<>();
+                PrintWriter out = parent.out();
+                for (BackupManifest m : parent.repo().list(damaged)) {
+                    if (database != null && !database.equals(m.database())) {
+                        continue;
+                    }
+                    out.printf("%s %s %s %s ranges=%d bytes=%d own_bytes=%d parent=%s%n", m.backupId(),
+                            m.kind().name().toLowerCase(), m.database(), Instant.ofEpochMilli(m.createdAtMillis()),
+                            m.ranges().size(), m.totalBytes(), m.ownBytes(), m.parentId() == null ? "-" : m.parentId());
+                    if (verbose) {
+                        for (BackupManifest.RangeEntry r : m.ranges()) {
+                            out.printf("    range %d [%s, %s) index=%d term=%d keys=%d bytes=%d files=%d digest=%s%n",
+                                    r.rangeId(), r.startHex(), r.endHex() == null ? "+inf" : r.endHex(), r.index(),
+                                    r.term(), r.liveKeys(), r.sizeBytes(), r.files().size(), r.digest());
+                        }
+                    }
+                }
+                out.flush();
+                for (String d : damaged) {
+                    parent.spec.commandLine().getErr().println("omendb backup: warning: damaged backup " + d);
+                }
+            });
+        }
+    }
+
+    @CommandLine.Command(name = "verify", mixinStandardHelpOptions = true,
+            description = "Check every checksum, every chain link, and open each range's engine")
+    static final class Verify implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        BackupCommand parent;
+
+        @CommandLine.Option(names = "--backup-id", required = true, description = "a backup id, or latest")
+        String backupId;
+
+        @Override
+        public Integer call() {
+            return parent.run(() -> {
+                BackupManifest m = parent.repo().load(backupId);
+                List<String> problems = new BackupVerifier(parent.repo()).verify(m);
+                if (!problems.isEmpty()) {
+                    throw BackupException.failed("backup " + m.backupId() + " is NOT restorable:\n  "
+                            + String.join("\n  ", problems));
+                }
+                parent.out().println("backup " + m.backupId() + " OK: " + m.ranges().size() + " ranges, "
+                        + m.totalBytes() + " bytes, chain of " + parent.repo().chain(m).size());
+                parent.out().flush();
+            });
+        }
+    }
+
+    @CommandLine.Command(name = "restore", mixinStandardHelpOptions = true,
+            description = "Rebuild the data dirs of a stopped cluster from a backup")
+    static final class Restore implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        BackupCommand parent;
+
+        @CommandLine.Option(names = "--backup-id", required = true, description = "a backup id, or latest")
+        String backupId;
+
+        @CommandLine.Option(names = "--config", description = "omendb.toml of a node of the target cluster; "
+                + "once per node")
+        List<Path> configs = new ArrayList<>();
+
+        @CommandLine.Option(names = "--force", description = "replace existing data in the nodes' data dirs")
+        boolean force;
+
+        @CommandLine.Option(names = "--until", description = "point-in-time restore (not supported yet)")
+        String until;
+
+        @Override
+        public Integer call() {
+            return parent.run(() -> {
+                if (until != null) {
+                    throw BackupException.usage("--until (point-in-time restore) is not supported yet: Raft log "
+                            + "archiving is not built; restore a backup as taken (without --until)");
+                }
+                List<OmenConfig> nodes = new ArrayList<>();
+                for (Path c : configs) {
+                    try {
+                        nodes.add(ConfigLoader.load(c, System.getenv()));
+                    } catch (ConfigException e) {
+                        throw BackupException.usage("config " + c + " refused: " + e.getMessage());
+                    } catch (IOException e) {
+                        throw BackupException.usage("cannot read config " + c + ": " + e.getMessage());
+                    }
+                }
+                BackupManifest m = parent.repo().load(backupId);
+                new ClusterRestorer(parent.repo(), parent.progress()).restore(m, nodes, force);
+            });
+        }
+    }
+
+    @CommandLine.Command(name = "cleanup", mixinStandardHelpOptions = true,
+            description = "Remove backups older than the retention period that no kept backup needs")
+    static final class Cleanup implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        BackupCommand parent;
+
+        @CommandLine.Option(names = "--retention-days", required = true)
+        int retentionDays;
+
+        @CommandLine.Option(names = "--dry-run", description = "only print what would be removed")
+        boolean dryRun;
+
+        @Override
+        public Integer call() {
+            return parent.run(() -> {
+                if (retentionDays < 0) {
+                    throw BackupException.usage("--retention-days must be >= 0, got " + retentionDays);
+                }
+                BackupCleaner cleaner = new BackupCleaner(parent.repo(), parent.clock);
+                BackupCleaner.Plan plan = cleaner.plan(retentionDays);
+                PrintWriter out = parent.out();
+                String verb = dryRun ? "would remove" : "removing";
+                plan.delete().forEach(m -> out.println(verb + " " + m.backupId()));
+                plan.keptForChain().forEach(m -> out.println("keeping expired " + m.backupId()
+                        + " (a kept incremental backup needs it)"));
+                plan.partials().forEach(p -> out.println(verb + " unfinished " + p.getFileName()));
+                out.flush();
+                if (!dryRun) {
+                    cleaner.execute(plan);
+                }
+            });
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BackupCommand()).execute(args));
+    }
+}

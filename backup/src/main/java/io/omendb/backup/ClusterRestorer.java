@@ -1,0 +1,224 @@
+package io.omendb.backup;
+
+import io.omendb.raft.config.OmenConfig;
+import io.omendb.raft.meta.ClusterLayout;
+import io.omendb.raft.meta.RangeDescriptor;
+import io.omendb.raft.statemachine.BackupCheckpoints;
+import io.omendb.raft.statemachine.SnapshotDescriptor;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
+import org.apache.ratis.protocol.RaftPeer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * Rebuilds the data directories of a stopped cluster from a backup, so that on start every range serves exactly
+ * the backed-up contents.
+ *
+ * <p><b>How.</b> For every node of the target cluster and every range the cluster's layout places on it, the
+ * range's Raft group directory is written as Ratis would have left it after installing a snapshot: {@code current/
+ * raft-meta} (term of the checkpoint, no vote), {@code current/raft-meta.conf} (the group's configuration: the target
+ * cluster's peers for that range) and {@code sm/snapshot.<term>_<index>/} = the backed-up engine checkpoint with its
+ * checksummed descriptor. On start, Ratis recovers the group from that snapshot (its log starts after the
+ * checkpoint's index), the state machine rebuilds the live engine from the snapshot, and the meta group is created
+ * and seeded from the configuration as on a fresh cluster. So the restored cluster may have a new membership (other
+ * hosts, ports, node ids, even another node count), but the same database name and initial split points, because
+ * group ids and the range table derive from them.
+ *
+ * <p><b>Safety.</b> The whole backup is verified (checksums, chain, trial open) before anything is written. A data
+ * dir that exists and is not empty is refused unless {@code force}. Each node's directory is built in
+ * {@code <data_dir>.restoring} and renamed into place at the end, so a failure leaves no half-restored data dir.
+ */
+final class ClusterRestorer {
+    static final String RESTORING_SUFFIX = ".restoring";
+
+    private final BackupRepository repo;
+    private final BackupVerifier verifier;
+    private final BackupTaker.Progress progress;
+
+    ClusterRestorer(BackupRepository repo, BackupTaker.Progress progress) {
+        this.repo = repo;
+        this.verifier = new BackupVerifier(repo);
+        this.progress = progress;
+    }
+
+    void restore(BackupManifest m, List<OmenConfig> nodes, boolean force) throws BackupException {
+        List<RangeDescriptor> layout = checkTarget(m, nodes);
+        List<String> problems = verifier.verify(m);
+        if (!problems.isEmpty()) {
+            throw BackupException.failed("backup " + m.backupId() + " does not verify; nothing was restored:\n  "
+                    + String.join("\n  ", problems));
+        }
+        for (OmenConfig c : nodes) {
+            checkDataDir(c.database().dataDir(), force);
+        }
+        long started = System.nanoTime();
+        long bytes = 0;
+        for (OmenConfig c : nodes) {
+            bytes += restoreNode(m, layout, c);
+        }
+        double secs = (System.nanoTime() - started) / 1e9;
+        progress.line(String.format("restored backup %s (%d ranges) onto %d nodes: %d bytes written in %.2f s "
+                + "(%.1f MB/s); start the nodes to serve it", m.backupId(), m.ranges().size(), nodes.size(), bytes,
+                secs, bytes / 1e6 / secs));
+    }
+
+    /** The target cluster must be one cluster of the backed-up database with the backed-up range bounds. */
+    private static List<RangeDescriptor> checkTarget(BackupManifest m, List<OmenConfig> nodes) throws BackupException {
+        if (nodes.isEmpty()) {
+            throw BackupException.usage("restore needs the configuration of every node of the target cluster "
+                    + "(--config FILE, once per node)");
+        }
+        OmenConfig first = nodes.get(0);
+        for (OmenConfig c : nodes) {
+            if (!c.database().name().equals(m.database())) {
+                throw BackupException.usage("backup " + m.backupId() + " is of database '" + m.database()
+                        + "' but " + c.cluster().nodeId() + "'s config names database '" + c.database().name() + "'");
+            }
+            if (!c.cluster().members().equals(first.cluster().members())
+                    || c.cluster().replicationFactor() != first.cluster().replicationFactor()
+                    || !sameSplits(c.cluster().initialSplitPoints(), first.cluster().initialSplitPoints())) {
+                throw BackupException.usage("the node configs disagree on [cluster] (members, replication_factor, "
+                        + "initial_split_points): " + first.cluster().nodeId() + " vs " + c.cluster().nodeId());
+            }
+        }
+        List<String> given = nodes.stream().map(c -> c.cluster().nodeId()).sorted().toList();
+        List<String> members = first.cluster().members().stream().map(OmenConfig.Member::id).sorted().toList();
+        if (!given.equals(members)) {
+            throw BackupException.usage("give the config of every member exactly once: members are " + members
+                    + ", configs given for " + given);
+        }
+        List<RangeDescriptor> layout = ClusterLayout.initialRanges(m.database(), first.cluster());
+        String want = m.ranges().stream().map(ClusterRestorer::bounds).collect(Collectors.joining(" "));
+        String have = layout.stream().map(ClusterRestorer::bounds).collect(Collectors.joining(" "));
+        if (!want.equals(have)) {
+            throw BackupException.usage("the backup's ranges (" + want + ") differ from those the target config's "
+                    + "cluster.initial_split_points give (" + have + "); use the split points of the backed-up cluster");
+        }
+        return layout;
+    }
+
+    private static String bounds(BackupManifest.RangeEntry r) {
+        return r.rangeId() + ":[" + r.startHex() + "," + (r.endHex() == null ? "+inf" : r.endHex()) + ")";
+    }
+
+    private static String bounds(RangeDescriptor r) {
+        HexFormat hex = HexFormat.of();
+        return r.rangeId() + ":[" + hex.formatHex(r.start()) + "," + (r.end() == null ? "+inf"
+                : hex.formatHex(r.end())) + ")";
+    }
+
+    private static boolean sameSplits(List<byte[]> a, List<byte[]> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!java.util.Arrays.equals(a.get(i), b.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void checkDataDir(Path dir, boolean force) throws BackupException {
+        if (!Files.exists(dir) || force) {
+            return;
+        }
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            if (s.iterator().hasNext()) {
+                throw BackupException.usage("data dir " + dir + " is not empty; refusing to overwrite it (stop the "
+                        + "node and pass --force to replace its data with the backup)");
+            }
+        } catch (IOException e) {
+            throw BackupException.failed("cannot read data dir " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private long restoreNode(BackupManifest m, List<RangeDescriptor> layout, OmenConfig c) throws BackupException {
+        Path dataDir = c.database().dataDir().toAbsolutePath().normalize();
+        Path building = dataDir.resolveSibling(dataDir.getFileName() + RESTORING_SUFFIX);
+        Map<String, RaftPeer> peers = c.cluster().members().stream().collect(Collectors.toMap(OmenConfig.Member::id,
+                p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.raftAddress()).build()));
+        long bytes = 0;
+        try {
+            BackupRepository.deleteRecursively(building);
+            Files.createDirectories(building);
+            for (RangeDescriptor d : layout) {
+                if (!d.peerIds().contains(c.cluster().nodeId())) {
+                    continue;
+                }
+                BackupManifest.RangeEntry r = m.ranges().stream().filter(e -> e.rangeId() == d.rangeId()).findFirst()
+                        .orElseThrow();
+                List<RaftPeer> groupPeers = d.peerIds().stream().map(peers::get).toList();
+                bytes += writeGroup(BackupCheckpoints.groupDir(building, d.groupId()), r, groupPeers);
+            }
+            for (Path p : walk(building)) {
+                BackupRepository.fsync(p);
+            }
+            BackupRepository.deleteRecursively(dataDir);
+            Files.createDirectories(dataDir.getParent());
+            Files.move(building, dataDir, StandardCopyOption.ATOMIC_MOVE);
+            BackupRepository.fsync(dataDir.getParent());
+            progress.line("node " + c.cluster().nodeId() + ": " + dataDir + " restored");
+            return bytes;
+        } catch (IOException e) {
+            throw BackupException.failed("restoring node " + c.cluster().nodeId() + " into " + dataDir + " failed: "
+                    + e.getMessage() + " (its data dir was not touched; " + building + " holds the partial copy)");
+        }
+    }
+
+    /** One Raft group directory that Ratis recovers as "snapshot at (term, index), empty log after it". */
+    private long writeGroup(Path groupDir, BackupManifest.RangeEntry r, List<RaftPeer> groupPeers) throws IOException {
+        if (!Objects.equals(groupDir.getFileName().toString(), UUID.fromString(r.groupId()).toString())) {
+            throw new IOException("range " + r.rangeId() + " was backed up from group " + r.groupId()
+                    + ", the target layout names " + groupDir.getFileName());
+        }
+        Path current = Files.createDirectories(groupDir.resolve("current"));
+        Properties meta = new Properties();
+        meta.setProperty("term", Long.toString(r.term()));
+        meta.setProperty("votedFor", "");
+        try (Writer w = Files.newBufferedWriter(current.resolve("raft-meta"), StandardCharsets.UTF_8)) {
+            meta.store(w, "restored by omendb backup");
+        }
+        LogEntryProto conf = LogEntryProto.newBuilder().setTerm(r.term()).setIndex(r.index())
+                .setConfigurationEntry(RaftConfigurationProto.newBuilder()
+                        .addAllPeers(groupPeers.stream().map(RaftPeer::getRaftPeerProto).toList()))
+                .build();
+        try (OutputStream out = Files.newOutputStream(current.resolve("raft-meta.conf"))) {
+            conf.writeTo(out);
+        }
+        Path snap = Files.createDirectories(groupDir.resolve("sm").resolve("snapshot." + r.term() + "_" + r.index()));
+        long bytes = 0;
+        for (BackupManifest.FileEntry f : r.files()) {
+            Files.copy(repo.fileOf(r.rangeId(), f), snap.resolve(f.name()));
+            bytes += f.sizeBytes();
+        }
+        SnapshotDescriptor d = SnapshotDescriptor.readFrom(snap);
+        if (d.term() != r.term() || d.index() != r.index()) {
+            throw new IOException("range " + r.rangeId() + ": the snapshot descriptor says " + d.term() + "_"
+                    + d.index() + ", the manifest " + r.term() + "_" + r.index());
+        }
+        return bytes;
+    }
+
+    private static List<Path> walk(Path dir) throws IOException {
+        try (var s = Files.walk(dir)) {
+            return new ArrayList<>(s.toList());
+        }
+    }
+}
