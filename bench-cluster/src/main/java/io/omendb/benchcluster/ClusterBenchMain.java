@@ -35,6 +35,8 @@ import picocli.CommandLine.Option;
 public final class ClusterBenchMain implements java.util.concurrent.Callable<Integer> {
     private static final int PRELOAD_BATCH_KEYS = 100;
     private static final int PRELOAD_THREADS = 16;
+    /** Attempts per preload batch: a batch put is idempotent, so one that timed out on a loaded machine is resent. */
+    private static final int PRELOAD_ATTEMPTS_MAX = 3;
 
     @Option(names = "--workload", split = ",", defaultValue = "write,read,mixed",
             description = "Comma list of write, read, mixed, scan (default: ${DEFAULT-VALUE}).")
@@ -191,7 +193,7 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
                     for (long i = a; i < b; i++) {
                         batch.add(keys.key(i));
                     }
-                    target.putAll(batch, value);
+                    putAllWithRetry(target, batch, value);
                     done.addAndGet(b - a);
                     return null;
                 }));
@@ -206,6 +208,21 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
         double s = (System.nanoTime() - t0) / 1e9;
         System.err.printf(Locale.ROOT, "[%s] preloaded %,d keys in %.1f s (%,.0f keys/s)%n", target.name(),
                 done.get(), s, done.get() / s);
+    }
+
+    private static void putAllWithRetry(KvTarget target, List<byte[]> batch, byte[] value) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                target.putAll(batch, value);
+                return;
+            } catch (Exception e) {
+                if (attempt >= PRELOAD_ATTEMPTS_MAX) {
+                    throw e;
+                }
+                System.err.printf("[%s] preload batch failed (attempt %d of %d), resending: %s%n", target.name(),
+                        attempt, PRELOAD_ATTEMPTS_MAX, e);
+            }
+        }
     }
 
     private ScheduledExecutorService maybeProfile(KvTarget target, Workload w) throws IOException {
