@@ -4,6 +4,8 @@ import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.config.OmenConfig;
 import io.omendb.router.backend.StorageFootprint;
+import io.omendb.router.cluster.ClusterBackupCheckpoints;
+import io.omendb.router.cluster.DiskFootprint;
 import io.omendb.router.cluster.RaftKvBackend;
 import io.omendb.router.http.HttpApiServer;
 import io.omendb.router.http.HttpServerOptions;
@@ -11,6 +13,7 @@ import io.omendb.router.metrics.MetricsEndpoint;
 import io.omendb.router.metrics.RouterMetrics;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
@@ -44,7 +47,11 @@ final class RouterService implements AutoCloseable {
             RaftKvBackend backend = closer.register(new RaftKvBackend(client, scheduler,
                     config.limits().maxQueryDurationMs(), TABLE_REFRESH_MS, footprint));
             RouterMetrics metrics = new RouterMetrics(backend::footprint, config.limits().memoryLimitMb() << 20);
-            http = closer.register(HttpApiServer.start(httpOptions(config), backend, metrics));
+            ClusterBackupCheckpoints backups = closer.register(new ClusterBackupCheckpoints(client,
+                    config.database().name(), clientOptions.members(), footprint instanceof DiskFootprint d
+                    ? d.dataDirs() : List.of()));
+            http = closer.register(HttpApiServer.start(httpOptions(config), backend, backups, metrics,
+                    System::nanoTime));
             OmenConfig.Monitoring m = config.monitoring();
             metricsEndpoint = m.metricsEnabled()
                     ? closer.register(MetricsEndpoint.start(m.metricsBindAddress(), m.metricsPort(), metrics)) : null;

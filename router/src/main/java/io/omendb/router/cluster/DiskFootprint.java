@@ -34,6 +34,11 @@ public final class DiskFootprint implements Supplier<StorageFootprint> {
         this.nanoClock = nanoClock;
     }
 
+    /** The data dirs of the nodes running in this process. */
+    public List<Path> dataDirs() {
+        return dataDirs;
+    }
+
     /** No local disks (a router-only process). */
     public static Supplier<StorageFootprint> none() {
         return () -> new StorageFootprint(0, 0);

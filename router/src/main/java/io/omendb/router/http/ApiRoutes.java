@@ -1,7 +1,9 @@
 package io.omendb.router.http;
 
 import io.netty.handler.codec.http.HttpMethod;
+import io.omendb.router.backend.BackupCheckpointStore;
 import io.omendb.router.backend.KvBackend;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.LongSupplier;
@@ -11,7 +13,8 @@ final class ApiRoutes {
     private ApiRoutes() {
     }
 
-    static RouteTable create(KvBackend backend, HttpServerOptions options, LongSupplier nanoClock, String version) {
+    static RouteTable create(KvBackend backend, BackupCheckpointStore backupsOrNull, HttpServerOptions options,
+                             LongSupplier nanoClock, String version) {
         InputLimits limits = new InputLimits(options);
         KvEndpoints kv = new KvEndpoints(backend, limits);
         ScanEndpoint scan = new ScanEndpoint(backend, limits);
@@ -21,7 +24,7 @@ final class ApiRoutes {
         Set<String> none = Set.of();
         Set<String> encoding = Set.of(BodyEncoding.PARAM);
         Set<String> range = Set.of(AdminEndpoints.RANGE_PARAM);
-        return new RouteTable(List.of(
+        List<Route> routes = new ArrayList<>(List.of(
                 key(HttpMethod.PUT, "/v1/kv/", none, Route.Kind.WRITE, kv::put),
                 key(HttpMethod.GET, "/v1/kv/", Set.of(ReadParams.CONSISTENCY), Route.Kind.READ, kv::get),
                 key(HttpMethod.DELETE, "/v1/kv/", none, Route.Kind.WRITE, kv::delete),
@@ -35,6 +38,10 @@ final class ApiRoutes {
                 exact(HttpMethod.GET, "/admin/index-stats", none, Route.Kind.ADMIN, admin::indexStats),
                 exact(HttpMethod.POST, "/admin/retrain-index", range, Route.Kind.ADMIN, admin::retrainIndex),
                 exact(HttpMethod.POST, "/admin/rebuild-index", range, Route.Kind.ADMIN, admin::rebuildIndex)));
+        if (backupsOrNull != null) {
+            routes.addAll(new BackupEndpoints(backupsOrNull).routes());
+        }
+        return new RouteTable(routes);
     }
 
     private static Route key(HttpMethod method, String prefix, Set<String> params, Route.Kind kind, Endpoint e) {

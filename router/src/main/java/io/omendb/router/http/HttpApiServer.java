@@ -12,6 +12,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.omendb.router.backend.BackupCheckpointStore;
 import io.omendb.router.backend.KvBackend;
 import io.omendb.router.metrics.RouterMetrics;
 import java.net.InetSocketAddress;
@@ -52,7 +53,14 @@ public final class HttpApiServer implements AutoCloseable {
     /** Starts a server; {@code nanoClock} drives latencies and uptime (inject a fake one in tests). */
     public static HttpApiServer start(HttpServerOptions options, KvBackend backend, RouterMetrics metrics,
                                       LongSupplier nanoClock) throws InterruptedException {
-        RouteTable routes = ApiRoutes.create(backend, options, nanoClock, version());
+        return start(options, backend, null, metrics, nanoClock);
+    }
+
+    /** Same, also serving {@code /admin/backup/*} from {@code backupsOrNull} (null: no backup endpoints). */
+    public static HttpApiServer start(HttpServerOptions options, KvBackend backend,
+                                      BackupCheckpointStore backupsOrNull, RouterMetrics metrics,
+                                      LongSupplier nanoClock) throws InterruptedException {
+        RouteTable routes = ApiRoutes.create(backend, backupsOrNull, options, nanoClock, version());
         ConcurrencyLimit concurrencyLimit = new ConcurrencyLimit(options.maxConcurrentRequests());
         ConnectionLimiter connectionLimiter = new ConnectionLimiter(options.maxConnections());
         metrics.registerActiveConnections(connectionLimiter::activeConnections);
