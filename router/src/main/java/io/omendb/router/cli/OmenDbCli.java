@@ -1,5 +1,6 @@
 package io.omendb.router.cli;
 
+import io.omendb.backup.BackupCommand;
 import picocli.CommandLine;
 
 /**
@@ -10,7 +11,7 @@ import picocli.CommandLine;
  * 2 bad arguments or configuration (the message names the option or the {@code section.key}).
  */
 @CommandLine.Command(name = "omendb", mixinStandardHelpOptions = true, versionProvider = OmenDbCli.Version.class,
-        subcommands = {LocalCommand.class, NodeCommand.class, RouterCommand.class},
+        subcommands = {LocalCommand.class, NodeCommand.class, RouterCommand.class, BackupCommand.class},
         description = "OmenDB: range-sharded, Raft-replicated key-value store with a learned index")
 public final class OmenDbCli implements Runnable {
     static final int EXIT_OK = 0;
