@@ -34,9 +34,9 @@ import picocli.CommandLine.Option;
         description = "Replicated KV benchmark: OmenDB vs etcd vs RheaKV, 3 replicas each on this machine.")
 public final class ClusterBenchMain implements java.util.concurrent.Callable<Integer> {
     private static final int PRELOAD_BATCH_KEYS = 100;
-    private static final int PRELOAD_THREADS = 16;
+    private static final int PRELOAD_THREADS = 4;
     /** Attempts per preload batch: a batch put is idempotent, so one that timed out on a loaded machine is resent. */
-    private static final int PRELOAD_ATTEMPTS_MAX = 3;
+    private static final int PRELOAD_ATTEMPTS_MAX = 5;
 
     @Option(names = "--workload", split = ",", defaultValue = "write,read,mixed",
             description = "Comma list of write, read, mixed, scan (default: ${DEFAULT-VALUE}).")
@@ -108,8 +108,16 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
             }
         }));
         List<Result> results = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
         for (String name : targets) {
-            results.addAll(runTarget(create(name, keys), keys, preload, parsed));
+            KvTarget target = create(name, keys);
+            try {
+                results.addAll(runTarget(target, keys, preload, parsed));
+            } catch (Exception e) {
+                // One target failing (e.g. timeouts on an overloaded machine) must not hide the others' numbers.
+                failed.add(name);
+                System.err.println("[" + name + "] FAILED, no numbers for this target: " + e);
+            }
         }
         String command = "bin/omendb-bench cluster --workload " + String.join(",", workloads) + " --clients "
                 + clients + " --duration " + durationSeconds + " --targets " + String.join(",", targets)
@@ -119,6 +127,10 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
         Report.writeChart(results, reportDir.resolve("cluster-report.png"));
         System.err.println("report: " + reportDir.resolve("cluster-report.md") + ", chart: "
                 + reportDir.resolve("cluster-report.png"));
+        if (!failed.isEmpty()) {
+            System.err.println("omendb-bench cluster: targets failed: " + String.join(",", failed));
+            return 1;
+        }
         return 0;
     }
 
