@@ -1,0 +1,94 @@
+package io.omendb.chaos;
+
+import io.omendb.chaos.nemesis.FaultType;
+import io.omendb.chaos.report.ChaosReport;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code bin/omendb-chaos [--duration 30m] [--faults all|TYPE,TYPE...] [--seed N] [--profile long|short]
+ * [--out DIR]}: one chaos run against node processes of the packaged jar. Exit 0 when the run found no violation,
+ * 1 when it did, 2 on bad arguments. The report goes to {@code chaos-tests/target/} by default.
+ */
+public final class ChaosMain {
+    private ChaosMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of(System.getProperty("omendb.root", ".")).toAbsolutePath().normalize();
+        long durationMs = 30 * 60_000L;
+        List<FaultType> faults = ChaosOptions.ALL;
+        long seed = System.currentTimeMillis();
+        String profile = "long";
+        Path out = root.resolve("chaos-tests").resolve("target");
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String value = i + 1 < args.length ? args[i + 1] : null;
+                switch (args[i]) {
+                    case "--duration" -> durationMs = parseDuration(require(args[i], value));
+                    case "--faults" -> faults = parseFaults(require(args[i], value));
+                    case "--seed" -> seed = Long.parseLong(require(args[i], value));
+                    case "--profile" -> profile = require(args[i], value);
+                    case "--out" -> out = Path.of(require(args[i], value)).toAbsolutePath();
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]
+                            + "; options: --duration 30m --faults all|TYPE,... --seed N --profile long|short --out DIR");
+                }
+                i++;
+            }
+            if (!profile.equals("long") && !profile.equals("short")) {
+                throw new IllegalArgumentException("--profile must be long or short, got " + profile);
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("omendb-chaos: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        ChaosOptions options = profile.equals("short") ? ChaosOptions.shortProfile(root, out, seed)
+                : ChaosOptions.longProfile(root, out, seed, durationMs, faults);
+        ChaosReport report = new ChaosRun(options).execute();
+        report.write(out, "bin/omendb-chaos " + String.join(" ", args) + " (seed " + seed + ")");
+        System.out.println(report.markdown("bin/omendb-chaos " + String.join(" ", args)));
+        System.exit(report.violations() == 0 ? 0 : 1);
+    }
+
+    private static String require(String option, String value) {
+        if (value == null) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return value;
+    }
+
+    /** {@code 90s}, {@code 5m}, {@code 1h}. */
+    static long parseDuration(String s) {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        long unit = t.endsWith("h") ? 3_600_000 : t.endsWith("m") ? 60_000 : t.endsWith("s") ? 1_000 : -1;
+        try {
+            long n = unit < 0 ? -1 : Long.parseLong(t.substring(0, t.length() - 1));
+            if (n < 1) {
+                throw new NumberFormatException();
+            }
+            return n * unit;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--duration must look like 90s, 5m or 1h, got '" + s + "'");
+        }
+    }
+
+    static List<FaultType> parseFaults(String s) {
+        if (s.equalsIgnoreCase("all")) {
+            return ChaosOptions.ALL;
+        }
+        List<FaultType> out = new ArrayList<>();
+        for (String name : s.split(",")) {
+            try {
+                out.add(FaultType.valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_')));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown fault '" + name + "'; known: all or "
+                        + List.of(FaultType.values()));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,49 @@
+package io.omendb.chaos;
+
+import io.omendb.chaos.nemesis.FaultType;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Everything a chaos run is parameterised by. Two profiles: {@link #shortProfile} (inside {@code mvn verify}:
+ * every fault once, in order, short holds) and {@link #longProfile} (the {@code bin/omendb-chaos} default:
+ * random faults from a set until the duration ends).
+ *
+ * @param durationMs           LONG: how long faults keep coming; SHORT: ignored (one of each)
+ * @param faultsMax            bound on the number of faults
+ * @param randomOrder          false: {@code faults} once each, in order; true: drawn at random until the end
+ * @param holdMinMs            shortest time a fault is held (pauses use {@code pauseMinMs..pauseMaxMs})
+ * @param quietMs              healthy time between two faults
+ * @param preloadKeysPerRange  keys written per range (in batches) before the faults, so snapshots and log purges
+ *                             happen and a wiped node must catch up by snapshot
+ * @param rtoBoundMs           a range not accepting writes this long after a fault fails the run
+ */
+public record ChaosOptions(String profile, int nodes, int ranges, int keysPerRange, long epochMs, int clients,
+                           long durationMs, int faultsMax, List<FaultType> faults, boolean randomOrder,
+                           long holdMinMs, long holdMaxMs, long pauseMinMs, long pauseMaxMs, long quietMs,
+                           int preloadKeysPerRange, int preloadValueBytes, long rtoBoundMs, long seed,
+                           Path projectRoot, Path outputDir) {
+    public static final List<FaultType> ALL = List.of(FaultType.values());
+
+    public ChaosOptions {
+        faults = List.copyOf(faults);
+        if (faults.isEmpty()) {
+            throw new IllegalArgumentException("no fault types selected");
+        }
+        if (holdMinMs > holdMaxMs || pauseMinMs > pauseMaxMs) {
+            throw new IllegalArgumentException("hold and pause ranges must have min <= max");
+        }
+    }
+
+    public static ChaosOptions shortProfile(Path projectRoot, Path outputDir, long seed) {
+        return new ChaosOptions("short", 3, 4, 6, 60_000, 6, 0, ALL.size(), ALL, false, 4_000, 6_000, 5_000, 5_000,
+                2_000, 6_000, 200, 120_000, seed, projectRoot, outputDir);
+    }
+
+    public static ChaosOptions longProfile(Path projectRoot, Path outputDir, long seed, long durationMs,
+                                           List<FaultType> faults) {
+        return new ChaosOptions("long", 3, 4, 8, 60_000, 8, durationMs, 10_000, faults, true, 5_000, 20_000,
+                5_000, 30_000, 5_000, 20_000, 200, 180_000, seed, projectRoot, outputDir);
+    }
+}

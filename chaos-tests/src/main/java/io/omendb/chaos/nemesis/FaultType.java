@@ -1,0 +1,25 @@
+package io.omendb.chaos.nemesis;
+
+/** The faults the nemesis can inject. Every one is healed before the next starts. */
+public enum FaultType {
+    /** kill -9 of a random node; restarted after the hold. */
+    KILL_RANDOM,
+    /** kill -9 of the current leader of a random range (from GET /admin/ranges); restarted after the hold. */
+    KILL_LEADER,
+    /** SIGSTOP of the leader of a random range for the hold, then SIGCONT. */
+    PAUSE,
+    /** The leader of a random range and (with 5+ nodes) others cut off, both ways, as a minority. */
+    PARTITION_LEADER_MINORITY,
+    /** A minority cut off both ways while the leader of a random range stays with the majority. */
+    PARTITION_LEADER_MAJORITY,
+    /** The leader of a random range stops receiving from every other node; what it sends still arrives. */
+    PARTITION_ONE_WAY,
+    /** kill -9 of a random node, its data directory deleted, restarted: it must catch up (by snapshot). */
+    WIPE_RESTART,
+    /** kill -9 of every node at once, then all restarted. */
+    KILL_ALL;
+
+    public boolean needsPartitions() {
+        return name().startsWith("PARTITION");
+    }
+}

@@ -1,0 +1,228 @@
+package io.omendb.chaos.nemesis;
+
+import io.omendb.chaos.cluster.ChaosCluster;
+import io.omendb.chaos.cluster.NodeProcess;
+import io.omendb.chaos.cluster.RangeInfo;
+import io.omendb.chaos.workload.KeySpace;
+import io.omendb.chaos.workload.RecoveryProbe;
+import io.omendb.chaos.workload.Timeline;
+
+import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Injects one fault at a time, holds it, heals it, and measures what it cost (RTO; for a wiped node, its
+ * catch-up time). After healing it waits until every node is back and the cluster is ready, so faults never
+ * pile up: each is bounded by {@code hold + rtoBoundMs + READY_TIMEOUT}. {@link #healAll()} restores everything
+ * (used in finally paths). Single-threaded: one nemesis drives one cluster.
+ */
+public final class Nemesis {
+    static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
+    static final long CATCH_UP_POLL_MS = 250;
+    static final long CATCH_UP_BOUND_MS = 300_000;
+
+    private final ChaosCluster cluster;
+    private final RecoveryProbe probe;
+    private final KeySpace keys;
+    private final Timeline timeline;
+    private final Random random;
+    private final long rtoBoundMs;
+
+    public Nemesis(ChaosCluster cluster, RecoveryProbe probe, KeySpace keys, Timeline timeline, Random random,
+                   long rtoBoundMs) {
+        this.cluster = cluster;
+        this.probe = probe;
+        this.keys = keys;
+        this.timeline = timeline;
+        this.random = random;
+        this.rtoBoundMs = rtoBoundMs;
+    }
+
+    public FaultRecord run(FaultType type, long holdMs) throws IOException, InterruptedException {
+        List<NodeProcess> nodes = cluster.nodes();
+        List<NodeProcess> targets;
+        String detail = "";
+        switch (type) {
+            case KILL_RANDOM, WIPE_RESTART -> targets = List.of(nodes.get(random.nextInt(nodes.size())));
+            case KILL_LEADER, PAUSE, PARTITION_LEADER_MINORITY, PARTITION_ONE_WAY -> targets = List.of(leaderOfRandomRange());
+            case PARTITION_LEADER_MAJORITY -> {
+                NodeProcess leader = leaderOfRandomRange();
+                List<NodeProcess> others = new ArrayList<>(nodes);
+                others.remove(leader);
+                targets = List.of(others.get(random.nextInt(others.size())));
+                detail = "leader " + leader.id() + " stays with the majority";
+            }
+            case KILL_ALL -> targets = nodes;
+            default -> throw new AssertionError(type);
+        }
+        if (type == FaultType.PARTITION_LEADER_MINORITY || type == FaultType.PARTITION_LEADER_MAJORITY) {
+            targets = minorityAround(targets.get(0));
+        }
+        long start = System.nanoTime();
+        inject(type, targets);
+        CompletableFuture<Long> recovered = probe.measure(start, rtoBoundMs);
+        Thread.sleep(holdMs);
+        long healed = System.nanoTime();
+        Map<Long, Long> catchUpTargets = heal(type, targets);
+        long catchUpMs = -1;
+        int installs = 0;
+        if (type == FaultType.WIPE_RESTART) {
+            catchUpMs = awaitCatchUp(targets.get(0), catchUpTargets, healed);
+            installs = snapshotInstallsSinceStart(targets.get(0));
+        }
+        long recoveredAt = recovered.join();
+        cluster.awaitReady(READY_TIMEOUT);
+        long rtoMs = recoveredAt < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(recoveredAt - start);
+        return new FaultRecord(type, targets.stream().map(NodeProcess::id).toList(), timeline.secondsAt(start),
+                timeline.secondsAt(healed), rtoMs, catchUpMs, installs, detail);
+    }
+
+    private NodeProcess leaderOfRandomRange() throws InterruptedException {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            List<RangeInfo> ranges = cluster.ranges();
+            RangeInfo r = ranges.get(random.nextInt(ranges.size()));
+            if (r.leader() != null) {
+                return cluster.node(r.leader());
+            }
+            Thread.sleep(CATCH_UP_POLL_MS);
+        }
+        throw new IllegalStateException("no range reported a leader within " + READY_TIMEOUT);
+    }
+
+    /** {@code seed} plus random others, {@code (n - 1) / 2} nodes in all: a minority. */
+    private List<NodeProcess> minorityAround(NodeProcess seed) {
+        List<NodeProcess> others = new ArrayList<>(cluster.nodes());
+        others.remove(seed);
+        java.util.Collections.shuffle(others, random);
+        List<NodeProcess> out = new ArrayList<>(List.of(seed));
+        out.addAll(others.subList(0, (cluster.nodes().size() - 1) / 2 - 1));
+        return out;
+    }
+
+    private void inject(FaultType type, List<NodeProcess> targets) throws IOException, InterruptedException {
+        switch (type) {
+            case KILL_RANDOM, KILL_LEADER, KILL_ALL, WIPE_RESTART -> {
+                for (NodeProcess n : targets) {
+                    n.kill9();
+                }
+                if (type == FaultType.WIPE_RESTART) {
+                    targets.get(0).wipe();
+                }
+            }
+            case PAUSE -> targets.get(0).pause();
+            case PARTITION_LEADER_MINORITY, PARTITION_LEADER_MAJORITY -> {
+                Set<Integer> minority = indexes(targets);
+                Set<Integer> majority = complement(minority);
+                cluster.network().cut(minority, majority);
+                cluster.network().cut(majority, minority);
+            }
+            case PARTITION_ONE_WAY -> cluster.network().cut(complement(indexes(targets)), indexes(targets));
+            default -> throw new AssertionError(type);
+        }
+    }
+
+    /** Heals; for a wiped node, returns the applied index of each of its ranges at restart (its catch-up goal). */
+    private Map<Long, Long> heal(FaultType type, List<NodeProcess> targets) throws IOException, InterruptedException {
+        switch (type) {
+            case PAUSE -> targets.get(0).resume();
+            case PARTITION_LEADER_MINORITY, PARTITION_LEADER_MAJORITY, PARTITION_ONE_WAY -> cluster.network().heal();
+            default -> {
+                Map<Long, Long> goal = new HashMap<>();
+                if (type == FaultType.WIPE_RESTART) {
+                    for (RangeInfo r : cluster.ranges()) {
+                        if (r.peers().contains(targets.get(0).id())) {
+                            goal.put(r.id(), r.appliedIndex());
+                        }
+                    }
+                }
+                for (NodeProcess n : targets) {
+                    n.start();
+                }
+                return goal;
+            }
+        }
+        return Map.of();
+    }
+
+    /**
+     * Polls the wiped node's own replicas (a stale GET of each range's probe key through that node answers with
+     * the replica's applied index in X-OmenDB-Revision) until each reached its goal.
+     */
+    private long awaitCatchUp(NodeProcess node, Map<Long, Long> goal, long restartedNs) throws InterruptedException {
+        Set<Long> pending = new HashSet<>(goal.keySet());
+        long deadline = restartedNs + TimeUnit.MILLISECONDS.toNanos(CATCH_UP_BOUND_MS);
+        while (!pending.isEmpty() && System.nanoTime() < deadline) {
+            for (Long rangeId : List.copyOf(pending)) {
+                String key = keys.probeKey((int) (rangeId - 1));
+                try {
+                    HttpResponse<String> r = cluster.http().send(HttpRequest.newBuilder(cluster.uri(node, "/v1/kv/"
+                                    + key + "?consistency=stale")).timeout(Duration.ofSeconds(3)).GET().build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    String rev = r.headers().firstValue("X-OmenDB-Revision").orElse(null);
+                    if (r.statusCode() == 200 && rev != null && Long.parseLong(rev) >= goal.get(rangeId)) {
+                        pending.remove(rangeId);
+                    }
+                } catch (IOException e) {
+                    // still starting or installing: poll again
+                }
+            }
+            if (!pending.isEmpty()) {
+                Thread.sleep(CATCH_UP_POLL_MS);
+            }
+        }
+        return pending.isEmpty() ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restartedNs) : -1;
+    }
+
+    private static int snapshotInstallsSinceStart(NodeProcess node) throws IOException {
+        String log = Files.readString(node.log());
+        String sinceStart = log.substring(log.lastIndexOf("=== chaos: start"));
+        int count = 0;
+        for (int at = sinceStart.indexOf("installed snapshot"); at >= 0;
+             at = sinceStart.indexOf("installed snapshot", at + 1)) {
+            count++;
+        }
+        return count;
+    }
+
+    /** Resumes, reconnects and restarts everything; safe at any time. */
+    public void healAll() throws IOException {
+        cluster.network().heal();
+        for (NodeProcess n : cluster.nodes()) {
+            if (n.paused()) {
+                n.resume();
+            }
+            if (!n.alive()) {
+                n.start();
+            }
+        }
+    }
+
+    private static Set<Integer> indexes(List<NodeProcess> nodes) {
+        Set<Integer> out = new HashSet<>();
+        nodes.forEach(n -> out.add(n.index()));
+        return out;
+    }
+
+    private Set<Integer> complement(Set<Integer> of) {
+        Set<Integer> out = new HashSet<>();
+        for (NodeProcess n : cluster.nodes()) {
+            if (!of.contains(n.index())) {
+                out.add(n.index());
+            }
+        }
+        return out;
+    }
+}

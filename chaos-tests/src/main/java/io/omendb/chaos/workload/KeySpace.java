@@ -1,0 +1,45 @@
+package io.omendb.chaos.workload;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The keys of a run. Range r (0-based) holds keys with prefix {@code k<r>}; split points {@code k1 k2 ...} put
+ * each prefix in its own range. Workload keys are {@code k<r>/e<epoch>/<i>}: a new epoch of keys starts every
+ * {@code epochMs}, which bounds each key's history (and so the checker's search) in long runs. Probe keys
+ * ({@code k<r>/probe}) and preloaded keys ({@code k<r>/pre/<i>}) live beside them. Immutable.
+ */
+public record KeySpace(int ranges, int keysPerRange, long epochMs) {
+    public List<String> splitPoints() {
+        List<String> out = new ArrayList<>();
+        for (int r = 1; r < ranges; r++) {
+            out.add("k" + r);
+        }
+        return out;
+    }
+
+    public String key(int range, long epoch, int i) {
+        return "k" + range + "/e" + epoch + "/" + i;
+    }
+
+    /** The scan interval {@code [start, end)} holding exactly the keys of one range and epoch. */
+    public String epochStart(int range, long epoch) {
+        return "k" + range + "/e" + epoch + "/";
+    }
+
+    public String epochEnd(int range, long epoch) {
+        return "k" + range + "/e" + epoch + "0"; // '0' follows '/'
+    }
+
+    public String probeKey(int range) {
+        return "k" + range + "/probe";
+    }
+
+    public String preloadKey(int range, int i) {
+        return "k" + range + "/pre/" + i;
+    }
+
+    public long epoch(long elapsedMs) {
+        return elapsedMs / epochMs;
+    }
+}
