@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * N OmenNodes in one JVM on loopback, each under {@code <root>/<node id>}: the {@code local} mode and the in-JVM
@@ -28,6 +29,12 @@ public final class LocalCluster implements AutoCloseable {
 
     public static LocalCluster start(Path root, int nodes, int replicationFactor, OmenConfig template)
             throws IOException {
+        return start(root, nodes, replicationFactor, template, (id, config) -> config);
+    }
+
+    /** As above, with {@code perNode} adjusting each node's config (e.g. its TLS files) before it starts. */
+    public static LocalCluster start(Path root, int nodes, int replicationFactor, OmenConfig template,
+                                     BiFunction<String, OmenConfig, OmenConfig> perNode) throws IOException {
         LocalCluster c = new LocalCluster();
         List<OmenConfig.Member> members = new ArrayList<>();
         int[] ports = freePorts(2 * nodes);
@@ -41,7 +48,7 @@ public final class LocalCluster implements AutoCloseable {
             OmenConfig.Database db = new OmenConfig.Database(template.database().name(), root.resolve(m.id()),
                     template.database().logLevel());
             OmenConfig.Http http = new OmenConfig.Http("127.0.0.1", ports[2 * i + 1], template.http().maxConnections());
-            c.configs.put(m.id(), template.withDatabase(db).withHttp(http).withCluster(cluster));
+            c.configs.put(m.id(), perNode.apply(m.id(), template.withDatabase(db).withHttp(http).withCluster(cluster)));
         }
         try {
             for (String id : c.configs.keySet()) {
@@ -91,7 +98,7 @@ public final class LocalCluster implements AutoCloseable {
         ClientOptions base = ClientOptions.from(configOf(nodeIds().get(0)));
         return ClusterClient.connect(new ClientOptions(base.database(), base.members(), base.metaPeers(), base.limits(),
                 base.commandBytesMax(), base.requestTimeoutMs(), base.retryAttemptsMax(),
-                base.outstandingRequestsMax(), preferredReplica));
+                base.outstandingRequestsMax(), preferredReplica, base.tlsOrNull()));
     }
 
     /** Reserves distinct free loopback ports (all held open together, then released). */

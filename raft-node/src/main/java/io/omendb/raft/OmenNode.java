@@ -7,6 +7,7 @@ import io.omendb.raft.config.OmenConfig;
 import io.omendb.raft.meta.ClusterLayout;
 import io.omendb.raft.meta.NodeMetadataStore;
 import io.omendb.raft.meta.RangeDescriptor;
+import io.omendb.raft.security.RaftTls;
 import io.omendb.raft.statemachine.RangeStateMachine;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
@@ -119,6 +120,7 @@ public final class OmenNode implements AutoCloseable {
                 .setServerId(RaftPeerId.valueOf(self.id()))
                 .setProperties(RatisSettings.server(config, dataDir.resolve("raft"), dataDir.resolve("raft-removed"),
                         host, port))
+                .setParameters(RaftTls.parameters(RaftTls.fromOrNull(config)))
                 .setStateMachineRegistry(group -> new RangeStateMachine(config.engineOptions(), metadata))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();

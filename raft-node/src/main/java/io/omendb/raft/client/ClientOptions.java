@@ -2,6 +2,7 @@ package io.omendb.raft.client;
 
 import io.omendb.raft.config.OmenConfig;
 import io.omendb.raft.meta.ClusterLayout;
+import io.omendb.raft.security.RaftTls;
 
 import java.util.List;
 
@@ -12,10 +13,11 @@ import java.util.List;
  * @param requestTimeoutMs  timeout of one RPC attempt
  * @param retryAttemptsMax  attempts per request (leader changes, timeouts) before failing with UNAVAILABLE
  * @param preferredReplica  node id stale reads go to when the range has a replica there (the co-located node), or null
+ * @param tlsOrNull         mutual TLS towards the peers ({@code [security] tls_enabled}), or null for plaintext
  */
 public record ClientOptions(String database, List<OmenConfig.Member> members, List<String> metaPeers,
                             OmenConfig.Limits limits, int commandBytesMax, int requestTimeoutMs, int retryAttemptsMax,
-                            int outstandingRequestsMax, String preferredReplica) {
+                            int outstandingRequestsMax, String preferredReplica, RaftTls tlsOrNull) {
     public static final int RETRY_ATTEMPTS_MAX_DEFAULT = 20;
     public static final int OUTSTANDING_REQUESTS_MAX_DEFAULT = 1000;
 
@@ -29,6 +31,7 @@ public record ClientOptions(String database, List<OmenConfig.Member> members, Li
         return new ClientOptions(config.database().name(), config.cluster().members(),
                 ClusterLayout.metaPeers(config.cluster()), config.limits(),
                 config.performance().commandBytesMax(), config.performance().raftRequestTimeoutMs(),
-                RETRY_ATTEMPTS_MAX_DEFAULT, OUTSTANDING_REQUESTS_MAX_DEFAULT, config.cluster().nodeId());
+                RETRY_ATTEMPTS_MAX_DEFAULT, OUTSTANDING_REQUESTS_MAX_DEFAULT, config.cluster().nodeId(),
+                RaftTls.fromOrNull(config));
     }
 }

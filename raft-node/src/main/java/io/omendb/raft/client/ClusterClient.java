@@ -9,10 +9,12 @@ import io.omendb.raft.meta.ClusterLayout;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeDescriptorCodec;
 import io.omendb.raft.meta.RangeTable;
+import io.omendb.raft.security.RaftTls;
 import io.omendb.storage.Bytes;
 import io.omendb.storage.KeyValue;
 import io.omendb.storage.WriteBatch;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -68,6 +70,7 @@ public final class ClusterClient implements AutoCloseable {
     private final RequestLimits limits;
     private final Map<String, RaftPeer> peers = new LinkedHashMap<>();
     private final RaftProperties properties = new RaftProperties();
+    private final Parameters parameters;
     private final RetryPolicy retryPolicy;
     private final RetryPolicy replicaRetryPolicy = RetryPolicies.retryUpToMaximumCountWithFixedSleep(
             REPLICA_RETRY_ATTEMPTS_MAX, REPLICA_RETRY_SLEEP);
@@ -80,6 +83,7 @@ public final class ClusterClient implements AutoCloseable {
     private ClusterClient(ClientOptions options) {
         this.options = options;
         this.limits = new RequestLimits(options.limits());
+        this.parameters = RaftTls.parameters(options.tlsOrNull());
         for (OmenConfig.Member m : options.members()) {
             peers.put(m.id(), RaftPeer.newBuilder().setId(m.id()).setAddress(m.raftAddress()).build());
         }
@@ -89,7 +93,7 @@ public final class ClusterClient implements AutoCloseable {
         this.retryPolicy = ExponentialBackoffRetry.newBuilder().setBaseSleepTime(RETRY_SLEEP_BASE)
                 .setMaxSleepTime(RETRY_SLEEP_MAX).setMaxAttempts(options.retryAttemptsMax()).build();
         this.meta = new GroupChannel(RaftGroup.valueOf(ClusterLayout.metaGroupId(options.database()),
-                options.metaPeers().stream().map(this::peer).toList()), properties, retryPolicy, replicaRetryPolicy,
+                options.metaPeers().stream().map(this::peer).toList()), properties, parameters, retryPolicy, replicaRetryPolicy,
                 Integer.MAX_VALUE);
         this.adminExecutor = Executors.newFixedThreadPool(ADMIN_THREADS, r -> {
             Thread t = new Thread(r, "omendb-client-admin");
@@ -297,7 +301,8 @@ public final class ClusterClient implements AutoCloseable {
                 return existing;
             }
             closeQuietly(existing);
-            return new GroupChannel(group, properties, retryPolicy, replicaRetryPolicy, options.commandBytesMax());
+            return new GroupChannel(group, properties, parameters, retryPolicy, replicaRetryPolicy,
+                    options.commandBytesMax());
         });
     }
 

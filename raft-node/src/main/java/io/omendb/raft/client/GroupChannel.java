@@ -8,6 +8,7 @@ import io.omendb.raft.command.QueryCodec;
 import io.omendb.raft.command.QueryResult;
 import io.omendb.raft.wire.CorruptFrameException;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -51,6 +52,7 @@ final class GroupChannel implements AutoCloseable {
     private final RaftClient leaderClient;
     private final AtomicReference<RaftClient> replicaClient = new AtomicReference<>();
     private final RaftProperties properties;
+    private final Parameters parameters;
     private final RetryPolicy replicaRetryPolicy;
     private final int commandBytesMax;
 
@@ -59,13 +61,14 @@ final class GroupChannel implements AutoCloseable {
      * @param replicaRetryPolicy retries of replica-addressed reads: short, because Ratis orders requests per target
      *                           and a long retry against a dead replica would hold up every later read of it
      */
-    GroupChannel(RaftGroup group, RaftProperties properties, RetryPolicy leaderRetryPolicy,
+    GroupChannel(RaftGroup group, RaftProperties properties, Parameters parameters, RetryPolicy leaderRetryPolicy,
                  RetryPolicy replicaRetryPolicy, int commandBytesMax) {
         this.group = group;
         this.commandBytesMax = commandBytesMax;
         this.leaderClient = RaftClient.newBuilder().setRaftGroup(group).setProperties(properties)
-                .setRetryPolicy(leaderRetryPolicy).build();
+                .setParameters(parameters).setRetryPolicy(leaderRetryPolicy).build();
         this.properties = properties;
+        this.parameters = parameters;
         this.replicaRetryPolicy = replicaRetryPolicy;
         this.replicaClient.set(newClient());
     }
@@ -159,8 +162,8 @@ final class GroupChannel implements AutoCloseable {
     }
 
     private RaftClient newClient() {
-        return RaftClient.newBuilder().setRaftGroup(group).setProperties(properties).setRetryPolicy(replicaRetryPolicy)
-                .build();
+        return RaftClient.newBuilder().setRaftGroup(group).setProperties(properties).setParameters(parameters)
+                .setRetryPolicy(replicaRetryPolicy).build();
     }
 
     private static void closeQuietly(RaftClient c) {

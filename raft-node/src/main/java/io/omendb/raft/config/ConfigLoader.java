@@ -102,9 +102,13 @@ public final class ConfigLoader {
             throw new ConfigException("monitoring.metrics_port", "must differ from http.port (" + c.http().port() + ")");
         }
         OmenConfig.Security s = c.security();
-        if (s.tlsEnabled() && (s.tlsCertFile().isEmpty() || s.tlsKeyFile().isEmpty())) {
-            throw new ConfigException(s.tlsCertFile().isEmpty() ? "security.tls_cert_file" : "security.tls_key_file",
-                    "must be set when security.tls_enabled = true");
+        if (s.tlsEnabled()) {
+            for (var key : List.of(Map.entry("security.tls_cert_file", s.tlsCertFile()),
+                    Map.entry("security.tls_key_file", s.tlsKeyFile()), Map.entry("security.tls_ca_file", s.tlsCaFile()))) {
+                if (key.getValue().isEmpty()) {
+                    throw new ConfigException(key.getKey(), "must be set when security.tls_enabled = true");
+                }
+            }
         }
         validateCluster(c.cluster());
     }
@@ -201,11 +205,14 @@ public final class ConfigLoader {
             auth = !Boolean.parseBoolean(v);
         }
         return new OmenConfig.Security(auth,
-                t.string("users_file", "users.toml", v -> !v.isBlank(), "must not be empty"),
+                t.string("users_file", "users.htpasswd", v -> !v.isBlank(), "must not be empty"),
+                t.string("roles_file", "roles.txt", v -> !v.isBlank(), "must not be empty"),
                 t.longIn("session_timeout_seconds", 3600, 1, 30L * 24 * 3600),
                 t.bool("tls_enabled", false),
                 t.string("tls_cert_file", "", v -> true, ""),
-                t.string("tls_key_file", "", v -> true, ""));
+                t.string("tls_key_file", "", v -> true, ""),
+                t.string("tls_ca_file", "", v -> true, ""),
+                t.bool("metrics_auth_enabled", false));
     }
 
     private static OmenConfig.Monitoring monitoring(TomlSection t) {
@@ -231,7 +238,8 @@ public final class ConfigLoader {
                 t.intIn("max_insert_batch_size", 1000, 1, 1_000_000),
                 t.longIn("max_query_duration_ms", 5000, 1, 3_600_000),
                 t.longIn("memory_limit_mb", 2048, 16, 1L << 24),
-                t.intIn("max_scan_limit", 10_000, 1, 1_000_000));
+                t.intIn("max_scan_limit", 10_000, 1, 1_000_000),
+                t.longIn("request_read_timeout_ms", 10_000, 100, 600_000));
     }
 
     private static OmenConfig.Cluster cluster(TomlSection t) {

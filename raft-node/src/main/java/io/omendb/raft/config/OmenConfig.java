@@ -48,9 +48,23 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
     public record Http(String bindAddress, int port, int maxConnections) {
     }
 
-    /** {@code [security]}: read by the router. */
-    public record Security(boolean authEnabled, String usersFile, long sessionTimeoutSeconds, boolean tlsEnabled,
-                           String tlsCertFile, String tlsKeyFile) {
+    /**
+     * {@code [security]}: authentication (read by the router) and TLS (router, metrics endpoint and Raft peers).
+     * Relative file names are resolved against {@code database.data_dir} ({@link #resolve}).
+     *
+     * @param usersFile          htpasswd file with bcrypt hashes ({@code htpasswd -B})
+     * @param rolesFile          {@code user:role,role} lines; roles are read, write, admin
+     * @param tlsCaFile          PEM certificate of the cluster CA: Raft peers and clients must present a certificate
+     *                           it signed (mutual TLS)
+     * @param metricsAuthEnabled the metrics endpoint requires HTTP Basic credentials of a user with any role
+     */
+    public record Security(boolean authEnabled, String usersFile, String rolesFile, long sessionTimeoutSeconds,
+                           boolean tlsEnabled, String tlsCertFile, String tlsKeyFile, String tlsCaFile,
+                           boolean metricsAuthEnabled) {
+        /** {@code file} as an absolute path: relative names are taken inside {@code dataDir}. */
+        public static Path resolve(Path dataDir, String file) {
+            return dataDir.resolve(file).toAbsolutePath().normalize();
+        }
     }
 
     /** {@code [monitoring]}: Prometheus endpoint. */
@@ -77,7 +91,7 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
 
     /** {@code [limits]}: request limits enforced by the client and router. */
     public record Limits(int maxKeySizeBytes, int maxValueSizeBytes, int maxInsertBatchSize, long maxQueryDurationMs,
-                         long memoryLimitMb, int maxScanLimit) {
+                         long memoryLimitMb, int maxScanLimit, long requestReadTimeoutMs) {
     }
 
     /** {@code [cluster]}: membership and initial layout. */
@@ -121,6 +135,14 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
 
     public OmenConfig withWal(Wal w) {
         return new OmenConfig(database, storage, index, w, http, security, monitoring, performance, limits, cluster);
+    }
+
+    public OmenConfig withSecurity(Security s) {
+        return new OmenConfig(database, storage, index, wal, http, s, monitoring, performance, limits, cluster);
+    }
+
+    public OmenConfig withMonitoring(Monitoring m) {
+        return new OmenConfig(database, storage, index, wal, http, security, m, performance, limits, cluster);
     }
 
     public OmenConfig withCluster(Cluster c) {

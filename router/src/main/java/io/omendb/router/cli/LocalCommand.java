@@ -18,6 +18,10 @@ import java.util.concurrent.Callable;
  * plus the router and the metrics endpoint. Node {@code nI} keeps its files in {@code <data-dir>/nI}; the layout
  * (ports, counts) in {@code <data-dir>/local-cluster.properties}, so starting again on the same data dir keeps
  * the data. Stops cleanly on SIGTERM/SIGINT with exit code 0.
+ *
+ * <p><b>Authentication is on</b> (unless {@code --no-auth} or {@code OMENDB_AUTH_DISABLED=true}): the first start
+ * creates user {@code admin} (roles read, write, admin) with a generated password, keeps its bcrypt hash in
+ * {@code <data-dir>/users.htpasswd} (roles in {@code roles.txt}) and prints the password once.
  */
 @CommandLine.Command(name = "local", mixinStandardHelpOptions = true,
         description = "Run a whole cluster (N nodes + router + metrics) in one process")
@@ -41,6 +45,10 @@ final class LocalCommand implements Callable<Integer> {
     @CommandLine.Option(names = "--metrics-port", defaultValue = "9090", description = "metrics port (default 9090)")
     int metricsPort;
 
+    @CommandLine.Option(names = "--no-auth", description = "no authentication (local development only; same as "
+            + "OMENDB_AUTH_DISABLED=true)")
+    boolean noAuth;
+
     @Override
     public Integer call() throws Exception {
         Logging.configure(System.getenv().getOrDefault(ConfigLoader.ENV_LOG_LEVEL, "info").toLowerCase());
@@ -48,9 +56,13 @@ final class LocalCommand implements Callable<Integer> {
         List<OmenConfig> configs;
         try {
             LocalLayout layout = LocalLayout.loadOrCreate(root, nodes, ranges, NODES_DEFAULT, RANGES_DEFAULT);
-            configs = nodeConfigs(layout, root);
+            boolean auth = !noAuth && ConfigLoader.parse("", System.getenv()).security().authEnabled();
+            configs = nodeConfigs(layout, root, auth);
             for (OmenConfig c : configs) {
                 ConfigLoader.validate(c);
+            }
+            if (auth) {
+                LocalAdmin.createOnFirstStart(root, HOST, httpPort);
             }
         } catch (ConfigException e) {
             System.err.println("omendb: configuration refused: " + e.getMessage());
@@ -82,7 +94,7 @@ final class LocalCommand implements Callable<Integer> {
     }
 
     /** Every node shares the defaults; only identity, data dir and ports differ (as in raft-node's LocalCluster). */
-    private List<OmenConfig> nodeConfigs(LocalLayout layout, Path root) {
+    private List<OmenConfig> nodeConfigs(LocalLayout layout, Path root, boolean auth) {
         OmenConfig template = ConfigLoader.defaults();
         List<OmenConfig.Member> members = new ArrayList<>();
         for (int i = 0; i < layout.nodes(); i++) {
@@ -96,15 +108,16 @@ final class LocalCommand implements Callable<Integer> {
                             template.database().logLevel()))
                     .withHttp(new OmenConfig.Http(HOST, httpPort, template.http().maxConnections()))
                     .withCluster(new OmenConfig.Cluster(m.id(), rf, members, LocalLayout.splitPoints(layout.ranges())));
-            out.add(new OmenConfig(c.database(), c.storage(), c.index(), c.wal(), c.http(), noAuth(c.security()),
-                    new OmenConfig.Monitoring(true, HOST, metricsPort), c.performance(), c.limits(), c.cluster()));
+            out.add(c.withSecurity(localSecurity(c.security(), root, auth))
+                    .withMonitoring(new OmenConfig.Monitoring(true, HOST, metricsPort)));
         }
         return out;
     }
 
-    /** Local mode listens on loopback only and is for trying OmenDB out: no authentication. */
-    private static OmenConfig.Security noAuth(OmenConfig.Security s) {
-        return new OmenConfig.Security(false, s.usersFile(), s.sessionTimeoutSeconds(), false, "", "");
+    /** Loopback only, no TLS; users and roles files in the data dir root (shared by every node's router). */
+    private static OmenConfig.Security localSecurity(OmenConfig.Security s, Path root, boolean auth) {
+        return new OmenConfig.Security(auth, LocalAdmin.usersFile(root).toString(),
+                LocalAdmin.rolesFile(root).toString(), s.sessionTimeoutSeconds(), false, "", "", "", false);
     }
 
     private static ClientOptions clientOptions(OmenConfig config) {

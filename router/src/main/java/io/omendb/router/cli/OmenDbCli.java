@@ -11,7 +11,8 @@ import picocli.CommandLine;
  * 2 bad arguments or configuration (the message names the option or the {@code section.key}).
  */
 @CommandLine.Command(name = "omendb", mixinStandardHelpOptions = true, versionProvider = OmenDbCli.Version.class,
-        subcommands = {LocalCommand.class, NodeCommand.class, RouterCommand.class, BackupCommand.class},
+        subcommands = {LocalCommand.class, NodeCommand.class, RouterCommand.class, UserCommand.class,
+                BackupCommand.class},
         description = "OmenDB: range-sharded, Raft-replicated key-value store with a learned index")
 public final class OmenDbCli implements Runnable {
     static final int EXIT_OK = 0;
@@ -23,7 +24,8 @@ public final class OmenDbCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: local, node or router");
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "a subcommand is required: local, node, router, user or backup");
     }
 
     static final class Version implements CommandLine.IVersionProvider {

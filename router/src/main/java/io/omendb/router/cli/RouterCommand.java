@@ -1,6 +1,7 @@
 package io.omendb.router.cli;
 
 import io.omendb.raft.client.ClientOptions;
+import io.omendb.raft.config.ConfigException;
 import io.omendb.raft.config.OmenConfig;
 import io.omendb.router.cluster.DiskFootprint;
 import picocli.CommandLine;
@@ -31,6 +32,9 @@ final class RouterCommand implements Callable<Integer> {
                 RouterService router = closer.register(RouterService.start(cfg, ClientOptions.from(cfg),
                         DiskFootprint.none()));
                 System.out.println(router.describe(cfg.http().bindAddress()));
+            } catch (ConfigException e) {
+                System.err.println("omendb: configuration refused: " + e.getMessage());
+                return OmenDbCli.EXIT_CONFIG;
             } catch (Exception e) {
                 System.err.println("omendb: router failed to start: " + e);
                 return OmenDbCli.EXIT_START_FAILED;

@@ -2,6 +2,7 @@ package io.omendb.router.cli;
 
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.config.ConfigException;
 import io.omendb.raft.config.OmenConfig;
 import io.omendb.router.backend.StorageFootprint;
 import io.omendb.router.cluster.ClusterBackupCheckpoints;
@@ -9,8 +10,12 @@ import io.omendb.router.cluster.DiskFootprint;
 import io.omendb.router.cluster.RaftKvBackend;
 import io.omendb.router.http.HttpApiServer;
 import io.omendb.router.http.HttpServerOptions;
+import io.omendb.router.http.MemoryLimit;
+import io.omendb.router.http.ServerGuards;
 import io.omendb.router.metrics.MetricsEndpoint;
 import io.omendb.router.metrics.RouterMetrics;
+import io.omendb.router.security.RouterSecurity;
+import io.omendb.router.security.SecurityFileException;
 
 import java.io.IOException;
 import java.util.List;
@@ -19,7 +24,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 
 /**
- * The router as the CLI runs it: cluster client, {@link RaftKvBackend}, HTTP API server and (when
+ * The router as the CLI runs it: {@code [security]} ({@link RouterSecurity}: authentication, TLS), cluster client,
+ * {@link RaftKvBackend}, HTTP API server with the memory limit and the slow-client timeout, and (when
  * {@code [monitoring] metrics_enabled}) the Prometheus endpoint, all configured from one {@link OmenConfig}.
  * Owns everything it starts; {@link #close()} stops it in reverse order.
  */
@@ -31,12 +37,15 @@ final class RouterService implements AutoCloseable {
     static final long IDLE_TIMEOUT_MS_MIN = 120_000;
 
     private final Closer closer = new Closer();
+    private final RouterSecurity security;
     private final HttpApiServer http;
     private final MetricsEndpoint metricsEndpoint;
 
     private RouterService(OmenConfig config, ClientOptions clientOptions, Supplier<StorageFootprint> footprint)
             throws IOException, InterruptedException {
         try {
+            security = closer.register(RouterSecurity.start(config.security(), config.database().dataDir(),
+                    System::nanoTime));
             ClusterClient client = closer.register(ClusterClient.connect(clientOptions));
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "omendb-router-table");
@@ -46,15 +55,19 @@ final class RouterService implements AutoCloseable {
             closer.register(scheduler::shutdownNow);
             RaftKvBackend backend = closer.register(new RaftKvBackend(client, scheduler,
                     config.limits().maxQueryDurationMs(), TABLE_REFRESH_MS, footprint));
-            RouterMetrics metrics = new RouterMetrics(backend::footprint, config.limits().memoryLimitMb() << 20);
+            MemoryLimit memoryLimit = MemoryLimit.ofHeap(config.limits().memoryLimitMb() << 20);
+            RouterMetrics metrics = new RouterMetrics(backend::footprint, memoryLimit.limitBytes());
+            ServerGuards guards = new ServerGuards(security.gate(), security.apiSslContextOrNull(),
+                    config.limits().requestReadTimeoutMs(), memoryLimit);
             ClusterBackupCheckpoints backups = closer.register(new ClusterBackupCheckpoints(client,
                     config.database().name(), clientOptions.members(), footprint instanceof DiskFootprint d
                     ? d.dataDirs() : List.of()));
-            http = closer.register(HttpApiServer.start(httpOptions(config), backend, backups, metrics,
+            http = closer.register(HttpApiServer.start(httpOptions(config), guards, backend, backups, metrics,
                     System::nanoTime));
             OmenConfig.Monitoring m = config.monitoring();
-            metricsEndpoint = m.metricsEnabled()
-                    ? closer.register(MetricsEndpoint.start(m.metricsBindAddress(), m.metricsPort(), metrics)) : null;
+            metricsEndpoint = m.metricsEnabled() ? closer.register(MetricsEndpoint.start(m.metricsBindAddress(),
+                    m.metricsPort(), metrics, security.metricsSslContextOrNull(),
+                    security.metricsAuthenticatorOrNull())) : null;
         } catch (IOException | InterruptedException | RuntimeException e) {
             closer.close();
             throw e;
@@ -63,12 +76,11 @@ final class RouterService implements AutoCloseable {
 
     static RouterService start(OmenConfig config, ClientOptions clientOptions, Supplier<StorageFootprint> footprint)
             throws IOException, InterruptedException {
-        if (config.security().authEnabled()) {
-            System.err.println("omendb: warning: security.auth_enabled is set but the router does not implement "
-                    + "authentication yet; the HTTP API is open to anyone who can reach "
-                    + config.http().bindAddress() + ":" + config.http().port());
+        try {
+            return new RouterService(config, clientOptions, footprint);
+        } catch (SecurityFileException e) {
+            throw new ConfigException("security", e.getMessage());
         }
-        return new RouterService(config, clientOptions, footprint);
     }
 
     /** {@code [http]}, {@code [limits]} and {@code [performance]} mapped onto the HTTP server's options. */
@@ -90,8 +102,9 @@ final class RouterService implements AutoCloseable {
     }
 
     String describe(String host) {
-        return "omendb: HTTP API on http://" + host + ":" + httpPort() + (metricsPort() < 0 ? ""
-                : ", metrics on http://" + host + ":" + metricsPort() + "/metrics");
+        String scheme = security.scheme();
+        return "omendb: HTTP API on " + scheme + "://" + host + ":" + httpPort() + (metricsPort() < 0 ? ""
+                : ", metrics on " + scheme + "://" + host + ":" + metricsPort() + "/metrics");
     }
 
     @Override

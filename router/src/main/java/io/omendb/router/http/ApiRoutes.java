@@ -14,7 +14,7 @@ final class ApiRoutes {
     }
 
     static RouteTable create(KvBackend backend, BackupCheckpointStore backupsOrNull, HttpServerOptions options,
-                             LongSupplier nanoClock, String version) {
+                             LongSupplier nanoClock, String version, List<Route> gateRoutes) {
         InputLimits limits = new InputLimits(options);
         KvEndpoints kv = new KvEndpoints(backend, limits);
         ScanEndpoint scan = new ScanEndpoint(backend, limits);
@@ -24,7 +24,8 @@ final class ApiRoutes {
         Set<String> none = Set.of();
         Set<String> encoding = Set.of(BodyEncoding.PARAM);
         Set<String> range = Set.of(AdminEndpoints.RANGE_PARAM);
-        List<Route> routes = new ArrayList<>(List.of(
+        List<Route> routes = new ArrayList<>(gateRoutes);
+        routes.addAll(List.of(
                 key(HttpMethod.PUT, "/v1/kv/", none, Route.Kind.WRITE, kv::put),
                 key(HttpMethod.GET, "/v1/kv/", Set.of(ReadParams.CONSISTENCY), Route.Kind.READ, kv::get),
                 key(HttpMethod.DELETE, "/v1/kv/", none, Route.Kind.WRITE, kv::delete),

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpUtil;
+import io.omendb.router.metrics.RouterMetrics;
 
 /**
  * {@link HttpObjectAggregator} whose over-limit answer is our JSON 413 {@code body_too_large} instead of Netty's
@@ -16,16 +17,19 @@ import io.netty.handler.codec.http.HttpUtil;
  */
 final class BodyLimitAggregator extends HttpObjectAggregator {
     private final int maxRequestBodyBytes;
+    private final RouterMetrics metrics;
 
-    BodyLimitAggregator(int maxRequestBodyBytes) {
+    BodyLimitAggregator(int maxRequestBodyBytes, RouterMetrics metrics) {
         super(maxRequestBodyBytes);
         this.maxRequestBodyBytes = maxRequestBodyBytes;
+        this.metrics = metrics;
     }
 
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
         boolean keepAlive = !(oversized instanceof FullHttpMessage)
                 && (HttpUtil.is100ContinueExpected(oversized) || HttpUtil.isKeepAlive(oversized));
+        metrics.recordRefusal("body_too_large");
         ApiResponse answer = ErrorMapper.toResponse(ApiError.tooLarge("body_too_large",
                 "request body exceeds max_request_body_bytes=" + maxRequestBodyBytes));
         ctx.writeAndFlush(NettyResponses.toNetty(answer, keepAlive))

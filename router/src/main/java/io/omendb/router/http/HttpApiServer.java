@@ -11,6 +11,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.omendb.router.backend.BackupCheckpointStore;
 import io.omendb.router.backend.KvBackend;
@@ -22,9 +23,11 @@ import java.util.function.LongSupplier;
 /**
  * The HTTP/1.1 API server: Netty with keep-alive, one acceptor thread and {@code ioThreads} event loops.
  *
- * <p>Per connection the pipeline is: connection limit, idle timeout, HTTP codec (request line long enough for a
- * scan with two maximal percent-encoded keys), body aggregation up to {@code maxRequestBodyBytes} (JSON 413
- * beyond), and the {@link RequestDispatcher}. No handler blocks: backend work is asynchronous, so two event loops
+ * <p>Per connection the pipeline is: connection limit, TLS (when {@link ServerGuards} has a context; the TLS
+ * handshake must finish within {@link #TLS_HANDSHAKE_TIMEOUT_MS}), idle timeout, request read timeout (slow
+ * clients), HTTP codec (request line long enough for a scan with two maximal percent-encoded keys), body
+ * aggregation up to {@code maxRequestBodyBytes} (JSON 413 beyond), and the {@link RequestDispatcher} (which asks
+ * the {@link RequestGate} about each request). No handler blocks: backend work is asynchronous, so two event loops
  * serve thousands of concurrent requests.
  *
  * <p>Lifecycle: {@link #start} binds and returns a running server; {@link #close} unbinds, closes connections
@@ -33,6 +36,7 @@ import java.util.function.LongSupplier;
 public final class HttpApiServer implements AutoCloseable {
     static final long SHUTDOWN_TIMEOUT_MS = 5_000;
     private static final int HEADER_BYTES_MAX = 16 * 1024;
+    static final long TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
     private final EventLoopGroup acceptor;
     private final EventLoopGroup workers;
@@ -50,19 +54,26 @@ public final class HttpApiServer implements AutoCloseable {
         return start(options, backend, metrics, System::nanoTime);
     }
 
-    /** Starts a server; {@code nanoClock} drives latencies and uptime (inject a fake one in tests). */
+    /** Starts a server without authentication or TLS; {@code nanoClock} drives latencies and uptime. */
     public static HttpApiServer start(HttpServerOptions options, KvBackend backend, RouterMetrics metrics,
                                       LongSupplier nanoClock) throws InterruptedException {
-        return start(options, backend, null, metrics, nanoClock);
+        return start(options, ServerGuards.open(), backend, metrics, nanoClock);
+    }
+
+    /** Starts a server protected by {@code guards}; {@code nanoClock} drives latencies and uptime. */
+    public static HttpApiServer start(HttpServerOptions options, ServerGuards guards, KvBackend backend,
+                                      RouterMetrics metrics, LongSupplier nanoClock) throws InterruptedException {
+        return start(options, guards, backend, null, metrics, nanoClock);
     }
 
     /** Same, also serving {@code /admin/backup/*} from {@code backupsOrNull} (null: no backup endpoints). */
-    public static HttpApiServer start(HttpServerOptions options, KvBackend backend,
+    public static HttpApiServer start(HttpServerOptions options, ServerGuards guards, KvBackend backend,
                                       BackupCheckpointStore backupsOrNull, RouterMetrics metrics,
                                       LongSupplier nanoClock) throws InterruptedException {
-        RouteTable routes = ApiRoutes.create(backend, backupsOrNull, options, nanoClock, version());
+        RouteTable routes = ApiRoutes.create(backend, backupsOrNull, options, nanoClock, version(),
+                guards.gate().routes());
         ConcurrencyLimit concurrencyLimit = new ConcurrencyLimit(options.maxConcurrentRequests());
-        ConnectionLimiter connectionLimiter = new ConnectionLimiter(options.maxConnections());
+        ConnectionLimiter connectionLimiter = new ConnectionLimiter(options.maxConnections(), metrics);
         metrics.registerActiveConnections(connectionLimiter::activeConnections);
         HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
                 .setMaxInitialLineLength(6 * options.maxKeyBytes() + 1024)
@@ -76,11 +87,18 @@ public final class HttpApiServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(connectionLimiter,
+                        ch.pipeline().addLast(connectionLimiter);
+                        if (guards.sslContextOrNull() != null) {
+                            SslHandler tls = guards.sslContextOrNull().newHandler(ch.alloc());
+                            tls.setHandshakeTimeoutMillis(TLS_HANDSHAKE_TIMEOUT_MS);
+                            ch.pipeline().addLast(tls);
+                        }
+                        ch.pipeline().addLast(
                                 new IdleStateHandler(0, 0, options.idleTimeoutMs(), TimeUnit.MILLISECONDS),
+                                new RequestReadTimeout(guards.requestReadTimeoutMs(), metrics::recordRefusal),
                                 new HttpServerCodec(decoderConfig),
-                                new BodyLimitAggregator(options.maxRequestBodyBytes()),
-                                new RequestDispatcher(routes, concurrencyLimit, metrics,
+                                new BodyLimitAggregator(options.maxRequestBodyBytes(), metrics),
+                                new RequestDispatcher(routes, guards, concurrencyLimit, metrics,
                                         options.maxQueryDurationMs(), nanoClock));
                     }
                 });

@@ -3,6 +3,7 @@ package io.omendb.router.http;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -14,10 +15,13 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
- * Serves the requests of one connection: route, concurrency permit, endpoint, deadline, metrics, answer.
+ * Serves the requests of one connection: route, {@link RequestGate} (authentication and roles), memory guard
+ * (writes only), concurrency permit, endpoint, deadline, metrics, answer. Every error answer is counted in
+ * {@code omendb_refusals_total} under its error code.
  *
  * <p><b>Threading.</b> One instance per channel; every method and callback runs on the channel's event loop, so
  * its state needs no locks. Endpoints return futures that may complete on any thread; the answer hops back to
@@ -34,6 +38,8 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
     static final int PIPELINED_REQUESTS_MAX = 16;
 
     private final RouteTable routes;
+    private final RequestGate gate;
+    private final BooleanSupplier writesAdmitted;
     private final ConcurrencyLimit concurrencyLimit;
     private final RouterMetrics metrics;
     private final long maxQueryDurationMs;
@@ -45,9 +51,11 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
     private record Pending(ApiRequest requestOrNull, ApiError errorOrNull, boolean keepAlive) {
     }
 
-    RequestDispatcher(RouteTable routes, ConcurrencyLimit concurrencyLimit, RouterMetrics metrics,
-                      long maxQueryDurationMs, LongSupplier nanoClock) {
+    RequestDispatcher(RouteTable routes, ServerGuards guards, ConcurrencyLimit concurrencyLimit,
+                      RouterMetrics metrics, long maxQueryDurationMs, LongSupplier nanoClock) {
         this.routes = routes;
+        this.gate = guards.gate();
+        this.writesAdmitted = guards.writesAdmitted();
         this.concurrencyLimit = concurrencyLimit;
         this.metrics = metrics;
         this.maxQueryDurationMs = maxQueryDurationMs;
@@ -60,7 +68,8 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
             ctx.close();
             return;
         }
-        pending.add(parse(msg));
+        ctx.pipeline().fireUserEventTriggered(RequestReadTimeout.REQUEST_RECEIVED);
+        pending.add(parse(msg, ctx.channel().remoteAddress()));
         if (!serving) {
             serveNext(ctx);
         }
@@ -86,7 +95,7 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
         ctx.close();
     }
 
-    private static Pending parse(FullHttpRequest msg) {
+    private static Pending parse(FullHttpRequest msg, Object remoteAddress) {
         if (msg.decoderResult().isFailure()) {
             return new Pending(null, decodeFailure(msg.decoderResult().cause()), false);
         }
@@ -100,7 +109,9 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
         try {
             QueryParams query = QueryParams.parse(question < 0 ? "" : uri.substring(question + 1));
             byte[] body = ByteBufUtil.getBytes(msg.content());
-            return new Pending(new ApiRequest(msg.method(), path, "", query, body), null, keepAlive);
+            Caller caller = new Caller(String.valueOf(remoteAddress), msg.headers().get(HttpHeaderNames.AUTHORIZATION),
+                    null);
+            return new Pending(new ApiRequest(msg.method(), path, "", query, body, caller), null, keepAlive);
         } catch (ApiException e) {
             return new Pending(null, e.error(), keepAlive);
         }
@@ -123,7 +134,7 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
             return;
         }
         if (next.errorOrNull() != null) {
-            write(ctx, ErrorMapper.toResponse(next.errorOrNull()), next.keepAlive());
+            refuse(ctx, next.errorOrNull(), next.keepAlive());
             return;
         }
         ApiRequest request = next.requestOrNull();
@@ -132,16 +143,35 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
             route = routes.resolveOrThrow(request.method(), request.path());
             request.query().requireOnly(route.queryParams());
         } catch (ApiException e) {
-            write(ctx, ErrorMapper.toResponse(e.error()), next.keepAlive());
+            refuse(ctx, e.error(), next.keepAlive());
+            return;
+        }
+        gate.admit(route, request).whenCompleteAsync((admission, failure) -> {
+            if (failure != null) {
+                refuse(ctx, ErrorMapper.toError(failure), next.keepAlive());
+            } else if (admission.refusalOrNull() != null) {
+                refuse(ctx, admission.refusalOrNull(), next.keepAlive());
+            } else {
+                serveAdmitted(ctx, route, request, admission.userOrNull(), next.keepAlive());
+            }
+        }, ctx.executor());
+    }
+
+    private void serveAdmitted(ChannelHandlerContext ctx, Route route, ApiRequest request, String user,
+                               boolean keepAlive) {
+        if (route.kind() == Route.Kind.WRITE && !writesAdmitted.getAsBoolean()) {
+            refuse(ctx, ApiError.of(503, "memory_limit", "the router is over memory_limit_mb; writes are refused "
+                    + "until memory is freed, reads still work; retry later"), keepAlive);
             return;
         }
         boolean limited = route.kind() != Route.Kind.PROBE;
         if (limited && !concurrencyLimit.tryAcquire()) {
-            write(ctx, ErrorMapper.toResponse(tooManyRequests()), next.keepAlive());
+            refuse(ctx, tooManyRequests(), keepAlive);
             return;
         }
         String keyRaw = route.keyInPath() ? request.path().substring(route.path().length()) : "";
-        ApiRequest routed = new ApiRequest(request.method(), request.path(), keyRaw, request.query(), request.body());
+        ApiRequest routed = new ApiRequest(request.method(), request.path(), keyRaw, request.query(), request.body(),
+                request.caller().admittedAs(user));
         long startedNanos = nanoClock.getAsLong();
         CompletableFuture<ApiResponse> answer = invoke(route.endpoint(), routed).copy();
         ScheduledFuture<?> deadline = ctx.executor().schedule(
@@ -152,9 +182,14 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
             if (limited) {
                 concurrencyLimit.release();
             }
-            ApiResponse out = failure == null ? response : ErrorMapper.toResponse(ErrorMapper.toError(failure));
+            ApiResponse out = response;
+            if (failure != null) {
+                ApiError error = ErrorMapper.toError(failure);
+                metrics.recordRefusal(error.code());
+                out = ErrorMapper.toResponse(error);
+            }
             record(route.kind(), nanoClock.getAsLong() - startedNanos, failure == null ? 0 : out.status());
-            write(ctx, out, next.keepAlive());
+            write(ctx, out, keepAlive);
         }, ctx.executor());
     }
 
@@ -184,6 +219,11 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
         return new ApiError(429, "too_many_requests", "more than max_concurrent_requests="
                 + concurrencyLimit.maxConcurrentRequests() + " requests in flight; retry after the Retry-After delay",
                 Map.of(), Map.of("Retry-After", "1"));
+    }
+
+    private void refuse(ChannelHandlerContext ctx, ApiError error, boolean keepAlive) {
+        metrics.recordRefusal(error.code());
+        write(ctx, ErrorMapper.toResponse(error), keepAlive);
     }
 
     private void write(ChannelHandlerContext ctx, ApiResponse response, boolean keepAlive) {

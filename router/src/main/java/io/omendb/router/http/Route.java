@@ -17,6 +17,8 @@ public record Route(HttpMethod method, String path, boolean keyInPath, Set<Strin
         /** Counted as an insert ({@code omendb_inserts_total}, {@code omendb_insert_duration_seconds}). */
         WRITE,
         ADMIN,
+        /** Session login and logout: the {@link RequestGate} authenticates them but asks for no role. */
+        SESSION,
         /** Health and readiness probes: exempt from the concurrency limit so orchestrators can always see us. */
         PROBE
     }

@@ -43,6 +43,9 @@ public final class RouterMetrics {
     private final Counter searchFailures = dropwizard.counter("omendb_search_failures");
     private final Counter inserts = dropwizard.counter("omendb_inserts");
     private final Counter insertFailures = dropwizard.counter("omendb_insert_failures");
+    private final io.prometheus.metrics.core.metrics.Counter refusals = io.prometheus.metrics.core.metrics.Counter
+            .builder().name("omendb_refusals_total").help("Requests and connections refused, by error code "
+                    + "(limits, authentication, bad input, deadlines)").labelNames("reason").build();
 
     /**
      * @param footprint        the backend's cheap, non-blocking disk sizes (WAL and index bytes)
@@ -61,6 +64,12 @@ public final class RouterMetrics {
         DropwizardExports.builder().dropwizardRegistry(dropwizard).register(prometheus);
         prometheus.register(queryDuration);
         prometheus.register(insertDuration);
+        prometheus.register(refusals);
+    }
+
+    /** Counts one refusal (an error answer or a refused connection) under its error code. */
+    public void recordRefusal(String reason) {
+        refusals.labelValues(reason).inc();
     }
 
     /** Exposes the HTTP server's open connections as {@code omendb_active_connections}; call once. */

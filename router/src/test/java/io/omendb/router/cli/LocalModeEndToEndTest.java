@@ -19,8 +19,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code omendb local --nodes 3 --ranges 4} as a separate process (real Ratis, real disk), driven over HTTP:
  * key-value, CAS, a scan across ranges with cursor paging, single- and cross-range batches, bad input that must
  * leave the store unchanged, admin views and metrics; then SIGTERM must stop it with exit code 0 and a restart
- * on the same data dir must still hold the data. Split points for 4 ranges are "g", "n", "t".
+ * on the same data dir must still hold the data. Split points for 4 ranges are "g", "n", "t". Authentication is
+ * on: the first start prints the generated admin password once, and every call but the probes uses it.
  */
 class LocalModeEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -39,6 +43,7 @@ class LocalModeEndToEndTest {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private int httpPort;
+    private String authorization;
 
     @TempDir
     Path tmp;
@@ -54,6 +59,8 @@ class LocalModeEndToEndTest {
         Process first = startLocal(dataDir, metricsPort, tmp.resolve("first.log"));
         try {
             awaitReady(first, tmp.resolve("first.log"));
+            authorization = "Basic " + Base64.getEncoder().encodeToString(("admin:" + generatedPassword(
+                    tmp.resolve("first.log"))).getBytes(StandardCharsets.UTF_8));
             exerciseApi(metricsPort);
             stopAndExpectCleanExit(first);
         } finally {
@@ -63,6 +70,8 @@ class LocalModeEndToEndTest {
         Process second = startLocal(dataDir, metricsPort, tmp.resolve("second.log"));
         try {
             awaitReady(second, tmp.resolve("second.log"));
+            assertFalse(Files.readString(tmp.resolve("second.log")).contains("password"),
+                    "the password is printed on the first start only");
             assertEquals("v-zebra", body(send("GET", "/v1/kv/zebra", null)));
             assertEquals(404, send("GET", "/v1/kv/apple", null).statusCode(), "deleted before the restart");
             assertEquals(List.of("b1", "b2", "h1", "o1", "u1", "zebra"), scanAll(2));
@@ -73,6 +82,12 @@ class LocalModeEndToEndTest {
     }
 
     private void exerciseApi(int metricsPort) throws Exception {
+        // without credentials: 401 with a challenge (the probes stay open, see awaitReady)
+        HttpResponse<byte[]> anonymous = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
+                + "/v1/kv/apple")).timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(401, anonymous.statusCode(), body(anonymous));
+        assertTrue(anonymous.headers().firstValue("www-authenticate").isPresent());
+
         // put / get / delete
         HttpResponse<byte[]> put = send("PUT", "/v1/kv/apple", "v-apple");
         assertEquals(200, put.statusCode(), body(put));
@@ -154,10 +169,18 @@ class LocalModeEndToEndTest {
 
     private Process startLocal(Path dataDir, int metricsPort, Path log) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                 OmenDbCli.class.getName(), "local", "--nodes", "3", "--ranges", "4", "--data-dir", dataDir.toString(),
                 "--http-port", Integer.toString(httpPort), "--metrics-port", Integer.toString(metricsPort))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().remove("OMENDB_AUTH_DISABLED");
+        return pb.start();
+    }
+
+    private static String generatedPassword(Path log) throws IOException {
+        Matcher m = Pattern.compile("created user 'admin' .* with password: (\\S+)").matcher(Files.readString(log));
+        assertTrue(m.find(), "the first start prints the admin password");
+        return m.group(1);
     }
 
     private void awaitReady(Process p, Path log) throws Exception {
@@ -187,9 +210,12 @@ class LocalModeEndToEndTest {
     private HttpResponse<byte[]> send(String method, String pathAndQuery, String bodyOrNull) throws Exception {
         HttpRequest.BodyPublisher publisher = bodyOrNull == null ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofString(bodyOrNull);
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + pathAndQuery))
-                .method(method, publisher).timeout(Duration.ofSeconds(15)).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + pathAndQuery))
+                .method(method, publisher).timeout(Duration.ofSeconds(15));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     private static String body(HttpResponse<byte[]> r) {

@@ -33,7 +33,11 @@ final class TestServer implements AutoCloseable {
             .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     TestServer(HttpServerOptions options) throws InterruptedException {
-        server = HttpApiServer.start(options, backend, metrics);
+        this(options, ServerGuards.open());
+    }
+
+    TestServer(HttpServerOptions options, ServerGuards guards) throws InterruptedException {
+        server = HttpApiServer.start(options, guards, backend, metrics, System::nanoTime);
     }
 
     TestServer() throws InterruptedException {
