@@ -220,7 +220,7 @@ public final class ChaosRun {
         while (!converged && System.nanoTime() < deadline) {
             converged = true;
             digests.clear();
-            for (RangeInfo r : cluster.ranges()) {
+            for (RangeInfo r : cluster.awaitRanges(READY_TIMEOUT)) {
                 Map<String, String> perReplica = new LinkedHashMap<>();
                 Map<String, String> first = null;
                 for (String peer : r.peers()) {

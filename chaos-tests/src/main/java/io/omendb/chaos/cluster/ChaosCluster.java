@@ -26,7 +26,7 @@ import java.util.Optional;
  */
 public final class ChaosCluster implements AutoCloseable {
     public static final String MAIN_CLASS = "io.omendb.router.cli.OmenDbCli";
-    static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(3);
+    static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(10);
     static final long READY_POLL_MS = 250;
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -203,6 +203,21 @@ public final class ChaosCluster implements AutoCloseable {
             }
         }
         throw new IllegalStateException("no node answered /admin/ranges: " + errors);
+    }
+
+    /** {@link #ranges()}, asked again every {@link #READY_POLL_MS} while no node answers, up to {@code patience}. */
+    public List<RangeInfo> awaitRanges(Duration patience) throws InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (true) {
+            try {
+                return ranges();
+            } catch (IllegalStateException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(READY_POLL_MS);
+            }
+        }
     }
 
     static List<RangeInfo> parseRanges(String body) throws IOException {

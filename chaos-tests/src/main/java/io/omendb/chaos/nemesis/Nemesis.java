@@ -91,15 +91,20 @@ public final class Nemesis {
 
     private NodeProcess leaderOfRandomRange() throws InterruptedException {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        IllegalStateException last = null;
         while (System.nanoTime() < deadline) {
-            List<RangeInfo> ranges = cluster.ranges();
-            RangeInfo r = ranges.get(random.nextInt(ranges.size()));
-            if (r.leader() != null) {
-                return cluster.node(r.leader());
+            try {
+                List<RangeInfo> ranges = cluster.ranges();
+                RangeInfo r = ranges.get(random.nextInt(ranges.size()));
+                if (r.leader() != null) {
+                    return cluster.node(r.leader());
+                }
+            } catch (IllegalStateException e) {
+                last = e; // every node answered slowly (a loaded machine right after a restart): ask again
             }
             Thread.sleep(CATCH_UP_POLL_MS);
         }
-        throw new IllegalStateException("no range reported a leader within " + READY_TIMEOUT);
+        throw new IllegalStateException("no range reported a leader within " + READY_TIMEOUT, last);
     }
 
     /** {@code seed} plus random others, {@code (n - 1) / 2} nodes in all: a minority. */
@@ -142,7 +147,7 @@ public final class Nemesis {
             default -> {
                 Map<Long, Long> goal = new HashMap<>();
                 if (type == FaultType.WIPE_RESTART) {
-                    for (RangeInfo r : cluster.ranges()) {
+                    for (RangeInfo r : cluster.awaitRanges(READY_TIMEOUT)) {
                         if (r.peers().contains(targets.get(0).id())) {
                             goal.put(r.id(), r.appliedIndex());
                         }
