@@ -37,6 +37,8 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
     private static final int PRELOAD_THREADS = 4;
     /** Attempts per preload batch: a batch put is idempotent, so one that timed out on a loaded machine is resent. */
     private static final int PRELOAD_ATTEMPTS_MAX = 5;
+    /** How long to wait, after the measured period, for JFR to finish writing the recording. */
+    private static final long JFR_WRITE_WAIT_MS = 60_000;
 
     @Option(names = "--workload", split = ",", defaultValue = "write,read,mixed",
             description = "Comma list of write, read, mixed, scan (default: ${DEFAULT-VALUE}).")
@@ -82,7 +84,11 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
 
     private final AtomicReference<KvTarget> running = new AtomicReference<>();
 
+    /** stdout carries only the JSON lines: libraries that print to System.out (sofa-common) are sent to stderr. */
+    private static final java.io.PrintStream JSON_OUT = System.out;
+
     public static void main(String[] args) {
+        System.setOut(System.err);
         System.exit(new CommandLine(new ClusterBenchMain()).execute(args));
     }
 
@@ -163,8 +169,8 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
                         durationSeconds * 1000L, distribution, seed);
                 ScheduledExecutorService profiler = maybeProfile(target, w);
                 Result r = LoadGenerator.run(target, w, keys, settings);
-                System.out.println(r.jsonLine());
-                System.out.flush();
+                JSON_OUT.println(r.jsonLine());
+                JSON_OUT.flush();
                 results.add(r);
                 if (profiler != null) {
                     finishProfile(profiler, w);
@@ -261,21 +267,31 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
         return timer;
     }
 
-    private void finishProfile(ScheduledExecutorService timer, Workload w) throws Exception {
+    /**
+     * Waits for the recording to be written (JFR writes the file when its duration ends) and prints its hot spots.
+     * A profiling problem is reported and never fails the measurement.
+     */
+    private void finishProfile(ScheduledExecutorService timer, Workload w) throws InterruptedException {
         timer.shutdown();
         timer.awaitTermination(30, TimeUnit.SECONDS);
         Path file = jfrDir.toAbsolutePath().resolve("omendb-n1-write.jfr");
-        for (int i = 0; i < 40 && !Files.exists(file); i++) {
-            Thread.sleep(250);
+        long deadline = System.currentTimeMillis() + JFR_WRITE_WAIT_MS;
+        long lastSize = -1;
+        while (System.currentTimeMillis() < deadline) {
+            long size = file.toFile().length();
+            if (size > 0 && size == lastSize) {
+                break;
+            }
+            lastSize = size;
+            Thread.sleep(1000);
         }
-        Thread.sleep(2000);
-        if (!Files.exists(file)) {
-            System.err.println("[omendb] no JFR file at " + file);
-            return;
+        try {
+            String summary = JfrHotspots.summarize(file, 25);
+            Files.writeString(jfrDir.resolve("omendb-n1-" + w.label() + "-hotspots.txt"), summary);
+            System.err.print(summary);
+        } catch (IOException e) {
+            System.err.println("[omendb] no usable JFR recording at " + file + ": " + e);
         }
-        String summary = JfrHotspots.summarize(file, 25);
-        Files.writeString(jfrDir.resolve("omendb-n1-" + w.label() + "-hotspots.txt"), summary);
-        System.err.print(summary);
     }
 
     private static String machine() {
