@@ -83,6 +83,7 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
     Path jfrDir;
 
     private final AtomicReference<KvTarget> running = new AtomicReference<>();
+    private final AtomicReference<Path> runningDir = new AtomicReference<>();
 
     /** stdout carries only the JSON lines: libraries that print to System.out (sofa-common) are sent to stderr. */
     private static final java.io.PrintStream JSON_OUT = System.out;
@@ -111,6 +112,14 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
             KvTarget t = running.getAndSet(null);
             if (t != null) {
                 t.close();
+            }
+            Path dir = runningDir.getAndSet(null);
+            if (dir != null) {
+                try {
+                    deleteTree(dir);
+                } catch (IOException e) {
+                    System.err.println("cannot delete " + dir + ": " + e);
+                }
             }
         }));
         List<Result> results = new ArrayList<>();
@@ -156,6 +165,7 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
             throws Exception {
         Path workDir = Files.createTempDirectory("omendb-bench-" + target.name() + "-");
         running.set(target);
+        runningDir.set(workDir);
         List<Result> results = new ArrayList<>();
         try {
             long t0 = System.nanoTime();
@@ -180,6 +190,7 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
             target.close();
             running.set(null);
             deleteTree(workDir);
+            runningDir.set(null);
         }
         return results;
     }
