@@ -18,8 +18,6 @@ import java.util.concurrent.TimeUnit;
  * buffers and caches because a node hosts hundreds of groups; ReadIndex reads; snapshots by log size with purge.
  */
 final class RatisSettings {
-    /** Bytes Ratis adds around a command in a log entry (term, index, client and call ids), generously rounded. */
-    static final int ENTRY_OVERHEAD_BYTES = 4 * 1024;
     /** Preallocation of a new log segment file; Ratis' 4 MB default times hundreds of groups is wasteful. */
     static final SizeInBytes LOG_PREALLOCATED_SIZE = SizeInBytes.valueOf("256KB");
     /** Closed log segments kept in memory per group (Ratis default 6 and 200 MB). */
@@ -46,7 +44,7 @@ final class RatisSettings {
         int writeBufferBytes = perf.raftWriteBufferKb() * 1024;
         RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(writeBufferBytes));
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p,
-                SizeInBytes.valueOf(perf.commandBytesMax() + ENTRY_OVERHEAD_BYTES));
+                SizeInBytes.valueOf(perf.commandBytesMax() + OmenConfig.Performance.ENTRY_OVERHEAD_BYTES));
         RaftServerConfigKeys.Log.setPreallocatedSize(p, LOG_PREALLOCATED_SIZE);
         RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, LOG_SEGMENT_CACHE_NUM_MAX);
         RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, LOG_SEGMENT_CACHE_SIZE_MAX);

@@ -141,7 +141,7 @@ class ThreeNodeClusterTest {
         await(client.admin().retrainIndex(1));
         await(client.admin().rebuildIndex(1));
         ExecutionException tooBig = assertThrows(ExecutionException.class,
-                () -> await(client.put(b("b-big"), new byte[70_000])));
+                () -> await(client.put(b("b-big"), new byte[(1 << 20) + 1])));
         assertEquals(ErrorCode.VALUE_TOO_LARGE, ((ClientException) tooBig.getCause()).code());
     }
 

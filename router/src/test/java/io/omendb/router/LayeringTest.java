@@ -37,6 +37,21 @@ class LayeringTest {
                 .check(MAIN);
     }
 
+    /** DESIGN.md's module arrows: storage-engine knows nothing of Raft or the network; raft-node nothing of HTTP. */
+    @Test
+    void storageEngineAndRaftNodeKeepToTheirLayers() {
+        JavaClasses lower = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.omendb.storage", "io.omendb.raft");
+        noClasses().that().resideInAPackage("io.omendb.storage..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.omendb.raft..", "io.omendb.router..",
+                        "org.apache.ratis..", "io.netty..", "io.grpc..")
+                .check(lower);
+        noClasses().that().resideInAPackage("io.omendb.raft..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.omendb.router..", "io.netty..",
+                        "io.prometheus..")
+                .check(lower);
+    }
+
     @Test
     void routerPackagesHaveNoCycles() {
         slices().matching("io.omendb.router.(*)..").should().beFreeOfCycles().check(MAIN);

@@ -36,6 +36,17 @@ public final class ConfigLoader {
     public static final String ENV_AUTH_DISABLED = "OMENDB_AUTH_DISABLED";
     public static final String ENV_LOG_LEVEL = "OMENDB_LOG_LEVEL";
 
+    /** The operations guide's limits: keys up to 4 KiB, values up to 1 MiB. */
+    public static final int MAX_KEY_SIZE_BYTES_DEFAULT = 4 * 1024;
+    public static final int MAX_VALUE_SIZE_BYTES_DEFAULT = 1024 * 1024;
+    /**
+     * 2.25 MiB: the smallest round size whose largest command (see {@link OmenConfig.Performance#commandBytesMax})
+     * holds a compare-and-set of a maximal key with a maximal expected and new value (4 KiB + 2 x 1 MiB + framing).
+     * Ratis allocates it as direct memory once per range replica (docs/CONFIG.md).
+     */
+    public static final int RAFT_WRITE_BUFFER_KB_DEFAULT = 2304;
+    /** Bound on the command codec's framing around keys and values (kind, version, lengths, checksum). */
+    static final int COMMAND_FRAMING_BYTES_MAX = 64;
     static final String SPLIT_POINT_HEX_PREFIX = "hex:";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9_.\\-:\\[\\]]+:\\d{1,5}");
@@ -101,6 +112,7 @@ public final class ConfigLoader {
         if (c.http().port() == c.monitoring().metricsPort() && c.monitoring().metricsEnabled()) {
             throw new ConfigException("monitoring.metrics_port", "must differ from http.port (" + c.http().port() + ")");
         }
+        validateEntrySize(p, c.limits());
         OmenConfig.Security s = c.security();
         if (s.tlsEnabled()) {
             for (var key : List.of(Map.entry("security.tls_cert_file", s.tlsCertFile()),
@@ -111,6 +123,19 @@ public final class ConfigLoader {
             }
         }
         validateCluster(c.cluster());
+    }
+
+    /** One Raft entry must hold the largest single-key command the limits admit: a CAS of two maximal values. */
+    private static void validateEntrySize(OmenConfig.Performance p, OmenConfig.Limits l) {
+        long needed = (long) l.maxKeySizeBytes() + 2L * l.maxValueSizeBytes() + COMMAND_FRAMING_BYTES_MAX;
+        if (p.commandBytesMax() < needed) {
+            long kbNeeded = (needed + OmenConfig.Performance.ENTRY_OVERHEAD_BYTES
+                    + OmenConfig.Performance.ENTRY_FRAMING_BYTES + 1023) / 1024;
+            throw new ConfigException("performance.raft_write_buffer_kb", "must be at least " + kbNeeded
+                    + " to hold a compare-and-set of limits.max_key_size_bytes = " + l.maxKeySizeBytes()
+                    + " and two limits.max_value_size_bytes = " + l.maxValueSizeBytes() + " in one Raft entry, got "
+                    + p.raftWriteBufferKb());
+        }
     }
 
     private static void validateCluster(OmenConfig.Cluster cl) {
@@ -227,14 +252,14 @@ public final class ConfigLoader {
                 t.intIn("election_timeout_min_ms", 1000, 100, 60_000),
                 t.intIn("election_timeout_max_ms", 2000, 200, 120_000),
                 t.intIn("raft_request_timeout_ms", 3000, 100, 120_000),
-                t.intIn("raft_write_buffer_kb", 512, 64, 64 * 1024),
+                t.intIn("raft_write_buffer_kb", RAFT_WRITE_BUFFER_KB_DEFAULT, 64, 64 * 1024),
                 t.bool("leader_lease_enabled", false));
     }
 
     private static OmenConfig.Limits limits(TomlSection t) {
         return new OmenConfig.Limits(
-                t.intIn("max_key_size_bytes", 1024, 1, 64 * 1024),
-                t.intIn("max_value_size_bytes", 64 * 1024, 0, 16 * 1024 * 1024),
+                t.intIn("max_key_size_bytes", MAX_KEY_SIZE_BYTES_DEFAULT, 1, 64 * 1024),
+                t.intIn("max_value_size_bytes", MAX_VALUE_SIZE_BYTES_DEFAULT, 0, 16 * 1024 * 1024),
                 t.intIn("max_insert_batch_size", 1000, 1, 1_000_000),
                 t.longIn("max_query_duration_ms", 5000, 1, 3_600_000),
                 t.longIn("memory_limit_mb", 2048, 16, 1L << 24),

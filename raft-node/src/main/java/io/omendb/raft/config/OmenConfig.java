@@ -78,14 +78,23 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
      * @param electionTimeoutMinMs    lower bound of the randomized Raft election timeout
      * @param electionTimeoutMaxMs    upper bound of the randomized Raft election timeout
      * @param raftRequestTimeoutMs    timeout of one Raft RPC (append, vote, client request)
-     * @param raftWriteBufferKb       direct write buffer of each group's log worker; bounds one log entry
+     * @param raftWriteBufferKb       direct write buffer of each group's log worker, allocated once per range
+     *                                replica on the node; bounds one log entry
      * @param leaderLeaseEnabled      serve linearizable reads from the leader's lease without a heartbeat round
      */
     public record Performance(int maxConcurrentRequests, int electionTimeoutMinMs, int electionTimeoutMaxMs,
                               int raftRequestTimeoutMs, int raftWriteBufferKb, boolean leaderLeaseEnabled) {
-        /** Largest encoded command a range accepts: the log worker buffer less its framing and headroom. */
+        /** Bytes Ratis adds around a command in a log entry (term, index, client and call ids), generously rounded. */
+        public static final int ENTRY_OVERHEAD_BYTES = 4 * 1024;
+        /** Ratis frames each entry in the write buffer with a 4-byte length and a 4-byte checksum. */
+        public static final int ENTRY_FRAMING_BYTES = 8;
+
+        /**
+         * Largest encoded command a range accepts: the log worker buffer less the entry's Ratis overhead and
+         * framing (Ratis refuses a write buffer smaller than its largest entry + 8 bytes).
+         */
         public int commandBytesMax() {
-            return raftWriteBufferKb * 1024 / 2;
+            return raftWriteBufferKb * 1024 - ENTRY_OVERHEAD_BYTES - ENTRY_FRAMING_BYTES;
         }
     }
 

@@ -15,6 +15,8 @@ import org.apache.ratis.proto.RaftProtos.RaftPeerProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
@@ -32,6 +34,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -70,6 +73,8 @@ public final class RangeStateMachine extends BaseStateMachine {
     private volatile StorageEngine engine;
     /** Highest entry index passed by while paused for a snapshot install; must be covered by that snapshot. */
     private long skippedWhilePausedMax = RaftLog.INVALID_LOG_INDEX;
+    private final AtomicLong leaderChanges = new AtomicLong();
+    private final AtomicLong snapshotInstalls = new AtomicLong();
 
     public RangeStateMachine(EngineOptions options, ReplicaListener listener) {
         this.options = options;
@@ -264,7 +269,23 @@ public final class RangeStateMachine extends BaseStateMachine {
             getLifeCycle().transition(LifeCycle.State.RUNNING);
         }
         listener.replicaOpened(getGroupId(), getLastAppliedTermIndex().getIndex(), engine.durableIndex());
+        snapshotInstalls.incrementAndGet();
         LOG.info("{}: installed snapshot {}", this, installed.termIndex());
+    }
+
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeaderId) {
+        leaderChanges.incrementAndGet();
+    }
+
+    /** Leader changes this replica observed since it was opened in this process (for metrics). */
+    public long leaderChanges() {
+        return leaderChanges.get();
+    }
+
+    /** Snapshots installed from a leader since this replica was opened in this process (for metrics). */
+    public long snapshotInstalls() {
+        return snapshotInstalls.get();
     }
 
     @Override

@@ -45,6 +45,26 @@ class ConfigLoaderTest {
         assertTrue(c.security().authEnabled());
         assertEquals(1, c.cluster().members().size());
         assertEquals(1, c.cluster().replicationFactor());
+        assertEquals(4096, c.limits().maxKeySizeBytes());
+        assertEquals(1 << 20, c.limits().maxValueSizeBytes());
+        assertTrue(c.performance().commandBytesMax() >= 4096 + 2 * (1 << 20),
+                "a CAS of a maximal key and two maximal values fits one Raft entry");
+    }
+
+    @Test
+    void aWriteBufferTooSmallForTheLimitsIsRefusedWithTheSizeNeeded() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
+                [performance]
+                raft_write_buffer_kb = 2048
+                """, Map.of()));
+        assertEquals("performance.raft_write_buffer_kb", e.key());
+        assertTrue(e.getMessage().contains("at least 2057"), e.getMessage());
+        assertEquals(64 * 1024 - 4096 - 8, ConfigLoader.parse("""
+                [performance]
+                raft_write_buffer_kb = 64
+                [limits]
+                max_value_size_bytes = 16384
+                """, Map.of()).performance().commandBytesMax());
     }
 
     @Test

@@ -14,8 +14,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>Failure contract.</b> A missing key is a result ({@code Optional.empty()}, {@code deleted=false}), never
  * an exception. Failures complete the future exceptionally with a {@link BackendException} subclass:
- * {@link CrossRangeBatchException}, {@link UnknownRangeException}, {@link BackendUnavailableException},
- * {@link BackendTimeoutException}. Anything else is treated by callers as an internal error. Arguments are
+ * {@link CrossRangeBatchException}, {@link UnknownRangeException}, {@link UnknownNodeException},
+ * {@link EntryTooLargeException}, {@link BackendUnavailableException}, {@link BackendTimeoutException}. Anything else is treated by callers as an internal error. Arguments are
  * already validated by the caller (non-empty keys within size limits, {@code limit >= 1}); implementations may
  * assert them.
  *
@@ -72,6 +72,12 @@ public interface KvBackend {
      * {@link UnknownRangeException}.
      */
     CompletableFuture<List<Long>> scheduleIndexWork(IndexWork work, Long rangeIdOrNull);
+
+    /**
+     * Asks range {@code rangeId}'s group to hand leadership to its replica on {@code nodeId}; completes once that
+     * replica leads. Fails with {@link UnknownRangeException} or {@link UnknownNodeException} (no such replica).
+     */
+    CompletableFuture<Void> transferLeader(long rangeId, String nodeId);
 
     /** Current on-disk sizes for metrics; must be cheap and non-blocking (called on every scrape). */
     StorageFootprint footprint();

@@ -72,12 +72,14 @@ final class LocalCommand implements Callable<Integer> {
         try (Closer closer = new Closer()) {
             RouterService router;
             try {
+                List<OmenNode> nodes = new ArrayList<>();
                 for (OmenConfig c : configs) {
-                    closer.register(OmenNode.start(c));
+                    nodes.add(closer.register(OmenNode.start(c)));
                 }
                 router = closer.register(RouterService.start(configs.get(0), clientOptions(configs.get(0)),
                         new DiskFootprint(configs.stream().map(c -> c.database().dataDir()).toList(),
-                                System::nanoTime)));
+                                System::nanoTime),
+                        () -> nodes.stream().flatMap(n -> n.replicaMetrics().stream()).toList()));
             } catch (Exception e) {
                 System.err.println("omendb: local cluster failed to start: " + e);
                 return OmenDbCli.EXIT_START_FAILED;

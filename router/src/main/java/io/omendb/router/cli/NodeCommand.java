@@ -34,10 +34,11 @@ final class NodeCommand implements Callable<Integer> {
         StopSignal stop = StopSignal.install();
         try (Closer closer = new Closer()) {
             try {
-                closer.register(OmenNode.start(cfg));
+                OmenNode node = closer.register(OmenNode.start(cfg));
                 if (!noRouter) {
                     RouterService router = closer.register(RouterService.start(cfg, ClientOptions.from(cfg),
-                            new DiskFootprint(List.of(cfg.database().dataDir()), System::nanoTime)));
+                            new DiskFootprint(List.of(cfg.database().dataDir()), System::nanoTime),
+                            node::replicaMetrics));
                     System.out.println(router.describe(cfg.http().bindAddress()));
                 }
             } catch (ConfigException e) {

@@ -1,5 +1,6 @@
 package io.omendb.router.cli;
 
+import io.omendb.raft.ReplicaMetrics;
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.config.ConfigException;
@@ -8,6 +9,7 @@ import io.omendb.router.backend.StorageFootprint;
 import io.omendb.router.cluster.ClusterBackupCheckpoints;
 import io.omendb.router.cluster.DiskFootprint;
 import io.omendb.router.cluster.RaftKvBackend;
+import io.omendb.router.cluster.RaftReplicaCollector;
 import io.omendb.router.http.HttpApiServer;
 import io.omendb.router.http.HttpServerOptions;
 import io.omendb.router.http.MemoryLimit;
@@ -26,7 +28,8 @@ import java.util.function.Supplier;
 /**
  * The router as the CLI runs it: {@code [security]} ({@link RouterSecurity}: authentication, TLS), cluster client,
  * {@link RaftKvBackend}, HTTP API server with the memory limit and the slow-client timeout, and (when
- * {@code [monitoring] metrics_enabled}) the Prometheus endpoint, all configured from one {@link OmenConfig}.
+ * {@code [monitoring] metrics_enabled}) the Prometheus endpoint with the per-range Raft metrics of the nodes in
+ * this process, all configured from one {@link OmenConfig}.
  * Owns everything it starts; {@link #close()} stops it in reverse order.
  */
 final class RouterService implements AutoCloseable {
@@ -41,8 +44,8 @@ final class RouterService implements AutoCloseable {
     private final HttpApiServer http;
     private final MetricsEndpoint metricsEndpoint;
 
-    private RouterService(OmenConfig config, ClientOptions clientOptions, Supplier<StorageFootprint> footprint)
-            throws IOException, InterruptedException {
+    private RouterService(OmenConfig config, ClientOptions clientOptions, Supplier<StorageFootprint> footprint,
+                          Supplier<List<ReplicaMetrics>> localReplicas) throws IOException, InterruptedException {
         try {
             security = closer.register(RouterSecurity.start(config.security(), config.database().dataDir(),
                     System::nanoTime));
@@ -57,6 +60,8 @@ final class RouterService implements AutoCloseable {
                     config.limits().maxQueryDurationMs(), TABLE_REFRESH_MS, footprint));
             MemoryLimit memoryLimit = MemoryLimit.ofHeap(config.limits().memoryLimitMb() << 20);
             RouterMetrics metrics = new RouterMetrics(backend::footprint, memoryLimit.limitBytes());
+            metrics.prometheusRegistry().register(new RaftReplicaCollector(localReplicas, client,
+                    config.database().name()));
             ServerGuards guards = new ServerGuards(security.gate(), security.apiSslContextOrNull(),
                     config.limits().requestReadTimeoutMs(), memoryLimit);
             ClusterBackupCheckpoints backups = closer.register(new ClusterBackupCheckpoints(client,
@@ -74,10 +79,19 @@ final class RouterService implements AutoCloseable {
         }
     }
 
+    /** A router without Raft nodes in its process (so without {@code omendb_raft_*} metrics). */
     static RouterService start(OmenConfig config, ClientOptions clientOptions, Supplier<StorageFootprint> footprint)
             throws IOException, InterruptedException {
+        return start(config, clientOptions, footprint, List::of);
+    }
+
+    /**
+     * @param localReplicas readings of the Raft replicas of the nodes in this process, exported per range
+     */
+    static RouterService start(OmenConfig config, ClientOptions clientOptions, Supplier<StorageFootprint> footprint,
+                               Supplier<List<ReplicaMetrics>> localReplicas) throws IOException, InterruptedException {
         try {
-            return new RouterService(config, clientOptions, footprint);
+            return new RouterService(config, clientOptions, footprint, localReplicas);
         } catch (SecurityFileException e) {
             throw new ConfigException("security", e.getMessage());
         }

@@ -4,6 +4,7 @@ import io.omendb.raft.client.ClientException;
 import io.omendb.router.backend.BackendException;
 import io.omendb.router.backend.BackendTimeoutException;
 import io.omendb.router.backend.BackendUnavailableException;
+import io.omendb.router.backend.EntryTooLargeException;
 
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -12,7 +13,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * Translates raft-node client failures into the router's {@link BackendException}s, so the HTTP layer sees only
  * its own failure vocabulary. Retryable conditions (no leader, table not loaded, replica behind) become
- * {@link BackendUnavailableException}; an outcome the client could not learn (a reply lost to a log replay, or
+ * {@link BackendUnavailableException}; a command too large for one Raft entry (refused before sending) becomes
+ * {@link EntryTooLargeException}; an outcome the client could not learn (a reply lost to a log replay, or
  * our own deadline) becomes {@link BackendTimeoutException}, because for a write it may still have committed.
  * Anything else (argument errors the router should have caught, refused commands, corrupt replies) is passed
  * through unchanged and reported by the HTTP layer as an internal error. Stateless.
@@ -34,6 +36,7 @@ final class ClientFailures {
             return switch (ce.code()) {
                 case NOT_READY, UNAVAILABLE, REPLICA_BEHIND -> new BackendUnavailableException(ce.getMessage(), ce);
                 case OUTCOME_UNKNOWN -> new BackendTimeoutException(ce.getMessage());
+                case COMMAND_TOO_LARGE -> new EntryTooLargeException(ce.getMessage());
                 default -> ce;
             };
         }

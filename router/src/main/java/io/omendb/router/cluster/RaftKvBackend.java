@@ -17,6 +17,7 @@ import io.omendb.router.backend.RangeInfo;
 import io.omendb.router.backend.ReadConsistency;
 import io.omendb.router.backend.ScanPage;
 import io.omendb.router.backend.StorageFootprint;
+import io.omendb.router.backend.UnknownNodeException;
 import io.omendb.router.backend.UnknownRangeException;
 import io.omendb.router.backend.Versioned;
 import io.omendb.router.backend.WriteResult;
@@ -226,6 +227,17 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
             }
             return CompletableFuture.allOf(scheduled.toArray(CompletableFuture[]::new)).thenApply(v ->
                     targets.stream().map(RangeDescriptor::rangeId).toList());
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> transferLeader(long rangeId, String nodeId) {
+        return bounded(() -> {
+            RangeDescriptor r = targets(client.rangeTable(), rangeId).get(0);
+            if (!r.peerIds().contains(nodeId)) {
+                throw new UnknownNodeException(rangeId, nodeId, r.peerIds());
+            }
+            return client.admin().transferLeader(rangeId, nodeId);
         });
     }
 

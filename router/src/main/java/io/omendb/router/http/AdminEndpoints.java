@@ -11,12 +11,14 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * {@code /admin/*}: the range table, learned-index statistics, and scheduling of index retrain/rebuild.
+ * {@code /admin/*}: the range table, learned-index statistics, scheduling of index retrain/rebuild, and leader
+ * transfer.
  * Range boundaries are rendered percent-encoded (the form scan's {@code start}/{@code end} take), so any bytes
  * show, and an operator can paste them into a scan.
  */
 public final class AdminEndpoints {
     static final String RANGE_PARAM = "range";
+    static final String TO_PARAM = "to";
 
     private final KvBackend backend;
 
@@ -61,6 +63,21 @@ public final class AdminEndpoints {
         Long rangeId = rangeIdOrNull(request.query().textOrNull(RANGE_PARAM));
         return backend.scheduleIndexWork(work, rangeId).thenApply(ranges -> Json.response(202,
                 Json.object("scheduled", work.name().toLowerCase(Locale.ROOT), "ranges", ranges)));
+    }
+
+    /** {@code POST /admin/transfer-leader?range=ID&to=NODE}: 200 once {@code NODE} leads range {@code ID}. */
+    public CompletableFuture<ApiResponse> transferLeader(ApiRequest request) {
+        Long rangeId = rangeIdOrNull(request.query().textOrNull(RANGE_PARAM));
+        if (rangeId == null) {
+            throw ApiError.badRequest("bad_range", "range is required; GET /admin/ranges lists them").asException();
+        }
+        String node = request.query().textOrNull(TO_PARAM);
+        if (node == null || node.isEmpty()) {
+            throw ApiError.badRequest("bad_node", "to is required: the id of the node that should lead "
+                    + "(one of the range's peers in GET /admin/ranges)").asException();
+        }
+        return backend.transferLeader(rangeId, node).thenApply(v -> Json.response(200,
+                Json.object("range", rangeId, "leader", node)));
     }
 
     private static Long rangeIdOrNull(String raw) {

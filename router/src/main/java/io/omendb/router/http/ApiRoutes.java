@@ -38,7 +38,9 @@ final class ApiRoutes {
                 exact(HttpMethod.GET, "/admin/ranges", none, Route.Kind.ADMIN, admin::ranges),
                 exact(HttpMethod.GET, "/admin/index-stats", none, Route.Kind.ADMIN, admin::indexStats),
                 exact(HttpMethod.POST, "/admin/retrain-index", range, Route.Kind.ADMIN, admin::retrainIndex),
-                exact(HttpMethod.POST, "/admin/rebuild-index", range, Route.Kind.ADMIN, admin::rebuildIndex)));
+                exact(HttpMethod.POST, "/admin/rebuild-index", range, Route.Kind.ADMIN, admin::rebuildIndex),
+                exact(HttpMethod.POST, "/admin/transfer-leader", Set.of(AdminEndpoints.RANGE_PARAM,
+                        AdminEndpoints.TO_PARAM), Route.Kind.ADMIN, admin::transferLeader)));
         if (backupsOrNull != null) {
             routes.addAll(new BackupEndpoints(backupsOrNull).routes());
         }

@@ -3,6 +3,8 @@ package io.omendb.router.http;
 import io.omendb.router.backend.BackendTimeoutException;
 import io.omendb.router.backend.BackendUnavailableException;
 import io.omendb.router.backend.CrossRangeBatchException;
+import io.omendb.router.backend.EntryTooLargeException;
+import io.omendb.router.backend.UnknownNodeException;
 import io.omendb.router.backend.UnknownRangeException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,7 +14,7 @@ import java.util.concurrent.ExecutionException;
 /**
  * The one place that turns failures into HTTP answers, so every error has a stable code and status:
  * {@link ApiException} keeps its own, backend exceptions map by type (409 cross_range_batch, 404 unknown_range,
- * 503 unavailable, 504 timeout), and anything unexpected is a 500 internal whose detail goes to the log, not to
+ * 404 unknown_node, 413 batch_too_large, 503 unavailable, 504 timeout), and anything unexpected is a 500 internal whose detail goes to the log, not to
  * the client. Stateless, thread-safe.
  */
 public final class ErrorMapper {
@@ -32,6 +34,12 @@ public final class ErrorMapper {
         }
         if (cause instanceof UnknownRangeException) {
             return ApiError.of(404, "unknown_range", cause.getMessage());
+        }
+        if (cause instanceof UnknownNodeException) {
+            return ApiError.of(404, "unknown_node", cause.getMessage());
+        }
+        if (cause instanceof EntryTooLargeException) {
+            return ApiError.of(413, "batch_too_large", cause.getMessage());
         }
         if (cause instanceof BackendUnavailableException) {
             return ApiError.of(503, "unavailable", cause.getMessage() + "; retry later");

@@ -7,6 +7,7 @@ import io.omendb.raft.client.ClientException;
 import io.omendb.raft.client.ErrorCode;
 import io.omendb.router.backend.BackendTimeoutException;
 import io.omendb.router.backend.BackendUnavailableException;
+import io.omendb.router.backend.EntryTooLargeException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
@@ -27,6 +28,12 @@ class ClientFailuresTest {
                 new ClientException(ErrorCode.OUTCOME_UNKNOWN, "x")));
         assertInstanceOf(BackendTimeoutException.class, ClientFailures.translate(
                 new CompletionException(new TimeoutException())));
+    }
+
+    @Test
+    void aCommandTooLargeForOneEntryBecomesEntryTooLarge() {
+        assertInstanceOf(EntryTooLargeException.class, ClientFailures.translate(
+                new CompletionException(new ClientException(ErrorCode.COMMAND_TOO_LARGE, "x"))));
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.omendb.router.backend.RangeInfo;
 import io.omendb.router.backend.ReadConsistency;
 import io.omendb.router.backend.ScanPage;
 import io.omendb.router.backend.StorageFootprint;
+import io.omendb.router.backend.UnknownNodeException;
 import io.omendb.router.backend.UnknownRangeException;
 import io.omendb.router.backend.Versioned;
 import io.omendb.router.backend.WriteResult;
@@ -38,6 +39,7 @@ import java.util.function.Supplier;
  */
 final class InMemoryKvBackend implements KvBackend {
     static final byte[][] SPLITS = {bytes("g"), bytes("p")};
+    static final List<String> PEERS = List.of("n1", "n2", "n3");
 
     private final TreeMap<byte[], Versioned> data = new TreeMap<>(Arrays::compareUnsigned);
     private final AtomicInteger calls = new AtomicInteger();
@@ -158,7 +160,7 @@ final class InMemoryKvBackend implements KvBackend {
             NavigableMap<byte[], Versioned> view = end == null ? data.tailMap(start, true)
                     : data.subMap(start, true, end, false);
             long bytes = view.entrySet().stream().mapToLong(e -> e.getKey().length + e.getValue().value().length).sum();
-            out.add(new RangeInfo(id, start, end, leaderless.contains(id) ? null : "n1", List.of("n1", "n2", "n3"),
+            out.add(new RangeInfo(id, start, end, leaderless.contains(id) ? null : "n1", PEERS,
                     revision, view.size(), bytes));
         }
         return CompletableFuture.completedFuture(out);
@@ -187,6 +189,18 @@ final class InMemoryKvBackend implements KvBackend {
             return CompletableFuture.failedFuture(new UnknownRangeException(rangeIdOrNull));
         }
         return CompletableFuture.completedFuture(List.of(rangeIdOrNull));
+    }
+
+    /** Every range has peers n1..n3; leadership itself is not modelled (ranges() always names n1). */
+    @Override
+    public CompletableFuture<Void> transferLeader(long rangeId, String nodeId) {
+        if (rangeId < 1 || rangeId > SPLITS.length + 1) {
+            return CompletableFuture.failedFuture(new UnknownRangeException(rangeId));
+        }
+        if (!PEERS.contains(nodeId)) {
+            return CompletableFuture.failedFuture(new UnknownNodeException(rangeId, nodeId, PEERS));
+        }
+        return CompletableFuture.completedFuture(null);
     }
 
     @Override

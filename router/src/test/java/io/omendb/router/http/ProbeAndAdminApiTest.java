@@ -78,4 +78,16 @@ class ProbeAndAdminApiTest {
         assertError(t.send("POST", "/admin/rebuild-index?range=-1", ""), 400, "bad_range");
         assertError(t.get("/admin/rebuild-index"), 405, "method_not_allowed");
     }
+
+    @Test
+    void transferLeaderChecksRangeAndNode() {
+        var moved = t.send("POST", "/admin/transfer-leader?range=2&to=n3", "");
+        assertEquals(200, moved.statusCode());
+        assertEquals("{\"range\":2,\"leader\":\"n3\"}", TestServer.text(moved));
+        assertError(t.send("POST", "/admin/transfer-leader?range=9&to=n3", ""), 404, "unknown_range");
+        assertError(t.send("POST", "/admin/transfer-leader?range=2&to=n7", ""), 404, "unknown_node");
+        assertError(t.send("POST", "/admin/transfer-leader?to=n3", ""), 400, "bad_range");
+        assertError(t.send("POST", "/admin/transfer-leader?range=2", ""), 400, "bad_node");
+        assertError(t.send("POST", "/admin/transfer-leader?range=2&to=n3&x=1", ""), 400, "unknown_parameter");
+    }
 }

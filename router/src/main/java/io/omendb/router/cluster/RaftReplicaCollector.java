@@ -1,0 +1,96 @@
+package io.omendb.router.cluster;
+
+import io.omendb.raft.ReplicaMetrics;
+import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.meta.ClusterLayout;
+import io.omendb.raft.meta.RangeDescriptor;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Per-replica Raft metrics of the nodes running in this process, read on every scrape (pull, so nothing is
+ * recorded on the write path): {@code omendb_raft_leader_changes_total}, {@code omendb_raft_snapshot_installs_total}
+ * (counters), {@code omendb_raft_commit_index}, {@code omendb_raft_applied_index}, {@code omendb_raft_term} and
+ * {@code omendb_raft_is_leader} (gauges), each labelled {@code node} and {@code range} (the range id from the
+ * router's cached range table, {@code meta} for the meta group, the group UUID for a group the table does not
+ * list yet). A router without local nodes ({@code omendb router}) exports none. Thread-safe: stateless apart
+ * from its suppliers.
+ */
+public final class RaftReplicaCollector implements MultiCollector {
+    static final String META_RANGE_LABEL = "meta";
+
+    private final Supplier<List<ReplicaMetrics>> replicas;
+    private final ClusterClient client;
+    private final UUID metaGroup;
+
+    public RaftReplicaCollector(Supplier<List<ReplicaMetrics>> replicas, ClusterClient client, String database) {
+        this.replicas = replicas;
+        this.client = client;
+        this.metaGroup = ClusterLayout.metaGroupId(database).getUuid();
+    }
+
+    @Override
+    public MetricSnapshots collect() {
+        List<ReplicaMetrics> all = replicas.get();
+        Map<UUID, String> rangeOfGroup = rangeLabels();
+        return MetricSnapshots.of(
+                counter("omendb_raft_leader_changes", "Leader changes a range replica observed since it opened",
+                        all, rangeOfGroup, ReplicaMetrics::leaderChanges),
+                counter("omendb_raft_snapshot_installs", "Snapshots a range replica installed from its leader",
+                        all, rangeOfGroup, ReplicaMetrics::snapshotInstalls),
+                gauge("omendb_raft_commit_index", "Highest Raft log index a range replica knows committed",
+                        all, rangeOfGroup, ReplicaMetrics::commitIndex),
+                gauge("omendb_raft_applied_index", "Highest Raft log index a range replica applied to its engine",
+                        all, rangeOfGroup, ReplicaMetrics::appliedIndex),
+                gauge("omendb_raft_term", "Current Raft term of a range replica", all, rangeOfGroup,
+                        ReplicaMetrics::term),
+                gauge("omendb_raft_is_leader", "1 when this replica leads its range, else 0", all, rangeOfGroup,
+                        m -> "LEADER".equals(m.role()) ? 1 : 0));
+    }
+
+    private Map<UUID, String> rangeLabels() {
+        Map<UUID, String> out = new HashMap<>();
+        out.put(metaGroup, META_RANGE_LABEL);
+        try {
+            for (RangeDescriptor r : client.rangeTable().ranges()) {
+                out.put(r.groupId(), Long.toString(r.rangeId()));
+            }
+        } catch (RuntimeException tableNotLoadedYet) {
+            // labels fall back to group UUIDs until the router has read the range table
+        }
+        return out;
+    }
+
+    private static Labels labels(ReplicaMetrics m, Map<UUID, String> rangeOfGroup) {
+        return Labels.of("node", m.nodeId(), "range", rangeOfGroup.getOrDefault(m.groupId(), m.groupId().toString()));
+    }
+
+    private static CounterSnapshot counter(String name, String help, List<ReplicaMetrics> all,
+                                           Map<UUID, String> rangeOfGroup, ToDoubleFunction<ReplicaMetrics> value) {
+        CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
+        for (ReplicaMetrics m : all) {
+            b.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(labels(m, rangeOfGroup))
+                    .value(value.applyAsDouble(m)).build());
+        }
+        return b.build();
+    }
+
+    private static GaugeSnapshot gauge(String name, String help, List<ReplicaMetrics> all,
+                                       Map<UUID, String> rangeOfGroup, ToDoubleFunction<ReplicaMetrics> value) {
+        GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
+        for (ReplicaMetrics m : all) {
+            b.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels(m, rangeOfGroup))
+                    .value(value.applyAsDouble(m)).build());
+        }
+        return b.build();
+    }
+}
