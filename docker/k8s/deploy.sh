@@ -5,6 +5,8 @@
 # TLS: Secret omendb-tls is made from OMENDB_TLS_CERT and OMENDB_TLS_KEY (PEM files). For ENV=dev, when they
 # are unset, a self-signed certificate for the cluster's service names is generated (openssl). Other
 # environments must provide them.
+# Auth: Secret omendb-auth is made from OMENDB_USERS_FILE (htpasswd, bcrypt: htpasswd -B -C 12) and
+# OMENDB_ROLES_FILE (user:role,role lines), required for every environment (docs/SECURITY.md).
 # Applying needs kubectl configured for the target cluster; it waits for the StatefulSet's rollout.
 set -euo pipefail
 K8S="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -32,7 +34,10 @@ if [[ -z "$CERT" || -z "$KEY" ]]; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 365 -keyout "$KEY" -out "$CERT" -subj "/CN=omendb" \
     -addext "subjectAltName=DNS:omendb,DNS:*.omendb-peers,DNS:omendb.$NAMESPACE.svc" 2>/dev/null
 fi
-for f in "$CERT" "$KEY"; do [[ -r "$f" ]] || { echo "deploy.sh: cannot read $f" >&2; exit 2; }; done
+USERS="${OMENDB_USERS_FILE:-}"
+ROLES="${OMENDB_ROLES_FILE:-}"
+[[ -n "$USERS" && -n "$ROLES" ]] || { echo "deploy.sh: set OMENDB_USERS_FILE and OMENDB_ROLES_FILE" >&2; exit 2; }
+for f in "$CERT" "$KEY" "$USERS" "$ROLES"; do [[ -r "$f" ]] || { echo "deploy.sh: cannot read $f" >&2; exit 2; }; done
 cat >> "$WORK/manifests.yaml" <<YAML
 ---
 apiVersion: v1
@@ -46,6 +51,18 @@ type: kubernetes.io/tls
 data:
   tls.crt: $(base64 -w0 < "$CERT")
   tls.key: $(base64 -w0 < "$KEY")
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: omendb-auth
+  namespace: $NAMESPACE
+  labels:
+    app.kubernetes.io/name: omendb
+type: Opaque
+data:
+  users.htpasswd: $(base64 -w0 < "$USERS")
+  roles.txt: $(base64 -w0 < "$ROLES")
 YAML
 
 if [[ $RENDER -eq 1 ]]; then

@@ -93,7 +93,7 @@ class DeploymentManifestsTest {
                     Tools.nodeTools());
             assertEquals(0, r.exit(), env + ":\n" + r.output());
             for (String kind : List.of("StatefulSet", "Service/omendb-peers", "Service/omendb", "ConfigMap",
-                    "Secret/omendb-tls", "PodDisruptionBudget")) {
+                    "Secret/omendb-tls", "Secret/omendb-auth", "PodDisruptionBudget")) {
                 assertTrue(r.output().contains(kind), env + " lacks " + kind + ":\n" + r.output());
             }
         }
@@ -153,12 +153,17 @@ class DeploymentManifestsTest {
             assertEquals(c.monitoring().metricsPort(), ports.get("metrics"));
             assertEquals(c.database().dataDir().toString(), mountOf(container, "data"));
             assertEquals(Path.of(c.security().tlsCertFile()).getParent().toString(), mountOf(container, "tls"));
+            assertEquals(Path.of(c.security().usersFile()).getParent().toString(), mountOf(container, "auth"));
+            assertEquals(Path.of(c.security().rolesFile()).getParent().toString(), mountOf(container, "auth"));
+            assertTrue(c.security().authEnabled(), "auth stays on in Kubernetes");
         }
         assertEquals("/var/lib/omendb/backups", mountOf(container, "backups"));
         assertProbe(container.get("readinessProbe"), "/ready");
         assertProbe(container.get("livenessProbe"), "/health");
         JsonNode tlsVolume = volume(pod, "tls");
         assertTrue(docs.containsKey("Secret/" + tlsVolume.get("secret").get("secretName").asText()));
+        JsonNode authSecret = docs.get("Secret/" + volume(pod, "auth").get("secret").get("secretName").asText());
+        assertTrue(authSecret.get("data").has("users.htpasswd") && authSecret.get("data").has("roles.txt"));
         assertEquals(configMap.get("metadata").get("name").asText(), volume(pod, "config-template").get("configMap")
                 .get("name").asText());
         List<String> claims = new ArrayList<>();
@@ -185,6 +190,12 @@ class DeploymentManifestsTest {
     /** {@code deploy.sh ENV --render}; environments other than dev get a throwaway certificate. */
     private Path render(String env) throws Exception {
         Map<String, String> vars = new HashMap<>();
+        Path users = tmp.resolve("users.htpasswd");
+        Path roles = tmp.resolve("roles.txt");
+        Files.writeString(users, "admin:$2y$12$" + "x".repeat(53) + "\n");
+        Files.writeString(roles, "admin:read,write,admin\n");
+        vars.put("OMENDB_USERS_FILE", users.toString());
+        vars.put("OMENDB_ROLES_FILE", roles.toString());
         if (!env.equals("dev")) {
             Path crt = tmp.resolve("t.crt");
             Path key = tmp.resolve("t.key");

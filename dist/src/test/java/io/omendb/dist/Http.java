@@ -16,10 +16,20 @@ final class Http {
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     HttpResponse<String> send(String method, String url, String bodyOrNull) throws IOException, InterruptedException {
+        return send(method, url, bodyOrNull, null);
+    }
+
+    /** With HTTP Basic credentials {@code user:password} unless null. */
+    HttpResponse<String> send(String method, String url, String bodyOrNull, String basicAuthOrNull)
+            throws IOException, InterruptedException {
         HttpRequest.BodyPublisher body = bodyOrNull == null ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofString(bodyOrNull);
-        return client.send(HttpRequest.newBuilder(URI.create(url)).method(method, body).timeout(REQUEST_TIMEOUT)
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).method(method, body).timeout(REQUEST_TIMEOUT);
+        if (basicAuthOrNull != null) {
+            b.header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                    basicAuthOrNull.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Status of GET url, or -1 when nothing answers. */

@@ -26,7 +26,8 @@ class ShippedConfigTest {
     /** Keys whose shipped value deliberately differs from the built-in default, and why. */
     static final Map<String, String> PRODUCTION_OVERRIDES = Map.of(
             "database.data_dir", "the FHS data directory instead of ./data",
-            "security.users_file", "users live in /etc/omendb, not in the data directory");
+            "security.users_file", "users live in /etc/omendb, not in the data directory",
+            "security.roles_file", "roles live in /etc/omendb, not in the data directory");
     /** [cluster] describes the deployment, not a tunable: its shipped values are a one-node example. */
     static final String DEPLOYMENT_SECTION = "cluster";
 

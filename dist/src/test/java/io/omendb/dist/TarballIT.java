@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -21,12 +23,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The tarball as a user gets it: unpacked with tar, run through a symlink to {@code bin/omendb} (as the guide's
  * install does with /usr/local/bin), {@code --version}, a refused environment override (exit 2 naming the key),
- * then {@code omendb local} serving /ready, a PUT and a GET, {@code bin/omendb-health} passing, and SIGTERM
+ * then {@code omendb local} serving /ready, refusing an unauthenticated PUT, a PUT and a GET with the admin
+ * password it printed, {@code bin/omendb-health} passing, and SIGTERM
  * stopping it with exit code 0.
  */
 class TarballIT {
     private static final Duration READY_WAIT = Duration.ofSeconds(90);
     private static final long CLI_WAIT_S = 60;
+    private static final Pattern ADMIN_PASSWORD = Pattern.compile("created user 'admin' .* with password: (\\S+)");
 
     @TempDir
     Path tmp;
@@ -40,7 +44,7 @@ class TarballIT {
         assertTrue(Files.isExecutable(home.resolve("bin/omendb")), "bin/omendb is not executable");
         assertTrue(Files.isExecutable(home.resolve("bin/omendb-health")), "bin/omendb-health is not executable");
         assertTrue(Files.isRegularFile(home.resolve("conf/omendb.toml")));
-        assertTrue(Files.isRegularFile(home.resolve("docs/CONFIG.md")));
+        assertTrue(Files.isRegularFile(home.resolve("docs/OPERATIONS.md")));
         try (Stream<Path> lib = Files.list(home.resolve("lib"))) {
             List<String> jars = lib.map(p -> p.getFileName().toString()).toList();
             assertTrue(jars.contains("router-" + DistPaths.version() + ".jar"), jars.toString());
@@ -64,9 +68,11 @@ class TarballIT {
                 "--data-dir", tmp.resolve("data").toString(), "--http-port", Integer.toString(ports[0]),
                 "--metrics-port", Integer.toString(ports[1])), Map.of("JAVA_OPTS", "-Xmx384m"), tmp.resolve("local.log"))) {
             http.await200(base + "/ready", READY_WAIT, local);
-            HttpResponse<String> put = http.send("PUT", base + "/v1/kv/tarball-key", "tarball-value");
+            assertEquals(401, http.send("PUT", base + "/v1/kv/tarball-key", "x").statusCode(), "auth is on");
+            String admin = adminCredentials(Files.readString(tmp.resolve("local.log")));
+            HttpResponse<String> put = http.send("PUT", base + "/v1/kv/tarball-key", "tarball-value", admin);
             assertEquals(200, put.statusCode(), put.body());
-            HttpResponse<String> get = http.send("GET", base + "/v1/kv/tarball-key", null);
+            HttpResponse<String> get = http.send("GET", base + "/v1/kv/tarball-key", null, admin);
             assertEquals(200, get.statusCode(), get.body());
             assertEquals("tarball-value", get.body());
 
@@ -79,6 +85,13 @@ class TarballIT {
         CliResult down = run(List.of(home.resolve("bin/omendb-health").toString(), "127.0.0.1",
                 Integer.toString(ports[0]), Integer.toString(ports[1])), Map.of());
         assertEquals(1, down.exit, "health check of a stopped server: " + down.output);
+    }
+
+    /** {@code omendb local} prints the generated admin password once, on the first start. */
+    private static String adminCredentials(String log) {
+        Matcher m = ADMIN_PASSWORD.matcher(log);
+        assertTrue(m.find(), "no generated admin password in the log:\n" + log);
+        return "admin:" + m.group(1);
     }
 
     private CliResult run(List<String> command, Map<String, String> env) throws IOException, InterruptedException {
