@@ -3,10 +3,11 @@ package io.omendb.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.omendb.raft.LocalCluster;
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
-import io.omendb.raft.client.ReadOptions;
 import io.omendb.raft.client.Results;
 import io.omendb.raft.config.ConfigLoader;
 import io.omendb.raft.config.OmenConfig;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The operations guide's rolling upgrade, made safe: a 3-node cluster (three {@code bin/omendb node} processes of
  * the unpacked tarball) under steady client load over HTTP; each node in turn has the range leaders it holds
- * transferred away (ClusterAdmin.transferLeader), is stopped with SIGTERM (exit 0), restarted on the same data
+ * transferred away ({@code POST /admin/transfer-leader}), is stopped with SIGTERM (exit 0), restarted on the same data
  * and waited for until every replica answers again. Clients retry like a well-behaved client (another router,
  * bounded attempts and backoff) and no request may fail after its retries; every acknowledged write must read
  * back at the end.
@@ -43,7 +44,8 @@ class RollingRestartIT {
     private static final Duration READY_WAIT = Duration.ofSeconds(120);
     private static final Duration CATCH_UP_WAIT = Duration.ofSeconds(120);
     private static final long ADMIN_WAIT_S = 30;
-    private static final int TRANSFER_ATTEMPTS_MAX = 5;
+    private static final int TRANSFER_ATTEMPTS_MAX = 10;
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long LOAD_AFTER_LAST_RESTART_MS = 2_000;
 
     @TempDir
@@ -57,6 +59,7 @@ class RollingRestartIT {
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong operations = new AtomicLong();
+    private final AtomicLong transfers = new AtomicLong();
     private final List<String> failureMessages = java.util.Collections.synchronizedList(new ArrayList<>());
 
     @Test
@@ -84,7 +87,7 @@ class RollingRestartIT {
                 client.awaitRangeTable(READY_WAIT);
                 for (int i = 0; i < NODES; i++) {
                     String id = "n" + (i + 1);
-                    transferLeadersAway(client, id);
+                    transferLeadersAway(id, (i + 1) % NODES);
                     nodes.get(i).stop();
                     nodes.set(i, startNode(home, i, "restart"));
                     http.await200(base(i) + "/ready", READY_WAIT, nodes.get(i));
@@ -92,6 +95,7 @@ class RollingRestartIT {
                 }
             }
             Thread.sleep(LOAD_AFTER_LAST_RESTART_MS);
+            assertTrue(transfers.get() > 0, "no leader was transferred: every range must have had a leader to move");
         } finally {
             loadRunning.set(false);
             for (Thread c : clients) {
@@ -108,8 +112,9 @@ class RollingRestartIT {
                 for (ServerProcess n : nodes) {
                     n.stop();
                 }
-                System.out.printf("rolling restart: %d operations, %d retried attempts, %d failures, %d keys%n",
-                        operations.get(), retries.get(), failures.get(), acknowledged.size());
+                System.out.printf("rolling restart: %d leader transfers, %d operations, %d retried attempts, "
+                        + "%d failures, %d keys%n", transfers.get(), operations.get(), retries.get(), failures.get(),
+                        acknowledged.size());
             } finally {
                 nodes.forEach(ServerProcess::close);
             }
@@ -157,37 +162,41 @@ class RollingRestartIT {
                 tmp.resolve("n" + (i + 1) + "-" + phase + ".log"));
     }
 
-    /** Every range led by {@code nodeId} gets a new leader among its other peers before the node stops. */
-    private static void transferLeadersAway(ClusterClient client, String nodeId) throws Exception {
-        for (RangeDescriptor r : client.rangeTable().ranges()) {
-            Results.RangeStatus s = client.admin().rangeStatus(r.rangeId()).get(ADMIN_WAIT_S, TimeUnit.SECONDS);
-            if (nodeId.equals(s.leaderId())) {
-                String target = r.peerIds().stream().filter(p -> !p.equals(nodeId)).findFirst().orElseThrow();
-                transferLeader(client, r, target);
-                Results.RangeStatus after = client.admin().rangeStatus(r.rangeId()).get(ADMIN_WAIT_S, TimeUnit.SECONDS);
-                assertTrue(!nodeId.equals(after.leaderId()), "range " + r.rangeId() + " still led by " + nodeId);
-            }
-        }
-    }
-
     /**
-     * ClusterAdmin.transferLeader asks the replica the range's Ratis client believes leads; after leader changes
-     * that belief can be stale and the replica answers DIFFERENT_LEADER. A linearizable read through the same
-     * client refreshes it (NotLeader redirects), then the transfer is tried again, a bounded number of times.
+     * Step 1 of the guide's upgrade, as an operator does it: every range that {@code /admin/ranges} shows led by
+     * {@code nodeId} is handed to another of its peers with {@code POST /admin/transfer-leader}. A 503 means
+     * another leader was elected meanwhile: read the ranges again and retry, a bounded number of times.
      */
-    private static void transferLeader(ClusterClient client, RangeDescriptor r, String target) throws Exception {
-        Exception last = null;
+    private void transferLeadersAway(String nodeId, int viaNode) throws Exception {
         for (int attempt = 0; attempt < TRANSFER_ATTEMPTS_MAX; attempt++) {
-            try {
-                client.admin().transferLeader(r.rangeId(), target).get(ADMIN_WAIT_S, TimeUnit.SECONDS);
-                return;
-            } catch (java.util.concurrent.ExecutionException e) {
-                last = e;
-                client.get(r.start().length == 0 ? new byte[] {0} : r.start(), ReadOptions.linearizable())
-                        .get(ADMIN_WAIT_S, TimeUnit.SECONDS);
+            JsonNode ranges = JSON.readTree(http.send("GET", base(viaNode) + "/admin/ranges", null).body()).get("ranges");
+            List<String> pending = new ArrayList<>();
+            for (JsonNode r : ranges) {
+                if (!nodeId.equals(r.get("leader").asText(null))) {
+                    continue;
+                }
+                String target = null;
+                for (JsonNode p : r.get("peers")) {
+                    if (!p.asText().equals(nodeId)) {
+                        target = p.asText();
+                        break;
+                    }
+                }
+                HttpResponse<String> moved = http.send("POST", base(viaNode) + "/admin/transfer-leader?range="
+                        + r.get("id").asLong() + "&to=" + target, null);
+                if (moved.statusCode() == 200) {
+                    transfers.incrementAndGet();
+                } else {
+                    assertEquals(503, moved.statusCode(), moved.body());
+                    pending.add(r.get("id").asText());
+                }
             }
+            if (pending.isEmpty()) {
+                return;
+            }
+            Thread.sleep(BACKOFF_MS);
         }
-        throw new AssertionError("leader of range " + r.rangeId() + " not transferred to " + target, last);
+        throw new AssertionError("ranges still led by " + nodeId + " after " + TRANSFER_ATTEMPTS_MAX + " attempts");
     }
 
     /** The restarted node is back in every range it replicates: every replica reports its role again. */
