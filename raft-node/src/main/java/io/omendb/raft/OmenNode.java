@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,30 +47,50 @@ import java.util.stream.Collectors;
  * half-way through bootstrap all converge to the same state. The data directory's owner is recorded in the node
  * metadata store; starting a different node id or database on it is refused.
  *
+ * <p><b>Wiped node (Raft amnesia).</b> A node that lost its data directory and restarts with the same id has
+ * forgotten its votes and the entries it acknowledged, while the leaders still count on them (their match index
+ * for it stays at the old end of the log, so Ratis keeps sending entries it cannot accept and never rewinds: the
+ * replica would never catch up). Rejoining as a voter would also be unsafe: it could vote twice in a term, and a
+ * committed entry it acknowledged could be lost with one more failure. So, for each missing group that another
+ * member reports this node took part in, the node creates the group with an empty configuration (no votes, no
+ * campaigns, no acknowledgements) and a background thread has it re-admitted as a new member: the configuration
+ * is changed without it, then with it again, and Ratis catches it up (log or snapshot) before it counts.
+ *
  * <p><b>Layout of {@code data_dir}.</b> {@code raft/<group uuid>/} (Ratis log, {@code sm/} snapshots, {@code engine/}
  * the live engine), {@code node-meta/} (RocksDB), {@code raft-removed/} (groups removed from this node).
  *
- * <p><b>Threading.</b> Ratis owns all threads except the seeding thread, which retries with a deadline and is
- * interrupted by {@link #close()}.
+ * <p><b>Threading.</b> Ratis owns all threads except the seeding thread, which retries with a deadline, and the
+ * re-admission thread, which retries until done; {@link #close()} interrupts both.
  */
 public final class OmenNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OmenNode.class);
     /** How long a meta peer keeps trying to write the initial range table. */
     static final long SEED_DEADLINE_MS = 300_000;
     static final long SEED_RETRY_SLEEP_MS = 500;
+    /** How long bootstrap waits for each other member's answer on whether this node was a member of a group. */
+    static final long MEMBERSHIP_PROBE_TIMEOUT_MS = 5_000;
+    static final long READMIT_RETRY_SLEEP_MS = 1_000;
 
     private final OmenConfig config;
     private final NodeMetadataStore metadata;
     private final RaftServer server;
     private final Thread seeder;
+    private final Thread readmitter;
+    /** Groups this node lost its storage of, with their members (filled by bootstrap, before readmitter starts). */
+    private final List<RaftGroup> toReadmit = new ArrayList<>();
+    /** The node's own client of the cluster: membership probes and re-admission. */
+    private final ClusterClient client;
     private final AtomicLong callIds = new AtomicLong();
 
     private OmenNode(OmenConfig config, NodeMetadataStore metadata, RaftServer server) {
         this.config = config;
         this.metadata = metadata;
         this.server = server;
+        this.client = ClusterClient.connect(ClientOptions.from(config));
         this.seeder = new Thread(this::seedRangeTable, "omendb-seed-" + config.cluster().nodeId());
         this.seeder.setDaemon(true);
+        this.readmitter = new Thread(() -> readmit(client), "omendb-readmit-" + config.cluster().nodeId());
+        this.readmitter.setDaemon(true);
     }
 
     public static OmenNode start(OmenConfig config, Clock clock) throws IOException {
@@ -80,8 +101,17 @@ public final class OmenNode implements AutoCloseable {
         try {
             checkOwner(config, metadata, clock);
             OmenNode node = new OmenNode(config, metadata, buildServer(config, metadata));
-            node.server.start();
-            node.bootstrapGroups();
+            try {
+                node.server.start();
+                node.bootstrapGroups(node.client);
+            } catch (IOException | RuntimeException e) {
+                node.client.close();
+                node.server.close();
+                throw e;
+            }
+            if (!node.toReadmit.isEmpty()) {
+                node.readmitter.start();
+            }
             if (ClusterLayout.metaPeers(config.cluster()).contains(config.cluster().nodeId())) {
                 node.seeder.start();
             }
@@ -126,20 +156,68 @@ public final class OmenNode implements AutoCloseable {
                 .build();
     }
 
-    /** Creates every group of the initial layout placed on this node that it does not host yet. */
-    private void bootstrapGroups() throws IOException {
+    /**
+     * Creates every group of the initial layout placed on this node that it does not host yet. A group that another
+     * member reports this node took part in lost its storage here (wiped data directory): it is created with an
+     * empty configuration (the replica neither votes nor campaigns, and acknowledges nothing) and queued for
+     * {@link #readmit re-admission}; any other missing group is created as a voting member.
+     */
+    private void bootstrapGroups(ClusterClient client) throws IOException {
         Set<RaftGroupId> hosted = new HashSet<>();
         server.getGroupIds().forEach(hosted::add);
         for (RaftGroup group : initialGroupsOfThisNode()) {
             if (hosted.contains(group.getGroupId())) {
                 continue;
             }
-            RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
-                    server.getId(), callIds.incrementAndGet(), group, true));
-            if (!reply.isSuccess()) {
-                throw new IOException("cannot create group " + group.getGroupId() + ": " + reply.getException());
+            Optional<RaftGroup> current = priorMembership(client, group);
+            addGroup(current.isPresent() ? RaftGroup.valueOf(group.getGroupId()) : group);
+            if (current.isPresent()) {
+                LOG.warn("Node {} lost its storage of group {} it was a member of; re-admitting it as a new member",
+                        nodeId(), current.get());
+                toReadmit.add(current.get());
+            } else {
+                LOG.info("Node {} created group {}", nodeId(), group);
             }
-            LOG.info("Node {} created group {}", nodeId(), group);
+        }
+    }
+
+    private Optional<RaftGroup> priorMembership(ClusterClient client, RaftGroup group) throws IOException {
+        try {
+            return client.admin().priorMembership(group, nodeId(), MEMBERSHIP_PROBE_TIMEOUT_MS).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while asking the members of " + group.getGroupId(), e);
+        } catch (ExecutionException e) {
+            throw new IOException("cannot ask the members of " + group.getGroupId(), e.getCause());
+        }
+    }
+
+    private void addGroup(RaftGroup group) throws IOException {
+        RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
+                server.getId(), callIds.incrementAndGet(), group, true));
+        if (!reply.isSuccess()) {
+            throw new IOException("cannot create group " + group.getGroupId() + ": " + reply.getException());
+        }
+    }
+
+    /** Has this node re-admitted to every group it lost its storage of (retried until done or closed). */
+    private void readmit(ClusterClient client) {
+        try {
+            for (RaftGroup group : toReadmit) {
+                while (true) {
+                    try {
+                        client.admin().readmit(group, nodeId()).get();
+                        LOG.info("Node {} re-admitted to group {}", nodeId(), group.getGroupId());
+                        break;
+                    } catch (ExecutionException | RuntimeException e) {
+                        LOG.warn("Node {}: re-admission to group {} failed, retrying: {}", nodeId(),
+                                group.getGroupId(), String.valueOf(e.getCause() == null ? e : e.getCause()));
+                        Thread.sleep(READMIT_RETRY_SLEEP_MS);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -240,12 +318,15 @@ public final class OmenNode implements AutoCloseable {
     @Override
     public void close() throws IOException {
         seeder.interrupt();
+        readmitter.interrupt();
         try {
             seeder.join(SEED_RETRY_SLEEP_MS * 10);
+            readmitter.join(READMIT_RETRY_SLEEP_MS * 10);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         try {
+            client.close();
             server.close();
         } finally {
             metadata.close();

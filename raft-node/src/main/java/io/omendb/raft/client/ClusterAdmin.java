@@ -10,12 +10,15 @@ import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -158,6 +161,59 @@ public final class ClusterAdmin {
                 return next;
             }).thenCompose(n -> replaceDescriptor(r, n));
         });
+    }
+
+    /**
+     * Re-admits {@code nodeId} to {@code group} as a new member, for a node that lost its Raft storage (a wiped data
+     * directory) and restarted with the same id: the current configuration is changed to one without the node,
+     * then back to one with it. Its old votes and acknowledgements stop counting with the first change, and with
+     * the second the leader starts a fresh log appender for it (match index unknown) that catches it up by log or
+     * snapshot before it counts again. The node must already host the group with an empty configuration, so that
+     * it neither votes nor campaigns meanwhile. Idempotent: repeating it after a partial run is safe.
+     *
+     * @param group the group with its current members, including {@code nodeId}
+     */
+    public CompletableFuture<Void> readmit(RaftGroup group, String nodeId) {
+        RaftPeerId id = RaftPeerId.valueOf(nodeId);
+        if (group.getPeer(id) == null) {
+            throw new ClientException(ErrorCode.INVALID_ARGUMENT, "node '" + nodeId + "' is not a member of " + group);
+        }
+        GroupChannel ch = client.channel(group);
+        return blocking(() -> {
+            List<RaftPeer> without = group.getPeers().stream().filter(p -> !p.getId().equals(id)).toList();
+            check(ch.raft().admin().setConfiguration(without), "remove " + nodeId + " from " + group.getGroupId());
+            check(ch.raft().admin().setConfiguration(List.copyOf(group.getPeers())), "re-add " + nodeId + " to "
+                    + group.getGroupId());
+            return null;
+        });
+    }
+
+    /**
+     * Whether {@code nodeId} took part in {@code group} before: true when a reachable other member hosts the group
+     * and knows a commit index of at least 0 for the node (a leader learns it from the node's replies, followers
+     * from the leader's). A node whose data directory is new but for which this is true lost its Raft storage and
+     * must be {@link #readmit re-admitted}; false for a node joining a group for the first time. Members that do
+     * not answer within {@code timeoutMs} are ignored.
+     *
+     * @return the group with its current members (as the answering member sees them) if the node took part
+     */
+    public CompletableFuture<Optional<RaftGroup>> priorMembership(RaftGroup group, String nodeId, long timeoutMs) {
+        GroupChannel ch = client.channel(group);
+        List<CompletableFuture<Optional<RaftGroup>>> answers = new ArrayList<>();
+        for (RaftPeer p : group.getPeers()) {
+            if (p.getId().toString().equals(nodeId)) {
+                continue;
+            }
+            answers.add(blocking(() -> {
+                GroupInfoReply info = ch.replica().getGroupManagementApi(p.getId()).info(group.getGroupId());
+                boolean tookPart = info.isSuccess() && info.getCommitInfos().stream().anyMatch(c ->
+                        c.getServer().getId().toStringUtf8().equals(nodeId) && c.getCommitIndex() >= 0);
+                return tookPart ? Optional.of(info.getGroup()) : Optional.<RaftGroup>empty();
+            }).completeOnTimeout(Optional.empty(), timeoutMs, TimeUnit.MILLISECONDS)
+                    .exceptionally(t -> Optional.empty()));
+        }
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> answers.stream()
+                .map(CompletableFuture::join).flatMap(Optional::stream).findFirst());
     }
 
     /** Writes {@code d} into the meta group unless a descriptor with its id exists; true when this call created it. */

@@ -295,7 +295,11 @@ public final class ClusterClient implements AutoCloseable {
     }
 
     GroupChannel channel(RangeDescriptor r) {
-        RaftGroup group = groupOf(r);
+        return channel(groupOf(r));
+    }
+
+    /** A channel to any group of this cluster (the meta group or a range's), cached by group id. */
+    GroupChannel channel(RaftGroup group) {
         return channels.compute(group.getGroupId(), (id, existing) -> {
             if (existing != null && Set.copyOf(existing.group().getPeers()).equals(Set.copyOf(group.getPeers()))) {
                 return existing;

@@ -82,6 +82,11 @@ final class GroupChannel implements AutoCloseable {
         return leaderClient;
     }
 
+    /** The replica-addressed client (short retries): calls to one given member that must not wait out its absence. */
+    RaftClient replica() {
+        return replicaClient.get();
+    }
+
     CompletableFuture<CommandResult> write(Command command) {
         byte[] encoded = CommandCodec.encode(command);
         if (encoded.length > commandBytesMax) {
