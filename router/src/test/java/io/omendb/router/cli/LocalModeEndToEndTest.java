@@ -1,29 +1,16 @@
 package io.omendb.router.cli;
 
+import static io.omendb.router.cli.LocalProcess.body;
+import static io.omendb.router.cli.LocalProcess.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.omendb.raft.LocalCluster;
-import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,55 +23,38 @@ import org.junit.jupiter.api.io.TempDir;
  * on: the first start prints the generated admin password once, and every call but the probes uses it.
  */
 class LocalModeEndToEndTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration READY_WAIT = Duration.ofSeconds(60);
-    private static final long STOP_WAIT_SECONDS = 30;
-
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
-    private int httpPort;
-    private String authorization;
-
     @TempDir
     Path tmp;
+    private LocalProcess local;
 
     @Test
-    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void localClusterServesTheApiStopsCleanlyAndKeepsDataAcrossRestart() throws Exception {
-        int[] ports = LocalCluster.freePorts(2);
-        httpPort = ports[0];
-        int metricsPort = ports[1];
-        Path dataDir = tmp.resolve("data");
-
-        Process first = startLocal(dataDir, metricsPort, tmp.resolve("first.log"));
+        LocalProcess first = LocalProcess.start(tmp.resolve("data"), tmp.resolve("first.log"));
         try {
-            awaitReady(first, tmp.resolve("first.log"));
-            authorization = "Basic " + Base64.getEncoder().encodeToString(("admin:" + generatedPassword(
-                    tmp.resolve("first.log"))).getBytes(StandardCharsets.UTF_8));
-            exerciseApi(metricsPort);
-            stopAndExpectCleanExit(first);
+            local = first;
+            exerciseApi();
+            first.stopAndExpectCleanExit();
         } finally {
-            first.destroyForcibly();
+            first.close();
         }
 
-        Process second = startLocal(dataDir, metricsPort, tmp.resolve("second.log"));
+        LocalProcess second = first.restart(tmp.resolve("second.log"));
         try {
-            awaitReady(second, tmp.resolve("second.log"));
-            assertFalse(Files.readString(tmp.resolve("second.log")).contains("password"),
-                    "the password is printed on the first start only");
+            local = second;
+            assertFalse(second.logText().contains("password"), "the password is printed on the first start only");
             assertEquals("v-zebra", body(send("GET", "/v1/kv/zebra", null)));
             assertEquals(404, send("GET", "/v1/kv/apple", null).statusCode(), "deleted before the restart");
-            assertEquals(List.of("b1", "b2", "h1", "o1", "u1", "zebra"), scanAll(2));
-            stopAndExpectCleanExit(second);
+            assertEquals(List.of("b1", "b2", "h1", "o1", "u1", "zebra"), local.scanAll(2));
+            second.stopAndExpectCleanExit();
         } finally {
-            second.destroyForcibly();
+            second.close();
         }
     }
 
-    private void exerciseApi(int metricsPort) throws Exception {
+    private void exerciseApi() throws Exception {
         // without credentials: 401 with a challenge (the probes stay open, see awaitReady)
-        HttpResponse<byte[]> anonymous = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
-                + "/v1/kv/apple")).timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> anonymous = local.sendAnonymous("GET", "/v1/kv/apple");
         assertEquals(401, anonymous.statusCode(), body(anonymous));
         assertTrue(anonymous.headers().firstValue("www-authenticate").isPresent());
 
@@ -121,7 +91,7 @@ class LocalModeEndToEndTest {
         for (String k : List.of("h1", "o1", "u1")) {
             assertEquals(200, send("PUT", "/v1/kv/" + k, "v-" + k).statusCode());
         }
-        assertEquals(List.of("b1", "b2", "h1", "o1", "u1", "zebra"), scanAll(2));
+        assertEquals(List.of("b1", "b2", "h1", "o1", "u1", "zebra"), local.scanAll(2));
 
         // bad input: 400 and an unchanged store
         assertEquals(400, send("POST", "/v1/batch", "{\"ops\":[{\"op\":\"put\",\"key\":\"bad1\",\"value\":\"x\"},"
@@ -132,7 +102,7 @@ class LocalModeEndToEndTest {
         for (String k : List.of("bad1", "bad2", "bad3", "bad4")) {
             assertEquals(404, send("GET", "/v1/kv/" + k, null).statusCode(), k);
         }
-        assertEquals(List.of("b1", "b2", "h1", "o1", "u1", "zebra"), scanAll(1000));
+        assertEquals(List.of("b1", "b2", "h1", "o1", "u1", "zebra"), local.scanAll(1000));
 
         // admin views
         JsonNode ranges = json(send("GET", "/admin/ranges", null)).get("ranges");
@@ -141,88 +111,12 @@ class LocalModeEndToEndTest {
         assertEquals(4, json(send("GET", "/admin/index-stats", null)).get("ranges").size());
 
         // metrics
-        HttpResponse<byte[]> metrics = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> metrics = local.metrics();
         assertEquals(200, metrics.statusCode());
         assertTrue(body(metrics).contains("omendb_inserts_total"), "metrics lack omendb_inserts_total");
     }
 
-    /** Every key of the store, following cursors page by page. */
-    private List<String> scanAll(int limit) throws Exception {
-        List<String> keys = new ArrayList<>();
-        String cursor = null;
-        for (int pages = 0; pages < 100; pages++) {
-            String q = "/v1/scan?limit=" + limit + (cursor == null ? ""
-                    : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
-            HttpResponse<byte[]> r = send("GET", q, null);
-            assertEquals(200, r.statusCode(), body(r));
-            JsonNode page = json(r);
-            page.get("items").forEach(item -> keys.add(item.get("key").asText()));
-            if (page.get("cursor").isNull()) {
-                return keys;
-            }
-            cursor = page.get("cursor").asText();
-        }
-        return fail("scan did not finish within 100 pages: " + keys);
-    }
-
-    private Process startLocal(Path dataDir, int metricsPort, Path log) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                OmenDbCli.class.getName(), "local", "--nodes", "3", "--ranges", "4", "--data-dir", dataDir.toString(),
-                "--http-port", Integer.toString(httpPort), "--metrics-port", Integer.toString(metricsPort))
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().remove("OMENDB_AUTH_DISABLED");
-        return pb.start();
-    }
-
-    private static String generatedPassword(Path log) throws IOException {
-        Matcher m = Pattern.compile("created user 'admin' .* with password: (\\S+)").matcher(Files.readString(log));
-        assertTrue(m.find(), "the first start prints the admin password");
-        return m.group(1);
-    }
-
-    private void awaitReady(Process p, Path log) throws Exception {
-        long deadline = System.nanoTime() + READY_WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
-                fail("omendb local exited with " + p.exitValue() + ":\n" + Files.readString(log));
-            }
-            try {
-                if (send("GET", "/ready", null).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notListeningYet) {
-                // the HTTP server starts after the nodes
-            }
-            Thread.sleep(200);
-        }
-        fail("not ready within " + READY_WAIT + ":\n" + Files.readString(log));
-    }
-
-    private static void stopAndExpectCleanExit(Process p) throws InterruptedException {
-        p.destroy(); // SIGTERM
-        assertTrue(p.waitFor(STOP_WAIT_SECONDS, TimeUnit.SECONDS), "no exit within " + STOP_WAIT_SECONDS + " s");
-        assertEquals(0, p.exitValue());
-    }
-
     private HttpResponse<byte[]> send(String method, String pathAndQuery, String bodyOrNull) throws Exception {
-        HttpRequest.BodyPublisher publisher = bodyOrNull == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(bodyOrNull);
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + pathAndQuery))
-                .method(method, publisher).timeout(Duration.ofSeconds(15));
-        if (authorization != null) {
-            request.header("Authorization", authorization);
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-    }
-
-    private static String body(HttpResponse<byte[]> r) {
-        return new String(r.body(), StandardCharsets.UTF_8);
-    }
-
-    private static JsonNode json(HttpResponse<byte[]> r) throws IOException {
-        return JSON.readTree(r.body());
+        return local.send(method, pathAndQuery, bodyOrNull);
     }
 }
