@@ -52,15 +52,18 @@ import java.util.stream.Collectors;
  * for it stays at the old end of the log, so Ratis keeps sending entries it cannot accept and never rewinds: the
  * replica would never catch up). Rejoining as a voter would also be unsafe: it could vote twice in a term, and a
  * committed entry it acknowledged could be lost with one more failure. So, for each missing group that another
- * member reports this node took part in, the node creates the group with an empty configuration (no votes, no
- * campaigns, no acknowledgements) and a background thread has it re-admitted as a new member: the configuration
- * is changed without it, then with it again, and Ratis catches it up (log or snapshot) before it counts.
+ * member reports this node took part in, a background thread has it re-admitted as a new member: the leader first
+ * removes it from the configuration (nothing is sent to it any more), then the node creates the group with an
+ * empty configuration (no votes, no campaigns, no acknowledgements), then the leader adds it back and Ratis
+ * catches it up (log or snapshot) before it counts. Creating the group before the removal would not do: the
+ * leader would install a snapshot whose configuration includes the node, which would then campaign once removed
+ * and be told to shut the group down (the CLOSING/CLOSED replicas the chaos suite saw).
  *
  * <p><b>Layout of {@code data_dir}.</b> {@code raft/<group uuid>/} (Ratis log, {@code sm/} snapshots, {@code engine/}
  * the live engine), {@code node-meta/} (RocksDB), {@code raft-removed/} (groups removed from this node).
  *
- * <p><b>Threading.</b> Ratis owns all threads except the seeding thread, which retries with a deadline, and the
- * re-admission thread, which retries until done; {@link #close()} interrupts both.
+ * <p><b>Threading.</b> Ratis owns all threads except the seeding thread, which retries with a deadline, and one
+ * re-admission thread per lost group, which retries until done; {@link #close()} interrupts them.
  */
 public final class OmenNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OmenNode.class);
@@ -75,9 +78,10 @@ public final class OmenNode implements AutoCloseable {
     private final NodeMetadataStore metadata;
     private final RaftServer server;
     private final Thread seeder;
-    private final Thread readmitter;
-    /** Groups this node lost its storage of, with their members (filled by bootstrap, before readmitter starts). */
+    /** Groups this node lost its storage of, with their current members (filled by bootstrap). */
     private final List<RaftGroup> toReadmit = new ArrayList<>();
+    /** One thread per group in {@link #toReadmit}, started after bootstrap. */
+    private final List<Thread> readmitters = new ArrayList<>();
     /** The node's own client of the cluster: membership probes and re-admission. */
     private final ClusterClient client;
     private final AtomicLong callIds = new AtomicLong();
@@ -89,8 +93,6 @@ public final class OmenNode implements AutoCloseable {
         this.client = ClusterClient.connect(ClientOptions.from(config));
         this.seeder = new Thread(this::seedRangeTable, "omendb-seed-" + config.cluster().nodeId());
         this.seeder.setDaemon(true);
-        this.readmitter = new Thread(() -> readmit(client), "omendb-readmit-" + config.cluster().nodeId());
-        this.readmitter.setDaemon(true);
     }
 
     public static OmenNode start(OmenConfig config, Clock clock) throws IOException {
@@ -109,9 +111,7 @@ public final class OmenNode implements AutoCloseable {
                 node.server.close();
                 throw e;
             }
-            if (!node.toReadmit.isEmpty()) {
-                node.readmitter.start();
-            }
+            node.startReadmissions();
             if (ClusterLayout.metaPeers(config.cluster()).contains(config.cluster().nodeId())) {
                 node.seeder.start();
             }
@@ -157,10 +157,9 @@ public final class OmenNode implements AutoCloseable {
     }
 
     /**
-     * Creates every group of the initial layout placed on this node that it does not host yet. A group that another
-     * member reports this node took part in lost its storage here (wiped data directory): it is created with an
-     * empty configuration (the replica neither votes nor campaigns, and acknowledges nothing) and queued for
-     * {@link #readmit re-admission}; any other missing group is created as a voting member.
+     * Creates every group of the initial layout placed on this node that it does not host yet, as a voting member;
+     * except a group another member reports this node took part in: this node lost its storage of it (wiped data
+     * directory), and it is left to {@link #readmit}.
      */
     private void bootstrapGroups(ClusterClient client) throws IOException {
         Set<RaftGroupId> hosted = new HashSet<>();
@@ -169,27 +168,32 @@ public final class OmenNode implements AutoCloseable {
             if (hosted.contains(group.getGroupId())) {
                 continue;
             }
-            Optional<RaftGroup> current = priorMembership(client, group);
-            addGroup(current.isPresent() ? RaftGroup.valueOf(group.getGroupId()) : group);
+            Optional<RaftGroup> current = readmissionNeeded(client, group);
             if (current.isPresent()) {
                 LOG.warn("Node {} lost its storage of group {} it was a member of; re-admitting it as a new member",
                         nodeId(), current.get());
                 toReadmit.add(current.get());
             } else {
+                addGroup(group);
                 LOG.info("Node {} created group {}", nodeId(), group);
             }
         }
     }
 
-    private Optional<RaftGroup> priorMembership(ClusterClient client, RaftGroup group) throws IOException {
+    private Optional<RaftGroup> readmissionNeeded(ClusterClient client, RaftGroup group) throws IOException {
         try {
-            return client.admin().priorMembership(group, nodeId(), MEMBERSHIP_PROBE_TIMEOUT_MS).get();
+            return client.admin().readmissionNeeded(group, self(), MEMBERSHIP_PROBE_TIMEOUT_MS).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while asking the members of " + group.getGroupId(), e);
         } catch (ExecutionException e) {
             throw new IOException("cannot ask the members of " + group.getGroupId(), e.getCause());
         }
+    }
+
+    private RaftPeer self() {
+        OmenConfig.Member m = config.cluster().self();
+        return RaftPeer.newBuilder().setId(m.id()).setAddress(m.raftAddress()).build();
     }
 
     private void addGroup(RaftGroup group) throws IOException {
@@ -200,24 +204,47 @@ public final class OmenNode implements AutoCloseable {
         }
     }
 
-    /** Has this node re-admitted to every group it lost its storage of (retried until done or closed). */
-    private void readmit(ClusterClient client) {
-        try {
-            for (RaftGroup group : toReadmit) {
-                while (true) {
-                    try {
-                        client.admin().readmit(group, nodeId()).get();
-                        LOG.info("Node {} re-admitted to group {}", nodeId(), group.getGroupId());
-                        break;
-                    } catch (ExecutionException | RuntimeException e) {
-                        LOG.warn("Node {}: re-admission to group {} failed, retrying: {}", nodeId(),
-                                group.getGroupId(), String.valueOf(e.getCause() == null ? e : e.getCause()));
-                        Thread.sleep(READMIT_RETRY_SLEEP_MS);
-                    }
+    /**
+     * Re-admits this node to every group it lost its storage of, each in three steps retried until done (or
+     * closed): the group's leader removes the node from the configuration, so its lost votes and acknowledgements
+     * stop counting and nothing is sent to it; the node creates the group with an empty configuration (it neither
+     * votes nor campaigns); the leader adds it back, catching it up by log or snapshot before it counts. The groups
+     * are handled concurrently (one thread each), so that one slow group does not hold up the others.
+     */
+    private void startReadmissions() {
+        for (RaftGroup group : toReadmit) {
+            Thread t = new Thread(() -> readmitUntilDone(group), "omendb-readmit-" + nodeId() + "-"
+                    + group.getGroupId().getUuid());
+            t.setDaemon(true);
+            readmitters.add(t);
+            t.start();
+        }
+    }
+
+    private void readmitUntilDone(RaftGroup group) {
+        RaftPeer self = self();
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                client.admin().removeMember(group, self).get();
+                if (!hostedGroups().contains(group.getGroupId())) {
+                    addGroup(RaftGroup.valueOf(group.getGroupId()));
+                }
+                client.admin().addMember(group, self).get();
+                LOG.info("Node {} re-admitted to group {}", nodeId(), group.getGroupId());
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException | IOException | RuntimeException e) {
+                LOG.warn("Node {}: re-admission to group {} failed, retrying: {}", nodeId(), group.getGroupId(),
+                        String.valueOf(e.getCause() == null ? e : e.getCause()));
+                try {
+                    Thread.sleep(READMIT_RETRY_SLEEP_MS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
                 }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -318,10 +345,12 @@ public final class OmenNode implements AutoCloseable {
     @Override
     public void close() throws IOException {
         seeder.interrupt();
-        readmitter.interrupt();
+        readmitters.forEach(Thread::interrupt);
         try {
             seeder.join(SEED_RETRY_SLEEP_MS * 10);
-            readmitter.join(READMIT_RETRY_SLEEP_MS * 10);
+            for (Thread t : readmitters) {
+                t.join(READMIT_RETRY_SLEEP_MS * 10);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -99,11 +99,14 @@ class WipedNodeRejoinTest {
             target = Math.max(target, d.getInfo().isLeader() ? d.getInfo().getLastAppliedIndex() : -1);
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CATCH_UP_MS_MAX);
-        RaftServer.Division wiped = cluster.node(victim).raftServer().getDivision(g);
         while (true) {
-            boolean voter = wiped.getRaftConf().getCurrentPeers().stream()
+            // the group is re-created on the wiped node once its leader has removed it from the configuration
+            RaftServer server = cluster.node(victim).raftServer();
+            boolean hosted = cluster.node(victim).hostedGroups().contains(g);
+            RaftServer.Division wiped = hosted ? server.getDivision(g) : null;
+            boolean voter = wiped != null && wiped.getRaftConf().getCurrentPeers().stream()
                     .anyMatch(p -> p.getId().equals(RaftPeerId.valueOf(victim)));
-            long applied = wiped.getInfo().getLastAppliedIndex();
+            long applied = wiped == null ? -1 : wiped.getInfo().getLastAppliedIndex();
             if (voter && target >= 0 && applied >= target) {
                 return;
             }

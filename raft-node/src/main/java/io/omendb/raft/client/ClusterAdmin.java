@@ -164,51 +164,62 @@ public final class ClusterAdmin {
     }
 
     /**
-     * Re-admits {@code nodeId} to {@code group} as a new member, for a node that lost its Raft storage (a wiped data
-     * directory) and restarted with the same id: the current configuration is changed to one without the node,
-     * then back to one with it. Its old votes and acknowledgements stop counting with the first change, and with
-     * the second the leader starts a fresh log appender for it (match index unknown) that catches it up by log or
-     * snapshot before it counts again. The node must already host the group with an empty configuration, so that
-     * it neither votes nor campaigns meanwhile. Idempotent: repeating it after a partial run is safe.
+     * Removes {@code self} from {@code group}'s configuration (a no-op when it is not in it): the first step of
+     * re-admitting a node that lost its Raft storage (a wiped data directory) and restarted with the same id. From
+     * then on its old votes and acknowledgements no longer count and no leader sends it anything, so it can create
+     * the group locally with an empty configuration (it neither votes nor campaigns) before {@link #addMember}.
      *
-     * @param group the group with its current members, including {@code nodeId}
+     * @param group the group with its current members, as a member reports them
      */
-    public CompletableFuture<Void> readmit(RaftGroup group, String nodeId) {
-        RaftPeerId id = RaftPeerId.valueOf(nodeId);
-        if (group.getPeer(id) == null) {
-            throw new ClientException(ErrorCode.INVALID_ARGUMENT, "node '" + nodeId + "' is not a member of " + group);
-        }
+    public CompletableFuture<Void> removeMember(RaftGroup group, RaftPeer self) {
         GroupChannel ch = client.channel(group);
         return blocking(() -> {
-            List<RaftPeer> without = group.getPeers().stream().filter(p -> !p.getId().equals(id)).toList();
-            check(ch.raft().admin().setConfiguration(without), "remove " + nodeId + " from " + group.getGroupId());
-            check(ch.raft().admin().setConfiguration(List.copyOf(group.getPeers())), "re-add " + nodeId + " to "
+            check(ch.raft().admin().setConfiguration(without(group, self)), "remove " + self.getId() + " from "
                     + group.getGroupId());
             return null;
         });
     }
 
     /**
-     * Whether {@code nodeId} took part in {@code group} before: true when a reachable other member hosts the group
-     * and knows a commit index of at least 0 for the node (a leader learns it from the node's replies, followers
-     * from the leader's). A node whose data directory is new but for which this is true lost its Raft storage and
-     * must be {@link #readmit re-admitted}; false for a node joining a group for the first time. Members that do
-     * not answer within {@code timeoutMs} are ignored.
-     *
-     * @return the group with its current members (as the answering member sees them) if the node took part
+     * Adds {@code self} back to {@code group}'s configuration: the leader starts a fresh log appender for it (match
+     * index unknown) that catches it up by log or snapshot before the new configuration, and so the node's votes and
+     * acknowledgements, count. Idempotent.
      */
-    public CompletableFuture<Optional<RaftGroup>> priorMembership(RaftGroup group, String nodeId, long timeoutMs) {
+    public CompletableFuture<Void> addMember(RaftGroup group, RaftPeer self) {
         GroupChannel ch = client.channel(group);
+        return blocking(() -> {
+            List<RaftPeer> with = new ArrayList<>(without(group, self));
+            with.add(self);
+            check(ch.raft().admin().setConfiguration(with), "add " + self.getId() + " to " + group.getGroupId());
+            return null;
+        });
+    }
+
+    private static List<RaftPeer> without(RaftGroup group, RaftPeer self) {
+        return group.getPeers().stream().filter(p -> !p.getId().equals(self.getId())).toList();
+    }
+
+    /**
+     * Whether {@code self} must be re-admitted to {@code group} rather than join it as a voter: true when a
+     * reachable other member hosts the group and knows a commit index of at least 0 for the node (it took part
+     * before: a leader learns it from the node's replies, followers from the leader's). False for a node joining a
+     * group for the first time. Members that do not answer within {@code timeoutMs} are ignored.
+     *
+     * @return the group with its current members as the answering member sees them, if re-admission is needed
+     */
+    public CompletableFuture<Optional<RaftGroup>> readmissionNeeded(RaftGroup group, RaftPeer self, long timeoutMs) {
+        GroupChannel ch = client.channel(group);
+        String id = self.getId().toString();
         List<CompletableFuture<Optional<RaftGroup>>> answers = new ArrayList<>();
         for (RaftPeer p : group.getPeers()) {
-            if (p.getId().toString().equals(nodeId)) {
+            if (p.getId().equals(self.getId())) {
                 continue;
             }
             answers.add(blocking(() -> {
                 GroupInfoReply info = ch.replica().getGroupManagementApi(p.getId()).info(group.getGroupId());
-                boolean tookPart = info.isSuccess() && info.getCommitInfos().stream().anyMatch(c ->
-                        c.getServer().getId().toStringUtf8().equals(nodeId) && c.getCommitIndex() >= 0);
-                return tookPart ? Optional.of(info.getGroup()) : Optional.<RaftGroup>empty();
+                boolean tookPart = info.getCommitInfos().stream().anyMatch(c ->
+                        c.getServer().getId().toStringUtf8().equals(id) && c.getCommitIndex() >= 0);
+                return info.isSuccess() && tookPart ? Optional.of(info.getGroup()) : Optional.<RaftGroup>empty();
             }).completeOnTimeout(Optional.empty(), timeoutMs, TimeUnit.MILLISECONDS)
                     .exceptionally(t -> Optional.empty()));
         }
