@@ -3,7 +3,6 @@ package io.omendb.chaos;
 import io.omendb.chaos.nemesis.FaultRecord;
 import io.omendb.chaos.nemesis.FaultType;
 import io.omendb.chaos.report.ChaosReport;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -20,12 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * SIGSTOP pause, partitions with the leader in the minority / majority, a one-way partition, a wiped node, all
  * nodes killed). It must end with 0 violations. The report lands in chaos-tests/target/.
  *
- * <p>Disabled while it fails on a product bug it found (docs/CHAOS.md, "Open product bugs"): after WIPE_RESTART the
- * wiped node's replicas of most ranges do not catch up, and after a later full restart one of them closes itself
- * during snapshot install, so replica convergence fails. The checks are not relaxed; re-enable once fixed. Run it
- * meanwhile with {@code bin/omendb-chaos --profile short}.
+ * <p>It found the wiped-node bug (a node restarted with the same id after losing its data directory never caught
+ * up); since raft-node re-admits such a node as a new member (OmenNode) it passes with the checks unchanged.
  */
-@Disabled("product bug: a wiped node's replicas do not catch up (docs/CHAOS.md, Open product bugs)")
 class ShortChaosProfileTest {
     @Test
     void everyFaultOnceWithoutViolations() throws Exception {
