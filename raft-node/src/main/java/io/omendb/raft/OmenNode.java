@@ -9,6 +9,7 @@ import io.omendb.raft.meta.NodeMetadataStore;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.security.RaftTls;
 import io.omendb.raft.statemachine.RangeStateMachine;
+import io.omendb.storage.MaintenancePool;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -69,6 +70,8 @@ public final class OmenNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OmenNode.class);
     /** How long a meta peer keeps trying to write the initial range table. */
     static final long SEED_DEADLINE_MS = 300_000;
+    /** Threads flushing and compacting the engines of every range replica of this node. */
+    static final int MAINTENANCE_THREAD_COUNT = Math.max(2, Runtime.getRuntime().availableProcessors());
     static final long SEED_RETRY_SLEEP_MS = 500;
     /** How long bootstrap waits for each other member's answer on whether this node was a member of a group. */
     static final long MEMBERSHIP_PROBE_TIMEOUT_MS = 5_000;
@@ -77,6 +80,7 @@ public final class OmenNode implements AutoCloseable {
     private final OmenConfig config;
     private final NodeMetadataStore metadata;
     private final RaftServer server;
+    private final MaintenancePool maintenance;
     private final Thread seeder;
     /** Groups this node lost its storage of, with their current members (filled by bootstrap). */
     private final List<RaftGroup> toReadmit = new ArrayList<>();
@@ -86,7 +90,8 @@ public final class OmenNode implements AutoCloseable {
     private final ClusterClient client;
     private final AtomicLong callIds = new AtomicLong();
 
-    private OmenNode(OmenConfig config, NodeMetadataStore metadata, RaftServer server) {
+    private OmenNode(OmenConfig config, NodeMetadataStore metadata, RaftServer server, MaintenancePool maintenance) {
+        this.maintenance = maintenance;
         this.config = config;
         this.metadata = metadata;
         this.server = server;
@@ -100,9 +105,11 @@ public final class OmenNode implements AutoCloseable {
         Path dataDir = config.database().dataDir();
         Files.createDirectories(dataDir);
         NodeMetadataStore metadata = NodeMetadataStore.open(dataDir.resolve("node-meta"));
+        MaintenancePool maintenance = MaintenancePool.create(MAINTENANCE_THREAD_COUNT,
+                "omendb-maintenance-" + config.cluster().nodeId());
         try {
             checkOwner(config, metadata, clock);
-            OmenNode node = new OmenNode(config, metadata, buildServer(config, metadata));
+            OmenNode node = new OmenNode(config, metadata, buildServer(config, metadata, maintenance), maintenance);
             try {
                 node.server.start();
                 node.bootstrapGroups(node.client);
@@ -118,6 +125,7 @@ public final class OmenNode implements AutoCloseable {
             LOG.info("Node {} started with groups {}", config.cluster().nodeId(), node.hostedGroups());
             return node;
         } catch (IOException | RuntimeException e) {
+            maintenance.close();
             metadata.close();
             throw e;
         }
@@ -140,7 +148,8 @@ public final class OmenNode implements AutoCloseable {
         }
     }
 
-    private static RaftServer buildServer(OmenConfig config, NodeMetadataStore metadata) throws IOException {
+    private static RaftServer buildServer(OmenConfig config, NodeMetadataStore metadata, MaintenancePool maintenance)
+            throws IOException {
         OmenConfig.Member self = config.cluster().self();
         int colon = self.raftAddress().lastIndexOf(':');
         String host = self.raftAddress().substring(0, colon);
@@ -151,7 +160,7 @@ public final class OmenNode implements AutoCloseable {
                 .setProperties(RatisSettings.server(config, dataDir.resolve("raft"), dataDir.resolve("raft-removed"),
                         host, port))
                 .setParameters(RaftTls.parameters(RaftTls.fromOrNull(config)))
-                .setStateMachineRegistry(group -> new RangeStateMachine(config.engineOptions(), metadata))
+                .setStateMachineRegistry(group -> new RangeStateMachine(config.engineOptions(), metadata, maintenance))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
     }
@@ -358,6 +367,7 @@ public final class OmenNode implements AutoCloseable {
             client.close();
             server.close();
         } finally {
+            maintenance.close(); // after the server closed every engine
             metadata.close();
             LOG.info("Node {} stopped", nodeId());
         }

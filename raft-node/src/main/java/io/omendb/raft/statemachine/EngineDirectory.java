@@ -1,6 +1,7 @@
 package io.omendb.raft.statemachine;
 
 import io.omendb.storage.EngineOptions;
+import io.omendb.storage.MaintenancePool;
 import io.omendb.storage.StorageEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,11 +29,13 @@ final class EngineDirectory {
     private final Path live;
     private final Path restoring;
     private final EngineOptions options;
+    private final MaintenancePool maintenance;
 
-    EngineDirectory(Path groupDir, EngineOptions options) {
+    EngineDirectory(Path groupDir, EngineOptions options, MaintenancePool maintenance) {
         this.live = groupDir.resolve("engine");
         this.restoring = groupDir.resolve("engine.restoring");
         this.options = options;
+        this.maintenance = maintenance;
     }
 
     Path path() {
@@ -43,7 +46,7 @@ final class EngineDirectory {
     StorageEngine open(Optional<SnapshotStore.Stored> snapshot) throws IOException {
         FileOps.deleteRecursively(restoring);
         if (snapshot.isPresent() && Files.isDirectory(live)) {
-            StorageEngine engine = StorageEngine.open(live, options);
+            StorageEngine engine = StorageEngine.open(live, options, maintenance);
             if (engine.durableIndex() >= snapshot.get().descriptor().engineAppliedIndex()) {
                 return engine;
             }
@@ -54,7 +57,7 @@ final class EngineDirectory {
         if (snapshot.isPresent()) {
             restoreFrom(snapshot.get());
         }
-        return StorageEngine.open(live, options);
+        return StorageEngine.open(live, options, maintenance);
     }
 
     private void restoreFrom(SnapshotStore.Stored snapshot) throws IOException {

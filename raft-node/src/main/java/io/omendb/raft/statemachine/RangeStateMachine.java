@@ -8,6 +8,7 @@ import io.omendb.raft.command.QueryCodec;
 import io.omendb.raft.command.QueryResult;
 import io.omendb.raft.wire.CorruptFrameException;
 import io.omendb.storage.EngineOptions;
+import io.omendb.storage.MaintenancePool;
 import io.omendb.storage.StorageEngine;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
@@ -65,6 +66,7 @@ public final class RangeStateMachine extends BaseStateMachine {
 
     private final EngineOptions options;
     private final ReplicaListener listener;
+    private final MaintenancePool maintenance;
     private final SnapshotStore snapshots = new SnapshotStore();
     private final AppliedIndexWaiters waiters = new AppliedIndexWaiters(STALE_READ_WAITERS_MAX);
     private final ReentrantReadWriteLock swapLock = new ReentrantReadWriteLock();
@@ -76,9 +78,14 @@ public final class RangeStateMachine extends BaseStateMachine {
     private final AtomicLong leaderChanges = new AtomicLong();
     private final AtomicLong snapshotInstalls = new AtomicLong();
 
-    public RangeStateMachine(EngineOptions options, ReplicaListener listener) {
+    /**
+     * @param maintenance flush/compaction threads shared by every range replica of the node (a node hosts
+     *                    hundreds of ranges: two threads per engine would be hundreds of idle threads)
+     */
+    public RangeStateMachine(EngineOptions options, ReplicaListener listener, MaintenancePool maintenance) {
         this.options = options;
         this.listener = listener;
+        this.maintenance = maintenance;
     }
 
     @Override
@@ -86,7 +93,7 @@ public final class RangeStateMachine extends BaseStateMachine {
         super.initialize(server, groupId, storage);
         snapshots.init(storage);
         groupDir = storage.getStorageDir().getRoot().toPath();
-        directory = new EngineDirectory(groupDir, options);
+        directory = new EngineDirectory(groupDir, options, maintenance);
         getLifeCycle().startAndTransition(this::openEngine, IOException.class);
         listener.replicaOpened(groupId, getLastAppliedTermIndex().getIndex(), engine.durableIndex());
     }
