@@ -172,10 +172,11 @@ public final class ClusterAdmin {
      * @param group the group with its current members, as a member reports them
      */
     public CompletableFuture<Void> removeMember(RaftGroup group, RaftPeer self) {
-        GroupChannel ch = client.channel(group);
         return blocking(() -> {
-            check(ch.raft().admin().setConfiguration(without(group, self)), "remove " + self.getId() + " from "
-                    + group.getGroupId());
+            try (GroupChannel others = othersOf(group, self)) {
+                check(others.raft().admin().setConfiguration(without(group, self)), "remove " + self.getId()
+                        + " from " + group.getGroupId());
+            }
             return null;
         });
     }
@@ -186,17 +187,24 @@ public final class ClusterAdmin {
      * acknowledgements, count. Idempotent.
      */
     public CompletableFuture<Void> addMember(RaftGroup group, RaftPeer self) {
-        GroupChannel ch = client.channel(group);
         return blocking(() -> {
             List<RaftPeer> with = new ArrayList<>(without(group, self));
             with.add(self);
-            check(ch.raft().admin().setConfiguration(with), "add " + self.getId() + " to " + group.getGroupId());
+            try (GroupChannel others = othersOf(group, self)) {
+                check(others.raft().admin().setConfiguration(with), "add " + self.getId() + " to "
+                        + group.getGroupId());
+            }
             return null;
         });
     }
 
     private static List<RaftPeer> without(RaftGroup group, RaftPeer self) {
         return group.getPeers().stream().filter(p -> !p.getId().equals(self.getId())).toList();
+    }
+
+    /** A channel to {@code group}'s members other than {@code self}: the ones that can change its configuration. */
+    private GroupChannel othersOf(RaftGroup group, RaftPeer self) {
+        return client.detachedChannel(RaftGroup.valueOf(group.getGroupId(), without(group, self)));
     }
 
     /**

@@ -310,6 +310,15 @@ public final class ClusterClient implements AutoCloseable {
         });
     }
 
+    /**
+     * A channel that is not cached, to {@code group} as given (e.g. a group's members without one peer); the caller
+     * closes it. Re-admitting a wiped node must talk to the others only: a cached channel may still believe the
+     * wiped node leads, and that node answers "group not found", which Ratis does not fail over from.
+     */
+    GroupChannel detachedChannel(RaftGroup group) {
+        return new GroupChannel(group, properties, parameters, retryPolicy, replicaRetryPolicy, options.commandBytesMax());
+    }
+
     RaftGroup groupOf(RangeDescriptor r) {
         return RaftGroup.valueOf(RaftGroupId.valueOf(r.groupId()), r.peerIds().stream().map(this::peer).toList());
     }

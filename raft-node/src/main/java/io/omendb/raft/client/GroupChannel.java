@@ -16,6 +16,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.exceptions.ReadException;
 import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.protocol.exceptions.StaleReadException;
@@ -112,8 +113,9 @@ final class GroupChannel implements AutoCloseable {
 
     /**
      * Reads fail without Ratis retrying them while the group has no leader yet (ReadIndexException, e.g. right
-     * after a restart), while a follower installs a snapshot (ReadException), or while a replica's commit index is
-     * below a stale read's minimum index (it learns it with the next heartbeat). Those are retried here with
+     * after a restart), while a follower installs a snapshot (ReadException), while a replica's commit index is
+     * below a stale read's minimum index (it learns it with the next heartbeat), or while a replica does not host
+     * the group yet (GroupMismatchException: a wiped node being re-admitted creates its groups in the background). Those are retried here with
      * doubling sleeps until the window closes; then the last failure is reported (REPLICA_BEHIND for the last).
      */
     private CompletableFuture<QueryResult> retryTransient(Supplier<CompletableFuture<RaftClientReply>> send,
@@ -136,7 +138,7 @@ final class GroupChannel implements AutoCloseable {
 
     private static boolean isTransient(Throwable t) {
         return isBehind(t) || t instanceof ReadIndexException || t instanceof ReadException
-                || t instanceof LeaderNotReadyException;
+                || t instanceof LeaderNotReadyException || t instanceof GroupMismatchException;
     }
 
     /** Whether a replica refused a stale read because its commit index is still below the minimum index. */
