@@ -50,6 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
 class HostileClientsEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long READ_TIMEOUT_MS = 1_500;
+    /** How long seed writes keep retrying while the fresh cluster elects its leaders. */
+    private static final long SEED_WINDOW_MS = 60_000;
 
     @TempDir
     Path tmp;
@@ -97,7 +99,7 @@ class HostileClientsEndToEndTest {
             port = router.httpPort();
             List<RangeDescriptor> ranges = client.awaitRangeTable(Duration.ofSeconds(60)).ranges();
             for (String k : List.of("apple", "kiwi", "pear", "zebra")) {
-                assertEquals(200, status(request("PUT /v1/kv/" + k, "v-" + k)), k);
+                assertEquals(200, seed(k), k);
             }
             Map<String, byte[]> before = digests(client, ranges, cluster);
 
@@ -261,5 +263,20 @@ class HostileClientsEndToEndTest {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, tmf.getTrustManagers(), null);
         return context;
+    }
+
+    /**
+     * Writes a seed key, retrying while the fresh cluster answers 503 (a range without a ready leader yet: the
+     * write did not commit, so repeating it is safe); at most {@code SEED_WINDOW_MS}.
+     */
+    private int seed(String key) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SEED_WINDOW_MS);
+        while (true) {
+            int status = status(request("PUT /v1/kv/" + key, "v-" + key));
+            if (status != 503 || System.nanoTime() > deadline) {
+                return status;
+            }
+            Thread.sleep(200);
+        }
     }
 }
