@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ExecutionException;
 
 import static io.omendb.raft.TestClusters.assertLinearizable;
@@ -36,6 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Three nodes in one JVM on loopback, four ranges, every range on every node. */
 class ThreeNodeClusterTest {
+    /** How long a status check waits for a restarted replica's channel to reconnect. */
+    private static final long STATUS_REACHABLE_WAIT_S = 30;
     private static final int KEYS_PER_RANGE = 25;
     private static final List<String> PREFIXES = List.of("a", "g", "k", "t");
 
@@ -158,10 +161,26 @@ class ThreeNodeClusterTest {
                     assertArrayEquals(reference, digest, "range " + r.rangeId() + " on " + node);
                 }
             }
-            Results.RangeStatus status = await(client.admin().rangeStatus(r.rangeId()));
+            Results.RangeStatus status = awaitAllReachable(client, r.rangeId());
             assertEquals(3, status.replicas().size());
             status.replicas().forEach(s -> assertNull(s.error(), s.toString()));
             assertInstanceOf(String.class, status.leaderId());
+        }
+    }
+
+    /**
+     * The range's status once every replica answers it. Right after a node restarts, the client's gRPC channel to
+     * it can still be in reconnect backoff ("connection refused" from before the restart) for a moment; the
+     * digests above already proved the replica converged, so this waits (bounded) for the channel, not for data.
+     */
+    private static Results.RangeStatus awaitAllReachable(ClusterClient client, long rangeId) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STATUS_REACHABLE_WAIT_S);
+        while (true) {
+            Results.RangeStatus status = await(client.admin().rangeStatus(rangeId));
+            if (status.replicas().stream().allMatch(s -> s.error() == null) || System.nanoTime() > deadline) {
+                return status;
+            }
+            Thread.sleep(250);
         }
     }
 }
