@@ -110,6 +110,11 @@ public final class BackupCommand implements Runnable {
         void run() throws BackupException;
     }
 
+    /** Runs a full or incremental backup of {@code database}: the two subcommands differ only in the kind. */
+    int take(String database, BackupManifest.Kind kind) {
+        return run(() -> new BackupTaker(repo(), source(), clock, progress()).take(validDatabase(database), kind));
+    }
+
     private static String validDatabase(String name) throws BackupException {
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
             throw BackupException.usage("bad --database '" + name + "'");
@@ -128,8 +133,7 @@ public final class BackupCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return parent.run(() -> new BackupTaker(parent.repo(), parent.source(), parent.clock, parent.progress())
-                    .take(validDatabase(database), BackupManifest.Kind.FULL));
+            return parent.take(database, BackupManifest.Kind.FULL);
         }
     }
 
@@ -144,8 +148,7 @@ public final class BackupCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return parent.run(() -> new BackupTaker(parent.repo(), parent.source(), parent.clock, parent.progress())
-                    .take(validDatabase(database), BackupManifest.Kind.INCREMENTAL));
+            return parent.take(database, BackupManifest.Kind.INCREMENTAL);
         }
     }
 
