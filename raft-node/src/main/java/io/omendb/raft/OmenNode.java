@@ -109,7 +109,8 @@ public final class OmenNode implements AutoCloseable {
                 "omendb-maintenance-" + config.cluster().nodeId());
         try {
             checkOwner(config, metadata, clock);
-            OmenNode node = new OmenNode(config, metadata, buildServer(config, metadata, maintenance), maintenance);
+            OmenNode node = new OmenNode(config, metadata, buildServer(config, metadata, maintenance, clock),
+                    maintenance);
             try {
                 node.server.start();
                 node.bootstrapGroups(node.client);
@@ -148,8 +149,8 @@ public final class OmenNode implements AutoCloseable {
         }
     }
 
-    private static RaftServer buildServer(OmenConfig config, NodeMetadataStore metadata, MaintenancePool maintenance)
-            throws IOException {
+    private static RaftServer buildServer(OmenConfig config, NodeMetadataStore metadata, MaintenancePool maintenance,
+                                          Clock clock) throws IOException {
         OmenConfig.Member self = config.cluster().self();
         int colon = self.raftAddress().lastIndexOf(':');
         String host = self.raftAddress().substring(0, colon);
@@ -160,7 +161,8 @@ public final class OmenNode implements AutoCloseable {
                 .setProperties(RatisSettings.server(config, dataDir.resolve("raft"), dataDir.resolve("raft-removed"),
                         host, port))
                 .setParameters(RaftTls.parameters(RaftTls.fromOrNull(config)))
-                .setStateMachineRegistry(group -> new RangeStateMachine(config.engineOptions(), metadata, maintenance))
+                .setStateMachineRegistry(group -> new RangeStateMachine(config.engineOptions(), metadata, maintenance,
+                        clock))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
     }

@@ -13,6 +13,13 @@ import java.util.List;
  * The versioned binary encoding of {@link Command}s (as stored in the Raft log) and {@link CommandResult}s (as
  * sent back to clients), framed by {@link FrameWriter}/{@link FrameReader} with a CRC32C. Kinds are stable
  * wire numbers: never renumber, only add. Stateless and thread-safe.
+ *
+ * <p><b>Log entries carry a time.</b> Clients send a bare command frame; the leader wraps it, when it accepts the
+ * request, in a {@code STAMPED} frame holding its wall-clock time ({@link #stamp}), and that is what the log
+ * stores. Point-in-time restore replays archived entries up to a time, so every entry needs one, decided once by
+ * the leader and replicated with the entry. {@link #decodeLogged} reads both stamped entries and bare frames written
+ * before stamps existed ({@link #UNSTAMPED}). {@link #decode} refuses a stamped frame: a client cannot choose the
+ * time of its own entry.
  */
 public final class CommandCodec {
     /** Upper bound on operations in one batch, checked when decoding. */
@@ -25,6 +32,10 @@ public final class CommandCodec {
     private static final int DELETE_RANGE = 5;
     private static final int MAINTAIN = 6;
     private static final int CHECKPOINT = 7;
+    private static final int STAMPED = 8;
+
+    /** {@link Logged#timestampMillis()} of an entry written before the leader stamped entries. */
+    public static final long UNSTAMPED = -1;
 
     private static final int OP_PUT = 1;
     private static final int OP_DELETE = 2;
@@ -36,6 +47,35 @@ public final class CommandCodec {
     private static final int RESULT_ALREADY_APPLIED = 104;
 
     private CommandCodec() {
+    }
+
+    /**
+     * A command as stored in a log entry.
+     *
+     * @param timestampMillis the leader's wall-clock time (ms since the epoch) when it accepted the command, or
+     *                        {@link #UNSTAMPED}
+     */
+    public record Logged(long timestampMillis, Command command) {
+    }
+
+    /** The log form of an (already validated) command frame: wrapped with the leader's time. */
+    public static byte[] stamp(byte[] commandFrame, long timestampMillis) {
+        if (timestampMillis < 0) {
+            throw new IllegalArgumentException("timestamp must be >= 0, got " + timestampMillis);
+        }
+        return new FrameWriter(STAMPED).writeVarLong(timestampMillis).writeBytes(commandFrame).finish();
+    }
+
+    /** Decodes the data of a log entry: a stamped command, or a bare one from before stamps existed. */
+    public static Logged decodeLogged(byte[] logData) {
+        FrameReader r = new FrameReader(logData);
+        if (r.kind() != STAMPED) {
+            return new Logged(UNSTAMPED, decode(logData));
+        }
+        long timestamp = r.readVarLong();
+        byte[] inner = r.readBytes();
+        r.expectEnd();
+        return new Logged(timestamp, decode(inner));
     }
 
     public static byte[] encode(Command command) {

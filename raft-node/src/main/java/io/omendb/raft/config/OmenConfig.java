@@ -84,7 +84,8 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
      */
     public record Performance(int maxConcurrentRequests, int electionTimeoutMinMs, int electionTimeoutMaxMs,
                               int raftRequestTimeoutMs, int raftWriteBufferKb, boolean leaderLeaseEnabled) {
-        /** Bytes Ratis adds around a command in a log entry (term, index, client and call ids), generously rounded. */
+        /** Bytes Ratis adds around a command in a log entry (term, index, client and call ids) plus the leader's time
+         *  stamp (CommandCodec.stamp, at most 20 bytes), generously rounded. */
         public static final int ENTRY_OVERHEAD_BYTES = 4 * 1024;
         /** Ratis frames each entry in the write buffer with a 4-byte length and a 4-byte checksum. */
         public static final int ENTRY_FRAMING_BYTES = 8;

@@ -13,19 +13,34 @@ import java.util.Arrays;
 
 /**
  * Applies one decoded {@link Command} at a Raft index to a range's engine. Deterministic: the outcome depends only
- * on the engine contents and the command, so every replica decides a compare-and-set the same way. Called only on
- * the group's apply thread (the engine's single writer). An {@link IOException} means the engine failed; the
- * caller must stop the group rather than skip the entry.
+ * on the engine contents and the command, so every replica decides a compare-and-set the same way. Called only by
+ * the engine's single writer: the group's apply thread, or the backup tool replaying archived entries offline into
+ * a restored engine ({@link #applyCommitted} is the one apply path for both, so a replayed store equals the live
+ * one). An {@link IOException} means the engine failed; the caller must stop rather than skip the entry.
  */
-final class CommandExecutor {
+public final class CommandExecutor {
     private CommandExecutor() {
+    }
+
+    /**
+     * Applies the committed entry {@code at} unless the engine already holds it ({@code index <= appliedIndex}:
+     * log replay after a restart, or an offline replay starting below the engine's index).
+     *
+     * @param groupDir the replica's group directory (where {@link Command.Checkpoint} puts its files)
+     */
+    public static CommandResult applyCommitted(StorageEngine engine, Command command, TermIndex at, Path groupDir)
+            throws IOException {
+        if (at.getIndex() <= engine.appliedIndex()) {
+            return new CommandResult.AlreadyApplied(at.getIndex());
+        }
+        return execute(engine, command, at, groupDir);
     }
 
     /**
      * @param at       term and index of the entry being applied
      * @param groupDir the replica's group directory (where {@link Command.Checkpoint} puts its files)
      */
-    static CommandResult execute(StorageEngine engine, Command command, TermIndex at, Path groupDir)
+    private static CommandResult execute(StorageEngine engine, Command command, TermIndex at, Path groupDir)
             throws IOException {
         long index = at.getIndex();
         if (command instanceof Command.Put p) {

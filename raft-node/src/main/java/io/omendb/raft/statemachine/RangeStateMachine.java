@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -77,12 +78,18 @@ public final class RangeStateMachine extends BaseStateMachine {
     private long skippedWhilePausedMax = RaftLog.INVALID_LOG_INDEX;
     private final AtomicLong leaderChanges = new AtomicLong();
     private final AtomicLong snapshotInstalls = new AtomicLong();
+    /** Newest time stamped into or applied from this group's log (ms since the epoch); see startTransaction. */
+    private final AtomicLong newestStampMillis = new AtomicLong(CommandCodec.UNSTAMPED);
+    private final Clock clock;
 
     /**
      * @param maintenance flush/compaction threads shared by every range replica of the node (a node hosts
      *                    hundreds of ranges: two threads per engine would be hundreds of idle threads)
+     * @param clock       the wall clock a leader stamps accepted commands with
      */
-    public RangeStateMachine(EngineOptions options, ReplicaListener listener, MaintenancePool maintenance) {
+    public RangeStateMachine(EngineOptions options, ReplicaListener listener, MaintenancePool maintenance,
+                             Clock clock) {
+        this.clock = clock;
         this.options = options;
         this.listener = listener;
         this.maintenance = maintenance;
@@ -117,14 +124,24 @@ public final class RangeStateMachine extends BaseStateMachine {
         }
     }
 
+    /**
+     * Runs on the leader only: refuses undecodable commands before they reach the log, and stamps the command with
+     * the leader's clock ({@link CommandCodec#stamp}) for point-in-time restore. Stamps never go backwards within a
+     * group as seen by this replica (it also remembers the newest stamp it applied from earlier leaders), so a leader
+     * whose clock is behind still produces a non-decreasing sequence unless clocks differ by more than the time
+     * between leader changes; restore treats the log as a prefix anyway (it stops at the first entry after T).
+     */
     @Override
     public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        byte[] frame = request.getMessage().getContent().toByteArray();
         try {
-            CommandCodec.decode(request.getMessage().getContent().toByteArray());
+            CommandCodec.decode(frame);
         } catch (CorruptFrameException | IllegalArgumentException e) {
             throw new IOException("refusing an undecodable command: " + e.getMessage(), e);
         }
-        return super.startTransaction(request);
+        long stamp = newestStampMillis.accumulateAndGet(clock.millis(), Math::max);
+        return TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request)
+                .setLogData(UnsafeByteOperations.unsafeWrap(CommandCodec.stamp(frame, stamp))).build();
     }
 
     @Override
@@ -147,7 +164,10 @@ public final class RangeStateMachine extends BaseStateMachine {
 
     private Command decodeOrStop(LogEntryProto entry) {
         try {
-            return CommandCodec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
+            CommandCodec.Logged logged = CommandCodec.decodeLogged(
+                    entry.getStateMachineLogEntry().getLogData().toByteArray());
+            newestStampMillis.accumulateAndGet(logged.timestampMillis(), Math::max);
+            return logged.command();
         } catch (CorruptFrameException | IllegalArgumentException e) {
             LOG.error("{}: log entry {} is undecodable; stopping this group rather than skipping it", this,
                     TermIndex.valueOf(entry), e);
@@ -156,14 +176,10 @@ public final class RangeStateMachine extends BaseStateMachine {
     }
 
     private CommandResult applyToEngine(Command command, TermIndex at) {
-        long index = at.getIndex();
-        if (index <= engine.appliedIndex()) {
-            return new CommandResult.AlreadyApplied(index);
-        }
         try {
-            return CommandExecutor.execute(engine, command, at, groupDir);
+            return CommandExecutor.applyCommitted(engine, command, at, groupDir);
         } catch (IOException e) {
-            LOG.error("{}: engine failed applying entry {}; stopping this group", this, index, e);
+            LOG.error("{}: engine failed applying entry {}; stopping this group", this, at.getIndex(), e);
             throw new UncheckedIOException(e);
         }
     }

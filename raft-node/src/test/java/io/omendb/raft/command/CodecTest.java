@@ -112,4 +112,22 @@ class CodecTest {
         byte[] result = CommandCodec.encodeResult(new CommandResult.Written(1));
         assertThrows(CorruptFrameException.class, () -> CommandCodec.decode(result));
     }
+
+    @Test
+    void stampedLogDataCarriesTheTimeAndBareFramesStillDecode() {
+        for (Command c : commands()) {
+            byte[] frame = CommandCodec.encode(c);
+            CommandCodec.Logged stamped = CommandCodec.decodeLogged(CommandCodec.stamp(frame, 1_764_000_000_123L));
+            assertEquals(1_764_000_000_123L, stamped.timestampMillis(), c.toString());
+            assertArrayEquals(frame, CommandCodec.encode(stamped.command()), c.toString());
+            CommandCodec.Logged bare = CommandCodec.decodeLogged(frame);
+            assertEquals(CommandCodec.UNSTAMPED, bare.timestampMillis(), "a frame from before stamps existed");
+            assertArrayEquals(frame, CommandCodec.encode(bare.command()), c.toString());
+        }
+        byte[] stamped = CommandCodec.stamp(CommandCodec.encode(new Command.Delete(b("k"))), 5);
+        assertThrows(CorruptFrameException.class, () -> CommandCodec.decode(stamped),
+                "a client cannot send a command with its own stamp");
+        assertEveryFlipDetected(stamped, CommandCodec::decodeLogged);
+        assertThrows(IllegalArgumentException.class, () -> CommandCodec.stamp(new byte[0], -1));
+    }
 }
