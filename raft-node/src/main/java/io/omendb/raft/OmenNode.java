@@ -1,5 +1,7 @@
 package io.omendb.raft;
 
+import io.omendb.raft.archive.ArchiveSettings;
+import io.omendb.raft.archive.GroupLogArchiver;
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.config.ConfigLoader;
@@ -33,6 +35,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
@@ -63,8 +68,12 @@ import java.util.stream.Collectors;
  * <p><b>Layout of {@code data_dir}.</b> {@code raft/<group uuid>/} (Ratis log, {@code sm/} snapshots, {@code engine/}
  * the live engine), {@code node-meta/} (RocksDB), {@code raft-removed/} (groups removed from this node).
  *
- * <p><b>Threading.</b> Ratis owns all threads except the seeding thread, which retries with a deadline, and one
- * re-admission thread per lost group, which retries until done; {@link #close()} interrupts them.
+ * <p><b>Log archiving</b> ({@code backup.log_archive_dir} set): one timer thread runs an archiving pass over every
+ * hosted replica each {@code backup.log_archive_interval_ms}, and {@link #close()} runs a last one, so a cleanly
+ * stopped node leaves every entry it applied in the archive (see {@link GroupLogArchiver}).
+ *
+ * <p><b>Threading.</b> Ratis owns all threads except the seeding thread, which retries with a deadline, one
+ * re-admission thread per lost group, which retries until done, and the archiving timer; {@link #close()} stops them.
  */
 public final class OmenNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OmenNode.class);
@@ -76,6 +85,8 @@ public final class OmenNode implements AutoCloseable {
     /** How long bootstrap waits for each other member's answer on whether this node was a member of a group. */
     static final long MEMBERSHIP_PROBE_TIMEOUT_MS = 5_000;
     static final long READMIT_RETRY_SLEEP_MS = 1_000;
+    /** How long close waits for a running log archiving pass before its final pass. */
+    static final long ARCHIVER_STOP_WAIT_MS = 30_000;
 
     private final OmenConfig config;
     private final NodeMetadataStore metadata;
@@ -89,6 +100,8 @@ public final class OmenNode implements AutoCloseable {
     /** The node's own client of the cluster: membership probes and re-admission. */
     private final ClusterClient client;
     private final AtomicLong callIds = new AtomicLong();
+    /** Runs {@link #archiveEveryReplica} when {@code backup.log_archive_dir} is set; null otherwise. */
+    private ScheduledExecutorService archiving;
 
     private OmenNode(OmenConfig config, NodeMetadataStore metadata, RaftServer server, MaintenancePool maintenance) {
         this.maintenance = maintenance;
@@ -120,6 +133,7 @@ public final class OmenNode implements AutoCloseable {
                 throw e;
             }
             node.startReadmissions();
+            node.startLogArchiving();
             if (ClusterLayout.metaPeers(config.cluster()).contains(config.cluster().nodeId())) {
                 node.seeder.start();
             }
@@ -162,9 +176,44 @@ public final class OmenNode implements AutoCloseable {
                         host, port))
                 .setParameters(RaftTls.parameters(RaftTls.fromOrNull(config)))
                 .setStateMachineRegistry(group -> new RangeStateMachine(config.engineOptions(), metadata, maintenance,
-                        clock))
+                        clock, archiveSettings(config)))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
+    }
+
+    private static Optional<ArchiveSettings> archiveSettings(OmenConfig config) {
+        OmenConfig.Backup b = config.backup();
+        return b.archiving() ? Optional.of(new ArchiveSettings(b.logArchivePath(config.database().dataDir()),
+                config.performance().raftWriteBufferKb() * 1024)) : Optional.empty();
+    }
+
+    /**
+     * Every {@code backup.log_archive_interval_ms}, archives each hosted replica's newly committed log entries
+     * (one pass per replica, one thread per node; a slow archive disk delays only archiving, never writes).
+     */
+    private void startLogArchiving() {
+        if (!config.backup().archiving()) {
+            return;
+        }
+        long every = config.backup().logArchiveIntervalMs();
+        archiving = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "omendb-log-archiver-" + nodeId());
+            t.setDaemon(true);
+            return t;
+        });
+        archiving.scheduleWithFixedDelay(this::archiveEveryReplica, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private void archiveEveryReplica() {
+        for (RaftGroupId group : server.getGroupIds()) {
+            try {
+                if (server.getDivision(group).getStateMachine() instanceof RangeStateMachine sm) {
+                    sm.archiveLog();
+                }
+            } catch (IOException removedMeanwhile) {
+                // the group left this node between listing and archiving
+            }
+        }
     }
 
     /**
@@ -338,19 +387,40 @@ public final class OmenNode implements AutoCloseable {
             }
             long leaderChanges = 0;
             long snapshotInstalls = 0;
+            Optional<GroupLogArchiver> archiver = Optional.empty();
             if (d.getStateMachine() instanceof RangeStateMachine sm) {
                 leaderChanges = sm.leaderChanges();
                 snapshotInstalls = sm.snapshotInstalls();
+                archiver = sm.archiver();
             }
             out.add(new ReplicaMetrics(group.getUuid(), nodeId(), d.getInfo().getCurrentRole().name(),
                     d.getInfo().getCurrentTerm(), d.getRaftLog().getLastCommittedIndex(),
-                    d.getInfo().getLastAppliedIndex(), leaderChanges, snapshotInstalls));
+                    d.getInfo().getLastAppliedIndex(), leaderChanges, snapshotInstalls,
+                    archiver.map(a -> new ReplicaMetrics.Archive(a.archivedIndex(), a.failures(), a.gaps()))));
         }
         return out;
     }
 
     public Map<RaftGroupId, NodeMetadataStore.GroupRecord> groupRecords() throws IOException {
         return metadata.groups();
+    }
+
+    /** Stops the timer, then archives once more so a clean stop leaves everything committed in the archive. */
+    private void stopLogArchiving() {
+        if (archiving == null) {
+            return;
+        }
+        archiving.shutdown();
+        try {
+            if (archiving.awaitTermination(ARCHIVER_STOP_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                archiveEveryReplica();
+            } else {
+                LOG.warn("Node {}: log archiving pass still running after {} ms; stopping without a final pass",
+                        nodeId(), ARCHIVER_STOP_WAIT_MS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
@@ -365,6 +435,7 @@ public final class OmenNode implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        stopLogArchiving();
         try {
             client.close();
             server.close();

@@ -1,5 +1,6 @@
 package io.omendb.raft;
 
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -15,7 +16,15 @@ import java.util.UUID;
  * @param appliedIndex     highest log index applied to the state machine
  * @param leaderChanges    leader changes this replica observed (elections and transfers)
  * @param snapshotInstalls snapshots installed from a leader
+ * @param archive          log archiving of this replica; empty when {@code backup.log_archive_dir} is not set
  */
 public record ReplicaMetrics(UUID groupId, String nodeId, String role, long term, long commitIndex,
-                             long appliedIndex, long leaderChanges, long snapshotInstalls) {
+                             long appliedIndex, long leaderChanges, long snapshotInstalls, Optional<Archive> archive) {
+    /**
+     * @param archivedIndex highest log index this replica archived (-1: none yet)
+     * @param failures      archiving passes that failed since the replica opened
+     * @param gaps          times the log no longer held the next entry to archive (other copies may)
+     */
+    public record Archive(long archivedIndex, long failures, long gaps) {
+    }
 }

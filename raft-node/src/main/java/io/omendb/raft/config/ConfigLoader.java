@@ -52,7 +52,7 @@ public final class ConfigLoader {
     private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9_.\\-:\\[\\]]+:\\d{1,5}");
     private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
     private static final List<String> SECTIONS = List.of("database", "storage", "index", "wal", "http", "security",
-            "monitoring", "performance", "limits", "cluster");
+            "monitoring", "performance", "limits", "cluster", "backup");
     private static final int PORT_MAX = 65_535;
 
     private ConfigLoader() {
@@ -91,7 +91,8 @@ public final class ConfigLoader {
                 monitoring(sections.get("monitoring")),
                 performance(sections.get("performance")),
                 limits(sections.get("limits")),
-                cluster(sections.get("cluster")));
+                cluster(sections.get("cluster")),
+                backup(sections.get("backup")));
         sections.values().forEach(TomlSection::rejectUnknownKeys);
         validate(config);
         return config;
@@ -265,6 +266,11 @@ public final class ConfigLoader {
                 t.longIn("memory_limit_mb", 2048, 16, 1L << 24),
                 t.intIn("max_scan_limit", 10_000, 1, 1_000_000),
                 t.longIn("request_read_timeout_ms", 10_000, 100, 600_000));
+    }
+
+    private static OmenConfig.Backup backup(TomlSection t) {
+        return new OmenConfig.Backup(t.string("log_archive_dir", "", v -> true, ""),
+                t.longIn("log_archive_interval_ms", 10_000, 100, 3_600_000));
     }
 
     private static OmenConfig.Cluster cluster(TomlSection t) {

@@ -15,7 +15,8 @@ import java.util.Optional;
  * listed in {@code docs/CONFIG.md}.
  */
 public record OmenConfig(Database database, Storage storage, Index index, Wal wal, Http http, Security security,
-                         Monitoring monitoring, Performance performance, Limits limits, Cluster cluster) {
+                         Monitoring monitoring, Performance performance, Limits limits, Cluster cluster,
+                         Backup backup) {
 
     /** {@code [database]}: identity of the database and where this node keeps its files. */
     public record Database(String name, Path dataDir, String logLevel) {
@@ -42,6 +43,26 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
      */
     public record Wal(boolean syncOnWrite, int segmentSizeMb, long snapshotThresholdEntries, int purgeGapEntries,
                       int snapshotRetentionCount, boolean purgeUptoSnapshot) {
+    }
+
+    /**
+     * {@code [backup]}: continuous archiving of every range's committed Raft log, for point-in-time restore
+     * (docs/BACKUP.md).
+     *
+     * @param logArchiveDir        where this node archives its log ({@code <dir>/<group uuid>/<node id>/}); empty:
+     *                             archiving off. Relative paths are taken inside {@code database.data_dir}.
+     * @param logArchiveIntervalMs how often committed entries are archived: the most a point-in-time restore can
+     *                             miss if the whole cluster is lost (entries are also archived before every purge)
+     */
+    public record Backup(String logArchiveDir, long logArchiveIntervalMs) {
+        public boolean archiving() {
+            return !logArchiveDir.isEmpty();
+        }
+
+        /** The archive directory as an absolute path ({@link #archiving()} must hold). */
+        public Path logArchivePath(Path dataDir) {
+            return Security.resolve(dataDir, logArchiveDir);
+        }
     }
 
     /** {@code [http]}: read by the router. */
@@ -136,26 +157,34 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
     }
 
     public OmenConfig withDatabase(Database d) {
-        return new OmenConfig(d, storage, index, wal, http, security, monitoring, performance, limits, cluster);
+        return new OmenConfig(d, storage, index, wal, http, security, monitoring, performance, limits, cluster, backup);
     }
 
     public OmenConfig withHttp(Http h) {
-        return new OmenConfig(database, storage, index, wal, h, security, monitoring, performance, limits, cluster);
+        return new OmenConfig(database, storage, index, wal, h, security, monitoring, performance, limits,
+                cluster, backup);
     }
 
     public OmenConfig withWal(Wal w) {
-        return new OmenConfig(database, storage, index, w, http, security, monitoring, performance, limits, cluster);
+        return new OmenConfig(database, storage, index, w, http, security, monitoring, performance, limits,
+                cluster, backup);
     }
 
     public OmenConfig withSecurity(Security s) {
-        return new OmenConfig(database, storage, index, wal, http, s, monitoring, performance, limits, cluster);
+        return new OmenConfig(database, storage, index, wal, http, s, monitoring, performance, limits, cluster, backup);
     }
 
     public OmenConfig withMonitoring(Monitoring m) {
-        return new OmenConfig(database, storage, index, wal, http, security, m, performance, limits, cluster);
+        return new OmenConfig(database, storage, index, wal, http, security, m, performance, limits, cluster, backup);
+    }
+
+    public OmenConfig withBackup(Backup b) {
+        return new OmenConfig(database, storage, index, wal, http, security, monitoring, performance, limits, cluster,
+                b);
     }
 
     public OmenConfig withCluster(Cluster c) {
-        return new OmenConfig(database, storage, index, wal, http, security, monitoring, performance, limits, c);
+        return new OmenConfig(database, storage, index, wal, http, security, monitoring, performance, limits, c,
+                backup);
     }
 }

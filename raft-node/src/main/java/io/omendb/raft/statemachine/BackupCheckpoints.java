@@ -47,9 +47,19 @@ public final class BackupCheckpoints {
     static SnapshotDescriptor create(StorageEngine engine, Path groupDir, String backupId, TermIndex at)
             throws IOException {
         Path target = dir(groupDir, backupId);
-        Path tmp = target.resolveSibling(backupId + TMP_SUFFIX);
-        FileOps.deleteRecursively(tmp);
         FileOps.deleteRecursively(target);
+        return checkpointInto(engine, target, at);
+    }
+
+    /**
+     * Writes a complete snapshot directory {@code target} (which must not exist): the engine's checkpoint plus a
+     * descriptor naming {@code at}. Built under {@code <target>.tmp} and renamed once fsynced. Also used offline by
+     * the backup tool for a replayed range (point-in-time restore, backups of a stopped node's data dir).
+     */
+    public static SnapshotDescriptor checkpointInto(StorageEngine engine, Path target, TermIndex at)
+            throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + TMP_SUFFIX);
+        FileOps.deleteRecursively(tmp);
         Files.createDirectories(tmp.getParent());
         CheckpointInfo cp = engine.checkpoint(tmp);
         List<SnapshotDescriptor.EngineFile> files = new ArrayList<>();

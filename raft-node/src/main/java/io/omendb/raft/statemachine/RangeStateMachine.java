@@ -1,5 +1,8 @@
 package io.omendb.raft.statemachine;
 
+import io.omendb.raft.archive.ArchiveFiles;
+import io.omendb.raft.archive.ArchiveSettings;
+import io.omendb.raft.archive.GroupLogArchiver;
 import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandCodec;
 import io.omendb.raft.command.CommandResult;
@@ -81,15 +84,21 @@ public final class RangeStateMachine extends BaseStateMachine {
     /** Newest time stamped into or applied from this group's log (ms since the epoch); see startTransaction. */
     private final AtomicLong newestStampMillis = new AtomicLong(CommandCodec.UNSTAMPED);
     private final Clock clock;
+    /** Null when log archiving is off. */
+    private final ArchiveSettings archiveSettings;
+    /** Set in {@link #initialize} when archiving is on. */
+    private volatile GroupLogArchiver archiver;
 
     /**
      * @param maintenance flush/compaction threads shared by every range replica of the node (a node hosts
      *                    hundreds of ranges: two threads per engine would be hundreds of idle threads)
      * @param clock       the wall clock a leader stamps accepted commands with
+     * @param archiving   where to archive the committed log for point-in-time restore; empty: not archived
      */
     public RangeStateMachine(EngineOptions options, ReplicaListener listener, MaintenancePool maintenance,
-                             Clock clock) {
+                             Clock clock, Optional<ArchiveSettings> archiving) {
         this.clock = clock;
+        this.archiveSettings = archiving.orElse(null);
         this.options = options;
         this.listener = listener;
         this.maintenance = maintenance;
@@ -101,6 +110,11 @@ public final class RangeStateMachine extends BaseStateMachine {
         snapshots.init(storage);
         groupDir = storage.getStorageDir().getRoot().toPath();
         directory = new EngineDirectory(groupDir, options, maintenance);
+        if (archiveSettings != null) {
+            archiver = new GroupLogArchiver(storage.getStorageDir().getCurrentDir().toPath(),
+                    ArchiveFiles.nodeDir(archiveSettings.root(), groupId.getUuid(), server.getId().toString()),
+                    archiveSettings.writeBufferBytes(), clock::millis);
+        }
         getLifeCycle().startAndTransition(this::openEngine, IOException.class);
         listener.replicaOpened(groupId, getLastAppliedTermIndex().getIndex(), engine.durableIndex());
     }
@@ -244,6 +258,7 @@ public final class RangeStateMachine extends BaseStateMachine {
         if (current.isPresent() && current.get().descriptor().index() >= applied.getIndex()) {
             return current.get().descriptor().index();
         }
+        archiveBeforePurge(applied.getIndex());
         swapLock.readLock().lock();
         try {
             if (engine == null) {
@@ -256,6 +271,42 @@ public final class RangeStateMachine extends BaseStateMachine {
         } finally {
             swapLock.readLock().unlock();
         }
+    }
+
+    /**
+     * Ratis purges the log up to a snapshot only after {@link #takeSnapshot} returns: archive first, and fail the
+     * snapshot (so nothing is purged; Ratis retries later) when archiving fails.
+     */
+    private void archiveBeforePurge(long appliedIndex) throws IOException {
+        GroupLogArchiver a = archiver;
+        if (a == null) {
+            return;
+        }
+        try {
+            a.archiveThrough(appliedIndex);
+        } catch (IOException e) {
+            throw new IOException(this + ": not taking a snapshot, which would let Ratis purge log entries that are "
+                    + "not archived yet: archiving failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** One archiving pass up to the applied (hence committed) index; a no-op when archiving is off. */
+    public void archiveLog() {
+        GroupLogArchiver a = archiver;
+        if (a == null) {
+            return;
+        }
+        try {
+            a.archiveThrough(getLastAppliedTermIndex().getIndex());
+        } catch (IOException e) {
+            LOG.warn("{}: log archiving failed (retried on the next pass and before the next snapshot): {}", this,
+                    e.getMessage());
+        }
+    }
+
+    /** This replica's log archiver, when archiving is on (for metrics). */
+    public Optional<GroupLogArchiver> archiver() {
+        return Optional.ofNullable(archiver);
     }
 
     @Override

@@ -94,8 +94,15 @@ class ConfigLoaderTest {
                 election_timeout_max_ms = 3000
                 [limits]
                 max_insert_batch_size = 10
+                [backup]
+                log_archive_dir = "archive"
+                log_archive_interval_ms = 2500
                 """ + THREE_NODES, Map.of());
         assertEquals("orders", c.database().name());
+        assertTrue(c.backup().archiving());
+        assertEquals(Path.of("/var/lib/omendb/archive"), c.backup().logArchivePath(c.database().dataDir()));
+        assertEquals(2500, c.backup().logArchiveIntervalMs());
+        assertFalse(ConfigLoader.defaults().backup().archiving(), "archiving is off unless a directory is set");
         assertEquals(Path.of("/var/lib/omendb"), c.database().dataDir());
         assertTrue(c.storage().compressionEnabled());
         assertEquals(64, c.engineOptions().maxError());
@@ -133,6 +140,8 @@ class ConfigLoaderTest {
                 Arguments.of("[index]\nretrain_threshold = -1", "index.retrain_threshold"),
                 Arguments.of("[index]\nmodel_type = \"neural\"", "index.model_type"),
                 Arguments.of("[wal]\nsync_on_write = 1", "wal.sync_on_write"),
+                Arguments.of("[backup]\nlog_archive_interval_ms = 50", "backup.log_archive_interval_ms"),
+                Arguments.of("[backup]\nlog_archive = \"x\"", "backup.log_archive"),
                 Arguments.of("[wal]\nsnapshot_threshold_entries = 1", "wal.snapshot_threshold_entries"),
                 Arguments.of("[wal]\nsnapshot_retention_count = 0", "wal.snapshot_retention_count"),
                 Arguments.of("[http]\nport = 70000", "http.port"),

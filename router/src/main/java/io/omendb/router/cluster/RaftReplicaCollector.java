@@ -20,7 +20,8 @@ import java.util.function.ToDoubleFunction;
  * Per-replica Raft metrics of the nodes running in this process, read on every scrape (pull, so nothing is
  * recorded on the write path): {@code omendb_raft_leader_changes_total}, {@code omendb_raft_snapshot_installs_total}
  * (counters), {@code omendb_raft_commit_index}, {@code omendb_raft_applied_index}, {@code omendb_raft_term} and
- * {@code omendb_raft_is_leader} (gauges), each labelled {@code node} and {@code range} (the range id from the
+ * {@code omendb_raft_is_leader} (gauges), and with log archiving on {@code omendb_raft_archived_index},
+ * {@code omendb_raft_archive_lag_entries} (gauges) and {@code omendb_raft_archive_failures_total}; each labelled {@code node} and {@code range} (the range id from the
  * router's cached range table, {@code meta} for the meta group, the group UUID for a group the table does not
  * list yet). A router without local nodes ({@code omendb router}) exports none. Thread-safe: stateless apart
  * from its suppliers.
@@ -41,8 +42,16 @@ public final class RaftReplicaCollector implements MultiCollector {
     @Override
     public MetricSnapshots collect() {
         List<ReplicaMetrics> all = replicas.get();
+        List<ReplicaMetrics> archiving = all.stream().filter(m -> m.archive().isPresent()).toList();
         Map<UUID, String> rangeOfGroup = rangeLabels();
         return MetricSnapshots.of(
+                gauge("omendb_raft_archived_index", "Highest Raft log index a range replica copied to the log "
+                        + "archive", archiving, rangeOfGroup, m -> m.archive().orElseThrow().archivedIndex()),
+                gauge("omendb_raft_archive_lag_entries", "Applied log entries of a range replica not in the log "
+                        + "archive yet", archiving, rangeOfGroup,
+                        m -> Math.max(0, m.appliedIndex() - m.archive().orElseThrow().archivedIndex())),
+                counter("omendb_raft_archive_failures", "Log archiving passes of a range replica that failed",
+                        archiving, rangeOfGroup, m -> m.archive().orElseThrow().failures()),
                 counter("omendb_raft_leader_changes", "Leader changes a range replica observed since it opened",
                         all, rangeOfGroup, ReplicaMetrics::leaderChanges),
                 counter("omendb_raft_snapshot_installs", "Snapshots a range replica installed from its leader",
