@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -20,12 +22,14 @@ import java.util.concurrent.Callable;
 /**
  * {@code bin/omendb backup}: the operator's backup tool (docs/BACKUP.md). Global options pick the backup directory
  * and the source: {@code --cluster URL} (a running cluster, through its admin HTTP API) or {@code --data-dir DIR}.
- * Exit codes: 0 success, 1 failure (cluster unreachable, I/O error, verification failed), 2 bad arguments or a
- * refused request (e.g. restore over existing data without {@code --force}, {@code --until}).
+ * Exit codes: 0 success, 1 failure (cluster unreachable, I/O error, verification failed, a gap or damage in the
+ * log archive), 2 bad arguments or a refused request (e.g. restore over existing data without {@code --force},
+ * {@code --until} before every usable backup, {@code --data-dir} of a running node).
  */
 @CommandLine.Command(name = "backup", mixinStandardHelpOptions = true,
         subcommands = {BackupCommand.Full.class, BackupCommand.Incremental.class, BackupCommand.ListBackups.class,
-                BackupCommand.Verify.class, BackupCommand.Restore.class, BackupCommand.Cleanup.class},
+                BackupCommand.Verify.class, BackupCommand.Restore.class, BackupCommand.Cleanup.class,
+                BackupCommand.ArchiveLog.class},
         description = "Full and incremental backups of a cluster; list, verify, restore, cleanup")
 public final class BackupCommand implements Runnable {
     @CommandLine.Option(names = "--backup-dir", required = true, description = "directory holding the backups")
@@ -35,8 +39,8 @@ public final class BackupCommand implements Runnable {
             + "http://127.0.0.1:3000")
     URI cluster;
 
-    @CommandLine.Option(names = "--data-dir", description = "a stopped node's data dir (not supported yet as a "
-            + "backup source; use --cluster)")
+    @CommandLine.Option(names = "--data-dir", description = "a stopped node's data dir as the backup source "
+            + "(instead of --cluster): its engines plus its committed Raft log")
     Path dataDir;
 
     @CommandLine.Option(names = "--user", description = "user for HTTP Basic authentication (admin role)")
@@ -71,13 +75,21 @@ public final class BackupCommand implements Runnable {
         };
     }
 
-    ClusterSource source() throws BackupException {
+    BackupSource source(String database) throws BackupException {
+        if (dataDir != null && cluster != null) {
+            throw BackupException.usage("give either --cluster URL or --data-dir DIR as the backup source, not both");
+        }
         if (dataDir != null) {
-            throw BackupException.usage("--data-dir as a backup source is not supported yet: back up through a "
-                    + "running cluster with --cluster URL");
+            try {
+                Files.createDirectories(backupDir);
+                return new DataDirSource(dataDir, database, Files.createTempDirectory(backupDir, ".datadir-"));
+            } catch (IOException e) {
+                throw BackupException.failed("cannot create a scratch dir in " + backupDir + ": " + e.getMessage());
+            }
         }
         if (cluster == null) {
-            throw BackupException.usage("--cluster URL is required (the HTTP API of any node of a running cluster)");
+            throw BackupException.usage("--cluster URL (the HTTP API of any node of a running cluster) or --data-dir "
+                    + "DIR (a stopped node's data dir) is required");
         }
         if ((user == null) != (passwordFile == null)) {
             throw BackupException.usage("--user and --password-file go together");
@@ -112,7 +124,10 @@ public final class BackupCommand implements Runnable {
 
     /** Runs a full or incremental backup of {@code database}: the two subcommands differ only in the kind. */
     int take(String database, BackupManifest.Kind kind) {
-        return run(() -> new BackupTaker(repo(), source(), clock, progress()).take(validDatabase(database), kind));
+        return run(() -> {
+            String db = validDatabase(database);
+            new BackupTaker(repo(), source(db), clock, progress()).take(db, kind);
+        });
     }
 
     private static String validDatabase(String name) throws BackupException {
@@ -233,15 +248,21 @@ public final class BackupCommand implements Runnable {
         @CommandLine.Option(names = "--force", description = "replace existing data in the nodes' data dirs")
         boolean force;
 
-        @CommandLine.Option(names = "--until", description = "point-in-time restore (not supported yet)")
+        @CommandLine.Option(names = "--until", description = "point-in-time restore: the state at this UTC instant "
+                + "(ISO-8601, e.g. 2026-11-26T14:05:00Z or 2026-11-26T15:05:00+01:00), replayed from the log archive "
+                + "on top of the backup (latest: the newest backup taken before it)")
         String until;
+
+        @CommandLine.Option(names = "--log-archive-dir", description = "the Raft log archive for --until (default "
+                + "<backup-dir>/" + BackupRepository.LOG_ARCHIVE_DIR + ", where [backup] log_archive_dir should point)")
+        Path logArchiveDir;
 
         @Override
         public Integer call() {
             return parent.run(() -> {
-                if (until != null) {
-                    throw BackupException.usage("--until (point-in-time restore) is not supported yet: Raft log "
-                            + "archiving is not built; restore a backup as taken (without --until)");
+                Instant at = until == null ? null : parseInstant(until);
+                if (at == null && logArchiveDir != null) {
+                    throw BackupException.usage("--log-archive-dir only goes with --until");
                 }
                 List<OmenConfig> nodes = new ArrayList<>();
                 for (Path c : configs) {
@@ -253,8 +274,20 @@ public final class BackupCommand implements Runnable {
                         throw BackupException.usage("cannot read config " + c + ": " + e.getMessage());
                     }
                 }
-                BackupManifest m = parent.repo().load(backupId);
-                new ClusterRestorer(parent.repo(), parent.progress()).restore(m, nodes, force);
+                ClusterRestorer restorer = new ClusterRestorer(parent.repo(), parent.progress());
+                if (at == null) {
+                    restorer.restore(parent.repo().load(backupId), nodes, force, null);
+                    return;
+                }
+                if (nodes.isEmpty()) {
+                    throw BackupException.usage("restore needs the configuration of every node of the target "
+                            + "cluster (--config FILE, once per node)");
+                }
+                PointInTimeRestore pitr = new PointInTimeRestore(parent.repo(), logArchiveDir != null ? logArchiveDir
+                        : parent.backupDir.resolve(BackupRepository.LOG_ARCHIVE_DIR), parent.progress());
+                BackupManifest m = pitr.choose(backupId, nodes.get(0).database().name(), at);
+                parent.progress().line("restoring backup " + m.backupId() + " + the log archive up to " + at);
+                restorer.restore(m, nodes, force, new ClusterRestorer.Until(pitr, at));
             });
         }
     }
@@ -290,6 +323,37 @@ public final class BackupCommand implements Runnable {
                     cleaner.execute(plan);
                 }
             });
+        }
+    }
+
+    @CommandLine.Command(name = "archive-log", mixinStandardHelpOptions = true,
+            description = "Archive the committed Raft log of a stopped node (--data-dir) into the log archive")
+    static final class ArchiveLog implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        BackupCommand parent;
+
+        @CommandLine.Option(names = "--log-archive-dir", description = "the log archive (default <backup-dir>/"
+                + BackupRepository.LOG_ARCHIVE_DIR + ")")
+        Path logArchiveDir;
+
+        @Override
+        public Integer call() {
+            return parent.run(() -> {
+                if (parent.dataDir == null) {
+                    throw BackupException.usage("archive-log needs --data-dir DIR (a stopped node's data dir)");
+                }
+                new StoppedNodeArchiver(parent.dataDir, logArchiveDir != null ? logArchiveDir
+                        : parent.backupDir.resolve(BackupRepository.LOG_ARCHIVE_DIR), parent.progress()).run();
+            });
+        }
+    }
+
+    static Instant parseInstant(String s) throws BackupException {
+        try {
+            return OffsetDateTime.parse(s).toInstant();
+        } catch (DateTimeParseException e) {
+            throw BackupException.usage("--until '" + s + "' is not an ISO-8601 time with an offset, e.g. "
+                    + "2026-11-26T14:05:00Z or 2026-11-26T15:05:00.250+01:00");
         }
     }
 

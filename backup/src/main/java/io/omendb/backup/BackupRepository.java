@@ -30,6 +30,8 @@ import java.util.stream.Stream;
 final class BackupRepository {
     static final String PARTIAL_SUFFIX = ".partial";
     static final String LATEST = "latest";
+    /** The Raft log archive's default place inside the backup directory (not a backup: never listed). */
+    static final String LOG_ARCHIVE_DIR = "log-archive";
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS")
             .withZone(ZoneOffset.UTC);
 
@@ -55,7 +57,8 @@ final class BackupRepository {
         }
         for (Path dir : children()) {
             String name = dir.getFileName().toString();
-            if (!Files.isDirectory(dir) || name.endsWith(PARTIAL_SUFFIX) || name.startsWith(".")) {
+            if (!Files.isDirectory(dir) || name.endsWith(PARTIAL_SUFFIX) || name.startsWith(".")
+                    || name.equals(LOG_ARCHIVE_DIR)) {
                 continue;
             }
             try {

@@ -29,7 +29,7 @@ import java.util.Map;
  */
 final class BackupTaker {
     private final BackupRepository repo;
-    private final ClusterSource source;
+    private final BackupSource source;
     private final Clock clock;
     private final Progress progress;
 
@@ -37,7 +37,7 @@ final class BackupTaker {
         void line(String s);
     }
 
-    BackupTaker(BackupRepository repo, ClusterSource source, Clock clock, Progress progress) {
+    BackupTaker(BackupRepository repo, BackupSource source, Clock clock, Progress progress) {
         this.repo = repo;
         this.source = source;
         this.clock = clock;
@@ -59,7 +59,7 @@ final class BackupTaker {
         }
         String id = BackupRepository.newId(database, kind, clock.instant());
         long started = System.nanoTime();
-        ClusterSource.Checkpoints cps = source.checkpoint(id);
+        BackupSource.Checkpoints cps = source.checkpoint(id);
         Path staging = null;
         boolean done = false;
         try {
@@ -70,7 +70,7 @@ final class BackupTaker {
             staging = repo.begin(id);
             List<BackupManifest.RangeEntry> ranges = new ArrayList<>();
             long copied = 0;
-            for (ClusterSource.RangeCheckpoint r : cps.ranges()) {
+            for (BackupSource.RangeCheckpoint r : cps.ranges()) {
                 BackupManifest.RangeEntry entry = copyRange(id, staging, r, cps.nodeHttp(), inherited);
                 ranges.add(entry);
                 for (BackupManifest.FileEntry f : entry.files()) {
@@ -103,11 +103,11 @@ final class BackupTaker {
         }
     }
 
-    private BackupManifest.RangeEntry copyRange(String id, Path staging, ClusterSource.RangeCheckpoint r,
+    private BackupManifest.RangeEntry copyRange(String id, Path staging, BackupSource.RangeCheckpoint r,
                                                 Map<String, String> nodeHttp,
                                                 Map<String, BackupManifest.FileEntry> inherited)
             throws BackupException, IOException {
-        ClusterSource.RangeFiles remote = source.files(id, r, nodeHttp);
+        BackupSource.RangeFiles remote = source.files(id, r, nodeHttp);
         if (remote.index() != r.index()) {
             throw BackupException.failed("node " + remote.node() + " holds checkpoint " + id + " of range "
                     + r.rangeId() + " at index " + remote.index() + ", expected " + r.index());
@@ -115,7 +115,7 @@ final class BackupTaker {
         Path dir = Files.createDirectories(staging.resolve("range-" + r.rangeId()));
         List<BackupManifest.FileEntry> files = new ArrayList<>();
         Map<String, Path> local = new LinkedHashMap<>();
-        for (ClusterSource.RemoteFile f : remote.files()) {
+        for (BackupSource.RemoteFile f : remote.files()) {
             BackupManifest.FileEntry have = inherited.get(key(r.rangeId(), f.name(), f.sha256()));
             if (have != null && have.sizeBytes() == f.sizeBytes()) {
                 files.add(have);

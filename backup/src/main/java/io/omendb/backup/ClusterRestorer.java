@@ -18,7 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,12 +42,19 @@ import java.util.stream.Collectors;
  * hosts, ports, node ids, even another node count), but the same database name and initial split points, because
  * group ids and the range table derive from them.
  *
+ * <p><b>Point in time.</b> With {@link Until}, each range is first replayed from the archived Raft log up to the
+ * requested time ({@link PointInTimeRestore}) in a scratch directory, and the replayed state is installed instead of
+ * the backup's checkpoint, at the last replayed entry's term and index. Any replay error stops before any data dir
+ * is written.
+ *
  * <p><b>Safety.</b> The whole backup is verified (checksums, chain, trial open) before anything is written. A data
  * dir that exists and is not empty is refused unless {@code force}. Each node's directory is built in
  * {@code <data_dir>.restoring} and renamed into place at the end, so a failure leaves no half-restored data dir.
  */
 final class ClusterRestorer {
     static final String RESTORING_SUFFIX = ".restoring";
+    /** Scratch directory of a point-in-time restore's replay, next to the first node's data dir. */
+    static final String REPLAY_SUFFIX = ".pitr-replay";
 
     private final BackupRepository repo;
     private final BackupVerifier verifier;
@@ -57,8 +66,16 @@ final class ClusterRestorer {
         this.progress = progress;
     }
 
-    void restore(BackupManifest m, List<OmenConfig> nodes, boolean force) throws BackupException {
+    /** A point-in-time restore: replay the archived log up to {@code time} on top of the backup. */
+    record Until(PointInTimeRestore pitr, Instant time) {
+    }
+
+    /** Restores {@code m} as taken ({@code until == null}) or replayed up to a time. */
+    void restore(BackupManifest m, List<OmenConfig> nodes, boolean force, Until until) throws BackupException {
         List<RangeDescriptor> layout = checkTarget(m, nodes);
+        for (OmenConfig c : nodes) {
+            checkFreshArchive(c, layout);
+        }
         List<String> problems = verifier.verify(m);
         if (!problems.isEmpty()) {
             throw BackupException.failed("backup " + m.backupId() + " does not verify; nothing was restored:\n  "
@@ -67,10 +84,47 @@ final class ClusterRestorer {
         for (OmenConfig c : nodes) {
             checkDataDir(c.database().dataDir(), force);
         }
+        Path first = nodes.get(0).database().dataDir().toAbsolutePath().normalize();
+        Path staging = first.resolveSibling(first.getFileName() + REPLAY_SUFFIX);
+        try {
+            Map<Long, PointInTimeRestore.Replayed> points = until == null ? asTaken(m)
+                    : until.pitr().replay(m, until.time(), cleanDir(staging), nodes.get(0).engineOptions());
+            writeNodes(m, layout, nodes, points);
+        } finally {
+            try {
+                BackupRepository.deleteRecursively(staging);
+            } catch (IOException e) {
+                progress.line("warning: cannot remove " + staging + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static Path cleanDir(Path dir) throws BackupException {
+        try {
+            BackupRepository.deleteRecursively(dir);
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw BackupException.failed("cannot create " + dir + ": " + e.getMessage());
+        }
+    }
+
+    /** Each range's checkpoint as backed up. */
+    private Map<Long, PointInTimeRestore.Replayed> asTaken(BackupManifest m) {
+        Map<Long, PointInTimeRestore.Replayed> out = new LinkedHashMap<>();
+        for (BackupManifest.RangeEntry r : m.ranges()) {
+            Map<String, Path> files = new LinkedHashMap<>();
+            r.files().forEach(f -> files.put(f.name(), repo.fileOf(r.rangeId(), f)));
+            out.put(r.rangeId(), new PointInTimeRestore.Replayed(r.term(), r.index(), files));
+        }
+        return out;
+    }
+
+    private void writeNodes(BackupManifest m, List<RangeDescriptor> layout, List<OmenConfig> nodes,
+                            Map<Long, PointInTimeRestore.Replayed> points) throws BackupException {
         long started = System.nanoTime();
         long bytes = 0;
         for (OmenConfig c : nodes) {
-            bytes += restoreNode(m, layout, c);
+            bytes += restoreNode(m, layout, c, points);
         }
         double secs = (System.nanoTime() - started) / 1e9;
         progress.line(String.format("restored backup %s (%d ranges) onto %d nodes: %d bytes written in %.2f s "
@@ -135,6 +189,26 @@ final class ClusterRestorer {
         return true;
     }
 
+    /**
+     * A restored cluster starts a new history after the restore point, with the same group ids: archiving it into
+     * the archive of the history it replaces would put two different entries under one index. Refused.
+     */
+    private static void checkFreshArchive(OmenConfig c, List<RangeDescriptor> layout) throws BackupException {
+        if (!c.backup().archiving()) {
+            return;
+        }
+        Path archive = c.backup().logArchivePath(c.database().dataDir());
+        for (RangeDescriptor d : layout) {
+            Path group = archive.resolve(d.groupId().toString());
+            if (Files.isDirectory(group)) {
+                throw BackupException.usage(c.cluster().nodeId() + "'s [backup] log_archive_dir " + archive
+                        + " already holds the log archive of range " + d.rangeId() + " (" + group + "): the restored "
+                        + "cluster would mix its new history into the old one. Point log_archive_dir at a new "
+                        + "directory (keep the old archive for restores to earlier times)");
+            }
+        }
+    }
+
     private static void checkDataDir(Path dir, boolean force) throws BackupException {
         if (!Files.exists(dir) || force) {
             return;
@@ -149,7 +223,8 @@ final class ClusterRestorer {
         }
     }
 
-    private long restoreNode(BackupManifest m, List<RangeDescriptor> layout, OmenConfig c) throws BackupException {
+    private long restoreNode(BackupManifest m, List<RangeDescriptor> layout, OmenConfig c,
+                             Map<Long, PointInTimeRestore.Replayed> points) throws BackupException {
         Path dataDir = c.database().dataDir().toAbsolutePath().normalize();
         Path building = dataDir.resolveSibling(dataDir.getFileName() + RESTORING_SUFFIX);
         Map<String, RaftPeer> peers = c.cluster().members().stream().collect(Collectors.toMap(OmenConfig.Member::id,
@@ -165,7 +240,8 @@ final class ClusterRestorer {
                 BackupManifest.RangeEntry r = m.ranges().stream().filter(e -> e.rangeId() == d.rangeId()).findFirst()
                         .orElseThrow();
                 List<RaftPeer> groupPeers = d.peerIds().stream().map(peers::get).toList();
-                bytes += writeGroup(BackupCheckpoints.groupDir(building, d.groupId()), r, groupPeers);
+                bytes += writeGroup(BackupCheckpoints.groupDir(building, d.groupId()), r, points.get(r.rangeId()),
+                        groupPeers);
             }
             for (Path p : walk(building)) {
                 BackupRepository.fsync(p);
@@ -183,35 +259,37 @@ final class ClusterRestorer {
     }
 
     /** One Raft group directory that Ratis recovers as "snapshot at (term, index), empty log after it". */
-    private long writeGroup(Path groupDir, BackupManifest.RangeEntry r, List<RaftPeer> groupPeers) throws IOException {
+    private long writeGroup(Path groupDir, BackupManifest.RangeEntry r, PointInTimeRestore.Replayed point,
+                            List<RaftPeer> groupPeers) throws IOException {
         if (!Objects.equals(groupDir.getFileName().toString(), UUID.fromString(r.groupId()).toString())) {
             throw new IOException("range " + r.rangeId() + " was backed up from group " + r.groupId()
                     + ", the target layout names " + groupDir.getFileName());
         }
         Path current = Files.createDirectories(groupDir.resolve("current"));
         Properties meta = new Properties();
-        meta.setProperty("term", Long.toString(r.term()));
+        meta.setProperty("term", Long.toString(point.term()));
         meta.setProperty("votedFor", "");
         try (Writer w = Files.newBufferedWriter(current.resolve("raft-meta"), StandardCharsets.UTF_8)) {
             meta.store(w, "restored by omendb backup");
         }
-        LogEntryProto conf = LogEntryProto.newBuilder().setTerm(r.term()).setIndex(r.index())
+        LogEntryProto conf = LogEntryProto.newBuilder().setTerm(point.term()).setIndex(point.index())
                 .setConfigurationEntry(RaftConfigurationProto.newBuilder()
                         .addAllPeers(groupPeers.stream().map(RaftPeer::getRaftPeerProto).toList()))
                 .build();
         try (OutputStream out = Files.newOutputStream(current.resolve("raft-meta.conf"))) {
             conf.writeTo(out);
         }
-        Path snap = Files.createDirectories(groupDir.resolve("sm").resolve("snapshot." + r.term() + "_" + r.index()));
+        Path snap = Files.createDirectories(groupDir.resolve("sm").resolve("snapshot." + point.term() + "_"
+                + point.index()));
         long bytes = 0;
-        for (BackupManifest.FileEntry f : r.files()) {
-            Files.copy(repo.fileOf(r.rangeId(), f), snap.resolve(f.name()));
-            bytes += f.sizeBytes();
+        for (Map.Entry<String, Path> f : point.files().entrySet()) {
+            Files.copy(f.getValue(), snap.resolve(f.getKey()));
+            bytes += Files.size(f.getValue());
         }
         SnapshotDescriptor d = SnapshotDescriptor.readFrom(snap);
-        if (d.term() != r.term() || d.index() != r.index()) {
+        if (d.term() != point.term() || d.index() != point.index()) {
             throw new IOException("range " + r.rangeId() + ": the snapshot descriptor says " + d.term() + "_"
-                    + d.index() + ", the manifest " + r.term() + "_" + r.index());
+                    + d.index() + ", expected " + point.term() + "_" + point.index());
         }
         return bytes;
     }

@@ -38,24 +38,10 @@ import java.util.Set;
  * {@code local} mode every node is behind that one URL). Every request carries HTTP Basic credentials when given.
  * Not thread-safe.
  */
-final class ClusterSource {
+final class ClusterSource implements BackupSource {
     static final int CHUNK_BYTES_MAX = 4 << 20;
     static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(5);
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** One range's checkpoint as the cluster reported it. */
-    record RangeCheckpoint(long rangeId, String startHex, String endHex, String groupId, long index, String leader,
-                           List<String> peers) {
-    }
-
-    record Checkpoints(String database, List<RangeCheckpoint> ranges, Map<String, String> nodeHttp) {
-    }
-
-    record RemoteFile(String name, long sizeBytes, String sha256) {
-    }
-
-    record RangeFiles(String baseUrl, String node, long term, long index, long engineIndex, List<RemoteFile> files) {
-    }
 
     private final URI base;
     private final String authorization;
@@ -67,11 +53,13 @@ final class ClusterSource {
                 (user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
-    String baseUrl() {
+    @Override
+    public String baseUrl() {
         return strip(base.toString());
     }
 
-    Checkpoints checkpoint(String backupId) throws BackupException {
+    @Override
+    public Checkpoints checkpoint(String backupId) throws BackupException {
         JsonNode j = json(send(baseUrl(), "POST", "/admin/backup/checkpoint?id=" + enc(backupId)));
         List<RangeCheckpoint> ranges = new ArrayList<>();
         for (JsonNode r : j.path("ranges")) {
@@ -87,7 +75,8 @@ final class ClusterSource {
     }
 
     /** The checkpoint files of one range, from the first candidate node that holds them. */
-    RangeFiles files(String backupId, RangeCheckpoint r, Map<String, String> nodeHttp) throws BackupException {
+    @Override
+    public RangeFiles files(String backupId, RangeCheckpoint r, Map<String, String> nodeHttp) throws BackupException {
         List<String> tried = new ArrayList<>();
         for (String url : candidates(r, nodeHttp)) {
             HttpResponse<byte[]> resp;
@@ -114,7 +103,9 @@ final class ClusterSource {
     }
 
     /** Streams one file into {@code target}, checking its size and SHA-256 against the node's listing. */
-    void download(String backupId, long rangeId, RangeFiles from, RemoteFile f, Path target) throws BackupException {
+    @Override
+    public void download(String backupId, long rangeId, RangeFiles from, RemoteFile f, Path target)
+            throws BackupException {
         MessageDigest sha = Checksums.sha256();
         long offset = 0;
         try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW)) {
@@ -142,7 +133,8 @@ final class ClusterSource {
     }
 
     /** Drops the node-side checkpoint on every node we know; failures are reported, not thrown. */
-    List<String> release(String backupId, Map<String, String> nodeHttp) {
+    @Override
+    public List<String> release(String backupId, Map<String, String> nodeHttp) {
         List<String> problems = new ArrayList<>();
         Set<String> urls = new LinkedHashSet<>();
         urls.add(baseUrl());

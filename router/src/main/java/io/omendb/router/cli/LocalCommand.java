@@ -45,6 +45,10 @@ final class LocalCommand implements Callable<Integer> {
     @CommandLine.Option(names = "--metrics-port", defaultValue = "9090", description = "metrics port (default 9090)")
     int metricsPort;
 
+    @CommandLine.Option(names = "--log-archive-dir", description = "archive every node's committed Raft log here "
+            + "for point-in-time restore ([backup] log_archive_dir; default: off)")
+    Path logArchiveDir;
+
     @CommandLine.Option(names = "--no-auth", description = "no authentication (local development only; same as "
             + "OMENDB_AUTH_DISABLED=true)")
     boolean noAuth;
@@ -111,7 +115,10 @@ final class LocalCommand implements Callable<Integer> {
                     .withHttp(new OmenConfig.Http(HOST, httpPort, template.http().maxConnections()))
                     .withCluster(new OmenConfig.Cluster(m.id(), rf, members, LocalLayout.splitPoints(layout.ranges())));
             out.add(c.withSecurity(localSecurity(c.security(), root, auth))
-                    .withMonitoring(new OmenConfig.Monitoring(true, HOST, metricsPort)));
+                    .withMonitoring(new OmenConfig.Monitoring(true, HOST, metricsPort))
+                    .withBackup(new OmenConfig.Backup(logArchiveDir == null ? ""
+                            : logArchiveDir.toAbsolutePath().normalize().toString(),
+                            template.backup().logArchiveIntervalMs())));
         }
         return out;
     }

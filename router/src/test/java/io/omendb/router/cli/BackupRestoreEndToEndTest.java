@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.omendb.raft.LocalCluster;
 import io.omendb.raft.OmenNode;
+import io.omendb.raft.archive.ArchiveFiles;
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.client.ReadOptions;
@@ -24,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -53,6 +55,8 @@ class BackupRestoreEndToEndTest {
     private static final int KEYS = 2000;
     private static final long CALL_TIMEOUT_S = 60;
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long ARCHIVE_INTERVAL_MS = 200;
+    private static final long ARCHIVE_WAIT_MS = 60_000;
 
     @TempDir
     Path tmp;
@@ -132,9 +136,9 @@ class BackupRestoreEndToEndTest {
         assertEquals(2, refused.code, refused.output());
         assertTrue(refused.err.contains("refusing to overwrite"), refused.output());
         Cli until = cli("--backup-dir", backups.toString(), "restore", "--backup-id", incrId, "--until",
-                "2026-01-01T00:00:00Z");
+                "yesterday");
         assertEquals(2, until.code, until.output());
-        assertTrue(until.err.contains("not supported yet"), until.output());
+        assertTrue(until.err.contains("not an ISO-8601 time"), until.output());
 
         for (OmenConfig c : configs) {
             deleteRecursively(c.database().dataDir()); // disaster: every node's data is gone
@@ -190,6 +194,224 @@ class BackupRestoreEndToEndTest {
         Cli broken = cli("--backup-dir", backups.toString(), "verify", "--backup-id", incrId);
         assertEquals(1, broken.code, broken.output());
         assertTrue(broken.err.contains("broken chain"), broken.output());
+    }
+
+    /**
+     * Point-in-time restore and a backup of a stopped node's data dir, on a cluster archiving its Raft logs: full
+     * backup, writes A, time T, writes B; restore to T into fresh data dirs gives exactly A (B absent), replica
+     * digests as computed from the acknowledged writes; a time before the backup, a gap and a damaged archive
+     * file are refused with nothing written; a running node's data dir is refused as a source; the stopped node's
+     * data dir backs up to the digests the cluster served.
+     */
+    @Test
+    void pointInTimeRestoreAndStoppedNodeBackup() throws Exception {
+        int[] ports = LocalCluster.freePorts(6);
+        Path backups = tmp.resolve("backups");
+        Path archive = backups.resolve("log-archive");
+        List<OmenConfig> configs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            configs.add(ConfigLoader.parse(toml(i, ports, tmp.resolve("data"), archive), Map.of()));
+        }
+        String url = "http://127.0.0.1:" + ports[3];
+        Instant beforeBackup;
+        Instant t;
+        String fullId;
+        TreeMap<String, String> model = new TreeMap<>();
+        TreeMap<String, String> atT;
+        Map<Long, String> servedDigest = new TreeMap<>();
+        try (Running cluster = Running.start(configs); ClusterClient client = ClusterClient.connect(
+                ClientOptions.from(configs.get(0)))) {
+            client.awaitRangeTable(java.time.Duration.ofSeconds(CALL_TIMEOUT_S));
+            Random random = new Random(11);
+            for (int i = 0; i < 200; i++) {
+                apply(client, model, random, "a0-" + i);
+            }
+            beforeBackup = Instant.now();
+            Thread.sleep(20);
+            Cli full = cli("--backup-dir", backups.toString(), "--cluster", url, "full-backup", "--database", DB);
+            assertEquals(0, full.code, full.output());
+            fullId = backupIdOf(full);
+            JsonNode m = manifest(backups, fullId);
+            for (JsonNode r : m.path("ranges")) {
+                awaitArchived(archive, r.path("groupId").asText(), r.path("index").asLong());
+            }
+            for (int i = 0; i < 300; i++) {
+                apply(client, model, random, "A-" + i);
+            }
+            Thread.sleep(20);
+            t = Instant.now();
+            atT = new TreeMap<>(model);
+            Thread.sleep(20);
+            for (int i = 0; i < 300; i++) {
+                apply(client, model, random, "B-" + i);
+            }
+            Cli running = cli("--backup-dir", backups.toString(), "--data-dir", configs.get(0).database().dataDir()
+                    .toString(), "full-backup", "--database", DB);
+            assertEquals(2, running.code, running.output());
+            assertTrue(running.err.contains("is running"), running.output());
+            for (RangeDescriptor r : client.rangeTable().ranges()) {
+                long last = client.put(r.start().length == 0 ? b("0") : r.start(), b("last"))
+                        .get(CALL_TIMEOUT_S, TimeUnit.SECONDS).revision();
+                model.put(new String(r.start().length == 0 ? b("0") : r.start(), StandardCharsets.UTF_8), "last");
+                for (String node : r.peerIds()) {
+                    String d = HexFormat.of().formatHex(client.admin().replicaDigest(r.rangeId(), node, last)
+                            .get(CALL_TIMEOUT_S, TimeUnit.SECONDS).sha256());
+                    assertEquals(servedDigest.computeIfAbsent(r.rangeId(), k -> d), d, "replicas converge");
+                }
+            }
+        }
+        assertTrue(!atT.equals(model), "B changed the contents");
+
+        // the cluster is stopped: its first node's data dir is a backup source
+        Cli fromDir = cli("--backup-dir", backups.toString(), "--data-dir", configs.get(0).database().dataDir()
+                .toString(), "full-backup", "--database", DB);
+        assertEquals(0, fromDir.code, fromDir.output());
+        System.out.println(fromDir.out);
+        String dirId = backupIdOf(fromDir);
+        JsonNode dirManifest = manifest(backups, dirId);
+        for (JsonNode r : dirManifest.path("ranges")) {
+            assertEquals(servedDigest.get(r.path("rangeId").asLong()), r.path("digest").asText(),
+                    "the stopped node's backup of range " + r.path("rangeId") + " holds what the cluster served");
+        }
+        Cli verifyDir = cli("--backup-dir", backups.toString(), "verify", "--backup-id", dirId);
+        assertEquals(0, verifyDir.code, verifyDir.output());
+        // the stopped node's log archived offline into another archive: everything once, then nothing more
+        String[] archiveLog = {"--backup-dir", backups.toString(), "--data-dir", configs.get(0).database().dataDir()
+                .toString(), "archive-log", "--log-archive-dir", tmp.resolve("offline-archive").toString()};
+        Cli offline = cli(archiveLog);
+        assertEquals(0, offline.code, offline.output());
+        System.out.println(offline.out);
+        assertTrue(offline.out.matches("(?s).*archived [1-9][0-9]* entries .*"), offline.output());
+        Cli again = cli(archiveLog);
+        assertEquals(0, again.code, again.output());
+        assertTrue(again.out.contains("archived 0 entries (0 bytes)"), again.output());
+
+        // point-in-time restore into fresh data dirs with a fresh archive
+        List<Path> targetFiles = targets(ports, tmp.resolve("restored"), tmp.resolve("archive2"));
+        List<Path> sameArchive = targets(ports, tmp.resolve("refused"), archive);
+        Cli mixed = cli(untilArgs(backups, "latest", t, sameArchive));
+        assertEquals(2, mixed.code, mixed.output());
+        assertTrue(mixed.err.contains("already holds the log archive"), mixed.output());
+        Cli tooEarly = cli(untilArgs(backups, "latest", beforeBackup, targetFiles));
+        assertEquals(2, tooEarly.code, tooEarly.output());
+        assertTrue(tooEarly.err.contains("can serve --until"), tooEarly.output());
+        Cli pitr = cli(untilArgs(backups, "latest", t, targetFiles));
+        assertEquals(0, pitr.code, pitr.output());
+        System.out.println(pitr.out);
+        assertTrue(pitr.out.contains("restoring backup " + fullId), "the newest backup taken before T (a data-dir "
+                + "backup has no checkpoint entry in the log to place it in time):\n" + pitr.output());
+        List<OmenConfig> restored = new ArrayList<>();
+        for (Path f : targetFiles) {
+            restored.add(ConfigLoader.load(f, Map.of()));
+        }
+        try (Running cluster = Running.start(restored); ClusterClient client = ClusterClient.connect(
+                ClientOptions.from(restored.get(0)))) {
+            client.awaitRangeTable(java.time.Duration.ofSeconds(CALL_TIMEOUT_S));
+            assertEquals(atT, readAll(client), "restored to T: every write of A, none of B");
+            for (RangeDescriptor r : client.rangeTable().ranges()) {
+                for (String node : r.peerIds()) {
+                    byte[] got = client.admin().replicaDigest(r.rangeId(), node, 0).get(CALL_TIMEOUT_S,
+                            TimeUnit.SECONDS).sha256();
+                    assertEquals(digestOf(atT, r), HexFormat.of().formatHex(got), "range " + r.rangeId() + " on "
+                            + node);
+                }
+            }
+        }
+
+        // a damaged archive file (every copy) and a gap are refused, and nothing is written
+        JsonNode m = manifest(backups, fullId);
+        JsonNode r1 = m.path("ranges").get(0);
+        JsonNode r2 = m.path("ranges").get(1);
+        for (ArchiveFiles.Archived f : archivedCovering(archive, r2.path("groupId").asText(), r2.path("index").asLong())) {
+            byte[] bytes = Files.readAllBytes(f.path());
+            bytes[bytes.length - 5] ^= 0x04;
+            Files.write(f.path(), bytes);
+        }
+        List<Path> damagedTargets = targets(ports, tmp.resolve("damaged"), tmp.resolve("archive3"));
+        Cli damaged = cli(untilArgs(backups, fullId, t, damagedTargets));
+        assertEquals(1, damaged.code, damaged.output());
+        assertTrue(damaged.err.contains("no intact archived copy"), damaged.output());
+        long r1Index = r1.path("index").asLong();
+        List<ArchiveFiles.Archived> r1Files = archivedCovering(archive, r1.path("groupId").asText(), r1Index);
+        for (ArchiveFiles.Archived f : r1Files) {
+            Files.delete(f.path());
+        }
+        assertTrue(listArchived(archive, r1.path("groupId").asText()).stream().anyMatch(f -> f.firstIndex() > r1Index),
+                "later entries stay archived, so the missing ones are a gap, not the end of the archive");
+        Cli gap = cli(untilArgs(backups, fullId, t, damagedTargets));
+        assertEquals(1, gap.code, gap.output());
+        assertTrue(gap.err.contains("has no entries " + r1Index + ".."), gap.output());
+        for (int i = 1; i <= 3; i++) {
+            assertTrue(Files.notExists(tmp.resolve("damaged").resolve("n" + i)), "nothing restored: " + gap.output());
+        }
+    }
+
+    /** The id in a backup command's "backup ID complete: ..." line. */
+    private static String backupIdOf(Cli c) {
+        return c.out.lines().filter(l -> l.startsWith("backup ") && l.contains(" complete: ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no completion line:\n" + c.output())).split(" ")[1];
+    }
+
+    /** One put or delete of a random key, reflected in {@code model} once acknowledged. */
+    private static void apply(ClusterClient client, TreeMap<String, String> model, Random random, String tag)
+            throws Exception {
+        String key = String.format("k%04d", random.nextInt(KEYS));
+        if (random.nextInt(10) == 0) {
+            client.delete(b(key)).get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
+            model.remove(key);
+        } else {
+            String value = tag + "-" + "y".repeat(random.nextInt(100));
+            client.put(b(key), b(value)).get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
+            model.put(key, value);
+        }
+    }
+
+    /** Waits (bounded) until some node's archive of {@code group} reaches {@code index}. */
+    private static void awaitArchived(Path archive, String group, long index) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ARCHIVE_WAIT_MS);
+        while (listArchived(archive, group).stream().noneMatch(f -> f.lastIndex() >= index)) {
+            assertTrue(System.nanoTime() < deadline, "group " + group + " not archived up to " + index);
+            Thread.sleep(ARCHIVE_INTERVAL_MS);
+        }
+    }
+
+    /** Every node's archive files of {@code group} that hold entry {@code index}. */
+    private static List<ArchiveFiles.Archived> archivedCovering(Path archive, String group, long index)
+            throws Exception {
+        return listArchived(archive, group).stream().filter(f -> f.firstIndex() <= index && f.lastIndex() >= index)
+                .toList();
+    }
+
+    private static List<ArchiveFiles.Archived> listArchived(Path archive, String group) throws Exception {
+        List<ArchiveFiles.Archived> out = new ArrayList<>();
+        Path dir = archive.resolve(group);
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> nodes = Files.list(dir)) {
+                for (Path n : nodes.toList()) {
+                    out.addAll(ArchiveFiles.list(n));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Config files of a 3-node target cluster on {@code ports} with its data under {@code root}. */
+    private List<Path> targets(int[] ports, Path root, Path archive) throws Exception {
+        List<Path> files = new ArrayList<>();
+        Files.createDirectories(tmp.resolve("configs"));
+        for (int i = 0; i < 3; i++) {
+            Path f = tmp.resolve("configs").resolve(root.getFileName() + "-n" + (i + 1) + ".toml");
+            Files.writeString(f, toml(i, ports, root, archive));
+            files.add(f);
+        }
+        return files;
+    }
+
+    private static String[] untilArgs(Path backups, String id, Instant until, List<Path> configs) {
+        List<String> args = new ArrayList<>(List.of(restoreArgs(backups, id, configs, false)));
+        args.add("--until");
+        args.add(until.toString());
+        return args.toArray(String[]::new);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -345,6 +567,11 @@ class BackupRestoreEndToEndTest {
     }
 
     private String toml(int i, int[] ports) {
+        return toml(i, ports, tmp.resolve("data"), null);
+    }
+
+    /** Node {@code i}'s config with its data in {@code dataRoot/n<i+1>}; archiving into {@code archiveOrNull}. */
+    private String toml(int i, int[] ports, Path dataRoot, Path archiveOrNull) {
         StringBuilder members = new StringBuilder();
         for (int j = 0; j < 3; j++) {
             members.append("[[cluster.members]]\nid = \"n").append(j + 1).append("\"\nraft_address = \"127.0.0.1:")
@@ -367,7 +594,9 @@ class BackupRestoreEndToEndTest {
                 node_id = "n%d"
                 replication_factor = 3
                 initial_split_points = ["k0500", "k1000", "k1500"]
-                """.formatted(DB, tmp.resolve("data").resolve("n" + (i + 1)), ports[3 + i], i + 1) + members;
+                """.formatted(DB, dataRoot.resolve("n" + (i + 1)), ports[3 + i], i + 1) + members
+                + (archiveOrNull == null ? "" : "[backup]\nlog_archive_dir = \"" + archiveOrNull
+                        + "\"\nlog_archive_interval_ms = " + ARCHIVE_INTERVAL_MS + "\n");
     }
 
     private static byte[] b(String s) {

@@ -1,0 +1,182 @@
+package io.omendb.backup;
+
+import io.omendb.raft.archive.RaftLogFiles;
+import io.omendb.raft.statemachine.SnapshotDescriptor;
+import io.omendb.storage.EngineOptions;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.server.protocol.TermIndex;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Rebuilds the committed state of one Raft group replica from a <b>stopped</b> node's group directory
+ * ({@code <data_dir>/raft/<group uuid>/}), the way the node itself would on start, without changing a byte of it.
+ *
+ * <p><b>How.</b> The engine files are copied (the live {@code engine/}, or the newest verified snapshot in
+ * {@code sm/} when the engine is missing or behind it) and opened in a scratch directory; then the group's Raft log
+ * ({@code current/}, read with Ratis' reader, checksums verified) is replayed after the engine's index through the
+ * state machine's apply path ({@link RangeReplay}).
+ *
+ * <p><b>Committed only.</b> A stopped node's log may end in entries that were never committed (a new leader would
+ * have truncated them). Ratis writes the commit index into the log as metadata entries; the replay stops at the
+ * highest one found, or at the engine's own index if that is higher (the engine only ever applied committed
+ * entries). Entries committed after the last metadata entry are left out: the result is a committed state, possibly
+ * a little older than the node's last one.
+ *
+ * <p>Single-threaded; the caller owns {@code workDir}.
+ */
+final class OfflineGroup {
+    private static final Pattern SNAPSHOT_DIR = Pattern.compile("snapshot\\.(\\d+)_(\\d+)");
+
+    private OfflineGroup() {
+    }
+
+    /** Replays the group in {@code groupDir}; the returned replay is open at the group's last committed entry. */
+    static RangeReplay rebuild(Path groupDir, Path workDir, EngineOptions options) throws IOException {
+        Optional<SnapshotDescriptor> snapshot = newestSnapshot(groupDir.resolve("sm"));
+        Path logDir = groupDir.resolve("current");
+        long commitIndex = highestMetadataCommit(logDir);
+        RangeReplay replay = open(groupDir, snapshot, workDir, options, logDir);
+        try {
+            long bound = Math.max(commitIndex, replay.last().getIndex());
+            for (RaftLogFiles.Segment s : RaftLogFiles.list(logDir)) {
+                if (s.endIndex() <= replay.last().getIndex() || s.startIndex() > bound) {
+                    continue;
+                }
+                RaftLogFiles.read(s, e -> {
+                    if (e.getIndex() > bound) {
+                        return false;
+                    }
+                    if (e.getIndex() > replay.last().getIndex()) {
+                        replay.apply(RaftLogFiles.decode(e));
+                    }
+                    return true;
+                });
+            }
+            if (replay.last().getIndex() < bound) {
+                throw new IOException(groupDir + ": the log ends at entry " + replay.last().getIndex() + " but entry "
+                        + bound + " is committed");
+            }
+            return replay;
+        } catch (IOException | RuntimeException e) {
+            replay.close();
+            throw e;
+        }
+    }
+
+    /** The engine (or the snapshot, if the engine is missing or behind it), at its log position. */
+    private static RangeReplay open(Path groupDir, Optional<SnapshotDescriptor> snapshot, Path workDir,
+                                    EngineOptions options, Path logDir) throws IOException {
+        Path engineDir = groupDir.resolve("engine");
+        if (Files.isDirectory(engineDir)) {
+            RangeReplay r = RangeReplay.open(workDir.resolve("engine"), regularFiles(engineDir), options,
+                    TermIndex.valueOf(0, -1));
+            long engineIndex = r.engineIndex();
+            if (snapshot.isEmpty() || engineIndex >= snapshot.get().engineAppliedIndex()) {
+                // entries between the engine's index and the snapshot's changed no data (the snapshot's engine
+                // index is not above the engine's), and the log may no longer hold them
+                long from = snapshot.map(SnapshotDescriptor::index).filter(i -> i > engineIndex).orElse(engineIndex);
+                try {
+                    r.position(snapshot.isPresent() && snapshot.get().index() == from
+                            ? TermIndex.valueOf(snapshot.get().term(), from)
+                            : TermIndex.valueOf(termOf(logDir, from), from));
+                } catch (IOException e) {
+                    r.close();
+                    throw e;
+                }
+                return r;
+            }
+            r.close(); // the engine is behind the snapshot (an install was interrupted): start from the snapshot
+        }
+        if (snapshot.isEmpty()) {
+            return RangeReplay.open(workDir.resolve("empty"), Map.of(), options, TermIndex.valueOf(0, -1));
+        }
+        SnapshotDescriptor d = snapshot.get();
+        Path dir = groupDir.resolve("sm").resolve("snapshot." + d.term() + "_" + d.index());
+        return RangeReplay.open(workDir.resolve("snapshot"), regularFiles(dir), options,
+                TermIndex.valueOf(d.term(), d.index()));
+    }
+
+    /** Term of entry {@code index} in the log (0 for index 0: before the first entry). */
+    private static long termOf(Path logDir, long index) throws IOException {
+        if (index <= 0) {
+            return 0;
+        }
+        long[] term = {-1};
+        for (RaftLogFiles.Segment s : RaftLogFiles.list(logDir)) {
+            if (s.startIndex() <= index && s.endIndex() >= index) {
+                RaftLogFiles.read(s, e -> {
+                    if (e.getIndex() == index) {
+                        term[0] = e.getTerm();
+                        return false;
+                    }
+                    return true;
+                });
+            }
+        }
+        if (term[0] < 0) {
+            throw new IOException(logDir + ": entry " + index + " (the engine's index) is not in the log");
+        }
+        return term[0];
+    }
+
+    /** The highest commit index the log records in Ratis metadata entries (-1: none). */
+    static long highestMetadataCommit(Path logDir) throws IOException {
+        long[] commit = {-1};
+        for (RaftLogFiles.Segment s : RaftLogFiles.list(logDir)) {
+            RaftLogFiles.read(s, (LogEntryProto e) -> {
+                if (e.hasMetadataEntry()) {
+                    commit[0] = Math.max(commit[0], e.getMetadataEntry().getCommitIndex());
+                }
+                return true;
+            });
+        }
+        return commit[0];
+    }
+
+    static Optional<SnapshotDescriptor> newestSnapshot(Path smDir) throws IOException {
+        if (!Files.isDirectory(smDir)) {
+            return Optional.empty();
+        }
+        List<Path> dirs = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(smDir)) {
+            for (Path p : s) {
+                if (SNAPSHOT_DIR.matcher(p.getFileName().toString()).matches() && Files.isDirectory(p)) {
+                    dirs.add(p);
+                }
+            }
+        }
+        dirs.sort(Comparator.comparingLong((Path p) -> Long.parseLong(p.getFileName().toString()
+                .replaceAll(".*_", ""))).reversed());
+        for (Path p : dirs) {
+            try {
+                return Optional.of(SnapshotDescriptor.readFrom(p));
+            } catch (IOException unusable) {
+                // a half-written snapshot: the node would skip it too
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Map<String, Path> regularFiles(Path dir) throws IOException {
+        Map<String, Path> out = new LinkedHashMap<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            for (Path p : s) {
+                if (Files.isRegularFile(p)) {
+                    out.put(p.getFileName().toString(), p);
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,102 @@
+package io.omendb.backup;
+
+import io.omendb.raft.archive.RaftLogFiles;
+import io.omendb.raft.statemachine.BackupCheckpoints;
+import io.omendb.raft.statemachine.CommandExecutor;
+import io.omendb.raft.statemachine.SnapshotDescriptor;
+import io.omendb.storage.EngineOptions;
+import io.omendb.storage.StorageEngine;
+import org.apache.ratis.server.protocol.TermIndex;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * One range rebuilt offline: an engine opened on a copy of some engine files (a backup's checkpoint, or a stopped
+ * node's live engine), then committed log entries applied to it with the state machine's own apply path
+ * ({@link CommandExecutor#applyCommitted}), so the result equals what a replica that applied the same entries holds.
+ * Finally {@link #snapshot} writes it as a snapshot directory (engine checkpoint + descriptor) that restore installs
+ * and backups copy like any other.
+ *
+ * <p>The source files are copied, never linked or opened in place: opening and applying writes new segments and
+ * manifests, and the source (a backup, a node's data dir) must not change. Single-threaded; the caller deletes
+ * {@code workDir}.
+ */
+final class RangeReplay implements AutoCloseable {
+    private final StorageEngine engine;
+    private final Path groupDir;
+    private TermIndex last;
+    private long applied;
+
+    private RangeReplay(StorageEngine engine, Path groupDir, TermIndex start) {
+        this.engine = engine;
+        this.groupDir = groupDir;
+        this.last = start;
+    }
+
+    /**
+     * @param files  engine files by name
+     * @param start  the log position the files stand for (the checkpoint's term and index)
+     */
+    static RangeReplay open(Path workDir, Map<String, Path> files, EngineOptions options, TermIndex start)
+            throws IOException {
+        Path engineDir = Files.createDirectories(workDir.resolve("engine"));
+        for (Map.Entry<String, Path> f : files.entrySet()) {
+            Files.copy(f.getValue(), engineDir.resolve(f.getKey()));
+        }
+        return new RangeReplay(StorageEngine.open(engineDir, options), workDir.resolve("group"), start);
+    }
+
+    /** Applies one committed entry, which must directly follow the previous one. */
+    void apply(RaftLogFiles.LoggedEntry e) throws IOException {
+        if (e.index() != last.getIndex() + 1) {
+            throw new IOException("replay of " + engine.directory() + ": entry " + e.index() + " after "
+                    + last.getIndex());
+        }
+        TermIndex at = TermIndex.valueOf(e.term(), e.index());
+        if (e.logged() != null) {
+            CommandExecutor.applyCommitted(engine, e.logged().command(), at, groupDir);
+            applied++;
+        }
+        last = at;
+    }
+
+    /** Sets the log position the engine's files stand for, before any entry is applied. */
+    void position(TermIndex at) {
+        if (applied > 0) {
+            throw new IllegalStateException("position after applying entries");
+        }
+        last = at;
+    }
+
+    /** Live entries from {@code start} (inclusive), at most {@code limit}. */
+    java.util.List<io.omendb.storage.KeyValue> scan(byte[] start, byte[] end, int limit) {
+        return engine.scan(start, end, limit);
+    }
+
+    /** The log position the engine now stands for. */
+    TermIndex last() {
+        return last;
+    }
+
+    /** Commands applied so far (configuration and metadata entries only move {@link #last}). */
+    long commandsApplied() {
+        return applied;
+    }
+
+    long engineIndex() {
+        return engine.appliedIndex();
+    }
+
+    /** Writes the state as a snapshot directory {@code target} for {@link #last()}. */
+    SnapshotDescriptor snapshot(Path target) throws IOException {
+        return BackupCheckpoints.checkpointInto(engine, target, last);
+    }
+
+    @Override
+    public void close() throws IOException {
+        engine.close();
+    }
+}
