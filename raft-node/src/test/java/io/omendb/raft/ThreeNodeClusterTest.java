@@ -14,10 +14,12 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ExecutionException;
 
@@ -77,6 +79,7 @@ class ThreeNodeClusterTest {
                 }
             }
             checkCommandSemantics(client);
+            checkGroupCommit(client);
             assertReplicasIdentical(cluster, client, table);
 
             RangeDescriptor range = table.rangeForKey(b("k-0"));
@@ -146,6 +149,44 @@ class ThreeNodeClusterTest {
         ExecutionException tooBig = assertThrows(ExecutionException.class,
                 () -> await(client.put(b("b-big"), new byte[(1 << 20) + 1])));
         assertEquals(ErrorCode.VALUE_TOO_LARGE, ((ClientException) tooBig.getCause()).code());
+    }
+
+    /**
+     * Writes issued at once to one range share Raft entries (group commit); each must still get its own outcome:
+     * two compare-and-sets racing to create each key (exactly one wins), deletes that report whether the key
+     * existed, and puts that all land.
+     */
+    private static void checkGroupCommit(ClusterClient client) throws Exception {
+        int keys = 60;
+        List<CompletableFuture<Results.CasResult>> creates = new ArrayList<>();
+        List<CompletableFuture<Results.WriteResult>> puts = new ArrayList<>();
+        for (int i = 0; i < keys; i++) {
+            creates.add(client.compareAndSet(b("gc-" + i), null, b("first")));
+            creates.add(client.compareAndSet(b("gc-" + i), null, b("second")));
+            puts.add(client.put(b("gp-" + i), b("p" + i)));
+        }
+        Map<Long, Integer> writesPerRevision = new HashMap<>();
+        for (int i = 0; i < keys; i++) {
+            Results.CasResult a = await(creates.get(2 * i));
+            Results.CasResult b = await(creates.get(2 * i + 1));
+            assertTrue(a.succeeded() != b.succeeded(), "exactly one creator of gc-" + i + " wins");
+            assertTrue(a.revision() != b.revision(), "two writes of one key never share an entry");
+            for (long revision : List.of(a.revision(), b.revision(), await(puts.get(i)).revision())) {
+                writesPerRevision.merge(revision, 1, Integer::sum);
+            }
+            assertLinearizable(client, "gc-" + i, a.succeeded() ? "first" : "second");
+            assertLinearizable(client, "gp-" + i, "p" + i);
+        }
+        assertTrue(writesPerRevision.values().stream().anyMatch(n -> n > 1),
+                "concurrent writes to one range shared entries: " + writesPerRevision);
+        List<CompletableFuture<Results.DeleteResult>> deletes = new ArrayList<>();
+        for (int i = 0; i < keys; i++) {
+            deletes.add(client.delete(b((i % 2 == 0 ? "gp-" : "gx-") + i)));
+        }
+        for (int i = 0; i < keys; i++) {
+            assertEquals(i % 2 == 0, await(deletes.get(i)).existed(), "delete " + i);
+            assertLinearizable(client, "gp-" + i, i % 2 == 0 ? null : "p" + i);
+        }
     }
 
     private static void assertReplicasIdentical(LocalCluster cluster, ClusterClient client, RangeTable table)

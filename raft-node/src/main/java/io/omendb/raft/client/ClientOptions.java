@@ -14,10 +14,12 @@ import java.util.List;
  * @param retryAttemptsMax  attempts per request (leader changes, timeouts) before failing with UNAVAILABLE
  * @param preferredReplica  node id stale reads go to when the range has a replica there (the co-located node), or null
  * @param tlsOrNull         mutual TLS towards the peers ({@code [security] tls_enabled}), or null for plaintext
+ * @param groupCommit       how single-key writes share Raft entries
  */
 public record ClientOptions(String database, List<OmenConfig.Member> members, List<String> metaPeers,
                             OmenConfig.Limits limits, int commandBytesMax, int requestTimeoutMs, int retryAttemptsMax,
-                            int outstandingRequestsMax, String preferredReplica, RaftTls tlsOrNull) {
+                            int outstandingRequestsMax, String preferredReplica, RaftTls tlsOrNull,
+                            GroupCommitSettings groupCommit) {
     public static final int RETRY_ATTEMPTS_MAX_DEFAULT = 20;
     public static final int OUTSTANDING_REQUESTS_MAX_DEFAULT = 1000;
 
@@ -32,6 +34,7 @@ public record ClientOptions(String database, List<OmenConfig.Member> members, Li
                 ClusterLayout.metaPeers(config.cluster()), config.limits(),
                 config.performance().commandBytesMax(), config.performance().raftRequestTimeoutMs(),
                 RETRY_ATTEMPTS_MAX_DEFAULT, OUTSTANDING_REQUESTS_MAX_DEFAULT, config.cluster().nodeId(),
-                RaftTls.fromOrNull(config));
+                RaftTls.fromOrNull(config), new GroupCommitSettings(
+                        config.performance().groupCommitEntriesInFlightMax(), config.performance().groupCommitWritesMax()));
     }
 }

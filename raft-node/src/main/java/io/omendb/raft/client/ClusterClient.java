@@ -94,7 +94,7 @@ public final class ClusterClient implements AutoCloseable {
                 .setMaxSleepTime(RETRY_SLEEP_MAX).setMaxAttempts(options.retryAttemptsMax()).build();
         this.meta = new GroupChannel(RaftGroup.valueOf(ClusterLayout.metaGroupId(options.database()),
                 options.metaPeers().stream().map(this::peer).toList()), properties, parameters, retryPolicy, replicaRetryPolicy,
-                Integer.MAX_VALUE);
+                Integer.MAX_VALUE, options.groupCommit());
         this.adminExecutor = Executors.newFixedThreadPool(ADMIN_THREADS, r -> {
             Thread t = new Thread(r, "omendb-client-admin");
             t.setDaemon(true);
@@ -306,7 +306,7 @@ public final class ClusterClient implements AutoCloseable {
             }
             closeQuietly(existing);
             return new GroupChannel(group, properties, parameters, retryPolicy, replicaRetryPolicy,
-                    options.commandBytesMax());
+                    options.commandBytesMax(), options.groupCommit());
         });
     }
 
@@ -316,7 +316,8 @@ public final class ClusterClient implements AutoCloseable {
      * wiped node leads, and that node answers "group not found", which Ratis does not fail over from.
      */
     GroupChannel detachedChannel(RaftGroup group) {
-        return new GroupChannel(group, properties, parameters, retryPolicy, replicaRetryPolicy, options.commandBytesMax());
+        return new GroupChannel(group, properties, parameters, retryPolicy, replicaRetryPolicy, options.commandBytesMax(),
+                options.groupCommit());
     }
 
     RaftGroup groupOf(RangeDescriptor r) {

@@ -56,16 +56,21 @@ final class GroupChannel implements AutoCloseable {
     private final Parameters parameters;
     private final RetryPolicy replicaRetryPolicy;
     private final int commandBytesMax;
+    private final Coalescer<Command, CommandResult> writes;
+    private final Coalescer<Query, QueryResult> leaderReads;
 
     /**
      * @param leaderRetryPolicy  retries of leader-addressed requests (they ride out elections)
      * @param replicaRetryPolicy retries of replica-addressed reads: short, because Ratis orders requests per target
      *                           and a long retry against a dead replica would hold up every later read of it
+     * @param groupCommit        how single-key writes are grouped into entries
      */
     GroupChannel(RaftGroup group, RaftProperties properties, Parameters parameters, RetryPolicy leaderRetryPolicy,
-                 RetryPolicy replicaRetryPolicy, int commandBytesMax) {
+                 RetryPolicy replicaRetryPolicy, int commandBytesMax, GroupCommitSettings groupCommit) {
         this.group = group;
         this.commandBytesMax = commandBytesMax;
+        this.writes = Coalescer.writes(this::propose, groupCommit, commandBytesMax);
+        this.leaderReads = Coalescer.reads(this::readFromLeader, groupCommit, commandBytesMax);
         this.leaderClient = RaftClient.newBuilder().setRaftGroup(group).setProperties(properties)
                 .setParameters(parameters).setRetryPolicy(leaderRetryPolicy).build();
         this.properties = properties;
@@ -88,27 +93,49 @@ final class GroupChannel implements AutoCloseable {
         return replicaClient.get();
     }
 
+    /** Proposes {@code command}; single-key writes may share an entry with others ({@link Coalescer}). */
     CompletableFuture<CommandResult> write(Command command) {
-        byte[] encoded = CommandCodec.encode(command);
-        if (encoded.length > commandBytesMax) {
+        int encodedBytes = CommandCodec.encode(command).length;
+        if (encodedBytes > commandBytesMax) {
             return CompletableFuture.failedFuture(new ClientException(ErrorCode.COMMAND_TOO_LARGE, "the command encodes to "
-                    + encoded.length + " bytes; one Raft entry holds at most " + commandBytesMax + "; split it"));
+                    + encodedBytes + " bytes; one Raft entry holds at most " + commandBytesMax + "; split it"));
         }
-        Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(encoded));
+        return writes.submit(command, encodedBytes);
+    }
+
+    /** Sends one log entry to the leader. */
+    private CompletableFuture<CommandResult> propose(Command entry) {
+        Message m = message(CommandCodec.encode(entry));
         return leaderClient.async().send(m).handle((reply, error) -> decode(reply, error, CommandCodec::decodeResult));
     }
 
+    /**
+     * A read: linearizable gets addressed to the leader may be folded with concurrent ones into one multi-get
+     * ({@link Coalescer}); everything else is sent as it is.
+     */
     CompletableFuture<QueryResult> read(Query query, ReadOptions options, RaftPeerId replica) {
-        Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(QueryCodec.encode(query)));
-        Supplier<CompletableFuture<RaftClientReply>> send;
-        if (options.consistency() == ReadOptions.Consistency.LINEARIZABLE) {
-            send = replica == null ? () -> leaderClient.async().sendReadOnly(m)
-                    : () -> onReplica(c -> c.async().sendReadOnly(m, replica));
-        } else {
-            send = () -> onReplica(c -> c.async().sendStaleRead(m, options.minIndex(), replica));
+        if (options.consistency() == ReadOptions.Consistency.LINEARIZABLE && replica == null) {
+            return query instanceof Query.Get g ? leaderReads.submit(query, g.key().length) : readFromLeader(query);
         }
+        Message m = message(QueryCodec.encode(query));
+        Supplier<CompletableFuture<RaftClientReply>> send = options.consistency() == ReadOptions.Consistency.LINEARIZABLE
+                ? () -> onReplica(c -> c.async().sendReadOnly(m, replica))
+                : () -> onReplica(c -> c.async().sendStaleRead(m, options.minIndex(), replica));
+        return retryTransient(send);
+    }
+
+    private CompletableFuture<QueryResult> readFromLeader(Query query) {
+        Message m = message(QueryCodec.encode(query));
+        return retryTransient(() -> leaderClient.async().sendReadOnly(m));
+    }
+
+    private CompletableFuture<QueryResult> retryTransient(Supplier<CompletableFuture<RaftClientReply>> send) {
         return retryTransient(send, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READ_RETRY_WINDOW_MS),
                 READ_RETRY_SLEEP_MS);
+    }
+
+    private static Message message(byte[] encoded) {
+        return Message.valueOf(UnsafeByteOperations.unsafeWrap(encoded));
     }
 
     /**

@@ -2,8 +2,11 @@ package io.omendb.raft.command;
 
 import io.omendb.storage.WriteBatch;
 
+import java.nio.ByteBuffer;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A write replicated through a range's Raft log. Every command is applied on every replica, in log order, on
@@ -47,6 +50,44 @@ public sealed interface Command {
             Objects.requireNonNull(start, "start");
             Objects.requireNonNull(end, "end");
         }
+    }
+
+    /**
+     * Several independent single-key writes committed as one Raft entry (group commit): one log append, one
+     * replication round and one apply for all of them. Each member is decided and answered on its own, exactly as
+     * if it had its own entry at this index; the engine applies all their effects atomically. Members are
+     * {@link Put}, {@link Delete} or {@link CompareAndSet} on pairwise distinct keys, so no member can observe
+     * another and the order inside the group never matters (and no two writes of one key share a revision).
+     */
+    record Group(List<Command> commands) implements Command {
+        public Group {
+            commands = List.copyOf(commands);
+            if (commands.size() < 2) {
+                throw new IllegalArgumentException("a group holds at least 2 commands, got " + commands.size());
+            }
+            Set<ByteBuffer> keys = new HashSet<>();
+            for (Command c : commands) {
+                byte[] key = singleKeyOf(c);
+                if (key == null) {
+                    throw new IllegalArgumentException("a group holds only put, delete and compare-and-set, not " + c);
+                }
+                if (!keys.add(ByteBuffer.wrap(key))) {
+                    throw new IllegalArgumentException("a group's commands must have distinct keys");
+                }
+            }
+        }
+    }
+
+    /** The key of a command that may join a {@link Group} (put, delete, compare-and-set); null for any other. */
+    static byte[] singleKeyOf(Command c) {
+        if (c instanceof Put p) {
+            return p.key();
+        } else if (c instanceof Delete d) {
+            return d.key();
+        } else if (c instanceof CompareAndSet cas) {
+            return cas.key();
+        }
+        return null;
     }
 
     /** Engine maintenance on every replica, at the same point of the log. */

@@ -24,6 +24,8 @@ import java.util.List;
 public final class CommandCodec {
     /** Upper bound on operations in one batch, checked when decoding. */
     public static final int BATCH_OPS_MAX = 1_000_000;
+    /** Upper bound on members of one {@link Command.Group}, checked when decoding. */
+    public static final int GROUP_COMMANDS_MAX = 100_000;
 
     private static final int PUT = 1;
     private static final int DELETE = 2;
@@ -33,6 +35,7 @@ public final class CommandCodec {
     private static final int MAINTAIN = 6;
     private static final int CHECKPOINT = 7;
     private static final int STAMPED = 8;
+    private static final int GROUP = 9;
 
     /** {@link Logged#timestampMillis()} of an entry written before the leader stamped entries. */
     public static final long UNSTAMPED = -1;
@@ -45,6 +48,7 @@ public final class CommandCodec {
     private static final int RESULT_DELETED = 102;
     private static final int RESULT_CAS = 103;
     private static final int RESULT_ALREADY_APPLIED = 104;
+    private static final int RESULT_GROUPED = 105;
 
     private CommandCodec() {
     }
@@ -79,30 +83,67 @@ public final class CommandCodec {
     }
 
     public static byte[] encode(Command command) {
-        if (command instanceof Command.Put p) {
-            return new FrameWriter(PUT).writeBytes(p.key()).writeBytes(p.value()).finish();
-        } else if (command instanceof Command.Delete d) {
-            return new FrameWriter(DELETE).writeBytes(d.key()).finish();
-        } else if (command instanceof Command.Batch b) {
-            FrameWriter w = new FrameWriter(BATCH).writeVarLong(b.ops().size());
-            b.ops().forEach(op -> writeOp(w, op));
-            return w.finish();
-        } else if (command instanceof Command.CompareAndSet c) {
-            return new FrameWriter(CAS).writeBytes(c.key()).writeNullableBytes(c.expected())
-                    .writeNullableBytes(c.newValue()).finish();
-        } else if (command instanceof Command.DeleteRange r) {
-            return new FrameWriter(DELETE_RANGE).writeBytes(r.start()).writeBytes(r.end()).finish();
-        } else if (command instanceof Command.Maintain m) {
-            return new FrameWriter(MAINTAIN).writeByte(m.kind().ordinal()).finish();
-        } else if (command instanceof Command.Checkpoint c) {
-            return new FrameWriter(CHECKPOINT).writeBytes(c.backupId().getBytes(StandardCharsets.UTF_8)).finish();
+        FrameWriter w = new FrameWriter(kindOf(command));
+        writeFields(w, command);
+        return w.finish();
+    }
+
+    private static int kindOf(Command command) {
+        if (command instanceof Command.Put) {
+            return PUT;
+        } else if (command instanceof Command.Delete) {
+            return DELETE;
+        } else if (command instanceof Command.Batch) {
+            return BATCH;
+        } else if (command instanceof Command.CompareAndSet) {
+            return CAS;
+        } else if (command instanceof Command.DeleteRange) {
+            return DELETE_RANGE;
+        } else if (command instanceof Command.Maintain) {
+            return MAINTAIN;
+        } else if (command instanceof Command.Checkpoint) {
+            return CHECKPOINT;
+        } else if (command instanceof Command.Group) {
+            return GROUP;
         }
         throw new IllegalArgumentException("unknown command " + command);
     }
 
+    /** A group's members are written as (kind byte, fields) without frames of their own: one CRC per entry. */
+    private static void writeFields(FrameWriter w, Command command) {
+        if (command instanceof Command.Put p) {
+            w.writeBytes(p.key()).writeBytes(p.value());
+        } else if (command instanceof Command.Delete d) {
+            w.writeBytes(d.key());
+        } else if (command instanceof Command.Batch b) {
+            w.writeVarLong(b.ops().size());
+            b.ops().forEach(op -> writeOp(w, op));
+        } else if (command instanceof Command.CompareAndSet c) {
+            w.writeBytes(c.key()).writeNullableBytes(c.expected()).writeNullableBytes(c.newValue());
+        } else if (command instanceof Command.DeleteRange r) {
+            w.writeBytes(r.start()).writeBytes(r.end());
+        } else if (command instanceof Command.Maintain m) {
+            w.writeByte(m.kind().ordinal());
+        } else if (command instanceof Command.Checkpoint c) {
+            w.writeBytes(c.backupId().getBytes(StandardCharsets.UTF_8));
+        } else if (command instanceof Command.Group g) {
+            w.writeVarLong(g.commands().size());
+            for (Command member : g.commands()) {
+                w.writeByte(kindOf(member));
+                writeFields(w, member);
+            }
+        }
+    }
+
     public static Command decode(byte[] frame) {
         FrameReader r = new FrameReader(frame);
-        Command c = switch (r.kind()) {
+        Command c = readFields(r.kind(), r);
+        r.expectEnd();
+        return c;
+    }
+
+    private static Command readFields(int kind, FrameReader r) {
+        return switch (kind) {
             case PUT -> new Command.Put(r.readBytes(), r.readBytes());
             case DELETE -> new Command.Delete(r.readBytes());
             case BATCH -> readBatch(r);
@@ -110,37 +151,90 @@ public final class CommandCodec {
             case DELETE_RANGE -> new Command.DeleteRange(r.readBytes(), r.readBytes());
             case MAINTAIN -> new Command.Maintain(maintenance(r.readByte()));
             case CHECKPOINT -> new Command.Checkpoint(new String(r.readBytes(), StandardCharsets.UTF_8));
-            default -> throw new CorruptFrameException("unknown command kind " + r.kind());
+            case GROUP -> readGroup(r);
+            default -> throw new CorruptFrameException("unknown command kind " + kind);
         };
-        r.expectEnd();
-        return c;
+    }
+
+    private static Command.Group readGroup(FrameReader r) {
+        int n = r.readCount(GROUP_COMMANDS_MAX);
+        List<Command> members = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int kind = r.readByte();
+            if (kind != PUT && kind != DELETE && kind != CAS) {
+                throw new CorruptFrameException("command kind " + kind + " cannot be a group member");
+            }
+            members.add(readFields(kind, r));
+        }
+        return new Command.Group(members);
     }
 
     public static byte[] encodeResult(CommandResult result) {
-        if (result instanceof CommandResult.Written w) {
-            return new FrameWriter(RESULT_WRITTEN).writeVarLong(w.revision()).finish();
-        } else if (result instanceof CommandResult.Deleted d) {
-            return new FrameWriter(RESULT_DELETED).writeVarLong(d.revision()).writeBoolean(d.existed()).finish();
-        } else if (result instanceof CommandResult.CasOutcome c) {
-            return new FrameWriter(RESULT_CAS).writeVarLong(c.revision()).writeBoolean(c.succeeded())
-                    .writeNullableBytes(c.current()).finish();
-        } else if (result instanceof CommandResult.AlreadyApplied a) {
-            return new FrameWriter(RESULT_ALREADY_APPLIED).writeVarLong(a.revision()).finish();
+        FrameWriter w = new FrameWriter(resultKindOf(result));
+        writeResultFields(w, result);
+        return w.finish();
+    }
+
+    private static int resultKindOf(CommandResult result) {
+        if (result instanceof CommandResult.Written) {
+            return RESULT_WRITTEN;
+        } else if (result instanceof CommandResult.Deleted) {
+            return RESULT_DELETED;
+        } else if (result instanceof CommandResult.CasOutcome) {
+            return RESULT_CAS;
+        } else if (result instanceof CommandResult.AlreadyApplied) {
+            return RESULT_ALREADY_APPLIED;
+        } else if (result instanceof CommandResult.Grouped) {
+            return RESULT_GROUPED;
         }
         throw new IllegalArgumentException("unknown result " + result);
     }
 
+    private static void writeResultFields(FrameWriter w, CommandResult result) {
+        w.writeVarLong(result.revision());
+        if (result instanceof CommandResult.Deleted d) {
+            w.writeBoolean(d.existed());
+        } else if (result instanceof CommandResult.CasOutcome c) {
+            w.writeBoolean(c.succeeded()).writeNullableBytes(c.current());
+        } else if (result instanceof CommandResult.Grouped g) {
+            w.writeVarLong(g.results().size());
+            for (CommandResult member : g.results()) {
+                w.writeByte(resultKindOf(member));
+                writeResultFields(w, member);
+            }
+        }
+    }
+
     public static CommandResult decodeResult(byte[] frame) {
         FrameReader r = new FrameReader(frame);
-        CommandResult result = switch (r.kind()) {
+        CommandResult result = readResultFields(r.kind(), r);
+        r.expectEnd();
+        return result;
+    }
+
+    private static CommandResult readResultFields(int kind, FrameReader r) {
+        return switch (kind) {
             case RESULT_WRITTEN -> new CommandResult.Written(r.readVarLong());
             case RESULT_DELETED -> new CommandResult.Deleted(r.readVarLong(), r.readBoolean());
             case RESULT_CAS -> new CommandResult.CasOutcome(r.readVarLong(), r.readBoolean(), r.readNullableBytes());
             case RESULT_ALREADY_APPLIED -> new CommandResult.AlreadyApplied(r.readVarLong());
-            default -> throw new CorruptFrameException("unknown result kind " + r.kind());
+            case RESULT_GROUPED -> readGrouped(r);
+            default -> throw new CorruptFrameException("unknown result kind " + kind);
         };
-        r.expectEnd();
-        return result;
+    }
+
+    private static CommandResult.Grouped readGrouped(FrameReader r) {
+        long revision = r.readVarLong();
+        int n = r.readCount(GROUP_COMMANDS_MAX);
+        List<CommandResult> members = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int kind = r.readByte();
+            if (kind == RESULT_GROUPED) {
+                throw new CorruptFrameException("a grouped result cannot nest another");
+            }
+            members.add(readResultFields(kind, r));
+        }
+        return new CommandResult.Grouped(revision, members);
     }
 
     private static void writeOp(FrameWriter w, WriteBatch.Op op) {

@@ -1,5 +1,7 @@
 package io.omendb.raft.command;
 
+import java.util.List;
+
 /**
  * What applying a {@link Command} produced, returned to the client that proposed it. {@code revision} is the Raft
  * log index of the command: totally ordered within a range, usable as a minimum index for a later stale read.
@@ -16,6 +18,13 @@ public sealed interface CommandResult {
 
     /** {@code current} is the value after evaluation: the new value on success, the unchanged one on failure. */
     record CasOutcome(long revision, boolean succeeded, byte[] current) implements CommandResult {
+    }
+
+    /** The outcomes of a {@link Command.Group}'s members, in member order; all share the group's revision. */
+    record Grouped(long revision, List<CommandResult> results) implements CommandResult {
+        public Grouped {
+            results = List.copyOf(results);
+        }
     }
 
     /**

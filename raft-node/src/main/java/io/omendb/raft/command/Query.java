@@ -1,5 +1,6 @@
 package io.omendb.raft.command;
 
+import java.util.List;
 import java.util.Objects;
 
 /** A read served by {@code StateMachine.query} on one replica, never written to the log. Encoded by {@link QueryCodec}. */
@@ -7,6 +8,19 @@ public sealed interface Query {
     record Get(byte[] key) implements Query {
         public Get {
             Objects.requireNonNull(key, "key");
+        }
+    }
+
+    /**
+     * Several point reads answered from one state of the replica: the router folds concurrent linearizable gets of
+     * one range into one of these, so one ReadIndex round and one RPC serve them all.
+     */
+    record MultiGet(List<byte[]> keys) implements Query {
+        public MultiGet {
+            keys = List.copyOf(keys);
+            if (keys.isEmpty()) {
+                throw new IllegalArgumentException("a multi-get needs at least one key");
+            }
         }
     }
 

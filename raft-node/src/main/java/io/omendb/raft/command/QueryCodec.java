@@ -21,11 +21,15 @@ public final class QueryCodec {
     private static final int SCAN = 2;
     private static final int STATUS = 3;
     private static final int DIGEST = 4;
+    private static final int MULTI_GET = 5;
 
     private static final int RESULT_VALUE = 101;
     private static final int RESULT_SCAN = 102;
     private static final int RESULT_STATUS = 103;
     private static final int RESULT_DIGEST = 104;
+    private static final int RESULT_VALUES = 105;
+    /** Upper bound on keys of one multi-get, checked when decoding. */
+    public static final int MULTI_GET_KEYS_MAX = 100_000;
 
     private QueryCodec() {
     }
@@ -36,6 +40,10 @@ public final class QueryCodec {
         } else if (query instanceof Query.Scan s) {
             return new FrameWriter(SCAN).writeBytes(s.start()).writeNullableBytes(s.end()).writeVarLong(s.limit())
                     .finish();
+        } else if (query instanceof Query.MultiGet m) {
+            FrameWriter w = new FrameWriter(MULTI_GET).writeVarLong(m.keys().size());
+            m.keys().forEach(w::writeBytes);
+            return w.finish();
         } else if (query instanceof Query.Status) {
             return new FrameWriter(STATUS).finish();
         } else if (query instanceof Query.Digest) {
@@ -51,6 +59,7 @@ public final class QueryCodec {
             case SCAN -> new Query.Scan(r.readBytes(), r.readNullableBytes(), Math.max(1, r.readCount(SCAN_LIMIT_MAX)));
             case STATUS -> new Query.Status();
             case DIGEST -> new Query.Digest();
+            case MULTI_GET -> readMultiGet(r);
             default -> throw new CorruptFrameException("unknown query kind " + r.kind());
         };
         r.expectEnd();
@@ -60,6 +69,10 @@ public final class QueryCodec {
     public static byte[] encodeResult(QueryResult result) {
         if (result instanceof QueryResult.Value v) {
             return new FrameWriter(RESULT_VALUE).writeNullableBytes(v.value()).writeVarLong(v.appliedIndex()).finish();
+        } else if (result instanceof QueryResult.Values v) {
+            FrameWriter w = new FrameWriter(RESULT_VALUES).writeVarLong(v.appliedIndex()).writeVarLong(v.values().size());
+            v.values().forEach(w::writeNullableBytes);
+            return w.finish();
         } else if (result instanceof QueryResult.ScanPage p) {
             FrameWriter w = new FrameWriter(RESULT_SCAN).writeVarLong(p.appliedIndex()).writeVarLong(p.entries().size());
             for (KeyValue kv : p.entries()) {
@@ -79,6 +92,7 @@ public final class QueryCodec {
         QueryResult result = switch (r.kind()) {
             case RESULT_VALUE -> new QueryResult.Value(r.readNullableBytes(), r.readVarLong());
             case RESULT_SCAN -> readScan(r);
+            case RESULT_VALUES -> readValues(r);
             case RESULT_STATUS -> {
                 long applied = r.readVarLong();
                 yield new QueryResult.Status(readStats(r), applied);
@@ -91,6 +105,25 @@ public final class QueryCodec {
         };
         r.expectEnd();
         return result;
+    }
+
+    private static Query.MultiGet readMultiGet(FrameReader r) {
+        int n = r.readCount(MULTI_GET_KEYS_MAX);
+        List<byte[]> keys = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            keys.add(r.readBytes());
+        }
+        return new Query.MultiGet(keys);
+    }
+
+    private static QueryResult.Values readValues(FrameReader r) {
+        long applied = r.readVarLong();
+        int n = r.readCount(MULTI_GET_KEYS_MAX);
+        List<byte[]> values = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            values.add(r.readNullableBytes());
+        }
+        return new QueryResult.Values(values, applied);
     }
 
     private static QueryResult.ScanPage readScan(FrameReader r) {

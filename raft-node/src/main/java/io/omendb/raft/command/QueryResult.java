@@ -3,6 +3,8 @@ package io.omendb.raft.command;
 import io.omendb.storage.EngineStats;
 import io.omendb.storage.KeyValue;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /** Answers to {@link Query}s. {@code appliedIndex} is the replica's applied Raft index when it answered. */
@@ -11,6 +13,13 @@ public sealed interface QueryResult {
 
     /** {@code value == null}: the key is absent. */
     record Value(byte[] value, long appliedIndex) implements QueryResult {
+    }
+
+    /** Answers of a {@link Query.MultiGet}, in key order of the query; a null element: that key is absent. */
+    record Values(List<byte[]> values, long appliedIndex) implements QueryResult {
+        public Values {
+            values = Collections.unmodifiableList(new ArrayList<>(values));
+        }
     }
 
     record ScanPage(List<KeyValue> entries, long appliedIndex) implements QueryResult {

@@ -102,9 +102,12 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
      * @param raftWriteBufferKb       direct write buffer of each group's log worker, allocated once per range
      *                                replica on the node; bounds one log entry
      * @param leaderLeaseEnabled      serve linearizable reads from the leader's lease without a heartbeat round
+     * @param groupCommitEntriesInFlightMax entries one router keeps in flight per range before writes are grouped
+     * @param groupCommitWritesMax    writes (or folded gets) in one entry (multi-get) at most; 1: no grouping
      */
     public record Performance(int maxConcurrentRequests, int electionTimeoutMinMs, int electionTimeoutMaxMs,
-                              int raftRequestTimeoutMs, int raftWriteBufferKb, boolean leaderLeaseEnabled) {
+                              int raftRequestTimeoutMs, int raftWriteBufferKb, boolean leaderLeaseEnabled,
+                              int groupCommitEntriesInFlightMax, int groupCommitWritesMax) {
         /** Bytes Ratis adds around a command in a log entry (term, index, client and call ids) plus the leader's time
          *  stamp (CommandCodec.stamp, at most 20 bytes), generously rounded. */
         public static final int ENTRY_OVERHEAD_BYTES = 4 * 1024;

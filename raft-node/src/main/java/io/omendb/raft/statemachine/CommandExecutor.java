@@ -9,7 +9,9 @@ import org.apache.ratis.server.protocol.TermIndex;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Applies one decoded {@link Command} at a Raft index to a range's engine. Deterministic: the outcome depends only
@@ -64,8 +66,50 @@ public final class CommandExecutor {
         } else if (command instanceof Command.Checkpoint c) {
             BackupCheckpoints.create(engine, groupDir, c.backupId(), at);
             return new CommandResult.Written(index);
+        } else if (command instanceof Command.Group g) {
+            return applyGroup(engine, g, index);
         }
         throw new IllegalArgumentException("unknown command " + command);
+    }
+
+    /**
+     * Decides every member against the engine as it is before the group (members have distinct keys, so none can
+     * see another's effect), then applies all effects as one atomic engine batch: the engine's durable index never
+     * splits an entry, so replay after a crash finds a group either wholly applied or not at all.
+     */
+    private static CommandResult applyGroup(StorageEngine engine, Command.Group g, long index) throws IOException {
+        WriteBatch batch = new WriteBatch();
+        List<CommandResult> results = new ArrayList<>(g.commands().size());
+        for (Command member : g.commands()) {
+            if (member instanceof Command.Put p) {
+                batch.put(p.key(), p.value());
+                results.add(new CommandResult.Written(index));
+            } else if (member instanceof Command.Delete d) {
+                results.add(new CommandResult.Deleted(index, engine.get(d.key()) != null));
+                batch.delete(d.key());
+            } else if (member instanceof Command.CompareAndSet c) {
+                byte[] current = engine.get(c.key());
+                boolean matches = Arrays.equals(current, c.expected());
+                if (matches) {
+                    casEffect(batch, c);
+                }
+                results.add(new CommandResult.CasOutcome(index, matches, matches ? c.newValue() : current));
+            } else {
+                throw new IllegalArgumentException("a group cannot hold " + member);
+            }
+        }
+        if (!batch.isEmpty()) {
+            engine.apply(batch, index);
+        }
+        return new CommandResult.Grouped(index, results);
+    }
+
+    private static void casEffect(WriteBatch batch, Command.CompareAndSet c) {
+        if (c.newValue() == null) {
+            batch.delete(c.key());
+        } else {
+            batch.put(c.key(), c.newValue());
+        }
     }
 
     private static void applyBatch(StorageEngine engine, Command.Batch b, long index) throws IOException {
@@ -91,8 +135,8 @@ public final class CommandExecutor {
         if (!Arrays.equals(current, c.expected())) {
             return new CommandResult.CasOutcome(index, false, current);
         }
-        WriteBatch batch = c.newValue() == null ? new WriteBatch().delete(c.key())
-                : new WriteBatch().put(c.key(), c.newValue());
+        WriteBatch batch = new WriteBatch();
+        casEffect(batch, c);
         engine.apply(batch, index);
         return new CommandResult.CasOutcome(index, true, c.newValue());
     }

@@ -232,6 +232,8 @@ public final class RangeStateMachine extends BaseStateMachine {
         long applied = getLastAppliedTermIndex().getIndex();
         if (q instanceof Query.Get g) {
             return new QueryResult.Value(e.get(g.key()), applied);
+        } else if (q instanceof Query.MultiGet m) {
+            return new QueryResult.Values(m.keys().stream().map(e::get).toList(), applied);
         } else if (q instanceof Query.Scan s) {
             return new QueryResult.ScanPage(e.scan(s.start(), s.end(), s.limit()), applied);
         } else if (q instanceof Query.Status) {

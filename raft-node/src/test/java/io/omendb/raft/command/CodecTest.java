@@ -1,6 +1,7 @@
 package io.omendb.raft.command;
 
 import io.omendb.raft.wire.CorruptFrameException;
+import io.omendb.raft.wire.FrameWriter;
 import io.omendb.storage.EngineStats;
 import io.omendb.storage.KeyValue;
 import io.omendb.storage.WriteBatch;
@@ -40,7 +41,9 @@ class CodecTest {
                 new Command.CompareAndSet(b("k"), new byte[0], new byte[0]),
                 new Command.DeleteRange(b("a"), b("z")),
                 new Command.Maintain(Command.Maintenance.FLUSH),
-                new Command.Maintain(Command.Maintenance.COMPACT));
+                new Command.Maintain(Command.Maintenance.COMPACT),
+                new Command.Group(List.of(new Command.Put(b("g1"), b("v")), new Command.Delete(b("g2")),
+                        new Command.CompareAndSet(b("g3"), null, b("x")), new Command.CompareAndSet(b("g4"), b("y"), null))));
     }
 
     @Test
@@ -59,18 +62,21 @@ class CodecTest {
     void everyResultAndQueryRoundTrips() {
         List<CommandResult> results = List.of(new CommandResult.Written(7), new CommandResult.Deleted(8, true),
                 new CommandResult.CasOutcome(9, false, null), new CommandResult.CasOutcome(10, true, b("v")),
-                new CommandResult.AlreadyApplied(Long.MAX_VALUE));
+                new CommandResult.AlreadyApplied(Long.MAX_VALUE),
+                new CommandResult.Grouped(11, List.of(new CommandResult.Written(11), new CommandResult.Deleted(11, false),
+                        new CommandResult.CasOutcome(11, true, b("x")))));
         for (CommandResult r : results) {
             byte[] frame = CommandCodec.encodeResult(r);
             assertArrayEquals(frame, CommandCodec.encodeResult(CommandCodec.decodeResult(frame)), r.toString());
         }
-        List<Query> queries = List.of(new Query.Get(b("k")), new Query.Scan(b("a"), null, 10),
+        List<Query> queries = List.of(new Query.Get(b("k")), new Query.MultiGet(List.of(b("a"), b("b"), b("a"))), new Query.Scan(b("a"), null, 10),
                 new Query.Scan(new byte[0], b("z"), 1), new Query.Status(), new Query.Digest());
         for (Query q : queries) {
             byte[] frame = QueryCodec.encode(q);
             assertArrayEquals(frame, QueryCodec.encode(QueryCodec.decode(frame)), q.toString());
         }
         List<QueryResult> answers = List.of(new QueryResult.Value(null, 3), new QueryResult.Value(b("v"), 4),
+                new QueryResult.Values(Arrays.asList(b("x"), null, new byte[0]), 4),
                 new QueryResult.ScanPage(List.of(new KeyValue(b("a"), b("1")), new KeyValue(b("b"), new byte[0])), 5),
                 new QueryResult.Status(new EngineStats(2, 100, 5, 7, 1.5, 9, 1000, 4096, 31.2, 11, 10), 12),
                 new QueryResult.Digest(new byte[32], 13));
@@ -100,6 +106,23 @@ class CodecTest {
                 assertThrows(CorruptFrameException.class, () -> decoder.apply(corrupt), "flip at byte " + at);
             }
         }
+    }
+
+    @Test
+    void groupsHoldOnlyDistinctSingleKeyWrites() {
+        Command put = new Command.Put(b("k"), b("v"));
+        assertThrows(IllegalArgumentException.class, () -> new Command.Group(List.of(put)));
+        assertThrows(IllegalArgumentException.class, () -> new Command.Group(List.of(put, new Command.Delete(b("k")))));
+        assertThrows(IllegalArgumentException.class, () -> new Command.Group(List.of(put,
+                new Command.DeleteRange(b("a"), b("b")))));
+        // a frame claiming a group with a batch member (kind 3) is refused when decoded
+        byte[] forged = new FrameWriter(8).writeVarLong(2).writeByte(1).writeBytes(b("k"))
+                .writeBytes(b("v")).writeByte(3).writeVarLong(0).finish();
+        assertThrows(CorruptFrameException.class, () -> CommandCodec.decode(forged));
+        // duplicate keys in a decoded group: refused as well (the leader's startTransaction rejects the entry)
+        byte[] duplicate = new FrameWriter(8).writeVarLong(2).writeByte(1).writeBytes(b("k"))
+                .writeBytes(b("v")).writeByte(2).writeBytes(b("k")).finish();
+        assertThrows(IllegalArgumentException.class, () -> CommandCodec.decode(duplicate));
     }
 
     @Test

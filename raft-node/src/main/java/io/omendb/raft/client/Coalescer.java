@@ -1,0 +1,246 @@
+package io.omendb.raft.client;
+
+import io.omendb.raft.command.Command;
+import io.omendb.raft.command.CommandResult;
+import io.omendb.raft.command.Query;
+import io.omendb.raft.command.QueryResult;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * Folds concurrent requests to one Raft group into fewer messages. While {@code inFlightMax} messages of this
+ * client are on their way, further groupable requests wait here, and the next message carries all of them: for
+ * writes one {@link Command.Group} entry (group commit: one log append, one replication round, one fsync per
+ * replica and one apply for all), for linearizable gets one {@link Query.MultiGet} (one ReadIndex round and one
+ * RPC). At low load nothing waits: an idle coalescer sends a request at once, alone, unchanged. There is no
+ * timer; the only wait is for an earlier message of the same group to finish.
+ *
+ * <p><b>Guarantees.</b> Every submitted request's future completes exactly once, with its own answer or with the
+ * failure of the message that carried it (for a write: outcome unknown, as for any write whose entry failed).
+ * Requests leave in submission order. When the grouping says keys must differ (writes), a message never holds
+ * two requests of one key: the later one waits for the next message, so no two writes of one key share an entry
+ * or a revision. A message stays within {@code messageBytesMax} and {@code requestsPerMessageMax}. Requests the
+ * grouping cannot fold (batches, delete-range, scans, maintenance) are sent at once on their own.
+ *
+ * <p><b>Linearizability of folded reads.</b> A multi-get is sent after every get in it was invoked, and the
+ * leader fixes its read index after receiving it, so each get still sees every write acknowledged before it
+ * started.
+ *
+ * <p><b>Threading.</b> Thread-safe; the queue is guarded by this object's monitor, which is never held while
+ * sending or completing futures.
+ *
+ * @param <Q> request type
+ * @param <A> answer type
+ */
+final class Coalescer<Q, A> {
+    /** Bytes a group adds to its members' own encodings (frame header, count, one kind byte per member). */
+    static final int GROUP_OVERHEAD_BYTES = 32;
+
+    /** How requests of one kind fold into one message and its answer unfolds. */
+    interface Grouping<Q, A> {
+        /** What the request touches, or null when it cannot share a message. */
+        ByteBuffer keyOf(Q request);
+
+        /** Whether two requests of one key must go in different messages. */
+        boolean keysMustDiffer();
+
+        Q combine(List<Q> requests);
+
+        /** The members' answers, in member order; throws a {@link ClientException} if the answer does not fit. */
+        List<A> split(A combined, int members);
+    }
+
+    private final Function<Q, CompletableFuture<A>> send;
+    private final Grouping<Q, A> grouping;
+    private final int inFlightMax;
+    private final int requestsPerMessageMax;
+    private final int messageBytesMax;
+    private final ArrayDeque<Pending<Q, A>> pending = new ArrayDeque<>();
+    private int inFlight;
+
+    private record Pending<Q, A>(Q request, ByteBuffer key, int encodedBytes, CompletableFuture<A> answer) {
+    }
+
+    /**
+     * @param send                  sends one message to the group and completes with its answer
+     * @param inFlightMax           messages of this client in flight at once before requests wait and are folded
+     * @param requestsPerMessageMax requests in one message at most
+     * @param messageBytesMax       encoded bytes of one message at most (a message is cut before it would exceed it)
+     */
+    Coalescer(Function<Q, CompletableFuture<A>> send, Grouping<Q, A> grouping, int inFlightMax,
+              int requestsPerMessageMax, int messageBytesMax) {
+        if (inFlightMax < 1 || requestsPerMessageMax < 1) {
+            throw new IllegalArgumentException("inFlightMax and requestsPerMessageMax must be >= 1");
+        }
+        this.send = send;
+        this.grouping = grouping;
+        this.inFlightMax = inFlightMax;
+        this.requestsPerMessageMax = requestsPerMessageMax;
+        this.messageBytesMax = messageBytesMax;
+    }
+
+    /** Group commit of puts, deletes and compare-and-sets (distinct keys per entry). */
+    static Coalescer<Command, CommandResult> writes(Function<Command, CompletableFuture<CommandResult>> send,
+                                                    GroupCommitSettings settings, int entryBytesMax) {
+        return new Coalescer<>(send, WRITES, settings.entriesInFlightMax(), settings.groupCommandsMax(), entryBytesMax);
+    }
+
+    /** Folding of linearizable point reads into multi-gets. */
+    static Coalescer<Query, QueryResult> reads(Function<Query, CompletableFuture<QueryResult>> send,
+                                               GroupCommitSettings settings, int messageBytesMax) {
+        return new Coalescer<>(send, READS, settings.entriesInFlightMax(), settings.groupCommandsMax(), messageBytesMax);
+    }
+
+    /** Sends {@code request} (already checked to encode to {@code encodedBytes} within the message limit). */
+    CompletableFuture<A> submit(Q request, int encodedBytes) {
+        ByteBuffer key = grouping.keyOf(request);
+        if (key == null) {
+            return send.apply(request);
+        }
+        Pending<Q, A> p = new Pending<>(request, key, encodedBytes, new CompletableFuture<>());
+        List<Pending<Q, A>> message;
+        synchronized (this) {
+            pending.add(p);
+            message = takeMessageIfAllowed();
+        }
+        if (message != null) {
+            dispatch(message);
+        }
+        return p.answer();
+    }
+
+    /** Requests waiting for a message (for tests). */
+    synchronized int waiting() {
+        return pending.size();
+    }
+
+    /** Takes the next message's requests from the head of the queue, if another message may be in flight now. */
+    private List<Pending<Q, A>> takeMessageIfAllowed() {
+        if (inFlight >= inFlightMax || pending.isEmpty()) {
+            return null;
+        }
+        List<Pending<Q, A>> message = new ArrayList<>();
+        Set<ByteBuffer> keys = new HashSet<>();
+        long bytes = GROUP_OVERHEAD_BYTES;
+        while (!pending.isEmpty() && message.size() < requestsPerMessageMax) {
+            Pending<Q, A> next = pending.peek();
+            boolean repeated = grouping.keysMustDiffer() && keys.contains(next.key());
+            if (!message.isEmpty() && (bytes + next.encodedBytes() > messageBytesMax || repeated)) {
+                break;
+            }
+            pending.poll();
+            keys.add(next.key());
+            bytes += next.encodedBytes();
+            message.add(next);
+        }
+        inFlight++;
+        return message;
+    }
+
+    private void dispatch(List<Pending<Q, A>> message) {
+        Q request = message.size() == 1 ? message.get(0).request()
+                : grouping.combine(message.stream().map(Pending::request).toList());
+        CompletableFuture<A> sent;
+        try {
+            sent = send.apply(request);
+        } catch (RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        sent.whenComplete((answer, error) -> {
+            List<Pending<Q, A>> next;
+            synchronized (this) {
+                inFlight--;
+                next = takeMessageIfAllowed();
+            }
+            complete(message, answer, error);
+            if (next != null) {
+                dispatch(next);
+            }
+        });
+    }
+
+    private void complete(List<Pending<Q, A>> message, A answer, Throwable error) {
+        if (error == null && message.size() == 1) {
+            message.get(0).answer().complete(answer);
+            return;
+        }
+        List<A> parts;
+        try {
+            if (error != null) {
+                throw error;
+            }
+            parts = grouping.split(answer, message.size());
+        } catch (Throwable t) {
+            message.forEach(p -> p.answer().completeExceptionally(t));
+            return;
+        }
+        for (int i = 0; i < message.size(); i++) {
+            message.get(i).answer().complete(parts.get(i));
+        }
+    }
+
+    private static final Grouping<Command, CommandResult> WRITES = new Grouping<>() {
+        @Override
+        public ByteBuffer keyOf(Command c) {
+            byte[] key = Command.singleKeyOf(c);
+            return key == null ? null : ByteBuffer.wrap(key);
+        }
+
+        @Override
+        public boolean keysMustDiffer() {
+            return true;
+        }
+
+        @Override
+        public Command combine(List<Command> commands) {
+            return new Command.Group(commands);
+        }
+
+        @Override
+        public List<CommandResult> split(CommandResult result, int members) {
+            if (result instanceof CommandResult.Grouped g && g.results().size() == members) {
+                return g.results();
+            } else if (result instanceof CommandResult.AlreadyApplied a) {
+                return Collections.nCopies(members, a);
+            }
+            throw new ClientException(ErrorCode.CORRUPT_REPLY, "a group of " + members + " writes was answered with "
+                    + result);
+        }
+    };
+
+    private static final Grouping<Query, QueryResult> READS = new Grouping<>() {
+        @Override
+        public ByteBuffer keyOf(Query q) {
+            return q instanceof Query.Get g ? ByteBuffer.wrap(g.key()) : null;
+        }
+
+        @Override
+        public boolean keysMustDiffer() {
+            return false;
+        }
+
+        @Override
+        public Query combine(List<Query> gets) {
+            return new Query.MultiGet(gets.stream().map(q -> ((Query.Get) q).key()).toList());
+        }
+
+        @Override
+        public List<QueryResult> split(QueryResult result, int members) {
+            if (result instanceof QueryResult.Values v && v.values().size() == members) {
+                List<QueryResult> parts = new ArrayList<>(members);
+                v.values().forEach(value -> parts.add(new QueryResult.Value(value, v.appliedIndex())));
+                return parts;
+            }
+            throw new ClientException(ErrorCode.CORRUPT_REPLY, "a multi-get of " + members + " keys was answered with "
+                    + result);
+        }
+    };
+}

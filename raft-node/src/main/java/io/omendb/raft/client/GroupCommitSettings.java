@@ -1,0 +1,18 @@
+package io.omendb.raft.client;
+
+/**
+ * How a client groups single-key writes into Raft entries ({@link GroupCommitter}).
+ *
+ * @param entriesInFlightMax entries one client keeps in flight per range before further writes wait and are grouped
+ *                           into the next entry ({@code [performance] group_commit_entries_in_flight_max})
+ * @param groupCommandsMax   writes in one entry at most ({@code [performance] group_commit_writes_max}); 1 turns
+ *                           grouping off
+ */
+public record GroupCommitSettings(int entriesInFlightMax, int groupCommandsMax) {
+    public GroupCommitSettings {
+        if (entriesInFlightMax < 1 || groupCommandsMax < 1) {
+            throw new IllegalArgumentException("group commit limits must be >= 1: " + entriesInFlightMax + ", "
+                    + groupCommandsMax);
+        }
+    }
+}

@@ -1,0 +1,206 @@
+package io.omendb.raft.client;
+
+import io.omendb.raft.command.Command;
+import io.omendb.raft.command.CommandResult;
+import io.omendb.raft.command.Query;
+import io.omendb.raft.command.QueryResult;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Drives {@link Coalescer}s against a fake log whose entries complete only when the test says so. */
+class CoalescerTest {
+    /** The proposed entries, completed by hand; applying mimics the state machine's answers. */
+    private static final class FakeLog {
+        final List<Command> entries = new ArrayList<>();
+        final List<CompletableFuture<CommandResult>> replies = new ArrayList<>();
+        final AtomicLong index = new AtomicLong();
+
+        CompletableFuture<CommandResult> propose(Command c) {
+            entries.add(c);
+            CompletableFuture<CommandResult> f = new CompletableFuture<>();
+            replies.add(f);
+            return f;
+        }
+
+        void commit(int entry) {
+            long at = index.incrementAndGet();
+            Command c = entries.get(entry);
+            replies.get(entry).complete(c instanceof Command.Group g
+                    ? new CommandResult.Grouped(at, g.commands().stream().map(m -> answer(m, at)).toList())
+                    : answer(c, at));
+        }
+
+        static CommandResult answer(Command c, long at) {
+            return c instanceof Command.Delete ? new CommandResult.Deleted(at, true)
+                    : c instanceof Command.CompareAndSet ? new CommandResult.CasOutcome(at, false, null)
+                    : new CommandResult.Written(at);
+        }
+    }
+
+    private static Command put(String key) {
+        return new Command.Put(key.getBytes(StandardCharsets.UTF_8), new byte[10]);
+    }
+
+    @Test
+    void anIdleGroupSendsAtOnceAndGroupsWhatArrivesWhileBusy() {
+        FakeLog log = new FakeLog();
+        Coalescer<Command, CommandResult> committer =
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20);
+        CompletableFuture<CommandResult> first = committer.submit(put("a"), 20);
+        assertEquals(1, log.entries.size());
+        assertInstanceOf(Command.Put.class, log.entries.get(0), "alone when idle: no wrapping, no wait");
+
+        CompletableFuture<CommandResult> b = committer.submit(put("b"), 20);
+        CompletableFuture<CommandResult> c = committer.submit(new Command.Delete("c".getBytes(StandardCharsets.UTF_8)), 20);
+        CompletableFuture<CommandResult> d = committer.submit(new Command.CompareAndSet(
+                "d".getBytes(StandardCharsets.UTF_8), null, new byte[1]), 20);
+        assertEquals(1, log.entries.size(), "one entry in flight: the rest wait");
+        assertEquals(3, committer.waiting());
+
+        log.commit(0);
+        assertEquals(new CommandResult.Written(1), first.join());
+        assertEquals(2, log.entries.size());
+        Command.Group group = assertInstanceOf(Command.Group.class, log.entries.get(1));
+        assertEquals(3, group.commands().size());
+        assertFalse(b.isDone());
+
+        log.commit(1);
+        assertEquals(new CommandResult.Written(2), b.join());
+        assertEquals(new CommandResult.Deleted(2, true), c.join());
+        assertEquals(new CommandResult.CasOutcome(2, false, null), d.join());
+        assertEquals(0, committer.waiting());
+    }
+
+    @Test
+    void aRepeatedKeyWaitsForTheNextEntrySoNoTwoWritesOfOneKeyShareAnEntry() {
+        FakeLog log = new FakeLog();
+        Coalescer<Command, CommandResult> committer =
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20);
+        committer.submit(put("x"), 20);
+        CompletableFuture<CommandResult> a1 = committer.submit(put("a"), 20);
+        CompletableFuture<CommandResult> b1 = committer.submit(put("b"), 20);
+        CompletableFuture<CommandResult> a2 = committer.submit(put("a"), 20);
+        CompletableFuture<CommandResult> c1 = committer.submit(put("c"), 20);
+        log.commit(0);
+        assertEquals(2, ((Command.Group) log.entries.get(1)).commands().size(), "cut before the second 'a'");
+        log.commit(1);
+        assertEquals(2, ((Command.Group) log.entries.get(2)).commands().size(), "the second 'a' and 'c'");
+        log.commit(2);
+        assertTrue(a1.join().revision() < a2.join().revision());
+        assertEquals(b1.join().revision(), a1.join().revision());
+        assertEquals(c1.join().revision(), a2.join().revision());
+    }
+
+    @Test
+    void entriesRespectTheByteAndCountLimits() {
+        FakeLog log = new FakeLog();
+        Coalescer<Command, CommandResult> committer =
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 3), 32 + 250);
+        committer.submit(put("first"), 100);
+        for (int i = 0; i < 7; i++) {
+            committer.submit(put("k" + i), 100);
+        }
+        log.commit(0);
+        assertEquals(2, ((Command.Group) log.entries.get(1)).commands().size(), "250 bytes hold two 100-byte writes");
+        committer = Coalescer.writes(log::propose, new GroupCommitSettings(1, 3), 1 << 20);
+        log.entries.clear();
+        log.replies.clear();
+        committer.submit(put("first"), 10);
+        for (int i = 0; i < 7; i++) {
+            committer.submit(put("k" + i), 10);
+        }
+        log.commit(0);
+        assertEquals(3, ((Command.Group) log.entries.get(1)).commands().size(), "at most 3 writes per entry");
+    }
+
+    @Test
+    void aFailedEntryFailsEveryWriteItCarriedAndTheQueueMovesOn() {
+        FakeLog log = new FakeLog();
+        Coalescer<Command, CommandResult> committer =
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20);
+        committer.submit(put("x"), 20);
+        CompletableFuture<CommandResult> a = committer.submit(put("a"), 20);
+        CompletableFuture<CommandResult> b = committer.submit(put("b"), 20);
+        log.commit(0);
+        CompletableFuture<CommandResult> later = committer.submit(put("c"), 20);
+        ClientException timeout = new ClientException(ErrorCode.UNAVAILABLE, "timed out");
+        log.replies.get(1).completeExceptionally(timeout);
+        assertSame(timeout, assertThrows(CompletionException.class, a::join).getCause());
+        assertSame(timeout, assertThrows(CompletionException.class, b::join).getCause());
+        assertEquals(3, log.entries.size(), "the waiting write goes out after the failure");
+        log.commit(2);
+        assertEquals(new CommandResult.Written(2), later.join());
+    }
+
+    @Test
+    void otherCommandsBypassTheQueueAndAMismatchedReplyIsAnError() {
+        FakeLog log = new FakeLog();
+        Coalescer<Command, CommandResult> committer =
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20);
+        committer.submit(put("x"), 20);
+        committer.submit(new Command.DeleteRange(new byte[]{1}, new byte[]{2}), 20);
+        assertInstanceOf(Command.DeleteRange.class, log.entries.get(1), "sent at once, not queued");
+        CompletableFuture<CommandResult> a = committer.submit(put("a"), 20);
+        CompletableFuture<CommandResult> b = committer.submit(put("b"), 20);
+        log.commit(0);
+        log.replies.get(2).complete(new CommandResult.Written(9));
+        ClientException e = assertInstanceOf(ClientException.class, assertThrows(CompletionException.class, a::join)
+                .getCause());
+        assertEquals(ErrorCode.CORRUPT_REPLY, e.code());
+        assertThrows(CompletionException.class, b::join);
+    }
+
+    @Test
+    void concurrentGetsFoldIntoOneMultiGetAndEachGetsItsOwnValue() {
+        List<Query> sent = new ArrayList<>();
+        List<CompletableFuture<QueryResult>> replies = new ArrayList<>();
+        Coalescer<Query, QueryResult> reads = Coalescer.reads(q -> {
+            sent.add(q);
+            CompletableFuture<QueryResult> f = new CompletableFuture<>();
+            replies.add(f);
+            return f;
+        }, new GroupCommitSettings(1, 100), 1 << 20);
+        CompletableFuture<QueryResult> first = reads.submit(new Query.Get(new byte[]{1}), 1);
+        CompletableFuture<QueryResult> a = reads.submit(new Query.Get(new byte[]{2}), 1);
+        CompletableFuture<QueryResult> again = reads.submit(new Query.Get(new byte[]{2}), 1);
+        CompletableFuture<QueryResult> missing = reads.submit(new Query.Get(new byte[]{3}), 1);
+        assertEquals(1, sent.size());
+        replies.get(0).complete(new QueryResult.Value(new byte[]{9}, 5));
+        assertEquals(5, first.join().appliedIndex());
+        Query.MultiGet multi = assertInstanceOf(Query.MultiGet.class, sent.get(1));
+        assertEquals(3, multi.keys().size(), "reads of one key may share a message");
+        replies.get(1).complete(new QueryResult.Values(Arrays.asList(new byte[]{7}, new byte[]{7}, null), 6));
+        assertEquals(7, ((QueryResult.Value) a.join()).value()[0]);
+        assertEquals(7, ((QueryResult.Value) again.join()).value()[0]);
+        assertEquals(null, ((QueryResult.Value) missing.join()).value());
+        assertEquals(6, missing.join().appliedIndex());
+    }
+
+    @Test
+    void moreEntriesInFlightGroupLess() {
+        FakeLog log = new FakeLog();
+        Coalescer<Command, CommandResult> committer =
+                Coalescer.writes(log::propose, new GroupCommitSettings(2, 100), 1 << 20);
+        committer.submit(put("a"), 20);
+        committer.submit(put("b"), 20);
+        committer.submit(put("c"), 20);
+        committer.submit(put("d"), 20);
+        assertEquals(2, log.entries.size(), "two entries may be in flight");
+        log.commit(0);
+        assertEquals(2, ((Command.Group) log.entries.get(2)).commands().size());
+    }
+}
