@@ -47,7 +47,8 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
     int clients;
     @Option(names = "--duration", defaultValue = "20", description = "Measured seconds per workload.")
     int durationSeconds;
-    @Option(names = "--warmup", defaultValue = "5", description = "Warm-up seconds before each measurement.")
+    @Option(names = "--warmup", defaultValue = "10",
+            description = "Warm-up seconds before each measurement (JIT compilation of the JVM targets settles in it).")
     int warmupSeconds;
     @Option(names = "--targets", split = ",", defaultValue = "omendb,etcd,rheakv",
             description = "Comma list of omendb, etcd, rheakv.")
