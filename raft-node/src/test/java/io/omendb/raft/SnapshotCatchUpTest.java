@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import static io.omendb.raft.TestClusters.await;
 import static io.omendb.raft.TestClusters.b;
 import static io.omendb.raft.TestClusters.put;
+import static io.omendb.raft.TestClusters.replicaDigestOnceReachable;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -70,7 +71,7 @@ class SnapshotCatchUpTest {
             for (RangeDescriptor r : table.ranges()) {
                 long last = lastRevision.get(r.rangeId());
                 byte[] reference = await(client.admin().replicaDigest(r.rangeId(), "n1", last)).sha256();
-                byte[] caughtUp = await(client.admin().replicaDigest(r.rangeId(), victim, last)).sha256();
+                byte[] caughtUp = replicaDigestOnceReachable(client, r.rangeId(), victim, last);
                 assertArrayEquals(reference, caughtUp, "range " + r.rangeId() + " on the wiped node");
                 assertInstalledSnapshot(cluster.node(victim).raftServer(), RaftGroupId.valueOf(r.groupId()));
             }

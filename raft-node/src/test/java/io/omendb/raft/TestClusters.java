@@ -1,6 +1,8 @@
 package io.omendb.raft;
 
+import io.omendb.raft.client.ClientException;
 import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.client.ErrorCode;
 import io.omendb.raft.client.ReadOptions;
 import io.omendb.raft.client.Results;
 import io.omendb.raft.config.ConfigLoader;
@@ -9,6 +11,7 @@ import io.omendb.raft.config.OmenConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -36,8 +39,33 @@ final class TestClusters {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** How long {@link #replicaDigestOnceReachable} waits for a restarted node's channel. */
+    static final long REACHABLE_WAIT_S = 30;
+
     static <T> T await(CompletableFuture<T> f) throws Exception {
         return f.get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
+    }
+
+    /**
+     * The digest of {@code node}'s replica once that node answers. A client's gRPC channel to a node that was just
+     * restarted can still be in reconnect backoff ("connection refused" from while it was down), and replica reads
+     * fail fast (UNAVAILABLE) by design; this waits, bounded, for the channel, while the digest itself is compared
+     * by the caller.
+     */
+    static byte[] replicaDigestOnceReachable(ClusterClient client, long rangeId, String node, long minIndex)
+            throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(REACHABLE_WAIT_S);
+        while (true) {
+            try {
+                return await(client.admin().replicaDigest(rangeId, node, minIndex)).sha256();
+            } catch (ExecutionException e) {
+                boolean unreachable = e.getCause() instanceof ClientException ce && ce.code() == ErrorCode.UNAVAILABLE;
+                if (!unreachable || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(250);
+            }
+        }
     }
 
     static long put(ClusterClient client, String key, String value) throws Exception {

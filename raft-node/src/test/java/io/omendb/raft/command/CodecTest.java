@@ -115,12 +115,12 @@ class CodecTest {
         assertThrows(IllegalArgumentException.class, () -> new Command.Group(List.of(put, new Command.Delete(b("k")))));
         assertThrows(IllegalArgumentException.class, () -> new Command.Group(List.of(put,
                 new Command.DeleteRange(b("a"), b("b")))));
-        // a frame claiming a group with a batch member (kind 3) is refused when decoded
-        byte[] forged = new FrameWriter(8).writeVarLong(2).writeByte(1).writeBytes(b("k"))
+        // a frame claiming a group (kind 9) with a batch member (kind 3) is refused when decoded
+        byte[] forged = new FrameWriter(9).writeVarLong(2).writeByte(1).writeBytes(b("k"))
                 .writeBytes(b("v")).writeByte(3).writeVarLong(0).finish();
         assertThrows(CorruptFrameException.class, () -> CommandCodec.decode(forged));
         // duplicate keys in a decoded group: refused as well (the leader's startTransaction rejects the entry)
-        byte[] duplicate = new FrameWriter(8).writeVarLong(2).writeByte(1).writeBytes(b("k"))
+        byte[] duplicate = new FrameWriter(9).writeVarLong(2).writeByte(1).writeBytes(b("k"))
                 .writeBytes(b("v")).writeByte(2).writeBytes(b("k")).finish();
         assertThrows(IllegalArgumentException.class, () -> CommandCodec.decode(duplicate));
     }
