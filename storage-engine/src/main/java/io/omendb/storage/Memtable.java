@@ -29,12 +29,17 @@ final class Memtable {
     }
 
     private final ConcurrentSkipListMap<InternalKey, byte[]> map = new ConcurrentSkipListMap<>();
+    /** Bookkeeping charged per version on top of its key and value (skip-list node, InternalKey, array headers). */
+    static final int ENTRY_OVERHEAD_BYTES = 96;
+
     private volatile int entries;
+    private volatile long bytes;
     private volatile long maxRaftIndex;
 
     void put(byte[] key, long seq, byte[] valueOrTombstone, long raftIndex) {
         map.put(new InternalKey(key, seq), valueOrTombstone);
         entries++;
+        bytes += key.length + valueOrTombstone.length + ENTRY_OVERHEAD_BYTES;
         maxRaftIndex = Math.max(maxRaftIndex, raftIndex);
     }
 
@@ -51,6 +56,11 @@ final class Memtable {
 
     int entries() {
         return entries;
+    }
+
+    /** Approximate heap held by this buffer's versions: what bounds its memory when values are large. */
+    long bytes() {
+        return bytes;
     }
 
     boolean isEmpty() {

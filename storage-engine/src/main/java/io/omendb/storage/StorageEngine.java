@@ -46,11 +46,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * Publishing a view is a compare-and-set, so the writer never waits for a manifest fsync.
  *
  * <p><b>Write stalls.</b> When {@code immutableMemtablesMax} frozen memtables are waiting for flush, the writer
- * waits (bounded memory); readers are unaffected.
+ * waits (bounded memory); readers are unaffected. A memtable is frozen at {@code retrainThreshold} entries or
+ * {@link #MEMTABLE_BYTES_MAX} bytes, whichever comes first, so the memtables of one engine hold at most about
+ * {@code (immutableMemtablesMax + 1) * MEMTABLE_BYTES_MAX} plus one batch, whatever the value sizes.
  */
 public final class StorageEngine implements AutoCloseable {
     private static final byte[] EMPTY = new byte[0];
     private static final long STALL_POLL_MS = 50;
+    /**
+     * Bytes (keys, values, bookkeeping) at which the active memtable is frozen even below {@code retrainThreshold}
+     * entries: 200 000 entries of 1 MiB values would be 200 GiB of heap, and a node hosts many engines.
+     */
+    static final long MEMTABLE_BYTES_MAX = 16L << 20;
 
     /** Memtables newest first, segments newest first. Immutable. */
     private record State(Memtable active, List<Memtable> immutables, List<Segment> segments) {
@@ -311,7 +318,7 @@ public final class StorageEngine implements AutoCloseable {
         do {
             v = view.get();
         } while (!view.compareAndSet(v, new View(v.state, visible)));
-        if (m.entries() >= options.retrainThreshold()) {
+        if (m.entries() >= options.retrainThreshold() || m.bytes() >= MEMTABLE_BYTES_MAX) {
             freeze();
         }
     }

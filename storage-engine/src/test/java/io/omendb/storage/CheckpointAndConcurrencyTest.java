@@ -49,6 +49,31 @@ class CheckpointAndConcurrencyTest {
         }
     }
 
+    /**
+     * Large values freeze the memtable by bytes long before retrainThreshold entries: with the default 200 000
+     * entries, 64 values of 1 MiB would all stay on the heap. The writer stalls once immutableMemtablesMax frozen
+     * memtables wait, so after (immutableMemtablesMax + 1) full memtables and one more value a flush must have
+     * finished.
+     */
+    @Test
+    void largeValuesFreezeTheMemtableByBytesSoMemoryStaysBounded() throws IOException {
+        EngineOptions opts = EngineOptions.defaults().withFsync(false);
+        byte[] value = new byte[1 << 20];
+        Arrays.fill(value, (byte) 'v');
+        long perMemtable = StorageEngine.MEMTABLE_BYTES_MAX / value.length + 1;
+        long writes = (opts.immutableMemtablesMax() + 1) * perMemtable + 1;
+        try (StorageEngine e = StorageEngine.open(tmp.resolve("big"), opts)) {
+            for (int i = 0; i < writes; i++) {
+                e.apply(new WriteBatch().put(k(i), value.clone()), i + 1);
+                assertTrue(e.stats().memtableEntries() <= (opts.immutableMemtablesMax() + 1) * perMemtable,
+                        () -> "buffered " + e.stats().memtableEntries() + " values of 1 MiB");
+            }
+            assertTrue(e.durableIndex() > 0, "a memtable of large values was flushed");
+            assertArrayEquals(value, e.get(k(0)));
+            assertArrayEquals(value, e.get(k((int) writes - 1)));
+        }
+    }
+
     @Test
     void scansSeeWholeBatchesOnlyWhileTheWriterFlushesAndCompacts() throws Exception {
         EngineOptions opts = EngineOptions.defaults().withRetrainThreshold(300).withFsync(false).withCompactionFanIn(2);
