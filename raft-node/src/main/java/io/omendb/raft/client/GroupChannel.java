@@ -41,7 +41,13 @@ import java.util.function.Supplier;
  * and {@code replicaClient} for reads addressed to one replica. Ratis' ordered async protocol keeps one sliding
  * window per target; mixing leader-addressed and replica-addressed requests in one client made the first
  * replica-addressed request to the current leader wait for its request timeout (observed with 3.3.0), so each
- * client only ever uses one kind of addressing. Thread-safe; closed when the group's membership changes.
+ * client only ever uses one kind of addressing.
+ *
+ * <p>Ratis closes a client's ordered window to a target for good once one request through it failed for good (its
+ * retries exhausted): every later request then fails at once with AlreadyClosedException. Either client is therefore
+ * replaced when it answers AlreadyClosedException; without that, one write that outlived its retries during an
+ * election storm left its router unable to write to the range at all. Thread-safe; closed when the group's
+ * membership changes.
  */
 final class GroupChannel implements AutoCloseable {
     /** How long a read keeps retrying transient refusals (no leader yet, replica behind its minimum index). */
@@ -50,7 +56,8 @@ final class GroupChannel implements AutoCloseable {
     static final long READ_RETRY_SLEEP_MAX_MS = 500;
 
     private final RaftGroup group;
-    private final RaftClient leaderClient;
+    private final AtomicReference<RaftClient> leaderClient = new AtomicReference<>();
+    private final RetryPolicy leaderRetryPolicy;
     private final AtomicReference<RaftClient> replicaClient = new AtomicReference<>();
     private final RaftProperties properties;
     private final Parameters parameters;
@@ -71,12 +78,12 @@ final class GroupChannel implements AutoCloseable {
         this.commandBytesMax = commandBytesMax;
         this.writes = Coalescer.writes(this::propose, groupCommit, commandBytesMax);
         this.leaderReads = Coalescer.reads(this::readFromLeader, groupCommit, commandBytesMax);
-        this.leaderClient = RaftClient.newBuilder().setRaftGroup(group).setProperties(properties)
-                .setParameters(parameters).setRetryPolicy(leaderRetryPolicy).build();
         this.properties = properties;
         this.parameters = parameters;
+        this.leaderRetryPolicy = leaderRetryPolicy;
         this.replicaRetryPolicy = replicaRetryPolicy;
-        this.replicaClient.set(newClient());
+        this.leaderClient.set(newClient(leaderRetryPolicy));
+        this.replicaClient.set(newClient(replicaRetryPolicy));
     }
 
     RaftGroup group() {
@@ -85,7 +92,7 @@ final class GroupChannel implements AutoCloseable {
 
     /** The leader-addressed client, for admin calls. */
     RaftClient raft() {
-        return leaderClient;
+        return leaderClient.get();
     }
 
     /** The replica-addressed client (short retries): calls to one given member that must not wait out its absence. */
@@ -106,7 +113,8 @@ final class GroupChannel implements AutoCloseable {
     /** Sends one log entry to the leader. */
     private CompletableFuture<CommandResult> propose(Command entry) {
         Message m = message(CommandCodec.encode(entry));
-        return leaderClient.async().send(m).handle((reply, error) -> decode(reply, error, CommandCodec::decodeResult));
+        return onLeader(c -> c.async().send(m)).handle((reply, error) -> decode(reply, error,
+                CommandCodec::decodeResult));
     }
 
     /**
@@ -126,7 +134,7 @@ final class GroupChannel implements AutoCloseable {
 
     private CompletableFuture<QueryResult> readFromLeader(Query query) {
         Message m = message(QueryCodec.encode(query));
-        return retryTransient(() -> leaderClient.async().sendReadOnly(m));
+        return retryTransient(() -> onLeader(c -> c.async().sendReadOnly(m)));
     }
 
     private CompletableFuture<QueryResult> retryTransient(Supplier<CompletableFuture<RaftClientReply>> send) {
@@ -174,20 +182,29 @@ final class GroupChannel implements AutoCloseable {
     }
 
     /**
+     * Runs a leader-addressed call. When the leader client's window is closed (AlreadyClosedException), the client is
+     * replaced for later calls, but this call is not repeated: a request failed by a closing window may already have
+     * been sent, and a write must not be sent twice.
+     */
+    private CompletableFuture<RaftClientReply> onLeader(Function<RaftClient, CompletableFuture<RaftClientReply>> call) {
+        RaftClient used = leaderClient.get();
+        return call.apply(used).whenComplete((reply, error) -> {
+            if (error != null && unwrap(error) instanceof AlreadyClosedException) {
+                replace(leaderClient, used, leaderRetryPolicy);
+            }
+        });
+    }
+
+    /**
      * Runs a replica-addressed call. Ratis closes a client's ordered window to a server after that server failed;
      * later calls to it then fail at once with AlreadyClosedException even when it is back, so the replica client
-     * is replaced once and the call retried.
+     * is replaced once and the call retried (reads only: repeating one changes nothing).
      */
     private CompletableFuture<RaftClientReply> onReplica(Function<RaftClient, CompletableFuture<RaftClientReply>> call) {
         RaftClient used = replicaClient.get();
         return call.apply(used).handle((reply, error) -> {
             if (error != null && unwrap(error) instanceof AlreadyClosedException) {
-                RaftClient fresh = newClient();
-                if (replicaClient.compareAndSet(used, fresh)) {
-                    closeQuietly(used);
-                } else {
-                    closeQuietly(fresh);
-                }
+                replace(replicaClient, used, replicaRetryPolicy);
                 return call.apply(replicaClient.get());
             }
             return error == null ? CompletableFuture.completedFuture(reply)
@@ -195,9 +212,19 @@ final class GroupChannel implements AutoCloseable {
         }).thenCompose(Function.identity());
     }
 
-    private RaftClient newClient() {
+    /** Swaps {@code used} for a fresh client unless another caller already did; closes the loser. */
+    private void replace(AtomicReference<RaftClient> ref, RaftClient used, RetryPolicy retryPolicy) {
+        RaftClient fresh = newClient(retryPolicy);
+        if (ref.compareAndSet(used, fresh)) {
+            closeQuietly(used);
+        } else {
+            closeQuietly(fresh);
+        }
+    }
+
+    private RaftClient newClient(RetryPolicy retryPolicy) {
         return RaftClient.newBuilder().setRaftGroup(group).setProperties(properties).setParameters(parameters)
-                .setRetryPolicy(replicaRetryPolicy).build();
+                .setRetryPolicy(retryPolicy).build();
     }
 
     private static void closeQuietly(RaftClient c) {
@@ -247,7 +274,7 @@ final class GroupChannel implements AutoCloseable {
         try {
             replicaClient.get().close();
         } finally {
-            leaderClient.close();
+            leaderClient.get().close();
         }
     }
 }
