@@ -71,6 +71,10 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
     Path omendbHome;
     @Option(names = "--etcd-binary", description = "etcd executable (default: etcd on PATH).")
     String etcdBinary;
+    @Option(names = "--omendb-performance", split = ",",
+            description = "Extra [performance] settings of the OmenDB nodes, e.g. leader_lease_enabled=true,"
+                    + "group_commit_entries_in_flight_max=2 (docs/CONFIG.md).")
+    List<String> omendbPerformance = List.of();
     @Option(names = "--node-jvm-opts", defaultValue = "-Xms512m -Xmx2g",
             description = "JVM options of each OmenDB node (default: ${DEFAULT-VALUE}).")
     String nodeJvmOptions;
@@ -154,7 +158,7 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
         Duration timeout = Duration.ofMillis(opTimeoutMs);
         return switch (name.trim()) {
             case "omendb" -> new OmenDbTarget(omendbHome.resolve("router/target"), keys, ranges, nodeJvmOptions,
-                    timeout);
+                    timeout, omendbPerformance);
             case "etcd" -> new EtcdTarget(etcdBinary, timeout);
             case "rheakv" -> new RheaKvTarget(keys, ranges, rheaJvmOptions, opTimeoutMs);
             default -> throw new CommandLine.ParameterException(new CommandLine(this),

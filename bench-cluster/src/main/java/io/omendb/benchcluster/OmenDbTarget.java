@@ -51,6 +51,7 @@ final class OmenDbTarget implements KvTarget {
     private final int rangeCount;
     private final String jvmOptions;
     private final Duration opTimeout;
+    private final List<String> performance;
     private final ChildProcesses children = new ChildProcesses();
     private final List<HttpHost> hosts = new ArrayList<>();
     private CloseableHttpClient httpClient;
@@ -58,7 +59,9 @@ final class OmenDbTarget implements KvTarget {
     private final ThreadLocal<Integer> nodeOfThread = ThreadLocal.withInitial(
             () -> Math.floorMod(nextNode.getAndIncrement(), NODES));
 
-    OmenDbTarget(Path routerTarget, KeySpace keys, int rangeCount, String jvmOptions, Duration opTimeout) {
+    /** @param performance extra {@code key=value} lines of the nodes' {@code [performance]} section */
+    OmenDbTarget(Path routerTarget, KeySpace keys, int rangeCount, String jvmOptions, Duration opTimeout,
+                 List<String> performance) {
         if (rangeCount < 1) {
             throw new IllegalArgumentException("ranges must be >= 1, got " + rangeCount);
         }
@@ -67,6 +70,12 @@ final class OmenDbTarget implements KvTarget {
         this.rangeCount = rangeCount;
         this.jvmOptions = jvmOptions;
         this.opTimeout = opTimeout;
+        for (String setting : performance) {
+            if (!setting.matches("[a-z_]+=[A-Za-z0-9_.\"-]+")) {
+                throw new IllegalArgumentException("--omendb-performance wants key=value, got '" + setting + "'");
+            }
+        }
+        this.performance = List.copyOf(performance);
     }
 
     @Override
@@ -134,6 +143,11 @@ final class OmenDbTarget implements KvTarget {
         toml.append("[monitoring]\nmetrics_bind_address = \"127.0.0.1\"\nmetrics_port = ")
                 .append(metrics[node]).append("\n\n");
         toml.append("[wal]\nsync_on_write = true\n\n");
+        if (!performance.isEmpty()) {
+            toml.append("[performance]\n");
+            performance.forEach(kv -> toml.append(kv.replaceFirst("=", " = ")).append('\n'));
+            toml.append('\n');
+        }
         toml.append("[cluster]\nnode_id = \"n").append(node + 1).append("\"\nreplication_factor = ").append(NODES)
                 .append("\ninitial_split_points = [");
         List<String> points = keys.splitPoints(rangeCount);

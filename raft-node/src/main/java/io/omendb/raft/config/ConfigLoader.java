@@ -254,7 +254,7 @@ public final class ConfigLoader {
                 t.intIn("election_timeout_max_ms", 2000, 200, 120_000),
                 t.intIn("raft_request_timeout_ms", 3000, 100, 120_000),
                 t.intIn("raft_write_buffer_kb", RAFT_WRITE_BUFFER_KB_DEFAULT, 64, 64 * 1024),
-                t.bool("leader_lease_enabled", false),
+                t.bool("leader_lease_enabled", true),
                 t.intIn("group_commit_entries_in_flight_max", 1, 1, 1024),
                 t.intIn("group_commit_writes_max", 256, 1, 100_000));
     }
