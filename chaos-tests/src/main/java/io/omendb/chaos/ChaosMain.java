@@ -9,9 +9,11 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code bin/omendb-chaos [--duration 30m] [--faults all|TYPE,TYPE...] [--seed N] [--profile long|short]
- * [--out DIR]}: one chaos run against node processes of the packaged jar. Exit 0 when the run found no violation,
- * 1 when it did, 2 on bad arguments. The report goes to {@code chaos-tests/target/} by default.
+ * {@code bin/omendb-chaos [--duration 30m] [--faults all|TYPE,TYPE...] [--samples N] [--seed N]
+ * [--profile long|short] [--out DIR]}: one chaos run against node processes of the packaged jar. {@code --samples N}
+ * injects exactly N faults (for percentiles of one fault type, e.g. {@code --faults kill-leader --samples 30}); the
+ * duration then bounds nothing unless given too. Exit 0 when the run found no violation, 1 when it did, 2 on bad
+ * arguments. The report goes to {@code chaos-tests/target/} by default.
  */
 public final class ChaosMain {
     private ChaosMain() {
@@ -20,6 +22,8 @@ public final class ChaosMain {
     public static void main(String[] args) throws Exception {
         Path root = Path.of(System.getProperty("omendb.root", ".")).toAbsolutePath().normalize();
         long durationMs = 30 * 60_000L;
+        boolean durationGiven = false;
+        int samples = 0;
         List<FaultType> faults = ChaosOptions.ALL;
         long seed = System.currentTimeMillis();
         String profile = "long";
@@ -28,18 +32,26 @@ public final class ChaosMain {
             for (int i = 0; i < args.length; i++) {
                 String value = i + 1 < args.length ? args[i + 1] : null;
                 switch (args[i]) {
-                    case "--duration" -> durationMs = parseDuration(require(args[i], value));
+                    case "--duration" -> {
+                        durationMs = parseDuration(require(args[i], value));
+                        durationGiven = true;
+                    }
+                    case "--samples" -> samples = parseSamples(require(args[i], value));
                     case "--faults" -> faults = parseFaults(require(args[i], value));
                     case "--seed" -> seed = Long.parseLong(require(args[i], value));
                     case "--profile" -> profile = require(args[i], value);
                     case "--out" -> out = Path.of(require(args[i], value)).toAbsolutePath();
                     default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + "; options: --duration 30m --faults all|TYPE,... --seed N --profile long|short --out DIR");
+                            + "; options: --duration 30m --faults all|TYPE,... --samples N --seed N --profile long|short"
+                            + " --out DIR");
                 }
                 i++;
             }
             if (!profile.equals("long") && !profile.equals("short")) {
                 throw new IllegalArgumentException("--profile must be long or short, got " + profile);
+            }
+            if (samples > 0 && profile.equals("short")) {
+                throw new IllegalArgumentException("--samples applies to the long profile only");
             }
         } catch (IllegalArgumentException e) {
             System.err.println("omendb-chaos: " + e.getMessage());
@@ -47,7 +59,8 @@ public final class ChaosMain {
             return;
         }
         ChaosOptions options = profile.equals("short") ? ChaosOptions.shortProfile(root, out, seed)
-                : ChaosOptions.longProfile(root, out, seed, durationMs, faults);
+                : ChaosOptions.longProfile(root, out, seed, samples > 0 && !durationGiven ? ChaosOptions.UNBOUNDED_MS
+                : durationMs, samples > 0 ? samples : ChaosOptions.LONG_FAULTS_MAX, faults);
         ChaosReport report = new ChaosRun(options).execute();
         report.write(out, "bin/omendb-chaos " + String.join(" ", args) + " (seed " + seed + ")");
         System.out.println(report.markdown("bin/omendb-chaos " + String.join(" ", args)));
@@ -73,6 +86,19 @@ public final class ChaosMain {
             return n * unit;
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--duration must look like 90s, 5m or 1h, got '" + s + "'");
+        }
+    }
+
+    static int parseSamples(String s) {
+        try {
+            int n = Integer.parseInt(s.trim());
+            if (n < 1 || n > ChaosOptions.LONG_FAULTS_MAX) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--samples must be a number of faults in 1.." + ChaosOptions.LONG_FAULTS_MAX
+                    + ", got '" + s + "'");
         }
     }
 

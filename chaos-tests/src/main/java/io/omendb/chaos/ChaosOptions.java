@@ -10,8 +10,9 @@ import java.util.List;
  * every fault once, in order, short holds) and {@link #longProfile} (the {@code bin/omendb-chaos} default:
  * random faults from a set until the duration ends).
  *
- * @param durationMs           LONG: how long faults keep coming; SHORT: ignored (one of each)
- * @param faultsMax            bound on the number of faults
+ * @param durationMs           LONG: how long faults keep coming (a round that has not yet injected every type
+ *                             once is finished first, see FaultSchedule); SHORT: ignored (one of each)
+ * @param faultsMax            bound on the number of faults ({@code --samples}: exactly this many)
  * @param randomOrder          false: {@code faults} once each, in order; true: drawn at random until the end
  * @param holdMinMs            shortest time a fault is held (pauses use {@code pauseMinMs..pauseMaxMs})
  * @param quietMs              healthy time between two faults
@@ -25,6 +26,10 @@ public record ChaosOptions(String profile, int nodes, int ranges, int keysPerRan
                            int preloadKeysPerRange, int preloadValueBytes, long rtoBoundMs, long seed,
                            Path projectRoot, Path outputDir) {
     public static final List<FaultType> ALL = List.of(FaultType.values());
+    /** Bound on the faults of a long run (at least 5 s of quiet each: more than 13 hours). */
+    public static final int LONG_FAULTS_MAX = 10_000;
+    /** A duration that bounds nothing (used with {@code --samples}); nanoseconds of it still fit in a long. */
+    public static final long UNBOUNDED_MS = Long.MAX_VALUE / 1_000_000;
 
     public ChaosOptions {
         faults = List.copyOf(faults);
@@ -42,8 +47,8 @@ public record ChaosOptions(String profile, int nodes, int ranges, int keysPerRan
     }
 
     public static ChaosOptions longProfile(Path projectRoot, Path outputDir, long seed, long durationMs,
-                                           List<FaultType> faults) {
-        return new ChaosOptions("long", 3, 4, 8, 60_000, 8, durationMs, 10_000, faults, true, 5_000, 20_000,
+                                           int faultsMax, List<FaultType> faults) {
+        return new ChaosOptions("long", 3, 4, 8, 60_000, 8, durationMs, faultsMax, faults, true, 5_000, 20_000,
                 5_000, 30_000, 5_000, 20_000, 200, 180_000, seed, projectRoot, outputDir);
     }
 }

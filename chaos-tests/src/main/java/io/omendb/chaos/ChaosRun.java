@@ -13,6 +13,7 @@ import io.omendb.chaos.cluster.RangeInfo;
 import io.omendb.chaos.history.History;
 import io.omendb.chaos.history.Op;
 import io.omendb.chaos.nemesis.FaultRecord;
+import io.omendb.chaos.nemesis.FaultSchedule;
 import io.omendb.chaos.nemesis.FaultType;
 import io.omendb.chaos.nemesis.LeaderMonitor;
 import io.omendb.chaos.nemesis.Nemesis;
@@ -53,6 +54,8 @@ public final class ChaosRun {
     static final long CONVERGENCE_BOUND_MS = 120_000;
     static final long SETTLE_MS = 5_000;
     static final long EXPLORED_STATES_MAX = 2_000_000;
+    /** The fault schedule draws from its own generator, so its plan does not shift with the number of targets drawn. */
+    static final long SCHEDULE_SEED_SALT = 0x5C4ED;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -124,20 +127,19 @@ public final class ChaosRun {
 
     private void injectFaults(Nemesis nemesis, List<FaultType> faults, List<FaultRecord> records)
             throws IOException, InterruptedException {
-        long end = System.nanoTime() + o.durationMs() * 1_000_000;
-        for (int i = 0; i < o.faultsMax(); i++) {
-            if (o.randomOrder() ? System.nanoTime() >= end : i >= faults.size()) {
-                return;
-            }
+        long start = System.nanoTime();
+        FaultSchedule schedule = new FaultSchedule(faults, o.randomOrder(), o.faultsMax(),
+                new Random(o.seed() ^ SCHEDULE_SEED_SALT));
+        while (schedule.hasNext(System.nanoTime() - start >= o.durationMs() * 1_000_000)) {
             Thread.sleep(o.quietMs());
-            FaultType type = o.randomOrder() ? faults.get(random.nextInt(faults.size())) : faults.get(i);
+            FaultType type = schedule.next();
             long hold = type == FaultType.PAUSE ? between(o.pauseMinMs(), o.pauseMaxMs())
                     : type == FaultType.KILL_ALL ? 0 : between(o.holdMinMs(), o.holdMaxMs());
             FaultRecord r = nemesis.run(type, hold);
             records.add(r);
-            log("fault %d %s on %s at %.1f s held %d ms: RTO %d ms%s", i + 1, type, r.targets(), r.startS(), hold,
-                    r.rtoMs(), type == FaultType.WIPE_RESTART ? ", catch-up " + r.catchUpMs() + " ms, snapshot installs "
-                            + r.snapshotInstalls() : "");
+            log("fault %d %s on %s at %.1f s held %d ms: RTO %d ms%s", records.size(), type, r.targets(), r.startS(),
+                    hold, r.rtoMs(), type == FaultType.WIPE_RESTART ? ", catch-up " + r.catchUpMs()
+                            + " ms, snapshot installs " + r.snapshotInstalls() : "");
         }
     }
 

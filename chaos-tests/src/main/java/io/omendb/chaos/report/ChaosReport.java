@@ -121,6 +121,16 @@ public record ChaosReport(String profile, long seed, String network, String netw
         TimelinePlot.write(this, dir.resolve("chaos-timeline.png"));
     }
 
+    /** How many faults of each type ran, every type listed (0: never injected). */
+    public Map<FaultType, Integer> faultCounts() {
+        Map<FaultType, Integer> counts = new EnumMap<>(FaultType.class);
+        for (FaultType t : FaultType.values()) {
+            counts.put(t, 0);
+        }
+        faults.forEach(f -> counts.merge(f.type(), 1, Integer::sum));
+        return counts;
+    }
+
     public String markdown(String command) {
         StringBuilder b = new StringBuilder();
         b.append("# Chaos run: ").append(profile).append(" profile — ").append(violations == 0 ? "PASSED" : "FAILED")
@@ -143,6 +153,9 @@ public record ChaosReport(String profile, long seed, String network, String netw
                 .append(convergence.waitedMs()).append(" ms) |\n");
         b.append("| leader changes observed | ").append(leaderChanges).append(" |\n");
         b.append("| keys in the final scan | ").append(finalKeys).append(" |\n\n");
+        b.append("Faults injected per type\n\n| type | count |\n|---|---|\n");
+        faultCounts().forEach((t, n) -> b.append("| ").append(t).append(" | ").append(n).append(" |\n"));
+        b.append('\n');
         b.append("RTO (ms: fault injected → every range acknowledged a new write)\n\n| faults | n | p50 | p99 | max |\n|---|---|---|---|---|\n");
         rtoMs.forEach((k, p) -> b.append("| ").append(k).append(" | ").append(p.count()).append(" | ").append(p.p50())
                 .append(" | ").append(p.p99()).append(" | ").append(p.max()).append(" |\n"));
