@@ -9,11 +9,13 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code bin/omendb-chaos [--duration 30m] [--faults all|TYPE,TYPE...] [--samples N] [--seed N]
- * [--profile long|short] [--out DIR]}: one chaos run against node processes of the packaged jar. {@code --samples N}
- * injects exactly N faults (for percentiles of one fault type, e.g. {@code --faults kill-leader --samples 30}); the
- * duration then bounds nothing unless given too. Exit 0 when the run found no violation, 1 when it did, 2 on bad
- * arguments. The report goes to {@code chaos-tests/target/} by default.
+ * {@code bin/omendb-chaos [--duration 30m] [--faults all|TYPE,TYPE...] [--samples N] [--preload-bytes 1g]
+ * [--seed N] [--profile long|short] [--out DIR]}: one chaos run against node processes of the packaged jar.
+ * {@code --samples N} injects exactly N faults (for percentiles of one fault type, e.g.
+ * {@code --faults kill-leader --samples 30}); the duration then bounds nothing unless given too.
+ * {@code --preload-bytes} loads that much bulk data (large values) first, e.g. for a wiped node's catch-up with
+ * {@code --faults wipe-restart --samples 1 --preload-bytes 1g}. Exit 0 when the run found no violation, 1 when it
+ * did, 2 on bad arguments. The report goes to {@code chaos-tests/target/} by default.
  */
 public final class ChaosMain {
     private ChaosMain() {
@@ -24,6 +26,7 @@ public final class ChaosMain {
         long durationMs = 30 * 60_000L;
         boolean durationGiven = false;
         int samples = 0;
+        long preloadBytes = 0;
         List<FaultType> faults = ChaosOptions.ALL;
         long seed = System.currentTimeMillis();
         String profile = "long";
@@ -37,21 +40,22 @@ public final class ChaosMain {
                         durationGiven = true;
                     }
                     case "--samples" -> samples = parseSamples(require(args[i], value));
+                    case "--preload-bytes" -> preloadBytes = parseBytes(require(args[i], value));
                     case "--faults" -> faults = parseFaults(require(args[i], value));
                     case "--seed" -> seed = Long.parseLong(require(args[i], value));
                     case "--profile" -> profile = require(args[i], value);
                     case "--out" -> out = Path.of(require(args[i], value)).toAbsolutePath();
                     default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + "; options: --duration 30m --faults all|TYPE,... --samples N --seed N --profile long|short"
-                            + " --out DIR");
+                            + "; options: --duration 30m --faults all|TYPE,... --samples N --preload-bytes 1g --seed N"
+                            + " --profile long|short --out DIR");
                 }
                 i++;
             }
             if (!profile.equals("long") && !profile.equals("short")) {
                 throw new IllegalArgumentException("--profile must be long or short, got " + profile);
             }
-            if (samples > 0 && profile.equals("short")) {
-                throw new IllegalArgumentException("--samples applies to the long profile only");
+            if ((samples > 0 || preloadBytes > 0) && profile.equals("short")) {
+                throw new IllegalArgumentException("--samples and --preload-bytes apply to the long profile only");
             }
         } catch (IllegalArgumentException e) {
             System.err.println("omendb-chaos: " + e.getMessage());
@@ -60,7 +64,7 @@ public final class ChaosMain {
         }
         ChaosOptions options = profile.equals("short") ? ChaosOptions.shortProfile(root, out, seed)
                 : ChaosOptions.longProfile(root, out, seed, samples > 0 && !durationGiven ? ChaosOptions.UNBOUNDED_MS
-                : durationMs, samples > 0 ? samples : ChaosOptions.LONG_FAULTS_MAX, faults);
+                : durationMs, samples > 0 ? samples : ChaosOptions.LONG_FAULTS_MAX, faults, preloadBytes);
         ChaosReport report = new ChaosRun(options).execute();
         report.write(out, "bin/omendb-chaos " + String.join(" ", args) + " (seed " + seed + ")");
         System.out.println(report.markdown("bin/omendb-chaos " + String.join(" ", args)));
@@ -89,6 +93,25 @@ public final class ChaosMain {
         }
     }
 
+    /** Bulk data bound: what the disks of three local nodes comfortably hold three times over (snapshots). */
+    static final long PRELOAD_BYTES_MAX = 64L << 30;
+
+    /** {@code 1g}, {@code 512m}, {@code 100k}, or plain bytes; binary units. */
+    static long parseBytes(String s) {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        int shift = t.endsWith("g") ? 30 : t.endsWith("m") ? 20 : t.endsWith("k") ? 10 : 0;
+        try {
+            long n = Long.parseLong(shift == 0 ? t : t.substring(0, t.length() - 1));
+            if (n < 1 || n > PRELOAD_BYTES_MAX >> shift) {
+                throw new NumberFormatException();
+            }
+            return n << shift;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--preload-bytes must look like 1g, 512m or 100k (at most 64g), got '"
+                    + s + "'");
+        }
+    }
+
     static int parseSamples(String s) {
         try {
             int n = Integer.parseInt(s.trim());
@@ -97,8 +120,8 @@ public final class ChaosMain {
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--samples must be a number of faults in 1.." + ChaosOptions.LONG_FAULTS_MAX
-                    + ", got '" + s + "'");
+            throw new IllegalArgumentException("--samples must be a number of faults in 1.."
+                    + ChaosOptions.LONG_FAULTS_MAX + ", got '" + s + "'");
         }
     }
 

@@ -18,13 +18,15 @@ import java.util.List;
  * @param quietMs              healthy time between two faults
  * @param preloadKeysPerRange  keys written per range (in batches) before the faults, so snapshots and log purges
  *                             happen and a wiped node must catch up by snapshot
+ * @param preloadBulkBytes     {@code --preload-bytes}: bytes of large values ({@code BulkData}) spread over the
+ *                             ranges before the faults, so a wiped node has that much to catch up on; 0: none
  * @param rtoBoundMs           a range not accepting writes this long after a fault fails the run
  */
 public record ChaosOptions(String profile, int nodes, int ranges, int keysPerRange, long epochMs, int clients,
                            long durationMs, int faultsMax, List<FaultType> faults, boolean randomOrder,
                            long holdMinMs, long holdMaxMs, long pauseMinMs, long pauseMaxMs, long quietMs,
-                           int preloadKeysPerRange, int preloadValueBytes, long rtoBoundMs, long seed,
-                           Path projectRoot, Path outputDir) {
+                           int preloadKeysPerRange, int preloadValueBytes, long preloadBulkBytes, long rtoBoundMs,
+                           long seed, Path projectRoot, Path outputDir) {
     public static final List<FaultType> ALL = List.of(FaultType.values());
     /** Bound on the faults of a long run (at least 5 s of quiet each: more than 13 hours). */
     public static final int LONG_FAULTS_MAX = 10_000;
@@ -43,12 +45,12 @@ public record ChaosOptions(String profile, int nodes, int ranges, int keysPerRan
 
     public static ChaosOptions shortProfile(Path projectRoot, Path outputDir, long seed) {
         return new ChaosOptions("short", 3, 4, 6, 60_000, 6, 0, ALL.size(), ALL, false, 4_000, 6_000, 5_000, 5_000,
-                2_000, 6_000, 200, 120_000, seed, projectRoot, outputDir);
+                2_000, 6_000, 200, 0, 120_000, seed, projectRoot, outputDir);
     }
 
     public static ChaosOptions longProfile(Path projectRoot, Path outputDir, long seed, long durationMs,
-                                           int faultsMax, List<FaultType> faults) {
+                                           int faultsMax, List<FaultType> faults, long preloadBulkBytes) {
         return new ChaosOptions("long", 3, 4, 8, 60_000, 8, durationMs, faultsMax, faults, true, 5_000, 20_000,
-                5_000, 30_000, 5_000, 20_000, 200, 180_000, seed, projectRoot, outputDir);
+                5_000, 30_000, 5_000, 20_000, 200, preloadBulkBytes, 180_000, seed, projectRoot, outputDir);
     }
 }

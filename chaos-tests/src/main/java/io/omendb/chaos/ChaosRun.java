@@ -18,6 +18,8 @@ import io.omendb.chaos.nemesis.FaultType;
 import io.omendb.chaos.nemesis.LeaderMonitor;
 import io.omendb.chaos.nemesis.Nemesis;
 import io.omendb.chaos.report.ChaosReport;
+import io.omendb.chaos.report.ContentDigest;
+import io.omendb.chaos.workload.BulkData;
 import io.omendb.chaos.workload.KeySpace;
 import io.omendb.chaos.workload.KvClient;
 import io.omendb.chaos.workload.RecoveryProbe;
@@ -25,8 +27,6 @@ import io.omendb.chaos.workload.Timeline;
 import io.omendb.chaos.workload.Workload;
 
 import java.io.IOException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,11 +62,14 @@ public final class ChaosRun {
     private final ChaosOptions o;
     private final Random random;
     private final KeySpace keys;
+    private final BulkData bulk;
+    private double bulkLoadSeconds;
 
     public ChaosRun(ChaosOptions options) {
         this.o = options;
         this.random = new Random(options.seed());
         this.keys = new KeySpace(options.ranges(), options.keysPerRange(), options.epochMs());
+        this.bulk = new BulkData(keys, options.preloadBulkBytes(), options.seed());
     }
 
     public ChaosReport execute() throws IOException, InterruptedException {
@@ -99,10 +102,11 @@ public final class ChaosRun {
         KvClient kv = new KvClient(cluster, history, timeline, CLIENT_TIMEOUT);
         RecoveryProbe probe = new RecoveryProbe(cluster, kv, keys);
         preload(cluster, kv);
+        loadBulk(cluster);
         if (probe.measure(System.nanoTime(), o.rtoBoundMs()).join() < 0) {
             throw new IllegalStateException("the healthy cluster did not accept a write on every range");
         }
-        Nemesis nemesis = new Nemesis(cluster, probe, keys, timeline, random, o.rtoBoundMs());
+        Nemesis nemesis = new Nemesis(cluster, probe, kv, keys, bulk, timeline, random, o.rtoBoundMs());
         List<FaultRecord> records = new ArrayList<>();
         Workload workload = new Workload(cluster, kv, keys, o.clients(), o.seed(), origin);
         long leaderChanges;
@@ -147,7 +151,10 @@ public final class ChaosRun {
         return min + (max > min ? (long) (random.nextDouble() * (max - min)) : 0);
     }
 
-    /** Batches of {@link #PRELOAD_BATCH} puts per range, each recorded as one PUT per key. */
+    /**
+     * Batches of {@link #PRELOAD_BATCH} puts per range, each recorded as one PUT per key, from the first attempt's
+     * invocation (a timed-out attempt may have committed) to the acknowledgement.
+     */
     private void preload(ChaosCluster cluster, KvClient kv) throws IOException, InterruptedException {
         String pad = "x".repeat(Math.max(0, o.preloadValueBytes() - 24));
         NodeProcess node = cluster.nodes().get(0);
@@ -164,14 +171,7 @@ public final class ChaosRun {
                 ObjectNode body = JSON.createObjectNode();
                 body.set("ops", ops);
                 long invoked = System.nanoTime();
-                HttpResponse<String> resp = cluster.http().send(HttpRequest.newBuilder(cluster.uri(node, "/v1/batch"))
-                        .timeout(CLIENT_TIMEOUT.multipliedBy(4)).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (resp.statusCode() != 200) {
-                    throw new IllegalStateException("preload batch refused by the healthy cluster: "
-                            + resp.statusCode() + " " + resp.body());
-                }
+                KvClient.postIdempotentBatch(cluster, node, body.toString());
                 long done = System.nanoTime();
                 History h = kv.history();
                 batch.forEach((k, v) -> h.add(new Op(h.nextId(), "preload", Op.Type.PUT, k, v, null, invoked, done,
@@ -181,13 +181,34 @@ public final class ChaosRun {
         log("preloaded %d keys of %d bytes per range", o.preloadKeysPerRange(), o.preloadValueBytes());
     }
 
+    /** {@code --preload-bytes}: the bulk values, and their expected digests computed now (not during a fault). */
+    private void loadBulk(ChaosCluster cluster) throws IOException, InterruptedException {
+        if (bulk.valuesPerRange() == 0) {
+            return;
+        }
+        long start = System.nanoTime();
+        bulk.load(cluster);
+        bulkLoadSeconds = (System.nanoTime() - start) / 1e9;
+        log("bulk: loaded %d MiB (%d values of %d KiB per range) in %.1f s", bulk.totalBytes() >> 20,
+                bulk.valuesPerRange(), BulkData.VALUE_BYTES >> 10, bulkLoadSeconds);
+        for (int r = 0; r < o.ranges(); r++) {
+            bulk.expectedDigest(r);
+        }
+    }
+
     private ChaosReport check(ChaosCluster cluster, History history, Timeline timeline, List<FaultRecord> faults,
                               long leaderChanges, double workloadSeconds) throws IOException, InterruptedException {
         NodeProcess reader = cluster.serving().get(0);
+        KvClient finalReader = new KvClient(cluster, history, timeline, CLIENT_TIMEOUT.multipliedBy(6));
         long invoked = System.nanoTime();
-        Map<String, String> finalValues = new KvClient(cluster, history, timeline, CLIENT_TIMEOUT.multipliedBy(6))
-                .scanAll(reader, "", "", SCAN_PAGE, false);
+        Map<String, String> finalValues = new LinkedHashMap<>();
+        for (BulkData.Piece p : bulk.split("", "")) {
+            if (!p.bulk()) {
+                finalValues.putAll(finalReader.scanAll(reader, p.start(), p.end(), SCAN_PAGE, false));
+            }
+        }
         long done = System.nanoTime();
+        List<String> bulkMismatches = bulkMismatches(finalReader, reader);
         TreeSet<String> allKeys = new TreeSet<>(history.byKey().keySet());
         allKeys.addAll(finalValues.keySet());
         for (String k : allKeys) {
@@ -207,10 +228,37 @@ public final class ChaosRun {
                 (System.nanoTime() - checkStart) / 1e9, bad.size());
         List<FinalStateCheck.Problem> lost = FinalStateCheck.lostAcknowledgedWrites(byKey, finalValues);
         List<FinalStateCheck.Problem> phantoms = FinalStateCheck.phantoms(byKey, finalValues);
-        ChaosReport.Convergence convergence = convergence(cluster, new KvClient(cluster, history, timeline,
-                CLIENT_TIMEOUT.multipliedBy(6)));
+        ChaosReport.Convergence convergence = convergence(cluster, finalReader);
         return ChaosReport.build(o, cluster.network(), history.snapshot(), timeline, faults, leaderChanges,
-                workloadSeconds, byKey.size(), bad, lost, phantoms, convergence, finalValues.size());
+                workloadSeconds, byKey.size(), bad, lost, phantoms, convergence, finalValues.size(),
+                bulk.totalBytes(), bulkLoadSeconds, bulkMismatches);
+    }
+
+    /** Each range's bulk interval, read linearizably, against the digest of what was written. */
+    private List<String> bulkMismatches(KvClient kv, NodeProcess reader) throws IOException, InterruptedException {
+        List<String> out = new ArrayList<>();
+        for (int r = 0; r < o.ranges(); r++) {
+            ContentDigest d = new ContentDigest();
+            kv.digestInto(d, reader, keys.bulkStart(r), keys.bulkEnd(r), BulkData.SCAN_PAGE, false);
+            String got = d.result();
+            if (!got.equals(bulk.expectedDigest(r))) {
+                out.add("bulk data of range index " + r + ": " + got + ", written " + bulk.expectedDigest(r));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The digest of one replica's {@code [start, end)}, read through its own node (stale scan of the local replica),
+     * small keys in large pages and bulk keys in small ones; never more than a page in memory.
+     */
+    private String replicaDigest(KvClient kv, NodeProcess node, String start, String end)
+            throws IOException, InterruptedException {
+        ContentDigest d = new ContentDigest();
+        for (BulkData.Piece p : bulk.split(start, end)) {
+            kv.digestInto(d, node, p.start(), p.end(), p.bulk() ? BulkData.SCAN_PAGE : SCAN_PAGE, true);
+        }
+        return d.result();
     }
 
     /** Every replica of every range, read through its own node (stale scan), until they agree or the bound. */
@@ -224,19 +272,16 @@ public final class ChaosRun {
             digests.clear();
             for (RangeInfo r : cluster.awaitRanges(READY_TIMEOUT)) {
                 Map<String, String> perReplica = new LinkedHashMap<>();
-                Map<String, String> first = null;
                 for (String peer : r.peers()) {
                     try {
-                        Map<String, String> items = kv.scanAll(cluster.node(peer), r.start(),
-                                r.end() == null ? "" : r.end(), SCAN_PAGE, true);
-                        perReplica.put(peer, ChaosReport.digest(items));
-                        converged &= first == null || first.equals(items);
-                        first = first == null ? items : first;
+                        perReplica.put(peer, replicaDigest(kv, cluster.node(peer), r.start(),
+                                r.end() == null ? "" : r.end()));
                     } catch (IOException e) {
                         perReplica.put(peer, "unreadable: " + e.getMessage());
                         converged = false;
                     }
                 }
+                converged &= perReplica.values().stream().distinct().count() == 1;
                 digests.put(r.id(), perReplica);
             }
             if (!converged) {

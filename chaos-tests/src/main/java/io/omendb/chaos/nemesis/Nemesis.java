@@ -3,7 +3,10 @@ package io.omendb.chaos.nemesis;
 import io.omendb.chaos.cluster.ChaosCluster;
 import io.omendb.chaos.cluster.NodeProcess;
 import io.omendb.chaos.cluster.RangeInfo;
+import io.omendb.chaos.report.ContentDigest;
+import io.omendb.chaos.workload.BulkData;
 import io.omendb.chaos.workload.KeySpace;
+import io.omendb.chaos.workload.KvClient;
 import io.omendb.chaos.workload.RecoveryProbe;
 import io.omendb.chaos.workload.Timeline;
 
@@ -35,16 +38,20 @@ public final class Nemesis {
 
     private final ChaosCluster cluster;
     private final RecoveryProbe probe;
+    private final KvClient kv;
     private final KeySpace keys;
+    private final BulkData bulk;
     private final Timeline timeline;
     private final Random random;
     private final long rtoBoundMs;
 
-    public Nemesis(ChaosCluster cluster, RecoveryProbe probe, KeySpace keys, Timeline timeline, Random random,
-                   long rtoBoundMs) {
+    public Nemesis(ChaosCluster cluster, RecoveryProbe probe, KvClient kv, KeySpace keys, BulkData bulk,
+                   Timeline timeline, Random random, long rtoBoundMs) {
         this.cluster = cluster;
         this.probe = probe;
+        this.kv = kv;
         this.keys = keys;
+        this.bulk = bulk;
         this.timeline = timeline;
         this.random = random;
         this.rtoBoundMs = rtoBoundMs;
@@ -80,6 +87,13 @@ public final class Nemesis {
         int installs = 0;
         if (type == FaultType.WIPE_RESTART) {
             catchUpMs = awaitCatchUp(targets.get(0), catchUpTargets, healed);
+            if (catchUpMs >= 0 && bulk.valuesPerRange() > 0) {
+                long verifiedMs = awaitBulkDigests(targets.get(0), healed);
+                detail = verifiedMs < 0 ? "bulk digests of the caught-up replicas differ from what was written"
+                        : "bulk digests identical to what was written (checked by a scan that ended " + verifiedMs
+                        + " ms after the restart)";
+                catchUpMs = verifiedMs < 0 ? -1 : catchUpMs;
+            }
             installs = snapshotInstallsSinceStart(targets.get(0));
         }
         long recoveredAt = recovered.join();
@@ -182,6 +196,42 @@ public final class Nemesis {
                     }
                 } catch (IOException e) {
                     // still starting or installing: poll again
+                }
+            }
+            if (!pending.isEmpty()) {
+                Thread.sleep(CATCH_UP_POLL_MS);
+            }
+        }
+        return pending.isEmpty() ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restartedNs) : -1;
+    }
+
+    /**
+     * Proves the catch-up measured by applied index: the bulk data is written before the faults and never again, so
+     * a replica that applied every entry up to the goal held then exactly what it holds when read later; a digest
+     * equal to what was written (the leader's) means it had caught up at that moment, not only when the (slow, 1 GB)
+     * scan ends. Reads the bulk interval of each of the node's replicas through that node
+     * (stale scans of the local replica, streamed) until each has the digest of what was written, i.e. the leader's.
+     * Returns ms since the restart, or -1 past the bound.
+     */
+    private long awaitBulkDigests(NodeProcess node, long restartedNs) throws InterruptedException {
+        Set<Integer> pending = new HashSet<>();
+        for (RangeInfo r : cluster.awaitRanges(READY_TIMEOUT)) {
+            if (r.peers().contains(node.id())) {
+                bulk.split(r.start(), r.end() == null ? "" : r.end()).stream().filter(BulkData.Piece::bulk)
+                        .forEach(p -> pending.add(p.bulkRange()));
+            }
+        }
+        long deadline = restartedNs + TimeUnit.MILLISECONDS.toNanos(CATCH_UP_BOUND_MS);
+        while (!pending.isEmpty() && System.nanoTime() < deadline) {
+            for (Integer range : List.copyOf(pending)) {
+                ContentDigest d = new ContentDigest();
+                try {
+                    kv.digestInto(d, node, keys.bulkStart(range), keys.bulkEnd(range), BulkData.SCAN_PAGE, true);
+                    if (d.result().equals(bulk.expectedDigest(range))) {
+                        pending.remove(range);
+                    }
+                } catch (IOException e) {
+                    // a replica re-created or installing a snapshot: read again
                 }
             }
             if (!pending.isEmpty()) {

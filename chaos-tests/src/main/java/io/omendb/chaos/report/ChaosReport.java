@@ -12,14 +12,10 @@ import io.omendb.chaos.nemesis.FaultType;
 import io.omendb.chaos.workload.Timeline;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +31,8 @@ public record ChaosReport(String profile, long seed, String network, String netw
                           List<FaultRecord> faults, Map<String, Percentiles> rtoMs, List<Long> catchUpMs,
                           long leaderChanges, int keysChecked, List<String> linearizabilityViolations,
                           int lostAcknowledgedWrites, List<String> lostWrites, List<String> phantoms,
-                          Convergence convergence, int finalKeys, List<Timeline.Second> timeline, long violations) {
+                          Convergence convergence, int finalKeys, long bulkBytes, double bulkLoadSeconds,
+                          List<String> bulkMismatches, List<Timeline.Second> timeline, long violations) {
     /** Replica digests per range id and node id, and whether they all agreed. */
     public record Convergence(boolean converged, long waitedMs, Map<Long, Map<String, String>> digests) {
     }
@@ -61,7 +58,8 @@ public record ChaosReport(String profile, long seed, String network, String netw
                                     List<FaultRecord> faults, long leaderChanges, double workloadSeconds,
                                     int keysChecked, List<LinearizabilityChecker.Result> nonLinearizable,
                                     List<FinalStateCheck.Problem> lost, List<FinalStateCheck.Problem> phantoms,
-                                    Convergence convergence, int finalKeys) {
+                                    Convergence convergence, int finalKeys, long bulkBytes,
+                                    double bulkLoadSeconds, List<String> bulkMismatches) {
         Map<String, Long> operations = new LinkedHashMap<>();
         for (Op.Type t : Op.Type.values()) {
             for (Op.Outcome out : Op.Outcome.values()) {
@@ -90,23 +88,12 @@ public record ChaosReport(String profile, long seed, String network, String netw
         List<String> lin = nonLinearizable.stream().limit(LISTED_MAX).map(r -> r.key() + ": " + r.verdict() + " ("
                 + r.ops() + " ops, " + r.exploredStates() + " states) around " + r.witness()).toList();
         long violations = nonLinearizable.size() + lost.size() + phantoms.size() + (convergence.converged() ? 0 : 1)
-                + unrecovered;
+                + unrecovered + bulkMismatches.size();
         return new ChaosReport(o.profile(), o.seed(), network.mode().name(), network.fallbackReason(), o.nodes(),
                 o.ranges(), o.clients(), workloadSeconds, operations, faults, rto, catchUp, leaderChanges, keysChecked,
                 lin, lost.size(), lost.stream().limit(LISTED_MAX).map(Object::toString).toList(),
                 phantoms.stream().limit(LISTED_MAX).map(Object::toString).toList(), convergence, finalKeys,
-                timeline.seconds(), violations);
-    }
-
-    /** SHA-256 over the sorted {@code key=value} lines: equal digests, equal contents. */
-    public static String digest(Map<String, String> items) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            new java.util.TreeMap<>(items).forEach((k, v) -> md.update((k + "=" + v + "\n").getBytes(StandardCharsets.UTF_8)));
-            return items.size() + " keys, sha256 " + HexFormat.of().formatHex(md.digest()).substring(0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+                bulkBytes, bulkLoadSeconds, List.copyOf(bulkMismatches), timeline.seconds(), violations);
     }
 
     public long acknowledgedWrites() {
@@ -152,7 +139,13 @@ public record ChaosReport(String profile, long seed, String network, String netw
         b.append("| replicas identical after healing | ").append(convergence.converged()).append(" (after ")
                 .append(convergence.waitedMs()).append(" ms) |\n");
         b.append("| leader changes observed | ").append(leaderChanges).append(" |\n");
-        b.append("| keys in the final scan | ").append(finalKeys).append(" |\n\n");
+        b.append("| keys in the final scan | ").append(finalKeys).append(" |\n");
+        if (bulkBytes > 0) {
+            b.append("| bulk data (--preload-bytes) | ").append(bulkBytes >> 20).append(" MiB loaded in ")
+                    .append(String.format("%.1f", bulkLoadSeconds)).append(" s; ranges whose bulk digest differs from")
+                    .append(" what was written: ").append(bulkMismatches.size()).append(" |\n");
+        }
+        b.append('\n');
         b.append("Faults injected per type\n\n| type | count |\n|---|---|\n");
         faultCounts().forEach((t, n) -> b.append("| ").append(t).append(" | ").append(n).append(" |\n"));
         b.append('\n');
@@ -174,6 +167,7 @@ public record ChaosReport(String profile, long seed, String network, String netw
             linearizabilityViolations.forEach(v -> b.append("- ").append(v).append('\n'));
             lostWrites.forEach(v -> b.append("- ").append(v).append('\n'));
             phantoms.forEach(v -> b.append("- ").append(v).append('\n'));
+            bulkMismatches.forEach(v -> b.append("- ").append(v).append('\n'));
             if (!convergence.converged()) {
                 b.append("- replicas differ: ").append(convergence.digests()).append('\n');
             }

@@ -7,7 +7,8 @@ import java.util.List;
  * The keys of a run. Range r (0-based) holds keys with prefix {@code k<r>}; split points {@code k1 k2 ...} put
  * each prefix in its own range. Workload keys are {@code k<r>/e<epoch>/<i>}: a new epoch of keys starts every
  * {@code epochMs}, which bounds each key's history (and so the checker's search) in long runs. Probe keys
- * ({@code k<r>/probe}) and preloaded keys ({@code k<r>/pre/<i>}) live beside them. Immutable.
+ * ({@code k<r>/probe}), preloaded keys ({@code k<r>/pre/<i>}) and bulk keys ({@code k<r>/bulk/<i>}, large values
+ * checked by digest, see {@link BulkData}) live beside them. Immutable.
  */
 public record KeySpace(int ranges, int keysPerRange, long epochMs) {
     public List<String> splitPoints() {
@@ -37,6 +38,20 @@ public record KeySpace(int ranges, int keysPerRange, long epochMs) {
 
     public String preloadKey(int range, int i) {
         return "k" + range + "/pre/" + i;
+    }
+
+    /** Zero-padded, so key order is number order. */
+    public String bulkKey(int range, int i) {
+        return String.format("k%d/bulk/%08d", range, i);
+    }
+
+    /** The interval {@code [bulkStart, bulkEnd)} holds exactly the bulk keys of one range. */
+    public String bulkStart(int range) {
+        return "k" + range + "/bulk/";
+    }
+
+    public String bulkEnd(int range) {
+        return "k" + range + "/bulk0"; // '0' follows '/'
     }
 
     public long epoch(long elapsedMs) {

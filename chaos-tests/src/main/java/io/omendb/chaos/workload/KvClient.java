@@ -7,6 +7,7 @@ import io.omendb.chaos.cluster.ChaosCluster;
 import io.omendb.chaos.cluster.NodeProcess;
 import io.omendb.chaos.history.History;
 import io.omendb.chaos.history.Op;
+import io.omendb.chaos.report.ContentDigest;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -38,6 +39,10 @@ import java.util.concurrent.CompletionException;
  */
 public final class KvClient {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Attempts of a preload batch: a loaded machine may answer 503/504 past the 3 s request deadline. */
+    static final int BATCH_ATTEMPTS_MAX = 20;
+    static final long BATCH_RETRY_PAUSE_MS = 500;
+    static final Duration BATCH_TIMEOUT = Duration.ofSeconds(60);
 
     /** One page of a scan: the items in key order and the covered interval's end (null: to the scan's end). */
     public record ScanPage(Map<String, String> items, String coveredEnd, boolean more) {
@@ -180,6 +185,51 @@ public final class KvClient {
         String nextCursor = next.isNull() ? null : next.asText();
         return new ScanPage(items, nextCursor == null ? null
                 : new String(Base64.getUrlDecoder().decode(nextCursor), StandardCharsets.UTF_8), nextCursor != null);
+    }
+
+    /**
+     * {@code POST /v1/batch} of puts whose repetition cannot change the outcome (the same keys and values, not in
+     * any other writer's keys), retried on 503, 504 and timeouts up to {@link #BATCH_ATTEMPTS_MAX} attempts. Used
+     * by preloads, whose puts are recorded from the first attempt's invocation to the success.
+     */
+    public static void postIdempotentBatch(ChaosCluster cluster, NodeProcess node, String body)
+            throws IOException, InterruptedException {
+        String last = "";
+        for (int attempt = 1; attempt <= BATCH_ATTEMPTS_MAX; attempt++) {
+            try {
+                HttpResponse<String> resp = cluster.http().send(HttpRequest.newBuilder(cluster.uri(node, "/v1/batch"))
+                                .timeout(BATCH_TIMEOUT).header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (resp.statusCode() == 200) {
+                    return;
+                }
+                if (resp.statusCode() != 503 && resp.statusCode() != 504) {
+                    throw new IOException("preload batch refused by the healthy cluster: " + resp.statusCode() + " "
+                            + resp.body());
+                }
+                last = resp.statusCode() + " " + resp.body();
+            } catch (java.net.http.HttpTimeoutException e) {
+                last = e.toString();
+            }
+            Thread.sleep(BATCH_RETRY_PAUSE_MS);
+        }
+        throw new IOException("preload batch not accepted in " + BATCH_ATTEMPTS_MAX + " attempts; last: " + last);
+    }
+
+    /** Feeds every item of {@code [start, end)} into {@code digest}, page by page, holding one page at a time. */
+    public void digestInto(ContentDigest digest, NodeProcess node, String start, String end, int pageLimit,
+                           boolean stale) throws IOException, InterruptedException {
+        String cursor = null;
+        while (true) {
+            ScanPage page = scanPage(node, start, end, cursor, pageLimit, stale);
+            page.items().forEach(digest::add);
+            if (!page.more()) {
+                return;
+            }
+            cursor = Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    page.coveredEnd().getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     /** Every item of {@code [start, end)}, following cursors. */
