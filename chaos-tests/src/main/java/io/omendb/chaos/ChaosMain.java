@@ -14,7 +14,8 @@ import java.util.Locale;
  * {@code --samples N} injects exactly N faults (for percentiles of one fault type, e.g.
  * {@code --faults kill-leader --samples 30}); the duration then bounds nothing unless given too.
  * {@code --preload-bytes} loads that much bulk data (large values) first, e.g. for a wiped node's catch-up with
- * {@code --faults wipe-restart --samples 1 --preload-bytes 1g}. Exit 0 when the run found no violation, 1 when it
+ * {@code --faults wipe-restart --samples 1 --preload-bytes 1g --node-heap 2g} ({@code --node-heap}: -Xmx of each
+ * node, 384 MiB by default). Exit 0 when the run found no violation, 1 when it
  * did, 2 on bad arguments. The report goes to {@code chaos-tests/target/} by default.
  */
 public final class ChaosMain {
@@ -27,6 +28,7 @@ public final class ChaosMain {
         boolean durationGiven = false;
         int samples = 0;
         long preloadBytes = 0;
+        int nodeHeapMb = ChaosOptions.NODE_HEAP_MB_DEFAULT;
         List<FaultType> faults = ChaosOptions.ALL;
         long seed = System.currentTimeMillis();
         String profile = "long";
@@ -41,21 +43,24 @@ public final class ChaosMain {
                     }
                     case "--samples" -> samples = parseSamples(require(args[i], value));
                     case "--preload-bytes" -> preloadBytes = parseBytes(require(args[i], value));
+                    case "--node-heap" -> nodeHeapMb = parseNodeHeapMb(require(args[i], value));
                     case "--faults" -> faults = parseFaults(require(args[i], value));
                     case "--seed" -> seed = Long.parseLong(require(args[i], value));
                     case "--profile" -> profile = require(args[i], value);
                     case "--out" -> out = Path.of(require(args[i], value)).toAbsolutePath();
                     default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + "; options: --duration 30m --faults all|TYPE,... --samples N --preload-bytes 1g --seed N"
-                            + " --profile long|short --out DIR");
+                            + "; options: --duration 30m --faults all|TYPE,... --samples N --preload-bytes 1g"
+                            + " --node-heap 2g --seed N --profile long|short --out DIR");
                 }
                 i++;
             }
             if (!profile.equals("long") && !profile.equals("short")) {
                 throw new IllegalArgumentException("--profile must be long or short, got " + profile);
             }
-            if ((samples > 0 || preloadBytes > 0) && profile.equals("short")) {
-                throw new IllegalArgumentException("--samples and --preload-bytes apply to the long profile only");
+            if ((samples > 0 || preloadBytes > 0 || nodeHeapMb != ChaosOptions.NODE_HEAP_MB_DEFAULT)
+                    && profile.equals("short")) {
+                throw new IllegalArgumentException("--samples, --preload-bytes and --node-heap apply to the long"
+                        + " profile only");
             }
         } catch (IllegalArgumentException e) {
             System.err.println("omendb-chaos: " + e.getMessage());
@@ -64,7 +69,7 @@ public final class ChaosMain {
         }
         ChaosOptions options = profile.equals("short") ? ChaosOptions.shortProfile(root, out, seed)
                 : ChaosOptions.longProfile(root, out, seed, samples > 0 && !durationGiven ? ChaosOptions.UNBOUNDED_MS
-                : durationMs, samples > 0 ? samples : ChaosOptions.LONG_FAULTS_MAX, faults, preloadBytes);
+                : durationMs, samples > 0 ? samples : ChaosOptions.LONG_FAULTS_MAX, faults, preloadBytes, nodeHeapMb);
         ChaosReport report = new ChaosRun(options).execute();
         report.write(out, "bin/omendb-chaos " + String.join(" ", args) + " (seed " + seed + ")");
         System.out.println(report.markdown("bin/omendb-chaos " + String.join(" ", args)));
@@ -110,6 +115,20 @@ public final class ChaosMain {
             throw new IllegalArgumentException("--preload-bytes must look like 1g, 512m or 100k (at most 64g), got '"
                     + s + "'");
         }
+    }
+
+    /** {@code --node-heap}: 128 MiB to 16 GiB, in the units of {@link #parseBytes}; returns MiB. */
+    static int parseNodeHeapMb(String s) {
+        long bytes;
+        try {
+            bytes = parseBytes(s);
+        } catch (IllegalArgumentException e) {
+            bytes = -1;
+        }
+        if (bytes < 128L << 20 || bytes > 16L << 30) {
+            throw new IllegalArgumentException("--node-heap must be 128m..16g, got '" + s + "'");
+        }
+        return (int) (bytes >> 20);
     }
 
     static int parseSamples(String s) {

@@ -20,14 +20,18 @@ import java.util.List;
  *                             happen and a wiped node must catch up by snapshot
  * @param preloadBulkBytes     {@code --preload-bytes}: bytes of large values ({@code BulkData}) spread over the
  *                             ranges before the faults, so a wiped node has that much to catch up on; 0: none
+ * @param nodeHeapMb           -Xmx of each node JVM ({@code --node-heap}); 384 MiB by default, below the 2 GiB the
+ *                             operations guide asks for, to keep three nodes light on shared CI machines
  * @param rtoBoundMs           a range not accepting writes this long after a fault fails the run
  */
 public record ChaosOptions(String profile, int nodes, int ranges, int keysPerRange, long epochMs, int clients,
                            long durationMs, int faultsMax, List<FaultType> faults, boolean randomOrder,
                            long holdMinMs, long holdMaxMs, long pauseMinMs, long pauseMaxMs, long quietMs,
-                           int preloadKeysPerRange, int preloadValueBytes, long preloadBulkBytes, long rtoBoundMs,
+                           int preloadKeysPerRange, int preloadValueBytes, long preloadBulkBytes, int nodeHeapMb,
+                           long rtoBoundMs,
                            long seed, Path projectRoot, Path outputDir) {
     public static final List<FaultType> ALL = List.of(FaultType.values());
+    public static final int NODE_HEAP_MB_DEFAULT = 384;
     /** Bound on the faults of a long run (at least 5 s of quiet each: more than 13 hours). */
     public static final int LONG_FAULTS_MAX = 10_000;
     /** A duration that bounds nothing (used with {@code --samples}); nanoseconds of it still fit in a long. */
@@ -45,12 +49,13 @@ public record ChaosOptions(String profile, int nodes, int ranges, int keysPerRan
 
     public static ChaosOptions shortProfile(Path projectRoot, Path outputDir, long seed) {
         return new ChaosOptions("short", 3, 4, 6, 60_000, 6, 0, ALL.size(), ALL, false, 4_000, 6_000, 5_000, 5_000,
-                2_000, 6_000, 200, 0, 120_000, seed, projectRoot, outputDir);
+                2_000, 6_000, 200, 0, NODE_HEAP_MB_DEFAULT, 120_000, seed, projectRoot, outputDir);
     }
 
     public static ChaosOptions longProfile(Path projectRoot, Path outputDir, long seed, long durationMs,
-                                           int faultsMax, List<FaultType> faults, long preloadBulkBytes) {
+                                           int faultsMax, List<FaultType> faults, long preloadBulkBytes,
+                                           int nodeHeapMb) {
         return new ChaosOptions("long", 3, 4, 8, 60_000, 8, durationMs, faultsMax, faults, true, 5_000, 20_000,
-                5_000, 30_000, 5_000, 20_000, 200, preloadBulkBytes, 180_000, seed, projectRoot, outputDir);
+                5_000, 30_000, 5_000, 20_000, 200, preloadBulkBytes, nodeHeapMb, 180_000, seed, projectRoot, outputDir);
     }
 }

@@ -18,6 +18,15 @@ class ChaosMainTest {
     }
 
     @Test
+    void nodeHeapIsInMiBBetween128mAnd16g() {
+        assertEquals(2048, ChaosMain.parseNodeHeapMb("2g"));
+        assertEquals(384, ChaosMain.parseNodeHeapMb("384m"));
+        for (String bad : new String[] {"127m", "17g", "x", "0"}) {
+            assertThrows(IllegalArgumentException.class, () -> ChaosMain.parseNodeHeapMb(bad), bad);
+        }
+    }
+
+    @Test
     void samplesAreAPositiveBoundedCount() {
         assertEquals(30, ChaosMain.parseSamples("30"));
         for (String bad : new String[] {"0", "-3", "x", "10001"}) {
