@@ -1,5 +1,6 @@
 package io.omendb.backup;
 
+import io.omendb.raft.archive.ArchiveFiles;
 import io.omendb.raft.config.ConfigException;
 import io.omendb.raft.config.ConfigLoader;
 import io.omendb.raft.config.OmenConfig;
@@ -304,13 +305,18 @@ public final class BackupCommand implements Runnable {
         @CommandLine.Option(names = "--dry-run", description = "only print what would be removed")
         boolean dryRun;
 
+        @CommandLine.Option(names = "--log-archive-dir", description = "the log archive to prune (default "
+                + "<backup-dir>/" + BackupRepository.LOG_ARCHIVE_DIR + ")")
+        Path logArchiveDir;
+
         @Override
         public Integer call() {
             return parent.run(() -> {
                 if (retentionDays < 0) {
                     throw BackupException.usage("--retention-days must be >= 0, got " + retentionDays);
                 }
-                BackupCleaner cleaner = new BackupCleaner(parent.repo(), parent.clock);
+                BackupCleaner cleaner = new BackupCleaner(parent.repo(), parent.clock, logArchiveDir != null
+                        ? logArchiveDir : parent.backupDir.resolve(BackupRepository.LOG_ARCHIVE_DIR));
                 BackupCleaner.Plan plan = cleaner.plan(retentionDays);
                 PrintWriter out = parent.out();
                 String verb = dryRun ? "would remove" : "removing";
@@ -318,6 +324,12 @@ public final class BackupCommand implements Runnable {
                 plan.keptForChain().forEach(m -> out.println("keeping expired " + m.backupId()
                         + " (a kept incremental backup needs it)"));
                 plan.partials().forEach(p -> out.println(verb + " unfinished " + p.getFileName()));
+                if (!plan.archive().isEmpty()) {
+                    out.println(verb + " " + plan.archive().size() + " archived log files ("
+                            + plan.archive().stream().mapToLong(ArchiveFiles.Archived::sizeBytes).sum() + " bytes) "
+                            + "older than every kept backup's checkpoint");
+                }
+                plan.notes().forEach(out::println);
                 out.flush();
                 if (!dryRun) {
                     cleaner.execute(plan);

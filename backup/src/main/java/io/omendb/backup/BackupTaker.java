@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Takes a full or incremental backup of a running cluster.
+ * Takes a full or incremental backup from a {@link BackupSource}: a running cluster ({@link ClusterSource}) or a
+ * stopped node's data dir ({@link DataDirSource}, whose ranges are rebuilt offline at their last committed entry).
  *
  * <p><b>Consistency.</b> One {@code CHECKPOINT} command per range goes through that range's Raft log after the
  * command started; each replica hard-links its engine at exactly that log index. So every write any range

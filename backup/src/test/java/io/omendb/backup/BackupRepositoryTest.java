@@ -1,8 +1,15 @@
 package io.omendb.backup;
 
+import io.omendb.raft.archive.ArchiveFiles;
+import io.omendb.raft.archive.GroupLogArchiver;
+import io.omendb.raft.archive.LogArchiveReader;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.MetadataProto;
+import org.apache.ratis.server.raftlog.segmented.SegmentedRaftLogOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -10,6 +17,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -77,7 +85,8 @@ class BackupRepositoryTest {
         make(repo, "old-incr", "old-full", NOW - 20 * DAY_MS);
         make(repo, "base-full", null, NOW - 10 * DAY_MS);
         make(repo, "new-incr", "base-full", NOW - DAY_MS);
-        BackupCleaner cleaner = new BackupCleaner(repo, Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC));
+        BackupCleaner cleaner = new BackupCleaner(repo, Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC),
+                dir.resolve(BackupRepository.LOG_ARCHIVE_DIR));
         BackupCleaner.Plan plan = cleaner.plan(7);
         assertEquals(List.of("old-incr", "old-full"), plan.delete().stream().map(BackupManifest::backupId).toList());
         assertEquals(List.of("base-full"), plan.keptForChain().stream().map(BackupManifest::backupId).toList());
@@ -85,5 +94,42 @@ class BackupRepositoryTest {
         assertEquals(List.of("new-incr", "base-full"), repo.list(new ArrayList<>()).stream()
                 .map(BackupManifest::backupId).toList());
         assertEquals(2, repo.chain(repo.load("new-incr")).size());
+    }
+
+    @Test
+    void cleanupPrunesOnlyArchivedLogBelowEveryKeptCheckpoint() throws Exception {
+        BackupRepository repo = new BackupRepository(dir);
+        make(repo, "kept-full", null, NOW - DAY_MS); // range 1 of group ...0001 at index 10
+        Path log = Files.createDirectories(dir.resolve(".node-log")); // hidden: not taken for a damaged backup
+        for (long[] seg : new long[][] {{0, 4}, {5, 9}, {10, 14}, {15, 19}}) {
+            try (SegmentedRaftLogOutputStream out = new SegmentedRaftLogOutputStream(log.resolve("log_" + seg[0] + "-"
+                    + seg[1]).toFile(), false, Long.MAX_VALUE, 0, ByteBuffer.allocate(1 << 16))) {
+                for (long i = seg[0]; i <= seg[1]; i++) {
+                    out.write(LogEntryProto.newBuilder().setTerm(1).setIndex(i)
+                            .setMetadataEntry(MetadataProto.newBuilder().setCommitIndex(i)).build());
+                }
+            }
+        }
+        Path archive = dir.resolve(BackupRepository.LOG_ARCHIVE_DIR);
+        for (String group : List.of("00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002")) {
+            GroupLogArchiver a = new GroupLogArchiver(log, ArchiveFiles.nodeDir(archive, UUID.fromString(group), "n1"),
+                    1 << 16, () -> NOW);
+            for (long upTo : new long[] {4, 9, 12, 19}) {
+                a.archiveThrough(upTo);
+            }
+        }
+        BackupCleaner cleaner = new BackupCleaner(repo, Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC),
+                archive);
+        BackupCleaner.Plan plan = cleaner.plan(7);
+        assertEquals(List.of("log_0-4", "log_5-9"), plan.archive().stream()
+                .map(f -> f.path().getFileName().toString()).sorted().toList(),
+                "group 1: only files wholly below the kept backup's index 10; group 2 (no backup): none");
+        cleaner.execute(plan);
+        List<Long> left = new ArrayList<>();
+        new LogArchiveReader(archive, UUID.fromString("00000000-0000-0000-0000-000000000001"), w -> { })
+                .read(10, e -> left.add(e.getIndex()));
+        assertEquals(10, left.size(), "entries 10..19 are still readable from the kept backup's checkpoint");
+        assertEquals(5, ArchiveFiles.list(ArchiveFiles.nodeDir(archive,
+                UUID.fromString("00000000-0000-0000-0000-000000000002"), "n1")).size());
     }
 }

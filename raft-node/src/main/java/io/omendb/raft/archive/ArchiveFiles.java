@@ -102,6 +102,12 @@ public final class ArchiveFiles {
         }
     }
 
+    /** Removes an archived file: its sidecar first, so a crash in between leaves an orphan that does not count. */
+    public static void delete(Archived a) throws IOException {
+        Files.deleteIfExists(sidecarOf(a.path()));
+        Files.deleteIfExists(a.path());
+    }
+
     static Path sidecarOf(Path data) {
         return data.resolveSibling(data.getFileName() + SIDECAR_SUFFIX);
     }
