@@ -33,7 +33,8 @@ class ClosedLeaderWindowTest {
         try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template(""));
              ClusterClient impatient = impatientClient(cluster)) {
             impatient.awaitRangeTable(Duration.ofSeconds(60));
-            put(impatient, "k", "before");
+            // a fresh cluster may still be electing range leaders: two 500 ms attempts are not always enough yet
+            assertTrue(writesWithin(impatient, WRITABLE_WAIT_MS), "the fresh cluster accepts a first write");
 
             cluster.stopNode("n2");
             cluster.stopNode("n3");
