@@ -5,12 +5,14 @@ import io.omendb.raft.statemachine.BackupCheckpoints;
 import io.omendb.raft.statemachine.CommandExecutor;
 import io.omendb.raft.statemachine.SnapshotDescriptor;
 import io.omendb.storage.EngineOptions;
+import io.omendb.storage.KeyValue;
 import io.omendb.storage.StorageEngine;
 import org.apache.ratis.server.protocol.TermIndex;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -72,7 +74,7 @@ final class RangeReplay implements AutoCloseable {
     }
 
     /** Live entries from {@code start} (inclusive), at most {@code limit}. */
-    java.util.List<io.omendb.storage.KeyValue> scan(byte[] start, byte[] end, int limit) {
+    List<KeyValue> scan(byte[] start, byte[] end, int limit) {
         return engine.scan(start, end, limit);
     }
 
