@@ -11,10 +11,14 @@ import java.util.List;
  *                                 forces a wiped node to install one) happen within a short run
  * @param purgeGapEntries          {@code [wal] purge_gap_entries}
  * @param queryDeadlineMs          {@code [limits] max_query_duration_ms}: the router's deadline per request
- * @param nodeHeapMb               -Xmx of each node JVM
+ * @param nodeHeapMb               -Xmx of each node JVM; also {@code [limits] memory_limit_mb} when above its 2048 MiB
+ *                                 default (the operations guide: heap at least the limit)
+ * @param retrainThreshold         {@code [index] retrain_threshold} (memtable entries), or 0 for the default
  */
 public record ClusterSpec(int nodes, List<String> splitPoints, int snapshotThresholdEntries, int purgeGapEntries,
-                          int queryDeadlineMs, int nodeHeapMb) {
+                          int queryDeadlineMs, int nodeHeapMb, int retrainThreshold) {
+    static final int MEMORY_LIMIT_MB_DEFAULT = 2048;
+
     public static final int HTTP_PORT = 3000;
     public static final int RAFT_PORT = 7000;
 
@@ -44,6 +48,12 @@ public record ClusterSpec(int nodes, List<String> splitPoints, int snapshotThres
         b.append("[security]\nauth_enabled = false\n");
         b.append("[monitoring]\nmetrics_enabled = false\n");
         b.append("[limits]\nmax_query_duration_ms = ").append(queryDeadlineMs).append('\n');
+        if (nodeHeapMb > MEMORY_LIMIT_MB_DEFAULT) {
+            b.append("memory_limit_mb = ").append(nodeHeapMb).append('\n');
+        }
+        if (retrainThreshold > 0) {
+            b.append("[index]\nretrain_threshold = ").append(retrainThreshold).append('\n');
+        }
         b.append("[cluster]\nnode_id = \"n").append(i + 1).append("\"\nreplication_factor = ")
                 .append(replicationFactor()).append("\ninitial_split_points = [");
         for (int s = 0; s < splitPoints.size(); s++) {
