@@ -20,6 +20,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,6 +35,14 @@ import java.util.regex.Pattern;
  * <p><b>Install.</b> On a follower, Ratis receives the leader's snapshot files (paths relative to the leader's
  * {@code sm/} dir, hence the same {@code snapshot.T_I/} layout, plus Ratis' {@code .md5} files) into a temp dir and
  * renames it over {@code sm/}; {@link #reload()} then forgets the cached latest snapshot.
+ *
+ * <p><b>Retention.</b> Beyond the newest {@code snapshot_retention_count}, a snapshot is deleted only once it has
+ * been superseded for {@link #SUPERSEDED_KEEP_MS}: a leader streams the latest snapshot to a follower file by file,
+ * by path, and deleting it mid-stream (when two newer ones were taken meanwhile) failed the install, which then
+ * started over with the newest (seen in the chaos suite with 256 MiB snapshots taken every 200 entries; with bigger
+ * or more frequent snapshots an install could restart for ever). Snapshots are hard links to engine files, so the
+ * extra ones cost only the disk of files compacted away meanwhile. "Superseded at" is the modification time of the
+ * next newer snapshot directory (written once, then renamed), so the rule needs no state and survives restarts.
  *
  * <p><b>Threading.</b> {@link #create} and {@link #cleanupOldSnapshots} run on the group's state machine updater
  * thread; {@link #getLatestSnapshot} may be called from any Ratis thread (the cached value is atomic).
@@ -50,12 +59,29 @@ public final class SnapshotStore implements StateMachineStorage {
         }
     }
 
+    /** How long a superseded snapshot stays readable for an install that started before it was superseded. */
+    static final long SUPERSEDED_KEEP_MS = 10 * 60_000;
+
     private volatile Path smDir;
     private final AtomicReference<Optional<Stored>> latest = new AtomicReference<>();
+    private final LongSupplier clockMs;
+
+    public SnapshotStore() {
+        this(System::currentTimeMillis);
+    }
+
+    /** @param clockMs wall-clock milliseconds, compared with directory modification times */
+    SnapshotStore(LongSupplier clockMs) {
+        this.clockMs = clockMs;
+    }
 
     @Override
     public void init(RaftStorage raftStorage) throws IOException {
-        smDir = raftStorage.getStorageDir().getStateMachineDir().toPath();
+        init(raftStorage.getStorageDir().getStateMachineDir().toPath());
+    }
+
+    void init(Path stateMachineDir) throws IOException {
+        smDir = stateMachineDir;
         Files.createDirectories(smDir);
         for (Path p : list()) {
             if (p.getFileName().toString().endsWith(TMP_SUFFIX)) {
@@ -122,9 +148,13 @@ public final class SnapshotStore implements StateMachineStorage {
             return;
         }
         List<Path> dirs = snapshotDirs();
+        long now = clockMs.getAsLong();
         for (int i = keep; i < dirs.size(); i++) {
-            LOG.info("Deleting old snapshot {}", dirs.get(i));
-            FileOps.deleteRecursively(dirs.get(i));
+            long supersededAt = Files.getLastModifiedTime(dirs.get(i - 1)).toMillis();
+            if (now - supersededAt >= SUPERSEDED_KEEP_MS) {
+                LOG.info("Deleting old snapshot {}", dirs.get(i));
+                FileOps.deleteRecursively(dirs.get(i));
+            }
         }
     }
 
