@@ -27,9 +27,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Injects one fault at a time, holds it, heals it, and measures what it cost (RTO; for a wiped node, its
- * catch-up time). After healing it waits until every node is back and the cluster is ready, so faults never
- * pile up: each is bounded by {@code hold + rtoBoundMs + READY_TIMEOUT}. {@link #healAll()} restores everything
- * (used in finally paths). Single-threaded: one nemesis drives one cluster.
+ * catch-up time). After healing it waits until every node is back, the cluster is ready and every replica has
+ * caught up with its leader, so faults never pile up: each is bounded by {@code hold + rtoBoundMs + READY_TIMEOUT +
+ * CATCH_UP_BOUND_MS}. {@link #healAll()} restores everything (used in finally paths). Single-threaded: one nemesis
+ * drives one cluster.
  */
 public final class Nemesis {
     static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
@@ -98,6 +99,9 @@ public final class Nemesis {
         }
         long recoveredAt = recovered.join();
         cluster.awaitReady(READY_TIMEOUT);
+        long settledMs = awaitEveryReplicaCaughtUp();
+        detail = (detail.isEmpty() ? "" : detail + "; ") + (settledMs < 0 ? "replicas NOT all caught up within "
+                + CATCH_UP_BOUND_MS + " ms" : "all replicas caught up " + settledMs + " ms after the cluster was ready");
         long rtoMs = recoveredAt < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(recoveredAt - start);
         return new FaultRecord(type, targets.stream().map(NodeProcess::id).toList(), timeline.secondsAt(start),
                 timeline.secondsAt(healed), rtoMs, catchUpMs, installs, detail);
@@ -203,6 +207,28 @@ public final class Nemesis {
             }
         }
         return pending.isEmpty() ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restartedNs) : -1;
+    }
+
+    /**
+     * Waits until every node's replica of every range reached the applied index its leader reports now, so the next
+     * fault starts from a healthy cluster and not from one whose restarted node is still installing snapshots (a
+     * leader kill then leaves a leader whose only other follower cannot answer: two faults, not one). Returns the
+     * wait in ms, or -1 past the bound.
+     */
+    private long awaitEveryReplicaCaughtUp() throws InterruptedException {
+        long start = System.nanoTime();
+        Map<String, Map<Long, Long>> goals = new HashMap<>();
+        for (RangeInfo r : cluster.awaitRanges(READY_TIMEOUT)) {
+            for (String peer : r.peers()) {
+                goals.computeIfAbsent(peer, k -> new HashMap<>()).put(r.id(), r.appliedIndex());
+            }
+        }
+        for (Map.Entry<String, Map<Long, Long>> e : goals.entrySet()) {
+            if (awaitCatchUp(cluster.node(e.getKey()), e.getValue(), start) < 0) {
+                return -1;
+            }
+        }
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     }
 
     /**
