@@ -77,6 +77,7 @@ public final class ClusterClient implements AutoCloseable {
     private final GroupChannel meta;
     private final Map<RaftGroupId, GroupChannel> channels = new ConcurrentHashMap<>();
     private final AtomicReference<RangeTable> table = new AtomicReference<>();
+    private final CoalescingTallies coalescing = CoalescingTallies.create();
     private final ExecutorService adminExecutor;
     private final ClusterAdmin admin;
 
@@ -94,7 +95,7 @@ public final class ClusterClient implements AutoCloseable {
                 .setMaxSleepTime(RETRY_SLEEP_MAX).setMaxAttempts(options.retryAttemptsMax()).build();
         this.meta = new GroupChannel(RaftGroup.valueOf(ClusterLayout.metaGroupId(options.database()),
                 options.metaPeers().stream().map(this::peer).toList()), properties, parameters, retryPolicy, replicaRetryPolicy,
-                Integer.MAX_VALUE, options.groupCommit());
+                Integer.MAX_VALUE, options.groupCommit(), coalescing);
         this.adminExecutor = Executors.newFixedThreadPool(ADMIN_THREADS, r -> {
             Thread t = new Thread(r, "omendb-client-admin");
             t.setDaemon(true);
@@ -109,6 +110,11 @@ public final class ClusterClient implements AutoCloseable {
 
     public ClusterAdmin admin() {
         return admin;
+    }
+
+    /** How much this client's writes and linearizable gets were grouped so far (for metrics). */
+    public CoalescingTallies coalescing() {
+        return coalescing;
     }
 
     // ---------------------------------------------------------------- range table
@@ -306,7 +312,7 @@ public final class ClusterClient implements AutoCloseable {
             }
             closeQuietly(existing);
             return new GroupChannel(group, properties, parameters, retryPolicy, replicaRetryPolicy,
-                    options.commandBytesMax(), options.groupCommit());
+                    options.commandBytesMax(), options.groupCommit(), coalescing);
         });
     }
 
@@ -317,7 +323,7 @@ public final class ClusterClient implements AutoCloseable {
      */
     GroupChannel detachedChannel(RaftGroup group) {
         return new GroupChannel(group, properties, parameters, retryPolicy, replicaRetryPolicy, options.commandBytesMax(),
-                options.groupCommit());
+                options.groupCommit(), coalescing);
     }
 
     RaftGroup groupOf(RangeDescriptor r) {

@@ -63,6 +63,7 @@ final class Coalescer<Q, A> {
     private final int inFlightMax;
     private final int requestsPerMessageMax;
     private final int messageBytesMax;
+    private final CoalescingTally tally;
     private final ArrayDeque<Pending<Q, A>> pending = new ArrayDeque<>();
     private int inFlight;
 
@@ -76,7 +77,7 @@ final class Coalescer<Q, A> {
      * @param messageBytesMax       encoded bytes of one message at most (a message is cut before it would exceed it)
      */
     Coalescer(Function<Q, CompletableFuture<A>> send, Grouping<Q, A> grouping, int inFlightMax,
-              int requestsPerMessageMax, int messageBytesMax) {
+              int requestsPerMessageMax, int messageBytesMax, CoalescingTally tally) {
         if (inFlightMax < 1 || requestsPerMessageMax < 1) {
             throw new IllegalArgumentException("inFlightMax and requestsPerMessageMax must be >= 1");
         }
@@ -85,18 +86,23 @@ final class Coalescer<Q, A> {
         this.inFlightMax = inFlightMax;
         this.requestsPerMessageMax = requestsPerMessageMax;
         this.messageBytesMax = messageBytesMax;
+        this.tally = tally;
     }
 
     /** Group commit of puts, deletes and compare-and-sets (distinct keys per entry). */
     static Coalescer<Command, CommandResult> writes(Function<Command, CompletableFuture<CommandResult>> send,
-                                                    GroupCommitSettings settings, int entryBytesMax) {
-        return new Coalescer<>(send, WRITES, settings.entriesInFlightMax(), settings.groupCommandsMax(), entryBytesMax);
+                                                    GroupCommitSettings settings, int entryBytesMax,
+                                                    CoalescingTally tally) {
+        return new Coalescer<>(send, WRITES, settings.entriesInFlightMax(), settings.groupCommandsMax(), entryBytesMax,
+                tally);
     }
 
     /** Folding of linearizable point reads into multi-gets. */
     static Coalescer<Query, QueryResult> reads(Function<Query, CompletableFuture<QueryResult>> send,
-                                               GroupCommitSettings settings, int messageBytesMax) {
-        return new Coalescer<>(send, READS, settings.entriesInFlightMax(), settings.groupCommandsMax(), messageBytesMax);
+                                               GroupCommitSettings settings, int messageBytesMax,
+                                               CoalescingTally tally) {
+        return new Coalescer<>(send, READS, settings.entriesInFlightMax(), settings.groupCommandsMax(), messageBytesMax,
+                tally);
     }
 
     /** Sends {@code request} (already checked to encode to {@code encodedBytes} within the message limit). */
@@ -146,6 +152,7 @@ final class Coalescer<Q, A> {
     }
 
     private void dispatch(List<Pending<Q, A>> message) {
+        tally.record(message.size());
         Q request = message.size() == 1 ? message.get(0).request()
                 : grouping.combine(message.stream().map(Pending::request).toList());
         CompletableFuture<A> sent;

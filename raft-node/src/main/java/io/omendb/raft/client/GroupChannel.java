@@ -71,13 +71,15 @@ final class GroupChannel implements AutoCloseable {
      * @param replicaRetryPolicy retries of replica-addressed reads: short, because Ratis orders requests per target
      *                           and a long retry against a dead replica would hold up every later read of it
      * @param groupCommit        how single-key writes are grouped into entries
+     * @param tallies            where grouping is counted (shared by every channel of the client)
      */
     GroupChannel(RaftGroup group, RaftProperties properties, Parameters parameters, RetryPolicy leaderRetryPolicy,
-                 RetryPolicy replicaRetryPolicy, int commandBytesMax, GroupCommitSettings groupCommit) {
+                 RetryPolicy replicaRetryPolicy, int commandBytesMax, GroupCommitSettings groupCommit,
+                 CoalescingTallies tallies) {
         this.group = group;
         this.commandBytesMax = commandBytesMax;
-        this.writes = Coalescer.writes(this::propose, groupCommit, commandBytesMax);
-        this.leaderReads = Coalescer.reads(this::readFromLeader, groupCommit, commandBytesMax);
+        this.writes = Coalescer.writes(this::propose, groupCommit, commandBytesMax, tallies.writes());
+        this.leaderReads = Coalescer.reads(this::readFromLeader, groupCommit, commandBytesMax, tallies.reads());
         this.properties = properties;
         this.parameters = parameters;
         this.leaderRetryPolicy = leaderRetryPolicy;

@@ -58,8 +58,9 @@ class CoalescerTest {
     @Test
     void anIdleGroupSendsAtOnceAndGroupsWhatArrivesWhileBusy() {
         FakeLog log = new FakeLog();
+        CoalescingTally tally = new CoalescingTally();
         Coalescer<Command, CommandResult> committer =
-                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20);
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20, tally);
         CompletableFuture<CommandResult> first = committer.submit(put("a"), 20);
         assertEquals(1, log.entries.size());
         assertInstanceOf(Command.Put.class, log.entries.get(0), "alone when idle: no wrapping, no wait");
@@ -83,13 +84,15 @@ class CoalescerTest {
         assertEquals(new CommandResult.Deleted(2, true), c.join());
         assertEquals(new CommandResult.CasOutcome(2, false, null), d.join());
         assertEquals(0, committer.waiting());
+        assertEquals(2, tally.messages(), "two entries");
+        assertEquals(4, tally.requests(), "carried four writes");
     }
 
     @Test
     void aRepeatedKeyWaitsForTheNextEntrySoNoTwoWritesOfOneKeyShareAnEntry() {
         FakeLog log = new FakeLog();
         Coalescer<Command, CommandResult> committer =
-                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20);
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20, new CoalescingTally());
         committer.submit(put("x"), 20);
         CompletableFuture<CommandResult> a1 = committer.submit(put("a"), 20);
         CompletableFuture<CommandResult> b1 = committer.submit(put("b"), 20);
@@ -109,14 +112,14 @@ class CoalescerTest {
     void entriesRespectTheByteAndCountLimits() {
         FakeLog log = new FakeLog();
         Coalescer<Command, CommandResult> committer =
-                Coalescer.writes(log::propose, new GroupCommitSettings(1, 3), 32 + 250);
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 3), 32 + 250, new CoalescingTally());
         committer.submit(put("first"), 100);
         for (int i = 0; i < 7; i++) {
             committer.submit(put("k" + i), 100);
         }
         log.commit(0);
         assertEquals(2, ((Command.Group) log.entries.get(1)).commands().size(), "250 bytes hold two 100-byte writes");
-        committer = Coalescer.writes(log::propose, new GroupCommitSettings(1, 3), 1 << 20);
+        committer = Coalescer.writes(log::propose, new GroupCommitSettings(1, 3), 1 << 20, new CoalescingTally());
         log.entries.clear();
         log.replies.clear();
         committer.submit(put("first"), 10);
@@ -131,7 +134,7 @@ class CoalescerTest {
     void aFailedEntryFailsEveryWriteItCarriedAndTheQueueMovesOn() {
         FakeLog log = new FakeLog();
         Coalescer<Command, CommandResult> committer =
-                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20);
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20, new CoalescingTally());
         committer.submit(put("x"), 20);
         CompletableFuture<CommandResult> a = committer.submit(put("a"), 20);
         CompletableFuture<CommandResult> b = committer.submit(put("b"), 20);
@@ -150,7 +153,7 @@ class CoalescerTest {
     void otherCommandsBypassTheQueueAndAMismatchedReplyIsAnError() {
         FakeLog log = new FakeLog();
         Coalescer<Command, CommandResult> committer =
-                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20);
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20, new CoalescingTally());
         committer.submit(put("x"), 20);
         committer.submit(new Command.DeleteRange(new byte[]{1}, new byte[]{2}), 20);
         assertInstanceOf(Command.DeleteRange.class, log.entries.get(1), "sent at once, not queued");
@@ -173,7 +176,7 @@ class CoalescerTest {
             CompletableFuture<QueryResult> f = new CompletableFuture<>();
             replies.add(f);
             return f;
-        }, new GroupCommitSettings(1, 100), 1 << 20);
+        }, new GroupCommitSettings(1, 100), 1 << 20, new CoalescingTally());
         CompletableFuture<QueryResult> first = reads.submit(new Query.Get(new byte[]{1}), 1);
         CompletableFuture<QueryResult> a = reads.submit(new Query.Get(new byte[]{2}), 1);
         CompletableFuture<QueryResult> again = reads.submit(new Query.Get(new byte[]{2}), 1);
@@ -194,7 +197,7 @@ class CoalescerTest {
     void moreEntriesInFlightGroupLess() {
         FakeLog log = new FakeLog();
         Coalescer<Command, CommandResult> committer =
-                Coalescer.writes(log::propose, new GroupCommitSettings(2, 100), 1 << 20);
+                Coalescer.writes(log::propose, new GroupCommitSettings(2, 100), 1 << 20, new CoalescingTally());
         committer.submit(put("a"), 20);
         committer.submit(put("b"), 20);
         committer.submit(put("c"), 20);

@@ -3,6 +3,7 @@ package io.omendb.router.cli;
 import io.omendb.raft.ReplicaMetrics;
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.client.CoalescingTallies;
 import io.omendb.raft.config.ConfigException;
 import io.omendb.raft.config.OmenConfig;
 import io.omendb.router.backend.StorageFootprint;
@@ -60,6 +61,9 @@ final class RouterService implements AutoCloseable {
                     config.limits().maxQueryDurationMs(), TABLE_REFRESH_MS, footprint));
             MemoryLimit memoryLimit = MemoryLimit.ofHeap(config.limits().memoryLimitMb() << 20);
             RouterMetrics metrics = new RouterMetrics(backend::footprint, memoryLimit.limitBytes());
+            CoalescingTallies grouping = client.coalescing();
+            metrics.registerCoalescing(grouping.writes()::messages, grouping.writes()::requests,
+                    grouping.reads()::messages, grouping.reads()::requests);
             metrics.prometheusRegistry().register(new RaftReplicaCollector(localReplicas, client,
                     config.database().name()));
             ServerGuards guards = new ServerGuards(security.gate(), security.apiSslContextOrNull(),

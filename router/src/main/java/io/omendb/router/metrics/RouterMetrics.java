@@ -7,12 +7,14 @@ import com.codahale.metrics.jvm.GarbageCollectorMetricSet;
 import com.codahale.metrics.jvm.MemoryUsageGaugeSet;
 import com.codahale.metrics.jvm.ThreadStatesGaugeSet;
 import io.omendb.router.backend.StorageFootprint;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -75,6 +77,25 @@ public final class RouterMetrics {
     /** Exposes the HTTP server's open connections as {@code omendb_active_connections}; call once. */
     public void registerActiveConnections(IntSupplier activeConnections) {
         gauge("omendb_active_connections", () -> (long) activeConnections.getAsInt());
+    }
+
+    /**
+     * Exposes grouping as counters: {@code omendb_group_commit_entries_total} / {@code _writes_total} (Raft entries
+     * carrying single-key writes, and the writes they carried) and {@code omendb_read_fold_messages_total} /
+     * {@code _gets_total} (linearizable leader reads and the gets they carried). writes ÷ entries is the average
+     * group size; call once.
+     */
+    public void registerCoalescing(LongSupplier entries, LongSupplier writes, LongSupplier readMessages,
+                                   LongSupplier gets) {
+        callbackCounter("omendb_group_commit_entries", "Raft entries that carried single-key writes", entries);
+        callbackCounter("omendb_group_commit_writes", "Single-key writes proposed, alone or grouped", writes);
+        callbackCounter("omendb_read_fold_messages", "Linearizable leader reads that carried gets", readMessages);
+        callbackCounter("omendb_read_fold_gets", "Linearizable gets sent to leaders, alone or folded", gets);
+    }
+
+    private void callbackCounter(String name, String help, LongSupplier value) {
+        CounterWithCallback.builder().name(name).help(help).callback(c -> c.call(value.getAsLong()))
+                .register(prometheus);
     }
 
     public void recordSearch(long durationNanos, boolean failed) {

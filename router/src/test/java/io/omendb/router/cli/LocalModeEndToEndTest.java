@@ -114,6 +114,18 @@ class LocalModeEndToEndTest {
         HttpResponse<byte[]> metrics = local.metrics();
         assertEquals(200, metrics.statusCode());
         assertTrue(body(metrics).contains("omendb_inserts_total"), "metrics lack omendb_inserts_total");
+        double entries = sample(body(metrics), "omendb_group_commit_entries_total");
+        double writes = sample(body(metrics), "omendb_group_commit_writes_total");
+        assertTrue(entries > 0 && writes >= entries, "group commit counters: " + entries + " entries, " + writes
+                + " writes");
+        assertTrue(sample(body(metrics), "omendb_read_fold_gets_total") > 0, "read folding counter");
+    }
+
+    /** The value of an unlabelled sample in a Prometheus text exposition. */
+    private static double sample(String exposition, String name) {
+        return exposition.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(
+                l.substring(name.length() + 1).trim())).findFirst().orElseThrow(() -> new AssertionError(
+                "no sample " + name + " in\n" + exposition));
     }
 
     private HttpResponse<byte[]> send(String method, String pathAndQuery, String bodyOrNull) throws Exception {
