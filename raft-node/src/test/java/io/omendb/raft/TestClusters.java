@@ -39,18 +39,19 @@ final class TestClusters {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** How long {@link #replicaDigestOnceReachable} waits for a restarted node's channel. */
-    static final long REACHABLE_WAIT_S = 30;
+    /** How long {@link #replicaDigestOnceReachable} waits for a restarted node's channel and log replay. */
+    static final long REACHABLE_WAIT_S = 60;
 
     static <T> T await(CompletableFuture<T> f) throws Exception {
         return f.get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
     }
 
     /**
-     * The digest of {@code node}'s replica once that node answers. A client's gRPC channel to a node that was just
-     * restarted can still be in reconnect backoff ("connection refused" from while it was down), and replica reads
-     * fail fast (UNAVAILABLE) by design; this waits, bounded, for the channel, while the digest itself is compared
-     * by the caller.
+     * The digest of {@code node}'s replica once that node answers at {@code minIndex}. A client's gRPC channel to a
+     * node that was just restarted can still be in reconnect backoff ("connection refused" from while it was
+     * down), and replica reads fail fast (UNAVAILABLE) by design; a restarted replica replaying its log on a loaded
+     * machine can also need longer than one read's 15 s window to reach {@code minIndex} (REPLICA_BEHIND). This
+     * waits, bounded, for both; the digest itself is compared by the caller.
      */
     static byte[] replicaDigestOnceReachable(ClusterClient client, long rangeId, String node, long minIndex)
             throws Exception {
@@ -59,8 +60,9 @@ final class TestClusters {
             try {
                 return await(client.admin().replicaDigest(rangeId, node, minIndex)).sha256();
             } catch (ExecutionException e) {
-                boolean unreachable = e.getCause() instanceof ClientException ce && ce.code() == ErrorCode.UNAVAILABLE;
-                if (!unreachable || System.nanoTime() > deadline) {
+                boolean notYet = e.getCause() instanceof ClientException ce
+                        && (ce.code() == ErrorCode.UNAVAILABLE || ce.code() == ErrorCode.REPLICA_BEHIND);
+                if (!notYet || System.nanoTime() > deadline) {
                     throw e;
                 }
                 Thread.sleep(250);

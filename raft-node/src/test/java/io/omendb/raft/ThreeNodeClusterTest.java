@@ -27,6 +27,7 @@ import static io.omendb.raft.TestClusters.assertLinearizable;
 import static io.omendb.raft.TestClusters.await;
 import static io.omendb.raft.TestClusters.b;
 import static io.omendb.raft.TestClusters.put;
+import static io.omendb.raft.TestClusters.replicaDigestOnceReachable;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -195,7 +196,7 @@ class ThreeNodeClusterTest {
             long last = await(client.admin().retrainIndex(r.rangeId())).revision();
             byte[] reference = null;
             for (String node : cluster.nodeIds()) {
-                byte[] digest = await(client.admin().replicaDigest(r.rangeId(), node, last)).sha256();
+                byte[] digest = replicaDigestOnceReachable(client, r.rangeId(), node, last);
                 if (reference == null) {
                     reference = digest;
                 } else {
