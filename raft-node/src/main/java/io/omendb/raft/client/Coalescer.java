@@ -1,6 +1,7 @@
 package io.omendb.raft.client;
 
 import io.omendb.raft.command.Command;
+import io.omendb.raft.command.CommandCodec;
 import io.omendb.raft.command.CommandResult;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryResult;
@@ -71,6 +72,16 @@ final class Coalescer<Q, A> {
     }
 
     /**
+     * A write with its encoding, made once: the size check before queueing and the entry sent for a lone write use
+     * the same bytes (only a group is encoded again, as one entry).
+     */
+    record Proposal(Command command, byte[] frame) {
+        static Proposal of(Command command) {
+            return new Proposal(command, CommandCodec.encode(command));
+        }
+    }
+
+    /**
      * @param send                  sends one message to the group and completes with its answer
      * @param inFlightMax           messages of this client in flight at once before requests wait and are folded
      * @param requestsPerMessageMax requests in one message at most
@@ -90,7 +101,7 @@ final class Coalescer<Q, A> {
     }
 
     /** Group commit of puts, deletes and compare-and-sets (distinct keys per entry). */
-    static Coalescer<Command, CommandResult> writes(Function<Command, CompletableFuture<CommandResult>> send,
+    static Coalescer<Proposal, CommandResult> writes(Function<Proposal, CompletableFuture<CommandResult>> send,
                                                     GroupCommitSettings settings, int entryBytesMax,
                                                     CoalescingTally tally) {
         return new Coalescer<>(send, WRITES, settings.entriesInFlightMax(), settings.groupCommandsMax(), entryBytesMax,
@@ -175,29 +186,28 @@ final class Coalescer<Q, A> {
     }
 
     private void complete(List<Pending<Q, A>> message, A answer, Throwable error) {
-        if (error == null && message.size() == 1) {
+        if (error != null) {
+            message.forEach(p -> p.answer().completeExceptionally(error));
+        } else if (message.size() == 1) {
             message.get(0).answer().complete(answer);
-            return;
-        }
-        List<A> parts;
-        try {
-            if (error != null) {
-                throw error;
+        } else {
+            List<A> parts;
+            try {
+                parts = grouping.split(answer, message.size());
+            } catch (RuntimeException e) {
+                message.forEach(p -> p.answer().completeExceptionally(e));
+                return;
             }
-            parts = grouping.split(answer, message.size());
-        } catch (Throwable t) {
-            message.forEach(p -> p.answer().completeExceptionally(t));
-            return;
-        }
-        for (int i = 0; i < message.size(); i++) {
-            message.get(i).answer().complete(parts.get(i));
+            for (int i = 0; i < message.size(); i++) {
+                message.get(i).answer().complete(parts.get(i));
+            }
         }
     }
 
-    private static final Grouping<Command, CommandResult> WRITES = new Grouping<>() {
+    private static final Grouping<Proposal, CommandResult> WRITES = new Grouping<>() {
         @Override
-        public ByteBuffer keyOf(Command c) {
-            byte[] key = Command.singleKeyOf(c);
+        public ByteBuffer keyOf(Proposal p) {
+            byte[] key = Command.singleKeyOf(p.command());
             return key == null ? null : ByteBuffer.wrap(key);
         }
 
@@ -207,8 +217,8 @@ final class Coalescer<Q, A> {
         }
 
         @Override
-        public Command combine(List<Command> commands) {
-            return new Command.Group(commands);
+        public Proposal combine(List<Proposal> proposals) {
+            return Proposal.of(new Command.Group(proposals.stream().map(Proposal::command).toList()));
         }
 
         @Override

@@ -63,7 +63,7 @@ final class GroupChannel implements AutoCloseable {
     private final Parameters parameters;
     private final RetryPolicy replicaRetryPolicy;
     private final int commandBytesMax;
-    private final Coalescer<Command, CommandResult> writes;
+    private final Coalescer<Coalescer.Proposal, CommandResult> writes;
     private final Coalescer<Query, QueryResult> leaderReads;
 
     /**
@@ -104,17 +104,18 @@ final class GroupChannel implements AutoCloseable {
 
     /** Proposes {@code command}; single-key writes may share an entry with others ({@link Coalescer}). */
     CompletableFuture<CommandResult> write(Command command) {
-        int encodedBytes = CommandCodec.encode(command).length;
+        Coalescer.Proposal proposal = Coalescer.Proposal.of(command);
+        int encodedBytes = proposal.frame().length;
         if (encodedBytes > commandBytesMax) {
             return CompletableFuture.failedFuture(new ClientException(ErrorCode.COMMAND_TOO_LARGE, "the command encodes to "
                     + encodedBytes + " bytes; one Raft entry holds at most " + commandBytesMax + "; split it"));
         }
-        return writes.submit(command, encodedBytes);
+        return writes.submit(proposal, encodedBytes);
     }
 
     /** Sends one log entry to the leader. */
-    private CompletableFuture<CommandResult> propose(Command entry) {
-        Message m = message(CommandCodec.encode(entry));
+    private CompletableFuture<CommandResult> propose(Coalescer.Proposal entry) {
+        Message m = message(entry.frame());
         return onLeader(c -> c.async().send(m)).handle((reply, error) -> decode(reply, error,
                 CommandCodec::decodeResult));
     }

@@ -29,7 +29,8 @@ class CoalescerTest {
         final List<CompletableFuture<CommandResult>> replies = new ArrayList<>();
         final AtomicLong index = new AtomicLong();
 
-        CompletableFuture<CommandResult> propose(Command c) {
+        CompletableFuture<CommandResult> propose(Coalescer.Proposal p) {
+            Command c = p.command();
             entries.add(c);
             CompletableFuture<CommandResult> f = new CompletableFuture<>();
             replies.add(f);
@@ -51,24 +52,25 @@ class CoalescerTest {
         }
     }
 
-    private static Command put(String key) {
-        return new Command.Put(key.getBytes(StandardCharsets.UTF_8), new byte[10]);
+    private static Coalescer.Proposal put(String key) {
+        return Coalescer.Proposal.of(new Command.Put(key.getBytes(StandardCharsets.UTF_8), new byte[10]));
     }
 
     @Test
     void anIdleGroupSendsAtOnceAndGroupsWhatArrivesWhileBusy() {
         FakeLog log = new FakeLog();
         CoalescingTally tally = new CoalescingTally();
-        Coalescer<Command, CommandResult> committer =
+        Coalescer<Coalescer.Proposal, CommandResult> committer =
                 Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20, tally);
         CompletableFuture<CommandResult> first = committer.submit(put("a"), 20);
         assertEquals(1, log.entries.size());
         assertInstanceOf(Command.Put.class, log.entries.get(0), "alone when idle: no wrapping, no wait");
 
         CompletableFuture<CommandResult> b = committer.submit(put("b"), 20);
-        CompletableFuture<CommandResult> c = committer.submit(new Command.Delete("c".getBytes(StandardCharsets.UTF_8)), 20);
-        CompletableFuture<CommandResult> d = committer.submit(new Command.CompareAndSet(
-                "d".getBytes(StandardCharsets.UTF_8), null, new byte[1]), 20);
+        CompletableFuture<CommandResult> c = committer.submit(Coalescer.Proposal.of(
+                new Command.Delete("c".getBytes(StandardCharsets.UTF_8))), 20);
+        CompletableFuture<CommandResult> d = committer.submit(Coalescer.Proposal.of(new Command.CompareAndSet(
+                "d".getBytes(StandardCharsets.UTF_8), null, new byte[1])), 20);
         assertEquals(1, log.entries.size(), "one entry in flight: the rest wait");
         assertEquals(3, committer.waiting());
 
@@ -91,7 +93,7 @@ class CoalescerTest {
     @Test
     void aRepeatedKeyWaitsForTheNextEntrySoNoTwoWritesOfOneKeyShareAnEntry() {
         FakeLog log = new FakeLog();
-        Coalescer<Command, CommandResult> committer =
+        Coalescer<Coalescer.Proposal, CommandResult> committer =
                 Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20, new CoalescingTally());
         committer.submit(put("x"), 20);
         CompletableFuture<CommandResult> a1 = committer.submit(put("a"), 20);
@@ -111,7 +113,7 @@ class CoalescerTest {
     @Test
     void entriesRespectTheByteAndCountLimits() {
         FakeLog log = new FakeLog();
-        Coalescer<Command, CommandResult> committer =
+        Coalescer<Coalescer.Proposal, CommandResult> committer =
                 Coalescer.writes(log::propose, new GroupCommitSettings(1, 3), 32 + 250, new CoalescingTally());
         committer.submit(put("first"), 100);
         for (int i = 0; i < 7; i++) {
@@ -133,7 +135,7 @@ class CoalescerTest {
     @Test
     void aFailedEntryFailsEveryWriteItCarriedAndTheQueueMovesOn() {
         FakeLog log = new FakeLog();
-        Coalescer<Command, CommandResult> committer =
+        Coalescer<Coalescer.Proposal, CommandResult> committer =
                 Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20, new CoalescingTally());
         committer.submit(put("x"), 20);
         CompletableFuture<CommandResult> a = committer.submit(put("a"), 20);
@@ -152,10 +154,10 @@ class CoalescerTest {
     @Test
     void otherCommandsBypassTheQueueAndAMismatchedReplyIsAnError() {
         FakeLog log = new FakeLog();
-        Coalescer<Command, CommandResult> committer =
+        Coalescer<Coalescer.Proposal, CommandResult> committer =
                 Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20, new CoalescingTally());
         committer.submit(put("x"), 20);
-        committer.submit(new Command.DeleteRange(new byte[]{1}, new byte[]{2}), 20);
+        committer.submit(Coalescer.Proposal.of(new Command.DeleteRange(new byte[]{1}, new byte[]{2})), 20);
         assertInstanceOf(Command.DeleteRange.class, log.entries.get(1), "sent at once, not queued");
         CompletableFuture<CommandResult> a = committer.submit(put("a"), 20);
         CompletableFuture<CommandResult> b = committer.submit(put("b"), 20);
@@ -196,7 +198,7 @@ class CoalescerTest {
     @Test
     void moreEntriesInFlightGroupLess() {
         FakeLog log = new FakeLog();
-        Coalescer<Command, CommandResult> committer =
+        Coalescer<Coalescer.Proposal, CommandResult> committer =
                 Coalescer.writes(log::propose, new GroupCommitSettings(2, 100), 1 << 20, new CoalescingTally());
         committer.submit(put("a"), 20);
         committer.submit(put("b"), 20);
