@@ -10,18 +10,16 @@ import org.apache.ratis.server.RaftServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static io.omendb.raft.TestClusters.await;
 import static io.omendb.raft.TestClusters.b;
 import static io.omendb.raft.TestClusters.put;
 import static io.omendb.raft.TestClusters.replicaDigestOnceReachable;
+import static io.omendb.raft.TestClusters.wipe;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -86,12 +84,5 @@ class SnapshotCatchUpTest {
         assertNotNull(d.getStateMachine().getLatestSnapshot(), "no snapshot on the wiped replica of " + group);
         assertTrue(d.getRaftLog().getStartIndex() > 1, "the wiped replica replayed the whole log of " + group);
         assertTrue(d.getStateMachine() instanceof RangeStateMachine);
-    }
-
-    private static void wipe(Path p) throws Exception {
-        try (Stream<Path> walk = Files.walk(p)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
-        assertTrue(Files.notExists(p));
     }
 }

@@ -9,12 +9,17 @@ import io.omendb.raft.config.ConfigLoader;
 import io.omendb.raft.config.OmenConfig;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Shared helpers of the multi-node tests. */
 final class TestClusters {
@@ -68,6 +73,14 @@ final class TestClusters {
                 Thread.sleep(250);
             }
         }
+    }
+
+    /** Deletes a node's whole data directory, as a lost disk would. */
+    static void wipe(Path nodeDir) throws Exception {
+        try (Stream<Path> walk = Files.walk(nodeDir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        assertTrue(Files.notExists(nodeDir));
     }
 
     static long put(ClusterClient client, String key, String value) throws Exception {

@@ -11,19 +11,17 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static io.omendb.raft.TestClusters.await;
 import static io.omendb.raft.TestClusters.put;
 import static io.omendb.raft.TestClusters.replicaDigestOnceReachable;
+import static io.omendb.raft.TestClusters.wipe;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -118,12 +116,5 @@ class WipedNodeRejoinTest {
                     + " < leader's " + target + " after " + CATCH_UP_MS_MAX + " ms");
             Thread.sleep(100);
         }
-    }
-
-    private static void wipe(Path p) throws Exception {
-        try (Stream<Path> walk = Files.walk(p)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
-        assertTrue(Files.notExists(p));
     }
 }
