@@ -12,7 +12,6 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,9 +22,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code bin/omendb-bench cluster}: starts each target cluster in turn (OmenDB, etcd, RheaKV), loads the key
- * space, runs every requested workload (warm-up, then a measured period), stops the target, and prints one
- * JSON line per (target, workload) on stdout; progress goes to stderr. At the end it writes
- * {@code cluster-report.md} and {@code cluster-report.png} into the report directory.
+ * space, runs every requested workload (a warm-up until throughput is steady, see {@link WarmupRule}, then a
+ * measured period), stops the target, and prints one JSON line per (target, workload) on stdout; progress goes
+ * to stderr. At the end it writes {@code cluster-report.md} and {@code cluster-report.png} into the report
+ * directory.
  *
  * <p>Isolation: one target runs at a time; each gets a fresh temporary directory, deleted afterwards, and its
  * processes are killed in {@code finally} (and by a shutdown hook if this JVM is interrupted).
@@ -48,8 +48,19 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
     @Option(names = "--duration", defaultValue = "20", description = "Measured seconds per workload.")
     int durationSeconds;
     @Option(names = "--warmup", defaultValue = "10",
-            description = "Warm-up seconds before each measurement (JIT compilation of the JVM targets settles in it).")
+            description = "Minimum warm-up seconds before each measurement (default: ${DEFAULT-VALUE}).")
     int warmupSeconds;
+    @Option(names = "--warmup-window", defaultValue = "10", description =
+            "Warm-up window seconds; throughput is compared window to window (default: ${DEFAULT-VALUE}).")
+    int warmupWindowSeconds;
+    @Option(names = "--warmup-tolerance", defaultValue = "5",
+            description = "Warm-up ends when two consecutive windows' ops/s differ by less than this percentage"
+                    + " (default: ${DEFAULT-VALUE}).")
+    double warmupTolerancePercent;
+    @Option(names = "--warmup-max", defaultValue = "180",
+            description = "Maximum warm-up seconds; ending here without two close windows is reported \"steady\":false"
+                    + " (default: ${DEFAULT-VALUE}; 0 with --warmup 0: no warm-up).")
+    int warmupMaxSeconds;
     @Option(names = "--targets", split = ",", defaultValue = "omendb,etcd,rheakv",
             description = "Comma list of omendb, etcd, rheakv.")
     List<String> targets;
@@ -104,6 +115,15 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
         KeySpace keys = new KeySpace(keyCount);
         long preload = preloadCount < 0 ? keyCount : Math.min(preloadCount, keyCount);
         KeyChooser.of(distribution, keyCount, seed);
+        WarmupRule warmup;
+        try {
+            warmup = new WarmupRule(warmupSeconds * 1000L, warmupWindowSeconds * 1000L, warmupMaxSeconds * 1000L,
+                    warmupTolerancePercent / 100);
+        } catch (IllegalArgumentException e) {
+            System.err.println("omendb-bench cluster: " + e.getMessage()
+                    + " (--warmup, --warmup-window, --warmup-max are seconds, --warmup-tolerance a percentage)");
+            return 2;
+        }
         if (targets.contains("etcd")) {
             try {
                 etcdBinary = EtcdTarget.locate(etcdBinary);
@@ -132,7 +152,7 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
         for (String name : targets) {
             KvTarget target = create(name, keys);
             try {
-                results.addAll(runTarget(target, keys, preload, parsed));
+                results.addAll(runTarget(target, keys, preload, parsed, warmup));
             } catch (Exception e) {
                 // One target failing (e.g. timeouts on an overloaded machine) must not hide the others' numbers.
                 failed.add(name);
@@ -141,7 +161,9 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
         }
         String command = "bin/omendb-bench cluster --workload " + String.join(",", workloads) + " --clients "
                 + clients + " --duration " + durationSeconds + " --targets " + String.join(",", targets)
-                + " --dist " + distribution + " --keys " + keyCount;
+                + " --dist " + distribution + " --keys " + keyCount + " --warmup " + warmupSeconds
+                + " --warmup-window " + warmupWindowSeconds + " --warmup-tolerance " + warmupTolerancePercent
+                + " --warmup-max " + warmupMaxSeconds;
         Files.createDirectories(reportDir);
         Files.writeString(reportDir.resolve("cluster-report.md"), Report.markdown(results, command, machine));
         Report.writeChart(results, reportDir.resolve("cluster-report.png"));
@@ -166,8 +188,8 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
         };
     }
 
-    private List<Result> runTarget(KvTarget target, KeySpace keys, long preload, List<Workload> list)
-            throws Exception {
+    private List<Result> runTarget(KvTarget target, KeySpace keys, long preload, List<Workload> list,
+                                   WarmupRule warmup) throws Exception {
         Path workDir = Files.createTempDirectory("omendb-bench-" + target.name() + "-");
         running.set(target);
         runningDir.set(workDir);
@@ -180,10 +202,11 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
                     (System.nanoTime() - t0) / 1e9, preload);
             preload(target, keys, preload);
             for (Workload w : list) {
-                LoadGenerator.Settings settings = new LoadGenerator.Settings(clients, warmupSeconds * 1000L,
+                LoadGenerator.Settings settings = new LoadGenerator.Settings(clients, warmup,
                         durationSeconds * 1000L, distribution, seed);
-                ScheduledExecutorService profiler = maybeProfile(target, w);
-                Result r = LoadGenerator.run(target, w, keys, settings);
+                ExecutorService profiler = maybeProfiler(target, w);
+                Result r = LoadGenerator.run(target, w, keys, settings,
+                        () -> startProfile(profiler, target));
                 JSON_OUT.println(r.jsonLine());
                 JSON_OUT.flush();
                 results.add(r);
@@ -259,15 +282,23 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
         }
     }
 
-    private ScheduledExecutorService maybeProfile(KvTarget target, Workload w) throws IOException {
+    /** A thread to start JFR on OmenDB node n1 for the measured write period, or null when not profiling. */
+    private ExecutorService maybeProfiler(KvTarget target, Workload w) throws IOException {
         if (jfrDir == null || !target.name().equals("omendb") || w != Workload.WRITE) {
             return null;
         }
         Files.createDirectories(jfrDir);
+        return Executors.newSingleThreadExecutor();
+    }
+
+    /** Starts the recording when the measured period starts, off the load generator's thread (jcmd takes ~1 s). */
+    private void startProfile(ExecutorService profiler, KvTarget target) {
+        if (profiler == null) {
+            return;
+        }
         long pid = target.pids().get(0);
         Path file = jfrDir.toAbsolutePath().resolve("omendb-n1-write.jfr");
-        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
-        timer.schedule(() -> {
+        profiler.execute(() -> {
             ProcessBuilder jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd")
                     .toString(), String.valueOf(pid), "JFR.start", "settings=profile",
                     "duration=" + durationSeconds + "s", "filename=" + file).redirectErrorStream(true);
@@ -279,15 +310,14 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
             } catch (IOException | InterruptedException e) {
                 System.err.println("[omendb] JFR.start failed: " + e);
             }
-        }, warmupSeconds, TimeUnit.SECONDS);
-        return timer;
+        });
     }
 
     /**
      * Waits for the recording to be written (JFR writes the file when its duration ends) and prints its hot spots.
      * A profiling problem is reported and never fails the measurement.
      */
-    private void finishProfile(ScheduledExecutorService timer, Workload w) throws InterruptedException {
+    private void finishProfile(ExecutorService timer, Workload w) throws InterruptedException {
         timer.shutdown();
         timer.awaitTermination(30, TimeUnit.SECONDS);
         Path file = jfrDir.toAbsolutePath().resolve("omendb-n1-write.jfr");

@@ -14,9 +14,10 @@ import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 
 /**
- * The human outputs of one run: a Markdown report (a row per measured cell, then OmenDB's ratio to each peer
- * per workload) and a PNG with two bar charts, throughput and p99 latency per workload and target. Formatting
- * is pure ({@link #markdown}) so it is unit-tested; the chart is drawn headless with XChart.
+ * The human outputs of one run: a Markdown report (a row per measured cell with the warm-up it got and whether
+ * that warm-up reached steady state, then OmenDB's ratio to each peer per workload) and a PNG with two bar
+ * charts, throughput and p99 latency per workload and target. Formatting is pure ({@link #markdown}) so it is
+ * unit-tested; the chart is drawn headless with XChart.
  */
 final class Report {
     static final String OMENDB = "omendb";
@@ -27,12 +28,14 @@ final class Report {
     static String markdown(List<Result> results, String command, String machine) {
         StringBuilder md = new StringBuilder("# Cluster benchmark report\n\n");
         md.append("Command: `").append(command).append("`\n\n").append("Machine: ").append(machine).append("\n\n");
-        md.append("| target | workload | dist | clients | ops/s | p50 ms | p99 ms | p99.9 ms | max ms | errors |\n");
-        md.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| target | workload | dist | clients | ops/s | p50 ms | p99 ms | p99.9 ms | max ms | errors"
+                + " | warm-up s | steady |\n");
+        md.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (Result r : results) {
-            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %,.0f | %.2f | %.2f | %.2f | %.2f | %d |%n",
+            md.append(String.format(Locale.ROOT,
+                    "| %s | %s | %s | %d | %,.0f | %.2f | %.2f | %.2f | %.2f | %d | %.0f | %s |%n",
                     r.target(), r.workload(), r.distribution(), r.clients(), r.opsPerSecond(), r.p50Ms(),
-                    r.p99Ms(), r.p999Ms(), r.maxMs(), r.errors()));
+                    r.p99Ms(), r.p999Ms(), r.maxMs(), r.errors(), r.warmupSeconds(), r.steady() ? "yes" : "no"));
         }
         List<String> ratios = ratioLines(results);
         if (!ratios.isEmpty()) {

@@ -11,22 +11,25 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ReportTest {
     private static final Result OMEN = new Result("omendb", "write", "uniform", 64, 12345.67, 4.5, 20.25, 31.0,
-            40.0, 246913, 0, 20.0);
+            40.0, 246913, 0, 20.0, 63.2, true);
     private static final Result ETCD = new Result("etcd", "write", "uniform", 64, 6172.8, 9.0, 15.0, 18.0, 25.0,
-            123456, 2, 20.0);
+            123456, 2, 20.0, 180.0, false);
 
     @Test
     void jsonLineHasTheDocumentedFieldsInOrder() {
         assertEquals("{\"bench\":\"cluster\",\"target\":\"omendb\",\"workload\":\"write\",\"clients\":64,"
-                + "\"ops_per_s\":12345.7,\"p50_ms\":4.500,\"p99_ms\":20.250,\"errors\":0,\"dist\":\"uniform\"}",
+                + "\"ops_per_s\":12345.7,\"p50_ms\":4.500,\"p99_ms\":20.250,\"errors\":0,\"dist\":\"uniform\","
+                + "\"warmup_s\":63.2,\"steady\":true}",
                 OMEN.jsonLine());
     }
 
     @Test
-    void markdownHasARowPerResultAndOmenDbRatios() {
+    void markdownHasARowPerResultWithItsWarmupAndOmenDbRatios() {
         String md = Report.markdown(List.of(OMEN, ETCD), "bin/omendb-bench cluster", "2 cores");
-        assertTrue(md.contains("| omendb | write | uniform | 64 | 12,346 | 4.50 | 20.25 | 31.00 | 40.00 | 0 |\n"), md);
-        assertTrue(md.contains("| etcd | write | uniform | 64 | 6,173 | 9.00 | 15.00 | 18.00 | 25.00 | 2 |\n"), md);
+        assertTrue(md.contains(
+                "| omendb | write | uniform | 64 | 12,346 | 4.50 | 20.25 | 31.00 | 40.00 | 0 | 63 | yes |\n"), md);
+        assertTrue(md.contains(
+                "| etcd | write | uniform | 64 | 6,173 | 9.00 | 15.00 | 18.00 | 25.00 | 2 | 180 | no |\n"), md);
         assertEquals(List.of("write: 2.00× etcd ops/s; p99 1.35×"), Report.ratioLines(List.of(OMEN, ETCD)));
     }
 
