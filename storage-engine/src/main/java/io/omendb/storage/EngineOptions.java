@@ -12,7 +12,10 @@ package io.omendb.storage;
  * @param compactionFanIn          segments of one size tier merged together once this many exist
  * @param immutableMemtablesMax    frozen memtables waiting for flush before the writer is made to wait
  * @param blockBytesTarget         uncompressed size of one data block on disk
- * @param segmentBytesMax          largest segment a compaction writes before starting another
+ * @param segmentBytesMax          largest segment (keys + values) a flush or compaction writes before starting
+ *                                 another; also the most bytes one background compaction merges
+ * @param valueBytesInlineMax      values up to this many bytes are kept in the heap with their segment; larger
+ *                                 ones stay in the segment file and are read from it when asked for
  */
 public record EngineOptions(
         int maxError,
@@ -23,10 +26,12 @@ public record EngineOptions(
         int compactionFanIn,
         int immutableMemtablesMax,
         int blockBytesTarget,
-        long segmentBytesMax) {
+        long segmentBytesMax,
+        int valueBytesInlineMax) {
 
     public static final int MAX_ERROR_DEFAULT = 32;
     public static final int RETRAIN_THRESHOLD_DEFAULT = 200_000;
+    public static final int VALUE_BYTES_INLINE_MAX_DEFAULT = 1024;
 
     public EngineOptions {
         require(maxError >= 1 && maxError <= 1 << 20, "max_error must be in [1, 1048576], got " + maxError);
@@ -37,46 +42,52 @@ public record EngineOptions(
         require(blockBytesTarget >= 512, "blockBytesTarget must be >= 512, got " + blockBytesTarget);
         require(segmentBytesMax >= 1 << 16 && segmentBytesMax <= 1L << 30,
                 "segmentBytesMax must be in [64 KiB, 1 GiB], got " + segmentBytesMax);
+        require(valueBytesInlineMax >= 0, "valueBytesInlineMax must be >= 0, got " + valueBytesInlineMax);
     }
 
     public static EngineOptions defaults() {
         return new EngineOptions(MAX_ERROR_DEFAULT, RETRAIN_THRESHOLD_DEFAULT, ModelType.RECURSIVE, false, true,
-                4, 2, 64 * 1024, 1L << 30);
+                4, 2, 64 * 1024, 1L << 30, VALUE_BYTES_INLINE_MAX_DEFAULT);
     }
 
     public EngineOptions withMaxError(int v) {
         return new EngineOptions(v, retrainThreshold, modelType, compressionEnabled, fsyncEnabled, compactionFanIn,
-                immutableMemtablesMax, blockBytesTarget, segmentBytesMax);
+                immutableMemtablesMax, blockBytesTarget, segmentBytesMax, valueBytesInlineMax);
     }
 
     public EngineOptions withRetrainThreshold(int v) {
         return new EngineOptions(maxError, v, modelType, compressionEnabled, fsyncEnabled, compactionFanIn,
-                immutableMemtablesMax, blockBytesTarget, segmentBytesMax);
+                immutableMemtablesMax, blockBytesTarget, segmentBytesMax, valueBytesInlineMax);
     }
 
     public EngineOptions withModelType(ModelType v) {
         return new EngineOptions(maxError, retrainThreshold, v, compressionEnabled, fsyncEnabled, compactionFanIn,
-                immutableMemtablesMax, blockBytesTarget, segmentBytesMax);
+                immutableMemtablesMax, blockBytesTarget, segmentBytesMax, valueBytesInlineMax);
     }
 
     public EngineOptions withCompression(boolean v) {
         return new EngineOptions(maxError, retrainThreshold, modelType, v, fsyncEnabled, compactionFanIn,
-                immutableMemtablesMax, blockBytesTarget, segmentBytesMax);
+                immutableMemtablesMax, blockBytesTarget, segmentBytesMax, valueBytesInlineMax);
     }
 
     public EngineOptions withFsync(boolean v) {
         return new EngineOptions(maxError, retrainThreshold, modelType, compressionEnabled, v, compactionFanIn,
-                immutableMemtablesMax, blockBytesTarget, segmentBytesMax);
+                immutableMemtablesMax, blockBytesTarget, segmentBytesMax, valueBytesInlineMax);
     }
 
     public EngineOptions withCompactionFanIn(int v) {
         return new EngineOptions(maxError, retrainThreshold, modelType, compressionEnabled, fsyncEnabled, v,
-                immutableMemtablesMax, blockBytesTarget, segmentBytesMax);
+                immutableMemtablesMax, blockBytesTarget, segmentBytesMax, valueBytesInlineMax);
     }
 
     public EngineOptions withSegmentBytesMax(long v) {
         return new EngineOptions(maxError, retrainThreshold, modelType, compressionEnabled, fsyncEnabled,
-                compactionFanIn, immutableMemtablesMax, blockBytesTarget, v);
+                compactionFanIn, immutableMemtablesMax, blockBytesTarget, v, valueBytesInlineMax);
+    }
+
+    public EngineOptions withValueBytesInlineMax(int v) {
+        return new EngineOptions(maxError, retrainThreshold, modelType, compressionEnabled, fsyncEnabled,
+                compactionFanIn, immutableMemtablesMax, blockBytesTarget, segmentBytesMax, v);
     }
 
     private static void require(boolean ok, String message) {

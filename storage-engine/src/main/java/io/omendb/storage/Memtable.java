@@ -67,6 +67,15 @@ final class Memtable {
         return entries == 0;
     }
 
+    /** Smallest and largest key held (any version); the buffer must not be empty. */
+    byte[] firstKey() {
+        return map.firstKey().key;
+    }
+
+    byte[] lastKey() {
+        return map.lastKey().key;
+    }
+
     long maxRaftIndex() {
         return maxRaftIndex;
     }

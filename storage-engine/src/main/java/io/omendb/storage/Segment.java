@@ -3,22 +3,33 @@ package io.omendb.storage;
 import io.omendb.storage.index.IndexStats;
 import io.omendb.storage.index.KeyIndex;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.ref.Cleaner;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * One immutable sorted run of records, resident in memory, with its learned index.
+ * One immutable sorted run of records with its learned index. Keys, the model and values up to
+ * {@code valueBytesInlineMax} are resident in memory; larger values stay in the file and are read (one block,
+ * checksum verified) when asked for, so a segment's heap grows with its record count, not its bytes.
  *
  * <p>Keys share the segment's common {@code prefix}; the index is trained on each key's head (the 8 bytes
  * after the prefix). A point lookup checks the prefix, asks the index for the first position whose head is
  * {@code >=} the key's head, then confirms the full key among the (almost always single) records with that
  * head. The segment never changes after construction, so any number of readers use it without locks; the
- * file behind it may be deleted by compaction while readers still hold this object.
+ * file behind it may be deleted by compaction while readers still hold this object: a segment with large values
+ * keeps its file open, and the channel is closed by {@link #close()} (engine close) or, for a segment a compaction
+ * replaced, by a {@link Cleaner} once no reader can reach it, so a reader never finds the channel closed under it.
  */
-final class Segment {
+final class Segment implements CompactionPolicy.Sized {
+    private static final Cleaner CLEANER = Cleaner.create();
     final long id;
     final Path file;
     final long fileBytes;
+    /** Keys + values, inline or not: the segment's logical size, which compaction tiers are measured in. */
+    final long dataBytes;
     final long maxRaftIndex;
     final int count;
     final byte[] prefix;
@@ -29,6 +40,9 @@ final class Segment {
     private final byte[] valBlob;
     private final int[] valOff;
     private final long[] tombstones;
+    private final ValueRefs refs;
+    private final FileChannel channel; // null when every value is inline
+    private final Cleaner.Cleanable channelCloser;
     private final byte[] minKey;
     private final byte[] maxKey;
     /** All keys have this length (-1: they differ); then key offsets are implicit. */
@@ -38,13 +52,16 @@ final class Segment {
     /** No tombstones and all values this long (-1 otherwise); then value offsets are implicit. */
     private final int valueLength;
 
-    Segment(long id, Path file, long fileBytes, long maxRaftIndex, SegmentBuilder.Columns c, KeyIndex index) {
+    /** {@code channel} reads the values {@code c.refs()} names; the segment owns it (null when there are none). */
+    Segment(long id, Path file, long fileBytes, long maxRaftIndex, SegmentBuilder.Columns c, KeyIndex index,
+            FileChannel channel) {
         if (c.count() == 0) {
             throw new IllegalArgumentException("a segment holds at least one record");
         }
         this.id = id;
         this.file = file;
         this.fileBytes = fileBytes;
+        this.dataBytes = c.dataBytes();
         this.maxRaftIndex = maxRaftIndex;
         this.count = c.count();
         this.prefix = c.prefix();
@@ -53,13 +70,54 @@ final class Segment {
         this.keyBlob = c.keyBlob();
         this.valBlob = c.valBlob();
         this.tombstones = c.tombstones();
+        this.refs = c.refs();
+        if (refs.isEmpty() != (channel == null)) {
+            throw new IllegalArgumentException("a channel is needed exactly when values are on disk");
+        }
+        this.channel = channel;
+        this.channelCloser = channel == null ? null : CLEANER.register(this, closer(channel));
         this.keyLength = uniformLength(c.keyOff());
-        this.valueLength = tombstones == null ? uniformLength(c.valOff()) : -1;
+        this.valueLength = tombstones == null && refs.isEmpty() ? uniformLength(c.valOff()) : -1;
         this.keyOff = keyLength >= 0 ? null : c.keyOff(); // implicit offsets save memory and a cache miss
         this.valOff = valueLength >= 0 ? null : c.valOff();
         this.headIsKey = keyLength >= 0 && keyLength - prefix.length <= 8;
         this.minKey = keyAt(0);
         this.maxKey = keyAt(count - 1);
+    }
+
+    /** The cleaning action must not reach the segment, or it would never become unreachable. */
+    private static Runnable closer(FileChannel channel) {
+        return () -> {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // closing a read-only view of an immutable file: nothing to recover
+            }
+        };
+    }
+
+    @Override
+    public long dataBytes() {
+        return dataBytes;
+    }
+
+    @Override
+    public long records() {
+        return count;
+    }
+
+    /** Closes the file channel now (engine close); reads of large values fail afterwards. */
+    void close() {
+        if (channelCloser != null) {
+            channelCloser.clean();
+        }
+    }
+
+    /** Heap held by keys, heads, small values, offsets, tombstones and value refs (the model is not counted). */
+    long residentBytes() {
+        return (long) keyBlob.length + valBlob.length + 8L * heads.length
+                + 4L * ((keyOff == null ? 0 : keyOff.length) + (valOff == null ? 0 : valOff.length))
+                + 8L * (tombstones == null ? 0 : tombstones.length) + refs.retainedBytes();
     }
 
     private static int uniformLength(int[] offsets) {
@@ -165,7 +223,18 @@ final class Segment {
         return Arrays.copyOfRange(keyBlob, from, from + keyLen(i));
     }
 
+    /** The value of record {@code i} (not a tombstone); a large value is read from the file and verified. */
     byte[] valueAt(int i) {
+        if (!refs.isEmpty()) {
+            int ref = refs.indexOf(i);
+            if (ref >= 0) {
+                try {
+                    return SegmentFile.readValue(file, channel, refs, ref);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
         if (valueLength >= 0) {
             return Arrays.copyOfRange(valBlob, i * valueLength, (i + 1) * valueLength);
         }
@@ -192,6 +261,7 @@ final class Segment {
         private final Segment s;
         private int i;
         private byte[] key;
+        private byte[] value; // read once per position: a large value costs a disk read
 
         SegmentCursor(Segment s, int from) {
             this.s = s;
@@ -211,12 +281,16 @@ final class Segment {
 
         @Override
         public byte[] value() {
-            return s.isTombstone(i) ? null : s.valueAt(i);
+            if (value == null && !s.isTombstone(i)) {
+                value = s.valueAt(i);
+            }
+            return value;
         }
 
         @Override
         public void next() {
             i++;
+            value = null;
             key = i < s.count ? s.keyAt(i) : null;
         }
     }

@@ -18,10 +18,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.function.Function;
 import java.util.zip.CRC32C;
 
 /**
- * The on-disk form of a segment, and the only code that reads or writes it.
+ * The on-disk form of a segment, and the only code that reads or writes it. Writing streams ({@link Writer});
+ * reading streams too ({@link #read}) and keeps only keys and small values in the heap, the large ones being
+ * read from the file on demand ({@link #readValue}).
  *
  * <pre>
  * file   := header blocks* indexBlock footer
@@ -54,53 +57,123 @@ final class SegmentFile {
         return String.format("seg-%016d.oseg", id);
     }
 
-    /** Writes the columns and their index to {@code file} (fsynced when asked) and returns the file size. */
-    static long write(Path file, SegmentBuilder.Columns c, KeyIndex index, long maxRaftIndex, boolean compress,
-                      int blockBytesTarget, boolean fsync) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-             OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
-            long pos = HEADER.length;
+    /**
+     * Streams one segment to {@code file}: records are encoded into a data block as they are added and each block
+     * goes to disk once it reaches {@code blockBytesTarget}, so the heap holds one block plus the keys, the small
+     * values and the refs of large values ({@link SegmentBuilder}), never the segment's large values. The file is
+     * created new; until {@link #finish} it has no footer, and {@link #close()} without {@code finish} deletes it
+     * (and the engine deletes any segment file the manifest does not name when it opens).
+     */
+    static final class Writer implements AutoCloseable {
+        private static final int OUT_BUFFER_BYTES = 1 << 16;
+        private final Path file;
+        private final long id;
+        private final byte[] prefix;
+        private final boolean compress;
+        private final int blockBytesTarget;
+        private final int valueBytesInlineMax;
+        private final FileChannel ch;
+        private final OutputStream out;
+        private final SegmentBuilder b;
+        private final ByteArrayOutputStream raw;
+        private long pos;
+        private long blockStart;
+        private int blockRecords;
+        private int blocks;
+        private int rawBytesPeak;
+        private boolean finished;
+
+        /** Every key added must start with {@code prefix}; values longer than {@code valueBytesInlineMax} stay on disk. */
+        Writer(Path file, long id, byte[] prefix, boolean compress, int blockBytesTarget, int valueBytesInlineMax)
+                throws IOException {
+            this.file = file;
+            this.id = id;
+            this.prefix = prefix;
+            this.compress = compress;
+            this.blockBytesTarget = blockBytesTarget;
+            this.valueBytesInlineMax = valueBytesInlineMax;
+            this.b = new SegmentBuilder(prefix);
+            this.raw = new ByteArrayOutputStream(blockBytesTarget + 4096);
+            this.ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            this.out = new BufferedOutputStream(Channels.newOutputStream(ch), OUT_BUFFER_BYTES);
             out.write(HEADER);
-            int plen = c.prefix().length;
-            ByteArrayOutputStream raw = new ByteArrayOutputStream(blockBytesTarget + 4096);
-            int blockRecords = 0;
-            int blocks = 0;
-            for (int i = 0; i < c.count(); i++) {
-                int kFrom = c.keyOff()[i] + plen;
-                int kLen = c.keyOff()[i + 1] - kFrom;
-                writeVarint(raw, kLen);
-                raw.write(c.keyBlob(), kFrom, kLen);
-                boolean tomb = c.tombstones() != null && (c.tombstones()[i >>> 6] & (1L << i)) != 0;
-                int vFrom = c.valOff()[i];
-                int vLen = c.valOff()[i + 1] - vFrom;
-                writeVarint(raw, tomb ? 0 : vLen + 1);
-                if (!tomb) {
-                    raw.write(c.valBlob(), vFrom, vLen);
+            pos = HEADER.length;
+            blockStart = pos;
+        }
+
+        /** Appends a record; {@code value == null} is a tombstone. Keys must arrive in strictly ascending order. */
+        void add(byte[] key, byte[] value) throws IOException {
+            int suffixLen = key.length - prefix.length;
+            writeVarint(raw, suffixLen);
+            raw.write(key, prefix.length, suffixLen);
+            if (value == null) {
+                writeVarint(raw, 0);
+                b.add(key, null);
+            } else {
+                writeVarint(raw, value.length + 1);
+                if (value.length > valueBytesInlineMax) {
+                    b.addRef(key, 0, key.length, blockStart, raw.size(), value.length);
+                } else {
+                    b.add(key, value);
                 }
-                blockRecords++;
-                if (raw.size() >= blockBytesTarget || blockRecords == RECORDS_PER_BLOCK_MAX) {
-                    pos += writeBlock(out, raw, blockRecords, compress);
-                    blocks++;
-                    raw.reset();
-                    blockRecords = 0;
-                }
+                raw.write(value, 0, value.length);
+            }
+            blockRecords++;
+            if (raw.size() >= blockBytesTarget || blockRecords == RECORDS_PER_BLOCK_MAX) {
+                writeCurrentBlock();
+            }
+        }
+
+        private void writeCurrentBlock() throws IOException {
+            rawBytesPeak = Math.max(rawBytesPeak, raw.size());
+            int bytes = writeBlock(out, raw, blockRecords, compress);
+            b.closeBlock(bytes);
+            pos += bytes;
+            blocks++;
+            raw.reset();
+            blockRecords = 0;
+            blockStart = pos;
+        }
+
+        int count() {
+            return b.count();
+        }
+
+        /** Keys + values added so far, inline or not. */
+        long dataBytes() {
+            return b.dataBytes();
+        }
+
+        /** Heap this writer holds: the builder's arrays, the largest block buffered, the output buffer. */
+        long retainedBytes() {
+            return b.retainedBytes() + Math.max(rawBytesPeak, raw.size()) + OUT_BUFFER_BYTES;
+        }
+
+        /**
+         * Writes the last block, the index block ({@code indexer} trains the model on the key heads) and the
+         * footer, fsyncs when asked, and returns the segment, which reads its large values from this file.
+         */
+        Segment finish(Function<long[], KeyIndex> indexer, long maxRaftIndex, boolean fsync) throws IOException {
+            if (b.count() == 0) {
+                throw new IllegalStateException("a segment holds at least one record");
             }
             if (blockRecords > 0) {
-                pos += writeBlock(out, raw, blockRecords, compress);
-                blocks++;
+                writeCurrentBlock();
             }
+            SegmentBuilder.Columns c = b.finish();
+            KeyIndex index = indexer.apply(c.heads());
             long indexOffset = pos;
             ByteArrayOutputStream idx = new ByteArrayOutputStream();
             DataOutputStream d = new DataOutputStream(idx);
-            d.writeInt(plen);
-            d.write(c.prefix());
+            d.writeInt(prefix.length);
+            d.write(prefix);
             d.writeInt(c.count());
             d.writeLong(maxRaftIndex);
             IndexCodec.write(index, d);
             d.flush();
             byte[] idxBytes = idx.toByteArray();
-            ByteBuffer lenBuf = ByteBuffer.allocate(4).putInt(idxBytes.length);
-            out.write(lenBuf.array());
+            out.write(ByteBuffer.allocate(4).putInt(idxBytes.length).array());
             out.write(idxBytes);
             out.write(ByteBuffer.allocate(4).putInt(crc(idxBytes, 0, idxBytes.length)).array());
             pos += 8 + idxBytes.length;
@@ -113,8 +186,28 @@ final class SegmentFile {
             if (fsync) {
                 ch.force(true);
             }
-            return pos;
+            finished = true;
+            return openSegment(id, file, pos, maxRaftIndex, c, index, ch);
         }
+
+        /** Deletes the file unless {@link #finish} succeeded. */
+        @Override
+        public void close() throws IOException {
+            if (!finished) {
+                ch.close();
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    /** The segment keeps {@code ch} open (to read its large values) only when it has any. */
+    private static Segment openSegment(long id, Path file, long size, long maxRaftIndex, SegmentBuilder.Columns c,
+                                       KeyIndex index, FileChannel ch) throws IOException {
+        if (c.refs().isEmpty()) {
+            ch.close();
+            return new Segment(id, file, size, maxRaftIndex, c, index, null);
+        }
+        return new Segment(id, file, size, maxRaftIndex, c, index, ch);
     }
 
     private static int writeBlock(OutputStream out, ByteArrayOutputStream raw, int records, boolean compress)
@@ -140,46 +233,54 @@ final class SegmentFile {
         return BLOCK_HEADER_BYTES + stored.length + 4;
     }
 
-    /** Reads and verifies a whole segment file; every checksum is checked before any record is trusted. */
-    static Segment read(Path file, long id) throws IOException {
-        byte[] all;
+    /**
+     * Opens and verifies a segment file: every checksum is checked before any record is trusted. The file is
+     * streamed block by block; keys and values up to {@code valueBytesInlineMax} bytes are loaded, larger values
+     * are remembered by position and read (and verified again) when asked for.
+     */
+    static Segment read(Path file, long id, int valueBytesInlineMax) throws IOException {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         try {
-            all = Files.readAllBytes(file);
-        } catch (OutOfMemoryError e) {
-            throw new IOException("segment " + file + " is too large to load", e);
+            return read(file, id, valueBytesInlineMax, ch);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
         }
-        if (all.length < HEADER.length + FOOTER_BYTES + 8) {
-            throw new CorruptDataException(file, "truncated: " + all.length + " bytes");
+    }
+
+    private static Segment read(Path file, long id, int valueBytesInlineMax, FileChannel ch) throws IOException {
+        long size = ch.size();
+        if (size < HEADER.length + FOOTER_BYTES + 8) {
+            throw new CorruptDataException(file, "truncated: " + size + " bytes");
         }
-        for (int i = 0; i < HEADER.length; i++) {
-            if (all[i] != HEADER[i]) {
-                throw new CorruptDataException(file, "bad header (not an OmenDB segment, or unknown format version)");
-            }
+        if (!Arrays.equals(readFully(file, ch, 0, HEADER.length), HEADER)) {
+            throw new CorruptDataException(file, "bad header (not an OmenDB segment, or unknown format version)");
         }
-        ByteBuffer footer = ByteBuffer.wrap(all, all.length - FOOTER_BYTES, FOOTER_BYTES);
-        int footerCrc = crc(all, all.length - FOOTER_BYTES, FOOTER_BYTES - 4);
+        byte[] f = readFully(file, ch, size - FOOTER_BYTES, FOOTER_BYTES);
+        ByteBuffer footer = ByteBuffer.wrap(f);
         long indexOffset = footer.getLong();
         long count = footer.getLong();
         int blocks = footer.getInt();
         int version = footer.getInt();
         long magic = footer.getLong();
-        if (magic != FOOTER_MAGIC || footer.getInt() != footerCrc) {
+        if (magic != FOOTER_MAGIC || footer.getInt() != crc(f, 0, FOOTER_BYTES - 4)) {
             throw new CorruptDataException(file, "footer checksum mismatch (file truncated or overwritten)");
         }
-        if (version != FORMAT_VERSION || indexOffset < HEADER.length || indexOffset > all.length - FOOTER_BYTES - 8
-                || count < 1 || count > Integer.MAX_VALUE || blocks < 1) {
+        long idxLenExpected = size - FOOTER_BYTES - 8 - indexOffset;
+        if (version != FORMAT_VERSION || indexOffset < HEADER.length || idxLenExpected < 0
+                || idxLenExpected > Integer.MAX_VALUE || count < 1 || count > Integer.MAX_VALUE || blocks < 1) {
             throw new CorruptDataException(file, "footer fields out of range");
         }
-        ByteBuffer ib = ByteBuffer.wrap(all, (int) indexOffset, all.length - FOOTER_BYTES - (int) indexOffset);
+        byte[] idx = readFully(file, ch, indexOffset, (int) idxLenExpected + 8);
+        ByteBuffer ib = ByteBuffer.wrap(idx);
         int idxLen = ib.getInt();
-        if (idxLen < 0 || idxLen != ib.remaining() - 4) {
+        if (idxLen != idxLenExpected) {
             throw new CorruptDataException(file, "index block length mismatch");
         }
-        int idxFrom = (int) indexOffset + 4;
-        if (ByteBuffer.wrap(all, idxFrom + idxLen, 4).getInt() != crc(all, idxFrom, idxLen)) {
+        if (ByteBuffer.wrap(idx, 4 + idxLen, 4).getInt() != crc(idx, 4, idxLen)) {
             throw new CorruptDataException(file, "index block checksum mismatch");
         }
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(all, idxFrom, idxLen));
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(idx, 4, idxLen));
         int plen = in.readInt();
         if (plen < 0 || plen > idxLen) {
             throw new CorruptDataException(file, "bad prefix length");
@@ -190,8 +291,8 @@ final class SegmentFile {
         if (n != count) {
             throw new CorruptDataException(file, "record count mismatch between footer and index");
         }
-        SegmentBuilder b = new SegmentBuilder();
-        readBlocks(file, all, (int) indexOffset, blocks, prefix, b);
+        SegmentBuilder b = new SegmentBuilder(prefix);
+        readBlocks(file, ch, indexOffset, blocks, prefix, b, valueBytesInlineMax);
         if (b.count() != n) {
             throw new CorruptDataException(file, "expected " + n + " records, found " + b.count());
         }
@@ -202,46 +303,30 @@ final class SegmentFile {
         } catch (IOException e) {
             throw new CorruptDataException(file, "bad model: " + e.getMessage());
         }
-        return new Segment(id, file, all.length, maxRaftIndex, cols, index);
+        return openSegment(id, file, size, maxRaftIndex, cols, index, ch);
     }
 
-    private static void readBlocks(Path file, byte[] all, int end, int blocks, byte[] prefix, SegmentBuilder b)
-            throws CorruptDataException {
-        int pos = HEADER.length;
+    private static void readBlocks(Path file, FileChannel ch, long end, int blocks, byte[] prefix, SegmentBuilder b,
+                                   int valueBytesInlineMax) throws IOException {
+        long pos = HEADER.length;
         byte[] key = new byte[256];
         System.arraycopy(prefix, 0, key, 0, prefix.length);
         for (int blk = 0; blk < blocks; blk++) {
             if (pos + BLOCK_HEADER_BYTES + 4 > end) {
                 throw new CorruptDataException(file, "block " + blk + " truncated");
             }
-            ByteBuffer h = ByteBuffer.wrap(all, pos, BLOCK_HEADER_BYTES);
-            byte codec = h.get();
-            int rawLen = h.getInt();
-            int storedLen = h.getInt();
-            int records = h.getInt();
-            int payloadFrom = pos + BLOCK_HEADER_BYTES;
-            if (storedLen < 0 || rawLen < 0 || records < 1 || payloadFrom + storedLen + 4 > end) {
+            int storedLen = ByteBuffer.wrap(readFully(file, ch, pos, BLOCK_HEADER_BYTES)).getInt(5);
+            if (storedLen < 0 || pos + BLOCK_HEADER_BYTES + storedLen + 4 > end) {
                 throw new CorruptDataException(file, "block " + blk + " header out of range");
             }
-            if (ByteBuffer.wrap(all, payloadFrom + storedLen, 4).getInt() != crc(all, pos, BLOCK_HEADER_BYTES + storedLen)) {
-                throw new CorruptDataException(file, "block " + blk + " checksum mismatch");
-            }
-            byte[] raw;
-            int rawFrom;
-            if (codec == CODEC_NONE) {
-                raw = all;
-                rawFrom = payloadFrom;
-            } else if (codec == CODEC_ZSTD) {
-                raw = Zstd.decompress(Arrays.copyOfRange(all, payloadFrom, payloadFrom + storedLen), rawLen);
-                rawFrom = 0;
-            } else {
-                throw new CorruptDataException(file, "block " + blk + " has unknown codec " + codec);
-            }
-            int[] cursor = {rawFrom};
-            int rawEnd = rawFrom + rawLen;
-            for (int r = 0; r < records; r++) {
+            int blockLen = BLOCK_HEADER_BYTES + storedLen + 4;
+            Block block = decodeBlock(file, "block " + blk, readFully(file, ch, pos, blockLen));
+            byte[] raw = block.raw;
+            int[] cursor = {block.rawFrom};
+            int rawEnd = block.rawFrom + block.rawLen;
+            for (int r = 0; r < block.records; r++) {
                 int kLen = readVarint(file, raw, cursor, rawEnd);
-                if (cursor[0] + kLen > rawEnd) {
+                if (kLen < 0 || cursor[0] + kLen > rawEnd) {
                     throw new CorruptDataException(file, "record overruns block " + blk);
                 }
                 if (prefix.length + kLen > key.length) {
@@ -249,22 +334,84 @@ final class SegmentFile {
                 }
                 System.arraycopy(raw, cursor[0], key, prefix.length, kLen);
                 cursor[0] += kLen;
-                int vCode = readVarint(file, raw, cursor, rawEnd);
-                int vLen = vCode - 1;
+                int vLen = readVarint(file, raw, cursor, rawEnd) - 1;
                 if (vLen > 0 && cursor[0] + vLen > rawEnd) {
                     throw new CorruptDataException(file, "record overruns block " + blk);
                 }
-                b.add(key, 0, prefix.length + kLen, raw, cursor[0], vLen);
+                if (vLen > valueBytesInlineMax) {
+                    b.addRef(key, 0, prefix.length + kLen, pos, cursor[0] - block.rawFrom, vLen);
+                } else {
+                    b.add(key, 0, prefix.length + kLen, raw, cursor[0], vLen);
+                }
                 cursor[0] += Math.max(0, vLen);
             }
             if (cursor[0] != rawEnd) {
                 throw new CorruptDataException(file, "block " + blk + " has trailing bytes");
             }
-            pos = payloadFrom + storedLen + 4;
+            b.closeBlock(blockLen);
+            pos += blockLen;
         }
         if (pos != end) {
             throw new CorruptDataException(file, "bytes between last block and index");
         }
+    }
+
+    /**
+     * Reads one large value: the whole block holding it (one positional read), whose checksum is verified again,
+     * so a byte flipped on disk after the segment was opened is reported instead of returned.
+     */
+    static byte[] readValue(Path file, FileChannel ch, ValueRefs refs, int ref) throws IOException {
+        long blockPos = refs.blockPos(ref);
+        Block block = decodeBlock(file, "block at offset " + blockPos, readFully(file, ch, blockPos, refs.blockLen(ref)));
+        int from = block.rawFrom + refs.offset(ref);
+        int len = refs.length(ref);
+        if (refs.offset(ref) + len > block.rawLen) {
+            throw new CorruptDataException(file, "value overruns block at offset " + blockPos);
+        }
+        return Arrays.copyOfRange(block.raw, from, from + len);
+    }
+
+    /** A verified, decompressed block: its raw payload is {@code raw[rawFrom, rawFrom + rawLen)}. */
+    private record Block(byte[] raw, int rawFrom, int rawLen, int records) {
+    }
+
+    /** Checks the CRC32C of the block in {@code a} (header, payload, checksum) and decompresses its payload. */
+    private static Block decodeBlock(Path file, String which, byte[] a) throws CorruptDataException {
+        ByteBuffer h = ByteBuffer.wrap(a, 0, BLOCK_HEADER_BYTES);
+        byte codec = h.get();
+        int rawLen = h.getInt();
+        int storedLen = h.getInt();
+        int records = h.getInt();
+        if (storedLen != a.length - BLOCK_HEADER_BYTES - 4 || rawLen < 0 || records < 1) {
+            throw new CorruptDataException(file, which + " header out of range");
+        }
+        if (ByteBuffer.wrap(a, a.length - 4, 4).getInt() != crc(a, 0, a.length - 4)) {
+            throw new CorruptDataException(file, which + " checksum mismatch");
+        }
+        if (codec == CODEC_NONE) {
+            if (rawLen != storedLen) {
+                throw new CorruptDataException(file, which + " raw length mismatch");
+            }
+            return new Block(a, BLOCK_HEADER_BYTES, rawLen, records);
+        }
+        if (codec == CODEC_ZSTD) {
+            byte[] raw = Zstd.decompress(Arrays.copyOfRange(a, BLOCK_HEADER_BYTES, BLOCK_HEADER_BYTES + storedLen), rawLen);
+            if (raw.length != rawLen) {
+                throw new CorruptDataException(file, which + " decompressed to " + raw.length + " bytes, not " + rawLen);
+            }
+            return new Block(raw, 0, rawLen, records);
+        }
+        throw new CorruptDataException(file, which + " has unknown codec " + codec);
+    }
+
+    private static byte[] readFully(Path file, FileChannel ch, long pos, int len) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(len);
+        while (buf.hasRemaining()) {
+            if (ch.read(buf, pos + buf.position()) < 0) {
+                throw new CorruptDataException(file, "truncated at offset " + (pos + buf.position()));
+            }
+        }
+        return buf.array();
     }
 
     private static void writeVarint(ByteArrayOutputStream out, int v) {

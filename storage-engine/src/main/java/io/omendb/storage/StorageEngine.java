@@ -2,7 +2,6 @@ package io.omendb.storage;
 
 import io.omendb.storage.index.IndexCodec;
 import io.omendb.storage.index.IndexStats;
-import io.omendb.storage.index.KeyIndex;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,9 +16,11 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -49,6 +50,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * waits (bounded memory); readers are unaffected. A memtable is frozen at {@code retrainThreshold} entries or
  * {@link #MEMTABLE_BYTES_MAX} bytes, whichever comes first, so the memtables of one engine hold at most about
  * {@code (immutableMemtablesMax + 1) * MEMTABLE_BYTES_MAX} plus one batch, whatever the value sizes.
+ *
+ * <p><b>Heap of flush and compaction.</b> Both stream their output ({@link SegmentFile.Writer}): a record goes
+ * into the current data block as it is merged and a block goes to disk when full, so a flush or compaction holds
+ * one block, the output's keys and small values, and 24 bytes per large value — not the output's bytes. Segments
+ * keep large values ({@code > valueBytesInlineMax}) on disk too, so compacting a range of 64 KiB values needs
+ * heap for its keys, not for the range. Which segments merge is {@link CompactionPolicy}'s choice (size tiers in
+ * bytes and records).
  */
 public final class StorageEngine implements AutoCloseable {
     private static final byte[] EMPTY = new byte[0];
@@ -79,6 +87,9 @@ public final class StorageEngine implements AutoCloseable {
     private final MaintenancePool.Queue compactor;
     private final FileChannel lockChannel;
     private final FileLock dirLock;
+    private final CompactionPolicy policy;
+    private final AtomicLong compactionBytesWritten = new AtomicLong();
+    private final AtomicLong writerHeapBytesPeak = new AtomicLong();
     private Manifest manifest; // guarded by manifestLock
     private volatile long durableIndex;
     private volatile long appliedIndex;
@@ -95,6 +106,8 @@ public final class StorageEngine implements AutoCloseable {
         this.appliedIndex = manifest.durableIndex();
         this.lockChannel = lockChannel;
         this.dirLock = dirLock;
+        this.policy = new CompactionPolicy(options.compactionFanIn(), MEMTABLE_BYTES_MAX, options.retrainThreshold(),
+                options.segmentBytesMax(), options.compactionFanIn() * 4);
         this.view = new AtomicReference<>(new View(new State(new Memtable(), List.of(), segments), 0));
         String name = dir.getFileName() == null ? "engine" : dir.getFileName().toString();
         this.ownedPool = sharedPool == null ? MaintenancePool.create(2, "omendb-maintenance-" + name) : null;
@@ -132,8 +145,13 @@ public final class StorageEngine implements AutoCloseable {
             Manifest manifest = Manifest.readOrEmpty(dir);
             removeLeftovers(dir, manifest);
             List<Segment> segments = new ArrayList<>();
-            for (long id : manifest.segmentIds()) {
-                segments.add(SegmentFile.read(dir.resolve(SegmentFile.fileName(id)), id));
+            try {
+                for (long id : manifest.segmentIds()) {
+                    segments.add(SegmentFile.read(dir.resolve(SegmentFile.fileName(id)), id, options.valueBytesInlineMax()));
+                }
+            } catch (IOException | RuntimeException e) {
+                segments.forEach(Segment::close);
+                throw e;
             }
             return new StorageEngine(dir, options, manifest, List.copyOf(segments), lockChannel, lock, sharedPool);
         } catch (IOException | RuntimeException e) {
@@ -353,25 +371,23 @@ public final class StorageEngine implements AutoCloseable {
                 return;
             }
             Memtable m = frozen.get(frozen.size() - 1);
-            SegmentBuilder b = new SegmentBuilder();
-            for (Cursor c = m.cursor(EMPTY, Long.MAX_VALUE); c.valid(); c.next()) {
-                b.add(c.key(), c.value());
-            }
-            Segment seg = b.count() == 0 ? null : writeSegment(b, m.maxRaftIndex());
+            List<Segment> written = m.isEmpty() ? List.of()
+                    : writeRun(m.cursor(EMPTY, Long.MAX_VALUE), sharedPrefix(m.firstKey(), m.lastKey()),
+                    m.maxRaftIndex(), false);
             synchronized (manifestLock) {
-                List<Segment> segments = view.get().state.segments;
-                List<Segment> next = seg == null ? segments : prepend(seg, segments);
+                List<Segment> next = new ArrayList<>(written);
+                next.addAll(view.get().state.segments);
                 commitManifest(Math.max(manifest.durableIndex(), m.maxRaftIndex()), next);
                 View v;
                 do {
                     v = view.get();
-                } while (!view.compareAndSet(v, new View(new State(v.state.active, without(v.state.immutables, m), next),
-                        v.seq)));
+                } while (!view.compareAndSet(v, new View(new State(v.state.active, without(v.state.immutables, m),
+                        List.copyOf(next)), v.seq)));
             }
             synchronized (flushSignal) {
                 flushSignal.notifyAll();
             }
-            if (pickTierWindow(view.get().state.segments) != null) {
+            if (policy.pick(view.get().state.segments) != null) {
                 compactor.execute(this::compactTiers);
             }
         } catch (Throwable t) {
@@ -379,18 +395,60 @@ public final class StorageEngine implements AutoCloseable {
         }
     }
 
-    private Segment writeSegment(SegmentBuilder b, long maxRaftIndex) throws IOException {
-        SegmentBuilder.Columns cols = b.finish();
-        KeyIndex index = IndexCodec.build(options.modelType(), cols.heads(), options.maxError());
+    /**
+     * Streams the records of {@code c} into new segment files (a new one whenever {@code segmentBytesMax} bytes
+     * were written), skipping tombstones when asked. Every key starts with {@code prefix}. The files are not in the
+     * manifest yet: a crash before the caller commits it leaves only orphans, deleted at the next open.
+     */
+    private List<Segment> writeRun(Cursor c, byte[] prefix, long maxRaftIndex, boolean dropTombstones)
+            throws IOException {
+        List<Segment> out = new ArrayList<>();
+        SegmentFile.Writer w = null;
+        try {
+            for (; c.valid(); c.next()) {
+                if (c.value() == null && dropTombstones) {
+                    continue;
+                }
+                if (w == null) {
+                    w = newWriter(prefix);
+                }
+                w.add(c.key(), c.value());
+                if (w.dataBytes() >= options.segmentBytesMax()) {
+                    out.add(finish(w, maxRaftIndex));
+                    w = null;
+                }
+            }
+            if (w != null) {
+                out.add(finish(w, maxRaftIndex));
+                w = null;
+            }
+            return out;
+        } finally {
+            if (w != null) {
+                w.close(); // deletes the unfinished file
+            }
+        }
+    }
+
+    /** The prefix of every key in {@code [lo, hi]}. */
+    private static byte[] sharedPrefix(byte[] lo, byte[] hi) {
+        return Arrays.copyOf(lo, Bytes.commonPrefix(lo, hi));
+    }
+
+    private SegmentFile.Writer newWriter(byte[] prefix) throws IOException {
         long id;
         synchronized (manifestLock) {
             id = manifest.nextSegmentId();
             manifest = new Manifest(manifest.durableIndex(), id + 1, manifest.segmentIds());
         }
-        Path file = dir.resolve(SegmentFile.fileName(id));
-        long size = SegmentFile.write(file, cols, index, maxRaftIndex, options.compressionEnabled(),
-                options.blockBytesTarget(), options.fsyncEnabled());
-        return new Segment(id, file, size, maxRaftIndex, cols, index);
+        return new SegmentFile.Writer(dir.resolve(SegmentFile.fileName(id)), id, prefix, options.compressionEnabled(),
+                options.blockBytesTarget(), options.valueBytesInlineMax());
+    }
+
+    private Segment finish(SegmentFile.Writer w, long maxRaftIndex) throws IOException {
+        writerHeapBytesPeak.accumulateAndGet(w.retainedBytes(), Math::max);
+        return w.finish(heads -> IndexCodec.build(options.modelType(), heads, options.maxError()), maxRaftIndex,
+                options.fsyncEnabled());
     }
 
     /** Writes the manifest naming {@code segments}. Caller holds manifestLock and publishes afterwards. */
@@ -439,42 +497,11 @@ public final class StorageEngine implements AutoCloseable {
 
     // ------------------------------------------------------------------ compaction
 
-    /** The newest run of at least {@code compactionFanIn} same-tier segments, or all when there are too many. */
-    private List<Segment> pickTierWindow(List<Segment> segments) {
-        int fanIn = options.compactionFanIn();
-        if (segments.size() < fanIn) {
-            return null;
-        }
-        int start = 0;
-        while (start < segments.size()) {
-            int tier = tier(segments.get(start));
-            int end = start + 1;
-            while (end < segments.size() && tier(segments.get(end)) == tier) {
-                end++;
-            }
-            if (end - start >= fanIn) {
-                return segments.subList(start, end);
-            }
-            start = end;
-        }
-        return segments.size() > fanIn * 4 ? segments : null;
-    }
-
-    private int tier(Segment s) {
-        long r = s.count / Math.max(1, options.retrainThreshold());
-        int t = 0;
-        while (r >= options.compactionFanIn()) {
-            r /= options.compactionFanIn();
-            t++;
-        }
-        return t;
-    }
-
     private void compactTiers() {
         try {
             synchronized (compactionLock) {
                 List<Segment> window;
-                while (!closed && (window = pickTierWindow(view.get().state.segments)) != null) {
+                while (!closed && (window = policy.pick(view.get().state.segments)) != null) {
                     List<Segment> all = view.get().state.segments;
                     mergeAndSwap(List.copyOf(window), window.get(window.size() - 1) == all.get(all.size() - 1));
                 }
@@ -501,24 +528,18 @@ public final class StorageEngine implements AutoCloseable {
     private void mergeAndSwap(List<Segment> window, boolean dropTombstones) throws IOException {
         List<Cursor> sources = new ArrayList<>(window.size());
         long maxIndex = 0;
+        byte[] min = window.get(0).minKey();
+        byte[] max = window.get(0).maxKey();
         for (Segment s : window) {
             sources.add(s.cursor(EMPTY));
             maxIndex = Math.max(maxIndex, s.maxRaftIndex);
+            min = Bytes.compare(s.minKey(), min) < 0 ? s.minKey() : min;
+            max = Bytes.compare(s.maxKey(), max) > 0 ? s.maxKey() : max;
         }
-        List<Segment> outputs = new ArrayList<>();
-        SegmentBuilder b = new SegmentBuilder();
-        for (Cursor c = new MergingCursor(sources); c.valid(); c.next()) {
-            if (c.value() == null && dropTombstones) {
-                continue;
-            }
-            b.add(c.key(), c.value());
-            if (b.bytes() >= options.segmentBytesMax()) {
-                outputs.add(writeSegment(b, maxIndex));
-                b = new SegmentBuilder();
-            }
-        }
-        if (b.count() > 0) {
-            outputs.add(writeSegment(b, maxIndex));
+        List<Segment> outputs = writeRun(new MergingCursor(sources), sharedPrefix(min, max), maxIndex,
+                dropTombstones);
+        for (Segment s : outputs) {
+            compactionBytesWritten.addAndGet(s.fileBytes);
         }
         synchronized (manifestLock) {
             List<Segment> current = view.get().state.segments;
@@ -537,7 +558,7 @@ public final class StorageEngine implements AutoCloseable {
             } while (!view.compareAndSet(v, new View(new State(v.state.active, v.state.immutables, published), v.seq)));
         }
         for (Segment s : window) {
-            Files.deleteIfExists(s.file); // readers holding s keep its in-memory columns
+            Files.deleteIfExists(s.file); // readers holding s keep its columns and open file (see Segment)
         }
     }
 
@@ -613,6 +634,25 @@ public final class StorageEngine implements AutoCloseable {
                 durableIndex);
     }
 
+    /** Heap held by the live segments' keys, small values and value refs (large values stay on disk). */
+    public long segmentHeapBytes() {
+        long sum = 0;
+        for (Segment seg : view.get().state.segments) {
+            sum += seg.residentBytes();
+        }
+        return sum;
+    }
+
+    /** Most heap one segment writer (flush or compaction output) held, since the engine opened. */
+    public long writerHeapBytesPeak() {
+        return writerHeapBytesPeak.get();
+    }
+
+    /** Segment file bytes written by compactions since the engine opened (write amplification). */
+    public long compactionBytesWritten() {
+        return compactionBytesWritten.get();
+    }
+
     /** Per-segment index statistics, newest segment first (for tests and {@code /admin/index-stats}). */
     public List<IndexStats> segmentIndexStats() {
         List<IndexStats> out = new ArrayList<>();
@@ -646,6 +686,7 @@ public final class StorageEngine implements AutoCloseable {
         if (ownedPool != null) {
             ownedPool.close();
         }
+        view.get().state.segments.forEach(Segment::close);
         dirLock.release();
         lockChannel.close();
         if (flushFailure != null) {

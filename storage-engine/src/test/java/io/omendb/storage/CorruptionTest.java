@@ -6,6 +6,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,6 +57,27 @@ class CorruptionTest {
             flip(seg, pos); // restore
         }
         StorageEngine.open(dir, EngineOptions.defaults()).close();
+    }
+
+    /** A large value is read from the file when asked for: its block's checksum is verified again then. */
+    @ParameterizedTest(name = "compress={0}")
+    @ValueSource(booleans = {false, true})
+    void byteFlippedAfterOpenInALargeValueIsDetectedOnRead(boolean compress) throws IOException {
+        Path dir = tmp.resolve("large" + compress);
+        EngineOptions opts = EngineOptions.defaults().withCompression(compress).withFsync(false);
+        byte[] key = KeyDistribution.UNIFORM.encode(42);
+        try (StorageEngine e = StorageEngine.open(dir, opts)) {
+            e.put(key, LargeValueChild.value(42, 8192));
+        }
+        try (StorageEngine e = StorageEngine.open(dir, opts)) {
+            Path seg = onlySegment(dir);
+            flip(seg, 100);
+            UncheckedIOException thrown = assertThrows(UncheckedIOException.class, () -> e.get(key));
+            assertTrue(thrown.getCause() instanceof CorruptDataException, thrown.toString());
+            assertTrue(thrown.getMessage().contains(seg.getFileName().toString()), thrown.getMessage());
+            flip(seg, 100);
+            assertArrayEquals(LargeValueChild.value(42, 8192), e.get(key));
+        }
     }
 
     @Test

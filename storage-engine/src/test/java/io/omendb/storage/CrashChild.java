@@ -14,7 +14,9 @@ public final class CrashChild {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         int fanIn = Integer.parseInt(args[1]);
-        EngineOptions opts = EngineOptions.defaults().withRetrainThreshold(2_000).withCompactionFanIn(fanIn);
+        // While compacting, every value is read back from segment files (inline max 0) as it is merged.
+        EngineOptions opts = EngineOptions.defaults().withRetrainThreshold(2_000).withCompactionFanIn(fanIn)
+                .withValueBytesInlineMax(fanIn == 2 ? 0 : EngineOptions.VALUE_BYTES_INLINE_MAX_DEFAULT);
         StorageEngine e = StorageEngine.open(dir, opts);
         System.out.println("OPEN " + e.durableIndex());
         System.out.flush();

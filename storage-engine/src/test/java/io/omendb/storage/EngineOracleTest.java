@@ -36,18 +36,20 @@ class EngineOracleTest {
             for (ModelType type : ModelType.values()) {
                 boolean compress = (seed % 2) == 0;
                 int threshold = seed % 3 == 0 ? 37 : 400;
-                out.add(Arguments.of(dist, type, compress, threshold, seed++));
+                // values are 0-39 bytes: with 16, segments mix inline values and values read from the file
+                int inlineMax = (seed / 2) % 2 == 0 ? 16 : EngineOptions.VALUE_BYTES_INLINE_MAX_DEFAULT;
+                out.add(Arguments.of(dist, type, compress, threshold, inlineMax, seed++));
             }
         }
         return out.stream();
     }
 
-    @ParameterizedTest(name = "{0} {1} compress={2} retrain={3} seed={4}")
+    @ParameterizedTest(name = "{0} {1} compress={2} retrain={3} inlineMax={4} seed={5}")
     @MethodSource("configurations")
-    void matchesTreeMapOracle(KeyDistribution dist, ModelType type, boolean compress, int threshold, long seed)
-            throws IOException {
+    void matchesTreeMapOracle(KeyDistribution dist, ModelType type, boolean compress, int threshold, int inlineMax,
+                              long seed) throws IOException {
         EngineOptions opts = EngineOptions.defaults().withModelType(type).withCompression(compress)
-                .withRetrainThreshold(threshold).withMaxError(8).withFsync(false).withCompactionFanIn(3);
+                .withRetrainThreshold(threshold).withValueBytesInlineMax(inlineMax).withMaxError(8).withFsync(false).withCompactionFanIn(3);
         SplittableRandom rnd = new SplittableRandom(seed);
         long[] universe = dist.sortedUniqueKeys(3_000, seed);
         TreeMap<byte[], byte[]> oracle = new TreeMap<>(Bytes.UNSIGNED);
