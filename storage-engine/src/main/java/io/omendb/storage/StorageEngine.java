@@ -423,6 +423,12 @@ public final class StorageEngine implements AutoCloseable {
                 w = null;
             }
             return out;
+        } catch (IOException | RuntimeException e) {
+            for (Segment s : out) {
+                s.close();
+                Files.deleteIfExists(s.file);
+            }
+            throw e;
         } finally {
             if (w != null) {
                 w.close(); // deletes the unfinished file
