@@ -52,6 +52,10 @@ final class RatisSettings {
         OmenConfig.Wal wal = config.wal();
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(wal.segmentSizeMb() + "MB"));
         RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, !wal.syncOnWrite());
+        // A follower appends each appendEntries request on its request thread (Ratis' direct path) instead of
+        // chaining it behind the previous request's future: in Ratis 3.3.0 that chain is never reset, so one refused
+        // append failed every later append of the replica until the node restarted (docs/CHAOS.md bug 7).
+        RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(p, false);
         RaftServerConfigKeys.Log.setPurgeGap(p, wal.purgeGapEntries());
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, wal.purgeUptoSnapshot());
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
