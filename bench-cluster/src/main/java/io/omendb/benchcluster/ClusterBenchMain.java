@@ -62,7 +62,7 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
                     + " (default: ${DEFAULT-VALUE}; 0 with --warmup 0: no warm-up).")
     int warmupMaxSeconds;
     @Option(names = "--targets", split = ",", defaultValue = "omendb,etcd,rheakv",
-            description = "Comma list of omendb, etcd, rheakv.")
+            description = "Comma list of omendb (clients spread over the nodes), omendb-leader (range-aware clients), etcd, rheakv.")
     List<String> targets;
     @Option(names = "--dist", defaultValue = "uniform", description = "Key choice: uniform or zipfian.")
     String distribution;
@@ -180,11 +180,13 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
         Duration timeout = Duration.ofMillis(opTimeoutMs);
         return switch (name.trim()) {
             case "omendb" -> new OmenDbTarget(omendbHome.resolve("router/target"), keys, ranges, nodeJvmOptions,
-                    timeout, omendbPerformance);
+                    timeout, omendbPerformance, OmenDbTarget.Routing.ANY_NODE);
+            case "omendb-leader" -> new OmenDbTarget(omendbHome.resolve("router/target"), keys, ranges,
+                    nodeJvmOptions, timeout, omendbPerformance, OmenDbTarget.Routing.RANGE_LEADER);
             case "etcd" -> new EtcdTarget(etcdBinary, timeout);
             case "rheakv" -> new RheaKvTarget(keys, ranges, rheaJvmOptions, opTimeoutMs);
             default -> throw new CommandLine.ParameterException(new CommandLine(this),
-                    "unknown target '" + name + "' (use omendb, etcd, rheakv)");
+                    "unknown target '" + name + "' (use omendb, omendb-leader, etcd, rheakv)");
         };
     }
 

@@ -24,6 +24,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -36,6 +39,11 @@ import java.util.stream.Stream;
  * keep-alive connection per client thread): the JDK's {@code java.net.http} client spent more CPU per request
  * than the servers it measured on this 2-core machine.
  *
+ * <p>Two ways of choosing the node, two target names: {@code omendb} ({@link Routing#ANY_NODE}) is a client
+ * behind a load balancer, each thread on one node whatever the key; {@code omendb-leader}
+ * ({@link Routing#RANGE_LEADER}) is a range-aware client like RheaKV's, sending each key to the node that leads its
+ * range, as read from {@code GET /admin/ranges} every {@value #LEADERS_REFRESH_MS} ms ({@link LeaderDirectory}).
+ *
  * <p>The jar and its {@code lib/} are copied into the work directory before start, so a concurrent rebuild
  * of {@code router/target} cannot change the code under a running benchmark.
  */
@@ -45,6 +53,15 @@ final class OmenDbTarget implements KvTarget {
     private static final long READY_TIMEOUT_MS = 180_000;
     /** Pooled connections at most: more than any sensible --clients. */
     private static final int CONNECTIONS_MAX = 4096;
+    static final long LEADERS_REFRESH_MS = 500;
+
+    /** How a request's node is chosen. */
+    enum Routing {
+        /** Each client thread sticks to one node (round-robin over threads). */
+        ANY_NODE,
+        /** Each key goes to the node leading its range (when known; else as {@link #ANY_NODE}). */
+        RANGE_LEADER
+    }
 
     private final Path routerTarget;
     private final KeySpace keys;
@@ -52,6 +69,13 @@ final class OmenDbTarget implements KvTarget {
     private final String jvmOptions;
     private final Duration opTimeout;
     private final List<String> performance;
+    private final Routing routing;
+    private final LeaderDirectory leaders;
+    private final ScheduledExecutorService leadersRefresh = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "omendb-leaders-refresh");
+        t.setDaemon(true);
+        return t;
+    });
     private final ChildProcesses children = new ChildProcesses();
     private final List<HttpHost> hosts = new ArrayList<>();
     private CloseableHttpClient httpClient;
@@ -61,7 +85,7 @@ final class OmenDbTarget implements KvTarget {
 
     /** @param performance extra {@code key=value} lines of the nodes' {@code [performance]} section */
     OmenDbTarget(Path routerTarget, KeySpace keys, int rangeCount, String jvmOptions, Duration opTimeout,
-                 List<String> performance) {
+                 List<String> performance, Routing routing) {
         if (rangeCount < 1) {
             throw new IllegalArgumentException("ranges must be >= 1, got " + rangeCount);
         }
@@ -76,11 +100,13 @@ final class OmenDbTarget implements KvTarget {
             }
         }
         this.performance = List.copyOf(performance);
+        this.routing = routing;
+        this.leaders = new LeaderDirectory(keys.splitPoints(rangeCount), NODES);
     }
 
     @Override
     public String name() {
-        return "omendb";
+        return routing == Routing.ANY_NODE ? "omendb" : "omendb-leader";
     }
 
     @Override
@@ -111,6 +137,21 @@ final class OmenDbTarget implements KvTarget {
             hosts.add(new HttpHost("127.0.0.1", http[i]));
         }
         awaitReady();
+        if (routing == Routing.RANGE_LEADER) {
+            leadersRefresh.scheduleWithFixedDelay(this::refreshLeaders, 0, LEADERS_REFRESH_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Reads the range leaders from the next node in turn; a failed read keeps the last known leaders. */
+    private void refreshLeaders() {
+        try {
+            Reply r = send(Math.floorMod(nextNode.getAndIncrement(), NODES), new HttpGet("/admin/ranges"));
+            if (r.status() == 200) {
+                leaders.update(new String(r.body(), StandardCharsets.UTF_8));
+            }
+        } catch (IOException | RuntimeException e) {
+            // a node restarting or busy; the next refresh asks another one
+        }
     }
 
     private String copyDistribution(Path dist) throws IOException {
@@ -183,8 +224,10 @@ final class OmenDbTarget implements KvTarget {
         }
     }
 
-    private int node() {
-        return nodeOfThread.get();
+    /** The node for a request on {@code key}: its range leader's when routing by leader and known. */
+    private int node(byte[] key) {
+        int leader = routing == Routing.RANGE_LEADER ? leaders.nodeFor(key) : -1;
+        return leader >= 0 ? leader : nodeOfThread.get();
     }
 
     private record Reply(int status, byte[] body) {
@@ -208,19 +251,19 @@ final class OmenDbTarget implements KvTarget {
     public void put(byte[] key, byte[] value) throws Exception {
         HttpPut put = new HttpPut("/v1/kv/" + ascii(key));
         put.setEntity(new ByteArrayEntity(value, ContentType.APPLICATION_OCTET_STREAM));
-        expect(send(node(), put), 200);
+        expect(send(node(key), put), 200);
     }
 
     @Override
     public boolean get(byte[] key) throws Exception {
-        Reply r = send(node(), new HttpGet("/v1/kv/" + ascii(key)));
+        Reply r = send(node(key), new HttpGet("/v1/kv/" + ascii(key)));
         expect(r, 200, 404);
         return r.status() == 200;
     }
 
     @Override
     public int scan(byte[] start, byte[] end, int limit) throws Exception {
-        Reply r = send(node(), new HttpGet("/v1/scan?start=" + ascii(start) + "&end=" + ascii(end) + "&limit=" + limit));
+        Reply r = send(node(start), new HttpGet("/v1/scan?start=" + ascii(start) + "&end=" + ascii(end) + "&limit=" + limit));
         expect(r, 200);
         String body = new String(r.body(), StandardCharsets.UTF_8);
         int count = 0;
@@ -241,7 +284,7 @@ final class OmenDbTarget implements KvTarget {
         json.append("]}");
         HttpPost post = new HttpPost("/v1/batch");
         post.setEntity(new StringEntity(json.toString(), ContentType.APPLICATION_JSON));
-        expect(send(node(), post), 200);
+        expect(send(node(batchKeys.get(0)), post), 200);
     }
 
     /** Benchmark keys and values are printable ASCII without '%', '?', '#', '"' or '\', safe in URLs and JSON. */
@@ -256,6 +299,7 @@ final class OmenDbTarget implements KvTarget {
 
     @Override
     public void close() {
+        leadersRefresh.shutdownNow();
         try {
             if (httpClient != null) {
                 httpClient.close();

@@ -45,21 +45,28 @@ final class Report {
         return md.toString();
     }
 
+    /**
+     * One line per (OmenDB variant, peer, workload): every target named {@code omendb...} ({@code omendb},
+     * {@code omendb-leader}) against every other target; the plain {@code omendb} line carries no variant name.
+     */
     static List<String> ratioLines(List<Result> results) {
         List<String> lines = new ArrayList<>();
         for (String workload : distinct(results, Result::workload)) {
-            Optional<Result> omen = find(results, OMENDB, workload);
-            if (omen.isEmpty()) {
-                continue;
-            }
-            for (String target : distinct(results, Result::target)) {
-                if (target.equals(OMENDB)) {
+            for (String variant : distinct(results, Result::target)) {
+                Optional<Result> omen = variant.startsWith(OMENDB) ? find(results, variant, workload) : Optional.empty();
+                if (omen.isEmpty()) {
                     continue;
                 }
-                find(results, target, workload).ifPresent(peer -> lines.add(String.format(Locale.ROOT,
-                        "%s: %.2f× %s ops/s; p99 %.2f×", workload,
-                        omen.get().opsPerSecond() / Math.max(1e-9, peer.opsPerSecond()), target,
-                        omen.get().p99Ms() / Math.max(1e-9, peer.p99Ms()))));
+                String label = variant.equals(OMENDB) ? "" : variant + " ";
+                for (String peer : distinct(results, Result::target)) {
+                    if (peer.startsWith(OMENDB)) {
+                        continue;
+                    }
+                    find(results, peer, workload).ifPresent(p -> lines.add(String.format(Locale.ROOT,
+                            "%s: %s%.2f× %s ops/s; p99 %.2f×", workload, label,
+                            omen.get().opsPerSecond() / Math.max(1e-9, p.opsPerSecond()), peer,
+                            omen.get().p99Ms() / Math.max(1e-9, p.p99Ms()))));
+                }
             }
         }
         return lines;
