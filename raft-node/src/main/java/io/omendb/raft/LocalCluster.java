@@ -98,7 +98,7 @@ public final class LocalCluster implements AutoCloseable {
         ClientOptions base = ClientOptions.from(configOf(nodeIds().get(0)));
         return ClusterClient.connect(new ClientOptions(base.database(), base.members(), base.metaPeers(), base.limits(),
                 base.commandBytesMax(), base.requestTimeoutMs(), base.retryAttemptsMax(),
-                base.outstandingRequestsMax(), preferredReplica, base.tlsOrNull(), base.groupCommit()));
+                base.outstandingRequestsMax(), preferredReplica, base.tlsOrNull(), base.groupCommit(), null));
     }
 
     /** Reserves distinct free loopback ports (all held open together, then released). */

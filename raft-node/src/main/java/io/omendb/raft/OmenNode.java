@@ -20,6 +20,9 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.protocol.RaftClientRequest;
+import io.omendb.raft.client.LocalRaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -364,6 +367,34 @@ public final class OmenNode implements AutoCloseable {
     /** The Ratis server, for status and tests. */
     public RaftServer raftServer() {
         return server;
+    }
+
+    /** This node's Raft server as a router in this process reaches it ({@link ClientOptions#withLocalServer}). */
+    public LocalRaftServer localServer() {
+        return new LocalRaftServer() {
+            @Override
+            public RaftPeerId peerId() {
+                return server.getId();
+            }
+
+            @Override
+            public boolean leads(RaftGroupId group) {
+                try {
+                    return server.getDivision(group).getInfo().isLeaderReady();
+                } catch (IOException notHostedHere) {
+                    return false;
+                }
+            }
+
+            @Override
+            public CompletableFuture<RaftClientReply> submit(RaftClientRequest request) {
+                try {
+                    return server.submitClientRequestAsync(request);
+                } catch (IOException e) {
+                    return CompletableFuture.failedFuture(e);
+                }
+            }
+        };
     }
 
     public List<RaftGroupId> hostedGroups() {

@@ -56,7 +56,7 @@ class ClosedLeaderWindowTest {
         ClientOptions base = ClientOptions.from(cluster.configOf("n1"));
         return ClusterClient.connect(new ClientOptions(base.database(), base.members(), base.metaPeers(),
                 base.limits(), base.commandBytesMax(), 500, 2, base.outstandingRequestsMax(), null, base.tlsOrNull(),
-                base.groupCommit()));
+                base.groupCommit(), null));
     }
 
     private static boolean writesWithin(ClusterClient client, long boundMs) throws InterruptedException {

@@ -63,7 +63,7 @@ class RaftMutualTlsTest {
             ClientOptions rogueOptions = new ClientOptions(base.database(), base.members(), base.metaPeers(),
                     base.limits(), base.commandBytesMax(), 1_000, 2, base.outstandingRequestsMax(), "n1",
                     new RaftTls(rogue.resolve("node.pem"), rogue.resolve("node.key"), rogue.resolve("ca.pem")),
-                    base.groupCommit());
+                    base.groupCommit(), null);
             try (ClusterClient intruder = ClusterClient.connect(rogueOptions)) {
                 assertThrows(ExecutionException.class, () -> intruder.refreshRangeTable()
                         .get(ROGUE_ATTEMPT_TIMEOUT_S, TimeUnit.SECONDS), "the intruder cannot read the range table");

@@ -15,11 +15,13 @@ import java.util.List;
  * @param preferredReplica  node id stale reads go to when the range has a replica there (the co-located node), or null
  * @param tlsOrNull         mutual TLS towards the peers ({@code [security] tls_enabled}), or null for plaintext
  * @param groupCommit       how single-key writes share Raft entries
+ * @param localServerOrNull the Raft server of this process when the client runs inside a node (requests for ranges
+ *                          it leads skip gRPC), else null
  */
 public record ClientOptions(String database, List<OmenConfig.Member> members, List<String> metaPeers,
                             OmenConfig.Limits limits, int commandBytesMax, int requestTimeoutMs, int retryAttemptsMax,
                             int outstandingRequestsMax, String preferredReplica, RaftTls tlsOrNull,
-                            GroupCommitSettings groupCommit) {
+                            GroupCommitSettings groupCommit, LocalRaftServer localServerOrNull) {
     public static final int RETRY_ATTEMPTS_MAX_DEFAULT = 20;
     public static final int OUTSTANDING_REQUESTS_MAX_DEFAULT = 1000;
 
@@ -35,6 +37,13 @@ public record ClientOptions(String database, List<OmenConfig.Member> members, Li
                 config.performance().commandBytesMax(), config.performance().raftRequestTimeoutMs(),
                 RETRY_ATTEMPTS_MAX_DEFAULT, OUTSTANDING_REQUESTS_MAX_DEFAULT, config.cluster().nodeId(),
                 RaftTls.fromOrNull(config), new GroupCommitSettings(
-                        config.performance().groupCommitEntriesInFlightMax(), config.performance().groupCommitWritesMax()));
+                        config.performance().groupCommitEntriesInFlightMax(), config.performance().groupCommitWritesMax()),
+                null);
+    }
+
+    /** These options for a client inside the node whose Raft server is {@code server}. */
+    public ClientOptions withLocalServer(LocalRaftServer server) {
+        return new ClientOptions(database, members, metaPeers, limits, commandBytesMax, requestTimeoutMs,
+                retryAttemptsMax, outstandingRequestsMax, preferredReplica, tlsOrNull, groupCommit, server);
     }
 }

@@ -95,7 +95,7 @@ public final class ClusterClient implements AutoCloseable {
                 .setMaxSleepTime(RETRY_SLEEP_MAX).setMaxAttempts(options.retryAttemptsMax()).build();
         this.meta = new GroupChannel(RaftGroup.valueOf(ClusterLayout.metaGroupId(options.database()),
                 options.metaPeers().stream().map(this::peer).toList()), properties, parameters, retryPolicy, replicaRetryPolicy,
-                Integer.MAX_VALUE, options.groupCommit(), coalescing);
+                Integer.MAX_VALUE, options.groupCommit(), coalescing, entrySettings(options.localServerOrNull()));
         this.adminExecutor = Executors.newFixedThreadPool(ADMIN_THREADS, r -> {
             Thread t = new Thread(r, "omendb-client-admin");
             t.setDaemon(true);
@@ -312,8 +312,14 @@ public final class ClusterClient implements AutoCloseable {
             }
             closeQuietly(existing);
             return new GroupChannel(group, properties, parameters, retryPolicy, replicaRetryPolicy,
-                    options.commandBytesMax(), options.groupCommit(), coalescing);
+                    options.commandBytesMax(), options.groupCommit(), coalescing,
+                    entrySettings(options.localServerOrNull()));
         });
+    }
+
+    /** Log entries get the same attempt budget as the Ratis clients' requests. */
+    private GroupChannel.EntrySettings entrySettings(LocalRaftServer localServerOrNull) {
+        return new GroupChannel.EntrySettings(localServerOrNull, options.retryAttemptsMax(), options.requestTimeoutMs());
     }
 
     /**
@@ -323,7 +329,7 @@ public final class ClusterClient implements AutoCloseable {
      */
     GroupChannel detachedChannel(RaftGroup group) {
         return new GroupChannel(group, properties, parameters, retryPolicy, replicaRetryPolicy, options.commandBytesMax(),
-                options.groupCommit(), coalescing);
+                options.groupCommit(), coalescing, entrySettings(null));
     }
 
     RaftGroup groupOf(RangeDescriptor r) {

@@ -8,10 +8,12 @@ import io.omendb.raft.command.QueryCodec;
 import io.omendb.raft.command.QueryResult;
 import io.omendb.raft.wire.CorruptFrameException;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientRpc;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
@@ -48,6 +50,10 @@ import java.util.function.Supplier;
  * replaced when it answers AlreadyClosedException; without that, one write that outlived its retries during an
  * election storm left its router unable to write to the range at all. Thread-safe; closed when the group's
  * membership changes.
+ *
+ * <p>Log entries (writes) go through {@link LeaderPath}, which resends the same invocation until a definite
+ * answer, and in-process inside a node whose replica leads; linearizable reads of a locally led group are tried
+ * in-process first. Everything else goes through the clients above.
  */
 final class GroupChannel implements AutoCloseable {
     /** How long a read keeps retrying transient refusals (no leader yet, replica behind its minimum index). */
@@ -65,6 +71,7 @@ final class GroupChannel implements AutoCloseable {
     private final int commandBytesMax;
     private final Coalescer<Coalescer.Proposal, CommandResult> writes;
     private final Coalescer<Query, QueryResult> leaderReads;
+    private final LeaderPath leaderPath;
 
     /**
      * @param leaderRetryPolicy  retries of leader-addressed requests (they ride out elections)
@@ -72,10 +79,11 @@ final class GroupChannel implements AutoCloseable {
      *                           and a long retry against a dead replica would hold up every later read of it
      * @param groupCommit        how single-key writes are grouped into entries
      * @param tallies            where grouping is counted (shared by every channel of the client)
+     * @param entries            how log entries reach the leader (this process's Raft server, attempts)
      */
     GroupChannel(RaftGroup group, RaftProperties properties, Parameters parameters, RetryPolicy leaderRetryPolicy,
                  RetryPolicy replicaRetryPolicy, int commandBytesMax, GroupCommitSettings groupCommit,
-                 CoalescingTallies tallies) {
+                 CoalescingTallies tallies, EntrySettings entries) {
         this.group = group;
         this.commandBytesMax = commandBytesMax;
         this.writes = Coalescer.writes(this::propose, groupCommit, commandBytesMax, tallies.writes());
@@ -86,6 +94,32 @@ final class GroupChannel implements AutoCloseable {
         this.replicaRetryPolicy = replicaRetryPolicy;
         this.leaderClient.set(newClient(leaderRetryPolicy));
         this.replicaClient.set(newClient(replicaRetryPolicy));
+        this.leaderPath = new LeaderPath(group, entries.localServerOrNull(), this::sendUnordered,
+                entries.attemptsMax(), entries.attemptTimeoutMs());
+    }
+
+    /**
+     * Sends {@code r} as it is through the leader client's gRPC proxies. A transport failure resets the proxy to
+     * that server, as Ratis' own client does: a gRPC stream that failed stays closed ("client->n1 is closed") until
+     * its proxy is replaced.
+     */
+    private CompletableFuture<RaftClientReply> sendUnordered(RaftClientRequest r) {
+        RaftClientRpc rpc = leaderClient.get().getClientRpc();
+        return rpc.sendRequestAsyncUnordered(r).whenComplete((reply, error) -> {
+            if (error != null) {
+                rpc.handleException(r.getServerId(), unwrap(error), true);
+            }
+        });
+    }
+
+    /**
+     * How log entries reach the leader ({@link LeaderPath}).
+     *
+     * @param localServerOrNull this process's Raft server, or null outside a node
+     * @param attemptsMax       attempts per entry
+     * @param attemptTimeoutMs  timeout of one in-process attempt
+     */
+    record EntrySettings(LocalRaftServer localServerOrNull, int attemptsMax, long attemptTimeoutMs) {
     }
 
     RaftGroup group() {
@@ -113,10 +147,9 @@ final class GroupChannel implements AutoCloseable {
         return writes.submit(proposal, encodedBytes);
     }
 
-    /** Sends one log entry to the leader. */
+    /** Sends one log entry to the leader ({@link LeaderPath}). */
     private CompletableFuture<CommandResult> propose(Coalescer.Proposal entry) {
-        Message m = message(entry.frame());
-        return onLeader(c -> c.async().send(m)).handle((reply, error) -> decode(reply, error,
+        return leaderPath.write(message(entry.frame())).handle((reply, error) -> decode(reply, error,
                 CommandCodec::decodeResult));
     }
 
@@ -137,7 +170,8 @@ final class GroupChannel implements AutoCloseable {
 
     private CompletableFuture<QueryResult> readFromLeader(Query query) {
         Message m = message(QueryCodec.encode(query));
-        return retryTransient(() -> onLeader(c -> c.async().sendReadOnly(m)));
+        Supplier<CompletableFuture<RaftClientReply>> remote = () -> onLeader(c -> c.async().sendReadOnly(m));
+        return retryTransient(() -> leaderPath.leadsLocally() ? leaderPath.readLocally(m, remote) : remote.get());
     }
 
     private CompletableFuture<QueryResult> retryTransient(Supplier<CompletableFuture<RaftClientReply>> send) {

@@ -80,7 +80,8 @@ final class LocalCommand implements Callable<Integer> {
                 for (OmenConfig c : configs) {
                     nodes.add(closer.register(OmenNode.start(c)));
                 }
-                router = closer.register(RouterService.start(configs.get(0), clientOptions(configs.get(0)),
+                router = closer.register(RouterService.start(configs.get(0),
+                        ClientOptions.from(configs.get(0)).withLocalServer(nodes.get(0).localServer()),
                         new DiskFootprint(configs.stream().map(c -> c.database().dataDir()).toList(),
                                 System::nanoTime),
                         () -> nodes.stream().flatMap(n -> n.replicaMetrics().stream()).toList()));
@@ -127,9 +128,5 @@ final class LocalCommand implements Callable<Integer> {
     private static OmenConfig.Security localSecurity(OmenConfig.Security s, Path root, boolean auth) {
         return new OmenConfig.Security(auth, LocalAdmin.usersFile(root).toString(),
                 LocalAdmin.rolesFile(root).toString(), s.sessionTimeoutSeconds(), false, "", "", "", false);
-    }
-
-    private static ClientOptions clientOptions(OmenConfig config) {
-        return ClientOptions.from(config);
     }
 }

@@ -36,7 +36,7 @@ final class NodeCommand implements Callable<Integer> {
             try {
                 OmenNode node = closer.register(OmenNode.start(cfg));
                 if (!noRouter) {
-                    RouterService router = closer.register(RouterService.start(cfg, ClientOptions.from(cfg),
+                    RouterService router = closer.register(RouterService.start(cfg, ClientOptions.from(cfg).withLocalServer(node.localServer()),
                             new DiskFootprint(List.of(cfg.database().dataDir()), System::nanoTime),
                             node::replicaMetrics));
                     System.out.println(router.describe(cfg.http().bindAddress()));

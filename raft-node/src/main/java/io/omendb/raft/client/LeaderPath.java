@@ -1,0 +1,171 @@
+package io.omendb.raft.client;
+
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.rpc.CallId;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * How a group's log entries reach its leader: each write is one Ratis invocation (a client id of this path and a
+ * call id from Ratis' process-wide counter), sent to the leader, and — until a definite answer or
+ * {@code attemptsMax} attempts — sent again as the <em>same</em> invocation to the suggested leader, the last
+ * leader that answered, or the next peer.
+ *
+ * <p><b>Exactly once.</b> Resending the same invocation is what makes retries safe: an entry appended before its
+ * leader stepped down or before a reply was lost is applied by every later leader before that leader serves
+ * anything (Ratis answers LeaderNotReady until then), and the retry cache then answers the resend with the first
+ * outcome, so a write is never applied twice. A refusal by the state machine ({@link StateMachineException}) is
+ * definite and not resent. Any other failure — not the leader, not ready, stepping down for a leadership transfer,
+ * timeout, connection refused — is resent. (Ratis' own ordered client gives up on "stepping down": a write that
+ * met a leadership transfer failed.) Order between entries in flight is not kept; the caller sends one entry at a
+ * time per group unless configured otherwise, and concurrent requests carry no order anyway.
+ *
+ * <p><b>In-process.</b> Inside a node ({@code localOrNull} set), an attempt addressed to this node's own Raft server
+ * is handed to it directly — no serialization, loopback socket or gRPC thread hand-offs — and the first attempt
+ * goes there whenever that replica leads. Linearizable reads of a locally led group are tried in-process once
+ * ({@link #readLocally}); they are idempotent, so any failure just takes the caller's normal path.
+ *
+ * <p>Thread-safe; its only state is the last leader that answered (a hint).
+ */
+final class LeaderPath {
+    private final RaftGroup group;
+    private final LocalRaftServer localOrNull;
+    private final Function<RaftClientRequest, CompletableFuture<RaftClientReply>> remote;
+    private final ClientId clientId = ClientId.randomId();
+    private final AtomicReference<RaftPeerId> leaderHint = new AtomicReference<>();
+    private final int attemptsMax;
+    private final long attemptTimeoutMs;
+
+    /**
+     * @param localOrNull      this process's Raft server, or null outside a node
+     * @param remote           sends a request as it is (its server id, client id and call id) over gRPC
+     * @param attemptsMax      attempts of one write, the first included
+     * @param attemptTimeoutMs how long one in-process attempt may take before the invocation is resent (gRPC
+     *                         attempts time out by the client's request timeout)
+     */
+    LeaderPath(RaftGroup group, LocalRaftServer localOrNull,
+               Function<RaftClientRequest, CompletableFuture<RaftClientReply>> remote, int attemptsMax,
+               long attemptTimeoutMs) {
+        this.group = group;
+        this.localOrNull = localOrNull;
+        this.remote = remote;
+        this.attemptsMax = attemptsMax;
+        this.attemptTimeoutMs = attemptTimeoutMs;
+    }
+
+    /** The client id of every invocation of this path (for tests). */
+    ClientId clientId() {
+        return clientId;
+    }
+
+    /** Whether this process's replica of the group leads now (then reads may be tried in-process). */
+    boolean leadsLocally() {
+        return localOrNull != null && localOrNull.leads(group.getGroupId());
+    }
+
+    /** A write, sent until definite (see the class note). */
+    CompletableFuture<RaftClientReply> write(Message message) {
+        RaftPeerId first = leadsLocally() ? localOrNull.peerId() : firstTarget();
+        return attempt(request(first, CallId.getAndIncrement(), message, RaftClientRequest.writeRequestType()), 1);
+    }
+
+    /** A linearizable read, in-process once; {@code fallback} answers it when that fails in any way. */
+    CompletableFuture<RaftClientReply> readLocally(Message message,
+                                                   Supplier<CompletableFuture<RaftClientReply>> fallback) {
+        RaftClientRequest r = request(localOrNull.peerId(), CallId.getAndIncrement(), message,
+                RaftClientRequest.readRequestType());
+        return submitLocally(r).handle((reply, error) -> error == null && reply.isSuccess()
+                ? CompletableFuture.completedFuture(reply) : fallback.get()).thenCompose(Function.identity());
+    }
+
+    private RaftPeerId firstTarget() {
+        RaftPeerId hint = leaderHint.get();
+        return hint != null ? hint : group.getPeers().iterator().next().getId();
+    }
+
+    private CompletableFuture<RaftClientReply> attempt(RaftClientRequest r, int attempt) {
+        boolean inProcess = localOrNull != null && r.getServerId().equals(localOrNull.peerId());
+        CompletableFuture<RaftClientReply> sent = inProcess ? submitLocally(r) : sendRemote(r);
+        return sent.handle((reply, error) -> {
+            Throwable failure = error != null ? unwrap(error) : reply.isSuccess() ? null : reply.getException();
+            if (failure == null) {
+                leaderHint.set(r.getServerId());
+            }
+            if (failure == null || failure instanceof StateMachineException || attempt >= attemptsMax) {
+                return error == null ? CompletableFuture.completedFuture(reply)
+                        : CompletableFuture.<RaftClientReply>failedFuture(failure);
+            }
+            RaftPeerId suggested = failure instanceof NotLeaderException nle && nle.getSuggestedLeader() != null
+                    && group.getPeer(nle.getSuggestedLeader().getId()) != null ? nle.getSuggestedLeader().getId() : null;
+            if (suggested != null) {
+                leaderHint.set(suggested);
+            }
+            RaftPeerId next = suggested != null ? suggested : nextTarget(r.getServerId());
+            long sleepMs = suggested != null && !suggested.equals(r.getServerId()) ? 0 : backoffMs(attempt);
+            Executor later = CompletableFuture.delayedExecutor(sleepMs, TimeUnit.MILLISECONDS);
+            return CompletableFuture.supplyAsync(() -> null, later)
+                    .thenCompose(v -> attempt(request(next, r.getCallId(), r.getMessage(), r.getType()), attempt + 1));
+        }).thenCompose(Function.identity());
+    }
+
+    /** The last leader that answered when it is not the target that just failed, else the peer after that target. */
+    private RaftPeerId nextTarget(RaftPeerId failed) {
+        RaftPeerId hint = leaderHint.get();
+        if (hint != null && !hint.equals(failed)) {
+            return hint;
+        }
+        List<RaftPeer> peers = List.copyOf(group.getPeers());
+        for (int i = 0; i < peers.size(); i++) {
+            if (peers.get(i).getId().equals(failed)) {
+                return peers.get((i + 1) % peers.size()).getId();
+            }
+        }
+        return peers.get(0).getId();
+    }
+
+    private static long backoffMs(int attempt) {
+        long base = ClusterClient.RETRY_SLEEP_BASE.toLong(TimeUnit.MILLISECONDS);
+        long max = ClusterClient.RETRY_SLEEP_MAX.toLong(TimeUnit.MILLISECONDS);
+        return Math.min(max, base << Math.min(attempt - 1, 20));
+    }
+
+    private CompletableFuture<RaftClientReply> sendRemote(RaftClientRequest r) {
+        try {
+            return remote.apply(r);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private CompletableFuture<RaftClientReply> submitLocally(RaftClientRequest r) {
+        try {
+            return localOrNull.submit(r).orTimeout(attemptTimeoutMs, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private RaftClientRequest request(RaftPeerId server, long callId, Message message, RaftClientRequest.Type type) {
+        return RaftClientRequest.newBuilder().setClientId(clientId).setServerId(server).setGroupId(group.getGroupId())
+                .setCallId(callId).setMessage(message).setType(type).build();
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    }
+}

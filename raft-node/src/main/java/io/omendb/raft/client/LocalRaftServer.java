@@ -1,0 +1,24 @@
+package io.omendb.raft.client;
+
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The Raft server running in the same process as a {@link ClusterClient} (a router inside a node). Requests for a
+ * group whose leader is this server are handed to it directly, not sent through gRPC to itself
+ * ({@link LocalLeaderPath}).
+ */
+public interface LocalRaftServer {
+    /** The server's peer id. */
+    RaftPeerId peerId();
+
+    /** Whether this server's replica of {@code group} leads now: a hint for choosing the path; submission decides. */
+    boolean leads(RaftGroupId group);
+
+    /** Hands {@code request} to the server, as its gRPC service would. */
+    CompletableFuture<RaftClientReply> submit(RaftClientRequest request);
+}
