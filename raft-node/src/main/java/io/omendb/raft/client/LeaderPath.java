@@ -7,6 +7,7 @@ import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.rpc.CallId;
@@ -23,8 +24,8 @@ import java.util.function.Supplier;
 /**
  * How a group's log entries reach its leader: each write is one Ratis invocation (a client id of this path and a
  * call id from Ratis' process-wide counter), sent to the leader, and — until a definite answer or
- * {@code attemptsMax} attempts — sent again as the <em>same</em> invocation to the suggested leader, the last
- * leader that answered, or the next peer.
+ * {@code attemptsMax} attempts — sent again as the <em>same</em> invocation to the suggested leader, the same
+ * server when it leads but is not ready yet, the last leader that answered, or the next peer.
  *
  * <p><b>Exactly once.</b> Resending the same invocation is what makes retries safe: an entry appended before its
  * leader stepped down or before a reply was lost is applied by every later leader before that leader serves
@@ -43,6 +44,12 @@ import java.util.function.Supplier;
  * <p>Thread-safe; its only state is the last leader that answered (a hint).
  */
 final class LeaderPath {
+    /**
+     * First sleep before asking a leader that is not ready again (doubling like the others): it becomes ready as soon
+     * as it applied its term's first entry, usually within milliseconds of its election.
+     */
+    static final long NOT_READY_SLEEP_MS = 20;
+
     private final RaftGroup group;
     private final LocalRaftServer localOrNull;
     private final Function<RaftClientRequest, CompletableFuture<RaftClientReply>> remote;
@@ -115,8 +122,11 @@ final class LeaderPath {
             if (suggested != null) {
                 leaderHint.set(suggested);
             }
-            RaftPeerId next = suggested != null ? suggested : nextTarget(r.getServerId());
-            long sleepMs = suggested != null && !suggested.equals(r.getServerId()) ? 0 : backoffMs(attempt);
+            boolean notReady = failure instanceof LeaderNotReadyException;
+            RaftPeerId next = suggested != null ? suggested : notReady ? r.getServerId() : nextTarget(r.getServerId());
+            long sleepMs = suggested != null && !suggested.equals(r.getServerId()) ? 0
+                    : notReady ? Math.min(backoffMs(attempt), NOT_READY_SLEEP_MS << Math.min(attempt - 1, 20))
+                    : backoffMs(attempt);
             Executor later = CompletableFuture.delayedExecutor(sleepMs, TimeUnit.MILLISECONDS);
             return CompletableFuture.supplyAsync(() -> null, later)
                     .thenCompose(v -> attempt(request(next, r.getCallId(), r.getMessage(), r.getType()), attempt + 1));

@@ -8,6 +8,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftException;
@@ -136,6 +137,22 @@ class LeaderPathTest {
         assertTrue(p.write(M).get(5, TimeUnit.SECONDS).isSuccess());
         assertEquals(List.of(N3), remote.stream().map(RaftClientRequest::getServerId).toList(), "straight to n3");
         assertFalse(p.leadsLocally());
+    }
+
+    @Test
+    void aNewLeaderThatIsNotReadyYetIsAskedAgainSoonInsteadOfLeft() throws Exception {
+        LeaderPath p = new LeaderPath(GROUP, null, r -> {
+            remote.add(r);
+            if (r.getServerId().equals(N1)) {
+                return CompletableFuture.completedFuture(failed(r, notLeader(N1, N2)));
+            }
+            return CompletableFuture.completedFuture(remote.size() < 4
+                    ? failed(r, new LeaderNotReadyException(RaftGroupMemberId.valueOf(N2, GROUP.getGroupId())))
+                    : ok(r));
+        }, 10, 1_000);
+        assertTrue(p.write(M).get(5, TimeUnit.SECONDS).isSuccess());
+        assertEquals(List.of(N1, N2, N2, N2), remote.stream().map(RaftClientRequest::getServerId).toList(),
+                "the suggested leader, then the same server while it is not ready");
     }
 
     @Test
