@@ -90,6 +90,15 @@ class WipedNodeRejoinTest {
         }
     }
 
+    /** The division's applied index, or -1 while it is still starting (Ratis has not created its apply thread yet). */
+    private static long appliedOrMinusOne(RaftServer.Division d) {
+        try {
+            return d.getInfo().getLastAppliedIndex();
+        } catch (IllegalStateException starting) {
+            return -1; // "stateMachineUpdater is uninitialized": the group was just re-created on the wiped node
+        }
+    }
+
     /** Waits until the wiped node is a voter of {@code g} again and has applied what the leader had applied. */
     private static void awaitCaughtUpVoter(LocalCluster cluster, RaftGroupId g, String victim) throws Exception {
         long target = -1;
@@ -108,7 +117,7 @@ class WipedNodeRejoinTest {
             RaftServer.Division wiped = hosted ? server.getDivision(g) : null;
             boolean voter = wiped != null && wiped.getRaftConf().getCurrentPeers().stream()
                     .anyMatch(p -> p.getId().equals(RaftPeerId.valueOf(victim)));
-            long applied = wiped == null ? -1 : wiped.getInfo().getLastAppliedIndex();
+            long applied = wiped == null ? -1 : appliedOrMinusOne(wiped);
             if (voter && target >= 0 && applied >= target) {
                 return;
             }
