@@ -20,8 +20,6 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
-import java.util.concurrent.CompletableFuture;
-import org.apache.ratis.protocol.RaftClientRequest;
 import io.omendb.raft.client.LocalRaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.slf4j.Logger;
@@ -95,6 +93,7 @@ public final class OmenNode implements AutoCloseable {
     private final NodeMetadataStore metadata;
     private final RaftServer server;
     private final MaintenancePool maintenance;
+    private final LocalDivisions localDivisions;
     private final Thread seeder;
     /** Groups this node lost its storage of, with their current members (filled by bootstrap). */
     private final List<RaftGroup> toReadmit = new ArrayList<>();
@@ -111,6 +110,7 @@ public final class OmenNode implements AutoCloseable {
         this.config = config;
         this.metadata = metadata;
         this.server = server;
+        this.localDivisions = new LocalDivisions(server);
         this.client = ClusterClient.connect(ClientOptions.from(config));
         this.seeder = new Thread(this::seedRangeTable, "omendb-seed-" + config.cluster().nodeId());
         this.seeder.setDaemon(true);
@@ -371,30 +371,7 @@ public final class OmenNode implements AutoCloseable {
 
     /** This node's Raft server as a router in this process reaches it ({@link ClientOptions#withLocalServer}). */
     public LocalRaftServer localServer() {
-        return new LocalRaftServer() {
-            @Override
-            public RaftPeerId peerId() {
-                return server.getId();
-            }
-
-            @Override
-            public boolean leads(RaftGroupId group) {
-                try {
-                    return server.getDivision(group).getInfo().isLeaderReady();
-                } catch (IOException notHostedHere) {
-                    return false;
-                }
-            }
-
-            @Override
-            public CompletableFuture<RaftClientReply> submit(RaftClientRequest request) {
-                try {
-                    return server.submitClientRequestAsync(request);
-                } catch (IOException e) {
-                    return CompletableFuture.failedFuture(e);
-                }
-            }
-        };
+        return localDivisions;
     }
 
     public List<RaftGroupId> hostedGroups() {
@@ -467,6 +444,7 @@ public final class OmenNode implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         stopLogArchiving();
+        localDivisions.close();
         try {
             client.close();
             server.close();

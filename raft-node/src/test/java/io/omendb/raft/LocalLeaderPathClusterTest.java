@@ -105,6 +105,13 @@ class LocalLeaderPathClusterTest {
                 RangeDescriptor range = inside.awaitRangeTable(Duration.ofSeconds(60)).rangeForKey(b("a"));
                 outside.awaitRangeTable(Duration.ofSeconds(60));
                 lead(outside, range.rangeId(), "n1");
+                // n1's server learns its divisions in the background (LocalDivisions never blocks a caller)
+                RaftGroupId group = RaftGroupId.valueOf(range.groupId());
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TestClusters.CALL_TIMEOUT_S);
+                while (!n1.leads(group)) {
+                    assertTrue(System.nanoTime() < deadline, "n1 never reported leading " + group);
+                    Thread.sleep(50);
+                }
 
                 for (int i = 0; i < 20; i++) {
                     put(inside, "local-" + i, "v" + i);

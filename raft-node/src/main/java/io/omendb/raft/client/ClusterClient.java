@@ -79,6 +79,12 @@ public final class ClusterClient implements AutoCloseable {
     private final AtomicReference<RangeTable> table = new AtomicReference<>();
     private final CoalescingTallies coalescing = CoalescingTallies.create();
     private final ExecutorService adminExecutor;
+    /** Resets of gRPC proxies after transport failures: they block while a channel shuts down. */
+    private final ExecutorService reconnectExecutor = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "omendb-client-reconnect");
+        t.setDaemon(true);
+        return t;
+    });
     private final ClusterAdmin admin;
 
     private ClusterClient(ClientOptions options) {
@@ -319,7 +325,8 @@ public final class ClusterClient implements AutoCloseable {
 
     /** Log entries get the same attempt budget as the Ratis clients' requests. */
     private GroupChannel.EntrySettings entrySettings(LocalRaftServer localServerOrNull) {
-        return new GroupChannel.EntrySettings(localServerOrNull, options.retryAttemptsMax(), options.requestTimeoutMs());
+        return new GroupChannel.EntrySettings(localServerOrNull, options.retryAttemptsMax(), options.requestTimeoutMs(),
+                reconnectExecutor);
     }
 
     /**
@@ -431,6 +438,7 @@ public final class ClusterClient implements AutoCloseable {
     @Override
     public void close() {
         adminExecutor.shutdownNow();
+        reconnectExecutor.shutdownNow();
         channels.values().forEach(ClusterClient::closeQuietly);
         channels.clear();
         closeQuietly(meta);

@@ -72,6 +72,7 @@ final class GroupChannel implements AutoCloseable {
     private final Coalescer<Coalescer.Proposal, CommandResult> writes;
     private final Coalescer<Query, QueryResult> leaderReads;
     private final LeaderPath leaderPath;
+    private final Executor reconnects;
 
     /**
      * @param leaderRetryPolicy  retries of leader-addressed requests (they ride out elections)
@@ -94,6 +95,7 @@ final class GroupChannel implements AutoCloseable {
         this.replicaRetryPolicy = replicaRetryPolicy;
         this.leaderClient.set(newClient(leaderRetryPolicy));
         this.replicaClient.set(newClient(replicaRetryPolicy));
+        this.reconnects = entries.reconnects();
         this.leaderPath = new LeaderPath(group, entries.localServerOrNull(), this::sendUnordered,
                 entries.attemptsMax(), entries.attemptTimeoutMs());
     }
@@ -101,15 +103,20 @@ final class GroupChannel implements AutoCloseable {
     /**
      * Sends {@code r} as it is through the leader client's gRPC proxies. A transport failure resets the proxy to
      * that server, as Ratis' own client does: a gRPC stream that failed stays closed ("client->n1 is closed") until
-     * its proxy is replaced.
+     * its proxy is replaced. The reset closes a gRPC channel, which waits seconds for a graceful shutdown, so it
+     * runs on {@code reconnects}, never on the caller's thread (an HTTP event loop: a reset there once stalled a
+     * router's every request for minutes), and the failure is answered only after it.
      */
     private CompletableFuture<RaftClientReply> sendUnordered(RaftClientRequest r) {
         RaftClientRpc rpc = leaderClient.get().getClientRpc();
-        return rpc.sendRequestAsyncUnordered(r).whenComplete((reply, error) -> {
-            if (error != null) {
-                rpc.handleException(r.getServerId(), unwrap(error), true);
+        return rpc.sendRequestAsyncUnordered(r).handleAsync((reply, error) -> {
+            if (error == null) {
+                return CompletableFuture.completedFuture(reply);
             }
-        });
+            Throwable cause = unwrap(error);
+            rpc.handleException(r.getServerId(), cause, true);
+            return CompletableFuture.<RaftClientReply>failedFuture(cause);
+        }, reconnects).thenCompose(Function.identity());
     }
 
     /**
@@ -118,8 +125,10 @@ final class GroupChannel implements AutoCloseable {
      * @param localServerOrNull this process's Raft server, or null outside a node
      * @param attemptsMax       attempts per entry
      * @param attemptTimeoutMs  timeout of one in-process attempt
+     * @param reconnects        where gRPC proxies are reset after transport failures (it may block for seconds)
      */
-    record EntrySettings(LocalRaftServer localServerOrNull, int attemptsMax, long attemptTimeoutMs) {
+    record EntrySettings(LocalRaftServer localServerOrNull, int attemptsMax, long attemptTimeoutMs,
+                         Executor reconnects) {
     }
 
     RaftGroup group() {
