@@ -36,7 +36,7 @@ class ReportTest {
     @Test
     void everyOmenDbVariantIsComparedWithEveryPeerButNotWithEachOther() {
         Result leader = new Result("omendb-leader", "write", "uniform", 64, 18518.4, 3.0, 10.0, 12.0, 14.0, 370368, 0,
-                20.0);
+                20.0, 60.0, true);
         assertEquals(List.of("write: 2.00× etcd ops/s; p99 1.35×", "write: omendb-leader 3.00× etcd ops/s; p99 0.67×"),
                 Report.ratioLines(List.of(OMEN, leader, ETCD)));
     }
