@@ -71,6 +71,12 @@ final class GroupChannel implements AutoCloseable {
     private final Coalescer<Coalescer.Proposal, CommandResult> writes;
     private final Coalescer<Query, QueryResult> leaderReads;
     private final LeaderPath leaderPath;
+    /**
+     * A client used only for its gRPC proxies, which carry {@link LeaderPath}'s entries: resetting a proxy after a
+     * transport failure closes its streams, and must not cut the ordered streams of the clients above (in-flight
+     * reads).
+     */
+    private final RaftClient entryClient;
     private final Executor reconnects;
 
     /**
@@ -95,6 +101,7 @@ final class GroupChannel implements AutoCloseable {
         this.leaderClient.set(newClient(leaderRetryPolicy));
         this.replicaClient.set(newClient(replicaRetryPolicy));
         this.reconnects = entries.reconnects();
+        this.entryClient = newClient(leaderRetryPolicy);
         this.leaderPath = new LeaderPath(group, entries.localServerOrNull(), this::sendUnordered,
                 entries.attemptsMax(), entries.attemptTimeoutMs());
     }
@@ -107,7 +114,7 @@ final class GroupChannel implements AutoCloseable {
      * router's every request for minutes), and the failure is answered only after it.
      */
     private CompletableFuture<RaftClientReply> sendUnordered(RaftClientRequest r) {
-        RaftClientRpc rpc = leaderClient.get().getClientRpc();
+        RaftClientRpc rpc = entryClient.getClientRpc();
         return rpc.sendRequestAsyncUnordered(r).handleAsync((reply, error) -> {
             if (error == null) {
                 return CompletableFuture.completedFuture(reply);
@@ -318,7 +325,11 @@ final class GroupChannel implements AutoCloseable {
         try {
             replicaClient.get().close();
         } finally {
-            leaderClient.get().close();
+            try {
+                leaderClient.get().close();
+            } finally {
+                entryClient.close();
+            }
         }
     }
 }
