@@ -286,7 +286,7 @@ final class GroupChannel implements AutoCloseable {
         }
     }
 
-    private static Throwable unwrap(Throwable error) {
+    static Throwable unwrap(Throwable error) {
         return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 

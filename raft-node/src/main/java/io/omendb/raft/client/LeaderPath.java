@@ -14,7 +14,6 @@ import org.apache.ratis.rpc.CallId;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -99,7 +98,7 @@ final class LeaderPath {
         boolean inProcess = localOrNull != null && r.getServerId().equals(localOrNull.peerId());
         CompletableFuture<RaftClientReply> sent = inProcess ? submitLocally(r) : sendRemote(r);
         return sent.handle((reply, error) -> {
-            Throwable failure = error != null ? unwrap(error) : reply.isSuccess() ? null : reply.getException();
+            Throwable failure = error != null ? GroupChannel.unwrap(error) : reply.isSuccess() ? null : reply.getException();
             if (failure == null) {
                 leaderHint.set(r.getServerId());
             }
@@ -163,9 +162,5 @@ final class LeaderPath {
     private RaftClientRequest request(RaftPeerId server, long callId, Message message, RaftClientRequest.Type type) {
         return RaftClientRequest.newBuilder().setClientId(clientId).setServerId(server).setGroupId(group.getGroupId())
                 .setCallId(callId).setMessage(message).setType(type).build();
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 }
