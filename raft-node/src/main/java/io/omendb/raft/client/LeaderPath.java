@@ -36,8 +36,7 @@ import java.util.function.Function;
  *
  * <p><b>In-process.</b> Inside a node ({@code localOrNull} set), an attempt addressed to this node's own Raft server
  * is handed to it directly — no serialization, loopback socket or gRPC thread hand-offs — and the first attempt
- * goes there whenever that replica leads. (Reads keep going through Ratis' client: an in-process read path was
- * tried and withdrawn after one unexplained 5-s read timeout in a compose test; see docs/ARCHITECTURE.md.)
+ * goes there whenever that replica leads. Reads keep going through Ratis' client (docs/ARCHITECTURE.md, "Read path").
  *
  * <p>Thread-safe; its only state is the last leader that answered (a hint).
  */
