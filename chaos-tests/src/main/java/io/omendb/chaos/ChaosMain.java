@@ -14,7 +14,7 @@ import java.util.Locale;
  * {@code --samples N} injects exactly N faults (for percentiles of one fault type, e.g.
  * {@code --faults kill-leader --samples 30}); the duration then bounds nothing unless given too.
  * {@code --preload-bytes} loads that much bulk data (large values) first, e.g. for a wiped node's catch-up with
- * {@code --faults wipe-restart --samples 1 --preload-bytes 1g --node-heap 2g} ({@code --node-heap}: -Xmx of each
+ * {@code --faults wipe-restart --samples 1 --preload-bytes 1g} ({@code --node-heap 2g} sets -Xmx of each
  * node, 384 MiB by default). Exit 0 when the run found no violation, 1 when it
  * did, 2 on bad arguments. The report goes to {@code chaos-tests/target/} by default.
  */

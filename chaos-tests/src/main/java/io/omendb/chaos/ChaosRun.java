@@ -75,8 +75,7 @@ public final class ChaosRun {
     public ChaosReport execute() throws IOException, InterruptedException {
         Files.createDirectories(o.outputDir());
         Path work = Files.createTempDirectory("omendb-chaos-");
-        ClusterSpec spec = new ClusterSpec(o.nodes(), keys.splitPoints(), 200, 64, QUERY_DEADLINE_MS, o.nodeHeapMb(),
-                bulk.valuesPerRange() > 0 ? BulkData.RETRAIN_THRESHOLD : 0);
+        ClusterSpec spec = new ClusterSpec(o.nodes(), keys.splitPoints(), 200, 64, QUERY_DEADLINE_MS, o.nodeHeapMb());
         ChaosNetwork network = ChaosNetwork.create(o.nodes(), random);
         if (network.mode() == ChaosNetwork.Mode.LOOPBACK) {
             System.err.println("chaos: WARNING falling back to 127.0.77.x addresses: " + network.fallbackReason());

@@ -1,6 +1,7 @@
 package io.omendb.raft;
 
 import io.omendb.raft.config.OmenConfig;
+import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -23,6 +24,12 @@ final class RatisSettings {
     /** Closed log segments kept in memory per group (Ratis default 6 and 200 MB). */
     static final int LOG_SEGMENT_CACHE_NUM_MAX = 2;
     static final SizeInBytes LOG_SEGMENT_CACHE_SIZE_MAX = SizeInBytes.valueOf("8MB");
+    /**
+     * Bytes of snapshot file per install-snapshot request. Ratis reads each chunk into a heap array before
+     * {@link MappedSnapshotRequests} re-points it at the file; at Ratis' 16 MB default, that array times the requests
+     * in flight ({@code request.element-limit}, 8) is 128 MiB of transient heap per follower being caught up.
+     */
+    static final SizeInBytes SNAPSHOT_CHUNK_SIZE_MAX = SizeInBytes.valueOf("1MB");
 
     private RatisSettings() {
     }
@@ -48,6 +55,8 @@ final class RatisSettings {
         RaftServerConfigKeys.Log.setPreallocatedSize(p, LOG_PREALLOCATED_SIZE);
         RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, LOG_SEGMENT_CACHE_NUM_MAX);
         RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, LOG_SEGMENT_CACHE_SIZE_MAX);
+        RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SNAPSHOT_CHUNK_SIZE_MAX);
+        RaftConfigKeys.Rpc.setType(p, new OmenRpcType());
 
         OmenConfig.Wal wal = config.wal();
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(wal.segmentSizeMb() + "MB"));

@@ -13,10 +13,9 @@ import java.util.List;
  * @param queryDeadlineMs          {@code [limits] max_query_duration_ms}: the router's deadline per request
  * @param nodeHeapMb               -Xmx of each node JVM; also {@code [limits] memory_limit_mb} when above its 2048 MiB
  *                                 default (the operations guide: heap at least the limit)
- * @param retrainThreshold         {@code [index] retrain_threshold} (memtable entries), or 0 for the default
  */
 public record ClusterSpec(int nodes, List<String> splitPoints, int snapshotThresholdEntries, int purgeGapEntries,
-                          int queryDeadlineMs, int nodeHeapMb, int retrainThreshold) {
+                          int queryDeadlineMs, int nodeHeapMb) {
     static final int MEMORY_LIMIT_MB_DEFAULT = 2048;
 
     public static final int HTTP_PORT = 3000;
@@ -50,9 +49,6 @@ public record ClusterSpec(int nodes, List<String> splitPoints, int snapshotThres
         b.append("[limits]\nmax_query_duration_ms = ").append(queryDeadlineMs).append('\n');
         if (nodeHeapMb > MEMORY_LIMIT_MB_DEFAULT) {
             b.append("memory_limit_mb = ").append(nodeHeapMb).append('\n');
-        }
-        if (retrainThreshold > 0) {
-            b.append("[index]\nretrain_threshold = ").append(retrainThreshold).append('\n');
         }
         b.append("[cluster]\nnode_id = \"n").append(i + 1).append("\"\nreplication_factor = ")
                 .append(replicationFactor()).append("\ninitial_split_points = [");

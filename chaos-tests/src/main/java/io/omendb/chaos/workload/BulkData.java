@@ -32,15 +32,6 @@ public final class BulkData {
     public static final int VALUE_BYTES = 64 * 1024;
     /** Values per {@code /v1/batch}: 1.5 MiB of values per Raft entry. */
     public static final int BATCH_VALUES = 24;
-    /**
-     * {@code [index] retrain_threshold} of a cluster holding bulk data: 256 values = 16 MiB, the engine's memtable
-     * byte bound. The engine sizes compaction tiers by record count (multiples of retrain_threshold); with the
-     * default 200 000, every segment of 64 KiB values is tier 0, so each fourth flush re-merged the whole range,
-     * built in heap: nodes ran out of heap (384 MiB and 2 GiB heaps), or with a 4 GiB heap over the default
-     * memory_limit_mb (2048 MiB), while loading 1 GiB.
-     * Open engine bug (docs/CHAOS.md); this keeps tiers proportional to bytes for these values.
-     */
-    public static final int RETRAIN_THRESHOLD = 256;
     /** Values per scan page when reading bulk intervals: 1.5 MiB answers. */
     public static final int SCAN_PAGE = BATCH_VALUES;
     private static final ObjectMapper JSON = new ObjectMapper();
