@@ -323,10 +323,9 @@ public final class ClusterClient implements AutoCloseable {
         });
     }
 
-    /** Log entries get the same attempt budget as the Ratis clients' requests. */
+    /** An in-process attempt of a log entry times out like a Ratis client request. */
     private GroupChannel.EntrySettings entrySettings(LocalRaftServer localServerOrNull) {
-        return new GroupChannel.EntrySettings(localServerOrNull, options.retryAttemptsMax(), options.requestTimeoutMs(),
-                reconnectExecutor);
+        return new GroupChannel.EntrySettings(localServerOrNull, options.requestTimeoutMs(), reconnectExecutor);
     }
 
     /**

@@ -85,7 +85,8 @@ final class GroupChannel implements AutoCloseable {
      *                           and a long retry against a dead replica would hold up every later read of it
      * @param groupCommit        how single-key writes are grouped into entries
      * @param tallies            where grouping is counted (shared by every channel of the client)
-     * @param entries            how log entries reach the leader (this process's Raft server, attempts)
+     * @param entries            how log entries reach the leader (this process's Raft server, attempt timeout);
+     *                           they are retried by {@code leaderRetryPolicy} too
      */
     GroupChannel(RaftGroup group, RaftProperties properties, Parameters parameters, RetryPolicy leaderRetryPolicy,
                  RetryPolicy replicaRetryPolicy, int commandBytesMax, GroupCommitSettings groupCommit,
@@ -102,8 +103,8 @@ final class GroupChannel implements AutoCloseable {
         this.replicaClient.set(newClient(replicaRetryPolicy));
         this.reconnects = entries.reconnects();
         this.entryClient = newClient(leaderRetryPolicy);
-        this.leaderPath = new LeaderPath(group, entries.localServerOrNull(), this::sendUnordered,
-                entries.attemptsMax(), entries.attemptTimeoutMs());
+        this.leaderPath = new LeaderPath(group, entries.localServerOrNull(), this::sendUnordered, leaderRetryPolicy,
+                entries.attemptTimeoutMs());
     }
 
     /**
@@ -129,12 +130,10 @@ final class GroupChannel implements AutoCloseable {
      * How log entries reach the leader ({@link LeaderPath}).
      *
      * @param localServerOrNull this process's Raft server, or null outside a node
-     * @param attemptsMax       attempts per entry
      * @param attemptTimeoutMs  timeout of one in-process attempt
      * @param reconnects        where gRPC proxies are reset after transport failures (it may block for seconds)
      */
-    record EntrySettings(LocalRaftServer localServerOrNull, int attemptsMax, long attemptTimeoutMs,
-                         Executor reconnects) {
+    record EntrySettings(LocalRaftServer localServerOrNull, long attemptTimeoutMs, Executor reconnects) {
     }
 
     RaftGroup group() {

@@ -10,6 +10,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.rpc.CallId;
 
 import java.util.List;
@@ -21,8 +22,8 @@ import java.util.function.Function;
 
 /**
  * How a group's log entries reach its leader: each write is one Ratis invocation (a client id of this path and a
- * call id from Ratis' process-wide counter), sent to the leader, and — until a definite answer or
- * {@code attemptsMax} attempts — sent again as the <em>same</em> invocation to the suggested leader, the same
+ * call id from Ratis' process-wide counter), sent to the leader, and — until a definite answer or until the
+ * client's retry policy (the one Ratis' own client uses for leader requests) gives up — sent again as the <em>same</em> invocation to the suggested leader, the same
  * server when it leads but is not ready yet, the last leader that answered, or the next peer.
  *
  * <p><b>Exactly once.</b> Resending the same invocation is what makes retries safe: an entry appended before its
@@ -52,23 +53,24 @@ final class LeaderPath {
     private final Function<RaftClientRequest, CompletableFuture<RaftClientReply>> remote;
     private final ClientId clientId = ClientId.randomId();
     private final AtomicReference<RaftPeerId> leaderHint = new AtomicReference<>();
-    private final int attemptsMax;
+    private final RetryPolicy retryPolicy;
     private final long attemptTimeoutMs;
 
     /**
      * @param localOrNull      this process's Raft server, or null outside a node
      * @param remote           sends a request as it is (its server id, client id and call id) over gRPC
-     * @param attemptsMax      attempts of one write, the first included
+     * @param retryPolicy      whether, and after how long, a failed attempt is made again (a leader that is not ready
+     *                         is asked again sooner, a suggested leader at once)
      * @param attemptTimeoutMs how long one in-process attempt may take before the invocation is resent (gRPC
      *                         attempts time out by the client's request timeout)
      */
     LeaderPath(RaftGroup group, LocalRaftServer localOrNull,
-               Function<RaftClientRequest, CompletableFuture<RaftClientReply>> remote, int attemptsMax,
+               Function<RaftClientRequest, CompletableFuture<RaftClientReply>> remote, RetryPolicy retryPolicy,
                long attemptTimeoutMs) {
         this.group = group;
         this.localOrNull = localOrNull;
         this.remote = remote;
-        this.attemptsMax = attemptsMax;
+        this.retryPolicy = retryPolicy;
         this.attemptTimeoutMs = attemptTimeoutMs;
     }
 
@@ -101,7 +103,9 @@ final class LeaderPath {
             if (failure == null) {
                 leaderHint.set(r.getServerId());
             }
-            if (failure == null || failure instanceof StateMachineException || attempt >= attemptsMax) {
+            RetryPolicy.Action action = failure == null || failure instanceof StateMachineException
+                    ? RetryPolicy.NO_RETRY_ACTION : retryPolicy.handleAttemptFailure(failedAttempt(attempt, failure));
+            if (!action.shouldRetry()) {
                 return error == null ? CompletableFuture.completedFuture(reply)
                         : CompletableFuture.<RaftClientReply>failedFuture(failure);
             }
@@ -112,9 +116,10 @@ final class LeaderPath {
             }
             boolean notReady = failure instanceof LeaderNotReadyException;
             RaftPeerId next = suggested != null ? suggested : notReady ? r.getServerId() : nextTarget(r.getServerId());
+            long policyMs = action.getSleepTime().toLong(TimeUnit.MILLISECONDS);
             long sleepMs = suggested != null && !suggested.equals(r.getServerId()) ? 0
-                    : notReady ? Math.min(backoffMs(attempt), NOT_READY_SLEEP_MS << Math.min(attempt - 1, 20))
-                    : backoffMs(attempt);
+                    : notReady ? Math.min(policyMs, NOT_READY_SLEEP_MS << Math.min(attempt - 1, 20))
+                    : policyMs;
             Executor later = CompletableFuture.delayedExecutor(sleepMs, TimeUnit.MILLISECONDS);
             return CompletableFuture.supplyAsync(() -> null, later)
                     .thenCompose(v -> attempt(request(next, r.getCallId(), r.getMessage(), r.getType()), attempt + 1));
@@ -136,11 +141,20 @@ final class LeaderPath {
         return peers.get(0).getId();
     }
 
-    private static long backoffMs(int attempt) {
-        long base = ClusterClient.RETRY_SLEEP_BASE.toLong(TimeUnit.MILLISECONDS);
-        long max = ClusterClient.RETRY_SLEEP_MAX.toLong(TimeUnit.MILLISECONDS);
-        return Math.min(max, base << Math.min(attempt - 1, 20));
+    private static RetryPolicy.Event failedAttempt(int attempts, Throwable cause) {
+        return new RetryPolicy.Event() {
+            @Override
+            public int getAttemptCount() {
+                return attempts;
+            }
+
+            @Override
+            public Throwable getCause() {
+                return cause;
+            }
+        };
     }
+
 
     private CompletableFuture<RaftClientReply> sendRemote(RaftClientRequest r) {
         try {
