@@ -62,9 +62,9 @@ public final class ChaosCluster implements AutoCloseable {
             String bind = network.mode() == ChaosNetwork.Mode.NAMESPACES ? "0.0.0.0" : addresses.get(i);
             Files.writeString(config, spec.toml(i, data.toString(), addresses, bind));
             List<String> cmd = new ArrayList<>(network.execPrefix(i));
-            cmd.addAll(List.of(java, "-Xmx" + spec.nodeHeapMb() + "m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
-                    "-cp", classpath,
-                    MAIN_CLASS, "node", "--config", config.toString()));
+            cmd.addAll(List.of(java, "-Xmx" + spec.nodeHeapMb() + "m", "-XX:+UseSerialGC",
+                    "-XX:+ExitOnOutOfMemoryError", "-cp", classpath, MAIN_CLASS, "node", "--config",
+                    config.toString()));
             nodes.add(new NodeProcess(i, "n" + (i + 1), addresses.get(i), data, dir.resolve("node.log"), cmd));
         }
         ChaosCluster cluster = new ChaosCluster(spec, network, nodes);

@@ -57,8 +57,8 @@ import java.util.function.Supplier;
  * run on a small private executor.
  */
 public final class ClusterClient implements AutoCloseable {
-    static final TimeDuration RETRY_SLEEP_BASE = TimeDuration.valueOf(100, TimeUnit.MILLISECONDS);
-    static final TimeDuration RETRY_SLEEP_MAX = TimeDuration.valueOf(2, TimeUnit.SECONDS);
+    private static final TimeDuration RETRY_SLEEP_BASE = TimeDuration.valueOf(100, TimeUnit.MILLISECONDS);
+    private static final TimeDuration RETRY_SLEEP_MAX = TimeDuration.valueOf(2, TimeUnit.SECONDS);
     /** Replica-addressed reads (stale reads, status, digests) fail fast: a dead replica is reported, not waited for. */
     static final int REPLICA_RETRY_ATTEMPTS_MAX = 3;
     static final TimeDuration REPLICA_RETRY_SLEEP = TimeDuration.valueOf(200, TimeUnit.MILLISECONDS);
@@ -97,8 +97,7 @@ public final class ClusterClient implements AutoCloseable {
         RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
                 TimeDuration.valueOf(options.requestTimeoutMs(), TimeUnit.MILLISECONDS));
         RaftClientConfigKeys.Async.setOutstandingRequestsMax(properties, options.outstandingRequestsMax());
-        this.retryPolicy = ExponentialBackoffRetry.newBuilder().setBaseSleepTime(RETRY_SLEEP_BASE)
-                .setMaxSleepTime(RETRY_SLEEP_MAX).setMaxAttempts(options.retryAttemptsMax()).build();
+        this.retryPolicy = leaderRetryPolicy(options.retryAttemptsMax());
         this.meta = new GroupChannel(RaftGroup.valueOf(ClusterLayout.metaGroupId(options.database()),
                 options.metaPeers().stream().map(this::peer).toList()), properties, parameters, retryPolicy, replicaRetryPolicy,
                 Integer.MAX_VALUE, options.groupCommit(), coalescing, entrySettings(options.localServerOrNull()));
@@ -321,6 +320,15 @@ public final class ClusterClient implements AutoCloseable {
                     options.commandBytesMax(), options.groupCommit(), coalescing,
                     entrySettings(options.localServerOrNull()));
         });
+    }
+
+    /**
+     * Retries of leader-addressed requests and of log entries ({@link LeaderPath}): sleeps doubling from 200 ms to
+     * 2 s, each scaled by a random 0.5–1.5, for {@code attemptsMax} attempts in all.
+     */
+    static RetryPolicy leaderRetryPolicy(int attemptsMax) {
+        return ExponentialBackoffRetry.newBuilder().setBaseSleepTime(RETRY_SLEEP_BASE)
+                .setMaxSleepTime(RETRY_SLEEP_MAX).setMaxAttempts(attemptsMax).build();
     }
 
     /** An in-process attempt of a log entry times out like a Ratis client request. */

@@ -23,8 +23,9 @@ import java.util.function.Function;
 /**
  * How a group's log entries reach its leader: each write is one Ratis invocation (a client id of this path and a
  * call id from Ratis' process-wide counter), sent to the leader, and — until a definite answer or until the
- * client's retry policy (the one Ratis' own client uses for leader requests) gives up — sent again as the <em>same</em> invocation to the suggested leader, the same
- * server when it leads but is not ready yet, the last leader that answered, or the next peer.
+ * client's leader retry policy gives up ({@link ClusterClient#leaderRetryPolicy}) — sent again as the <em>same</em>
+ * invocation to the suggested leader, the same server when it leads but is not ready yet, the last leader that
+ * answered, or the next peer.
  *
  * <p><b>Exactly once.</b> Resending the same invocation is what makes retries safe: an entry appended before its
  * leader stepped down or before a reply was lost is applied by every later leader before that leader serves
@@ -99,12 +100,14 @@ final class LeaderPath {
         boolean inProcess = localOrNull != null && r.getServerId().equals(localOrNull.peerId());
         CompletableFuture<RaftClientReply> sent = inProcess ? submitLocally(r) : sendRemote(r);
         return sent.handle((reply, error) -> {
-            Throwable failure = error != null ? GroupChannel.unwrap(error) : reply.isSuccess() ? null : reply.getException();
+            Throwable failure = error != null ? GroupChannel.unwrap(error)
+                    : reply.isSuccess() ? null : reply.getException();
             if (failure == null) {
                 leaderHint.set(r.getServerId());
             }
             RetryPolicy.Action action = failure == null || failure instanceof StateMachineException
-                    ? RetryPolicy.NO_RETRY_ACTION : retryPolicy.handleAttemptFailure(failedAttempt(attempt, failure));
+                    ? RetryPolicy.NO_RETRY_ACTION
+                    : retryPolicy.handleAttemptFailure(failedAttempt(attempt, failure));
             if (!action.shouldRetry()) {
                 return error == null ? CompletableFuture.completedFuture(reply)
                         : CompletableFuture.<RaftClientReply>failedFuture(failure);
@@ -154,7 +157,6 @@ final class LeaderPath {
             }
         };
     }
-
 
     private CompletableFuture<RaftClientReply> sendRemote(RaftClientRequest r) {
         try {

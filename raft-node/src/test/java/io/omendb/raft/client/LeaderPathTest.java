@@ -13,8 +13,6 @@ import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
-import org.apache.ratis.retry.ExponentialBackoffRetry;
-import org.apache.ratis.retry.RetryPolicy;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -84,13 +82,7 @@ class LeaderPathTest {
         return new LeaderPath(GROUP, server, r -> {
             remote.add(r);
             return remoteAnswer.apply(r);
-        }, retries(attemptsMax), attemptTimeoutMs);
-    }
-
-    /** The schedule production uses (ClusterClient's leader retry policy), with this many attempts. */
-    private static RetryPolicy retries(int attemptsMax) {
-        return ExponentialBackoffRetry.newBuilder().setBaseSleepTime(ClusterClient.RETRY_SLEEP_BASE)
-                .setMaxSleepTime(ClusterClient.RETRY_SLEEP_MAX).setMaxAttempts(attemptsMax).build();
+        }, ClusterClient.leaderRetryPolicy(attemptsMax), attemptTimeoutMs);
     }
 
     private static CompletableFuture<RaftClientReply> unexpected(RaftClientRequest r) {
@@ -135,7 +127,7 @@ class LeaderPathTest {
             remote.add(r);
             return CompletableFuture.completedFuture(r.getServerId().equals(N3) ? ok(r)
                     : failed(r, notLeader(r.getServerId(), N3)));
-        }, retries(5), 1_000);
+        }, ClusterClient.leaderRetryPolicy(5), 1_000);
         assertTrue(p.write(M).get(5, TimeUnit.SECONDS).isSuccess());
         assertEquals(List.of(N1, N3), remote.stream().map(RaftClientRequest::getServerId).toList());
         assertEquals(remote.get(0).getCallId(), remote.get(1).getCallId());
@@ -156,7 +148,7 @@ class LeaderPathTest {
             return CompletableFuture.completedFuture(remote.size() < 4
                     ? failed(r, new LeaderNotReadyException(RaftGroupMemberId.valueOf(N2, GROUP.getGroupId())))
                     : ok(r));
-        }, retries(10), 1_000);
+        }, ClusterClient.leaderRetryPolicy(10), 1_000);
         assertTrue(p.write(M).get(5, TimeUnit.SECONDS).isSuccess());
         assertEquals(List.of(N1, N2, N2, N2), remote.stream().map(RaftClientRequest::getServerId).toList(),
                 "the suggested leader, then the same server while it is not ready");
@@ -168,7 +160,7 @@ class LeaderPathTest {
             remote.add(r);
             return CompletableFuture.completedFuture(remote.size() == 1
                     ? failed(r, new LeaderSteppingDownException(r.getServerId() + " is stepping down")) : ok(r));
-        }, retries(5), 1_000);
+        }, ClusterClient.leaderRetryPolicy(5), 1_000);
         assertTrue(p.write(M).get(5, TimeUnit.SECONDS).isSuccess());
         assertEquals(2, remote.size());
         assertEquals(remote.get(0).getCallId(), remote.get(1).getCallId());
