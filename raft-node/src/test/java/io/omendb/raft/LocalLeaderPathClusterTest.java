@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A client inside node n1 ({@link ClientOptions#withLocalServer}): writes of a range n1 leads go to n1's Raft
+ * A client inside node n1 ({@link ClientOptions#withLocalServer}): requests of a range n1 leads go to n1's Raft
  * server in-process, and writes in flight while leadership moves away (and back) all succeed once and are all
  * there afterwards, read by a client without the local path.
  */
@@ -96,7 +96,7 @@ class LocalLeaderPathClusterTest {
 
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
-    void writesOfALocallyLedRangeStayInProcessAndSurviveLeadershipMovingAway() throws Exception {
+    void requestsOfALocallyLedRangeStayInProcessAndWritesSurviveLeadershipMovingAway() throws Exception {
         try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template(""));
              ClusterClient outside = cluster.newClient(null)) {
             CountingServer n1 = new CountingServer(cluster.node("n1").localServer());
@@ -118,6 +118,7 @@ class LocalLeaderPathClusterTest {
                     assertLinearizable(inside, "local-" + i, "v" + i);
                 }
                 assertTrue(n1.count(TypeCase.WRITE) >= 20, "writes handed over in-process: " + n1.submitted);
+                assertTrue(n1.count(TypeCase.READ) >= 20, "reads handed over in-process: " + n1.submitted);
 
                 // a writer keeps writing through n1's router while leadership goes n1 -> n2 -> n1 -> n3
                 AtomicBoolean stop = new AtomicBoolean();

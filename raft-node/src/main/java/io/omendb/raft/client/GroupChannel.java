@@ -52,7 +52,8 @@ import java.util.function.Supplier;
  * membership changes.
  *
  * <p>Log entries (writes) go through {@link LeaderPath}, which resends the same invocation until a definite
- * answer, in-process inside a node whose replica leads. Everything else goes through the clients above.
+ * answer, in-process inside a node whose replica leads; linearizable reads of a locally led group are tried
+ * in-process first. Everything else goes through the clients above.
  */
 final class GroupChannel implements AutoCloseable {
     /** How long a read keeps retrying transient refusals (no leader yet, replica behind its minimum index). */
@@ -184,7 +185,8 @@ final class GroupChannel implements AutoCloseable {
 
     private CompletableFuture<QueryResult> readFromLeader(Query query) {
         Message m = message(QueryCodec.encode(query));
-        return retryTransient(() -> onLeader(c -> c.async().sendReadOnly(m)));
+        Supplier<CompletableFuture<RaftClientReply>> remote = () -> onLeader(c -> c.async().sendReadOnly(m));
+        return retryTransient(() -> leaderPath.leadsLocally() ? leaderPath.readLocally(m, remote) : remote.get());
     }
 
     private CompletableFuture<QueryResult> retryTransient(Supplier<CompletableFuture<RaftClientReply>> send) {

@@ -19,6 +19,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * How a group's log entries reach its leader: each write is one Ratis invocation (a client id of this path and a
@@ -38,7 +39,8 @@ import java.util.function.Function;
  *
  * <p><b>In-process.</b> Inside a node ({@code localOrNull} set), an attempt addressed to this node's own Raft server
  * is handed to it directly — no serialization, loopback socket or gRPC thread hand-offs — and the first attempt
- * goes there whenever that replica leads. Reads keep going through Ratis' client (docs/ARCHITECTURE.md, "Read path").
+ * goes there whenever that replica leads. Linearizable reads of a locally led group are tried in-process once
+ * ({@link #readLocally}); they are idempotent, so any failure just takes the caller's normal path.
  *
  * <p>Thread-safe; its only state is the last leader that answered (a hint).
  */
@@ -80,8 +82,8 @@ final class LeaderPath {
         return clientId;
     }
 
-    /** Whether this process's replica of the group leads now. */
-    private boolean leadsLocally() {
+    /** Whether this process's replica of the group leads now (then reads may be tried in-process). */
+    boolean leadsLocally() {
         return localOrNull != null && localOrNull.leads(group.getGroupId());
     }
 
@@ -89,6 +91,15 @@ final class LeaderPath {
     CompletableFuture<RaftClientReply> write(Message message) {
         RaftPeerId first = leadsLocally() ? localOrNull.peerId() : firstTarget();
         return attempt(request(first, CallId.getAndIncrement(), message, RaftClientRequest.writeRequestType()), 1);
+    }
+
+    /** A linearizable read, in-process once; {@code fallback} answers it when that fails in any way. */
+    CompletableFuture<RaftClientReply> readLocally(Message message,
+                                                   Supplier<CompletableFuture<RaftClientReply>> fallback) {
+        RaftClientRequest r = request(localOrNull.peerId(), CallId.getAndIncrement(), message,
+                RaftClientRequest.readRequestType());
+        return submitLocally(r).handle((reply, error) -> error == null && reply.isSuccess()
+                ? CompletableFuture.completedFuture(reply) : fallback.get()).thenCompose(Function.identity());
     }
 
     private RaftPeerId firstTarget() {

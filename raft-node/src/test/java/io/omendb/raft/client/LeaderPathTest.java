@@ -136,6 +136,7 @@ class LeaderPathTest {
         remote.clear();
         assertTrue(p.write(M).get(5, TimeUnit.SECONDS).isSuccess());
         assertEquals(List.of(N3), remote.stream().map(RaftClientRequest::getServerId).toList(), "straight to n3");
+        assertFalse(p.leadsLocally());
     }
 
     @Test
@@ -184,5 +185,27 @@ class LeaderPathTest {
         assertInstanceOf(NotLeaderException.class, reply.getException(), "the last answer is reported");
         assertEquals(List.of(N2, N3), remote.stream().map(RaftClientRequest::getServerId).toList());
         assertTrue(remote.stream().allMatch(r -> r.getCallId() == local.get(0).getCallId()));
+    }
+
+    @Test
+    void aReadTriesTheLocalLeaderOnceThenTheFallback() throws Exception {
+        LeaderPath good = path(r -> CompletableFuture.completedFuture(ok(r)), LeaderPathTest::unexpected, 5,
+                1_000);
+        assertTrue(good.readLocally(M, () -> {
+            throw new AssertionError("no fallback when the local leader answers");
+        }).get(5, TimeUnit.SECONDS).isSuccess());
+        assertTrue(local.get(0).is(org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase.READ));
+
+        local.clear();
+        LeaderPath stepped = path(r -> CompletableFuture.completedFuture(failed(r, notLeader(N1, N2))),
+                LeaderPathTest::unexpected, 5, 1_000);
+        RaftClientReply[] viaFallback = new RaftClientReply[1];
+        RaftClientReply reply = stepped.readLocally(M, () -> {
+            viaFallback[0] = ok(local.get(0));
+            return CompletableFuture.completedFuture(viaFallback[0]);
+        }).get(5, TimeUnit.SECONDS);
+        assertEquals(viaFallback[0], reply);
+        assertEquals(1, local.size());
+        assertNull(reply.getException());
     }
 }

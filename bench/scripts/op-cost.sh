@@ -1,21 +1,30 @@
 #!/usr/bin/env bash
-# What one write costs a three-node OmenDB cluster on this machine (docs/BENCHMARKS.md "What limits the write
+# What one operation costs a three-node OmenDB cluster on this machine (docs/BENCHMARKS.md "What limits the write
 # number now"): starts three node processes of the packaged jar on loopback (4 ranges, fsync on), places the
-# ranges' leaders, warms up, then measures windows of wrk PUTs (100-byte values) from one wrk per node and prints
-# per window: writes/s, p50 per wrk, node CPU per write (from /proc), Raft entries and writes per entry (from the
-# nodes' omendb_group_commit_* metrics).
-#   bench/scripts/write-cost.sh                                  # leaders n1 n2 n3 n1, 21 connections per node
-#   LAYOUT="n2 n2 n2 n2" CONNS=21 WARMUP_S=150 WINDOWS=3 WINDOW_S=20 bench/scripts/write-cost.sh
-#   NODE_JAVA_OPTS="-Xmx1g" bench/scripts/write-cost.sh          # extra JVM options for the nodes
+# ranges' leaders, warms up, then measures windows of wrk requests from one wrk per entry of TARGETS and prints
+# per window: ops/s, p50 per wrk, node CPU per operation (from /proc), and how the routers grouped them (from the
+# nodes' metrics): for OP=put Raft entries and writes per entry (omendb_group_commit_*), for OP=get leader read
+# messages and gets per message (omendb_read_fold_*), for OP=mixed (95 % GET, 5 % PUT) both. PUTs carry 100-byte
+# values; GETs are linearizable, of random keys (mostly absent: the read path is the same).
+#   bench/scripts/op-cost.sh                                     # PUTs, leaders n1 n2 n3 n1, 21 connections per node
+#   LAYOUT="n2 n2 n2 n2" CONNS=21 WARMUP_S=150 WINDOWS=3 WINDOW_S=20 bench/scripts/op-cost.sh
+#   OP=get LAYOUT="n2 n2 n2 n2" TARGETS="2 2 2" bench/scripts/op-cost.sh   # GETs, every request to the leaders' node
+#   NODE_JAVA_OPTS="-Xmx1g" bench/scripts/op-cost.sh             # extra JVM options for the nodes
 # Needs wrk and curl (apt-get install wrk curl). Uses ports 18201-18203 (Raft), 18301-18303 (HTTP),
 # 18401-18403 (metrics) and a temporary directory, removed at the end.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LAYOUT=${LAYOUT:-n1 n2 n3 n1}; CONNS=${CONNS:-21}; WARMUP_S=${WARMUP_S:-150}; WINDOWS=${WINDOWS:-3}
-WINDOW_S=${WINDOW_S:-20}
-for tool in wrk curl; do command -v $tool >/dev/null || { echo "write-cost: $tool is needed (apt-get install $tool)" >&2; exit 2; }; done
+WINDOW_S=${WINDOW_S:-20}; OP=${OP:-put}; TARGETS=${TARGETS:-1 2 3}
+case $OP in
+  put) PUT_SHARE=1 ;;
+  get) PUT_SHARE=0 ;;
+  mixed) PUT_SHARE=0.05 ;;
+  *) echo "op-cost: OP must be put, get or mixed, not '$OP'" >&2; exit 2 ;;
+esac
+for tool in wrk curl; do command -v $tool >/dev/null || { echo "op-cost: $tool is needed (apt-get install $tool)" >&2; exit 2; }; done
 mvn -q -f "$ROOT/pom.xml" -pl router -am package -DskipTests >&2
-WORK=$(mktemp -d /tmp/omendb-write-cost.XXXXXX)
+WORK=$(mktemp -d /tmp/omendb-op-cost.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
@@ -38,7 +47,7 @@ for _ in $(seq 120); do
   ok=0; for p in 18301 18302 18303; do curl -sf "localhost:$p/ready" >/dev/null && ok=$((ok + 1)); done
   [ $ok = 3 ] && break; sleep 1
 done
-[ $ok = 3 ] || { echo "write-cost: cluster not ready in 120 s (logs in $WORK)" >&2; exit 1; }
+[ $ok = 3 ] || { echo "op-cost: cluster not ready in 120 s (logs in $WORK)" >&2; exit 1; }
 read -r -a to <<< "$LAYOUT"; k=0
 for r in $(curl -s localhost:18301/admin/ranges | grep -o '"id":[0-9]*' | cut -d: -f2); do
   [ $k -lt ${#to[@]} ] && curl -s -X POST "localhost:18301/admin/transfer-leader?range=$r&to=${to[$k]}" >/dev/null || true
@@ -46,29 +55,37 @@ for r in $(curl -s localhost:18301/admin/ranges | grep -o '"id":[0-9]*' | cut -d
 done
 leaders() { curl -s localhost:18301/admin/ranges | grep -o '"leader":"n[0-9]"' | cut -d'"' -f4 | tr '\n' ' '; }
 echo "leaders: $(leaders)"
-cat > "$WORK/put.lua" <<'LUA'
+cat > "$WORK/req.lua" <<LUA
 math.randomseed(os.time())
 request = function()
   local k = string.format("k%02d%013d", math.random(0, 99), math.random(0, 9999999999999))
-  return wrk.format("PUT", "/v1/kv/" .. k, nil, string.rep("v", 100))
+  if math.random() < $PUT_SHARE then return wrk.format("PUT", "/v1/kv/" .. k, nil, string.rep("v", 100)) end
+  return wrk.format("GET", "/v1/kv/" .. k)
 end
 LUA
 cpu_ticks() { local s=0 f; for p in "${PIDS[@]}"; do read -r -a f < "/proc/$p/stat"; s=$((s + f[13] + f[14])); done; echo $s; }
 counter() { local sum=0 v; for p in 18401 18402 18403; do
   v=$(curl -s "localhost:$p/metrics" | awk -v n="$1" '$1 == n {print $2}'); sum=$(echo "$sum + ${v:-0}" | bc); done; echo "$sum"; }
+per() { [ "$(echo "$2" | bc)" = 0 ] && echo - || echo "scale=2; ($1) / ($2)" | bc; }
 window() { # seconds -> one line
-  local c0 e0 w0 c1 e1 w1 n=0 p50s="" wrks=()
+  local n=0 p50s="" wrks=()
+  local c0 e0 w0 m0 g0 c1 e1 w1 m1 g1
   c0=$(cpu_ticks); e0=$(counter omendb_group_commit_entries_total); w0=$(counter omendb_group_commit_writes_total)
-  for p in 18301 18302 18303; do wrk -t1 -c"$CONNS" -d"$1"s -s "$WORK/put.lua" --latency "http://127.0.0.1:$p" > "$WORK/w$p.out" 2>&1 &
+  m0=$(counter omendb_read_fold_messages_total); g0=$(counter omendb_read_fold_gets_total)
+  local j=0
+  for t in $TARGETS; do j=$((j + 1))
+    wrk -t1 -c"$CONNS" -d"$1"s -s "$WORK/req.lua" --latency "http://127.0.0.1:1830$t" > "$WORK/w$j.out" 2>&1 &
     wrks+=($!)
   done
   wait "${wrks[@]}"
   c1=$(cpu_ticks); e1=$(counter omendb_group_commit_entries_total); w1=$(counter omendb_group_commit_writes_total)
-  for p in 18301 18302 18303; do
-    n=$((n + $(awk '/requests in/ {print $1}' "$WORK/w$p.out"))); p50s="$p50s $(awk '$1 == "50%" {print $2}' "$WORK/w$p.out")"
+  m1=$(counter omendb_read_fold_messages_total); g1=$(counter omendb_read_fold_gets_total)
+  for f in "$WORK"/w*.out; do
+    n=$((n + $(awk '/requests in/ {print $1}' "$f"))); p50s="$p50s $(awk '$1 == "50%" {print $2}' "$f")"
   done
-  echo "writes_per_s=$((n / $1)) p50s=[${p50s# }] node_cpu_ms_per_write=$(echo "scale=3; ($c1 - $c0) * 1000 / $(getconf CLK_TCK) / $n" | bc)" \
-       "entries=$(echo "$e1 - $e0" | bc) writes_per_entry=$(echo "scale=2; ($w1 - $w0) / ($e1 - $e0)" | bc)" \
+  echo "ops_per_s=$((n / $1)) p50s=[${p50s# }] node_cpu_ms_per_op=$(echo "scale=3; ($c1 - $c0) * 1000 / $(getconf CLK_TCK) / $n" | bc)" \
+       "entries=$(echo "$e1 - $e0" | bc) writes_per_entry=$(per "$w1 - $w0" "$e1 - $e0")" \
+       "read_messages=$(echo "$m1 - $m0" | bc) gets_per_message=$(per "$g1 - $g0" "$m1 - $m0")" \
        "load=$(cut -d' ' -f1 /proc/loadavg)"
 }
 echo "warm-up ${WARMUP_S} s: $(window "$WARMUP_S")"
