@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * This node's Raft server as the router in its process reaches it ({@link LocalRaftServer}).
@@ -23,16 +24,26 @@ import java.util.concurrent.Executors;
  * So divisions are looked up on a background thread, once per group at a time, and cached; until a group's division
  * is known, and after it closed (a removed group is looked up again), {@code leads} answers false and requests take
  * the gRPC path. Thread-safe.
+ *
+ * <p><b>Never runs the caller's code on Ratis' threads.</b> Ratis completes a request's future on its own threads:
+ * the state machine updater (a write applied; a read that waited for the apply index, completed while Ratis holds
+ * its read-index queue's monitor) or a client-request thread. Whatever a router chains on that future — above all
+ * its coalescer handing the next queued request to this server — would run there, and Ratis' in-process submission
+ * blocks its caller until one of Ratis' client-request threads has taken the request. Measured: a read chained on
+ * the updater waited for a client-request thread that waited for the monitor the updater held, and the range's reads
+ * and applies stopped for good. So the futures returned here complete on a small pool of this class
+ * ({@link #REPLY_THREADS} threads), never on a Ratis thread.
  */
 final class LocalDivisions implements LocalRaftServer, AutoCloseable {
+    /** Threads that complete in-process requests' futures (and run what callers chained on them). */
+    static final int REPLY_THREADS = 4;
+    static final String REPLY_THREAD_NAME = "omendb-local-replies";
+
     private final RaftServer server;
     private final Map<RaftGroupId, RaftServer.Division> divisions = new ConcurrentHashMap<>();
     private final Set<RaftGroupId> lookups = ConcurrentHashMap.newKeySet();
-    private final ExecutorService lookupThreads = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "omendb-local-divisions");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService lookupThreads = Executors.newCachedThreadPool(daemon("omendb-local-divisions"));
+    private final ExecutorService replies = Executors.newFixedThreadPool(REPLY_THREADS, daemon(REPLY_THREAD_NAME));
 
     LocalDivisions(RaftServer server) {
         this.server = server;
@@ -75,15 +86,26 @@ final class LocalDivisions implements LocalRaftServer, AutoCloseable {
     @Override
     public CompletableFuture<RaftClientReply> submit(RaftClientRequest request) {
         try {
-            return server.submitClientRequestAsync(request);
-        } catch (IOException e) {
+            // whenCompleteAsync, unlike thenApplyAsync, also moves a failed request's completion to the pool
+            return server.submitClientRequestAsync(request).whenCompleteAsync((reply, error) -> {
+            }, replies);
+        } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     @Override
     public void close() {
         lookupThreads.shutdownNow();
+        replies.shutdownNow();
         divisions.clear();
     }
 }

@@ -16,10 +16,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,6 +36,7 @@ import static io.omendb.raft.TestClusters.await;
 import static io.omendb.raft.TestClusters.b;
 import static io.omendb.raft.TestClusters.put;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,6 +53,7 @@ class LocalLeaderPathClusterTest {
     private static final class CountingServer implements LocalRaftServer {
         final LocalRaftServer inner;
         final Map<TypeCase, AtomicInteger> submitted = new ConcurrentHashMap<>();
+        final Set<String> submittingThreads = ConcurrentHashMap.newKeySet();
 
         CountingServer(LocalRaftServer inner) {
             this.inner = inner;
@@ -69,6 +76,7 @@ class LocalLeaderPathClusterTest {
         @Override
         public CompletableFuture<RaftClientReply> submit(RaftClientRequest request) {
             submitted.computeIfAbsent(request.getType().getTypeCase(), t -> new AtomicInteger()).incrementAndGet();
+            submittingThreads.add(Thread.currentThread().getName());
             return inner.submit(request);
         }
     }
@@ -94,6 +102,72 @@ class LocalLeaderPathClusterTest {
         }
     }
 
+    /** The range of key "a", once n1 leads it and n1's server reports so. */
+    private static RangeDescriptor rangeLedLocally(ClusterClient inside, ClusterClient outside, CountingServer n1)
+            throws Exception {
+        RangeDescriptor range = inside.awaitRangeTable(Duration.ofSeconds(60)).rangeForKey(b("a"));
+        outside.awaitRangeTable(Duration.ofSeconds(60));
+        lead(outside, range.rangeId(), "n1");
+        // n1's server learns its divisions in the background (LocalDivisions never blocks a caller)
+        RaftGroupId group = RaftGroupId.valueOf(range.groupId());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TestClusters.CALL_TIMEOUT_S);
+        while (!n1.leads(group)) {
+            assertTrue(System.nanoTime() < deadline, "n1 never reported leading " + group);
+            Thread.sleep(50);
+        }
+        return range;
+    }
+
+    /**
+     * Concurrent gets and puts of one locally led range queue in the router's coalescers, so each completion hands the
+     * next queued request to n1's server. Those hand-overs must never run on a Ratis thread: a get chained on the state
+     * machine updater once deadlocked the range (docs/ARCHITECTURE.md, "Read path"). Every operation must finish.
+     */
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void inProcessHandOversNeverRunOnRatisThreadsUnderConcurrentReadsAndWrites() throws Exception {
+        try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template(""));
+             ClusterClient outside = cluster.newClient(null)) {
+            CountingServer n1 = new CountingServer(cluster.node("n1").localServer());
+            try (ClusterClient inside = ClusterClient.connect(ClientOptions.from(cluster.configOf("n1"))
+                    .withLocalServer(n1))) {
+                rangeLedLocally(inside, outside, n1);
+                int threads = 8;
+                int opsPerThread = 150;
+                ExecutorService pool = Executors.newFixedThreadPool(threads);
+                try {
+                    List<Future<?>> workers = new ArrayList<>();
+                    for (int t = 0; t < threads; t++) {
+                        int id = t;
+                        workers.add(pool.submit(() -> {
+                            for (int i = 0; i < opsPerThread; i++) {
+                                String key = "a-" + id + "-" + i;
+                                if (id % 2 == 0) {
+                                    put(inside, key, "v" + i);
+                                } else {
+                                    await(inside.get(b("a-" + (id - 1) + "-" + i), ReadOptions.linearizable()));
+                                }
+                            }
+                            return null;
+                        }));
+                    }
+                    for (Future<?> w : workers) {
+                        w.get(TestClusters.CALL_TIMEOUT_S * 2L, TimeUnit.SECONDS);
+                    }
+                } finally {
+                    pool.shutdownNow();
+                }
+                assertTrue(n1.count(TypeCase.READ) > 0 && n1.count(TypeCase.WRITE) > 0, "in-process: " + n1.submitted);
+                for (String name : n1.submittingThreads) {
+                    assertFalse(name.contains("StateMachineUpdater") || name.contains("client-thread")
+                            || name.contains("server-thread") || name.contains("grpc"),
+                            "a request was handed to n1's server on Ratis thread " + name + " (all: "
+                                    + n1.submittingThreads + ")");
+                }
+            }
+        }
+    }
+
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void requestsOfALocallyLedRangeStayInProcessAndWritesSurviveLeadershipMovingAway() throws Exception {
@@ -102,16 +176,7 @@ class LocalLeaderPathClusterTest {
             CountingServer n1 = new CountingServer(cluster.node("n1").localServer());
             try (ClusterClient inside = ClusterClient.connect(ClientOptions.from(cluster.configOf("n1"))
                     .withLocalServer(n1))) {
-                RangeDescriptor range = inside.awaitRangeTable(Duration.ofSeconds(60)).rangeForKey(b("a"));
-                outside.awaitRangeTable(Duration.ofSeconds(60));
-                lead(outside, range.rangeId(), "n1");
-                // n1's server learns its divisions in the background (LocalDivisions never blocks a caller)
-                RaftGroupId group = RaftGroupId.valueOf(range.groupId());
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TestClusters.CALL_TIMEOUT_S);
-                while (!n1.leads(group)) {
-                    assertTrue(System.nanoTime() < deadline, "n1 never reported leading " + group);
-                    Thread.sleep(50);
-                }
+                RangeDescriptor range = rangeLedLocally(inside, outside, n1);
 
                 for (int i = 0; i < 20; i++) {
                     put(inside, "local-" + i, "v" + i);
