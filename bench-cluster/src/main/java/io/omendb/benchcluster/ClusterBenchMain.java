@@ -47,8 +47,10 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
     int clients;
     @Option(names = "--duration", defaultValue = "20", description = "Measured seconds per workload.")
     int durationSeconds;
-    @Option(names = "--warmup", defaultValue = "10",
-            description = "Minimum warm-up seconds before each measurement (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "150",
+            description = "Minimum warm-up seconds before each measurement (default: ${DEFAULT-VALUE}: on 2 shared cores"
+                    + " the JVM targets' JIT takes a third of the CPU for about two minutes, while 10-s windows can"
+                    + " already look steady; docs/BENCHMARKS.md).")
     int warmupSeconds;
     @Option(names = "--warmup-window", defaultValue = "10", description =
             "Warm-up window seconds; throughput is compared window to window (default: ${DEFAULT-VALUE}).")
@@ -57,7 +59,7 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
             description = "Warm-up ends when two consecutive windows' ops/s differ by less than this percentage"
                     + " (default: ${DEFAULT-VALUE}).")
     double warmupTolerancePercent;
-    @Option(names = "--warmup-max", defaultValue = "180",
+    @Option(names = "--warmup-max", defaultValue = "240",
             description = "Maximum warm-up seconds; ending here without two close windows is reported \"steady\":false"
                     + " (default: ${DEFAULT-VALUE}; 0 with --warmup 0: no warm-up).")
     int warmupMaxSeconds;
