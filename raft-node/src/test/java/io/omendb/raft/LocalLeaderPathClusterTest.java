@@ -118,6 +118,23 @@ class LocalLeaderPathClusterTest {
         return range;
     }
 
+    /** What a test does with a cluster whose range of key "a" n1 leads, and a client inside n1. */
+    private interface RangeLedByN1 {
+        void run(ClusterClient outside, ClusterClient inside, CountingServer n1, RangeDescriptor range) throws Exception;
+    }
+
+    /** Starts three nodes, a client outside and one inside n1 (through a counting n1 server), and moves the range. */
+    private void withRangeLedByN1(RangeLedByN1 test) throws Exception {
+        try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template(""));
+             ClusterClient outside = cluster.newClient(null)) {
+            CountingServer n1 = new CountingServer(cluster.node("n1").localServer());
+            try (ClusterClient inside = ClusterClient.connect(ClientOptions.from(cluster.configOf("n1"))
+                    .withLocalServer(n1))) {
+                test.run(outside, inside, n1, rangeLedLocally(inside, outside, n1));
+            }
+        }
+    }
+
     /**
      * Concurrent gets and puts of one locally led range queue in the router's coalescers, so each completion hands the
      * next queued request to n1's server. Those hand-overs must never run on a Ratis thread: a get chained on the state
@@ -126,94 +143,81 @@ class LocalLeaderPathClusterTest {
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void inProcessHandOversNeverRunOnRatisThreadsUnderConcurrentReadsAndWrites() throws Exception {
-        try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template(""));
-             ClusterClient outside = cluster.newClient(null)) {
-            CountingServer n1 = new CountingServer(cluster.node("n1").localServer());
-            try (ClusterClient inside = ClusterClient.connect(ClientOptions.from(cluster.configOf("n1"))
-                    .withLocalServer(n1))) {
-                rangeLedLocally(inside, outside, n1);
-                int threads = 8;
-                int opsPerThread = 150;
-                ExecutorService pool = Executors.newFixedThreadPool(threads);
-                try {
-                    List<Future<?>> workers = new ArrayList<>();
-                    for (int t = 0; t < threads; t++) {
-                        int id = t;
-                        workers.add(pool.submit(() -> {
-                            for (int i = 0; i < opsPerThread; i++) {
-                                String key = "a-" + id + "-" + i;
-                                if (id % 2 == 0) {
-                                    put(inside, key, "v" + i);
-                                } else {
-                                    await(inside.get(b("a-" + (id - 1) + "-" + i), ReadOptions.linearizable()));
-                                }
+        withRangeLedByN1((outside, inside, n1, range) -> {
+            int threads = 8;
+            int opsPerThread = 150;
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<?>> workers = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int id = t;
+                    workers.add(pool.submit(() -> {
+                        for (int i = 0; i < opsPerThread; i++) {
+                            String key = "a-" + id + "-" + i;
+                            if (id % 2 == 0) {
+                                put(inside, key, "v" + i);
+                            } else {
+                                await(inside.get(b("a-" + (id - 1) + "-" + i), ReadOptions.linearizable()));
                             }
-                            return null;
-                        }));
-                    }
-                    for (Future<?> w : workers) {
-                        w.get(TestClusters.CALL_TIMEOUT_S * 2L, TimeUnit.SECONDS);
-                    }
-                } finally {
-                    pool.shutdownNow();
+                        }
+                        return null;
+                    }));
                 }
-                assertTrue(n1.count(TypeCase.READ) > 0 && n1.count(TypeCase.WRITE) > 0, "in-process: " + n1.submitted);
-                for (String name : n1.submittingThreads) {
-                    assertFalse(name.contains("StateMachineUpdater") || name.contains("client-thread")
-                            || name.contains("server-thread") || name.contains("grpc"),
-                            "a request was handed to n1's server on Ratis thread " + name + " (all: "
-                                    + n1.submittingThreads + ")");
+                for (Future<?> w : workers) {
+                    w.get(TestClusters.CALL_TIMEOUT_S * 2L, TimeUnit.SECONDS);
                 }
+            } finally {
+                pool.shutdownNow();
             }
-        }
+            assertTrue(n1.count(TypeCase.READ) > 0 && n1.count(TypeCase.WRITE) > 0, "in-process: " + n1.submitted);
+            for (String name : n1.submittingThreads) {
+                assertFalse(name.contains("StateMachineUpdater") || name.contains("client-thread")
+                        || name.contains("server-thread") || name.contains("grpc"),
+                        "a request was handed to n1's server on Ratis thread " + name + " (all: "
+                                + n1.submittingThreads + ")");
+            }
+        });
     }
 
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void requestsOfALocallyLedRangeStayInProcessAndWritesSurviveLeadershipMovingAway() throws Exception {
-        try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template(""));
-             ClusterClient outside = cluster.newClient(null)) {
-            CountingServer n1 = new CountingServer(cluster.node("n1").localServer());
-            try (ClusterClient inside = ClusterClient.connect(ClientOptions.from(cluster.configOf("n1"))
-                    .withLocalServer(n1))) {
-                RangeDescriptor range = rangeLedLocally(inside, outside, n1);
-
-                for (int i = 0; i < 20; i++) {
-                    put(inside, "local-" + i, "v" + i);
-                    assertLinearizable(inside, "local-" + i, "v" + i);
-                }
-                assertTrue(n1.count(TypeCase.WRITE) >= 20, "writes handed over in-process: " + n1.submitted);
-                assertTrue(n1.count(TypeCase.READ) >= 20, "reads handed over in-process: " + n1.submitted);
-
-                // a writer keeps writing through n1's router while leadership goes n1 -> n2 -> n1 -> n3
-                AtomicBoolean stop = new AtomicBoolean();
-                AtomicReference<Throwable> failure = new AtomicReference<>();
-                AtomicInteger written = new AtomicInteger();
-                Thread writer = new Thread(() -> {
-                    try {
-                        for (int i = 0; !stop.get(); i++) {
-                            put(inside, "moving-" + i, "m" + i);
-                            written.set(i + 1);
-                        }
-                    } catch (Throwable t) {
-                        failure.set(t);
-                    }
-                }, "writer");
-                writer.start();
-                for (String target : List.of("n2", "n1", "n3")) {
-                    Thread.sleep(300);
-                    lead(outside, range.rangeId(), target);
-                }
-                Thread.sleep(300);
-                stop.set(true);
-                writer.join(TimeUnit.SECONDS.toMillis(TestClusters.CALL_TIMEOUT_S));
-                assertNull(failure.get(), () -> "a write through n1 failed while leadership moved: " + failure.get());
-                assertTrue(written.get() > 0, "the writer wrote");
-                for (int i = 0; i < written.get(); i++) {
-                    assertArrayEquals(b("m" + i), await(outside.get(b("moving-" + i), ReadOptions.linearizable()))
-                            .value(), "moving-" + i);
-                }
+        withRangeLedByN1((outside, inside, n1, range) -> {
+            for (int i = 0; i < 20; i++) {
+                put(inside, "local-" + i, "v" + i);
+                assertLinearizable(inside, "local-" + i, "v" + i);
             }
-        }
+            assertTrue(n1.count(TypeCase.WRITE) >= 20, "writes handed over in-process: " + n1.submitted);
+            assertTrue(n1.count(TypeCase.READ) >= 20, "reads handed over in-process: " + n1.submitted);
+
+            // a writer keeps writing through n1's router while leadership goes n1 -> n2 -> n1 -> n3
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            AtomicInteger written = new AtomicInteger();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; !stop.get(); i++) {
+                        put(inside, "moving-" + i, "m" + i);
+                        written.set(i + 1);
+                    }
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            }, "writer");
+            writer.start();
+            for (String target : List.of("n2", "n1", "n3")) {
+                Thread.sleep(300);
+                lead(outside, range.rangeId(), target);
+            }
+            Thread.sleep(300);
+            stop.set(true);
+            writer.join(TimeUnit.SECONDS.toMillis(TestClusters.CALL_TIMEOUT_S));
+            assertNull(failure.get(), () -> "a write through n1 failed while leadership moved: " + failure.get());
+            assertTrue(written.get() > 0, "the writer wrote");
+            for (int i = 0; i < written.get(); i++) {
+                assertArrayEquals(b("m" + i), await(outside.get(b("moving-" + i), ReadOptions.linearizable()))
+                        .value(), "moving-" + i);
+            }
+        });
     }
 }
