@@ -36,8 +36,8 @@ import java.util.concurrent.ThreadFactory;
  */
 final class LocalDivisions implements LocalRaftServer, AutoCloseable {
     /** Threads that complete in-process requests' futures (and run what callers chained on them). */
-    static final int REPLY_THREADS = 4;
-    static final String REPLY_THREAD_NAME = "omendb-local-replies";
+    private static final int REPLY_THREADS = 4;
+    private static final String REPLY_THREAD_NAME = "omendb-local-replies";
 
     private final RaftServer server;
     private final Map<RaftGroupId, RaftServer.Division> divisions = new ConcurrentHashMap<>();

@@ -186,7 +186,7 @@ final class GroupChannel implements AutoCloseable {
     private CompletableFuture<QueryResult> readFromLeader(Query query) {
         Message m = message(QueryCodec.encode(query));
         Supplier<CompletableFuture<RaftClientReply>> remote = () -> onLeader(c -> c.async().sendReadOnly(m));
-        return retryTransient(() -> leaderPath.leadsLocally() ? leaderPath.readLocally(m, remote) : remote.get());
+        return retryTransient(() -> leaderPath.read(m, remote));
     }
 
     private CompletableFuture<QueryResult> retryTransient(Supplier<CompletableFuture<RaftClientReply>> send) {

@@ -40,7 +40,7 @@ import java.util.function.Supplier;
  * <p><b>In-process.</b> Inside a node ({@code localOrNull} set), an attempt addressed to this node's own Raft server
  * is handed to it directly — no serialization, loopback socket or gRPC thread hand-offs — and the first attempt
  * goes there whenever that replica leads. Linearizable reads of a locally led group are tried in-process once
- * ({@link #readLocally}); they are idempotent, so any failure just takes the caller's normal path.
+ * ({@link #read}); they are idempotent, so any failure just takes the caller's normal path.
  *
  * <p>Thread-safe; its only state is the last leader that answered (a hint).
  */
@@ -82,7 +82,7 @@ final class LeaderPath {
         return clientId;
     }
 
-    /** Whether this process's replica of the group leads now (then reads may be tried in-process). */
+    /** Whether this process's replica of the group leads now. */
     boolean leadsLocally() {
         return localOrNull != null && localOrNull.leads(group.getGroupId());
     }
@@ -93,13 +93,18 @@ final class LeaderPath {
         return attempt(request(first, CallId.getAndIncrement(), message, RaftClientRequest.writeRequestType()), 1);
     }
 
-    /** A linearizable read, in-process once; {@code fallback} answers it when that fails in any way. */
-    CompletableFuture<RaftClientReply> readLocally(Message message,
-                                                   Supplier<CompletableFuture<RaftClientReply>> fallback) {
+    /**
+     * A linearizable read: in-process once when this process's replica leads, with {@code remote} answering it when
+     * that fails in any way; otherwise {@code remote} at once.
+     */
+    CompletableFuture<RaftClientReply> read(Message message, Supplier<CompletableFuture<RaftClientReply>> remote) {
+        if (!leadsLocally()) {
+            return remote.get();
+        }
         RaftClientRequest r = request(localOrNull.peerId(), CallId.getAndIncrement(), message,
                 RaftClientRequest.readRequestType());
         return submitLocally(r).handle((reply, error) -> error == null && reply.isSuccess()
-                ? CompletableFuture.completedFuture(reply) : fallback.get()).thenCompose(Function.identity());
+                ? CompletableFuture.completedFuture(reply) : remote.get()).thenCompose(Function.identity());
     }
 
     private RaftPeerId firstTarget() {

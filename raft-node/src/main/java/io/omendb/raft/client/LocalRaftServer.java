@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The Raft server running in the same process as a {@link ClusterClient} (a router inside a node). Requests for a
  * group whose leader is this server are handed to it directly, not sent through gRPC to itself
- * ({@link LocalLeaderPath}).
+ * ({@link LeaderPath}).
  */
 public interface LocalRaftServer {
     /** The server's peer id. */
@@ -19,6 +19,9 @@ public interface LocalRaftServer {
     /** Whether this server's replica of {@code group} leads now: a hint for choosing the path; submission decides. */
     boolean leads(RaftGroupId group);
 
-    /** Hands {@code request} to the server, as its gRPC service would. */
+    /**
+     * Hands {@code request} to the server, as its gRPC service would. The answer completes off the server's own
+     * threads, so callers may hand the next request over from what they chain on it.
+     */
     CompletableFuture<RaftClientReply> submit(RaftClientRequest request);
 }

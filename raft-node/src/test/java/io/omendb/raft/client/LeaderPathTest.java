@@ -191,7 +191,7 @@ class LeaderPathTest {
     void aReadTriesTheLocalLeaderOnceThenTheFallback() throws Exception {
         LeaderPath good = path(r -> CompletableFuture.completedFuture(ok(r)), LeaderPathTest::unexpected, 5,
                 1_000);
-        assertTrue(good.readLocally(M, () -> {
+        assertTrue(good.read(M, () -> {
             throw new AssertionError("no fallback when the local leader answers");
         }).get(5, TimeUnit.SECONDS).isSuccess());
         assertTrue(local.get(0).is(org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase.READ));
@@ -200,7 +200,7 @@ class LeaderPathTest {
         LeaderPath stepped = path(r -> CompletableFuture.completedFuture(failed(r, notLeader(N1, N2))),
                 LeaderPathTest::unexpected, 5, 1_000);
         RaftClientReply[] viaFallback = new RaftClientReply[1];
-        RaftClientReply reply = stepped.readLocally(M, () -> {
+        RaftClientReply reply = stepped.read(M, () -> {
             viaFallback[0] = ok(local.get(0));
             return CompletableFuture.completedFuture(viaFallback[0]);
         }).get(5, TimeUnit.SECONDS);
