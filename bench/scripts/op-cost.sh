@@ -64,22 +64,23 @@ request = function()
 end
 LUA
 cpu_ticks() { local s=0 f; for p in "${PIDS[@]}"; do read -r -a f < "/proc/$p/stat"; s=$((s + f[13] + f[14])); done; echo $s; }
-counter() { local sum=0 v; for p in 18401 18402 18403; do
-  v=$(curl -s "localhost:$p/metrics" | awk -v n="$1" '$1 == n {print $2}'); sum=$(echo "$sum + ${v:-0}" | bc); done; echo "$sum"; }
+# Raft entries, writes, leader read messages and gets so far, summed over the nodes: one metrics fetch per node
+counters() { for p in 18401 18402 18403; do curl -s "localhost:$p/metrics"; done | awk '
+  { s[$1] += $2 }
+  END { printf "%.0f %.0f %.0f %.0f\n", s["omendb_group_commit_entries_total"], s["omendb_group_commit_writes_total"],
+        s["omendb_read_fold_messages_total"], s["omendb_read_fold_gets_total"] }'; }
 per() { [ "$(echo "$2" | bc)" = 0 ] && echo - || echo "scale=2; ($1) / ($2)" | bc; }
 window() { # seconds -> one line
   local n=0 p50s="" wrks=()
   local c0 e0 w0 m0 g0 c1 e1 w1 m1 g1
-  c0=$(cpu_ticks); e0=$(counter omendb_group_commit_entries_total); w0=$(counter omendb_group_commit_writes_total)
-  m0=$(counter omendb_read_fold_messages_total); g0=$(counter omendb_read_fold_gets_total)
+  read -r e0 w0 m0 g0 <<< "$(counters)"; c0=$(cpu_ticks)
   local j=0
   for t in $TARGETS; do j=$((j + 1))
     wrk -t1 -c"$CONNS" -d"$1"s -s "$WORK/req.lua" --latency "http://127.0.0.1:1830$t" > "$WORK/w$j.out" 2>&1 &
     wrks+=($!)
   done
   wait "${wrks[@]}"
-  c1=$(cpu_ticks); e1=$(counter omendb_group_commit_entries_total); w1=$(counter omendb_group_commit_writes_total)
-  m1=$(counter omendb_read_fold_messages_total); g1=$(counter omendb_read_fold_gets_total)
+  c1=$(cpu_ticks); read -r e1 w1 m1 g1 <<< "$(counters)"
   for f in "$WORK"/w*.out; do
     n=$((n + $(awk '/requests in/ {print $1}' "$f"))); p50s="$p50s $(awk '$1 == "50%" {print $2}' "$f")"
   done
