@@ -10,6 +10,7 @@
 #   LAYOUT="n2 n2 n2 n2" CONNS=21 WARMUP_S=150 WINDOWS=3 WINDOW_S=20 bench/scripts/op-cost.sh
 #   OP=get LAYOUT="n2 n2 n2 n2" TARGETS="2 2 2" bench/scripts/op-cost.sh   # GETs, every request to the leaders' node
 #   NODE_JAVA_OPTS="-Xmx1g" bench/scripts/op-cost.sh             # extra JVM options for the nodes
+#   PERFORMANCE="group_commit_linger_max_us = 0" bench/scripts/op-cost.sh   # extra [performance] lines (docs/CONFIG.md)
 # Needs wrk and curl (apt-get install wrk curl). Uses ports 18201-18203 (Raft), 18301-18303 (HTTP),
 # 18401-18403 (metrics) and a temporary directory, removed at the end.
 set -euo pipefail
@@ -33,6 +34,7 @@ for i in 1 2 3; do
     printf '[database]\nname = "bench"\ndata_dir = "%s/data-n%d"\n' "$WORK" $i
     printf '[http]\nbind_address = "127.0.0.1"\nport = 1830%d\n[security]\nauth_enabled = false\n' $i
     printf '[monitoring]\nmetrics_bind_address = "127.0.0.1"\nmetrics_port = 1840%d\n[wal]\nsync_on_write = true\n' $i
+    printf '[performance]\n%b\n' "${PERFORMANCE:-}"
     printf '[cluster]\nnode_id = "n%d"\nreplication_factor = 3\ninitial_split_points = ["k25", "k50", "k75"]\n' $i
     for m in 1 2 3; do
       printf '[[cluster.members]]\nid = "n%d"\nraft_address = "127.0.0.1:1820%d"\nhttp_address = "127.0.0.1:1830%d"\n' $m $m $m

@@ -37,7 +37,8 @@ public record ClientOptions(String database, List<OmenConfig.Member> members, Li
                 config.performance().commandBytesMax(), config.performance().raftRequestTimeoutMs(),
                 RETRY_ATTEMPTS_MAX_DEFAULT, OUTSTANDING_REQUESTS_MAX_DEFAULT, config.cluster().nodeId(),
                 RaftTls.fromOrNull(config), new GroupCommitSettings(
-                        config.performance().groupCommitEntriesInFlightMax(), config.performance().groupCommitWritesMax()),
+                        config.performance().groupCommitEntriesInFlightMax(), config.performance().groupCommitWritesMax(),
+                        config.performance().groupCommitLingerMaxUs()),
                 null);
     }
 

@@ -37,6 +37,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -82,6 +83,12 @@ public final class ClusterClient implements AutoCloseable {
     /** Resets of gRPC proxies after transport failures: they block while a channel shuts down. */
     private final ExecutorService reconnectExecutor = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "omendb-client-reconnect");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Group commit's linger timers ({@link Coalescer}): one thread, each task only hands a message to a sender. */
+    private final ScheduledExecutorService lingerTimers = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "omendb-group-commit-linger");
         t.setDaemon(true);
         return t;
     });
@@ -331,9 +338,10 @@ public final class ClusterClient implements AutoCloseable {
                 .setMaxSleepTime(RETRY_SLEEP_MAX).setMaxAttempts(attemptsMax).build();
     }
 
-    /** An in-process attempt of a log entry times out like a Ratis client request. */
+    /** An in-process attempt of a log entry times out like a Ratis client request; lingers use the client's timer. */
     private GroupChannel.EntrySettings entrySettings(LocalRaftServer localServerOrNull) {
-        return new GroupChannel.EntrySettings(localServerOrNull, options.requestTimeoutMs(), reconnectExecutor);
+        return new GroupChannel.EntrySettings(localServerOrNull, options.requestTimeoutMs(), reconnectExecutor,
+                (task, delayUs) -> lingerTimers.schedule(task, delayUs, TimeUnit.MICROSECONDS));
     }
 
     /**
@@ -446,6 +454,7 @@ public final class ClusterClient implements AutoCloseable {
     public void close() {
         adminExecutor.shutdownNow();
         reconnectExecutor.shutdownNow();
+        lingerTimers.shutdown();
         channels.values().forEach(ClusterClient::closeQuietly);
         channels.clear();
         closeQuietly(meta);

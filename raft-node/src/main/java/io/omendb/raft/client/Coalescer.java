@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
 /**
@@ -21,22 +22,33 @@ import java.util.function.Function;
  * client are on their way, further groupable requests wait here, and the next message carries all of them: for
  * writes one {@link Command.Group} entry (group commit: one log append, one replication round, one fsync per
  * replica and one apply for all), for linearizable gets one {@link Query.MultiGet} (one ReadIndex round and one
- * RPC). At low load nothing waits: an idle coalescer sends a request at once, alone, unchanged. There is no
- * timer; the only wait is for an earlier message of the same group to finish.
+ * RPC). At low load nothing waits: an idle coalescer sends a request at once, alone, unchanged.
+ *
+ * <p><b>Linger.</b> With a linger ({@code lingerMaxUs > 0}) a message may also wait for requests that are about to
+ * arrive. When a message completes, the requests it carried and those that waited for it tell how many senders are
+ * active; their callers typically send again as soon as they have their answers (closed-loop clients). So the next
+ * message leaves once that many requests wait, or {@code lingerMaxUs} after that completion, whichever comes first.
+ * Without it, N steady writers settle into two alternating messages of about N/2 each (one in flight, one
+ * filling); with it, into one message of N: half the Raft entries for the same writes, and on a CPU-bound cluster
+ * the per-entry cost is what limits throughput (docs/BENCHMARKS.md). A lone serial client never waits (its count
+ * is one); a request arriving after the linger ended (a range gone quiet) leaves at once. The same idea as MySQL's
+ * {@code binlog_group_commit_sync_delay} with {@code binlog_group_commit_sync_no_delay_count}, with the count
+ * learned instead of configured.
  *
  * <p><b>Guarantees.</b> Every submitted request's future completes exactly once, with its own answer or with the
  * failure of the message that carried it (for a write: outcome unknown, as for any write whose entry failed).
  * Requests leave in submission order. When the grouping says keys must differ (writes), a message never holds
  * two requests of one key: the later one waits for the next message, so no two writes of one key share an entry
  * or a revision. A message stays within {@code messageBytesMax} and {@code requestsPerMessageMax}. Requests the
- * grouping cannot fold (batches, delete-range, scans, maintenance) are sent at once on their own.
+ * grouping cannot fold (batches, delete-range, scans, maintenance) are sent at once on their own. A request waits
+ * for the messages ahead of it, and at most {@code lingerMaxUs} after the last of them completed.
  *
  * <p><b>Linearizability of folded reads.</b> A multi-get is sent after every get in it was invoked, and the
  * leader fixes its read index after receiving it, so each get still sees every write acknowledged before it
  * started.
  *
  * <p><b>Threading.</b> Thread-safe; the queue is guarded by this object's monitor, which is never held while
- * sending or completing futures.
+ * sending or completing futures. Linger timers run on the injected {@link Timer}.
  *
  * @param <Q> request type
  * @param <A> answer type
@@ -59,14 +71,27 @@ final class Coalescer<Q, A> {
         List<A> split(A combined, int members);
     }
 
+    /** Runs a task after a delay (a scheduled executor in production, by hand in tests). */
+    interface Timer {
+        void schedule(Runnable task, long delayUs);
+    }
+
     private final Function<Q, CompletableFuture<A>> send;
     private final Grouping<Q, A> grouping;
     private final int inFlightMax;
     private final int requestsPerMessageMax;
     private final int messageBytesMax;
     private final CoalescingTally tally;
+    private final long lingerMaxUs;
+    private final Timer timer;
     private final ArrayDeque<Pending<Q, A>> pending = new ArrayDeque<>();
     private int inFlight;
+    /** Requests the next message waits for (linger): the last completed message's plus those that waited for it. */
+    private int expected = 1;
+    /** Counts messages taken; a linger timer acts only if no message left since it was set. */
+    private long messagesTaken;
+    /** A completion set a linger timer that has not ended yet and no message left since. */
+    private boolean lingering;
 
     private record Pending<Q, A>(Q request, ByteBuffer key, int encodedBytes, CompletableFuture<A> answer) {
     }
@@ -86,11 +111,14 @@ final class Coalescer<Q, A> {
      * @param inFlightMax           messages of this client in flight at once before requests wait and are folded
      * @param requestsPerMessageMax requests in one message at most
      * @param messageBytesMax       encoded bytes of one message at most (a message is cut before it would exceed it)
+     * @param lingerMaxUs           how long a message may wait for the requests expected to join it; 0: never
+     * @param timer                 where linger timers run (may be null without a linger)
      */
     Coalescer(Function<Q, CompletableFuture<A>> send, Grouping<Q, A> grouping, int inFlightMax,
-              int requestsPerMessageMax, int messageBytesMax, CoalescingTally tally) {
-        if (inFlightMax < 1 || requestsPerMessageMax < 1) {
-            throw new IllegalArgumentException("inFlightMax and requestsPerMessageMax must be >= 1");
+              int requestsPerMessageMax, int messageBytesMax, CoalescingTally tally, long lingerMaxUs, Timer timer) {
+        if (inFlightMax < 1 || requestsPerMessageMax < 1 || lingerMaxUs < 0 || (lingerMaxUs > 0 && timer == null)) {
+            throw new IllegalArgumentException("inFlightMax and requestsPerMessageMax must be >= 1, lingerMaxUs >= 0,"
+                    + " and a linger needs a timer");
         }
         this.send = send;
         this.grouping = grouping;
@@ -98,22 +126,27 @@ final class Coalescer<Q, A> {
         this.requestsPerMessageMax = requestsPerMessageMax;
         this.messageBytesMax = messageBytesMax;
         this.tally = tally;
+        this.lingerMaxUs = lingerMaxUs;
+        this.timer = timer;
     }
 
-    /** Group commit of puts, deletes and compare-and-sets (distinct keys per entry). */
+    /** Group commit of puts, deletes and compare-and-sets (distinct keys per entry), with the settings' linger. */
     static Coalescer<Proposal, CommandResult> writes(Function<Proposal, CompletableFuture<CommandResult>> send,
                                                     GroupCommitSettings settings, int entryBytesMax,
-                                                    CoalescingTally tally) {
+                                                    CoalescingTally tally, Timer timer) {
         return new Coalescer<>(send, WRITES, settings.entriesInFlightMax(), settings.groupCommandsMax(), entryBytesMax,
-                tally);
+                tally, settings.lingerMaxUs(), timer);
     }
 
-    /** Folding of linearizable point reads into multi-gets. */
+    /**
+     * Folding of linearizable point reads into multi-gets; they never linger (a read costs the leader a fraction of
+     * what an entry costs, so waiting would add latency and save little).
+     */
     static Coalescer<Query, QueryResult> reads(Function<Query, CompletableFuture<QueryResult>> send,
                                                GroupCommitSettings settings, int messageBytesMax,
                                                CoalescingTally tally) {
         return new Coalescer<>(send, READS, settings.entriesInFlightMax(), settings.groupCommandsMax(), messageBytesMax,
-                tally);
+                tally, 0, null);
     }
 
     /** Sends {@code request} (already checked to encode to {@code encodedBytes} within the message limit). */
@@ -139,11 +172,19 @@ final class Coalescer<Q, A> {
         return pending.size();
     }
 
-    /** Takes the next message's requests from the head of the queue, if another message may be in flight now. */
+    /**
+     * Takes the next message's requests from the head of the queue, if another message may be in flight now and it
+     * need not linger for more.
+     */
     private List<Pending<Q, A>> takeMessageIfAllowed() {
         if (inFlight >= inFlightMax || pending.isEmpty()) {
             return null;
         }
+        if (lingering && pending.size() < expected) {
+            return null;
+        }
+        messagesTaken++;
+        lingering = false;
         List<Pending<Q, A>> message = new ArrayList<>();
         Set<ByteBuffer> keys = new HashSet<>();
         long bytes = GROUP_OVERHEAD_BYTES;
@@ -176,6 +217,10 @@ final class Coalescer<Q, A> {
             List<Pending<Q, A>> next;
             synchronized (this) {
                 inFlight--;
+                expected = Math.min(requestsPerMessageMax, message.size() + pending.size());
+                if (lingerMaxUs > 0 && expected > 1 && pending.size() < expected && !lingering) {
+                    lingering = lingerTimerSet();
+                }
                 next = takeMessageIfAllowed();
             }
             complete(message, answer, error);
@@ -183,6 +228,32 @@ final class Coalescer<Q, A> {
                 dispatch(next);
             }
         });
+    }
+
+    /** Sets a linger timer; whether it is set (not when the timer is shut down: then nothing lingers). */
+    private boolean lingerTimerSet() {
+        long taken = messagesTaken;
+        try {
+            timer.schedule(() -> lingerEnded(taken), lingerMaxUs);
+            return true;
+        } catch (RejectedExecutionException closing) {
+            return false;
+        }
+    }
+
+    /** A linger timer set when {@code takenThen} messages had been taken: sends what waits, unless one left since. */
+    private void lingerEnded(long takenThen) {
+        List<Pending<Q, A>> next;
+        synchronized (this) {
+            if (takenThen != messagesTaken) {
+                return;
+            }
+            lingering = false;
+            next = takeMessageIfAllowed();
+        }
+        if (next != null) {
+            dispatch(next);
+        }
     }
 
     private void complete(List<Pending<Q, A>> message, A answer, Throwable error) {

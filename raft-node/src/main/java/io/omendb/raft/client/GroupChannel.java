@@ -94,7 +94,8 @@ final class GroupChannel implements AutoCloseable {
                  CoalescingTallies tallies, EntrySettings entries) {
         this.group = group;
         this.commandBytesMax = commandBytesMax;
-        this.writes = Coalescer.writes(this::propose, groupCommit, commandBytesMax, tallies.writes());
+        this.writes = Coalescer.writes(this::propose, groupCommit, commandBytesMax, tallies.writes(),
+                entries.lingerTimer());
         this.leaderReads = Coalescer.reads(this::readFromLeader, groupCommit, commandBytesMax, tallies.reads());
         this.properties = properties;
         this.parameters = parameters;
@@ -128,13 +129,15 @@ final class GroupChannel implements AutoCloseable {
     }
 
     /**
-     * How log entries reach the leader ({@link LeaderPath}).
+     * How log entries are formed and reach the leader ({@link Coalescer}, {@link LeaderPath}).
      *
      * @param localServerOrNull this process's Raft server, or null outside a node
      * @param attemptTimeoutMs  timeout of one in-process attempt
      * @param reconnects        where gRPC proxies are reset after transport failures (it may block for seconds)
+     * @param lingerTimer       where group commit's linger timers run (shared by every channel of the client)
      */
-    record EntrySettings(LocalRaftServer localServerOrNull, long attemptTimeoutMs, Executor reconnects) {
+    record EntrySettings(LocalRaftServer localServerOrNull, long attemptTimeoutMs, Executor reconnects,
+                         Coalescer.Timer lingerTimer) {
     }
 
     RaftGroup group() {

@@ -45,6 +45,11 @@ public final class ConfigLoader {
      * Ratis allocates it as direct memory once per range replica (docs/CONFIG.md).
      */
     public static final int RAFT_WRITE_BUFFER_KB_DEFAULT = 2304;
+    /**
+     * Group commit's linger ({@code client.Coalescer}): long enough for a closed-loop client on a loaded machine to
+     * send its next write after its answer, short against an entry's own latency (docs/BENCHMARKS.md).
+     */
+    public static final int GROUP_COMMIT_LINGER_MAX_US_DEFAULT = 5000;
     /** Bound on the command codec's framing around keys and values (kind, version, lengths, checksum). */
     static final int COMMAND_FRAMING_BYTES_MAX = 64;
     static final String SPLIT_POINT_HEX_PREFIX = "hex:";
@@ -256,7 +261,8 @@ public final class ConfigLoader {
                 t.intIn("raft_write_buffer_kb", RAFT_WRITE_BUFFER_KB_DEFAULT, 64, 64 * 1024),
                 t.bool("leader_lease_enabled", true),
                 t.intIn("group_commit_entries_in_flight_max", 1, 1, 1024),
-                t.intIn("group_commit_writes_max", 256, 1, 100_000));
+                t.intIn("group_commit_writes_max", 256, 1, 100_000),
+                t.intIn("group_commit_linger_max_us", GROUP_COMMIT_LINGER_MAX_US_DEFAULT, 0, 100_000));
     }
 
     private static OmenConfig.Limits limits(TomlSection t) {

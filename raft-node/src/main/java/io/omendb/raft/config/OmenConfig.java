@@ -104,10 +104,13 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
      * @param leaderLeaseEnabled      serve linearizable reads from the leader's lease without a heartbeat round
      * @param groupCommitEntriesInFlightMax entries one router keeps in flight per range before writes are grouped
      * @param groupCommitWritesMax    writes (or folded gets) in one entry (multi-get) at most; 1: no grouping
+     * @param groupCommitLingerMaxUs  how long an entry may wait for the writes its range's recent writers are
+     *                                expected to send; 0: never
      */
     public record Performance(int maxConcurrentRequests, int electionTimeoutMinMs, int electionTimeoutMaxMs,
                               int raftRequestTimeoutMs, int raftWriteBufferKb, boolean leaderLeaseEnabled,
-                              int groupCommitEntriesInFlightMax, int groupCommitWritesMax) {
+                              int groupCommitEntriesInFlightMax, int groupCommitWritesMax,
+                              int groupCommitLingerMaxUs) {
         /** Bytes Ratis adds around a command in a log entry (term, index, client and call ids) plus the leader's time
          *  stamp (CommandCodec.stamp, at most 20 bytes), generously rounded. */
         public static final int ENTRY_OVERHEAD_BYTES = 4 * 1024;

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,6 +53,29 @@ class CoalescerTest {
         }
     }
 
+    /** Linger timers set by a coalescer, run when the test says so. */
+    private static final class ManualTimer implements Coalescer.Timer {
+        final List<Runnable> tasks = new ArrayList<>();
+        final List<Long> delaysUs = new ArrayList<>();
+
+        @Override
+        public void schedule(Runnable task, long delayUs) {
+            tasks.add(task);
+            delaysUs.add(delayUs);
+        }
+
+        void fireAll() {
+            List<Runnable> due = List.copyOf(tasks);
+            tasks.clear();
+            due.forEach(Runnable::run);
+        }
+    }
+
+    private static Coalescer<Coalescer.Proposal, CommandResult> lingering(FakeLog log, Coalescer.Timer timer) {
+        return Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 2000), 1 << 20, new CoalescingTally(),
+                timer);
+    }
+
     private static Coalescer.Proposal put(String key) {
         return Coalescer.Proposal.of(new Command.Put(key.getBytes(StandardCharsets.UTF_8), new byte[10]));
     }
@@ -61,7 +85,7 @@ class CoalescerTest {
         FakeLog log = new FakeLog();
         CoalescingTally tally = new CoalescingTally();
         Coalescer<Coalescer.Proposal, CommandResult> committer =
-                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20, tally);
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 0), 1 << 20, tally, null);
         CompletableFuture<CommandResult> first = committer.submit(put("a"), 20);
         assertEquals(1, log.entries.size());
         assertInstanceOf(Command.Put.class, log.entries.get(0), "alone when idle: no wrapping, no wait");
@@ -94,7 +118,7 @@ class CoalescerTest {
     void aRepeatedKeyWaitsForTheNextEntrySoNoTwoWritesOfOneKeyShareAnEntry() {
         FakeLog log = new FakeLog();
         Coalescer<Coalescer.Proposal, CommandResult> committer =
-                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20, new CoalescingTally());
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 0), 1 << 20, new CoalescingTally(), null);
         committer.submit(put("x"), 20);
         CompletableFuture<CommandResult> a1 = committer.submit(put("a"), 20);
         CompletableFuture<CommandResult> b1 = committer.submit(put("b"), 20);
@@ -114,14 +138,14 @@ class CoalescerTest {
     void entriesRespectTheByteAndCountLimits() {
         FakeLog log = new FakeLog();
         Coalescer<Coalescer.Proposal, CommandResult> committer =
-                Coalescer.writes(log::propose, new GroupCommitSettings(1, 3), 32 + 250, new CoalescingTally());
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 3, 0), 32 + 250, new CoalescingTally(), null);
         committer.submit(put("first"), 100);
         for (int i = 0; i < 7; i++) {
             committer.submit(put("k" + i), 100);
         }
         log.commit(0);
         assertEquals(2, ((Command.Group) log.entries.get(1)).commands().size(), "250 bytes hold two 100-byte writes");
-        committer = Coalescer.writes(log::propose, new GroupCommitSettings(1, 3), 1 << 20, new CoalescingTally());
+        committer = Coalescer.writes(log::propose, new GroupCommitSettings(1, 3, 0), 1 << 20, new CoalescingTally(), null);
         log.entries.clear();
         log.replies.clear();
         committer.submit(put("first"), 10);
@@ -136,7 +160,7 @@ class CoalescerTest {
     void aFailedEntryFailsEveryWriteItCarriedAndTheQueueMovesOn() {
         FakeLog log = new FakeLog();
         Coalescer<Coalescer.Proposal, CommandResult> committer =
-                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20, new CoalescingTally());
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 0), 1 << 20, new CoalescingTally(), null);
         committer.submit(put("x"), 20);
         CompletableFuture<CommandResult> a = committer.submit(put("a"), 20);
         CompletableFuture<CommandResult> b = committer.submit(put("b"), 20);
@@ -155,7 +179,7 @@ class CoalescerTest {
     void otherCommandsBypassTheQueueAndAMismatchedReplyIsAnError() {
         FakeLog log = new FakeLog();
         Coalescer<Coalescer.Proposal, CommandResult> committer =
-                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100), 1 << 20, new CoalescingTally());
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 0), 1 << 20, new CoalescingTally(), null);
         committer.submit(put("x"), 20);
         committer.submit(Coalescer.Proposal.of(new Command.DeleteRange(new byte[]{1}, new byte[]{2})), 20);
         assertInstanceOf(Command.DeleteRange.class, log.entries.get(1), "sent at once, not queued");
@@ -178,7 +202,7 @@ class CoalescerTest {
             CompletableFuture<QueryResult> f = new CompletableFuture<>();
             replies.add(f);
             return f;
-        }, new GroupCommitSettings(1, 100), 1 << 20, new CoalescingTally());
+        }, new GroupCommitSettings(1, 100, 0), 1 << 20, new CoalescingTally());
         CompletableFuture<QueryResult> first = reads.submit(new Query.Get(new byte[]{1}), 1);
         CompletableFuture<QueryResult> a = reads.submit(new Query.Get(new byte[]{2}), 1);
         CompletableFuture<QueryResult> again = reads.submit(new Query.Get(new byte[]{2}), 1);
@@ -199,7 +223,7 @@ class CoalescerTest {
     void moreEntriesInFlightGroupLess() {
         FakeLog log = new FakeLog();
         Coalescer<Coalescer.Proposal, CommandResult> committer =
-                Coalescer.writes(log::propose, new GroupCommitSettings(2, 100), 1 << 20, new CoalescingTally());
+                Coalescer.writes(log::propose, new GroupCommitSettings(2, 100, 0), 1 << 20, new CoalescingTally(), null);
         committer.submit(put("a"), 20);
         committer.submit(put("b"), 20);
         committer.submit(put("c"), 20);
@@ -207,5 +231,93 @@ class CoalescerTest {
         assertEquals(2, log.entries.size(), "two entries may be in flight");
         log.commit(0);
         assertEquals(2, ((Command.Group) log.entries.get(2)).commands().size());
+    }
+
+    @Test
+    void withALingerTheNextEntryWaitsForTheWritersOfTheLastOneAndCarriesEveryone() {
+        FakeLog log = new FakeLog();
+        ManualTimer timer = new ManualTimer();
+        Coalescer<Coalescer.Proposal, CommandResult> committer = lingering(log, timer);
+        CompletableFuture<CommandResult> a = committer.submit(put("a"), 20);
+        committer.submit(put("b"), 20);
+        committer.submit(put("c"), 20);
+        log.commit(0);
+        assertTrue(a.isDone());
+        assertEquals(1, log.entries.size(), "b and c wait for a's writer: three writers are active");
+        assertEquals(List.of(2000L), timer.delaysUs);
+
+        committer.submit(put("a2"), 20);
+        assertEquals(2, log.entries.size(), "sent once the third write arrived, before the timer");
+        assertEquals(3, ((Command.Group) log.entries.get(1)).commands().size());
+        timer.fireAll();
+        assertEquals(2, log.entries.size(), "a timer set for an entry that already left does nothing");
+
+        log.commit(1);
+        committer.submit(put("b2"), 20);
+        committer.submit(put("c2"), 20);
+        assertEquals(2, log.entries.size(), "the three writers of the last entry are expected again");
+        committer.submit(put("a3"), 20);
+        assertEquals(3, ((Command.Group) log.entries.get(2)).commands().size());
+    }
+
+    @Test
+    void aLingerEndsAtItsTimerAndAnUnmetCountIsForgotten() {
+        FakeLog log = new FakeLog();
+        ManualTimer timer = new ManualTimer();
+        Coalescer<Coalescer.Proposal, CommandResult> committer = lingering(log, timer);
+        committer.submit(put("a"), 20);
+        CompletableFuture<CommandResult> b = committer.submit(put("b"), 20);
+        log.commit(0);
+        assertEquals(1, log.entries.size());
+        timer.fireAll();
+        assertEquals(2, log.entries.size(), "a's writer did not come back in time: b leaves alone");
+        log.commit(1);
+        assertTrue(b.isDone());
+        committer.submit(put("b2"), 20);
+        assertEquals(3, log.entries.size(), "one writer now: no wait");
+        assertTrue(timer.tasks.isEmpty());
+    }
+
+    @Test
+    void aWriteArrivingAfterTheLingerEndedIsSentAtOnce() {
+        FakeLog log = new FakeLog();
+        ManualTimer timer = new ManualTimer();
+        Coalescer<Coalescer.Proposal, CommandResult> committer = lingering(log, timer);
+        committer.submit(put("a"), 20);
+        committer.submit(put("b"), 20);
+        committer.submit(put("c"), 20);
+        log.commit(0);
+        committer.submit(put("a2"), 20);
+        log.commit(1);
+        assertEquals(2, log.entries.size());
+        assertEquals(2, timer.tasks.size(), "three writers were active: the next entry may wait for all three");
+        timer.fireAll();
+        committer.submit(put("late"), 20);
+        assertEquals(3, log.entries.size(), "the range went quiet: a late write does not wait for two more");
+    }
+
+    @Test
+    void aLoneSerialWriterNeverLingers() {
+        FakeLog log = new FakeLog();
+        ManualTimer timer = new ManualTimer();
+        Coalescer<Coalescer.Proposal, CommandResult> committer = lingering(log, timer);
+        for (int i = 0; i < 5; i++) {
+            committer.submit(put("k" + i), 20);
+            assertEquals(i + 1, log.entries.size());
+            log.commit(i);
+        }
+        assertTrue(timer.delaysUs.isEmpty());
+    }
+
+    @Test
+    void aShutDownTimerSendsAtOnceInsteadOfLingering() {
+        FakeLog log = new FakeLog();
+        Coalescer<Coalescer.Proposal, CommandResult> committer = lingering(log, (task, delayUs) -> {
+            throw new RejectedExecutionException("client closed");
+        });
+        committer.submit(put("a"), 20);
+        committer.submit(put("b"), 20);
+        log.commit(0);
+        assertEquals(2, log.entries.size(), "b must not wait for a timer that will never run");
     }
 }
