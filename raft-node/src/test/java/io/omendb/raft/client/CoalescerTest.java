@@ -71,9 +71,22 @@ class CoalescerTest {
         }
     }
 
-    private static Coalescer<Coalescer.Proposal, CommandResult> lingering(FakeLog log, Coalescer.Timer timer) {
+    /** Each test's log and linger timer (JUnit makes a fresh instance per test). */
+    private final FakeLog log = new FakeLog();
+    private final ManualTimer timer = new ManualTimer();
+
+    /** A write coalescer on {@link #log} with a 2-ms linger timed by {@code lingerTimer}. */
+    private Coalescer<Coalescer.Proposal, CommandResult> lingering(Coalescer.Timer lingerTimer) {
         return Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 2000), 1 << 20, new CoalescingTally(),
-                timer);
+                lingerTimer);
+    }
+
+    /** Writers a, b and c write while a's entry is in flight; a's entry completes (b and c now wait for a again). */
+    private void threeWritersActive(Coalescer<Coalescer.Proposal, CommandResult> committer) {
+        committer.submit(put("a"), 20);
+        committer.submit(put("b"), 20);
+        committer.submit(put("c"), 20);
+        log.commit(0);
     }
 
     private static Coalescer.Proposal put(String key) {
@@ -82,7 +95,6 @@ class CoalescerTest {
 
     @Test
     void anIdleGroupSendsAtOnceAndGroupsWhatArrivesWhileBusy() {
-        FakeLog log = new FakeLog();
         CoalescingTally tally = new CoalescingTally();
         Coalescer<Coalescer.Proposal, CommandResult> committer =
                 Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 0), 1 << 20, tally, null);
@@ -116,7 +128,6 @@ class CoalescerTest {
 
     @Test
     void aRepeatedKeyWaitsForTheNextEntrySoNoTwoWritesOfOneKeyShareAnEntry() {
-        FakeLog log = new FakeLog();
         Coalescer<Coalescer.Proposal, CommandResult> committer =
                 Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 0), 1 << 20, new CoalescingTally(), null);
         committer.submit(put("x"), 20);
@@ -136,7 +147,6 @@ class CoalescerTest {
 
     @Test
     void entriesRespectTheByteAndCountLimits() {
-        FakeLog log = new FakeLog();
         Coalescer<Coalescer.Proposal, CommandResult> committer =
                 Coalescer.writes(log::propose, new GroupCommitSettings(1, 3, 0), 32 + 250, new CoalescingTally(), null);
         committer.submit(put("first"), 100);
@@ -158,7 +168,6 @@ class CoalescerTest {
 
     @Test
     void aFailedEntryFailsEveryWriteItCarriedAndTheQueueMovesOn() {
-        FakeLog log = new FakeLog();
         Coalescer<Coalescer.Proposal, CommandResult> committer =
                 Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 0), 1 << 20, new CoalescingTally(), null);
         committer.submit(put("x"), 20);
@@ -177,7 +186,6 @@ class CoalescerTest {
 
     @Test
     void otherCommandsBypassTheQueueAndAMismatchedReplyIsAnError() {
-        FakeLog log = new FakeLog();
         Coalescer<Coalescer.Proposal, CommandResult> committer =
                 Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 0), 1 << 20, new CoalescingTally(), null);
         committer.submit(put("x"), 20);
@@ -221,7 +229,6 @@ class CoalescerTest {
 
     @Test
     void moreEntriesInFlightGroupLess() {
-        FakeLog log = new FakeLog();
         Coalescer<Coalescer.Proposal, CommandResult> committer =
                 Coalescer.writes(log::propose, new GroupCommitSettings(2, 100, 0), 1 << 20, new CoalescingTally(), null);
         committer.submit(put("a"), 20);
@@ -235,14 +242,8 @@ class CoalescerTest {
 
     @Test
     void withALingerTheNextEntryWaitsForTheWritersOfTheLastOneAndCarriesEveryone() {
-        FakeLog log = new FakeLog();
-        ManualTimer timer = new ManualTimer();
-        Coalescer<Coalescer.Proposal, CommandResult> committer = lingering(log, timer);
-        CompletableFuture<CommandResult> a = committer.submit(put("a"), 20);
-        committer.submit(put("b"), 20);
-        committer.submit(put("c"), 20);
-        log.commit(0);
-        assertTrue(a.isDone());
+        Coalescer<Coalescer.Proposal, CommandResult> committer = lingering(timer);
+        threeWritersActive(committer);
         assertEquals(1, log.entries.size(), "b and c wait for a's writer: three writers are active");
         assertEquals(List.of(2000L), timer.delaysUs);
 
@@ -262,9 +263,7 @@ class CoalescerTest {
 
     @Test
     void aLingerEndsAtItsTimerAndAnUnmetCountIsForgotten() {
-        FakeLog log = new FakeLog();
-        ManualTimer timer = new ManualTimer();
-        Coalescer<Coalescer.Proposal, CommandResult> committer = lingering(log, timer);
+        Coalescer<Coalescer.Proposal, CommandResult> committer = lingering(timer);
         committer.submit(put("a"), 20);
         CompletableFuture<CommandResult> b = committer.submit(put("b"), 20);
         log.commit(0);
@@ -280,13 +279,8 @@ class CoalescerTest {
 
     @Test
     void aWriteArrivingAfterTheLingerEndedIsSentAtOnce() {
-        FakeLog log = new FakeLog();
-        ManualTimer timer = new ManualTimer();
-        Coalescer<Coalescer.Proposal, CommandResult> committer = lingering(log, timer);
-        committer.submit(put("a"), 20);
-        committer.submit(put("b"), 20);
-        committer.submit(put("c"), 20);
-        log.commit(0);
+        Coalescer<Coalescer.Proposal, CommandResult> committer = lingering(timer);
+        threeWritersActive(committer);
         committer.submit(put("a2"), 20);
         log.commit(1);
         assertEquals(2, log.entries.size());
@@ -298,9 +292,7 @@ class CoalescerTest {
 
     @Test
     void aLoneSerialWriterNeverLingers() {
-        FakeLog log = new FakeLog();
-        ManualTimer timer = new ManualTimer();
-        Coalescer<Coalescer.Proposal, CommandResult> committer = lingering(log, timer);
+        Coalescer<Coalescer.Proposal, CommandResult> committer = lingering(timer);
         for (int i = 0; i < 5; i++) {
             committer.submit(put("k" + i), 20);
             assertEquals(i + 1, log.entries.size());
@@ -311,8 +303,7 @@ class CoalescerTest {
 
     @Test
     void aShutDownTimerSendsAtOnceInsteadOfLingering() {
-        FakeLog log = new FakeLog();
-        Coalescer<Coalescer.Proposal, CommandResult> committer = lingering(log, (task, delayUs) -> {
+        Coalescer<Coalescer.Proposal, CommandResult> committer = lingering((task, delayUs) -> {
             throw new RejectedExecutionException("client closed");
         });
         committer.submit(put("a"), 20);
