@@ -1,5 +1,6 @@
 package io.omendb.raft;
 
+import io.omendb.raft.client.DaemonThreads;
 import io.omendb.raft.client.LocalRaftServer;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -14,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 
 /**
  * This node's Raft server as the router in its process reaches it ({@link LocalRaftServer}).
@@ -42,8 +42,10 @@ final class LocalDivisions implements LocalRaftServer, AutoCloseable {
     private final RaftServer server;
     private final Map<RaftGroupId, RaftServer.Division> divisions = new ConcurrentHashMap<>();
     private final Set<RaftGroupId> lookups = ConcurrentHashMap.newKeySet();
-    private final ExecutorService lookupThreads = Executors.newCachedThreadPool(daemon("omendb-local-divisions"));
-    private final ExecutorService replies = Executors.newFixedThreadPool(REPLY_THREADS, daemon(REPLY_THREAD_NAME));
+    private final ExecutorService lookupThreads = Executors.newCachedThreadPool(
+            DaemonThreads.named("omendb-local-divisions"));
+    private final ExecutorService replies = Executors.newFixedThreadPool(REPLY_THREADS,
+            DaemonThreads.named(REPLY_THREAD_NAME));
 
     LocalDivisions(RaftServer server) {
         this.server = server;
@@ -92,14 +94,6 @@ final class LocalDivisions implements LocalRaftServer, AutoCloseable {
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-    }
-
-    private static ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.omendb.raft.archive.ArchiveSettings;
 import io.omendb.raft.archive.GroupLogArchiver;
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.client.DaemonThreads;
 import io.omendb.raft.config.ConfigLoader;
 import io.omendb.raft.config.OmenConfig;
 import io.omendb.raft.meta.ClusterLayout;
@@ -199,11 +200,7 @@ public final class OmenNode implements AutoCloseable {
             return;
         }
         long every = config.backup().logArchiveIntervalMs();
-        archiving = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "omendb-log-archiver-" + nodeId());
-            t.setDaemon(true);
-            return t;
-        });
+        archiving = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("omendb-log-archiver-" + nodeId()));
         archiving.scheduleWithFixedDelay(this::archiveEveryReplica, every, every, TimeUnit.MILLISECONDS);
     }
 

@@ -81,17 +81,11 @@ public final class ClusterClient implements AutoCloseable {
     private final CoalescingTallies coalescing = CoalescingTallies.create();
     private final ExecutorService adminExecutor;
     /** Resets of gRPC proxies after transport failures: they block while a channel shuts down. */
-    private final ExecutorService reconnectExecutor = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "omendb-client-reconnect");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService reconnectExecutor = Executors.newCachedThreadPool(
+            DaemonThreads.named("omendb-client-reconnect"));
     /** Group commit's linger timers ({@link Coalescer}): one thread, each task only hands a message to a sender. */
-    private final ScheduledExecutorService lingerTimers = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "omendb-group-commit-linger");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService lingerTimers = Executors.newSingleThreadScheduledExecutor(
+            DaemonThreads.named("omendb-group-commit-linger"));
     private final ClusterAdmin admin;
 
     private ClusterClient(ClientOptions options) {
@@ -108,11 +102,7 @@ public final class ClusterClient implements AutoCloseable {
         this.meta = new GroupChannel(RaftGroup.valueOf(ClusterLayout.metaGroupId(options.database()),
                 options.metaPeers().stream().map(this::peer).toList()), properties, parameters, retryPolicy, replicaRetryPolicy,
                 Integer.MAX_VALUE, options.groupCommit(), coalescing, entrySettings(options.localServerOrNull()));
-        this.adminExecutor = Executors.newFixedThreadPool(ADMIN_THREADS, r -> {
-            Thread t = new Thread(r, "omendb-client-admin");
-            t.setDaemon(true);
-            return t;
-        });
+        this.adminExecutor = Executors.newFixedThreadPool(ADMIN_THREADS, DaemonThreads.named("omendb-client-admin"));
         this.admin = new ClusterAdmin(this);
     }
 
