@@ -2,6 +2,9 @@ package io.omendb.raft;
 
 import io.omendb.raft.client.DaemonThreads;
 import io.omendb.raft.client.LocalRaftServer;
+import io.omendb.raft.command.Command;
+import io.omendb.raft.command.CommandResult;
+import io.omendb.raft.command.ForwardedWrites;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -15,6 +18,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
 
 /**
  * This node's Raft server as the router in its process reaches it ({@link LocalRaftServer}).
@@ -32,7 +37,8 @@ import java.util.concurrent.Executors;
  * blocks its caller until one of Ratis' client-request threads has taken the request. Measured: a read chained on
  * the updater waited for a client-request thread that waited for the monitor the updater held, and the range's reads
  * and applies stopped for good. So the futures returned here complete on a small pool of this class
- * ({@link #REPLY_THREADS} threads), never on a Ratis thread.
+ * ({@link #REPLY_THREADS} threads), never on a Ratis thread. For the same reason writes other routers forward to
+ * this node ({@link #proposeForwarded}) reach the router on that pool, not on the Ratis RPC thread that received them.
  */
 final class LocalDivisions implements LocalRaftServer, AutoCloseable {
     /** Threads that complete in-process requests' futures (and run what callers chained on them). */
@@ -47,8 +53,33 @@ final class LocalDivisions implements LocalRaftServer, AutoCloseable {
     private final ExecutorService replies = Executors.newFixedThreadPool(REPLY_THREADS,
             DaemonThreads.named(REPLY_THREAD_NAME));
 
+    /** The router that takes forwarded writes; {@link ForwardedWrites#NONE} until one registers. */
+    private volatile ForwardedWrites router = ForwardedWrites.NONE;
+
     LocalDivisions(RaftServer server) {
         this.server = server;
+    }
+
+    @Override
+    public void acceptForwards(ForwardedWrites writes) {
+        router = writes;
+    }
+
+    /**
+     * Hands writes forwarded to this node's leading replica of {@code group} to the registered router, on the reply
+     * pool; null (refused, nothing proposed) when no router registered or the node is closing.
+     */
+    CompletableFuture<CommandResult> proposeForwarded(RaftGroupId group, Command entry) {
+        ForwardedWrites taker = router;
+        if (taker == ForwardedWrites.NONE) {
+            return CompletableFuture.completedFuture(null);
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> taker.propose(group, entry), replies)
+                    .thenCompose(Function.identity());
+        } catch (RejectedExecutionException closing) {
+            return CompletableFuture.completedFuture(null);
+        }
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.omendb.raft.archive.ArchiveSettings;
 import io.omendb.raft.archive.GroupLogArchiver;
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.command.ForwardedWrites;
 import io.omendb.raft.client.DaemonThreads;
 import io.omendb.raft.config.ConfigLoader;
 import io.omendb.raft.config.OmenConfig;
@@ -41,6 +42,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 /**
@@ -106,12 +108,18 @@ public final class OmenNode implements AutoCloseable {
     /** Runs {@link #archiveEveryReplica} when {@code backup.log_archive_dir} is set; null otherwise. */
     private ScheduledExecutorService archiving;
 
-    private OmenNode(OmenConfig config, NodeMetadataStore metadata, RaftServer server, MaintenancePool maintenance) {
+    /**
+     * @param forwards where the replicas' state machines send forwarded writes: set here to {@link #localDivisions},
+     *                 which hands them to the router in this process once it registered
+     */
+    private OmenNode(OmenConfig config, NodeMetadataStore metadata, RaftServer server, MaintenancePool maintenance,
+                     AtomicReference<ForwardedWrites> forwards) {
         this.maintenance = maintenance;
         this.config = config;
         this.metadata = metadata;
         this.server = server;
         this.localDivisions = new LocalDivisions(server);
+        forwards.set(localDivisions::proposeForwarded);
         this.client = ClusterClient.connect(ClientOptions.from(config));
         this.seeder = new Thread(this::seedRangeTable, "omendb-seed-" + config.cluster().nodeId());
         this.seeder.setDaemon(true);
@@ -126,8 +134,9 @@ public final class OmenNode implements AutoCloseable {
                 "omendb-maintenance-" + config.cluster().nodeId());
         try {
             checkOwner(config, metadata, clock);
-            OmenNode node = new OmenNode(config, metadata, buildServer(config, metadata, maintenance, clock),
-                    maintenance);
+            AtomicReference<ForwardedWrites> forwards = new AtomicReference<>(ForwardedWrites.NONE);
+            OmenNode node = new OmenNode(config, metadata, buildServer(config, metadata, maintenance, clock,
+                    (group, entry) -> forwards.get().propose(group, entry)), maintenance, forwards);
             try {
                 node.server.start();
                 node.bootstrapGroups(node.client);
@@ -168,7 +177,7 @@ public final class OmenNode implements AutoCloseable {
     }
 
     private static RaftServer buildServer(OmenConfig config, NodeMetadataStore metadata, MaintenancePool maintenance,
-                                          Clock clock) throws IOException {
+                                          Clock clock, ForwardedWrites forwards) throws IOException {
         OmenConfig.Member self = config.cluster().self();
         int colon = self.raftAddress().lastIndexOf(':');
         String host = self.raftAddress().substring(0, colon);
@@ -180,7 +189,7 @@ public final class OmenNode implements AutoCloseable {
                         host, port))
                 .setParameters(RaftTls.parameters(RaftTls.fromOrNull(config)))
                 .setStateMachineRegistry(group -> new RangeStateMachine(config.engineOptions(), metadata, maintenance,
-                        clock, archiveSettings(config)))
+                        clock, archiveSettings(config), forwards))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
     }

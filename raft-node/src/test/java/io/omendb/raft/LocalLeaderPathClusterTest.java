@@ -1,5 +1,6 @@
 package io.omendb.raft;
 
+import io.omendb.raft.command.ForwardedWrites;
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.client.LocalRaftServer;
@@ -36,6 +37,7 @@ import static io.omendb.raft.TestClusters.await;
 import static io.omendb.raft.TestClusters.b;
 import static io.omendb.raft.TestClusters.put;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,6 +81,11 @@ class LocalLeaderPathClusterTest {
             submittingThreads.add(Thread.currentThread().getName());
             return inner.submit(request);
         }
+
+        @Override
+        public void acceptForwards(ForwardedWrites writes) {
+            inner.acceptForwards(writes);
+        }
     }
 
     /**
@@ -120,7 +127,8 @@ class LocalLeaderPathClusterTest {
 
     /** What a test does with a cluster whose range of key "a" n1 leads, and a client inside n1. */
     private interface RangeLedByN1 {
-        void run(ClusterClient outside, ClusterClient inside, CountingServer n1, RangeDescriptor range) throws Exception;
+        void run(LocalCluster cluster, ClusterClient outside, ClusterClient inside, CountingServer n1,
+                 RangeDescriptor range) throws Exception;
     }
 
     /** Starts three nodes, a client outside and one inside n1 (through a counting n1 server), and moves the range. */
@@ -130,7 +138,7 @@ class LocalLeaderPathClusterTest {
             CountingServer n1 = new CountingServer(cluster.node("n1").localServer());
             try (ClusterClient inside = ClusterClient.connect(ClientOptions.from(cluster.configOf("n1"))
                     .withLocalServer(n1))) {
-                test.run(outside, inside, n1, rangeLedLocally(inside, outside, n1));
+                test.run(cluster, outside, inside, n1, rangeLedLocally(inside, outside, n1));
             }
         }
     }
@@ -143,7 +151,7 @@ class LocalLeaderPathClusterTest {
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void inProcessHandOversNeverRunOnRatisThreadsUnderConcurrentReadsAndWrites() throws Exception {
-        withRangeLedByN1((outside, inside, n1, range) -> {
+        withRangeLedByN1((cluster, outside, inside, n1, range) -> {
             int threads = 8;
             int opsPerThread = 150;
             ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -182,7 +190,7 @@ class LocalLeaderPathClusterTest {
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void requestsOfALocallyLedRangeStayInProcessAndWritesSurviveLeadershipMovingAway() throws Exception {
-        withRangeLedByN1((outside, inside, n1, range) -> {
+        withRangeLedByN1((cluster, outside, inside, n1, range) -> {
             for (int i = 0; i < 20; i++) {
                 put(inside, "local-" + i, "v" + i);
                 assertLinearizable(inside, "local-" + i, "v" + i);
@@ -217,6 +225,61 @@ class LocalLeaderPathClusterTest {
             for (int i = 0; i < written.get(); i++) {
                 assertArrayEquals(b("m" + i), await(outside.get(b("moving-" + i), ReadOptions.linearizable()))
                         .value(), "moving-" + i);
+            }
+        });
+    }
+
+    /**
+     * Leader-side group commit: the router inside n2 forwards its writes of the range n1 leads to n1, whose router
+     * proposes them with its own (they show in its grouping tally; without forwarding they would not). While
+     * leadership moves to n3, which runs no router and so takes no forwards, n2's router proposes them itself. Every
+     * write succeeds once and is readable.
+     */
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void writesToARangeLedElsewhereAreProposedByTheLeadersRouter() throws Exception {
+        withRangeLedByN1((cluster, outside, inside, n1, range) -> {
+            try (ClusterClient n2 = ClusterClient.connect(ClientOptions.from(cluster.configOf("n2"))
+                    .withLocalServer(cluster.node("n2").localServer()))) {
+                n2.awaitRangeTable(Duration.ofSeconds(60));
+                long proposedByN1 = inside.coalescing().writes().requests();
+                long sentByN2 = n2.coalescing().writes().requests();
+                for (int i = 0; i < 20; i++) {
+                    put(n2, "fwd-" + i, "f" + i);
+                }
+                assertEquals(20, n2.coalescing().writes().requests() - sentByN2);
+                assertEquals(20, inside.coalescing().writes().requests() - proposedByN1,
+                        "n2's writes were proposed by n1's router");
+                for (int i = 0; i < 20; i++) {
+                    assertLinearizable(outside, "fwd-" + i, "f" + i);
+                }
+
+                AtomicBoolean stop = new AtomicBoolean();
+                AtomicReference<Throwable> failure = new AtomicReference<>();
+                AtomicInteger written = new AtomicInteger();
+                Thread writer = new Thread(() -> {
+                    try {
+                        for (int i = 0; !stop.get(); i++) {
+                            put(n2, "moving-" + i, "m" + i);
+                            written.set(i + 1);
+                        }
+                    } catch (Throwable t) {
+                        failure.set(t);
+                    }
+                }, "writer");
+                writer.start();
+                for (String target : List.of("n3", "n1")) {
+                    Thread.sleep(300);
+                    lead(outside, range.rangeId(), target);
+                }
+                Thread.sleep(300);
+                stop.set(true);
+                writer.join(TimeUnit.SECONDS.toMillis(TestClusters.CALL_TIMEOUT_S));
+                assertNull(failure.get(), () -> "a write through n2 failed while leadership moved: " + failure.get());
+                for (int i = 0; i < written.get(); i++) {
+                    assertArrayEquals(b("m" + i), await(outside.get(b("moving-" + i), ReadOptions.linearizable()))
+                            .value(), "moving-" + i);
+                }
             }
         });
     }

@@ -38,7 +38,8 @@ public record ClientOptions(String database, List<OmenConfig.Member> members, Li
                 RETRY_ATTEMPTS_MAX_DEFAULT, OUTSTANDING_REQUESTS_MAX_DEFAULT, config.cluster().nodeId(),
                 RaftTls.fromOrNull(config), new GroupCommitSettings(
                         config.performance().groupCommitEntriesInFlightMax(), config.performance().groupCommitWritesMax(),
-                        config.performance().groupCommitLingerMaxUs()),
+                        config.performance().groupCommitLingerMaxUs(),
+                        config.performance().groupCommitForwardToLeader()),
                 null);
     }
 

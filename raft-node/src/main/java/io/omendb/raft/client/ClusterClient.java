@@ -2,6 +2,7 @@ package io.omendb.raft.client;
 
 import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandResult;
+import io.omendb.raft.command.ForwardedWrites;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryResult;
 import io.omendb.raft.config.OmenConfig;
@@ -104,6 +105,23 @@ public final class ClusterClient implements AutoCloseable {
                 Integer.MAX_VALUE, options.groupCommit(), coalescing, entrySettings(options.localServerOrNull()));
         this.adminExecutor = Executors.newFixedThreadPool(ADMIN_THREADS, DaemonThreads.named("omendb-client-admin"));
         this.admin = new ClusterAdmin(this);
+        if (options.localServerOrNull() != null) {
+            options.localServerOrNull().acceptForwards(this::proposeForwarded);
+        }
+    }
+
+    /**
+     * Writes another router forwarded to this node's leading replica of {@code groupId}: proposed by this router with
+     * its own ({@link GroupChannel#writeForwarded}); null (not taken) for a group missing from the cached range table.
+     */
+    private CompletableFuture<CommandResult> proposeForwarded(RaftGroupId groupId, Command entry) {
+        GroupChannel c = groupId.equals(meta.group().getGroupId()) ? meta : channels.get(groupId);
+        RangeTable t = table.get();
+        if (c == null && t != null) {
+            c = t.ranges().stream().filter(r -> r.groupId().equals(groupId.getUuid())).findFirst()
+                    .map(this::channel).orElse(null);
+        }
+        return c == null ? CompletableFuture.completedFuture(null) : c.writeForwarded(entry);
     }
 
     public static ClusterClient connect(ClientOptions options) {
@@ -442,6 +460,9 @@ public final class ClusterClient implements AutoCloseable {
 
     @Override
     public void close() {
+        if (options.localServerOrNull() != null) {
+            options.localServerOrNull().acceptForwards(ForwardedWrites.NONE);
+        }
         adminExecutor.shutdownNow();
         reconnectExecutor.shutdownNow();
         lingerTimers.shutdown();

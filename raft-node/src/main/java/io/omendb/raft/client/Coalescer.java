@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * Folds concurrent requests to one Raft group into fewer messages. While {@code inFlightMax} messages of this
@@ -100,9 +101,14 @@ final class Coalescer<Q, A> {
      * A write with its encoding, made once: the size check before queueing and the entry sent for a lone write use
      * the same bytes (only a group is encoded again, as one entry).
      */
-    record Proposal(Command command, byte[] frame) {
+    record Proposal(Command command, byte[] frame, boolean forwarded) {
         static Proposal of(Command command) {
-            return new Proposal(command, CommandCodec.encode(command));
+            return new Proposal(command, CommandCodec.encode(command), false);
+        }
+
+        /** A write another router forwarded to this one (it is proposed here, never forwarded again). */
+        static Proposal forwarded(Command command) {
+            return new Proposal(command, CommandCodec.encode(command), true);
         }
     }
 
@@ -165,6 +171,33 @@ final class Coalescer<Q, A> {
             dispatch(message);
         }
         return p.answer();
+    }
+
+    /**
+     * Sends {@code requests} like {@link #submit} each, but queues them together: requests that arrive as one batch
+     * (writes forwarded by another router) leave in one message when the limits allow, instead of the first alone.
+     */
+    List<CompletableFuture<A>> submitAll(List<Q> requests, ToIntFunction<Q> encodedBytes) {
+        List<CompletableFuture<A>> answers = new ArrayList<>(requests.size());
+        List<Pending<Q, A>> message;
+        List<Pending<Q, A>> queued = new ArrayList<>(requests.size());
+        for (Q request : requests) {
+            ByteBuffer key = grouping.keyOf(request);
+            if (key == null) {
+                throw new IllegalArgumentException("a request that cannot share a message: " + request);
+            }
+            Pending<Q, A> p = new Pending<>(request, key, encodedBytes.applyAsInt(request), new CompletableFuture<>());
+            queued.add(p);
+            answers.add(p.answer());
+        }
+        synchronized (this) {
+            pending.addAll(queued);
+            message = takeMessageIfAllowed();
+        }
+        if (message != null) {
+            dispatch(message);
+        }
+        return answers;
     }
 
     /** Requests waiting for a message (for tests). */
@@ -289,7 +322,8 @@ final class Coalescer<Q, A> {
 
         @Override
         public Proposal combine(List<Proposal> proposals) {
-            return Proposal.of(new Command.Group(proposals.stream().map(Proposal::command).toList()));
+            Command group = new Command.Group(proposals.stream().map(Proposal::command).toList());
+            return new Proposal(group, CommandCodec.encode(group), proposals.stream().anyMatch(Proposal::forwarded));
         }
 
         @Override

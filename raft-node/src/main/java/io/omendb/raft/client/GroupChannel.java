@@ -27,6 +27,7 @@ import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -69,6 +70,7 @@ final class GroupChannel implements AutoCloseable {
     private final Parameters parameters;
     private final RetryPolicy replicaRetryPolicy;
     private final int commandBytesMax;
+    private final boolean forwardToLeader;
     private final Coalescer<Coalescer.Proposal, CommandResult> writes;
     private final Coalescer<Query, QueryResult> leaderReads;
     private final LeaderPath leaderPath;
@@ -94,6 +96,7 @@ final class GroupChannel implements AutoCloseable {
                  CoalescingTallies tallies, EntrySettings entries) {
         this.group = group;
         this.commandBytesMax = commandBytesMax;
+        this.forwardToLeader = groupCommit.forwardToLeader();
         this.writes = Coalescer.writes(this::propose, groupCommit, commandBytesMax, tallies.writes(),
                 entries.lingerTimer());
         this.leaderReads = Coalescer.reads(this::readFromLeader, groupCommit, commandBytesMax, tallies.reads());
@@ -165,10 +168,66 @@ final class GroupChannel implements AutoCloseable {
         return writes.submit(proposal, encodedBytes);
     }
 
-    /** Sends one log entry to the leader ({@link LeaderPath}). */
+    /**
+     * Writes another router forwarded to this one ({@link Query.Forward}): proposed here with this router's own, in one
+     * entry when the limits allow, and answered as that router's entry would have been.
+     */
+    CompletableFuture<CommandResult> writeForwarded(Command entry) {
+        List<Command> members = entry instanceof Command.Group g ? g.commands() : List.of(entry);
+        List<CompletableFuture<CommandResult>> answers = writes.submitAll(
+                members.stream().map(Coalescer.Proposal::forwarded).toList(), p -> p.frame().length);
+        if (answers.size() == 1 && !(entry instanceof Command.Group)) {
+            return answers.get(0);
+        }
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<CommandResult> results = answers.stream().map(CompletableFuture::join).toList();
+            return new CommandResult.Grouped(results.stream().mapToLong(CommandResult::revision).max().orElseThrow(),
+                    results);
+        });
+    }
+
+    /**
+     * Sends one log entry to the leader: single-key writes of this router to a range led elsewhere are forwarded to
+     * the leader's node (leader-side group commit, {@link LeaderPath#forward}) when that is on, and proposed by this
+     * router ({@link LeaderPath#write}) when the leader is here, when they were forwarded here, or when the leader's
+     * node takes no forwards.
+     */
     private CompletableFuture<CommandResult> propose(Coalescer.Proposal entry) {
+        boolean singleKeyWrites = entry.command() instanceof Command.Group || Command.singleKeyOf(entry.command()) != null;
+        if (!forwardToLeader || entry.forwarded() || !singleKeyWrites || leaderPath.leadsLocally()) {
+            return proposeHere(entry);
+        }
+        return leaderPath.forward(message(QueryCodec.forward(entry.frame()))).handle((reply, error) -> {
+            if (error == null && reply == null) {
+                return proposeHere(entry);
+            }
+            CommandResult result = forwardedResult(reply, error);
+            return result == null ? proposeHere(entry) : CompletableFuture.completedFuture(result);
+        }).thenCompose(Function.identity());
+    }
+
+    private CompletableFuture<CommandResult> proposeHere(Coalescer.Proposal entry) {
         return leaderPath.write(message(entry.frame())).handle((reply, error) -> decode(reply, error,
                 CommandCodec::decodeResult));
+    }
+
+    /**
+     * The outcome of forwarded writes, or null when the leader's node did not take them. Any failure leaves their
+     * outcome unknown (the leader's node may have proposed them): UNAVAILABLE, as for a write whose retries ran out.
+     */
+    private CommandResult forwardedResult(RaftClientReply reply, Throwable error) {
+        Throwable t = error != null ? unwrap(error) : reply.isSuccess() ? null : reply.getException();
+        if (t != null) {
+            Throwable reason = t instanceof StateMachineException && t.getCause() != null ? t.getCause() : t;
+            throw new ClientException(ErrorCode.UNAVAILABLE, "group " + group.getGroupId() + ": writes forwarded to "
+                    + "the leader's node failed, outcome unknown: " + reason.getMessage(), t);
+        }
+        QueryResult answer = decode(reply, null, QueryCodec::decodeResult);
+        if (answer instanceof QueryResult.Forwarded f) {
+            return f.result();
+        }
+        throw new ClientException(ErrorCode.CORRUPT_REPLY, "group " + group.getGroupId() + ": forwarded writes were "
+                + "answered with " + answer);
     }
 
     /**

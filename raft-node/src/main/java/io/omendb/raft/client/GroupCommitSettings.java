@@ -9,8 +9,12 @@ package io.omendb.raft.client;
  *                           grouping off
  * @param lingerMaxUs        how long an entry may wait for the writes its range's recent writers are expected to send
  *                           ({@code [performance] group_commit_linger_max_us}); 0 turns the linger off
+ * @param forwardToLeader    whether a router whose node does not lead a range forwards its single-key writes to the
+ *                           leader's node, to share entries with every router's writes there
+ *                           ({@code [performance] group_commit_forward_to_leader})
  */
-public record GroupCommitSettings(int entriesInFlightMax, int groupCommandsMax, long lingerMaxUs) {
+public record GroupCommitSettings(int entriesInFlightMax, int groupCommandsMax, long lingerMaxUs,
+                                  boolean forwardToLeader) {
     public GroupCommitSettings {
         if (entriesInFlightMax < 1 || groupCommandsMax < 1 || lingerMaxUs < 0) {
             throw new IllegalArgumentException("group commit limits must be >= 1 (linger >= 0): " + entriesInFlightMax

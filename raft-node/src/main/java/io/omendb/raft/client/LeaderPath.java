@@ -7,18 +7,24 @@ import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.proto.RaftProtos;
+import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
+import org.apache.ratis.protocol.exceptions.ServerNotReadyException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.rpc.CallId;
 
+import java.net.ConnectException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -90,7 +96,41 @@ final class LeaderPath {
     /** A write, sent until definite (see the class note). */
     CompletableFuture<RaftClientReply> write(Message message) {
         RaftPeerId first = leadsLocally() ? localOrNull.peerId() : firstTarget();
-        return attempt(request(first, CallId.getAndIncrement(), message, RaftClientRequest.writeRequestType()), 1);
+        return attempt(request(first, CallId.getAndIncrement(), message, RaftClientRequest.writeRequestType()), 1,
+                failure -> !(failure instanceof StateMachineException));
+    }
+
+    /**
+     * Writes forwarded to the leader's node ({@code Query.Forward}) as a non-linearizable read: Ratis hands it to the
+     * state machine only on a ready leader. Sent again only after failures that prove it did not run there (not the
+     * leader, not ready, stepping down, group or server not there, connection refused): the node that takes it
+     * proposes its writes under its own invocations, so a second copy to another node could apply them twice. Any
+     * other failure (a timeout, a connection lost mid-request) leaves the outcome unknown and is reported. Completes
+     * with null, nothing sent, when the leader is this process's own server: then the caller proposes directly (the
+     * first attempt goes to another peer, the leader that answered last when known).
+     */
+    CompletableFuture<RaftClientReply> forward(Message message) {
+        RaftPeerId first = firstTarget();
+        if (localOrNull != null && first.equals(localOrNull.peerId())) {
+            first = nextTarget(first);
+        }
+        return attempt(request(first, CallId.getAndIncrement(), message, RaftClientRequest.readRequestType(true)), 1,
+                LeaderPath::certainlyNotRun);
+    }
+
+    /** Whether a forward that failed so certainly did not reach the state machine. */
+    static boolean certainlyNotRun(Throwable failure) {
+        if (failure instanceof NotLeaderException || failure instanceof LeaderNotReadyException
+                || failure instanceof LeaderSteppingDownException || failure instanceof GroupMismatchException
+                || failure instanceof ServerNotReadyException) {
+            return true;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -112,8 +152,16 @@ final class LeaderPath {
         return hint != null ? hint : group.getPeers().iterator().next().getId();
     }
 
-    private CompletableFuture<RaftClientReply> attempt(RaftClientRequest r, int attempt) {
+    /**
+     * @param resendable whether a failed attempt may be sent again (retry policy permitting): a write's same
+     *                   invocation always may unless the state machine refused it; a forward only when it certainly
+     *                   did not run
+     */
+    private CompletableFuture<RaftClientReply> attempt(RaftClientRequest r, int attempt, Predicate<Throwable> resendable) {
         boolean inProcess = localOrNull != null && r.getServerId().equals(localOrNull.peerId());
+        if (inProcess && r.is(RaftProtos.RaftClientRequestProto.TypeCase.READ)) {
+            return CompletableFuture.completedFuture(null);
+        }
         CompletableFuture<RaftClientReply> sent = inProcess ? submitLocally(r) : sendRemote(r);
         return sent.handle((reply, error) -> {
             Throwable failure = error != null ? GroupChannel.unwrap(error)
@@ -121,7 +169,7 @@ final class LeaderPath {
             if (failure == null) {
                 leaderHint.set(r.getServerId());
             }
-            RetryPolicy.Action action = failure == null || failure instanceof StateMachineException
+            RetryPolicy.Action action = failure == null || !resendable.test(failure)
                     ? RetryPolicy.NO_RETRY_ACTION
                     : retryPolicy.handleAttemptFailure(failedAttempt(attempt, failure));
             if (!action.shouldRetry()) {
@@ -141,7 +189,8 @@ final class LeaderPath {
                     : policyMs;
             Executor later = CompletableFuture.delayedExecutor(sleepMs, TimeUnit.MILLISECONDS);
             return CompletableFuture.supplyAsync(() -> null, later)
-                    .thenCompose(v -> attempt(request(next, r.getCallId(), r.getMessage(), r.getType()), attempt + 1));
+                    .thenCompose(v -> attempt(request(next, r.getCallId(), r.getMessage(), r.getType()), attempt + 1,
+                            resendable));
         }).thenCompose(Function.identity());
     }
 

@@ -1,5 +1,6 @@
 package io.omendb.raft.client;
 
+import io.omendb.raft.command.ForwardedWrites;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -24,4 +25,11 @@ public interface LocalRaftServer {
      * threads, so callers may hand the next request over from what they chain on it.
      */
     CompletableFuture<RaftClientReply> submit(RaftClientRequest request);
+
+    /**
+     * Makes {@code writes} take the single-key writes other routers forward to this server's leading replicas
+     * (replacing whatever took them before; {@link ForwardedWrites#NONE}: refuse them, the senders propose them
+     * themselves).
+     */
+    void acceptForwards(ForwardedWrites writes);
 }

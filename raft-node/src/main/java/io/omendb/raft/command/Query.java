@@ -41,4 +41,21 @@ public sealed interface Query {
     /** SHA-256 over this replica's live contents, to compare replicas. */
     record Digest() implements Query {
     }
+
+    /**
+     * Single-key writes another router forwards to the node whose replica leads the range (leader-side group
+     * commit): that node's router proposes them together with its own and everyone else's, so one Raft entry carries
+     * the writes of every router. {@code entry} is a {@link Command.Put}, {@link Command.Delete},
+     * {@link Command.CompareAndSet} or a {@link Command.Group} of them. Never answered from a replica's data: the
+     * state machine hands it to its node's router ({@link ForwardedWrites}).
+     */
+    record Forward(Command entry) implements Query {
+        public Forward {
+            Objects.requireNonNull(entry, "entry");
+            if (!(entry instanceof Command.Group) && Command.singleKeyOf(entry) == null) {
+                throw new IllegalArgumentException("only puts, deletes, compare-and-sets and groups of them are "
+                        + "forwarded, not " + entry);
+            }
+        }
+    }
 }

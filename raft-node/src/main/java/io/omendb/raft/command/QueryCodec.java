@@ -22,12 +22,14 @@ public final class QueryCodec {
     private static final int STATUS = 3;
     private static final int DIGEST = 4;
     private static final int MULTI_GET = 5;
+    private static final int FORWARD = 6;
 
     private static final int RESULT_VALUE = 101;
     private static final int RESULT_SCAN = 102;
     private static final int RESULT_STATUS = 103;
     private static final int RESULT_DIGEST = 104;
     private static final int RESULT_VALUES = 105;
+    private static final int RESULT_FORWARDED = 106;
     /** Upper bound on keys of one multi-get, checked when decoding. */
     public static final int MULTI_GET_KEYS_MAX = 100_000;
 
@@ -48,8 +50,15 @@ public final class QueryCodec {
             return new FrameWriter(STATUS).finish();
         } else if (query instanceof Query.Digest) {
             return new FrameWriter(DIGEST).finish();
+        } else if (query instanceof Query.Forward f) {
+            return forward(CommandCodec.encode(f.entry()));
         }
         throw new IllegalArgumentException("unknown query " + query);
+    }
+
+    /** A {@link Query.Forward} of an entry already encoded by {@link CommandCodec#encode} (not encoded again). */
+    public static byte[] forward(byte[] entryFrame) {
+        return new FrameWriter(FORWARD).writeBytes(entryFrame).finish();
     }
 
     public static Query decode(byte[] frame) {
@@ -60,6 +69,7 @@ public final class QueryCodec {
             case STATUS -> new Query.Status();
             case DIGEST -> new Query.Digest();
             case MULTI_GET -> readMultiGet(r);
+            case FORWARD -> readForward(r);
             default -> throw new CorruptFrameException("unknown query kind " + r.kind());
         };
         r.expectEnd();
@@ -83,6 +93,9 @@ public final class QueryCodec {
             return writeStats(new FrameWriter(RESULT_STATUS).writeVarLong(s.appliedIndex()), s.stats()).finish();
         } else if (result instanceof QueryResult.Digest d) {
             return new FrameWriter(RESULT_DIGEST).writeVarLong(d.appliedIndex()).writeBytes(d.sha256()).finish();
+        } else if (result instanceof QueryResult.Forwarded f) {
+            return new FrameWriter(RESULT_FORWARDED).writeVarLong(f.appliedIndex())
+                    .writeNullableBytes(f.result() == null ? null : CommandCodec.encodeResult(f.result())).finish();
         }
         throw new IllegalArgumentException("unknown query result " + result);
     }
@@ -101,10 +114,23 @@ public final class QueryCodec {
                 long applied = r.readVarLong();
                 yield new QueryResult.Digest(r.readBytes(), applied);
             }
+            case RESULT_FORWARDED -> {
+                long applied = r.readVarLong();
+                byte[] outcome = r.readNullableBytes();
+                yield new QueryResult.Forwarded(outcome == null ? null : CommandCodec.decodeResult(outcome), applied);
+            }
             default -> throw new CorruptFrameException("unknown query result kind " + r.kind());
         };
         r.expectEnd();
         return result;
+    }
+
+    private static Query.Forward readForward(FrameReader r) {
+        try {
+            return new Query.Forward(CommandCodec.decode(r.readBytes()));
+        } catch (IllegalArgumentException e) {
+            throw new CorruptFrameException("bad forwarded entry: " + e.getMessage());
+        }
     }
 
     private static Query.MultiGet readMultiGet(FrameReader r) {

@@ -33,4 +33,12 @@ public sealed interface QueryResult {
 
     record Digest(byte[] sha256, long appliedIndex) implements QueryResult {
     }
+
+    /**
+     * The answer to a {@link Query.Forward}: the entry's outcome exactly as a direct proposal would have answered it,
+     * or {@code result == null} when the node did not take the writes (no router runs there): then nothing was
+     * proposed and the sender proposes them itself.
+     */
+    record Forwarded(CommandResult result, long appliedIndex) implements QueryResult {
+    }
 }

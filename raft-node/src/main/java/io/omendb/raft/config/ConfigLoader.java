@@ -262,7 +262,8 @@ public final class ConfigLoader {
                 t.bool("leader_lease_enabled", true),
                 t.intIn("group_commit_entries_in_flight_max", 1, 1, 1024),
                 t.intIn("group_commit_writes_max", 256, 1, 100_000),
-                t.intIn("group_commit_linger_max_us", GROUP_COMMIT_LINGER_MAX_US_DEFAULT, 0, 100_000));
+                t.intIn("group_commit_linger_max_us", GROUP_COMMIT_LINGER_MAX_US_DEFAULT, 0, 100_000),
+                t.bool("group_commit_forward_to_leader", true));
     }
 
     private static OmenConfig.Limits limits(TomlSection t) {

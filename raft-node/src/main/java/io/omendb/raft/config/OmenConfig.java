@@ -106,11 +106,13 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
      * @param groupCommitWritesMax    writes (or folded gets) in one entry (multi-get) at most; 1: no grouping
      * @param groupCommitLingerMaxUs  how long an entry may wait for the writes its range's recent writers are
      *                                expected to send; 0: never
+     * @param groupCommitForwardToLeader whether routers forward single-key writes of ranges led on another node to
+     *                                that node, where they share entries with every router's writes
      */
     public record Performance(int maxConcurrentRequests, int electionTimeoutMinMs, int electionTimeoutMaxMs,
                               int raftRequestTimeoutMs, int raftWriteBufferKb, boolean leaderLeaseEnabled,
                               int groupCommitEntriesInFlightMax, int groupCommitWritesMax,
-                              int groupCommitLingerMaxUs) {
+                              int groupCommitLingerMaxUs, boolean groupCommitForwardToLeader) {
         /** Bytes Ratis adds around a command in a log entry (term, index, client and call ids) plus the leader's time
          *  stamp (CommandCodec.stamp, at most 20 bytes), generously rounded. */
         public static final int ENTRY_OVERHEAD_BYTES = 4 * 1024;

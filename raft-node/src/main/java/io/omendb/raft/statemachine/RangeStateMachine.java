@@ -6,6 +6,7 @@ import io.omendb.raft.archive.GroupLogArchiver;
 import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandCodec;
 import io.omendb.raft.command.CommandResult;
+import io.omendb.raft.command.ForwardedWrites;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryCodec;
 import io.omendb.raft.command.QueryResult;
@@ -59,6 +60,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       in {@link #pause()} and re-opens it from the snapshot in {@link #reinitialize()}.</li>
  * </ul>
  *
+ * <p><b>Forwarded writes.</b> A {@link Query.Forward} reaches {@link #query} only on a leader (Ratis checks leadership
+ * before a non-linearizable read) and is handed to the node's router through {@link ForwardedWrites}, never answered from
+ * this replica's data: it is how routers send single-key writes to the leader's node to be grouped there.
+ *
  * <p><b>Threading.</b> Apply, snapshot and reinitialize run on the updater thread; queries on Ratis RPC threads.
  * {@code swapLock} (read side: apply, query, snapshot; write side: pause, reinitialize, close) guarantees no one
  * uses an engine while it is being closed or swapped. {@code engine} is null exactly while paused or closed.
@@ -86,6 +91,7 @@ public final class RangeStateMachine extends BaseStateMachine {
     private final Clock clock;
     /** Null when log archiving is off. */
     private final ArchiveSettings archiveSettings;
+    private final ForwardedWrites forwarding;
     /** Set in {@link #initialize} when archiving is on. */
     private volatile GroupLogArchiver archiver;
 
@@ -94,10 +100,12 @@ public final class RangeStateMachine extends BaseStateMachine {
      *                    hundreds of ranges: two threads per engine would be hundreds of idle threads)
      * @param clock       the wall clock a leader stamps accepted commands with
      * @param archiving   where to archive the committed log for point-in-time restore; empty: not archived
+     * @param forwarding  where writes forwarded to this replica as leader go
      */
     public RangeStateMachine(EngineOptions options, ReplicaListener listener, MaintenancePool maintenance,
-                             Clock clock, Optional<ArchiveSettings> archiving) {
+                             Clock clock, Optional<ArchiveSettings> archiving, ForwardedWrites forwarding) {
         this.clock = clock;
+        this.forwarding = forwarding;
         this.archiveSettings = archiving.orElse(null);
         this.options = options;
         this.listener = listener;
@@ -212,6 +220,16 @@ public final class RangeStateMachine extends BaseStateMachine {
 
     @Override
     public CompletableFuture<Message> query(Message request) {
+        Query q;
+        try {
+            q = QueryCodec.decode(request.getContent().toByteArray());
+        } catch (RuntimeException ex) {
+            return CompletableFuture.failedFuture(ex);
+        }
+        if (q instanceof Query.Forward f) {
+            return forwarding.propose(getGroupId(), f.entry()).thenApply(result -> message(QueryCodec.encodeResult(
+                    new QueryResult.Forwarded(result, result == null ? 0 : result.revision()))));
+        }
         swapLock.readLock().lock();
         try {
             StorageEngine e = engine;
@@ -219,7 +237,6 @@ public final class RangeStateMachine extends BaseStateMachine {
                 return CompletableFuture.failedFuture(new IllegalStateException(
                         this + " is installing a snapshot or closed; retry on another replica"));
             }
-            Query q = QueryCodec.decode(request.getContent().toByteArray());
             return CompletableFuture.completedFuture(message(QueryCodec.encodeResult(answer(e, q))));
         } catch (RuntimeException ex) {
             return CompletableFuture.failedFuture(ex);

@@ -77,7 +77,7 @@ class CoalescerTest {
 
     /** A write coalescer on {@link #log} with a 2-ms linger timed by {@code lingerTimer}. */
     private Coalescer<Coalescer.Proposal, CommandResult> lingering(Coalescer.Timer lingerTimer) {
-        return Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 2000), 1 << 20, new CoalescingTally(),
+        return Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 2000, false), 1 << 20, new CoalescingTally(),
                 lingerTimer);
     }
 
@@ -97,7 +97,7 @@ class CoalescerTest {
     void anIdleGroupSendsAtOnceAndGroupsWhatArrivesWhileBusy() {
         CoalescingTally tally = new CoalescingTally();
         Coalescer<Coalescer.Proposal, CommandResult> committer =
-                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 0), 1 << 20, tally, null);
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 0, false), 1 << 20, tally, null);
         CompletableFuture<CommandResult> first = committer.submit(put("a"), 20);
         assertEquals(1, log.entries.size());
         assertInstanceOf(Command.Put.class, log.entries.get(0), "alone when idle: no wrapping, no wait");
@@ -129,7 +129,7 @@ class CoalescerTest {
     @Test
     void aRepeatedKeyWaitsForTheNextEntrySoNoTwoWritesOfOneKeyShareAnEntry() {
         Coalescer<Coalescer.Proposal, CommandResult> committer =
-                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 0), 1 << 20, new CoalescingTally(), null);
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 0, false), 1 << 20, new CoalescingTally(), null);
         committer.submit(put("x"), 20);
         CompletableFuture<CommandResult> a1 = committer.submit(put("a"), 20);
         CompletableFuture<CommandResult> b1 = committer.submit(put("b"), 20);
@@ -148,14 +148,14 @@ class CoalescerTest {
     @Test
     void entriesRespectTheByteAndCountLimits() {
         Coalescer<Coalescer.Proposal, CommandResult> committer =
-                Coalescer.writes(log::propose, new GroupCommitSettings(1, 3, 0), 32 + 250, new CoalescingTally(), null);
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 3, 0, false), 32 + 250, new CoalescingTally(), null);
         committer.submit(put("first"), 100);
         for (int i = 0; i < 7; i++) {
             committer.submit(put("k" + i), 100);
         }
         log.commit(0);
         assertEquals(2, ((Command.Group) log.entries.get(1)).commands().size(), "250 bytes hold two 100-byte writes");
-        committer = Coalescer.writes(log::propose, new GroupCommitSettings(1, 3, 0), 1 << 20, new CoalescingTally(), null);
+        committer = Coalescer.writes(log::propose, new GroupCommitSettings(1, 3, 0, false), 1 << 20, new CoalescingTally(), null);
         log.entries.clear();
         log.replies.clear();
         committer.submit(put("first"), 10);
@@ -169,7 +169,7 @@ class CoalescerTest {
     @Test
     void aFailedEntryFailsEveryWriteItCarriedAndTheQueueMovesOn() {
         Coalescer<Coalescer.Proposal, CommandResult> committer =
-                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 0), 1 << 20, new CoalescingTally(), null);
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 0, false), 1 << 20, new CoalescingTally(), null);
         committer.submit(put("x"), 20);
         CompletableFuture<CommandResult> a = committer.submit(put("a"), 20);
         CompletableFuture<CommandResult> b = committer.submit(put("b"), 20);
@@ -187,7 +187,7 @@ class CoalescerTest {
     @Test
     void otherCommandsBypassTheQueueAndAMismatchedReplyIsAnError() {
         Coalescer<Coalescer.Proposal, CommandResult> committer =
-                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 0), 1 << 20, new CoalescingTally(), null);
+                Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 0, false), 1 << 20, new CoalescingTally(), null);
         committer.submit(put("x"), 20);
         committer.submit(Coalescer.Proposal.of(new Command.DeleteRange(new byte[]{1}, new byte[]{2})), 20);
         assertInstanceOf(Command.DeleteRange.class, log.entries.get(1), "sent at once, not queued");
@@ -210,7 +210,7 @@ class CoalescerTest {
             CompletableFuture<QueryResult> f = new CompletableFuture<>();
             replies.add(f);
             return f;
-        }, new GroupCommitSettings(1, 100, 0), 1 << 20, new CoalescingTally());
+        }, new GroupCommitSettings(1, 100, 0, false), 1 << 20, new CoalescingTally());
         CompletableFuture<QueryResult> first = reads.submit(new Query.Get(new byte[]{1}), 1);
         CompletableFuture<QueryResult> a = reads.submit(new Query.Get(new byte[]{2}), 1);
         CompletableFuture<QueryResult> again = reads.submit(new Query.Get(new byte[]{2}), 1);
@@ -230,7 +230,7 @@ class CoalescerTest {
     @Test
     void moreEntriesInFlightGroupLess() {
         Coalescer<Coalescer.Proposal, CommandResult> committer =
-                Coalescer.writes(log::propose, new GroupCommitSettings(2, 100, 0), 1 << 20, new CoalescingTally(), null);
+                Coalescer.writes(log::propose, new GroupCommitSettings(2, 100, 0, false), 1 << 20, new CoalescingTally(), null);
         committer.submit(put("a"), 20);
         committer.submit(put("b"), 20);
         committer.submit(put("c"), 20);

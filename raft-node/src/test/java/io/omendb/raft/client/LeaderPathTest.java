@@ -1,5 +1,6 @@
 package io.omendb.raft.client;
 
+import io.omendb.raft.command.ForwardedWrites;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -77,6 +78,11 @@ class LeaderPathTest {
             public CompletableFuture<RaftClientReply> submit(RaftClientRequest request) {
                 local.add(request);
                 return localAnswer.apply(request);
+            }
+
+            @Override
+            public void acceptForwards(ForwardedWrites writes) {
+                throw new AssertionError("a lone LeaderPath never registers for forwards");
             }
         };
         return new LeaderPath(GROUP, server, r -> {
@@ -207,5 +213,60 @@ class LeaderPathTest {
         assertEquals(viaFallback[0], reply);
         assertEquals(1, local.size());
         assertNull(reply.getException());
+    }
+
+    /** A path outside any node whose gRPC side answers each attempt with the next of {@code answers}. */
+    private LeaderPath remoteOnly(List<Function<RaftClientRequest, CompletableFuture<RaftClientReply>>> answers) {
+        return new LeaderPath(GROUP, null, r -> {
+            remote.add(r);
+            return answers.get(remote.size() - 1).apply(r);
+        }, ClusterClient.leaderRetryPolicy(5), 1_000);
+    }
+
+    @Test
+    void aForwardIsANonLinearizableReadResentOnlyWhereItCertainlyDidNotRun() throws Exception {
+        LeaderPath p = remoteOnly(List.of(
+                r -> CompletableFuture.completedFuture(failed(r, notLeader(N1, N2))),
+                r -> CompletableFuture.completedFuture(failed(r,
+                        new LeaderNotReadyException(RaftGroupMemberId.valueOf(N2, GROUP.getGroupId())))),
+                r -> CompletableFuture.failedFuture(new java.io.IOException("UNAVAILABLE: io exception",
+                        new java.net.ConnectException("Connection refused"))),
+                r -> CompletableFuture.completedFuture(ok(r))));
+        assertTrue(p.forward(M).get(5, TimeUnit.SECONDS).isSuccess());
+        assertEquals(List.of(N1, N2, N2, N3), remote.stream().map(RaftClientRequest::getServerId).toList());
+        for (RaftClientRequest r : remote) {
+            assertTrue(r.is(org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase.READ));
+            assertTrue(r.getType().getRead().getPreferNonLinearizable(), "Ratis checks leadership, then queries");
+        }
+    }
+
+    @Test
+    void aForwardWhoseOutcomeIsUnknownIsReportedNotResent() throws Exception {
+        LeaderPath timedOut = remoteOnly(List.of(
+                r -> CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException("no answer in 3 s"))));
+        assertInstanceOf(java.util.concurrent.TimeoutException.class, GroupChannel.unwrap(assertThrowsExecution(
+                timedOut.forward(M))));
+        assertEquals(1, remote.size(), "the leader's node may have taken it: a second copy could apply it twice");
+
+        remote.clear();
+        LeaderPath refused = remoteOnly(List.of(
+                r -> CompletableFuture.completedFuture(failed(r, new StateMachineException("no router")))));
+        assertInstanceOf(StateMachineException.class, refused.forward(M).get(5, TimeUnit.SECONDS).getException());
+        assertEquals(1, remote.size());
+    }
+
+    @Test
+    void aForwardToThisProcessIsNotSentAndLeftToTheCaller() throws Exception {
+        LeaderPath p = path(LeaderPathTest::unexpected,
+                r -> CompletableFuture.completedFuture(failed(r, notLeader(r.getServerId(), N1))), 5, 1_000);
+        assertNull(p.forward(M).get(5, TimeUnit.SECONDS), "n1 is this process: its router proposes the writes");
+        assertTrue(local.isEmpty(), "a forward handed to this process would wait on the coalescer sending it");
+        assertEquals(List.of(N2), remote.stream().map(RaftClientRequest::getServerId).toList(),
+                "not this process first, then the leader it suggests is this process");
+    }
+
+    private static Throwable assertThrowsExecution(CompletableFuture<?> f) {
+        return org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> f.get(5, TimeUnit.SECONDS)).getCause();
     }
 }

@@ -70,7 +70,9 @@ class CodecTest {
             assertArrayEquals(frame, CommandCodec.encodeResult(CommandCodec.decodeResult(frame)), r.toString());
         }
         List<Query> queries = List.of(new Query.Get(b("k")), new Query.MultiGet(List.of(b("a"), b("b"), b("a"))), new Query.Scan(b("a"), null, 10),
-                new Query.Scan(new byte[0], b("z"), 1), new Query.Status(), new Query.Digest());
+                new Query.Scan(new byte[0], b("z"), 1), new Query.Status(), new Query.Digest(),
+                new Query.Forward(new Command.Put(b("k"), b("v"))), new Query.Forward(new Command.Group(List.of(
+                        new Command.Put(b("a"), b("1")), new Command.CompareAndSet(b("b"), null, b("2"))))));
         for (Query q : queries) {
             byte[] frame = QueryCodec.encode(q);
             assertArrayEquals(frame, QueryCodec.encode(QueryCodec.decode(frame)), q.toString());
@@ -79,7 +81,8 @@ class CodecTest {
                 new QueryResult.Values(Arrays.asList(b("x"), null, new byte[0]), 4),
                 new QueryResult.ScanPage(List.of(new KeyValue(b("a"), b("1")), new KeyValue(b("b"), new byte[0])), 5),
                 new QueryResult.Status(new EngineStats(2, 100, 5, 7, 1.5, 9, 1000, 4096, 31.2, 11, 10), 12),
-                new QueryResult.Digest(new byte[32], 13));
+                new QueryResult.Digest(new byte[32], 13), new QueryResult.Forwarded(new CommandResult.Written(14), 14),
+                new QueryResult.Forwarded(null, 0));
         for (QueryResult a : answers) {
             byte[] frame = QueryCodec.encodeResult(a);
             assertArrayEquals(frame, QueryCodec.encodeResult(QueryCodec.decodeResult(frame)), a.toString());
@@ -123,6 +126,15 @@ class CodecTest {
         byte[] duplicate = new FrameWriter(9).writeVarLong(2).writeByte(1).writeBytes(b("k"))
                 .writeBytes(b("v")).writeByte(2).writeBytes(b("k")).finish();
         assertThrows(IllegalArgumentException.class, () -> CommandCodec.decode(duplicate));
+    }
+
+    @Test
+    void onlySingleKeyWritesAreForwarded() {
+        assertThrows(IllegalArgumentException.class, () -> new Query.Forward(new Command.DeleteRange(b("a"), b("b"))));
+        byte[] batch = QueryCodec.forward(CommandCodec.encode(new Command.Batch(List.of())));
+        assertThrows(CorruptFrameException.class, () -> QueryCodec.decode(batch));
+        assertEveryFlipDetected(QueryCodec.forward(CommandCodec.encode(new Command.Put(b("k"), b("v")))),
+                QueryCodec::decode);
     }
 
     @Test
