@@ -66,10 +66,13 @@ request = function()
 end
 LUA
 cpu_ticks() { local s=0 f; for p in "${PIDS[@]}"; do read -r -a f < "/proc/$p/stat"; s=$((s + f[13] + f[14])); done; echo $s; }
-# Raft entries, writes, leader read messages and gets so far, summed over the nodes: one metrics fetch per node
+# Raft entries, writes, leader read messages and gets so far, summed over the nodes: one metrics fetch per node.
+# Entries forwarded to the leader's node (leader-side group commit) are counted by both routers: subtracted once.
 counters() { for p in 18401 18402 18403; do curl -s "localhost:$p/metrics"; done | awk '
   { s[$1] += $2 }
-  END { printf "%.0f %.0f %.0f %.0f\n", s["omendb_group_commit_entries_total"], s["omendb_group_commit_writes_total"],
+  END { printf "%.0f %.0f %.0f %.0f\n",
+        s["omendb_group_commit_entries_total"] - s["omendb_group_commit_forwards_total"],
+        s["omendb_group_commit_writes_total"] - s["omendb_group_commit_forwarded_writes_total"],
         s["omendb_read_fold_messages_total"], s["omendb_read_fold_gets_total"] }'; }
 per() { [ "$(echo "$2" | bc)" = 0 ] && echo - || echo "scale=2; ($1) / ($2)" | bc; }
 window() { # seconds -> one line

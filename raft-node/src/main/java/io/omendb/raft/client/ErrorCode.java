@@ -28,8 +28,9 @@ public enum ErrorCode {
     /** The replica refused the request (its state machine raised an error) (500 or 409). */
     REFUSED,
     /**
-     * A write was applied but its outcome could not be reported (it was answered from a log replay) (500). Read the
-     * key to learn the outcome.
+     * A write may have been applied but its outcome could not be reported: it was answered from a log replay, or it
+     * was forwarded to the leader's node (leader-side group commit) and that node failed, or the answer was lost, on
+     * the way (the router answers 504). Read the key to learn the outcome.
      */
     OUTCOME_UNKNOWN,
     /** The meta group changed under an admin operation (409). Refresh and retry. */

@@ -71,6 +71,7 @@ final class GroupChannel implements AutoCloseable {
     private final RetryPolicy replicaRetryPolicy;
     private final int commandBytesMax;
     private final boolean forwardToLeader;
+    private final CoalescingTally forwards;
     private final Coalescer<Coalescer.Proposal, CommandResult> writes;
     private final Coalescer<Query, QueryResult> leaderReads;
     private final LeaderPath leaderPath;
@@ -97,6 +98,7 @@ final class GroupChannel implements AutoCloseable {
         this.group = group;
         this.commandBytesMax = commandBytesMax;
         this.forwardToLeader = groupCommit.forwardToLeader();
+        this.forwards = tallies.forwards();
         this.writes = Coalescer.writes(this::propose, groupCommit, commandBytesMax, tallies.writes(),
                 entries.lingerTimer());
         this.leaderReads = Coalescer.reads(this::readFromLeader, groupCommit, commandBytesMax, tallies.reads());
@@ -202,7 +204,11 @@ final class GroupChannel implements AutoCloseable {
                 return proposeHere(entry);
             }
             CommandResult result = forwardedResult(reply, error);
-            return result == null ? proposeHere(entry) : CompletableFuture.completedFuture(result);
+            if (result == null) {
+                return proposeHere(entry);
+            }
+            forwards.record(entry.command() instanceof Command.Group g ? g.commands().size() : 1);
+            return CompletableFuture.completedFuture(result);
         }).thenCompose(Function.identity());
     }
 
@@ -212,15 +218,21 @@ final class GroupChannel implements AutoCloseable {
     }
 
     /**
-     * The outcome of forwarded writes, or null when the leader's node did not take them. Any failure leaves their
-     * outcome unknown (the leader's node may have proposed them): UNAVAILABLE, as for a write whose retries ran out.
+     * The outcome of forwarded writes, or null when the leader's node did not take them. A failure is UNAVAILABLE
+     * (did not commit) when every attempt certainly never ran ({@link LeaderPath#certainlyNotRun}: only those are
+     * resent), else OUTCOME_UNKNOWN: the leader's node may have proposed them.
      */
     private CommandResult forwardedResult(RaftClientReply reply, Throwable error) {
         Throwable t = error != null ? unwrap(error) : reply.isSuccess() ? null : reply.getException();
         if (t != null) {
             Throwable reason = t instanceof StateMachineException && t.getCause() != null ? t.getCause() : t;
-            throw new ClientException(ErrorCode.UNAVAILABLE, "group " + group.getGroupId() + ": writes forwarded to "
-                    + "the leader's node failed, outcome unknown: " + reason.getMessage(), t);
+            if (LeaderPath.certainlyNotRun(t)) {
+                throw new ClientException(ErrorCode.UNAVAILABLE, "group " + group.getGroupId() + ": no leader took "
+                        + "the forwarded writes (they did not commit): " + reason.getMessage(), t);
+            }
+            throw new ClientException(ErrorCode.OUTCOME_UNKNOWN, "group " + group.getGroupId() + ": writes forwarded "
+                    + "to the leader's node failed there or on the way back, so they may have committed; read the keys "
+                    + "to learn their outcome: " + reason.getMessage(), t);
         }
         QueryResult answer = decode(reply, null, QueryCodec::decodeResult);
         if (answer instanceof QueryResult.Forwarded f) {

@@ -63,7 +63,8 @@ final class RouterService implements AutoCloseable {
             RouterMetrics metrics = new RouterMetrics(backend::footprint, memoryLimit.limitBytes());
             CoalescingTallies grouping = client.coalescing();
             metrics.registerCoalescing(grouping.writes()::messages, grouping.writes()::requests,
-                    grouping.reads()::messages, grouping.reads()::requests);
+                    grouping.forwards()::messages, grouping.forwards()::requests, grouping.reads()::messages,
+                    grouping.reads()::requests);
             metrics.prometheusRegistry().register(new RaftReplicaCollector(localReplicas, client,
                     config.database().name()));
             ServerGuards guards = new ServerGuards(security.gate(), security.apiSslContextOrNull(),

@@ -80,15 +80,20 @@ public final class RouterMetrics {
     }
 
     /**
-     * Exposes grouping as counters: {@code omendb_group_commit_entries_total} / {@code _writes_total} (Raft entries
-     * carrying single-key writes, and the writes they carried) and {@code omendb_read_fold_messages_total} /
-     * {@code _gets_total} (linearizable leader reads and the gets they carried). writes ÷ entries is the average
-     * group size; call once.
+     * Exposes grouping as counters: {@code omendb_group_commit_entries_total} / {@code _writes_total} (entries
+     * carrying single-key writes this router proposed or forwarded to the leader's node, and the writes they carried),
+     * {@code omendb_group_commit_forwards_total} / {@code _forwarded_writes_total} (those forwarded entries that the
+     * leader's node took, and their writes) and {@code omendb_read_fold_messages_total} / {@code _gets_total}
+     * (linearizable leader reads and the gets they carried). Summed over the nodes, (writes − forwarded writes) ÷
+     * (entries − forwards) is the average number of writes per Raft entry; call once.
      */
-    public void registerCoalescing(LongSupplier entries, LongSupplier writes, LongSupplier readMessages,
-                                   LongSupplier gets) {
-        callbackCounter("omendb_group_commit_entries", "Raft entries that carried single-key writes", entries);
-        callbackCounter("omendb_group_commit_writes", "Single-key writes proposed, alone or grouped", writes);
+    public void registerCoalescing(LongSupplier entries, LongSupplier writes, LongSupplier forwards,
+                                   LongSupplier forwardedWrites, LongSupplier readMessages, LongSupplier gets) {
+        callbackCounter("omendb_group_commit_entries", "Entries of single-key writes proposed or forwarded", entries);
+        callbackCounter("omendb_group_commit_writes", "Single-key writes sent, alone or grouped", writes);
+        callbackCounter("omendb_group_commit_forwards", "Entries forwarded to and taken by the leader's node",
+                forwards);
+        callbackCounter("omendb_group_commit_forwarded_writes", "Writes in forwarded entries", forwardedWrites);
         callbackCounter("omendb_read_fold_messages", "Linearizable leader reads that carried gets", readMessages);
         callbackCounter("omendb_read_fold_gets", "Linearizable gets sent to leaders, alone or folded", gets);
     }
