@@ -120,16 +120,24 @@ final class GroupChannel implements AutoCloseable {
      * its proxy is replaced. The reset closes a gRPC channel, which waits seconds for a graceful shutdown, so it
      * runs on {@code reconnects}, never on the caller's thread (an HTTP event loop: a reset there once stalled a
      * router's every request for minutes), and the failure is answered only after it.
+     *
+     * <p>A request the proxy refused before sending it (a stream already closed after its server failed, or no
+     * proxy) fails at once, inside Ratis' call: that failure is reported as {@link RequestNotSentException}, which a
+     * forward may be resent after ({@link LeaderPath#certainlyNotRun}). A stream that fails in the microseconds
+     * between sending a request and this check would be misread the same way; Ratis gives no other signal.
      */
     private CompletableFuture<RaftClientReply> sendUnordered(RaftClientRequest r) {
         RaftClientRpc rpc = entryClient.getClientRpc();
-        return rpc.sendRequestAsyncUnordered(r).handleAsync((reply, error) -> {
+        CompletableFuture<RaftClientReply> sent = rpc.sendRequestAsyncUnordered(r);
+        boolean refusedBeforeSending = sent.isCompletedExceptionally();
+        return sent.handleAsync((reply, error) -> {
             if (error == null) {
                 return CompletableFuture.completedFuture(reply);
             }
             Throwable cause = unwrap(error);
             rpc.handleException(r.getServerId(), cause, true);
-            return CompletableFuture.<RaftClientReply>failedFuture(cause);
+            return CompletableFuture.<RaftClientReply>failedFuture(refusedBeforeSending
+                    ? new RequestNotSentException(r, cause) : cause);
         }, reconnects).thenCompose(Function.identity());
     }
 

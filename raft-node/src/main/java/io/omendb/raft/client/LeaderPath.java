@@ -103,7 +103,8 @@ final class LeaderPath {
     /**
      * Writes forwarded to the leader's node ({@code Query.Forward}) as a non-linearizable read: Ratis hands it to the
      * state machine only on a ready leader. Sent again only after failures that prove it did not run there (not the
-     * leader, not ready, stepping down, group or server not there, connection refused): the node that takes it
+     * leader, not ready, stepping down, group or server not there, connection refused, refused by the client's own
+     * closed stream before sending): the node that takes it
      * proposes its writes under its own invocations, so a second copy to another node could apply them twice. Any
      * other failure (a timeout, a connection lost mid-request) leaves the outcome unknown and is reported. Completes
      * with null, nothing sent, when the leader is this process's own server: then the caller proposes directly (the
@@ -122,7 +123,7 @@ final class LeaderPath {
     static boolean certainlyNotRun(Throwable failure) {
         if (failure instanceof NotLeaderException || failure instanceof LeaderNotReadyException
                 || failure instanceof LeaderSteppingDownException || failure instanceof GroupMismatchException
-                || failure instanceof ServerNotReadyException) {
+                || failure instanceof ServerNotReadyException || failure instanceof RequestNotSentException) {
             return true;
         }
         for (Throwable t = failure; t != null; t = t.getCause()) {

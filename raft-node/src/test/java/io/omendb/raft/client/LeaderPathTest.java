@@ -231,9 +231,11 @@ class LeaderPathTest {
                         new LeaderNotReadyException(RaftGroupMemberId.valueOf(N2, GROUP.getGroupId())))),
                 r -> CompletableFuture.failedFuture(new java.io.IOException("UNAVAILABLE: io exception",
                         new java.net.ConnectException("Connection refused"))),
+                r -> CompletableFuture.failedFuture(new RequestNotSentException(r,
+                        new org.apache.ratis.protocol.exceptions.AlreadyClosedException("client->n1 is closed."))),
                 r -> CompletableFuture.completedFuture(ok(r))));
         assertTrue(p.forward(M).get(5, TimeUnit.SECONDS).isSuccess());
-        assertEquals(List.of(N1, N2, N2, N3), remote.stream().map(RaftClientRequest::getServerId).toList());
+        assertEquals(List.of(N1, N2, N2, N3, N2), remote.stream().map(RaftClientRequest::getServerId).toList());
         for (RaftClientRequest r : remote) {
             assertTrue(r.is(org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase.READ));
             assertTrue(r.getType().getRead().getPreferNonLinearizable(), "Ratis checks leadership, then queries");
