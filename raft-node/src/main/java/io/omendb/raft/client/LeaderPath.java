@@ -48,6 +48,10 @@ import java.util.function.Supplier;
  * goes there whenever that replica leads. Linearizable reads of a locally led group are tried in-process once
  * ({@link #read}); they are idempotent, so any failure just takes the caller's normal path.
  *
+ * <p><b>Forwards.</b> Writes forwarded to the leader's node for leader-side group commit ({@link #forward}) follow
+ * the same leader hints but are resent only where they certainly did not run: the node that takes them proposes
+ * them under its own invocations, so the retry cache cannot deduplicate a second copy. They never go in-process.
+ *
  * <p>Thread-safe; its only state is the last leader that answered (a hint).
  */
 final class LeaderPath {
