@@ -199,33 +199,7 @@ class LocalLeaderPathClusterTest {
             assertTrue(n1.count(TypeCase.READ) >= 20, "reads handed over in-process: " + n1.submitted);
 
             // a writer keeps writing through n1's router while leadership goes n1 -> n2 -> n1 -> n3
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            AtomicInteger written = new AtomicInteger();
-            Thread writer = new Thread(() -> {
-                try {
-                    for (int i = 0; !stop.get(); i++) {
-                        put(inside, "moving-" + i, "m" + i);
-                        written.set(i + 1);
-                    }
-                } catch (Throwable t) {
-                    failure.set(t);
-                }
-            }, "writer");
-            writer.start();
-            for (String target : List.of("n2", "n1", "n3")) {
-                Thread.sleep(300);
-                lead(outside, range.rangeId(), target);
-            }
-            Thread.sleep(300);
-            stop.set(true);
-            writer.join(TimeUnit.SECONDS.toMillis(TestClusters.CALL_TIMEOUT_S));
-            assertNull(failure.get(), () -> "a write through n1 failed while leadership moved: " + failure.get());
-            assertTrue(written.get() > 0, "the writer wrote");
-            for (int i = 0; i < written.get(); i++) {
-                assertArrayEquals(b("m" + i), await(outside.get(b("moving-" + i), ReadOptions.linearizable()))
-                        .value(), "moving-" + i);
-            }
+            assertEveryWriteSurvivesLeadershipMoving(inside, outside, range, List.of("n2", "n1", "n3"));
         });
     }
 
@@ -254,33 +228,44 @@ class LocalLeaderPathClusterTest {
                     assertLinearizable(outside, "fwd-" + i, "f" + i);
                 }
 
-                AtomicBoolean stop = new AtomicBoolean();
-                AtomicReference<Throwable> failure = new AtomicReference<>();
-                AtomicInteger written = new AtomicInteger();
-                Thread writer = new Thread(() -> {
-                    try {
-                        for (int i = 0; !stop.get(); i++) {
-                            put(n2, "moving-" + i, "m" + i);
-                            written.set(i + 1);
-                        }
-                    } catch (Throwable t) {
-                        failure.set(t);
-                    }
-                }, "writer");
-                writer.start();
-                for (String target : List.of("n3", "n1")) {
-                    Thread.sleep(300);
-                    lead(outside, range.rangeId(), target);
-                }
-                Thread.sleep(300);
-                stop.set(true);
-                writer.join(TimeUnit.SECONDS.toMillis(TestClusters.CALL_TIMEOUT_S));
-                assertNull(failure.get(), () -> "a write through n2 failed while leadership moved: " + failure.get());
-                for (int i = 0; i < written.get(); i++) {
-                    assertArrayEquals(b("m" + i), await(outside.get(b("moving-" + i), ReadOptions.linearizable()))
-                            .value(), "moving-" + i);
-                }
+                assertEveryWriteSurvivesLeadershipMoving(n2, outside, range, List.of("n3", "n1"));
             }
         });
+    }
+
+    /**
+     * A writer keeps writing through {@code writer} while leadership of {@code range} moves to each of
+     * {@code leaders} in turn; every write must succeed and be readable afterwards.
+     */
+    private static void assertEveryWriteSurvivesLeadershipMoving(ClusterClient writer, ClusterClient outside,
+                                                                 RangeDescriptor range, List<String> leaders)
+            throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicInteger written = new AtomicInteger();
+        Thread thread = new Thread(() -> {
+            try {
+                for (int i = 0; !stop.get(); i++) {
+                    put(writer, "moving-" + i, "m" + i);
+                    written.set(i + 1);
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        }, "writer");
+        thread.start();
+        for (String target : leaders) {
+            Thread.sleep(300);
+            lead(outside, range.rangeId(), target);
+        }
+        Thread.sleep(300);
+        stop.set(true);
+        thread.join(TimeUnit.SECONDS.toMillis(TestClusters.CALL_TIMEOUT_S));
+        assertNull(failure.get(), () -> "a write failed while leadership moved: " + failure.get());
+        assertTrue(written.get() > 0, "the writer wrote");
+        for (int i = 0; i < written.get(); i++) {
+            assertArrayEquals(b("m" + i), await(outside.get(b("moving-" + i), ReadOptions.linearizable())).value(),
+                    "moving-" + i);
+        }
     }
 }
