@@ -103,12 +103,12 @@ final class Coalescer<Q, A> {
      */
     record Proposal(Command command, byte[] frame, boolean forwarded) {
         static Proposal of(Command command) {
-            return new Proposal(command, CommandCodec.encode(command), false);
+            return of(command, false);
         }
 
-        /** A write another router forwarded to this one (it is proposed here, never forwarded again). */
-        static Proposal forwarded(Command command) {
-            return new Proposal(command, CommandCodec.encode(command), true);
+        /** @param forwarded another router forwarded it to this one (it is proposed here, never forwarded again) */
+        static Proposal of(Command command, boolean forwarded) {
+            return new Proposal(command, CommandCodec.encode(command), forwarded);
         }
     }
 
@@ -162,14 +162,7 @@ final class Coalescer<Q, A> {
             return send.apply(request);
         }
         Pending<Q, A> p = new Pending<>(request, key, encodedBytes, new CompletableFuture<>());
-        List<Pending<Q, A>> message;
-        synchronized (this) {
-            pending.add(p);
-            message = takeMessageIfAllowed();
-        }
-        if (message != null) {
-            dispatch(message);
-        }
+        enqueue(List.of(p));
         return p.answer();
     }
 
@@ -179,7 +172,6 @@ final class Coalescer<Q, A> {
      */
     List<CompletableFuture<A>> submitAll(List<Q> requests, ToIntFunction<Q> encodedBytes) {
         List<CompletableFuture<A>> answers = new ArrayList<>(requests.size());
-        List<Pending<Q, A>> message;
         List<Pending<Q, A>> queued = new ArrayList<>(requests.size());
         for (Q request : requests) {
             ByteBuffer key = grouping.keyOf(request);
@@ -190,6 +182,13 @@ final class Coalescer<Q, A> {
             queued.add(p);
             answers.add(p.answer());
         }
+        enqueue(queued);
+        return answers;
+    }
+
+    /** Queues {@code queued} in order and sends the next message if one may leave now. */
+    private void enqueue(List<Pending<Q, A>> queued) {
+        List<Pending<Q, A>> message;
         synchronized (this) {
             pending.addAll(queued);
             message = takeMessageIfAllowed();
@@ -197,7 +196,6 @@ final class Coalescer<Q, A> {
         if (message != null) {
             dispatch(message);
         }
-        return answers;
     }
 
     /** Requests waiting for a message (for tests). */
@@ -322,8 +320,8 @@ final class Coalescer<Q, A> {
 
         @Override
         public Proposal combine(List<Proposal> proposals) {
-            Command group = new Command.Group(proposals.stream().map(Proposal::command).toList());
-            return new Proposal(group, CommandCodec.encode(group), proposals.stream().anyMatch(Proposal::forwarded));
+            return Proposal.of(new Command.Group(proposals.stream().map(Proposal::command).toList()),
+                    proposals.stream().anyMatch(Proposal::forwarded));
         }
 
         @Override

@@ -185,7 +185,7 @@ final class GroupChannel implements AutoCloseable {
     CompletableFuture<CommandResult> writeForwarded(Command entry) {
         List<Command> members = entry instanceof Command.Group g ? g.commands() : List.of(entry);
         List<CompletableFuture<CommandResult>> answers = writes.submitAll(
-                members.stream().map(Coalescer.Proposal::forwarded).toList(), p -> p.frame().length);
+                members.stream().map(c -> Coalescer.Proposal.of(c, true)).toList(), p -> p.frame().length);
         if (answers.size() == 1 && !(entry instanceof Command.Group)) {
             return answers.get(0);
         }
@@ -208,9 +208,6 @@ final class GroupChannel implements AutoCloseable {
             return proposeHere(entry);
         }
         return leaderPath.forward(message(QueryCodec.forward(entry.frame()))).handle((reply, error) -> {
-            if (error == null && reply == null) {
-                return proposeHere(entry);
-            }
             CommandResult result = forwardedResult(reply, error);
             if (result == null) {
                 return proposeHere(entry);
@@ -226,11 +223,15 @@ final class GroupChannel implements AutoCloseable {
     }
 
     /**
-     * The outcome of forwarded writes, or null when the leader's node did not take them. A failure is UNAVAILABLE
-     * (did not commit) when every attempt certainly never ran ({@link LeaderPath#certainlyNotRun}: only those are
-     * resent), else OUTCOME_UNKNOWN: the leader's node may have proposed them.
+     * The outcome of forwarded writes, or null when they were not forwarded (the leader is this process's server) or
+     * the leader's node did not take them. A failure is UNAVAILABLE (did not commit) when every attempt certainly never
+     * ran ({@link LeaderPath#certainlyNotRun}: only those are resent), else OUTCOME_UNKNOWN: the leader's node may have
+     * proposed them.
      */
     private CommandResult forwardedResult(RaftClientReply reply, Throwable error) {
+        if (error == null && reply == null) {
+            return null;
+        }
         Throwable t = error != null ? unwrap(error) : reply.isSuccess() ? null : reply.getException();
         if (t != null) {
             Throwable reason = t instanceof StateMachineException && t.getCause() != null ? t.getCause() : t;

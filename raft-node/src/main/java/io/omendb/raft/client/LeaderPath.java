@@ -164,7 +164,7 @@ final class LeaderPath {
      */
     private CompletableFuture<RaftClientReply> attempt(RaftClientRequest r, int attempt, Predicate<Throwable> resendable) {
         boolean inProcess = localOrNull != null && r.getServerId().equals(localOrNull.peerId());
-        if (inProcess && r.is(RaftProtos.RaftClientRequestProto.TypeCase.READ)) {
+        if (inProcess && r.is(RaftProtos.RaftClientRequestProto.TypeCase.READ)) { // a forward: see #forward
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<RaftClientReply> sent = inProcess ? submitLocally(r) : sendRemote(r);
