@@ -28,10 +28,11 @@ import java.util.regex.Pattern;
  * state machine's apply path ({@link RangeReplay}).
  *
  * <p><b>Committed only.</b> A stopped node's log may end in entries that were never committed (a new leader would
- * have truncated them). Ratis writes the commit index into the log as metadata entries; the replay stops at the
- * highest one found, or at the engine's own index if that is higher (the engine only ever applied committed
- * entries). Entries committed after the last metadata entry are left out: the result is a committed state, possibly
- * a little older than the node's last one.
+ * have truncated them). Every command entry records an index its leader knew committed
+ * ({@link #highestRecordedCommit}); the replay stops at the highest one found, or at the engine's own index if that
+ * is higher (the engine only ever applied committed entries). Entries committed after the last recorded index
+ * (typically a range's last write, unless the engine already holds it) are left out: the result is a committed
+ * state, possibly a little older than the node's last one.
  *
  * <p>Single-threaded; the caller owns {@code workDir}.
  */
@@ -45,7 +46,7 @@ final class OfflineGroup {
     static RangeReplay rebuild(Path groupDir, Path workDir, EngineOptions options) throws IOException {
         Optional<SnapshotDescriptor> snapshot = newestSnapshot(groupDir.resolve("sm"));
         Path logDir = groupDir.resolve("current");
-        long commitIndex = highestMetadataCommit(logDir);
+        long commitIndex = highestRecordedCommit(logDir);
         RangeReplay replay = open(groupDir, snapshot, workDir, options, logDir);
         try {
             long bound = Math.max(commitIndex, replay.last().getIndex());
@@ -130,13 +131,19 @@ final class OfflineGroup {
         return term[0];
     }
 
-    /** The highest commit index the log records in Ratis metadata entries (-1: none). */
-    static long highestMetadataCommit(Path logDir) throws IOException {
+    /**
+     * The highest index the log records as committed (-1: none): the committed index the leader stamped into each
+     * command entry ({@code CommandCodec.Logged#committedIndex}) and, in logs written before those stamps, Ratis'
+     * metadata entries.
+     */
+    static long highestRecordedCommit(Path logDir) throws IOException {
         long[] commit = {-1};
         for (RaftLogFiles.Segment s : RaftLogFiles.list(logDir)) {
             RaftLogFiles.read(s, (LogEntryProto e) -> {
                 if (e.hasMetadataEntry()) {
                     commit[0] = Math.max(commit[0], e.getMetadataEntry().getCommitIndex());
+                } else if (e.hasStateMachineLogEntry()) {
+                    commit[0] = Math.max(commit[0], RaftLogFiles.decode(e).logged().committedIndex());
                 }
                 return true;
             });

@@ -43,7 +43,7 @@ final class StoppedNodeArchiver {
             for (Path g : NodeDirLock.groupDirs(dataDir)) {
                 UUID group = UUID.fromString(g.getFileName().toString());
                 Path logDir = g.resolve("current");
-                long committed = Math.max(OfflineGroup.highestMetadataCommit(logDir),
+                long committed = Math.max(OfflineGroup.highestRecordedCommit(logDir),
                         OfflineGroup.newestSnapshot(g.resolve("sm")).map(SnapshotDescriptor::index).orElse(-1L));
                 GroupLogArchiver a = new GroupLogArchiver(logDir, ArchiveFiles.nodeDir(archiveRoot, group, nodeId),
                         WRITE_BUFFER_BYTES, System::currentTimeMillis);

@@ -57,6 +57,11 @@ final class RatisSettings {
         RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, LOG_SEGMENT_CACHE_SIZE_MAX);
         RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SNAPSHOT_CHUNK_SIZE_MAX);
         RaftConfigKeys.Rpc.setType(p, new OmenRpcType());
+        // No Ratis metadata entries: Ratis appends one after every commit (a log entry, a replication round and an
+        // fsync on each replica, plus one more round to propagate its own commit), which cost about a quarter of the
+        // nodes' CPU per write (docs/BENCHMARKS.md item 9). The committed index they recorded for offline replay of a
+        // stopped node's log is stamped into every command entry instead (CommandCodec, RangeStateMachine).
+        RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
 
         OmenConfig.Wal wal = config.wal();
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(wal.segmentSizeMb() + "MB"));

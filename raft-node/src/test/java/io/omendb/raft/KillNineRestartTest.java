@@ -1,5 +1,6 @@
 package io.omendb.raft;
 
+import io.omendb.raft.archive.RaftLogFiles;
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.config.ConfigLoader;
@@ -13,10 +14,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static io.omendb.raft.TestClusters.assertLinearizable;
 import static io.omendb.raft.TestClusters.put;
@@ -70,6 +73,7 @@ class KillNineRestartTest {
             first.destroyForcibly();
             assertTrue(first.waitFor(READY_TIMEOUT_S, TimeUnit.SECONDS));
         }
+        assertEntriesRecordTheirPredecessorCommitted(dir.resolve("data"));
 
         Process second = startNode(config);
         try (ClusterClient client = ClusterClient.connect(ClientOptions.from(cfg))) {
@@ -81,6 +85,41 @@ class KillNineRestartTest {
             second.destroy();
             assertTrue(second.waitFor(READY_TIMEOUT_S, TimeUnit.SECONDS), "SIGTERM must stop the node");
         }
+    }
+
+    /**
+     * The killed node's logs, as the offline backup reads them: the puts were sequential, so each command entry of
+     * a range that took them must record the command entry before it as committed (CommandCodec's committed index,
+     * which replaced Ratis' metadata entries). Snapshots purged the older entries: only what the logs still hold.
+     */
+    private static void assertEntriesRecordTheirPredecessorCommitted(Path dataDir) throws Exception {
+        List<Path> logDirs;
+        try (Stream<Path> s = Files.walk(dataDir)) {
+            logDirs = s.filter(p -> p.getFileName().toString().equals("current") && Files.isDirectory(p)).toList();
+        }
+        int checked = 0;
+        for (Path logDir : logDirs) {
+            List<RaftLogFiles.LoggedEntry> commands = new ArrayList<>();
+            for (RaftLogFiles.Segment seg : RaftLogFiles.list(logDir)) {
+                RaftLogFiles.read(seg, e -> {
+                    if (e.hasStateMachineLogEntry()) {
+                        commands.add(RaftLogFiles.decode(e));
+                    }
+                    return true;
+                });
+            }
+            if (commands.size() < 10) {
+                continue; // the meta group: a few entries, some proposed concurrently
+            }
+            for (int i = 1; i < commands.size(); i++) {
+                long previous = commands.get(i - 1).proto().getIndex();
+                assertTrue(commands.get(i).logged().committedIndex() >= previous, logDir + ": entry "
+                        + commands.get(i).proto().getIndex() + " records " + commands.get(i).logged().committedIndex()
+                        + " committed, but the entry before it, " + previous + ", was answered before it was sent");
+                checked++;
+            }
+        }
+        assertTrue(checked >= 20, "only " + checked + " entries checked in " + logDirs);
     }
 
     private Process startNode(Path config) throws Exception {

@@ -20,6 +20,15 @@ import java.util.List;
  * the leader and replicated with the entry. {@link #decodeLogged} reads both stamped entries and bare frames written
  * before stamps existed ({@link #UNSTAMPED}). {@link #decode} refuses a stamped frame: a client cannot choose the
  * time of its own entry.
+ *
+ * <p><b>Log entries carry a committed index.</b> The same wrapper ({@code STAMPED_COMMITTED}) also holds an index
+ * the leader knew committed when it accepted the command (its state machine's applied index). It replaces Ratis'
+ * metadata entries (one extra log entry, fsync and replication round per commit; turned off in
+ * {@code RatisSettings}) as the record that lets a <b>stopped</b> node's log be replayed offline up to a committed
+ * point ({@code backup} of a stopped node). Why it is safe although the entry itself may never commit: every entry
+ * up to that index is committed and is in the leader's log before this entry, and any log holding this entry (same
+ * index and term) holds the leader's prefix (Raft's log matching), so its entries up to the recorded index are the
+ * committed ones — even when the leader was a stale one. {@link #WITHOUT_COMMITTED} marks entries written before.
  */
 public final class CommandCodec {
     /** Upper bound on operations in one batch, checked when decoding. */
@@ -36,9 +45,12 @@ public final class CommandCodec {
     private static final int CHECKPOINT = 7;
     private static final int STAMPED = 8;
     private static final int GROUP = 9;
+    private static final int STAMPED_COMMITTED = 10;
 
     /** {@link Logged#timestampMillis()} of an entry written before the leader stamped entries. */
     public static final long UNSTAMPED = -1;
+    /** {@link Logged#committedIndex()} of an entry written before the leader recorded a committed index in it. */
+    public static final long WITHOUT_COMMITTED = -1;
 
     private static final int OP_PUT = 1;
     private static final int OP_DELETE = 2;
@@ -58,28 +70,41 @@ public final class CommandCodec {
      *
      * @param timestampMillis the leader's wall-clock time (ms since the epoch) when it accepted the command, or
      *                        {@link #UNSTAMPED}
+     * @param committedIndex  a log index the leader knew committed when it accepted the command, or
+     *                        {@link #WITHOUT_COMMITTED}
      */
-    public record Logged(long timestampMillis, Command command) {
+    public record Logged(long timestampMillis, long committedIndex, Command command) {
     }
 
-    /** The log form of an (already validated) command frame: wrapped with the leader's time. */
-    public static byte[] stamp(byte[] commandFrame, long timestampMillis) {
+    /**
+     * The log form of an (already validated) command frame: wrapped with the leader's time and an index it knows
+     * committed.
+     */
+    public static byte[] stamp(byte[] commandFrame, long timestampMillis, long committedIndex) {
         if (timestampMillis < 0) {
             throw new IllegalArgumentException("timestamp must be >= 0, got " + timestampMillis);
         }
-        return new FrameWriter(STAMPED).writeVarLong(timestampMillis).writeBytes(commandFrame).finish();
+        if (committedIndex < 0) {
+            throw new IllegalArgumentException("committed index must be >= 0, got " + committedIndex);
+        }
+        return new FrameWriter(STAMPED_COMMITTED).writeVarLong(timestampMillis).writeVarLong(committedIndex)
+                .writeBytes(commandFrame).finish();
     }
 
-    /** Decodes the data of a log entry: a stamped command, or a bare one from before stamps existed. */
+    /**
+     * Decodes the data of a log entry: a command stamped with a time and a committed index, one stamped with a time
+     * only (written before committed indexes were recorded), or a bare one from before stamps existed.
+     */
     public static Logged decodeLogged(byte[] logData) {
         FrameReader r = new FrameReader(logData);
-        if (r.kind() != STAMPED) {
-            return new Logged(UNSTAMPED, decode(logData));
+        if (r.kind() != STAMPED && r.kind() != STAMPED_COMMITTED) {
+            return new Logged(UNSTAMPED, WITHOUT_COMMITTED, decode(logData));
         }
         long timestamp = r.readVarLong();
+        long committed = r.kind() == STAMPED_COMMITTED ? r.readVarLong() : WITHOUT_COMMITTED;
         byte[] inner = r.readBytes();
         r.expectEnd();
-        return new Logged(timestamp, decode(inner));
+        return new Logged(timestamp, committed, decode(inner));
     }
 
     public static byte[] encode(Command command) {

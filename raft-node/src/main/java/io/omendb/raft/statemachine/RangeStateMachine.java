@@ -148,7 +148,9 @@ public final class RangeStateMachine extends BaseStateMachine {
 
     /**
      * Runs on the leader only: refuses undecodable commands before they reach the log, and stamps the command with
-     * the leader's clock ({@link CommandCodec#stamp}) for point-in-time restore. Stamps never go backwards within a
+     * the leader's clock ({@link CommandCodec#stamp}) for point-in-time restore and with this replica's applied index
+     * (committed, and in this leader's log before the new entry) for offline replay of a stopped node's log, in place
+     * of Ratis' metadata entries (CommandCodec explains why that is safe). Stamps never go backwards within a
      * group as seen by this replica (it also remembers the newest stamp it applied from earlier leaders), so a leader
      * whose clock is behind still produces a non-decreasing sequence unless clocks differ by more than the time
      * between leader changes; restore treats the log as a prefix anyway (it stops at the first entry after T).
@@ -163,7 +165,8 @@ public final class RangeStateMachine extends BaseStateMachine {
         }
         long stamp = newestStampMillis.accumulateAndGet(clock.millis(), Math::max);
         return TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request)
-                .setLogData(UnsafeByteOperations.unsafeWrap(CommandCodec.stamp(frame, stamp))).build();
+                .setLogData(UnsafeByteOperations.unsafeWrap(CommandCodec.stamp(frame, stamp,
+                        Math.max(0, getLastAppliedTermIndex().getIndex())))).build();
     }
 
     @Override

@@ -43,7 +43,7 @@ class LogArchiveTest {
         }
         byte[] cmd = CommandCodec.encode(new Command.Put(("k" + i).getBytes(StandardCharsets.UTF_8), new byte[100]));
         return b.setStateMachineLogEntry(StateMachineLogEntryProto.newBuilder()
-                .setLogData(ByteString.copyFrom(CommandCodec.stamp(cmd, 1000 + i)))).build();
+                .setLogData(ByteString.copyFrom(CommandCodec.stamp(cmd, 1000 + i, Math.max(0, i - 1))))).build();
     }
 
     /** A node's log dir: closed segments [0,39] and [40,79], and an open one from 80 to {@code openEnd}. */

@@ -149,20 +149,30 @@ class CodecTest {
     }
 
     @Test
-    void stampedLogDataCarriesTheTimeAndBareFramesStillDecode() {
+    void stampedLogDataCarriesTheTimeAndCommittedIndexAndOlderFormsStillDecode() {
         for (Command c : commands()) {
             byte[] frame = CommandCodec.encode(c);
-            CommandCodec.Logged stamped = CommandCodec.decodeLogged(CommandCodec.stamp(frame, 1_764_000_000_123L));
+            CommandCodec.Logged stamped = CommandCodec.decodeLogged(
+                    CommandCodec.stamp(frame, 1_764_000_000_123L, 4_000_000_000L));
             assertEquals(1_764_000_000_123L, stamped.timestampMillis(), c.toString());
+            assertEquals(4_000_000_000L, stamped.committedIndex(), c.toString());
             assertArrayEquals(frame, CommandCodec.encode(stamped.command()), c.toString());
+            // kind 8: stamped with the time only, as leaders wrote entries before committed indexes were recorded
+            CommandCodec.Logged timeOnly = CommandCodec.decodeLogged(
+                    new FrameWriter(8).writeVarLong(77).writeBytes(frame).finish());
+            assertEquals(77, timeOnly.timestampMillis(), c.toString());
+            assertEquals(CommandCodec.WITHOUT_COMMITTED, timeOnly.committedIndex(), c.toString());
+            assertArrayEquals(frame, CommandCodec.encode(timeOnly.command()), c.toString());
             CommandCodec.Logged bare = CommandCodec.decodeLogged(frame);
             assertEquals(CommandCodec.UNSTAMPED, bare.timestampMillis(), "a frame from before stamps existed");
+            assertEquals(CommandCodec.WITHOUT_COMMITTED, bare.committedIndex(), c.toString());
             assertArrayEquals(frame, CommandCodec.encode(bare.command()), c.toString());
         }
-        byte[] stamped = CommandCodec.stamp(CommandCodec.encode(new Command.Delete(b("k"))), 5);
+        byte[] stamped = CommandCodec.stamp(CommandCodec.encode(new Command.Delete(b("k"))), 5, 3);
         assertThrows(CorruptFrameException.class, () -> CommandCodec.decode(stamped),
                 "a client cannot send a command with its own stamp");
         assertEveryFlipDetected(stamped, CommandCodec::decodeLogged);
-        assertThrows(IllegalArgumentException.class, () -> CommandCodec.stamp(new byte[0], -1));
+        assertThrows(IllegalArgumentException.class, () -> CommandCodec.stamp(new byte[0], -1, 0));
+        assertThrows(IllegalArgumentException.class, () -> CommandCodec.stamp(new byte[0], 0, -1));
     }
 }
