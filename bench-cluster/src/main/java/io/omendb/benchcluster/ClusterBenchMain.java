@@ -56,11 +56,11 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
             "Warm-up window seconds; throughput is compared window to window (default: ${DEFAULT-VALUE}).")
     int warmupWindowSeconds;
     @Option(names = "--warmup-tolerance", defaultValue = "5",
-            description = "Warm-up ends when two consecutive windows' ops/s differ by less than this percentage"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description = "Warm-up ends when the mean ops/s of the last three windows differs from that of the three"
+                    + " before them by less than this percentage (default: ${DEFAULT-VALUE}).")
     double warmupTolerancePercent;
-    @Option(names = "--warmup-max", defaultValue = "240",
-            description = "Maximum warm-up seconds; ending here without two close windows is reported \"steady\":false"
+    @Option(names = "--warmup-max", defaultValue = "300",
+            description = "Maximum warm-up seconds; ending here without a steady mean is reported \"steady\":false"
                     + " (default: ${DEFAULT-VALUE}; 0 with --warmup 0: no warm-up).")
     int warmupMaxSeconds;
     @Option(names = "--targets", split = ",", defaultValue = "omendb,etcd,rheakv",

@@ -8,18 +8,25 @@ import java.util.Locale;
  *
  * <p>The load runs in windows of {@code windowMs}; after each one the caller passes the throughput of every
  * window so far and gets a {@link Decision}. The warm-up is {@link Decision#STEADY} at the first window boundary
- * where at least {@code minMs} have passed and the last two windows' throughputs differ by less than
- * {@code tolerance} of the earlier one (a window with no completed operation is never steady: the target is
- * not serving yet). Otherwise it ends {@link Decision#MAX_REACHED} once {@code maxMs} have passed; the last
- * window is cut short so the warm-up never exceeds {@code maxMs}. {@code maxMs = 0} means no warm-up at all.
+ * where at least {@code minMs} have passed and the mean throughput of the last {@link #SPAN_WINDOWS} windows differs
+ * by less than {@code tolerance} from the mean of the {@link #SPAN_WINDOWS} windows before them (a window with no
+ * completed operation is never steady: the target is not serving yet). Otherwise it ends
+ * {@link Decision#MAX_REACHED} once {@code maxMs} have passed; the last window is cut short so the warm-up never
+ * exceeds {@code maxMs}. {@code maxMs = 0} means no warm-up at all.
  *
  * <p>Why: on 2 saturated cores the JVM targets (OmenDB's nodes, RheaKV's stores) keep compiling hot code with
  * C2 for minutes, and their throughput climbs the whole time; a fixed warm-up measured the JIT, not the store.
+ * Why spans and not two windows: the rule first compared two consecutive 10-s windows, whose noise (a few percent)
+ * hid a climb of 2-3 % per window, and declared OmenDB's write cells steady at 180 s while they still rose for
+ * another two minutes (docs/BENCHMARKS.md); a climb of 2 % per window moves two adjacent 3-window means by 6 %.
  *
  * <p>Pure and immutable: no clock, no threads (the caller times the windows), so every case is a unit test.
  */
 final class WarmupRule {
     enum Decision { CONTINUE, STEADY, MAX_REACHED }
+
+    /** Windows averaged on each side of the comparison. */
+    static final int SPAN_WINDOWS = 3;
 
     private final long minMs;
     private final long windowMs;
@@ -56,14 +63,18 @@ final class WarmupRule {
     Decision decide(List<Double> windowOpsPerSecond) {
         int n = windowOpsPerSecond.size();
         long elapsed = elapsedMs(n);
-        if (n >= 2 && elapsed >= minMs
-                && close(windowOpsPerSecond.get(n - 2), windowOpsPerSecond.get(n - 1))) {
-            return Decision.STEADY;
+        if (n >= 2 * SPAN_WINDOWS && elapsed >= minMs && !windowOpsPerSecond.subList(n - 2 * SPAN_WINDOWS, n)
+                .contains(0.0)) {
+            double earlier = mean(windowOpsPerSecond.subList(n - 2 * SPAN_WINDOWS, n - SPAN_WINDOWS));
+            double later = mean(windowOpsPerSecond.subList(n - SPAN_WINDOWS, n));
+            if (Math.abs(later - earlier) / earlier < tolerance) {
+                return Decision.STEADY;
+            }
         }
         return elapsed >= maxMs ? Decision.MAX_REACHED : Decision.CONTINUE;
     }
 
-    private boolean close(double previous, double last) {
-        return previous > 0 && Math.abs(last - previous) / previous < tolerance;
+    private static double mean(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
     }
 }

@@ -295,7 +295,7 @@ final class GroupChannel implements AutoCloseable {
             if (isTransient(t)) {
                 if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sleepMs) > deadlineNanos) {
                     throw isBehind(t) ? new ClientException(ErrorCode.REPLICA_BEHIND, "group " + group.getGroupId()
-                            + ": " + t.getCause().getMessage() + " (waited " + READ_RETRY_WINDOW_MS + " ms)", t)
+                            + ": " + t.getMessage() + " (waited " + READ_RETRY_WINDOW_MS + " ms)", t)
                             : failure(t);
                 }
                 Executor later = CompletableFuture.delayedExecutor(sleepMs, TimeUnit.MILLISECONDS);
@@ -311,9 +311,19 @@ final class GroupChannel implements AutoCloseable {
                 || t instanceof LeaderNotReadyException || t instanceof GroupMismatchException;
     }
 
-    /** Whether a replica refused a stale read because its commit index is still below the minimum index. */
+    /**
+     * Whether a replica refused a stale read because its commit index is still below the minimum index: as a
+     * state-machine failure, or (replica-addressed ordered client) as a transport error that Ratis retried a few times
+     * and then wrapped in a RaftRetryFailureException. A follower learns a new commit index with the next entry or
+     * heartbeat (at most half the minimum election timeout).
+     */
     private static boolean isBehind(Throwable t) {
-        return t instanceof StateMachineException sme && sme.getCause() instanceof StaleReadException;
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof StaleReadException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
