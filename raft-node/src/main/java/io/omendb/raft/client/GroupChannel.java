@@ -318,12 +318,7 @@ final class GroupChannel implements AutoCloseable {
      * heartbeat (at most half the minimum election timeout).
      */
     private static boolean isBehind(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof StaleReadException) {
-                return true;
-            }
-        }
-        return false;
+        return causedBy(t, StaleReadException.class);
     }
 
     /**
@@ -382,6 +377,16 @@ final class GroupChannel implements AutoCloseable {
 
     static Throwable unwrap(Throwable error) {
         return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    }
+
+    /** Whether {@code t} or any exception in its cause chain is a {@code type}. */
+    static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private <T> T decode(RaftClientReply reply, Throwable error, Function<byte[], T> decoder) {

@@ -130,12 +130,7 @@ final class LeaderPath {
                 || failure instanceof ServerNotReadyException || failure instanceof RequestNotSentException) {
             return true;
         }
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof ConnectException) {
-                return true;
-            }
-        }
-        return false;
+        return GroupChannel.causedBy(failure, ConnectException.class);
     }
 
     /**

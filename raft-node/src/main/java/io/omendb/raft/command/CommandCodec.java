@@ -15,11 +15,11 @@ import java.util.List;
  * wire numbers: never renumber, only add. Stateless and thread-safe.
  *
  * <p><b>Log entries carry a time.</b> Clients send a bare command frame; the leader wraps it, when it accepts the
- * request, in a {@code STAMPED} frame holding its wall-clock time ({@link #stamp}), and that is what the log
- * stores. Point-in-time restore replays archived entries up to a time, so every entry needs one, decided once by
- * the leader and replicated with the entry. {@link #decodeLogged} reads both stamped entries and bare frames written
- * before stamps existed ({@link #UNSTAMPED}). {@link #decode} refuses a stamped frame: a client cannot choose the
- * time of its own entry.
+ * request, in a stamped frame holding its wall-clock time ({@link #stamp}), and that is what the log stores.
+ * Point-in-time restore replays archived entries up to a time, so every entry needs one, decided once by the leader
+ * and replicated with the entry. {@link #decodeLogged} reads stamped entries, the time-only {@code STAMPED} frames
+ * older builds wrote, and bare frames written before stamps existed ({@link #UNSTAMPED}). {@link #decode} refuses a
+ * stamped frame: a client cannot choose the time of its own entry.
  *
  * <p><b>Log entries carry a committed index.</b> The same wrapper ({@code STAMPED_COMMITTED}) also holds an index
  * the leader knew committed when it accepted the command (its state machine's applied index). It replaces Ratis'
