@@ -6,9 +6,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslHandler;
@@ -22,6 +20,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The HTTP/1.1 API server: Netty with keep-alive, one acceptor thread and {@code ioThreads} event loops.
+ *
+ * <p>Sockets: Linux's native epoll where Netty's native library loads, else the JDK's NIO ({@link SocketTransport}).
  *
  * <p>Per connection the pipeline is: connection limit, TLS (when {@link ServerGuards} has a context; the TLS
  * handshake must finish within {@link #TLS_HANDSHAKE_TIMEOUT_MS}), idle timeout, request read timeout (slow
@@ -38,11 +38,16 @@ public final class HttpApiServer implements AutoCloseable {
     private static final int HEADER_BYTES_MAX = 16 * 1024;
     static final long TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
+    private static final System.Logger LOG = System.getLogger(HttpApiServer.class.getName());
+
+    private final SocketTransport transport;
     private final EventLoopGroup acceptor;
     private final EventLoopGroup workers;
     private final Channel serverChannel;
 
-    private HttpApiServer(EventLoopGroup acceptor, EventLoopGroup workers, Channel serverChannel) {
+    private HttpApiServer(SocketTransport transport, EventLoopGroup acceptor, EventLoopGroup workers,
+                          Channel serverChannel) {
+        this.transport = transport;
         this.acceptor = acceptor;
         this.workers = workers;
         this.serverChannel = serverChannel;
@@ -70,6 +75,13 @@ public final class HttpApiServer implements AutoCloseable {
     public static HttpApiServer start(HttpServerOptions options, ServerGuards guards, KvBackend backend,
                                       BackupCheckpointStore backupsOrNull, RouterMetrics metrics,
                                       LongSupplier nanoClock) throws InterruptedException {
+        return start(options, guards, backend, backupsOrNull, metrics, nanoClock, SocketTransport.best());
+    }
+
+    /** Same, on the given socket transport (tests run both). */
+    static HttpApiServer start(HttpServerOptions options, ServerGuards guards, KvBackend backend,
+                               BackupCheckpointStore backupsOrNull, RouterMetrics metrics, LongSupplier nanoClock,
+                               SocketTransport transport) throws InterruptedException {
         RouteTable routes = ApiRoutes.create(backend, backupsOrNull, options, nanoClock, version(),
                 guards.gate().routes());
         ConcurrencyLimit concurrencyLimit = new ConcurrencyLimit(options.maxConcurrentRequests());
@@ -78,11 +90,11 @@ public final class HttpApiServer implements AutoCloseable {
         HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
                 .setMaxInitialLineLength(6 * options.maxKeyBytes() + 1024)
                 .setMaxHeaderSize(HEADER_BYTES_MAX);
-        EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(options.ioThreads(), NioIoHandler.newFactory());
+        EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, transport.ioHandlers());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(options.ioThreads(), transport.ioHandlers());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptor, workers)
-                .channel(NioServerSocketChannel.class)
+                .channel(transport.serverChannel())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -104,11 +116,18 @@ public final class HttpApiServer implements AutoCloseable {
                 });
         try {
             Channel channel = bootstrap.bind(options.bindAddress(), options.port()).sync().channel();
-            return new HttpApiServer(acceptor, workers, channel);
+            LOG.log(System.Logger.Level.INFO, "HTTP API on {0} ({1} transport, {2} event loops)",
+                    channel.localAddress(), transport.name(), options.ioThreads());
+            return new HttpApiServer(transport, acceptor, workers, channel);
         } catch (RuntimeException | InterruptedException e) {
             shutdown(acceptor, workers);
             throw e;
         }
+    }
+
+    /** {@code "epoll"} or {@code "nio"}: the socket transport serving connections ({@link SocketTransport}). */
+    public String transport() {
+        return transport.name();
     }
 
     /** The bound port (the real one when started with port 0). */

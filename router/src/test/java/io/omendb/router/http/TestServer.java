@@ -40,6 +40,12 @@ final class TestServer implements AutoCloseable {
         server = HttpApiServer.start(options, guards, backend, metrics, System::nanoTime);
     }
 
+    /** Default options on the given socket transport. */
+    TestServer(SocketTransport transport) throws InterruptedException {
+        server = HttpApiServer.start(options(64, 5_000, 1 << 20, 64), ServerGuards.open(), backend, null, metrics,
+                System::nanoTime, transport);
+    }
+
     TestServer() throws InterruptedException {
         this(options(64, 5_000, 1 << 20, 64));
     }
