@@ -122,8 +122,8 @@ final class RouterService implements AutoCloseable {
 
     String describe(String host) {
         String scheme = security.scheme();
-        return "omendb: HTTP API on " + scheme + "://" + host + ":" + httpPort() + (metricsPort() < 0 ? ""
-                : ", metrics on " + scheme + "://" + host + ":" + metricsPort() + "/metrics");
+        return "omendb: HTTP API on " + scheme + "://" + host + ":" + httpPort() + " (" + http.transport() + ")"
+                + (metricsPort() < 0 ? "" : ", metrics on " + scheme + "://" + host + ":" + metricsPort() + "/metrics");
     }
 
     @Override

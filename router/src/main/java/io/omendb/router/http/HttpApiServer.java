@@ -38,8 +38,6 @@ public final class HttpApiServer implements AutoCloseable {
     private static final int HEADER_BYTES_MAX = 16 * 1024;
     static final long TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
-    private static final System.Logger LOG = System.getLogger(HttpApiServer.class.getName());
-
     private final SocketTransport transport;
     private final EventLoopGroup acceptor;
     private final EventLoopGroup workers;
@@ -116,8 +114,6 @@ public final class HttpApiServer implements AutoCloseable {
                 });
         try {
             Channel channel = bootstrap.bind(options.bindAddress(), options.port()).sync().channel();
-            LOG.log(System.Logger.Level.INFO, "HTTP API on {0} ({1} transport, {2} event loops)",
-                    channel.localAddress(), transport.name(), options.ioThreads());
             return new HttpApiServer(transport, acceptor, workers, channel);
         } catch (RuntimeException | InterruptedException e) {
             shutdown(acceptor, workers);
