@@ -11,7 +11,8 @@ import io.omendb.router.metrics.RouterMetrics;
 /**
  * {@link HttpObjectAggregator} whose over-limit answer is our JSON 413 {@code body_too_large} instead of Netty's
  * empty one. As in Netty: a keep-alive request keeps its connection (the aggregator discards the rest of the
- * body, so a client still sending sees the 413, not a reset); otherwise the connection closes after the answer.
+ * body, so a client still sending sees the 413, not a reset); otherwise the connection closes after the answer,
+ * without a reset ({@link LingeringClose}).
  * Limitation: this answer is written directly, so on a pipelined connection it may overtake the answers to
  * earlier requests still in flight.
  */
@@ -33,6 +34,6 @@ final class BodyLimitAggregator extends HttpObjectAggregator {
         ApiResponse answer = ErrorMapper.toResponse(ApiError.tooLarge("body_too_large",
                 "request body exceeds max_request_body_bytes=" + maxRequestBodyBytes));
         ctx.writeAndFlush(NettyResponses.toNetty(answer, keepAlive))
-                .addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
+                .addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE : LingeringClose.AFTER_WRITE);
     }
 }

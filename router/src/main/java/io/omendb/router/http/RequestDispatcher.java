@@ -1,5 +1,6 @@
 package io.omendb.router.http;
 
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -227,11 +228,17 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
     }
 
     private void write(ChannelHandlerContext ctx, ApiResponse response, boolean keepAlive) {
-        ctx.writeAndFlush(NettyResponses.toNetty(response, keepAlive)).addListener(written -> {
-            if (!keepAlive || !written.isSuccess()) {
-                ctx.close();
-            } else {
+        ChannelFuture written = ctx.writeAndFlush(NettyResponses.toNetty(response, keepAlive));
+        if (!keepAlive) {
+            pending.clear(); // nothing after a closing answer is served
+            written.addListener(LingeringClose.AFTER_WRITE);
+            return;
+        }
+        written.addListener(done -> {
+            if (done.isSuccess()) {
                 serveNext(ctx);
+            } else {
+                ctx.close();
             }
         });
     }

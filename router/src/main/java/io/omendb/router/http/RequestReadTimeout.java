@@ -2,7 +2,6 @@ package io.omendb.router.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -65,6 +64,6 @@ final class RequestReadTimeout extends ChannelDuplexHandler {
         refusals.accept("request_timeout");
         ApiResponse answer = ErrorMapper.toResponse(ApiError.of(408, "request_timeout", "the request did not arrive "
                 + "whole within request_read_timeout_ms=" + requestReadTimeoutMs + "; send it at once"));
-        ctx.channel().writeAndFlush(NettyResponses.toNetty(answer, false)).addListener(ChannelFutureListener.CLOSE);
+        ctx.channel().writeAndFlush(NettyResponses.toNetty(answer, false)).addListener(LingeringClose.AFTER_WRITE);
     }
 }
