@@ -75,8 +75,7 @@ final class Memtable {
 
     void put(byte[] key, long seq, byte[] valueOrTombstone, long raftIndex) {
         map.put(new InternalKey(key, seq), valueOrTombstone);
-        HashKey k = new HashKey(key);
-        newest.put(k, new Version(seq, valueOrTombstone, newest.get(k)));
+        newest.compute(new HashKey(key), (k, older) -> new Version(seq, valueOrTombstone, older));
         entries++;
         bytes += key.length + valueOrTombstone.length + ENTRY_OVERHEAD_BYTES;
         maxRaftIndex = Math.max(maxRaftIndex, raftIndex);
