@@ -47,7 +47,7 @@ final class TestServer implements AutoCloseable {
     }
 
     TestServer() throws InterruptedException {
-        this(options(64, 5_000, 1 << 20, 64));
+        this(SocketTransport.best());
     }
 
     /** Loopback, a free port, 4 KiB keys, values up to 64 KiB (or the body limit), batches up to 100 ops. */
