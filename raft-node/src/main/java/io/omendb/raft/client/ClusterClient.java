@@ -321,6 +321,10 @@ public final class ClusterClient implements AutoCloseable {
     }
 
     GroupChannel channel(RangeDescriptor r) {
+        GroupChannel cached = channels.get(RaftGroupId.valueOf(r.groupId()));
+        if (cached != null && cached.hasPeers(r.peerIds())) {
+            return cached; // every request takes this path: no group built, no lock, no peer sets copied
+        }
         return channel(groupOf(r));
     }
 

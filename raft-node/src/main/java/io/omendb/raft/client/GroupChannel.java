@@ -28,6 +28,7 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -35,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * The connection to one Raft group: Ratis clients (which follow the leader and retry per their retry policy) plus
@@ -63,6 +65,8 @@ final class GroupChannel implements AutoCloseable {
     static final long READ_RETRY_SLEEP_MAX_MS = 500;
 
     private final RaftGroup group;
+    /** The ids of {@link #group}'s peers, for {@link #hasPeers}. */
+    private final Set<String> peerIds;
     private final AtomicReference<RaftClient> leaderClient = new AtomicReference<>();
     private final RetryPolicy leaderRetryPolicy;
     private final AtomicReference<RaftClient> replicaClient = new AtomicReference<>();
@@ -96,6 +100,7 @@ final class GroupChannel implements AutoCloseable {
                  RetryPolicy replicaRetryPolicy, int commandBytesMax, GroupCommitSettings groupCommit,
                  CoalescingTallies tallies, EntrySettings entries) {
         this.group = group;
+        this.peerIds = group.getPeers().stream().map(p -> p.getId().toString()).collect(Collectors.toUnmodifiableSet());
         this.commandBytesMax = commandBytesMax;
         this.forwardToLeader = groupCommit.forwardToLeader();
         this.forwards = tallies.forwards();
@@ -155,6 +160,11 @@ final class GroupChannel implements AutoCloseable {
 
     RaftGroup group() {
         return group;
+    }
+
+    /** Whether this channel's group has exactly these peers (node ids, each once), in any order. */
+    boolean hasPeers(List<String> nodeIds) {
+        return nodeIds.size() == peerIds.size() && peerIds.containsAll(nodeIds);
     }
 
     /** The leader-addressed client, for admin calls. */

@@ -16,6 +16,11 @@ import java.util.function.LongSupplier;
  * <p><b>Garbage is not load.</b> Heap in use includes garbage not yet collected, so "over the limit" needs both
  * the heap in use now and the heap still in use after the last collection to exceed it: a burst of garbage alone
  * does not refuse writes, live data does. Both readings are injected, so tests can drive them. Thread-safe.
+ *
+ * <p><b>Cost.</b> Every write asks, on an HTTP event loop: the heap in use is read from {@link Runtime} (a read of the
+ * collector's counters), not from {@code MemoryMXBean}, whose usage snapshot walks every memory pool and allocates
+ * (8 % of the event loops' CPU under writes, docs/BENCHMARKS.md item 12). The after-collection reading, which does
+ * walk the pools, is taken only when the heap in use is over the limit.
  */
 public final class MemoryLimit implements BooleanSupplier {
     static final double HEAP_FRACTION_MAX = 0.9;
@@ -36,7 +41,8 @@ public final class MemoryLimit implements BooleanSupplier {
         long limit = max == Long.MAX_VALUE ? memoryLimitBytes : Math.min(memoryLimitBytes, (long) (max * HEAP_FRACTION_MAX));
         List<MemoryPoolMXBean> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
                 .filter(p -> p.getType() == MemoryType.HEAP && p.isCollectionUsageThresholdSupported()).toList();
-        return new MemoryLimit(limit, () -> ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(),
+        Runtime runtime = Runtime.getRuntime();
+        return new MemoryLimit(limit, () -> runtime.totalMemory() - runtime.freeMemory(),
                 () -> heapPools.stream().map(MemoryPoolMXBean::getCollectionUsage)
                         .mapToLong(u -> u == null ? 0 : u.getUsed()).sum());
     }

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
@@ -47,6 +48,8 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
     private final LongSupplier nanoClock;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private boolean serving;
+    /** The client's address as callers see it: formatted once per connection, not per request. */
+    private String remoteAddress;
 
     /** A request parsed off the wire, or the error that parsing it produced. */
     private record Pending(ApiRequest requestOrNull, ApiError errorOrNull, boolean keepAlive) {
@@ -70,7 +73,10 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
             return;
         }
         ctx.pipeline().fireUserEventTriggered(RequestReadTimeout.REQUEST_RECEIVED);
-        pending.add(parse(msg, ctx.channel().remoteAddress()));
+        if (remoteAddress == null) {
+            remoteAddress = String.valueOf(ctx.channel().remoteAddress());
+        }
+        pending.add(parse(msg, remoteAddress));
         if (!serving) {
             serveNext(ctx);
         }
@@ -96,7 +102,7 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
         ctx.close();
     }
 
-    private static Pending parse(FullHttpRequest msg, Object remoteAddress) {
+    private static Pending parse(FullHttpRequest msg, String remoteAddress) {
         if (msg.decoderResult().isFailure()) {
             return new Pending(null, decodeFailure(msg.decoderResult().cause()), false);
         }
@@ -110,7 +116,7 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
         try {
             QueryParams query = QueryParams.parse(question < 0 ? "" : uri.substring(question + 1));
             byte[] body = ByteBufUtil.getBytes(msg.content());
-            Caller caller = new Caller(String.valueOf(remoteAddress), msg.headers().get(HttpHeaderNames.AUTHORIZATION),
+            Caller caller = new Caller(remoteAddress, msg.headers().get(HttpHeaderNames.AUTHORIZATION),
                     null);
             return new Pending(new ApiRequest(msg.method(), path, "", query, body, caller), null, keepAlive);
         } catch (ApiException e) {
@@ -147,7 +153,7 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
             refuse(ctx, e.error(), next.keepAlive());
             return;
         }
-        gate.admit(route, request).whenCompleteAsync((admission, failure) -> {
+        onEventLoop(ctx, gate.admit(route, request), (admission, failure) -> {
             if (failure != null) {
                 refuse(ctx, ErrorMapper.toError(failure), next.keepAlive());
             } else if (admission.refusalOrNull() != null) {
@@ -155,7 +161,7 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
             } else {
                 serveAdmitted(ctx, route, request, admission.userOrNull(), next.keepAlive());
             }
-        }, ctx.executor());
+        });
     }
 
     private void serveAdmitted(ChannelHandlerContext ctx, Route route, ApiRequest request, String user,
@@ -178,7 +184,7 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
         ScheduledFuture<?> deadline = ctx.executor().schedule(
                 () -> answer.completeExceptionally(new RequestDeadlineException(maxQueryDurationMs)),
                 maxQueryDurationMs, TimeUnit.MILLISECONDS);
-        answer.whenCompleteAsync((response, failure) -> {
+        onEventLoop(ctx, answer, (response, failure) -> {
             deadline.cancel(false);
             if (limited) {
                 concurrencyLimit.release();
@@ -191,7 +197,21 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
             }
             record(route.kind(), nanoClock.getAsLong() - startedNanos, failure == null ? 0 : out.status());
             write(ctx, out, keepAlive);
-        }, ctx.executor());
+        });
+    }
+
+    /**
+     * Runs {@code then} on the channel's event loop once {@code future} completes: at once when it already has (no
+     * task queued behind other connections' work: authentication off, answers served without waiting), else as a
+     * task of the loop.
+     */
+    private static <T> void onEventLoop(ChannelHandlerContext ctx, CompletableFuture<T> future,
+                                        BiConsumer<? super T, ? super Throwable> then) {
+        if (future.isDone() && ctx.executor().inEventLoop()) {
+            future.whenComplete(then);
+        } else {
+            future.whenCompleteAsync(then, ctx.executor());
+        }
     }
 
     private static CompletableFuture<ApiResponse> invoke(Endpoint endpoint, ApiRequest request) {
