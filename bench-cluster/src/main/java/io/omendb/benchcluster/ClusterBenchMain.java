@@ -88,10 +88,11 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
             description = "Extra [performance] settings of the OmenDB nodes, e.g. leader_lease_enabled=true,"
                     + "group_commit_entries_in_flight_max=2 (docs/CONFIG.md).")
     List<String> omendbPerformance = List.of();
-    @Option(names = "--node-jvm-opts", defaultValue = "-Xms512m -Xmx2g",
-            description = "JVM options of each OmenDB node (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--node-jvm-opts", defaultValue = "-Xms2g -Xmx2g -XX:+AlwaysPreTouch",
+            description = "JVM options of each OmenDB node (default: ${DEFAULT-VALUE}: a fixed, pre-touched heap, as"
+                    + " docs/OPERATIONS.md recommends for both JVM stores).")
     String nodeJvmOptions;
-    @Option(names = "--rheakv-jvm-opts", defaultValue = "-Xms1g -Xmx6g",
+    @Option(names = "--rheakv-jvm-opts", defaultValue = "-Xms6g -Xmx6g -XX:+AlwaysPreTouch",
             description = "JVM options of the RheaKV store JVM holding all 3 stores (default: ${DEFAULT-VALUE}).")
     String rheaJvmOptions;
     @Option(names = "--report-dir", defaultValue = "${sys:omendb.home:-.}/bench-cluster/target",
@@ -209,8 +210,11 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
                 LoadGenerator.Settings settings = new LoadGenerator.Settings(clients, warmup,
                         durationSeconds * 1000L, distribution, seed);
                 ExecutorService profiler = maybeProfiler(target, w);
-                Result r = LoadGenerator.run(target, w, keys, settings,
-                        () -> startProfile(profiler, target));
+                Result r = LoadGenerator.run(target, w, keys, settings, () -> {
+                    target.layout().ifPresent(l -> System.err.printf("[%s] %s measured with %s%n", target.name(),
+                            w.label(), l));
+                    startProfile(profiler, target);
+                });
                 JSON_OUT.println(r.jsonLine());
                 JSON_OUT.flush();
                 results.add(r);

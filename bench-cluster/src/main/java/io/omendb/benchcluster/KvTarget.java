@@ -2,6 +2,7 @@ package io.omendb.benchcluster;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One replicated store under test, driven through its own native client. Every call blocks the calling
@@ -28,6 +29,14 @@ interface KvTarget extends AutoCloseable {
 
     /** Stores every key with the same value in as few round trips as the store allows (preload only). */
     void putAll(List<byte[]> keys, byte[] value) throws Exception;
+
+    /**
+     * Where the cluster's leaders are, when the target knows and it varies from run to run (elections): printed as
+     * each workload's measurement starts, since a layout can move throughput more than a code change does.
+     */
+    default Optional<String> layout() {
+        return Optional.empty();
+    }
 
     /** Main process ids of the cluster's members (for profiling); empty when not started. */
     List<Long> pids();

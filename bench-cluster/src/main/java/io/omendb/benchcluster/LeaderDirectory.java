@@ -69,4 +69,13 @@ final class LeaderDirectory {
         }
         return leaders[lo];
     }
+
+    /** The leaders in range order, e.g. {@code "n1 n3 n2 n2"} ({@code "?"} for a range without a known leader). */
+    String describe() {
+        StringBuilder out = new StringBuilder();
+        for (int leader : leaders) {
+            out.append(out.length() == 0 ? "" : " ").append(leader < 0 ? "?" : "n" + (leader + 1));
+        }
+        return out.toString();
+    }
 }

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -290,6 +291,13 @@ final class OmenDbTarget implements KvTarget {
     /** Benchmark keys and values are printable ASCII without '%', '?', '#', '"' or '\', safe in URLs and JSON. */
     private static String ascii(byte[] bytes) {
         return new String(bytes, StandardCharsets.US_ASCII);
+    }
+
+    /** The range leaders as last read from {@code /admin/ranges} (both targets read them for this line). */
+    @Override
+    public Optional<String> layout() {
+        refreshLeaders();
+        return Optional.of("range leaders " + leaders.describe());
     }
 
     @Override

@@ -23,7 +23,9 @@ class LeaderDirectoryTest {
     void routesEachKeyToItsRangeLeaderAndNothingBeforeAListing() {
         LeaderDirectory d = new LeaderDirectory(List.of("g", "p"), 3);
         assertEquals(-1, d.nodeFor(key("a")));
+        assertEquals("? ? ?", d.describe());
         assertTrue(d.update(LISTING));
+        assertEquals("n2 ? n3", d.describe(), "the layout the benchmark prints");
         assertEquals(1, d.nodeFor(key("a")));
         assertEquals(1, d.nodeFor(key("fzz")));
         assertEquals(-1, d.nodeFor(key("g")), "range 2 has no leader: any node");
