@@ -31,43 +31,10 @@ final class Memtable {
     /** Marks a deletion. Compared by identity: an empty value is a different array. */
     static final byte[] TOMBSTONE = new byte[0];
 
-    /**
-     * A version's place in the skip list. The key's first 16 bytes are copied into two longs (big-endian, zero-padded),
-     * so most comparisons during an insert's descent decide on fields of the node's own key object without loading
-     * the key array, one cache miss fewer per comparison; the arrays are compared only when both heads are equal.
-     * Before, these comparisons were 7 % of the nodes' CPU under writes (docs/BENCHMARKS.md item 12).
-     */
-    private static final class InternalKey implements Comparable<InternalKey> {
-        private static final int HEAD_BYTES = 2 * Long.BYTES;
-        final byte[] key;
-        final long seq;
-        private final long head0;
-        private final long head1;
-
-        InternalKey(byte[] key, long seq) {
-            this.key = key;
-            this.seq = seq;
-            this.head0 = head(key, 0);
-            this.head1 = head(key, Long.BYTES);
-        }
-
-        private static long head(byte[] key, int from) {
-            long h = 0;
-            for (int i = from; i < from + Long.BYTES; i++) {
-                h = (h << 8) | (i < key.length ? key[i] & 0xFF : 0);
-            }
-            return h;
-        }
-
+    private record InternalKey(byte[] key, long seq) implements Comparable<InternalKey> {
         @Override
         public int compareTo(InternalKey o) {
-            int c = Long.compareUnsigned(head0, o.head0);
-            if (c == 0) {
-                c = Long.compareUnsigned(head1, o.head1);
-            }
-            if (c == 0 && (key.length != o.key.length || key.length > HEAD_BYTES)) {
-                c = Arrays.compareUnsigned(key, o.key); // equal heads: zero padding or bytes past the head decide
-            }
+            int c = Arrays.compareUnsigned(key, o.key);
             return c != 0 ? c : Long.compare(o.seq, seq); // newest version first
         }
     }
@@ -96,11 +63,11 @@ final class Memtable {
     private final ConcurrentSkipListMap<InternalKey, byte[]> map = new ConcurrentSkipListMap<>();
     private final ConcurrentHashMap<HashKey, Version> newest = new ConcurrentHashMap<>();
     /**
-     * Bookkeeping charged per version on top of its key and value: skip-list node and index share, InternalKey with
-     * its key head and two array headers (112 bytes), plus the hash index's version record, map node and key wrapper (88 bytes; a
+     * Bookkeeping charged per version on top of its key and value: skip-list node and index share, InternalKey and
+     * two array headers (96 bytes), plus the hash index's version record, map node and key wrapper (88 bytes; a
      * key's second version adds only its record, but the bound must hold for distinct keys).
      */
-    static final int ENTRY_OVERHEAD_BYTES = 200;
+    static final int ENTRY_OVERHEAD_BYTES = 184;
 
     private volatile int entries;
     private volatile long bytes;

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeMap;
@@ -88,37 +87,5 @@ class MemtableTest {
             }
             assertEquals(stateAt.get(seq), seen, "cursor at " + seq);
         }
-    }
-
-    /**
-     * Keys that differ only past the 16 bytes the skip list compares inline, only in zero padding ("ab" vs "ab\0"), or
-     * only in bytes with the high bit set still come out of a cursor in unsigned byte order, each once.
-     */
-    @Test
-    void cursorOrdersKeysAsUnsignedBytesAcrossTheInlineHead() {
-        byte[] alphabet = {0, 1, 0x7f, (byte) 0x80, (byte) 0xff};
-        Random random = new Random(11);
-        TreeMap<byte[], Integer> model = new TreeMap<>(Arrays::compareUnsigned);
-        Memtable m = new Memtable();
-        for (int seq = 1; seq <= 3_000; seq++) {
-            byte[] key = new byte[random.nextInt(21)];
-            for (int i = 0; i < key.length; i++) {
-                key[i] = i < 6 ? alphabet[0] : alphabet[random.nextInt(alphabet.length)]; // long shared prefixes
-            }
-            m.put(key, seq, new byte[]{1}, seq);
-            model.merge(key, 1, Integer::sum);
-        }
-        List<byte[]> expected = new ArrayList<>(model.keySet());
-        List<byte[]> seen = new ArrayList<>();
-        for (Cursor c = m.cursor(new byte[0], Long.MAX_VALUE); c.valid(); c.next()) {
-            seen.add(c.key());
-        }
-        assertEquals(expected.size(), seen.size());
-        for (int i = 0; i < expected.size(); i++) {
-            assertArrayEquals(expected.get(i), seen.get(i), "key " + i);
-        }
-        byte[] start = expected.get(expected.size() / 2);
-        Cursor tail = m.cursor(start, Long.MAX_VALUE);
-        assertArrayEquals(start, tail.key(), "a cursor starts at its start key");
     }
 }
