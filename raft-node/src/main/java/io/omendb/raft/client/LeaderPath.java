@@ -18,6 +18,7 @@ import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.rpc.CallId;
 
 import java.net.ConnectException;
+import javax.net.ssl.SSLHandshakeException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -107,7 +108,8 @@ final class LeaderPath {
     /**
      * Writes forwarded to the leader's node ({@code Query.Forward}) as a non-linearizable read: Ratis hands it to the
      * state machine only on a ready leader. Sent again only after failures that prove it did not run there (not the
-     * leader, not ready, stepping down, group or server not there, connection refused, refused by the client's own
+     * leader, not ready, stepping down, group or server not there, connection refused, TLS handshake failed, refused by
+     * the client's own
      * closed stream before sending): the node that takes it
      * proposes its writes under its own invocations, so a second copy to another node could apply them twice. Any
      * other failure (a timeout, a connection lost mid-request) leaves the outcome unknown and is reported. Completes
@@ -123,14 +125,19 @@ final class LeaderPath {
                 LeaderPath::certainlyNotRun);
     }
 
-    /** Whether a forward that failed so certainly did not reach the state machine. */
+    /**
+     * Whether a forward that failed so certainly did not reach the state machine. A refused connection and a failed
+     * TLS handshake (the peer's certificate does not chain to the cluster CA, or ours is refused) both end before gRPC
+     * sends a byte of the request: a node with a foreign certificate must not turn a write into an unknown outcome.
+     */
     static boolean certainlyNotRun(Throwable failure) {
         if (failure instanceof NotLeaderException || failure instanceof LeaderNotReadyException
                 || failure instanceof LeaderSteppingDownException || failure instanceof GroupMismatchException
                 || failure instanceof ServerNotReadyException || failure instanceof RequestNotSentException) {
             return true;
         }
-        return GroupChannel.causedBy(failure, ConnectException.class);
+        return GroupChannel.causedBy(failure, ConnectException.class)
+                || GroupChannel.causedBy(failure, SSLHandshakeException.class);
     }
 
     /**

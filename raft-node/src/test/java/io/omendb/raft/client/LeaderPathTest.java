@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -240,6 +241,18 @@ class LeaderPathTest {
             assertTrue(r.is(org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase.READ));
             assertTrue(r.getType().getRead().getPreferNonLinearizable(), "Ratis checks leadership, then queries");
         }
+    }
+
+    /** Found by RaftMutualTlsTest: a forward to the node holding a foreign CA's certificate was reported as unknown. */
+    @Test
+    void aForwardRefusedInTheTlsHandshakeIsResentToAnotherPeer() throws Exception {
+        LeaderPath p = remoteOnly(List.of(
+                r -> CompletableFuture.failedFuture(new java.io.IOException("UNAVAILABLE: io exception",
+                        new javax.net.ssl.SSLHandshakeException("PKIX path validation failed"))),
+                r -> CompletableFuture.completedFuture(ok(r))));
+        assertTrue(p.forward(M).get(5, TimeUnit.SECONDS).isSuccess());
+        assertEquals(2, remote.size());
+        assertNotEquals(remote.get(0).getServerId(), remote.get(1).getServerId());
     }
 
     @Test
