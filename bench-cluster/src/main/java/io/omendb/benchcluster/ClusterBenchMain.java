@@ -90,7 +90,7 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
     List<String> omendbPerformance = List.of();
     @Option(names = "--node-jvm-opts", defaultValue = "-Xms2g -Xmx2g -XX:+AlwaysPreTouch",
             description = "JVM options of each OmenDB node (default: ${DEFAULT-VALUE}: a fixed, pre-touched heap, as"
-                    + " docs/OPERATIONS.md recommends for both JVM stores).")
+                    + " docs/OPERATIONS.md recommends; RheaKV's JVM gets the same policy).")
     String nodeJvmOptions;
     @Option(names = "--rheakv-jvm-opts", defaultValue = "-Xms6g -Xmx6g -XX:+AlwaysPreTouch",
             description = "JVM options of the RheaKV store JVM holding all 3 stores (default: ${DEFAULT-VALUE}).")

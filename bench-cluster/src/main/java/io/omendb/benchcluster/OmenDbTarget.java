@@ -293,7 +293,7 @@ final class OmenDbTarget implements KvTarget {
         return new String(bytes, StandardCharsets.US_ASCII);
     }
 
-    /** The range leaders as last read from {@code /admin/ranges} (both targets read them for this line). */
+    /** The range leaders, read from {@code /admin/ranges} now (the {@code omendb} target does not poll them). */
     @Override
     public Optional<String> layout() {
         refreshLeaders();

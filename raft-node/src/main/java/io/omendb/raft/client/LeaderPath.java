@@ -18,7 +18,6 @@ import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.rpc.CallId;
 
 import java.net.ConnectException;
-import javax.net.ssl.SSLHandshakeException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -27,6 +26,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * How a group's log entries reach its leader: each write is one Ratis invocation (a client id of this path and a
@@ -109,9 +109,8 @@ final class LeaderPath {
      * Writes forwarded to the leader's node ({@code Query.Forward}) as a non-linearizable read: Ratis hands it to the
      * state machine only on a ready leader. Sent again only after failures that prove it did not run there (not the
      * leader, not ready, stepping down, group or server not there, connection refused, TLS handshake failed, refused by
-     * the client's own
-     * closed stream before sending): the node that takes it
-     * proposes its writes under its own invocations, so a second copy to another node could apply them twice. Any
+     * the client's own closed stream before sending): the node that takes it proposes its writes under its own
+     * invocations, so a second copy to another node could apply them twice. Any
      * other failure (a timeout, a connection lost mid-request) leaves the outcome unknown and is reported. Completes
      * with null, nothing sent, when the leader is this process's own server: then the caller proposes directly (the
      * first attempt goes to another peer, the leader that answered last when known).
