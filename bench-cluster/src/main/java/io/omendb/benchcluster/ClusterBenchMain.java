@@ -24,8 +24,9 @@ import picocli.CommandLine.Option;
  * {@code bin/omendb-bench cluster}: starts each target cluster in turn (OmenDB, etcd, RheaKV), loads the key
  * space, runs every requested workload (a warm-up until throughput is steady, see {@link WarmupRule}, then a
  * measured period), stops the target, and prints one JSON line per (target, workload) on stdout; progress goes
- * to stderr. At the end it writes {@code cluster-report.md} and {@code cluster-report.png} into the report
- * directory.
+ * to stderr. With {@code --rounds N} it does all of that N times, targets interleaved (A B C, A B C, ...), so slow
+ * drift of the machine falls on every target alike; the report gives each cell's median and the ratios per round.
+ * At the end it writes {@code cluster-report.md} and {@code cluster-report.png} into the report directory.
  *
  * <p>Isolation: one target runs at a time; each gets a fresh temporary directory, deleted afterwards, and its
  * processes are killed in {@code finally} (and by a shutdown hook if this JVM is interrupted).
@@ -47,6 +48,9 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
     int clients;
     @Option(names = "--duration", defaultValue = "20", description = "Measured seconds per workload.")
     int durationSeconds;
+    @Option(names = "--rounds", defaultValue = "1", description = "Rounds: every target in turn, then again; the"
+            + " report gives each cell's median and the ratios per round (default: ${DEFAULT-VALUE}).")
+    int rounds;
     @Option(names = "--warmup", defaultValue = "150",
             description = "Minimum warm-up seconds before each measurement (default: ${DEFAULT-VALUE}: on 2 shared cores"
                     + " the JVM targets' JIT takes a third of the CPU for about two minutes, while 10-s windows can"
@@ -127,6 +131,10 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
                     + " (--warmup, --warmup-window, --warmup-max are seconds, --warmup-tolerance a percentage)");
             return 2;
         }
+        if (rounds < 1 || rounds > 100) {
+            System.err.println("omendb-bench cluster: --rounds must be in 1..100, got " + rounds);
+            return 2;
+        }
         if (targets.contains("etcd")) {
             try {
                 etcdBinary = EtcdTarget.locate(etcdBinary);
@@ -152,18 +160,24 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
         }));
         List<Result> results = new ArrayList<>();
         List<String> failed = new ArrayList<>();
-        for (String name : targets) {
-            KvTarget target = create(name, keys);
-            try {
-                results.addAll(runTarget(target, keys, preload, parsed, warmup));
-            } catch (Exception e) {
-                // One target failing (e.g. timeouts on an overloaded machine) must not hide the others' numbers.
-                failed.add(name);
-                System.err.println("[" + name + "] FAILED, no numbers for this target: " + e);
+        for (int round = 1; round <= rounds; round++) {
+            if (rounds > 1) {
+                System.err.printf("round %d of %d%n", round, rounds);
+            }
+            for (String name : targets) {
+                KvTarget target = create(name, keys);
+                try {
+                    results.addAll(runTarget(target, keys, preload, parsed, warmup, round));
+                } catch (Exception e) {
+                    // One target failing (e.g. timeouts on an overloaded machine) must not hide the others' numbers.
+                    failed.add(name + (rounds > 1 ? " (round " + round + ")" : ""));
+                    System.err.println("[" + name + "] FAILED, no numbers for this target: " + e);
+                }
             }
         }
         String command = "bin/omendb-bench cluster --workload " + String.join(",", workloads) + " --clients "
-                + clients + " --duration " + durationSeconds + " --targets " + String.join(",", targets)
+                + clients + " --duration " + durationSeconds + " --rounds " + rounds + " --targets "
+                + String.join(",", targets)
                 + " --dist " + distribution + " --keys " + keyCount + " --warmup " + warmupSeconds
                 + " --warmup-window " + warmupWindowSeconds + " --warmup-tolerance " + warmupTolerancePercent
                 + " --warmup-max " + warmupMaxSeconds;
@@ -194,7 +208,7 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
     }
 
     private List<Result> runTarget(KvTarget target, KeySpace keys, long preload, List<Workload> list,
-                                   WarmupRule warmup) throws Exception {
+                                   WarmupRule warmup, int round) throws Exception {
         Path workDir = Files.createTempDirectory("omendb-bench-" + target.name() + "-");
         running.set(target);
         runningDir.set(workDir);
@@ -214,7 +228,7 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
                     target.layout().ifPresent(l -> System.err.printf("[%s] %s measured with %s%n", target.name(),
                             w.label(), l));
                     startProfile(profiler, target);
-                });
+                }).inRound(round);
                 JSON_OUT.println(r.jsonLine());
                 JSON_OUT.flush();
                 results.add(r);

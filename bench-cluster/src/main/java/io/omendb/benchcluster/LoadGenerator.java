@@ -96,7 +96,7 @@ final class LoadGenerator {
                     merged.getTotalCount() / seconds, ms(merged.getValueAtPercentile(50)),
                     ms(merged.getValueAtPercentile(99)), ms(merged.getValueAtPercentile(99.9)),
                     ms(merged.getMaxValue()), merged.getTotalCount(), errors, seconds, warmup.seconds(),
-                    warmup.steady());
+                    warmup.steady(), 1);
         } finally {
             pool.shutdownNow();
         }
