@@ -20,9 +20,10 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * ones. When the skip list reaches an eighth of the run (at least {@link #RECENT_VERSIONS_MIN}), the writer folds
  * it into a new run: for each recent version, in order, a galloping search of the old run from the previous
  * insertion point (a few key comparisons), and bulk array copies of the run between them. Why: an insert into one
- * skip list of the whole buffer (200,000 versions at the default {@code retrain_threshold}) descends ~18 levels,
- * each a pointer chase to a node and its key that misses the cache on a busy node; that descent was 7.5-10.7 % of
- * node CPU under the cluster write benchmark (docs/BENCHMARKS.md). The recent skip list stays small enough to
+ * skip list of the whole buffer (up to 200,000 versions at the default {@code retrain_threshold}, about 56,000 of
+ * 100-byte values before the 16-MiB freeze) descends 16-18 levels, each a pointer chase to a node and its key that
+ * misses the cache on a busy node; that descent was 7.5-10.7 % of node CPU under the cluster write benchmark
+ * (docs/BENCHMARKS.md). The recent skip list stays small enough to
  * stay cached, and a fold copies at most nine array slots per version folded (the run grows by at least an eighth
  * per fold), so a write's cost no longer grows with the buffer.
  *
