@@ -1,0 +1,160 @@
+package io.omendb.raft;
+
+import org.apache.ratis.metrics.LongCounter;
+import org.apache.ratis.metrics.MetricRegistries;
+import org.apache.ratis.metrics.MetricRegistryInfo;
+import org.apache.ratis.metrics.RatisMetricRegistry;
+import org.apache.ratis.metrics.Timekeeper;
+import org.apache.ratis.util.TimeDuration;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Ratis' internal metric registries in an OmenDB process: counters count, timers do not time, gauges are not kept,
+ * nothing is reported.
+ *
+ * <p><b>Why.</b> Ratis times every log write, flush and queue wait and every appendEntries round trip. Its default
+ * implementation ({@code ratis-metrics-default}) keeps each timer in a Dropwizard reservoir that inserts into a
+ * {@code ConcurrentSkipListMap} per sample, and publishes the numbers only over JMX, which OmenDB neither documents
+ * nor exports: under the cluster write benchmark those timers were 2.9 % of node CPU (docs/BENCHMARKS.md item 13).
+ * What operators read are OmenDB's own Raft metrics ({@code omendb_raft_*}, docs/OPERATIONS.md). Counters stay real
+ * ({@link LongAdder}, a few nanoseconds) because Ratis' interface lets callers read them.
+ *
+ * <p><b>How Ratis finds it.</b> {@link MetricRegistries#global()} loads implementations with {@link
+ * java.util.ServiceLoader}; this class is listed in {@code META-INF/services/org.apache.ratis.metrics.MetricRegistries}
+ * and {@code ratis-metrics-default} is not on the classpath, so it is the only one. Registries are reference-counted
+ * like the default's: Ratis creates one per server, division and log, and removes it when that closes.
+ *
+ * <p>Thread-safe.
+ */
+public final class CountingRatisMetrics extends MetricRegistries {
+    private static final Timekeeper.Context NOT_TIMED = () -> 0L;
+    private static final Timekeeper UNTIMED = () -> NOT_TIMED;
+
+    private record Counted(Registry registry, int references) {
+    }
+
+    private final Map<MetricRegistryInfo, Counted> registries = new ConcurrentHashMap<>();
+
+    /** Used by {@link java.util.ServiceLoader}. */
+    public CountingRatisMetrics() {
+    }
+
+    @Override
+    public RatisMetricRegistry create(MetricRegistryInfo info) {
+        return registries.compute(info, (k, c) -> c == null ? new Counted(new Registry(info), 1)
+                : new Counted(c.registry, c.references + 1)).registry;
+    }
+
+    /** Drops one reference; true when that was the last and the registry is gone. */
+    @Override
+    public boolean remove(MetricRegistryInfo info) {
+        boolean[] removed = {false};
+        registries.computeIfPresent(info, (k, c) -> {
+            removed[0] = c.references == 1;
+            return removed[0] ? null : new Counted(c.registry, c.references - 1);
+        });
+        return removed[0];
+    }
+
+    @Override
+    public Optional<RatisMetricRegistry> get(MetricRegistryInfo info) {
+        return Optional.ofNullable(registries.get(info)).map(Counted::registry);
+    }
+
+    @Override
+    public Set<MetricRegistryInfo> getMetricRegistryInfos() {
+        return Set.copyOf(registries.keySet());
+    }
+
+    @Override
+    public Collection<RatisMetricRegistry> getMetricRegistries() {
+        return registries.values().stream().<RatisMetricRegistry>map(Counted::registry).toList();
+    }
+
+    @Override
+    public void clear() {
+        registries.clear();
+    }
+
+    @Override
+    public void addReporterRegistration(Consumer<RatisMetricRegistry> reporterRegistration,
+                                        Consumer<RatisMetricRegistry> stopReporter) {
+        throw notReported();
+    }
+
+    @Override
+    public void enableJmxReporter() {
+        throw notReported();
+    }
+
+    @Override
+    public void enableConsoleReporter(TimeDuration consoleReportRate) {
+        throw notReported();
+    }
+
+    private static UnsupportedOperationException notReported() {
+        return new UnsupportedOperationException("Ratis' internal metrics are not reported in OmenDB; "
+                + "its Raft metrics are the omendb_raft_* series on the metrics endpoint");
+    }
+
+    private static final class Registry implements RatisMetricRegistry {
+        private final MetricRegistryInfo info;
+        private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+        Registry(MetricRegistryInfo info) {
+            this.info = info;
+        }
+
+        @Override
+        public Timekeeper timer(String name) {
+            return UNTIMED;
+        }
+
+        @Override
+        public LongCounter counter(String name) {
+            return counters.computeIfAbsent(name, n -> new Counter());
+        }
+
+        @Override
+        public boolean remove(String name) {
+            return counters.remove(name) != null;
+        }
+
+        @Override
+        public <T> void gauge(String name, Supplier<Supplier<T>> gaugeSupplier) {
+            // not kept: nothing in OmenDB reads Ratis' gauges
+        }
+
+        @Override
+        public MetricRegistryInfo getMetricRegistryInfo() {
+            return info;
+        }
+    }
+
+    private static final class Counter implements LongCounter {
+        private final LongAdder count = new LongAdder();
+
+        @Override
+        public void inc(long n) {
+            count.add(n);
+        }
+
+        @Override
+        public void dec(long n) {
+            count.add(-n);
+        }
+
+        @Override
+        public long getCount() {
+            return count.sum();
+        }
+    }
+}
