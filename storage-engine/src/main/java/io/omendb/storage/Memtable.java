@@ -23,9 +23,9 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * skip list of the whole buffer (up to 200,000 versions at the default {@code retrain_threshold}, about 56,000 of
  * 100-byte values before the 16-MiB freeze) descends 16-18 levels, each a pointer chase to a node and its key that
  * misses the cache on a busy node; that descent was 7.5-10.7 % of node CPU under the cluster write benchmark
- * (docs/BENCHMARKS.md). The recent skip list stays small enough to
- * stay cached, and a fold copies at most nine array slots per version folded (the run grows by at least an eighth
- * per fold), so a write's cost no longer grows with the buffer.
+ * (docs/BENCHMARKS.md). The recent skip list stays small enough to stay cached, and a fold copies at most nine
+ * slots of each array per version folded (the run grows by at least an eighth per fold), so a write's cost no
+ * longer grows with the buffer.
  *
  * <p>Recent versions are always newer than the run's: sequence numbers only grow ({@link #put} refuses one that
  * does not), so a fold places a recent version before every run version of its key by comparing keys alone.
