@@ -70,7 +70,8 @@ import java.util.stream.Collectors;
  * and be told to shut the group down (the CLOSING/CLOSED replicas the chaos suite saw).
  *
  * <p><b>Layout of {@code data_dir}.</b> {@code raft/<group uuid>/} (Ratis log, {@code sm/} snapshots, {@code engine/}
- * the live engine), {@code node-meta/} (RocksDB), {@code raft-removed/} (groups removed from this node).
+ * the live engine), {@code node-meta/} (RocksDB), {@code raft-removed/} (groups removed from this node),
+ * {@code native/} (RocksDB's JNI library, see {@code RocksDbNativeLibrary}).
  *
  * <p><b>Log archiving</b> ({@code backup.log_archive_dir} set): one timer thread runs an archiving pass over every
  * hosted replica each {@code backup.log_archive_interval_ms}, and {@link #close()} runs a last one, so a cleanly

@@ -23,12 +23,14 @@ import java.util.stream.Stream;
 
 import static io.omendb.raft.TestClusters.assertLinearizable;
 import static io.omendb.raft.TestClusters.put;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A single-node cluster in a separate JVM ({@code NodeMain node --config ...}) is killed with SIGKILL after
  * acknowledging writes; restarted, it must serve every acknowledged write (Raft log replay after the engine's
- * durable index, including across a snapshot taken before the kill).
+ * durable index, including across a snapshot taken before the kill). The kills leave no copy of RocksDB's native
+ * library in the JVM's temporary directory, and the data directory holds one copy however often its node died.
  */
 class KillNineRestartTest {
     private static final int KEYS = 400;
@@ -74,6 +76,7 @@ class KillNineRestartTest {
             assertTrue(first.waitFor(READY_TIMEOUT_S, TimeUnit.SECONDS));
         }
         assertEntriesRecordTheirPredecessorCommitted(dir.resolve("data"));
+        assertEquals(List.of(), nativeLibraries(dir.resolve("jvm-tmp")), "a killed node leaks nothing in tmp");
 
         Process second = startNode(config);
         try (ClusterClient client = ClusterClient.connect(ClientOptions.from(cfg))) {
@@ -82,8 +85,23 @@ class KillNineRestartTest {
                 assertLinearizable(client, e.getKey(), e.getValue());
             }
         } finally {
-            second.destroy();
-            assertTrue(second.waitFor(READY_TIMEOUT_S, TimeUnit.SECONDS), "SIGTERM must stop the node");
+            second.destroyForcibly();
+            assertTrue(second.waitFor(READY_TIMEOUT_S, TimeUnit.SECONDS));
+        }
+        assertEquals(List.of(), nativeLibraries(dir.resolve("jvm-tmp")));
+        assertEquals(1, nativeLibraries(dir.resolve("data").resolve("native")).size(),
+                "one copy of the library in the data dir after two kills");
+
+        Process third = startNode(config);
+        third.destroy();
+        assertTrue(third.waitFor(READY_TIMEOUT_S, TimeUnit.SECONDS), "SIGTERM must stop the node");
+        assertEquals(List.of(), nativeLibraries(dir.resolve("data").resolve("native")),
+                "a clean stop removes the copy");
+    }
+
+    private static List<Path> nativeLibraries(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("librocksdbjni")).toList();
         }
     }
 
@@ -124,7 +142,9 @@ class KillNineRestartTest {
 
     private Process startNode(Path config) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+        Path tmp = Files.createDirectories(dir.resolve("jvm-tmp"));
+        Process p = new ProcessBuilder(List.of(java, "-Xmx256m", "-Djava.io.tmpdir=" + tmp,
+                "-cp", System.getProperty("java.class.path"),
                 NodeMain.class.getName(), "node", "--config", config.toString()))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.PIPE).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));

@@ -43,10 +43,6 @@ public final class NodeMetadataStore implements ReplicaListener, AutoCloseable {
     private static final int GROUP_KIND = 2;
     private static final int PEERS_MAX = 64;
 
-    static {
-        RocksDB.loadLibrary();
-    }
-
     /** Who this data directory belongs to. */
     public record NodeIdentity(String nodeId, String database, long createdAtMillis) {
     }
@@ -71,7 +67,12 @@ public final class NodeMetadataStore implements ReplicaListener, AutoCloseable {
         this.options = options;
     }
 
+    /**
+     * Opens (creating if missing) the store in {@code dir}; RocksDB's native library is loaded from the sibling
+     * {@code native/} directory ({@link RocksDbNativeLibrary}) if this JVM has not loaded it yet.
+     */
     public static NodeMetadataStore open(Path dir) throws IOException {
+        RocksDbNativeLibrary.loadFrom(dir.toAbsolutePath().resolveSibling("native"));
         Files.createDirectories(dir);
         Options options = new Options().setCreateIfMissing(true).setParanoidChecks(true);
         try {
