@@ -23,7 +23,10 @@ import java.nio.file.Path;
  * <p>Guarantee: the first call in a JVM loads the library (later calls, and any later RocksDB use, find it loaded;
  * a JVM loads a native library once). If the directory cannot hold an executable library (a {@code noexec}
  * mount), it falls back to rocksdbjni's own temporary-file loading with a warning, so the node still starts.
- * One process per data directory (the node's own locks) means no two processes rewrite the same copy at once.
+ * The copy is written before RocksDB takes its lock on {@code node-meta/}, so a second process started on a running
+ * node's data directory replaces the copy (a new file: the running node keeps the one it mapped) and then fails on
+ * that lock; two processes starting on one directory at the same instant could race on the copy, and one of them
+ * would fail to load it (an operator error either way; no stored data is touched).
  */
 final class RocksDbNativeLibrary {
     private static final Logger LOG = LoggerFactory.getLogger(RocksDbNativeLibrary.class);
