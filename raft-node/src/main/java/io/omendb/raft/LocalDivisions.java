@@ -5,6 +5,7 @@ import io.omendb.raft.client.LocalRaftServer;
 import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandResult;
 import io.omendb.raft.command.ForwardedWrites;
+import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -39,6 +40,17 @@ import java.util.function.Function;
  * and applies stopped for good. So the futures returned here complete on a small pool of this class
  * ({@link #REPLY_THREADS} threads), never on a Ratis thread. For the same reason writes other routers forward to
  * this node ({@link #proposeForwarded}) reach the router on that pool, not on the Ratis RPC thread that received them.
+ *
+ * <p><b>No hand-off where none is needed.</b> A request is handed to its group's division directly, on the caller's
+ * thread: Ratis' server-level submission would move it to one of its client-request threads and block the caller
+ * until that thread took it (two context switches for nothing: the caller waits either way). Ratis does the
+ * synchronous part of a submission — for a lease read the lease check, the read index, and the query when that index
+ * is applied already; for a write the append to the log queue — without waiting on other threads, so the caller
+ * is never held longer than before. A reply complete on return (a lease read of an applied index: most reads) is
+ * returned as it is, and whatever the caller chains on it runs on the caller's own thread; only replies still
+ * pending move to the reply pool. Measured: a lease read took four thread hand-offs (event loop, client-request
+ * thread, reply pool, event loop) and a third of a node's CPU samples were the kernel's context switches
+ * (docs/BENCHMARKS.md). Until a group's division is known, requests take Ratis' server-level submission.
  */
 final class LocalDivisions implements LocalRaftServer, AutoCloseable {
     /** Threads that complete in-process requests' futures (and run what callers chained on them). */
@@ -119,8 +131,12 @@ final class LocalDivisions implements LocalRaftServer, AutoCloseable {
     @Override
     public CompletableFuture<RaftClientReply> submit(RaftClientRequest request) {
         try {
+            CompletableFuture<RaftClientReply> reply =
+                    divisions.get(request.getRaftGroupId()) instanceof RaftClientAsynchronousProtocol division
+                            ? division.submitClientRequestAsync(request)
+                            : server.submitClientRequestAsync(request);
             // whenCompleteAsync, unlike thenApplyAsync, also moves a failed request's completion to the pool
-            return server.submitClientRequestAsync(request).whenCompleteAsync((reply, error) -> {
+            return reply.isDone() ? reply : reply.whenCompleteAsync((r, error) -> {
             }, replies);
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);

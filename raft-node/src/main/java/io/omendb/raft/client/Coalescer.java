@@ -234,31 +234,48 @@ final class Coalescer<Q, A> {
         return message;
     }
 
+    /**
+     * Sends {@code message}, and each next message its completion lets leave. A message answered before its send
+     * returns (an in-process read served at once) is completed here and the next one sent in the same loop, not from
+     * inside the completion: under steady load from several threads, completions that each sent the next message
+     * would nest without bound on one thread's stack.
+     */
     private void dispatch(List<Pending<Q, A>> message) {
-        tally.record(message.size());
-        Q request = message.size() == 1 ? message.get(0).request()
-                : grouping.combine(message.stream().map(Pending::request).toList());
-        CompletableFuture<A> sent;
-        try {
-            sent = send.apply(request);
-        } catch (RuntimeException e) {
-            sent = CompletableFuture.failedFuture(e);
+        while (message != null) {
+            tally.record(message.size());
+            Q request = message.size() == 1 ? message.get(0).request()
+                    : grouping.combine(message.stream().map(Pending::request).toList());
+            CompletableFuture<A> sent;
+            try {
+                sent = send.apply(request);
+            } catch (RuntimeException e) {
+                sent = CompletableFuture.failedFuture(e);
+            }
+            List<Pending<Q, A>> carried = message;
+            if (!sent.isDone()) {
+                sent.whenComplete((answer, error) -> dispatch(completed(carried, answer, error)));
+                return;
+            }
+            message = sent.handle((answer, error) -> completed(carried, answer, error)).join();
         }
-        sent.whenComplete((answer, error) -> {
-            List<Pending<Q, A>> next;
-            synchronized (this) {
-                inFlight--;
-                expected = Math.min(requestsPerMessageMax, message.size() + pending.size());
-                if (lingerMaxUs > 0 && expected > 1 && pending.size() < expected && !lingering) {
-                    lingering = lingerTimerSet();
-                }
-                next = takeMessageIfAllowed();
+    }
+
+    /**
+     * Books the end of {@code message}, completes its requests, and returns the next message that may leave now
+     * (null: none).
+     */
+    private List<Pending<Q, A>> completed(List<Pending<Q, A>> message, A answer, Throwable error) {
+        List<Pending<Q, A>> next;
+        synchronized (this) {
+            inFlight--;
+            expected = Math.min(requestsPerMessageMax, message.size() + pending.size());
+            if (lingerMaxUs > 0 && expected > 1 && pending.size() < expected && !lingering) {
+                lingering = lingerTimerSet();
             }
-            complete(message, answer, error);
-            if (next != null) {
-                dispatch(next);
-            }
-        });
+            next = takeMessageIfAllowed();
+        }
+        complete(message, answer, error);
+        return next;
     }
 
     /** Sets a linger timer; whether it is set (not when the timer is shut down: then nothing lingers). */

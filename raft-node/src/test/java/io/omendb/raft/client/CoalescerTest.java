@@ -228,6 +228,34 @@ class CoalescerTest {
     }
 
     @Test
+    void readsAnsweredBeforeTheirSendReturnsLeaveOneAfterAnotherWithoutNesting() {
+        int gets = 50_000;
+        List<CompletableFuture<QueryResult>> answers = new ArrayList<>();
+        List<Integer> sentKeys = new ArrayList<>();
+        Coalescer<Query, QueryResult>[] reads = new Coalescer[1];
+        reads[0] = Coalescer.reads(q -> {
+            byte[] k = ((Query.Get) q).key();
+            int key = k[0] & 0xff | (k[1] & 0xff) << 8 | (k[2] & 0xff) << 16;
+            sentKeys.add(key);
+            if (key + 1 < gets) { // the next caller's get arrives while this one is served
+                answers.add(reads[0].submit(get(key + 1), 3));
+            }
+            return CompletableFuture.completedFuture(new QueryResult.Value(k, key));
+        }, new GroupCommitSettings(1, 100, 0, false), 1 << 20, new CoalescingTally());
+        answers.add(0, reads[0].submit(get(0), 3));
+        assertEquals(gets, answers.size());
+        for (int i = 0; i < gets; i++) {
+            assertTrue(answers.get(i).isDone(), "get " + i + " answered");
+            assertEquals(i, answers.get(i).join().appliedIndex());
+            assertEquals(i, sentKeys.get(i), "sent in submission order");
+        }
+    }
+
+    private static Query.Get get(int n) {
+        return new Query.Get(new byte[]{(byte) n, (byte) (n >> 8), (byte) (n >> 16)});
+    }
+
+    @Test
     void moreEntriesInFlightGroupLess() {
         Coalescer<Coalescer.Proposal, CommandResult> committer =
                 Coalescer.writes(log::propose, new GroupCommitSettings(2, 100, 0, false), 1 << 20, new CoalescingTally(), null);
