@@ -37,19 +37,20 @@ import java.util.function.Function;
  * its coalescer handing the next queued request to this server — would run there, and Ratis' in-process submission
  * blocks its caller until one of Ratis' client-request threads has taken the request. Measured: a read chained on
  * the updater waited for a client-request thread that waited for the monitor the updater held, and the range's reads
- * and applies stopped for good. So the futures returned here complete on a small pool of this class
- * ({@link #REPLY_THREADS} threads), never on a Ratis thread. For the same reason writes other routers forward to
- * this node ({@link #proposeForwarded}) reach the router on that pool, not on the Ratis RPC thread that received them.
+ * and applies stopped for good. So the futures returned here that are still pending complete on a small pool of
+ * this class ({@link #REPLY_THREADS} threads), never on a Ratis thread. For the same reason writes other routers
+ * forward to this node ({@link #proposeForwarded}) reach the router on that pool, not on the Ratis RPC thread that
+ * received them.
  *
  * <p><b>No hand-off where none is needed.</b> A request is handed to its group's division directly, on the caller's
  * thread: Ratis' server-level submission would move it to one of its client-request threads and block the caller
- * until that thread took it (two context switches for nothing: the caller waits either way). Ratis does the
- * synchronous part of a submission — for a lease read the lease check, the read index, and the query when that index
- * is applied already; for a write the append to the log queue — without waiting on other threads, so the caller
- * is never held longer than before. A reply complete on return (a lease read of an applied index: most reads) is
- * returned as it is, and whatever the caller chains on it runs on the caller's own thread; only replies still
- * pending move to the reply pool. Measured: a lease read took four thread hand-offs (event loop, client-request
- * thread, reply pool, event loop) and a third of a node's CPU samples were the kernel's context switches
+ * until that thread had run the synchronous part of the submission (two context switches for nothing). That part —
+ * for a lease read the lease check, the read index, and the query when that index is applied already; for a write
+ * the append to the log queue — now runs on the caller's thread, which waited for exactly that work before. A
+ * reply complete on return (a lease read of an applied index: most reads) is returned as it is, and whatever the
+ * caller chains on it runs on the caller's own thread; only replies still pending move to the reply pool. Measured:
+ * a lease read took four thread hand-offs (event loop, client-request thread, reply pool, event loop), a third of a
+ * node's CPU samples were the kernel's context switches, and without them mixed throughput rose by half
  * (docs/BENCHMARKS.md). Until a group's division is known, requests take Ratis' server-level submission.
  */
 final class LocalDivisions implements LocalRaftServer, AutoCloseable {

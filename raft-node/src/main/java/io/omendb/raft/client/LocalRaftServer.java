@@ -22,7 +22,8 @@ public interface LocalRaftServer {
 
     /**
      * Hands {@code request} to the server, as its gRPC service would. The answer completes off the server's own
-     * threads, so callers may hand the next request over from what they chain on it.
+     * threads (already complete on return when the server answered at once, so what callers chain on it runs on
+     * their own thread), so callers may hand the next request over from what they chain on it.
      */
     CompletableFuture<RaftClientReply> submit(RaftClientRequest request);
 
