@@ -90,6 +90,20 @@ class WipedNodeRejoinTest {
         }
     }
 
+    /** What the leader of {@code g} has applied; -1 while none leads. */
+    private static long leadersApplied(LocalCluster cluster, RaftGroupId g) throws Exception {
+        for (String id : cluster.nodeIds()) {
+            if (!cluster.node(id).hostedGroups().contains(g)) {
+                continue; // the wiped node creates the group only once its leader has removed it
+            }
+            RaftServer.Division d = cluster.node(id).raftServer().getDivision(g);
+            if (d.getInfo().isLeader()) {
+                return d.getInfo().getLastAppliedIndex();
+            }
+        }
+        return -1;
+    }
+
     /** The division's applied index, or -1 while it is still starting (Ratis has not created its apply thread yet). */
     private static long appliedOrMinusOne(RaftServer.Division d) {
         try {
@@ -99,18 +113,17 @@ class WipedNodeRejoinTest {
         }
     }
 
-    /** Waits until the wiped node is a voter of {@code g} again and has applied what the leader had applied. */
+    /**
+     * Waits until the wiped node is a voter of {@code g} again and has applied what the leader had applied when
+     * first seen (the group may be between leaders when the wait starts: the rejoin changes its configuration).
+     */
     private static void awaitCaughtUpVoter(LocalCluster cluster, RaftGroupId g, String victim) throws Exception {
         long target = -1;
-        for (String id : cluster.nodeIds()) {
-            if (!cluster.node(id).hostedGroups().contains(g)) {
-                continue; // the wiped node creates the group only once its leader has removed it
-            }
-            RaftServer.Division d = cluster.node(id).raftServer().getDivision(g);
-            target = Math.max(target, d.getInfo().isLeader() ? d.getInfo().getLastAppliedIndex() : -1);
-        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CATCH_UP_MS_MAX);
         while (true) {
+            if (target < 0) {
+                target = leadersApplied(cluster, g);
+            }
             // the group is re-created on the wiped node once its leader has removed it from the configuration
             RaftServer server = cluster.node(victim).raftServer();
             boolean hosted = cluster.node(victim).hostedGroups().contains(g);
