@@ -24,7 +24,7 @@ case $OP in
   *) echo "op-cost: OP must be put, get or mixed, not '$OP'" >&2; exit 2 ;;
 esac
 for tool in wrk curl; do command -v $tool >/dev/null || { echo "op-cost: $tool is needed (apt-get install $tool)" >&2; exit 2; }; done
-mvn -q -f "$ROOT/pom.xml" -pl router -am package -DskipTests >&2
+mvn -q -f "$ROOT/pom.xml" -pl app -am package -DskipTests >&2
 WORK=$(mktemp -d /tmp/omendb-op-cost.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
@@ -41,8 +41,8 @@ for i in 1 2 3; do
     done
   } > "$WORK/n$i.toml"
   # shellcheck disable=SC2086
-  java -Xmx2g ${NODE_JAVA_OPTS:-} -cp "$ROOT/router/target/router-0.1.0-SNAPSHOT.jar:$ROOT/router/target/lib/*" \
-    io.omendb.router.cli.OmenDbCli node --config "$WORK/n$i.toml" > "$WORK/n$i.log" 2>&1 &
+  java -Xmx2g ${NODE_JAVA_OPTS:-} -cp "$ROOT/app/target/app-0.1.0-SNAPSHOT.jar:$ROOT/app/target/lib/*" \
+    io.omendb.app.OmenDbCli node --config "$WORK/n$i.toml" > "$WORK/n$i.log" 2>&1 &
   PIDS+=($!)
 done
 for _ in $(seq 120); do

@@ -1,9 +1,9 @@
 package io.omendb.backup;
 
 import io.omendb.raft.archive.ArchiveFiles;
-import io.omendb.raft.config.ConfigException;
-import io.omendb.raft.config.ConfigLoader;
-import io.omendb.raft.config.OmenConfig;
+import io.omendb.config.ConfigException;
+import io.omendb.config.ConfigLoader;
+import io.omendb.config.OmenConfig;
 import picocli.CommandLine;
 
 import java.io.IOException;

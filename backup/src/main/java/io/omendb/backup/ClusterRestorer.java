@@ -1,6 +1,7 @@
 package io.omendb.backup;
 
-import io.omendb.raft.config.OmenConfig;
+import io.omendb.config.OmenConfig;
+import io.omendb.raft.EngineSettings;
 import io.omendb.raft.meta.ClusterLayout;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.statemachine.BackupCheckpoints;
@@ -88,7 +89,7 @@ final class ClusterRestorer {
         Path staging = first.resolveSibling(first.getFileName() + REPLAY_SUFFIX);
         try {
             Map<Long, PointInTimeRestore.Replayed> points = until == null ? asTaken(m)
-                    : until.pitr().replay(m, until.time(), cleanDir(staging), nodes.get(0).engineOptions());
+                    : until.pitr().replay(m, until.time(), cleanDir(staging), EngineSettings.from(nodes.get(0)));
             writeNodes(m, layout, nodes, points);
         } finally {
             try {

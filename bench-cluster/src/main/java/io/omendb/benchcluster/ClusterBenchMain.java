@@ -84,7 +84,7 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
     @Option(names = "--op-timeout-ms", defaultValue = "10000", description = "Per-operation timeout (an error).")
     long opTimeoutMs;
     @Option(names = "--omendb-home", defaultValue = "${sys:omendb.home:-.}",
-            description = "Repository root holding router/target (default: the launcher's).")
+            description = "Repository root holding app/target (default: the launcher's).")
     Path omendbHome;
     @Option(names = "--etcd-binary", description = "etcd executable (default: etcd on PATH).")
     String etcdBinary;
@@ -196,9 +196,9 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
     private KvTarget create(String name, KeySpace keys) {
         Duration timeout = Duration.ofMillis(opTimeoutMs);
         return switch (name.trim()) {
-            case "omendb" -> new OmenDbTarget(omendbHome.resolve("router/target"), keys, ranges, nodeJvmOptions,
+            case "omendb" -> new OmenDbTarget(omendbHome.resolve("app/target"), keys, ranges, nodeJvmOptions,
                     timeout, omendbPerformance, OmenDbTarget.Routing.ANY_NODE);
-            case "omendb-leader" -> new OmenDbTarget(omendbHome.resolve("router/target"), keys, ranges,
+            case "omendb-leader" -> new OmenDbTarget(omendbHome.resolve("app/target"), keys, ranges,
                     nodeJvmOptions, timeout, omendbPerformance, OmenDbTarget.Routing.RANGE_LEADER);
             case "etcd" -> new EtcdTarget(etcdBinary, timeout);
             case "rheakv" -> new RheaKvTarget(keys, ranges, rheaJvmOptions, opTimeoutMs);

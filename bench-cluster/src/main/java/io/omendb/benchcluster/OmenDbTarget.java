@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
- * OmenDB as a user runs it: {@value #NODES} {@code node} processes of the packaged router jar, one Raft
+ * OmenDB as a user runs it: {@value #NODES} {@code node} processes of the packaged app jar, one Raft
  * replica of every range on each, {@code rangeCount} ranges split evenly over the key space, fsync on every
  * Raft log append (the default {@code [wal] sync_on_write = true}), auth off. Driven over HTTP/1.1 with
  * {@code java.net.http}; each client thread sticks to one node (round-robin over threads), which forwards to
@@ -46,11 +46,11 @@ import java.util.stream.Stream;
  * range, as read from {@code GET /admin/ranges} every {@value #LEADERS_REFRESH_MS} ms ({@link LeaderDirectory}).
  *
  * <p>The jar and its {@code lib/} are copied into the work directory before start, so a concurrent rebuild
- * of {@code router/target} cannot change the code under a running benchmark.
+ * of {@code app/target} cannot change the code under a running benchmark.
  */
 final class OmenDbTarget implements KvTarget {
     static final int NODES = 3;
-    private static final String MAIN = "io.omendb.router.cli.OmenDbCli";
+    private static final String MAIN = "io.omendb.app.OmenDbCli";
     private static final long READY_TIMEOUT_MS = 180_000;
     /** Pooled connections at most: more than any sensible --clients. */
     private static final int CONNECTIONS_MAX = 4096;
@@ -64,7 +64,7 @@ final class OmenDbTarget implements KvTarget {
         RANGE_LEADER
     }
 
-    private final Path routerTarget;
+    private final Path appTarget;
     private final KeySpace keys;
     private final int rangeCount;
     private final String jvmOptions;
@@ -85,12 +85,12 @@ final class OmenDbTarget implements KvTarget {
             () -> Math.floorMod(nextNode.getAndIncrement(), NODES));
 
     /** @param performance extra {@code key=value} lines of the nodes' {@code [performance]} section */
-    OmenDbTarget(Path routerTarget, KeySpace keys, int rangeCount, String jvmOptions, Duration opTimeout,
+    OmenDbTarget(Path appTarget, KeySpace keys, int rangeCount, String jvmOptions, Duration opTimeout,
                  List<String> performance, Routing routing) {
         if (rangeCount < 1) {
             throw new IllegalArgumentException("ranges must be >= 1, got " + rangeCount);
         }
-        this.routerTarget = routerTarget;
+        this.appTarget = appTarget;
         this.keys = keys;
         this.rangeCount = rangeCount;
         this.jvmOptions = jvmOptions;
@@ -157,24 +157,24 @@ final class OmenDbTarget implements KvTarget {
 
     private String copyDistribution(Path dist) throws IOException {
         Path jar;
-        try (Stream<Path> files = Files.list(routerTarget)) {
-            jar = files.filter(p -> p.getFileName().toString().matches("router-.*\\.jar"))
+        try (Stream<Path> files = Files.list(appTarget)) {
+            jar = files.filter(p -> p.getFileName().toString().matches("app-.*\\.jar"))
                     .filter(p -> !p.getFileName().toString().matches(".*-(sources|tests)\\.jar"))
-                    .findFirst().orElseThrow(() -> new IllegalStateException("no router jar in " + routerTarget
-                            + "; build it: mvn -q -pl router -am package -DskipTests"));
+                    .findFirst().orElseThrow(() -> new IllegalStateException("no app jar in " + appTarget
+                            + "; build it: mvn -q -pl app -am package -DskipTests"));
         }
-        Path lib = routerTarget.resolve("lib");
+        Path lib = appTarget.resolve("lib");
         if (!Files.isDirectory(lib)) {
-            throw new IllegalStateException("no " + lib + "; build it: mvn -q -pl router -am package -DskipTests");
+            throw new IllegalStateException("no " + lib + "; build it: mvn -q -pl app -am package -DskipTests");
         }
         Files.createDirectories(dist.resolve("lib"));
-        Files.copy(jar, dist.resolve("router.jar"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(jar, dist.resolve("app.jar"), StandardCopyOption.REPLACE_EXISTING);
         try (Stream<Path> libs = Files.list(lib)) {
             for (Path p : (Iterable<Path>) libs::iterator) {
                 Files.copy(p, dist.resolve("lib").resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }
         }
-        return dist.resolve("router.jar") + ":" + dist.resolve("lib") + "/*";
+        return dist.resolve("app.jar") + ":" + dist.resolve("lib") + "/*";
     }
 
     String nodeConfig(int node, Path dataDir, int[] raft, int[] http, int[] metrics) {

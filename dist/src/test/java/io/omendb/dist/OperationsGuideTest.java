@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class OperationsGuideTest {
     private static final Pattern CHECKED = Pattern.compile("<!-- checked by: (.+?) -->");
     private static final Pattern NOT_RUNNABLE = Pattern.compile("<!-- not runnable here: \\S.+ -->");
-    private static final Pattern REPO_PATH = Pattern.compile("((?:bin|dist|docs|docker|router|raft-node)/[\\w./-]+)");
+    private static final Pattern REPO_PATH = Pattern.compile("((?:bin|dist|docs|docker|app|router|raft-node)/[\\w./-]+)");
     private static final Pattern LINK = Pattern.compile("\\]\\(([A-Za-z0-9_.-]+\\.(?:md|yml))(#[\\w-]+)?\\)");
 
     @Test

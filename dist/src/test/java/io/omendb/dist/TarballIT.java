@@ -47,6 +47,8 @@ class TarballIT {
         assertTrue(Files.isRegularFile(home.resolve("docs/OPERATIONS.md")));
         try (Stream<Path> lib = Files.list(home.resolve("lib"))) {
             List<String> jars = lib.map(p -> p.getFileName().toString()).toList();
+            assertTrue(jars.contains("app-" + DistPaths.version() + ".jar"), jars.toString());
+            assertTrue(jars.contains("config-" + DistPaths.version() + ".jar"), jars.toString());
             assertTrue(jars.contains("router-" + DistPaths.version() + ".jar"), jars.toString());
             assertTrue(jars.stream().anyMatch(j -> j.startsWith("ratis-server-")), jars.toString());
         }

@@ -2,7 +2,7 @@ package io.omendb.raft;
 
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
-import io.omendb.raft.config.OmenConfig;
+import io.omendb.config.OmenConfig;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,8 +1,8 @@
 package io.omendb.raft;
 
-import io.omendb.raft.config.ConfigException;
-import io.omendb.raft.config.ConfigLoader;
-import io.omendb.raft.config.OmenConfig;
+import io.omendb.config.ConfigException;
+import io.omendb.config.ConfigLoader;
+import io.omendb.config.OmenConfig;
 import picocli.CommandLine;
 
 import java.nio.file.Path;

@@ -6,8 +6,8 @@ import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.command.ForwardedWrites;
 import io.omendb.raft.client.DaemonThreads;
-import io.omendb.raft.config.ConfigLoader;
-import io.omendb.raft.config.OmenConfig;
+import io.omendb.config.ConfigLoader;
+import io.omendb.config.OmenConfig;
 import io.omendb.raft.meta.ClusterLayout;
 import io.omendb.raft.meta.NodeMetadataStore;
 import io.omendb.raft.meta.RangeDescriptor;
@@ -189,8 +189,8 @@ public final class OmenNode implements AutoCloseable {
                 .setProperties(RatisSettings.server(config, dataDir.resolve("raft"), dataDir.resolve("raft-removed"),
                         host, port))
                 .setParameters(RaftTls.parameters(RaftTls.fromOrNull(config)))
-                .setStateMachineRegistry(group -> new RangeStateMachine(config.engineOptions(), metadata, maintenance,
-                        clock, archiveSettings(config), forwards))
+                .setStateMachineRegistry(group -> new RangeStateMachine(EngineSettings.from(config), metadata,
+                        maintenance, clock, archiveSettings(config), forwards))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
     }

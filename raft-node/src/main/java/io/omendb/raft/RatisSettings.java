@@ -1,6 +1,6 @@
 package io.omendb.raft;
 
-import io.omendb.raft.config.OmenConfig;
+import io.omendb.config.OmenConfig;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;

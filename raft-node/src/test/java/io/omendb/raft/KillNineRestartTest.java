@@ -3,8 +3,8 @@ package io.omendb.raft;
 import io.omendb.raft.archive.RaftLogFiles;
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
-import io.omendb.raft.config.ConfigLoader;
-import io.omendb.raft.config.OmenConfig;
+import io.omendb.config.ConfigLoader;
+import io.omendb.config.OmenConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
-import io.omendb.raft.config.OmenConfig;
+import io.omendb.config.OmenConfig;
 import io.omendb.raft.security.RaftTls;
 import java.nio.file.Path;
 import java.time.Duration;

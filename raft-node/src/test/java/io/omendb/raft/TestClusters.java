@@ -5,8 +5,8 @@ import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.client.ErrorCode;
 import io.omendb.raft.client.ReadOptions;
 import io.omendb.raft.client.Results;
-import io.omendb.raft.config.ConfigLoader;
-import io.omendb.raft.config.OmenConfig;
+import io.omendb.config.ConfigLoader;
+import io.omendb.config.OmenConfig;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

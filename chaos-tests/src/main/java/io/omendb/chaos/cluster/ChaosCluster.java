@@ -18,14 +18,14 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A cluster of {@link NodeProcess}es started from the packaged router jar, one per network namespace, plus the
+ * A cluster of {@link NodeProcess}es started from the packaged app jar, one per network namespace, plus the
  * admin views the harness needs ({@code /ready}, {@code /admin/ranges}). Every node serves the HTTP API.
  *
  * <p>Owns its nodes and the network: {@link #close()} kills every node (also stopped ones) and tears the network
  * down; it is safe to call twice. Thread-safe: nodes synchronize themselves; the list of nodes never changes.
  */
 public final class ChaosCluster implements AutoCloseable {
-    public static final String MAIN_CLASS = "io.omendb.router.cli.OmenDbCli";
+    public static final String MAIN_CLASS = "io.omendb.app.OmenDbCli";
     static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(10);
     static final long READY_POLL_MS = 250;
 
@@ -81,7 +81,7 @@ public final class ChaosCluster implements AutoCloseable {
     }
 
     /**
-     * Copies the packaged product into {@code into} and returns its classpath, so a rebuild of router/target during
+     * Copies the packaged product into {@code into} and returns its classpath, so a rebuild of app/target during
      * the run (other builds share the tree) cannot change or break the nodes' code between restarts.
      */
     static String snapshotProduct(Path projectRoot, Path into) throws IOException {
@@ -98,21 +98,21 @@ public final class ChaosCluster implements AutoCloseable {
         return into.resolve(jar.getFileName()) + java.io.File.pathSeparator + libCopy + "/*";
     }
 
-    /** {@code router/target/router-*.jar} and {@code router/target/lib/*}: what {@code bin/omendb} runs. */
+    /** {@code app/target/app-*.jar} and {@code app/target/lib/*}: what {@code bin/omendb} runs. */
     static String classpath(Path projectRoot) throws IOException {
-        Path target = projectRoot.resolve("router").resolve("target");
+        Path target = projectRoot.resolve("app").resolve("target");
         Path lib = target.resolve("lib");
         Optional<Path> jar;
         try (var files = Files.list(target)) {
-            jar = files.filter(p -> p.getFileName().toString().matches("router-.*\\.jar")
+            jar = files.filter(p -> p.getFileName().toString().matches("app-.*\\.jar")
                     && !p.getFileName().toString().endsWith("-sources.jar")
                     && !p.getFileName().toString().endsWith("-tests.jar")).findFirst();
         } catch (java.nio.file.NoSuchFileException e) {
             jar = Optional.empty();
         }
         if (jar.isEmpty() || !Files.isDirectory(lib)) {
-            throw new IllegalStateException("the packaged router is missing under " + target
-                    + ": run `mvn -pl router -am package -DskipTests` (mvn verify builds it before chaos-tests)");
+            throw new IllegalStateException("the packaged app is missing under " + target
+                    + ": run `mvn -pl app -am package -DskipTests` (mvn verify builds it before chaos-tests)");
         }
         return jar.get() + java.io.File.pathSeparator + lib + "/*";
     }

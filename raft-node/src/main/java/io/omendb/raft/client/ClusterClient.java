@@ -5,7 +5,7 @@ import io.omendb.raft.command.CommandResult;
 import io.omendb.raft.command.ForwardedWrites;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryResult;
-import io.omendb.raft.config.OmenConfig;
+import io.omendb.config.OmenConfig;
 import io.omendb.raft.meta.ClusterLayout;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeDescriptorCodec;

@@ -1,6 +1,6 @@
 package io.omendb.raft.client;
 
-import io.omendb.raft.config.OmenConfig;
+import io.omendb.config.OmenConfig;
 import io.omendb.storage.WriteBatch;
 
 import java.util.List;

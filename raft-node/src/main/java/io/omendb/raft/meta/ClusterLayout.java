@@ -1,6 +1,6 @@
 package io.omendb.raft.meta;
 
-import io.omendb.raft.config.OmenConfig;
+import io.omendb.config.OmenConfig;
 import org.apache.ratis.protocol.RaftGroupId;
 
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package io.omendb.raft.security;
 
-import io.omendb.raft.config.OmenConfig;
+import io.omendb.config.OmenConfig;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;

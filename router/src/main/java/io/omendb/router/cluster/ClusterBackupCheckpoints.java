@@ -2,7 +2,7 @@ package io.omendb.router.cluster;
 
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.client.Results;
-import io.omendb.raft.config.OmenConfig;
+import io.omendb.config.OmenConfig;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
 import io.omendb.raft.statemachine.BackupCheckpoints;

@@ -2,7 +2,7 @@ package io.omendb.router.security;
 
 import com.sun.net.httpserver.Authenticator;
 import io.netty.handler.ssl.SslContext;
-import io.omendb.raft.config.OmenConfig;
+import io.omendb.config.OmenConfig;
 import io.omendb.router.http.RequestGate;
 import java.nio.file.Path;
 import java.security.SecureRandom;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.omendb.raft.ReplicaMetrics;
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
-import io.omendb.raft.config.ConfigLoader;
+import io.omendb.config.ConfigLoader;
 import io.omendb.raft.meta.ClusterLayout;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;

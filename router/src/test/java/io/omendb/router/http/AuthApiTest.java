@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.omendb.raft.config.OmenConfig;
+import io.omendb.config.OmenConfig;
 import io.omendb.router.security.RouterSecurity;
 import io.omendb.router.security.UserStore;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.omendb.raft.TestCertificates;
-import io.omendb.raft.config.OmenConfig;
+import io.omendb.config.OmenConfig;
 import io.omendb.router.metrics.MetricsEndpoint;
 import io.omendb.router.security.RouterSecurity;
 import io.omendb.router.security.UserStore;

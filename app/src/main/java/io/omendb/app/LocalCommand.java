@@ -1,0 +1,132 @@
+package io.omendb.app;
+
+import io.omendb.raft.OmenNode;
+import io.omendb.raft.client.ClientOptions;
+import io.omendb.config.ConfigException;
+import io.omendb.config.ConfigLoader;
+import io.omendb.config.OmenConfig;
+import io.omendb.router.cluster.DiskFootprint;
+import picocli.CommandLine;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code omendb local}: N Raft peers (real Ratis, real disk, loopback ports) in this JVM, pre-split into ranges,
+ * plus the router and the metrics endpoint. Node {@code nI} keeps its files in {@code <data-dir>/nI}; the layout
+ * (ports, counts) in {@code <data-dir>/local-cluster.properties}, so starting again on the same data dir keeps
+ * the data. Stops cleanly on SIGTERM/SIGINT with exit code 0.
+ *
+ * <p><b>Authentication is on</b> (unless {@code --no-auth} or {@code OMENDB_AUTH_DISABLED=true}): the first start
+ * creates user {@code admin} (roles read, write, admin) with a generated password, keeps its bcrypt hash in
+ * {@code <data-dir>/users.htpasswd} (roles in {@code roles.txt}) and prints the password once.
+ */
+@CommandLine.Command(name = "local", mixinStandardHelpOptions = true,
+        description = "Run a whole cluster (N nodes + router + metrics) in one process")
+final class LocalCommand implements Callable<Integer> {
+    static final int NODES_DEFAULT = 3;
+    static final int RANGES_DEFAULT = 4;
+    static final String HOST = "127.0.0.1";
+
+    @CommandLine.Option(names = "--nodes", description = "Raft peers (default 3; fixed once the data dir exists)")
+    Integer nodes;
+
+    @CommandLine.Option(names = "--ranges", description = "ranges pre-split (default 4; fixed once the data dir exists)")
+    Integer ranges;
+
+    @CommandLine.Option(names = "--data-dir", defaultValue = "./data", description = "data directory (default ./data)")
+    Path dataDir;
+
+    @CommandLine.Option(names = "--http-port", defaultValue = "3000", description = "HTTP API port (default 3000)")
+    int httpPort;
+
+    @CommandLine.Option(names = "--metrics-port", defaultValue = "9090", description = "metrics port (default 9090)")
+    int metricsPort;
+
+    @CommandLine.Option(names = "--log-archive-dir", description = "archive every node's committed Raft log here "
+            + "for point-in-time restore ([backup] log_archive_dir; default: off)")
+    Path logArchiveDir;
+
+    @CommandLine.Option(names = "--no-auth", description = "no authentication (local development only; same as "
+            + "OMENDB_AUTH_DISABLED=true)")
+    boolean noAuth;
+
+    @Override
+    public Integer call() throws Exception {
+        Logging.configure(System.getenv().getOrDefault(ConfigLoader.ENV_LOG_LEVEL, "info").toLowerCase());
+        Path root = dataDir.toAbsolutePath().normalize();
+        List<OmenConfig> configs;
+        try {
+            LocalLayout layout = LocalLayout.loadOrCreate(root, nodes, ranges, NODES_DEFAULT, RANGES_DEFAULT);
+            boolean auth = !noAuth && ConfigLoader.parse("", System.getenv()).security().authEnabled();
+            configs = nodeConfigs(layout, root, auth);
+            for (OmenConfig c : configs) {
+                ConfigLoader.validate(c);
+            }
+            if (auth) {
+                LocalAdmin.createOnFirstStart(root, HOST, httpPort);
+            }
+        } catch (ConfigException e) {
+            System.err.println("omendb: configuration refused: " + e.getMessage());
+            return OmenDbCli.EXIT_CONFIG;
+        }
+        StopSignal stop = StopSignal.install();
+        try (Closer closer = new Closer()) {
+            RouterService router;
+            try {
+                List<OmenNode> nodes = new ArrayList<>();
+                for (OmenConfig c : configs) {
+                    nodes.add(closer.register(OmenNode.start(c)));
+                }
+                router = closer.register(RouterService.start(configs.get(0),
+                        ClientOptions.from(configs.get(0)).withLocalServer(nodes.get(0).localServer()),
+                        new DiskFootprint(configs.stream().map(c -> c.database().dataDir()).toList(),
+                                System::nanoTime),
+                        () -> nodes.stream().flatMap(n -> n.replicaMetrics().stream()).toList()));
+            } catch (Exception e) {
+                System.err.println("omendb: local cluster failed to start: " + e);
+                return OmenDbCli.EXIT_START_FAILED;
+            }
+            System.out.println("omendb: " + configs.size() + " nodes, " + (configs.get(0).cluster()
+                    .initialSplitPoints().size() + 1) + " ranges, data in " + root);
+            System.out.println(router.describe(HOST));
+            System.out.flush();
+            stop.await();
+            System.out.println("omendb: stopping");
+        }
+        System.out.println("omendb: stopped");
+        return OmenDbCli.EXIT_OK;
+    }
+
+    /** Every node shares the defaults; only identity, data dir and ports differ (as in raft-node's LocalCluster). */
+    private List<OmenConfig> nodeConfigs(LocalLayout layout, Path root, boolean auth) {
+        OmenConfig template = ConfigLoader.defaults();
+        List<OmenConfig.Member> members = new ArrayList<>();
+        for (int i = 0; i < layout.nodes(); i++) {
+            members.add(new OmenConfig.Member("n" + (i + 1), HOST + ":" + layout.raftPorts()[i], HOST + ":" + httpPort));
+        }
+        int rf = Math.min(3, layout.nodes());
+        List<OmenConfig> out = new ArrayList<>();
+        for (OmenConfig.Member m : members) {
+            OmenConfig c = template
+                    .withDatabase(new OmenConfig.Database(template.database().name(), root.resolve(m.id()),
+                            template.database().logLevel()))
+                    .withHttp(new OmenConfig.Http(HOST, httpPort, template.http().maxConnections()))
+                    .withCluster(new OmenConfig.Cluster(m.id(), rf, members, LocalLayout.splitPoints(layout.ranges())));
+            out.add(c.withSecurity(localSecurity(c.security(), root, auth))
+                    .withMonitoring(new OmenConfig.Monitoring(true, HOST, metricsPort))
+                    .withBackup(new OmenConfig.Backup(logArchiveDir == null ? ""
+                            : logArchiveDir.toAbsolutePath().normalize().toString(),
+                            template.backup().logArchiveIntervalMs())));
+        }
+        return out;
+    }
+
+    /** Loopback only, no TLS; users and roles files in the data dir root (shared by every node's router). */
+    private static OmenConfig.Security localSecurity(OmenConfig.Security s, Path root, boolean auth) {
+        return new OmenConfig.Security(auth, LocalAdmin.usersFile(root).toString(),
+                LocalAdmin.rolesFile(root).toString(), s.sessionTimeoutSeconds(), false, "", "", "", false);
+    }
+}

@@ -1,0 +1,42 @@
+package io.omendb.app;
+
+import io.omendb.backup.BackupCommand;
+import picocli.CommandLine;
+
+/**
+ * {@code bin/omendb}: the one entry point users run. Subcommands: {@code local} (a whole cluster in one process),
+ * {@code node} (one storage node, with the HTTP router inside it), {@code router} (the HTTP router alone).
+ *
+ * <p>Exit codes, shared by every subcommand: 0 clean stop (SIGTERM/SIGINT), 1 failure to start,
+ * 2 bad arguments or configuration (the message names the option or the {@code section.key}).
+ */
+@CommandLine.Command(name = "omendb", mixinStandardHelpOptions = true, versionProvider = OmenDbCli.Version.class,
+        subcommands = {LocalCommand.class, NodeCommand.class, RouterCommand.class, UserCommand.class,
+                BackupCommand.class},
+        description = "OmenDB: range-sharded, Raft-replicated key-value store with a learned index")
+public final class OmenDbCli implements Runnable {
+    static final int EXIT_OK = 0;
+    static final int EXIT_START_FAILED = 1;
+    static final int EXIT_CONFIG = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "a subcommand is required: local, node, router, user or backup");
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = OmenDbCli.class.getPackage().getImplementationVersion();
+            return new String[] {"omendb " + (v == null ? "dev" : v)};
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new OmenDbCli()).execute(args));
+    }
+}

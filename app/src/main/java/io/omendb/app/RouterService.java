@@ -1,0 +1,133 @@
+package io.omendb.app;
+
+import io.omendb.raft.ReplicaMetrics;
+import io.omendb.raft.client.ClientOptions;
+import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.client.CoalescingTallies;
+import io.omendb.config.ConfigException;
+import io.omendb.config.OmenConfig;
+import io.omendb.router.backend.StorageFootprint;
+import io.omendb.router.cluster.ClusterBackupCheckpoints;
+import io.omendb.router.cluster.DiskFootprint;
+import io.omendb.router.cluster.RaftKvBackend;
+import io.omendb.router.cluster.RaftReplicaCollector;
+import io.omendb.router.http.HttpApiServer;
+import io.omendb.router.http.HttpServerOptions;
+import io.omendb.router.http.MemoryLimit;
+import io.omendb.router.http.ServerGuards;
+import io.omendb.router.metrics.MetricsEndpoint;
+import io.omendb.router.metrics.RouterMetrics;
+import io.omendb.router.security.RouterSecurity;
+import io.omendb.router.security.SecurityFileException;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
+
+/**
+ * The router as the CLI runs it: {@code [security]} ({@link RouterSecurity}: authentication, TLS), cluster client,
+ * {@link RaftKvBackend}, HTTP API server with the memory limit and the slow-client timeout, and (when
+ * {@code [monitoring] metrics_enabled}) the Prometheus endpoint with the per-range Raft metrics of the nodes in
+ * this process, all configured from one {@link OmenConfig}.
+ * Owns everything it starts; {@link #close()} stops it in reverse order.
+ */
+final class RouterService implements AutoCloseable {
+    /** How often the router re-reads the range table from the meta group. */
+    static final long TABLE_REFRESH_MS = 1_000;
+    static final int IO_THREADS = 2;
+    static final int REQUEST_BODY_BYTES_MIN = 8 << 20;
+    static final long IDLE_TIMEOUT_MS_MIN = 120_000;
+
+    private final Closer closer = new Closer();
+    private final RouterSecurity security;
+    private final HttpApiServer http;
+    private final MetricsEndpoint metricsEndpoint;
+
+    private RouterService(OmenConfig config, ClientOptions clientOptions, Supplier<StorageFootprint> footprint,
+                          Supplier<List<ReplicaMetrics>> localReplicas) throws IOException, InterruptedException {
+        try {
+            security = closer.register(RouterSecurity.start(config.security(), config.database().dataDir(),
+                    System::nanoTime));
+            ClusterClient client = closer.register(ClusterClient.connect(clientOptions));
+            ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "omendb-router-table");
+                t.setDaemon(true);
+                return t;
+            });
+            closer.register(scheduler::shutdownNow);
+            RaftKvBackend backend = closer.register(new RaftKvBackend(client, scheduler,
+                    config.limits().maxQueryDurationMs(), TABLE_REFRESH_MS, footprint));
+            MemoryLimit memoryLimit = MemoryLimit.ofHeap(config.limits().memoryLimitMb() << 20);
+            RouterMetrics metrics = new RouterMetrics(backend::footprint, memoryLimit.limitBytes());
+            CoalescingTallies grouping = client.coalescing();
+            metrics.registerCoalescing(grouping.writes()::messages, grouping.writes()::requests,
+                    grouping.forwards()::messages, grouping.forwards()::requests, grouping.reads()::messages,
+                    grouping.reads()::requests);
+            metrics.prometheusRegistry().register(new RaftReplicaCollector(localReplicas, client,
+                    config.database().name()));
+            ServerGuards guards = new ServerGuards(security.gate(), security.apiSslContextOrNull(),
+                    config.limits().requestReadTimeoutMs(), memoryLimit);
+            ClusterBackupCheckpoints backups = closer.register(new ClusterBackupCheckpoints(client,
+                    config.database().name(), clientOptions.members(), footprint instanceof DiskFootprint d
+                    ? d.dataDirs() : List.of()));
+            http = closer.register(HttpApiServer.start(httpOptions(config), guards, backend, backups, metrics,
+                    System::nanoTime));
+            OmenConfig.Monitoring m = config.monitoring();
+            metricsEndpoint = m.metricsEnabled() ? closer.register(MetricsEndpoint.start(m.metricsBindAddress(),
+                    m.metricsPort(), metrics, security.metricsSslContextOrNull(),
+                    security.metricsAuthenticatorOrNull())) : null;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            closer.close();
+            throw e;
+        }
+    }
+
+    /** A router without Raft nodes in its process (so without {@code omendb_raft_*} metrics). */
+    static RouterService start(OmenConfig config, ClientOptions clientOptions, Supplier<StorageFootprint> footprint)
+            throws IOException, InterruptedException {
+        return start(config, clientOptions, footprint, List::of);
+    }
+
+    /**
+     * @param localReplicas readings of the Raft replicas of the nodes in this process, exported per range
+     */
+    static RouterService start(OmenConfig config, ClientOptions clientOptions, Supplier<StorageFootprint> footprint,
+                               Supplier<List<ReplicaMetrics>> localReplicas) throws IOException, InterruptedException {
+        try {
+            return new RouterService(config, clientOptions, footprint, localReplicas);
+        } catch (SecurityFileException e) {
+            throw new ConfigException("security", e.getMessage());
+        }
+    }
+
+    /** {@code [http]}, {@code [limits]} and {@code [performance]} mapped onto the HTTP server's options. */
+    static HttpServerOptions httpOptions(OmenConfig c) {
+        OmenConfig.Limits l = c.limits();
+        return new HttpServerOptions(c.http().bindAddress(), c.http().port(), IO_THREADS,
+                Math.max(REQUEST_BODY_BYTES_MIN, 2 * l.maxValueSizeBytes()), l.maxKeySizeBytes(),
+                l.maxValueSizeBytes(), l.maxInsertBatchSize(), l.maxQueryDurationMs(), c.http().maxConnections(),
+                c.performance().maxConcurrentRequests(), Math.max(IDLE_TIMEOUT_MS_MIN, 2 * l.maxQueryDurationMs()));
+    }
+
+    int httpPort() {
+        return http.port();
+    }
+
+    /** The metrics port, or -1 when metrics are disabled. */
+    int metricsPort() {
+        return metricsEndpoint == null ? -1 : metricsEndpoint.port();
+    }
+
+    String describe(String host) {
+        String scheme = security.scheme();
+        return "omendb: HTTP API on " + scheme + "://" + host + ":" + httpPort() + " (" + http.transport() + ")"
+                + (metricsPort() < 0 ? "" : ", metrics on " + scheme + "://" + host + ":" + metricsPort() + "/metrics");
+    }
+
+    @Override
+    public void close() {
+        closer.close();
+    }
+}

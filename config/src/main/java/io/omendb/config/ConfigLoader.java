@@ -1,0 +1,336 @@
+package io.omendb.config;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@code omendb.toml}, applies the environment overrides and checks every value, refusing unknown keys.
+ * Any refusal is a {@link ConfigException} naming the key; {@code NodeMain} turns it into a non-zero exit.
+ *
+ * <p>Environment overrides (they win over the file): {@code OMENDB_DATA_DIR} → {@code database.data_dir},
+ * {@code OMENDB_HTTP_PORT} → {@code http.port}, {@code OMENDB_AUTH_DISABLED=true|false} →
+ * {@code security.auth_enabled = !value}, {@code OMENDB_LOG_LEVEL} → {@code database.log_level}. The environment
+ * is passed in (not read from {@link System#getenv()} here) so tests are hermetic.
+ */
+public final class ConfigLoader {
+    public static final String ENV_DATA_DIR = "OMENDB_DATA_DIR";
+    public static final String ENV_HTTP_PORT = "OMENDB_HTTP_PORT";
+    public static final String ENV_AUTH_DISABLED = "OMENDB_AUTH_DISABLED";
+    public static final String ENV_LOG_LEVEL = "OMENDB_LOG_LEVEL";
+
+    /**
+     * {@code [index]} defaults: the storage engine's own ({@code EngineOptions.defaults()}; raft-node's
+     * {@code EngineSettingsTest} keeps the two equal).
+     */
+    public static final int INDEX_MAX_ERROR_DEFAULT = 32;
+    public static final int INDEX_RETRAIN_THRESHOLD_DEFAULT = 200_000;
+    /** The operations guide's limits: keys up to 4 KiB, values up to 1 MiB. */
+    public static final int MAX_KEY_SIZE_BYTES_DEFAULT = 4 * 1024;
+    public static final int MAX_VALUE_SIZE_BYTES_DEFAULT = 1024 * 1024;
+    /**
+     * 2.25 MiB: the smallest round size whose largest command (see {@link OmenConfig.Performance#commandBytesMax})
+     * holds a compare-and-set of a maximal key with a maximal expected and new value (4 KiB + 2 x 1 MiB + framing).
+     * Ratis allocates it as direct memory once per range replica (docs/CONFIG.md).
+     */
+    public static final int RAFT_WRITE_BUFFER_KB_DEFAULT = 2304;
+    /**
+     * Group commit's linger ({@code client.Coalescer}): long enough for a closed-loop client on a loaded machine to
+     * send its next write after its answer, short against an entry's own latency (docs/BENCHMARKS.md).
+     */
+    public static final int GROUP_COMMIT_LINGER_MAX_US_DEFAULT = 5000;
+    /** Bound on the command codec's framing around keys and values (kind, version, lengths, checksum). */
+    static final int COMMAND_FRAMING_BYTES_MAX = 64;
+    static final String SPLIT_POINT_HEX_PREFIX = "hex:";
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9_.\\-:\\[\\]]+:\\d{1,5}");
+    private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+    private static final List<String> SECTIONS = List.of("database", "storage", "index", "wal", "http", "security",
+            "monitoring", "performance", "limits", "cluster", "backup");
+    private static final int PORT_MAX = 65_535;
+
+    private ConfigLoader() {
+    }
+
+    public static OmenConfig load(Path file, Map<String, String> env) throws IOException {
+        return parse(Files.readString(file, StandardCharsets.UTF_8), env);
+    }
+
+    public static OmenConfig parse(String toml, Map<String, String> env) {
+        JsonNode root;
+        try {
+            root = new TomlMapper().readTree(toml);
+        } catch (JacksonException e) {
+            throw new ConfigException("omendb.toml", "not valid TOML: " + e.getOriginalMessage());
+        }
+        Map<String, TomlSection> sections = new HashMap<>();
+        for (String s : SECTIONS) {
+            sections.put(s, new TomlSection(s, root == null ? null : root.get(s)));
+        }
+        if (root != null) {
+            root.fieldNames().forEachRemaining(k -> {
+                if (!SECTIONS.contains(k)) {
+                    throw new ConfigException(k, "unknown section or key (known sections: "
+                            + String.join(", ", SECTIONS) + ")");
+                }
+            });
+        }
+        OmenConfig config = new OmenConfig(
+                database(sections.get("database"), env),
+                storage(sections.get("storage")),
+                index(sections.get("index")),
+                wal(sections.get("wal")),
+                http(sections.get("http"), env),
+                security(sections.get("security"), env),
+                monitoring(sections.get("monitoring")),
+                performance(sections.get("performance")),
+                limits(sections.get("limits")),
+                cluster(sections.get("cluster")),
+                backup(sections.get("backup")));
+        sections.values().forEach(TomlSection::rejectUnknownKeys);
+        validate(config);
+        return config;
+    }
+
+    /** Defaults for every key: a single-node cluster on loopback. */
+    public static OmenConfig defaults() {
+        return parse("", Map.of());
+    }
+
+    /** Cross-field rules; also run by the node on programmatically built configs. */
+    public static void validate(OmenConfig c) {
+        OmenConfig.Performance p = c.performance();
+        if (p.electionTimeoutMinMs() >= p.electionTimeoutMaxMs()) {
+            throw new ConfigException("performance.election_timeout_max_ms", "must be greater than "
+                    + "performance.election_timeout_min_ms (" + p.electionTimeoutMinMs() + ")");
+        }
+        if (c.http().port() == c.monitoring().metricsPort() && c.monitoring().metricsEnabled()) {
+            throw new ConfigException("monitoring.metrics_port", "must differ from http.port (" + c.http().port() + ")");
+        }
+        validateEntrySize(p, c.limits());
+        OmenConfig.Security s = c.security();
+        if (s.tlsEnabled()) {
+            for (var key : List.of(Map.entry("security.tls_cert_file", s.tlsCertFile()),
+                    Map.entry("security.tls_key_file", s.tlsKeyFile()), Map.entry("security.tls_ca_file", s.tlsCaFile()))) {
+                if (key.getValue().isEmpty()) {
+                    throw new ConfigException(key.getKey(), "must be set when security.tls_enabled = true");
+                }
+            }
+        }
+        validateCluster(c.cluster());
+    }
+
+    /** One Raft entry must hold the largest single-key command the limits admit: a CAS of two maximal values. */
+    private static void validateEntrySize(OmenConfig.Performance p, OmenConfig.Limits l) {
+        long needed = (long) l.maxKeySizeBytes() + 2L * l.maxValueSizeBytes() + COMMAND_FRAMING_BYTES_MAX;
+        if (p.commandBytesMax() < needed) {
+            long kbNeeded = (needed + OmenConfig.Performance.ENTRY_OVERHEAD_BYTES
+                    + OmenConfig.Performance.ENTRY_FRAMING_BYTES + 1023) / 1024;
+            throw new ConfigException("performance.raft_write_buffer_kb", "must be at least " + kbNeeded
+                    + " to hold a compare-and-set of limits.max_key_size_bytes = " + l.maxKeySizeBytes()
+                    + " and two limits.max_value_size_bytes = " + l.maxValueSizeBytes() + " in one Raft entry, got "
+                    + p.raftWriteBufferKb());
+        }
+    }
+
+    private static void validateCluster(OmenConfig.Cluster cl) {
+        Set<String> ids = new HashSet<>();
+        Set<String> addresses = new HashSet<>();
+        for (OmenConfig.Member m : cl.members()) {
+            if (!ids.add(m.id())) {
+                throw new ConfigException("cluster.members", "duplicate member id '" + m.id() + "'");
+            }
+            if (!addresses.add(m.raftAddress())) {
+                throw new ConfigException("cluster.members", "duplicate raft_address '" + m.raftAddress() + "'");
+            }
+        }
+        cl.self();
+        if (cl.replicationFactor() > cl.members().size()) {
+            throw new ConfigException("cluster.replication_factor", "must be <= the number of cluster.members ("
+                    + cl.members().size() + "), got " + cl.replicationFactor());
+        }
+        for (int i = 1; i < cl.initialSplitPoints().size(); i++) {
+            if (Arrays.compareUnsigned(cl.initialSplitPoints().get(i - 1), cl.initialSplitPoints().get(i)) >= 0) {
+                throw new ConfigException("cluster.initial_split_points",
+                        "must be strictly increasing (unsigned byte order); entry " + i + " is not");
+            }
+        }
+    }
+
+    private static OmenConfig.Database database(TomlSection t, Map<String, String> env) {
+        String name = t.string("name", "omendb", v -> NAME.matcher(v).matches(),
+                "must be 1-64 characters of [A-Za-z0-9_.-] starting with a letter or digit");
+        String dataDir = t.string("data_dir", "./data", v -> !v.isBlank(), "must not be empty");
+        if (env.containsKey(ENV_DATA_DIR)) {
+            dataDir = envValue(ENV_DATA_DIR, "database.data_dir", env.get(ENV_DATA_DIR),
+                    v -> !v.isBlank(), "must not be empty");
+        }
+        String level = t.string("log_level", "info", LOG_LEVELS::contains, "must be one of " + LOG_LEVELS);
+        if (env.containsKey(ENV_LOG_LEVEL)) {
+            level = envValue(ENV_LOG_LEVEL, "database.log_level", env.get(ENV_LOG_LEVEL).toLowerCase(),
+                    LOG_LEVELS::contains, "must be one of " + LOG_LEVELS);
+        }
+        return new OmenConfig.Database(name, Path.of(dataDir), level);
+    }
+
+    private static OmenConfig.Storage storage(TomlSection t) {
+        return new OmenConfig.Storage(t.bool("enable_compression", false), t.bool("fsync_enabled", true));
+    }
+
+    private static OmenConfig.Index index(TomlSection t) {
+        int maxError = t.intIn("max_error", INDEX_MAX_ERROR_DEFAULT, 1, 1 << 20);
+        int retrain = t.intIn("retrain_threshold", INDEX_RETRAIN_THRESHOLD_DEFAULT, 1, 100_000_000);
+        String model = t.string("model_type", IndexModel.RECURSIVE.configName(), v -> IndexModel.parse(v).isPresent(),
+                "must be one of recursive, linear, binary");
+        return new OmenConfig.Index(maxError, retrain, IndexModel.parse(model).orElseThrow());
+    }
+
+    private static OmenConfig.Wal wal(TomlSection t) {
+        return new OmenConfig.Wal(
+                t.bool("sync_on_write", true),
+                t.intIn("segment_size_mb", 32, 1, 1024),
+                t.longIn("snapshot_threshold_entries", 100_000, 16, 1_000_000_000L),
+                t.intIn("purge_gap_entries", 1024, 1, 1_000_000),
+                t.intIn("snapshot_retention_count", 2, 1, 100),
+                t.bool("purge_upto_snapshot", true));
+    }
+
+    private static OmenConfig.Http http(TomlSection t, Map<String, String> env) {
+        String bind = t.string("bind_address", "0.0.0.0", v -> !v.isBlank(), "must not be empty");
+        int port = t.intIn("port", 3000, 1, PORT_MAX);
+        if (env.containsKey(ENV_HTTP_PORT)) {
+            port = (int) TomlSection.checkRange("http.port (" + ENV_HTTP_PORT + ")",
+                    parseLong(ENV_HTTP_PORT, env.get(ENV_HTTP_PORT)), 1, PORT_MAX);
+        }
+        return new OmenConfig.Http(bind, port, t.intIn("max_connections", 1000, 1, 1_000_000));
+    }
+
+    private static OmenConfig.Security security(TomlSection t, Map<String, String> env) {
+        boolean auth = t.bool("auth_enabled", true);
+        if (env.containsKey(ENV_AUTH_DISABLED)) {
+            String v = env.get(ENV_AUTH_DISABLED).toLowerCase();
+            if (!v.equals("true") && !v.equals("false")) {
+                throw new ConfigException("security.auth_enabled (" + ENV_AUTH_DISABLED + ")",
+                        "must be true or false, got '" + v + "'");
+            }
+            auth = !Boolean.parseBoolean(v);
+        }
+        return new OmenConfig.Security(auth,
+                t.string("users_file", "users.htpasswd", v -> !v.isBlank(), "must not be empty"),
+                t.string("roles_file", "roles.txt", v -> !v.isBlank(), "must not be empty"),
+                t.longIn("session_timeout_seconds", 3600, 1, 30L * 24 * 3600),
+                t.bool("tls_enabled", false),
+                t.string("tls_cert_file", "", v -> true, ""),
+                t.string("tls_key_file", "", v -> true, ""),
+                t.string("tls_ca_file", "", v -> true, ""),
+                t.bool("metrics_auth_enabled", false));
+    }
+
+    private static OmenConfig.Monitoring monitoring(TomlSection t) {
+        return new OmenConfig.Monitoring(t.bool("metrics_enabled", true),
+                t.string("metrics_bind_address", "0.0.0.0", v -> !v.isBlank(), "must not be empty"),
+                t.intIn("metrics_port", 9090, 1, PORT_MAX));
+    }
+
+    private static OmenConfig.Performance performance(TomlSection t) {
+        return new OmenConfig.Performance(
+                t.intIn("max_concurrent_requests", 256, 1, 1_000_000),
+                t.intIn("election_timeout_min_ms", 1000, 100, 60_000),
+                t.intIn("election_timeout_max_ms", 2000, 200, 120_000),
+                t.intIn("raft_request_timeout_ms", 3000, 100, 120_000),
+                t.intIn("raft_write_buffer_kb", RAFT_WRITE_BUFFER_KB_DEFAULT, 64, 64 * 1024),
+                t.bool("leader_lease_enabled", true),
+                t.intIn("group_commit_entries_in_flight_max", 1, 1, 1024),
+                t.intIn("group_commit_writes_max", 256, 1, 100_000),
+                t.intIn("group_commit_linger_max_us", GROUP_COMMIT_LINGER_MAX_US_DEFAULT, 0, 100_000),
+                t.bool("group_commit_forward_to_leader", true));
+    }
+
+    private static OmenConfig.Limits limits(TomlSection t) {
+        return new OmenConfig.Limits(
+                t.intIn("max_key_size_bytes", MAX_KEY_SIZE_BYTES_DEFAULT, 1, 64 * 1024),
+                t.intIn("max_value_size_bytes", MAX_VALUE_SIZE_BYTES_DEFAULT, 0, 16 * 1024 * 1024),
+                t.intIn("max_insert_batch_size", 1000, 1, 1_000_000),
+                t.longIn("max_query_duration_ms", 5000, 1, 3_600_000),
+                t.longIn("memory_limit_mb", 2048, 16, 1L << 24),
+                t.intIn("max_scan_limit", 10_000, 1, 1_000_000),
+                t.longIn("request_read_timeout_ms", 10_000, 100, 600_000));
+    }
+
+    private static OmenConfig.Backup backup(TomlSection t) {
+        return new OmenConfig.Backup(t.string("log_archive_dir", "", v -> true, ""),
+                t.longIn("log_archive_interval_ms", 10_000, 100, 3_600_000));
+    }
+
+    private static OmenConfig.Cluster cluster(TomlSection t) {
+        String nodeId = t.string("node_id", "n1", v -> NAME.matcher(v).matches(),
+                "must be 1-64 characters of [A-Za-z0-9_.-] starting with a letter or digit");
+        List<OmenConfig.Member> members = new ArrayList<>();
+        for (TomlSection m : t.tables("members")) {
+            members.add(new OmenConfig.Member(
+                    m.requiredString("id", v -> NAME.matcher(v).matches(), "must be a valid node id"),
+                    m.requiredString("raft_address", v -> HOST_PORT.matcher(v).matches(), "must be host:port"),
+                    m.string("http_address", "", v -> v.isEmpty() || HOST_PORT.matcher(v).matches(),
+                            "must be host:port")));
+            m.rejectUnknownKeys();
+        }
+        if (members.isEmpty()) {
+            members.add(new OmenConfig.Member(nodeId, "127.0.0.1:7000", "127.0.0.1:3000"));
+        }
+        int rf = t.intIn("replication_factor", Math.min(3, members.size()), 1, 7);
+        List<byte[]> splits = new ArrayList<>();
+        for (String s : t.strings("initial_split_points")) {
+            splits.add(splitPoint(s));
+        }
+        return new OmenConfig.Cluster(nodeId, rf, members, splits);
+    }
+
+    /** {@code "hex:00ff"} is raw bytes; anything else is the UTF-8 bytes of the string. Empty is refused. */
+    private static byte[] splitPoint(String s) {
+        byte[] b;
+        if (s.startsWith(SPLIT_POINT_HEX_PREFIX)) {
+            try {
+                b = HexFormat.of().parseHex(s.substring(SPLIT_POINT_HEX_PREFIX.length()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("cluster.initial_split_points", "'" + s + "' is not valid hex");
+            }
+        } else {
+            b = s.getBytes(StandardCharsets.UTF_8);
+        }
+        if (b.length == 0) {
+            throw new ConfigException("cluster.initial_split_points", "split points must not be empty");
+        }
+        return b;
+    }
+
+    private static String envValue(String env, String key, String v, Predicate<String> ok,
+                                   String expectation) {
+        if (!ok.test(v)) {
+            throw new ConfigException(key + " (" + env + ")", expectation + ", got '" + v + "'");
+        }
+        return v;
+    }
+
+    private static long parseLong(String env, String v) {
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException("http.port (" + env + ")", "must be an integer, got '" + v + "'");
+        }
+    }
+}

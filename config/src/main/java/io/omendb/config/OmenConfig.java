@@ -1,0 +1,185 @@
+package io.omendb.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The validated contents of {@code omendb.toml} after environment overrides: one record per section. Instances
+ * come out of {@link ConfigLoader} (which checks every value and refuses unknown keys) or from the
+ * {@code with*} copies below (programmatic overrides for {@code LocalCluster} and tests); the node re-checks the
+ * cross-field rules with {@link ConfigLoader#validate} when it starts. Immutable and thread-safe. Every key, default and unit is
+ * listed in {@code docs/CONFIG.md}.
+ */
+public record OmenConfig(Database database, Storage storage, Index index, Wal wal, Http http, Security security,
+                         Monitoring monitoring, Performance performance, Limits limits, Cluster cluster,
+                         Backup backup) {
+
+    /** {@code [database]}: identity of the database and where this node keeps its files. */
+    public record Database(String name, Path dataDir, String logLevel) {
+    }
+
+    /** {@code [storage]}: engine storage options. */
+    public record Storage(boolean compressionEnabled, boolean fsyncEnabled) {
+    }
+
+    /** {@code [index]}: learned-index tuning, passed to every range's engine (raft-node's {@code EngineSettings}). */
+    public record Index(int maxError, int retrainThreshold, IndexModel modelType) {
+    }
+
+    /**
+     * {@code [wal]}: the Raft log, which is the write-ahead log.
+     *
+     * @param syncOnWrite              fsync the Raft log before a write is acknowledged
+     * @param segmentSizeMb            size of one Raft log segment file
+     * @param snapshotThresholdEntries log entries since the last snapshot that trigger a new one
+     * @param purgeGapEntries          purge the log only when at least this many entries can go
+     * @param snapshotRetentionCount   snapshots kept per range replica
+     * @param purgeUptoSnapshot        purge up to the snapshot index even if a follower still needs the entries
+     *                                 (it then catches up by snapshot install)
+     */
+    public record Wal(boolean syncOnWrite, int segmentSizeMb, long snapshotThresholdEntries, int purgeGapEntries,
+                      int snapshotRetentionCount, boolean purgeUptoSnapshot) {
+    }
+
+    /**
+     * {@code [backup]}: continuous archiving of every range's committed Raft log, for point-in-time restore
+     * (docs/BACKUP.md).
+     *
+     * @param logArchiveDir        where this node archives its log ({@code <dir>/<group uuid>/<node id>/}); empty:
+     *                             archiving off. Relative paths are taken inside {@code database.data_dir}.
+     * @param logArchiveIntervalMs how often committed entries are archived: the most a point-in-time restore can
+     *                             miss if the whole cluster is lost (entries are also archived before every purge)
+     */
+    public record Backup(String logArchiveDir, long logArchiveIntervalMs) {
+        public boolean archiving() {
+            return !logArchiveDir.isEmpty();
+        }
+
+        /** The archive directory as an absolute path ({@link #archiving()} must hold). */
+        public Path logArchivePath(Path dataDir) {
+            return Security.resolve(dataDir, logArchiveDir);
+        }
+    }
+
+    /** {@code [http]}: read by the router. */
+    public record Http(String bindAddress, int port, int maxConnections) {
+    }
+
+    /**
+     * {@code [security]}: authentication (read by the router) and TLS (router, metrics endpoint and Raft peers).
+     * Relative file names are resolved against {@code database.data_dir} ({@link #resolve}).
+     *
+     * @param usersFile          htpasswd file with bcrypt hashes ({@code htpasswd -B})
+     * @param rolesFile          {@code user:role,role} lines; roles are read, write, admin
+     * @param tlsCaFile          PEM certificate of the cluster CA: Raft peers and clients must present a certificate
+     *                           it signed (mutual TLS)
+     * @param metricsAuthEnabled the metrics endpoint requires HTTP Basic credentials of a user with any role
+     */
+    public record Security(boolean authEnabled, String usersFile, String rolesFile, long sessionTimeoutSeconds,
+                           boolean tlsEnabled, String tlsCertFile, String tlsKeyFile, String tlsCaFile,
+                           boolean metricsAuthEnabled) {
+        /** {@code file} as an absolute path: relative names are taken inside {@code dataDir}. */
+        public static Path resolve(Path dataDir, String file) {
+            return dataDir.resolve(file).toAbsolutePath().normalize();
+        }
+    }
+
+    /** {@code [monitoring]}: Prometheus endpoint. */
+    public record Monitoring(boolean metricsEnabled, String metricsBindAddress, int metricsPort) {
+    }
+
+    /**
+     * {@code [performance]}: concurrency bounds and Raft timing.
+     *
+     * @param maxConcurrentRequests   in-flight requests the router admits
+     * @param electionTimeoutMinMs    lower bound of the randomized Raft election timeout
+     * @param electionTimeoutMaxMs    upper bound of the randomized Raft election timeout
+     * @param raftRequestTimeoutMs    timeout of one Raft RPC (append, vote, client request)
+     * @param raftWriteBufferKb       direct write buffer of each group's log worker, allocated once per range
+     *                                replica on the node; bounds one log entry
+     * @param leaderLeaseEnabled      serve linearizable reads from the leader's lease without a heartbeat round
+     * @param groupCommitEntriesInFlightMax entries one router keeps in flight per range before writes are grouped
+     * @param groupCommitWritesMax    writes (or folded gets) in one entry (multi-get) at most; 1: no grouping
+     * @param groupCommitLingerMaxUs  how long an entry may wait for the writes its range's recent writers are
+     *                                expected to send; 0: never
+     * @param groupCommitForwardToLeader whether routers forward single-key writes of ranges led on another node to
+     *                                that node, where they share entries with every router's writes
+     */
+    public record Performance(int maxConcurrentRequests, int electionTimeoutMinMs, int electionTimeoutMaxMs,
+                              int raftRequestTimeoutMs, int raftWriteBufferKb, boolean leaderLeaseEnabled,
+                              int groupCommitEntriesInFlightMax, int groupCommitWritesMax,
+                              int groupCommitLingerMaxUs, boolean groupCommitForwardToLeader) {
+        /** Bytes Ratis adds around a command in a log entry (term, index, client and call ids) plus the leader's time
+         *  stamp (CommandCodec.stamp, at most 20 bytes), generously rounded. */
+        public static final int ENTRY_OVERHEAD_BYTES = 4 * 1024;
+        /** Ratis frames each entry in the write buffer with a 4-byte length and a 4-byte checksum. */
+        public static final int ENTRY_FRAMING_BYTES = 8;
+
+        /**
+         * Largest encoded command a range accepts: the log worker buffer less the entry's Ratis overhead and
+         * framing (Ratis refuses a write buffer smaller than its largest entry + 8 bytes).
+         */
+        public int commandBytesMax() {
+            return raftWriteBufferKb * 1024 - ENTRY_OVERHEAD_BYTES - ENTRY_FRAMING_BYTES;
+        }
+    }
+
+    /** {@code [limits]}: request limits enforced by the client and router. */
+    public record Limits(int maxKeySizeBytes, int maxValueSizeBytes, int maxInsertBatchSize, long maxQueryDurationMs,
+                         long memoryLimitMb, int maxScanLimit, long requestReadTimeoutMs) {
+    }
+
+    /** {@code [cluster]}: membership and initial layout. */
+    public record Cluster(String nodeId, int replicationFactor, List<Member> members, List<byte[]> initialSplitPoints) {
+        public Cluster {
+            members = List.copyOf(members);
+            initialSplitPoints = List.copyOf(initialSplitPoints);
+        }
+
+        public Optional<Member> member(String id) {
+            return members.stream().filter(m -> m.id().equals(id)).findFirst();
+        }
+
+        public Member self() {
+            return member(nodeId).orElseThrow(() -> new ConfigException("cluster.node_id",
+                    "'" + nodeId + "' is not one of cluster.members"));
+        }
+    }
+
+    /** One {@code [[cluster.members]]} entry: a node and where to reach it. */
+    public record Member(String id, String raftAddress, String httpAddress) {
+    }
+
+    public OmenConfig withDatabase(Database d) {
+        return new OmenConfig(d, storage, index, wal, http, security, monitoring, performance, limits, cluster, backup);
+    }
+
+    public OmenConfig withHttp(Http h) {
+        return new OmenConfig(database, storage, index, wal, h, security, monitoring, performance, limits,
+                cluster, backup);
+    }
+
+    public OmenConfig withWal(Wal w) {
+        return new OmenConfig(database, storage, index, w, http, security, monitoring, performance, limits,
+                cluster, backup);
+    }
+
+    public OmenConfig withSecurity(Security s) {
+        return new OmenConfig(database, storage, index, wal, http, s, monitoring, performance, limits, cluster, backup);
+    }
+
+    public OmenConfig withMonitoring(Monitoring m) {
+        return new OmenConfig(database, storage, index, wal, http, security, m, performance, limits, cluster, backup);
+    }
+
+    public OmenConfig withBackup(Backup b) {
+        return new OmenConfig(database, storage, index, wal, http, security, monitoring, performance, limits, cluster,
+                b);
+    }
+
+    public OmenConfig withCluster(Cluster c) {
+        return new OmenConfig(database, storage, index, wal, http, security, monitoring, performance, limits, c,
+                backup);
+    }
+}

@@ -1,0 +1,143 @@
+package io.omendb.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Typed, checked access to one TOML table. Every accessor records the key it read; {@link #rejectUnknownKeys()}
+ * then refuses any key nobody asked for, so a typo ({@code max_eror}) fails the start instead of being ignored.
+ *
+ * <p>Errors name the fully qualified key ({@code index.max_error}). Not thread-safe: used once, while loading.
+ */
+final class TomlSection {
+    private final String name;
+    private final JsonNode table;
+    private final Set<String> known = new LinkedHashSet<>();
+
+    TomlSection(String name, JsonNode table) {
+        this.name = name;
+        this.table = table == null ? MissingNode.getInstance() : table;
+        if (!this.table.isMissingNode() && !this.table.isObject()) {
+            throw new ConfigException(name, "must be a table");
+        }
+    }
+
+    String qualified(String key) {
+        return name.isEmpty() ? key : name + "." + key;
+    }
+
+    private JsonNode node(String key) {
+        known.add(key);
+        return table.path(key);
+    }
+
+    boolean has(String key) {
+        return !table.path(key).isMissingNode();
+    }
+
+    long longIn(String key, long defaultValue, long min, long max) {
+        JsonNode n = node(key);
+        if (n.isMissingNode()) {
+            return defaultValue;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw new ConfigException(qualified(key), "must be an integer, got " + n);
+        }
+        return checkRange(qualified(key), n.asLong(), min, max);
+    }
+
+    int intIn(String key, int defaultValue, int min, int max) {
+        return (int) longIn(key, defaultValue, min, max);
+    }
+
+    boolean bool(String key, boolean defaultValue) {
+        JsonNode n = node(key);
+        if (n.isMissingNode()) {
+            return defaultValue;
+        }
+        if (!n.isBoolean()) {
+            throw new ConfigException(qualified(key), "must be true or false, got " + n);
+        }
+        return n.asBoolean();
+    }
+
+    String string(String key, String defaultValue, Predicate<String> valid, String expectation) {
+        JsonNode n = node(key);
+        if (n.isMissingNode()) {
+            return defaultValue;
+        }
+        if (!n.isTextual()) {
+            throw new ConfigException(qualified(key), "must be a string, got " + n);
+        }
+        String v = n.asText();
+        if (!valid.test(v)) {
+            throw new ConfigException(qualified(key), expectation + ", got '" + v + "'");
+        }
+        return v;
+    }
+
+    String requiredString(String key, Predicate<String> valid, String expectation) {
+        if (!has(key)) {
+            throw new ConfigException(qualified(key), "is required");
+        }
+        return string(key, null, valid, expectation);
+    }
+
+    List<String> strings(String key) {
+        JsonNode n = node(key);
+        List<String> out = new ArrayList<>();
+        if (n.isMissingNode()) {
+            return out;
+        }
+        if (!n.isArray()) {
+            throw new ConfigException(qualified(key), "must be an array of strings");
+        }
+        for (JsonNode e : n) {
+            if (!e.isTextual()) {
+                throw new ConfigException(qualified(key), "must be an array of strings, found " + e);
+            }
+            out.add(e.asText());
+        }
+        return out;
+    }
+
+    /** The array of tables under {@code key}, each as its own section named {@code section.key[i]}. */
+    List<TomlSection> tables(String key) {
+        JsonNode n = node(key);
+        List<TomlSection> out = new ArrayList<>();
+        if (n.isMissingNode()) {
+            return out;
+        }
+        if (!n.isArray()) {
+            throw new ConfigException(qualified(key), "must be an array of tables ([[" + qualified(key) + "]])");
+        }
+        int i = 0;
+        for (JsonNode e : n) {
+            out.add(new TomlSection(qualified(key) + "[" + i++ + "]", e));
+        }
+        return out;
+    }
+
+    void rejectUnknownKeys() {
+        for (Iterator<String> it = table.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!known.contains(key)) {
+                throw new ConfigException(qualified(key), "unknown key (known keys: " + String.join(", ", known) + ")");
+            }
+        }
+    }
+
+    static long checkRange(String key, long v, long min, long max) {
+        if (v < min || v > max) {
+            throw new ConfigException(key, "must be in [" + min + ", " + max + "], got " + v);
+        }
+        return v;
+    }
+}

@@ -1,0 +1,206 @@
+package io.omendb.config;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigLoaderTest {
+    private static final String THREE_NODES = """
+            [cluster]
+            node_id = "n2"
+            replication_factor = 3
+            initial_split_points = ["g", "hex:7000"]
+            [[cluster.members]]
+            id = "n1"
+            raft_address = "127.0.0.1:7001"
+            http_address = "127.0.0.1:3001"
+            [[cluster.members]]
+            id = "n2"
+            raft_address = "127.0.0.1:7002"
+            [[cluster.members]]
+            id = "n3"
+            raft_address = "127.0.0.1:7003"
+            """;
+
+    @Test
+    void defaultsAreASingleNodeCluster() {
+        OmenConfig c = ConfigLoader.defaults();
+        assertEquals("omendb", c.database().name());
+        assertEquals(3000, c.http().port());
+        assertEquals(9090, c.monitoring().metricsPort());
+        assertEquals(32, c.index().maxError());
+        assertEquals(IndexModel.RECURSIVE, c.index().modelType());
+        assertTrue(c.wal().syncOnWrite());
+        assertTrue(c.security().authEnabled());
+        assertEquals(1, c.cluster().members().size());
+        assertEquals(1, c.cluster().replicationFactor());
+        assertEquals(4096, c.limits().maxKeySizeBytes());
+        assertEquals(1 << 20, c.limits().maxValueSizeBytes());
+        assertTrue(c.performance().commandBytesMax() >= 4096 + 2 * (1 << 20),
+                "a CAS of a maximal key and two maximal values fits one Raft entry");
+    }
+
+    @Test
+    void aWriteBufferTooSmallForTheLimitsIsRefusedWithTheSizeNeeded() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
+                [performance]
+                raft_write_buffer_kb = 2048
+                """, Map.of()));
+        assertEquals("performance.raft_write_buffer_kb", e.key());
+        assertTrue(e.getMessage().contains("at least 2057"), e.getMessage());
+        assertEquals(64 * 1024 - 4096 - 8, ConfigLoader.parse("""
+                [performance]
+                raft_write_buffer_kb = 64
+                [limits]
+                max_value_size_bytes = 16384
+                """, Map.of()).performance().commandBytesMax());
+    }
+
+    @Test
+    void everySectionIsRead() {
+        OmenConfig c = ConfigLoader.parse("""
+                [database]
+                name = "orders"
+                data_dir = "/var/lib/omendb"
+                log_level = "debug"
+                [storage]
+                enable_compression = true
+                [index]
+                max_error = 64
+                retrain_threshold = 5000
+                model_type = "linear"
+                [wal]
+                sync_on_write = false
+                snapshot_threshold_entries = 1000
+                [http]
+                port = 8080
+                [security]
+                auth_enabled = false
+                [monitoring]
+                metrics_port = 9191
+                [performance]
+                election_timeout_min_ms = 1500
+                election_timeout_max_ms = 3000
+                [limits]
+                max_insert_batch_size = 10
+                [backup]
+                log_archive_dir = "archive"
+                log_archive_interval_ms = 2500
+                """ + THREE_NODES, Map.of());
+        assertEquals("orders", c.database().name());
+        assertTrue(c.backup().archiving());
+        assertEquals(Path.of("/var/lib/omendb/archive"), c.backup().logArchivePath(c.database().dataDir()));
+        assertEquals(2500, c.backup().logArchiveIntervalMs());
+        assertFalse(ConfigLoader.defaults().backup().archiving(), "archiving is off unless a directory is set");
+        assertEquals(Path.of("/var/lib/omendb"), c.database().dataDir());
+        assertTrue(c.storage().compressionEnabled());
+        assertEquals(64, c.index().maxError());
+        assertEquals(5000, c.index().retrainThreshold());
+        assertEquals(IndexModel.LINEAR, c.index().modelType());
+        assertFalse(c.wal().syncOnWrite());
+        assertEquals(8080, c.http().port());
+        assertFalse(c.security().authEnabled());
+        assertEquals(1500, c.performance().electionTimeoutMinMs());
+        assertEquals(10, c.limits().maxInsertBatchSize());
+        assertEquals("n2", c.cluster().self().id());
+        assertEquals(2, c.cluster().initialSplitPoints().size());
+        assertEquals(0x70, c.cluster().initialSplitPoints().get(1)[0]);
+    }
+
+    @Test
+    void environmentOverridesWin() {
+        OmenConfig c = ConfigLoader.parse("[http]\nport = 8080\n", Map.of(
+                ConfigLoader.ENV_DATA_DIR, "/data/x", ConfigLoader.ENV_HTTP_PORT, "4000",
+                ConfigLoader.ENV_AUTH_DISABLED, "true", ConfigLoader.ENV_LOG_LEVEL, "WARN"));
+        assertEquals(Path.of("/data/x"), c.database().dataDir());
+        assertEquals(4000, c.http().port());
+        assertFalse(c.security().authEnabled());
+        assertEquals("warn", c.database().logLevel());
+    }
+
+    static Stream<Arguments> badValues() {
+        return Stream.of(
+                Arguments.of("[database]\nname = \"\"", "database.name"),
+                Arguments.of("[database]\nlog_level = \"loud\"", "database.log_level"),
+                Arguments.of("[database]\nname = 5", "database.name"),
+                Arguments.of("[storage]\nenable_compression = \"yes\"", "storage.enable_compression"),
+                Arguments.of("[index]\nmax_error = 0", "index.max_error"),
+                Arguments.of("[index]\nmax_error = \"big\"", "index.max_error"),
+                Arguments.of("[index]\nretrain_threshold = -1", "index.retrain_threshold"),
+                Arguments.of("[index]\nmodel_type = \"neural\"", "index.model_type"),
+                Arguments.of("[wal]\nsync_on_write = 1", "wal.sync_on_write"),
+                Arguments.of("[backup]\nlog_archive_interval_ms = 50", "backup.log_archive_interval_ms"),
+                Arguments.of("[backup]\nlog_archive = \"x\"", "backup.log_archive"),
+                Arguments.of("[wal]\nsnapshot_threshold_entries = 1", "wal.snapshot_threshold_entries"),
+                Arguments.of("[wal]\nsnapshot_retention_count = 0", "wal.snapshot_retention_count"),
+                Arguments.of("[http]\nport = 70000", "http.port"),
+                Arguments.of("[http]\nmax_connections = 0", "http.max_connections"),
+                Arguments.of("[security]\nsession_timeout_seconds = 0", "security.session_timeout_seconds"),
+                Arguments.of("[security]\ntls_enabled = true", "security.tls_cert_file"),
+                Arguments.of("[monitoring]\nmetrics_port = 0", "monitoring.metrics_port"),
+                Arguments.of("[monitoring]\nmetrics_port = 3000", "monitoring.metrics_port"),
+                Arguments.of("[performance]\nelection_timeout_min_ms = 3000", "performance.election_timeout_max_ms"),
+                Arguments.of("[performance]\nraft_write_buffer_kb = 1", "performance.raft_write_buffer_kb"),
+                Arguments.of("[limits]\nmax_key_size_bytes = 0", "limits.max_key_size_bytes"),
+                Arguments.of("[limits]\nmax_value_size_bytes = -5", "limits.max_value_size_bytes"),
+                Arguments.of("[limits]\nmax_insert_batch_size = 0", "limits.max_insert_batch_size"),
+                Arguments.of("[limits]\nmax_query_duration_ms = 0", "limits.max_query_duration_ms"),
+                Arguments.of("[limits]\nmemory_limit_mb = 1", "limits.memory_limit_mb"),
+                Arguments.of("[cluster]\nnode_id = \"n9\"\n[[cluster.members]]\nid = \"n1\"\nraft_address = \"h:1\"", "cluster.node_id"),
+                Arguments.of("[cluster]\nreplication_factor = 3", "cluster.replication_factor"),
+                Arguments.of("[cluster]\nreplication_factor = 9", "cluster.replication_factor"),
+                Arguments.of("[cluster]\ninitial_split_points = [\"b\", \"a\"]", "cluster.initial_split_points"),
+                Arguments.of("[cluster]\ninitial_split_points = [\"hex:zz\"]", "cluster.initial_split_points"),
+                Arguments.of("[cluster]\ninitial_split_points = [\"\"]", "cluster.initial_split_points"),
+                Arguments.of("[[cluster.members]]\nid = \"n1\"", "cluster.members[0].raft_address"),
+                Arguments.of("[[cluster.members]]\nid = \"n1\"\nraft_address = \"nohost\"", "cluster.members[0].raft_address"),
+                Arguments.of("[index]\nmax_eror = 3", "index.max_eror"),
+                Arguments.of("[indexes]\nmax_error = 3", "indexes"),
+                Arguments.of("[[cluster.members]]\nid = \"n1\"\nraft_address = \"h:1\"\nzone = \"a\"", "cluster.members[0].zone"));
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("badValues")
+    void badValuesAreRefusedNamingTheKey(String toml, String key) {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(toml, Map.of()));
+        assertEquals(key, e.key(), e.getMessage());
+        assertTrue(e.getMessage().startsWith(key + ":"), e.getMessage());
+    }
+
+    @Test
+    void badEnvironmentValuesAreRefusedNamingTheKey() {
+        assertEquals("http.port (OMENDB_HTTP_PORT)", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("", Map.of(ConfigLoader.ENV_HTTP_PORT, "eighty"))).key());
+        assertEquals("http.port (OMENDB_HTTP_PORT)", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("", Map.of(ConfigLoader.ENV_HTTP_PORT, "0"))).key());
+        assertEquals("security.auth_enabled (OMENDB_AUTH_DISABLED)", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("", Map.of(ConfigLoader.ENV_AUTH_DISABLED, "maybe"))).key());
+        assertEquals("database.log_level (OMENDB_LOG_LEVEL)", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("", Map.of(ConfigLoader.ENV_LOG_LEVEL, "chatty"))).key());
+    }
+
+    @Test
+    void duplicateMembersAndInvalidTomlAreRefused() {
+        assertEquals("cluster.members", assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
+                [[cluster.members]]
+                id = "n1"
+                raft_address = "h:1"
+                [[cluster.members]]
+                id = "n1"
+                raft_address = "h:2"
+                """, Map.of())).key());
+        assertEquals("omendb.toml", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("[index\nmax_error = ", Map.of())).key());
+    }
+}
