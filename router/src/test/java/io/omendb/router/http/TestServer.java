@@ -54,6 +54,7 @@ final class TestServer implements AutoCloseable, BeforeEachCallback, AfterEachCa
         options = settings.options;
         guards = settings.guards;
         transport = settings.transport;
+        backend.scanLimitMax(settings.scanLimitMax);
     }
 
     static Builder builder() {
@@ -75,6 +76,7 @@ final class TestServer implements AutoCloseable, BeforeEachCallback, AfterEachCa
         private HttpServerOptions options = defaultOptions();
         private ServerGuards guards = ServerGuards.open();
         private SocketTransport transport = SocketTransport.best();
+        private int scanLimitMax = Integer.MAX_VALUE;
 
         private Builder() {
         }
@@ -98,6 +100,12 @@ final class TestServer implements AutoCloseable, BeforeEachCallback, AfterEachCa
 
         Builder transport(SocketTransport t) {
             transport = t;
+            return this;
+        }
+
+        /** The most items the backend accepts in one scan call ({@code [limits] max_scan_limit}). */
+        Builder scanLimitMax(int items) {
+            scanLimitMax = items;
             return this;
         }
 
