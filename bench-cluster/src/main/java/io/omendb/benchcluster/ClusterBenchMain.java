@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,7 +19,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bin/omendb-bench cluster}: starts each target cluster in turn (OmenDB, etcd, RheaKV), loads the key
@@ -40,6 +43,12 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
     private static final int PRELOAD_ATTEMPTS_MAX = 5;
     /** How long to wait, after the measured period, for JFR to finish writing the recording. */
     private static final long JFR_WRITE_WAIT_MS = 60_000;
+    static final String PROGRAM = "bin/omendb-bench cluster";
+    /** The launcher's environment variable holding this JVM's own options. */
+    static final String ENV_JVM_OPTS = "OMENDB_BENCH_CLUSTER_JVM_OPTS";
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--workload", split = ",", defaultValue = "write,read,mixed",
             description = "Comma list of write, read, mixed, scan (default: ${DEFAULT-VALUE}).")
@@ -144,6 +153,7 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
             }
         }
         String machine = machine();
+        String command = command(System.getenv());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             KvTarget t = running.getAndSet(null);
             if (t != null) {
@@ -175,12 +185,6 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
                 }
             }
         }
-        String command = "bin/omendb-bench cluster --workload " + String.join(",", workloads) + " --clients "
-                + clients + " --duration " + durationSeconds + " --rounds " + rounds + " --targets "
-                + String.join(",", targets)
-                + " --dist " + distribution + " --keys " + keyCount + " --warmup " + warmupSeconds
-                + " --warmup-window " + warmupWindowSeconds + " --warmup-tolerance " + warmupTolerancePercent
-                + " --warmup-max " + warmupMaxSeconds;
         Files.createDirectories(reportDir);
         Files.writeString(reportDir.resolve("cluster-report.md"), Report.markdown(results, command, machine));
         Report.writeChart(results, reportDir.resolve("cluster-report.png"));
@@ -191,6 +195,19 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * The command that reproduces this run, as the report states it: every option given or differing from its
+     * default ({@link ReproducingCommand}; call after the options are final, e.g. the etcd binary located), preceded
+     * by the launcher's JVM options when they were set in {@code env}.
+     */
+    String command(Map<String, String> env) {
+        CommandLine defaults = new CommandLine(new ClusterBenchMain());
+        defaults.parseArgs();
+        String jvmOpts = env.get(ENV_JVM_OPTS);
+        return (jvmOpts == null ? "" : ENV_JVM_OPTS + "=" + ReproducingCommand.quote(jvmOpts) + " ")
+                + ReproducingCommand.of(PROGRAM, spec, defaults.getCommandSpec());
     }
 
     private KvTarget create(String name, KeySpace keys) {

@@ -54,6 +54,22 @@ public final class ConfigLoader {
      * send its next write after its answer, short against an entry's own latency (docs/BENCHMARKS.md).
      */
     public static final int GROUP_COMMIT_LINGER_MAX_US_DEFAULT = 5000;
+    /**
+     * Smallest request deadline: below it a healthy cluster's quorum write or linearizable read cannot answer in
+     * time, so good requests would get 504 (docs/CONFIG.md).
+     */
+    public static final long MAX_QUERY_DURATION_MS_MIN = 100;
+    /**
+     * Smallest memory limit: below it a node's own working set (Raft servers and clients, Netty, and each range's
+     * memtable, which only writes bring to its flush point) fills the limit with ordinary data, and writes get 503
+     * with nothing to free the heap (docs/CONFIG.md).
+     */
+    public static final long MEMORY_LIMIT_MB_MIN = 256;
+    /**
+     * Smallest request read timeout: a good client's request can take a network round trip or two to arrive whole
+     * (curl waits for {@code 100 Continue} before sending a body over 1 MiB), so a shorter one refuses it with 408.
+     */
+    public static final long REQUEST_READ_TIMEOUT_MS_MIN = 1000;
     /** Bound on the command codec's framing around keys and values (kind, version, lengths, checksum). */
     static final int COMMAND_FRAMING_BYTES_MAX = 64;
     static final String SPLIT_POINT_HEX_PREFIX = "hex:";
@@ -266,10 +282,10 @@ public final class ConfigLoader {
                 t.intIn("max_key_size_bytes", MAX_KEY_SIZE_BYTES_DEFAULT, 1, 64 * 1024),
                 t.intIn("max_value_size_bytes", MAX_VALUE_SIZE_BYTES_DEFAULT, 0, 16 * 1024 * 1024),
                 t.intIn("max_insert_batch_size", 1000, 1, 1_000_000),
-                t.longIn("max_query_duration_ms", 5000, 1, 3_600_000),
-                t.longIn("memory_limit_mb", 2048, 16, 1L << 24),
+                t.longIn("max_query_duration_ms", 5000, MAX_QUERY_DURATION_MS_MIN, 3_600_000),
+                t.longIn("memory_limit_mb", 2048, MEMORY_LIMIT_MB_MIN, 1L << 24),
                 t.intIn("max_scan_limit", 10_000, 1, 1_000_000),
-                t.longIn("request_read_timeout_ms", 10_000, 100, 600_000));
+                t.longIn("request_read_timeout_ms", 10_000, REQUEST_READ_TIMEOUT_MS_MIN, 600_000));
     }
 
     private static OmenConfig.Backup backup(TomlSection t) {

@@ -137,6 +137,11 @@ public final class ClusterClient implements AutoCloseable {
         return coalescing;
     }
 
+    /** The request limits this client enforces ({@code [limits]}), for callers that shape requests to fit them. */
+    public OmenConfig.Limits limits() {
+        return options.limits();
+    }
+
     // ---------------------------------------------------------------- range table
 
     /** The cached range table. Throws NOT_READY before the first successful {@link #refreshRangeTable()}. */

@@ -16,8 +16,8 @@ import java.util.concurrent.CompletableFuture;
  * an exception. Failures complete the future exceptionally with a {@link BackendException} subclass:
  * {@link CrossRangeBatchException}, {@link UnknownRangeException}, {@link UnknownNodeException},
  * {@link EntryTooLargeException}, {@link BackendUnavailableException}, {@link BackendTimeoutException}. Anything else is treated by callers as an internal error. Arguments are
- * already validated by the caller (non-empty keys within size limits, {@code limit >= 1}); implementations may
- * assert them.
+ * already validated by the caller (non-empty keys within size limits, {@code 1 <= limit <= scanLimitMax()}), so a
+ * refused argument is a caller's bug; implementations may assert them.
  *
  * <p><b>Threading.</b> Every method returns without blocking (callers run on Netty event loops); futures may
  * complete on any thread. Callers stop waiting at their own deadline ({@code max_query_duration_ms}); an
@@ -50,6 +50,9 @@ public interface KvBackend {
      */
     CompletableFuture<ScanPage> scan(byte[] startInclusive, byte[] endExclusiveOrNull, int limit,
                                      ReadConsistency consistency);
+
+    /** The largest {@code limit} {@link #scan} accepts ({@code [limits] max_scan_limit} of the cluster client). */
+    int scanLimitMax();
 
     /**
      * Applies every op atomically, in order, when all keys fall in one range; otherwise fails with

@@ -58,6 +58,12 @@ import java.util.function.Supplier;
 public final class RaftKvBackend implements KvBackend, AutoCloseable {
     /** How long a leader probe (one linearizable read per range) may take before the range counts as leaderless. */
     static final long LEADER_PROBE_TIMEOUT_MS = 2_000;
+    /**
+     * The least time one range-table refresh may take. No request waits on the refresh, so a short request deadline
+     * must not bound it: a refresh cut off before its answer does not update the table, and a router whose first
+     * refresh never finishes answers every request 503.
+     */
+    static final long TABLE_REFRESH_TIMEOUT_MS_MIN = 5_000;
 
     private final ClusterClient client;
     private final ScheduledExecutorService scheduler;
@@ -80,7 +86,8 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
 
     private void refreshTableQuietly() {
         try {
-            client.refreshRangeTable().orTimeout(deadlineMs, TimeUnit.MILLISECONDS).exceptionally(t -> null).join();
+            client.refreshRangeTable().orTimeout(Math.max(deadlineMs, TABLE_REFRESH_TIMEOUT_MS_MIN),
+                    TimeUnit.MILLISECONDS).exceptionally(t -> null).join();
         } catch (RuntimeException e) {
             // no meta leader right now: keep the cached table and try again at the next tick
         }
@@ -132,6 +139,11 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
             return null;
         }
         return range.end();
+    }
+
+    @Override
+    public int scanLimitMax() {
+        return client.limits().maxScanLimit();
     }
 
     @Override

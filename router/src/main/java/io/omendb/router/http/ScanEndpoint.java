@@ -14,6 +14,11 @@ import java.util.concurrent.CompletableFuture;
  * {@code GET /v1/scan?start=&end=&limit=&cursor=&encoding=&consistency=}: keys in {@code [start, end)} in unsigned
  * byte order, across ranges.
  *
+ * <p>A page holds at most {@code min(limit, backend.scanLimitMax())} items ({@code limit} defaults to
+ * {@link #LIMIT_DEFAULT_ITEMS}): the API accepts any {@code limit} up to {@link #LIMIT_MAX_ITEMS} whatever
+ * {@code [limits] max_scan_limit} is, and a page may hold fewer items than asked while a cursor follows, so a
+ * configured maximum below the asked size shortens pages instead of failing the request.
+ *
  * <p>The backend may answer short pages (it may stop at a range boundary), so this endpoint keeps asking from
  * the returned next key until the page holds {@code limit} items, the interval is exhausted, or it has made
  * {@link #BACKEND_CALLS_PER_PAGE_MAX} calls; the remaining interval is then returned as a cursor. Each call must
@@ -41,7 +46,7 @@ public final class ScanEndpoint {
         end = end == null || end.length == 0 ? null : limits.requireKey(end);
         String cursor = query.textOrNull("cursor");
         byte[] from = cursor == null ? start : cursorWithin(ScanCursor.decode(cursor), start, end);
-        int limit = limit(query.textOrNull("limit"));
+        int limit = Math.min(limit(query.textOrNull("limit")), backend.scanLimitMax());
         BodyEncoding encoding = BodyEncoding.fromParam(query.textOrNull(BodyEncoding.PARAM));
         ReadConsistency consistency = ReadParams.consistency(query);
         if (end != null && Arrays.compareUnsigned(from, end) >= 0) {

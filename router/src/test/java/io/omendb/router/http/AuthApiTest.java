@@ -73,7 +73,7 @@ class AuthApiTest {
         Files.writeString(dir.resolve("roles.txt"), "alice:read,write\nreader:read\nops:admin\n");
         security = RouterSecurity.start(new OmenConfig.Security(true, "users.htpasswd", "roles.txt", SESSION_SECONDS,
                 false, "", "", "", false), dir, nanos::get);
-        t = new TestServer(TestServer.options(64, 5_000, 1 << 20, 64), ServerGuards.open().withGate(security.gate()));
+        t = TestServer.builder().guards(ServerGuards.open().withGate(security.gate())).start();
         Logger.getLogger("io.omendb.audit").addHandler(auditHandler);
     }
 

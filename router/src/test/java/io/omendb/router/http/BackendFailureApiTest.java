@@ -11,23 +11,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Backend failures map to their status and code, and the dispatcher counts them in the metrics. */
 class BackendFailureApiTest {
-    private TestServer t;
-
-    @BeforeEach
-    void start() throws InterruptedException {
-        t = new TestServer();
-    }
-
-    @AfterEach
-    void stop() {
-        t.close();
-    }
+    @RegisterExtension
+    final TestServer t = TestServer.perTest();
 
     @Test
     void unavailableTimeoutAndBugsMapTo503And504And500() {

@@ -13,22 +13,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class CasApiTest {
-    private TestServer t;
-
-    @BeforeEach
-    void start() throws InterruptedException {
-        t = new TestServer();
-    }
-
-    @AfterEach
-    void stop() {
-        t.close();
-    }
+    @RegisterExtension
+    final TestServer t = TestServer.perTest();
 
     private JsonNode cas(String key, String body) {
         return TestServer.json(t.send("POST", "/v1/cas/" + key, body));

@@ -25,8 +25,8 @@ class GuardLimitsApiTest {
     @Test
     void overTheMemoryLimitWritesGet503ReadsStillWork() throws Exception {
         AtomicBoolean admitted = new AtomicBoolean(true);
-        try (TestServer t = new TestServer(TestServer.options(8, 5_000, 1 << 20, 8),
-                ServerGuards.open().withWritesAdmitted(admitted::get))) {
+        try (TestServer t = TestServer.builder().limits(8, 5_000, 1 << 20, 8)
+                .guards(ServerGuards.open().withWritesAdmitted(admitted::get)).start()) {
             assertEquals(200, t.send("PUT", "/v1/kv/a", "1").statusCode());
             admitted.set(false);
             assertError(t.send("PUT", "/v1/kv/b", "2"), 503, "memory_limit");
@@ -59,10 +59,10 @@ class GuardLimitsApiTest {
 
     @Test
     void slowClientGets408AndIsClosedOthersAreServed() throws Exception {
-        try (TestServer t = new TestServer(TestServer.options(8, 5_000, 1 << 20, 8),
-                ServerGuards.open().withRequestReadTimeoutMs(300))) {
+        try (TestServer t = TestServer.builder().limits(8, 5_000, 1 << 20, 8)
+                .guards(ServerGuards.open().withRequestReadTimeoutMs(300)).start()) {
             String answer;
-            try (Socket socket = new Socket("127.0.0.1", t.server.port())) {
+            try (Socket socket = new Socket("127.0.0.1", t.port())) {
                 socket.setSoTimeout(10_000);
                 OutputStream out = socket.getOutputStream();
                 byte[] request = "PUT /v1/kv/slow HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nv"

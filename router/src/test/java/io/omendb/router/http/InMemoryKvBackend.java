@@ -34,8 +34,10 @@ import java.util.function.Supplier;
  * Test double of {@link KvBackend}: a TreeMap in unsigned key order split into three fixed ranges
  * (1: [-inf, "g"), 2: ["g", "p"), 3: ["p", +inf)). Honest semantics: one global revision that increases with
  * every write, CAS and batches atomic under one lock, cross-range batches refused, and scans that stop at range
- * boundaries (the short pages the contract allows). Hooks let tests hold every answer behind a gate, count
- * calls, fail every call, and mark ranges leaderless. For HTTP-layer tests only.
+ * boundaries (the short pages the contract allows). A scan asking for more than {@link #scanLimitMax()} items fails
+ * with an IllegalArgumentException, as the cluster client refuses one beyond {@code max_scan_limit}.
+ * Hooks let tests hold every answer behind a gate, count calls, fail every call, and mark ranges leaderless. For
+ * HTTP-layer tests only.
  */
 final class InMemoryKvBackend implements KvBackend {
     static final byte[][] SPLITS = {bytes("g"), bytes("p")};
@@ -47,6 +49,7 @@ final class InMemoryKvBackend implements KvBackend {
     private volatile CompletableFuture<Void> gate;
     private volatile List<Long> leaderless = List.of();
     private volatile RuntimeException failure;
+    private volatile int scanLimitMax = Integer.MAX_VALUE;
 
     static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
@@ -67,6 +70,11 @@ final class InMemoryKvBackend implements KvBackend {
     /** From now on, every data call fails with {@code e} (null: stop failing). */
     void failWith(RuntimeException e) {
         failure = e;
+    }
+
+    /** The largest scan limit accepted from now on ({@code [limits] max_scan_limit}). */
+    void scanLimitMax(int items) {
+        scanLimitMax = items;
     }
 
     void markLeaderless(List<Long> rangeIds) {
@@ -115,6 +123,10 @@ final class InMemoryKvBackend implements KvBackend {
     @Override
     public CompletableFuture<ScanPage> scan(byte[] start, byte[] endOrNull, int limit, ReadConsistency consistency) {
         assert limit >= 1;
+        if (limit > scanLimitMax) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("scan limit " + limit
+                    + " outside [1, max_scan_limit = " + scanLimitMax + "]"));
+        }
         return answer(() -> {
             byte[] rangeEnd = rangeEndOrNull(rangeOf(start));
             byte[] stop = minEnd(endOrNull, rangeEnd);
@@ -131,6 +143,11 @@ final class InMemoryKvBackend implements KvBackend {
                     || Arrays.compareUnsigned(rangeEnd, endOrNull) < 0);
             return new ScanPage(items, rangeStopsEarly ? rangeEnd : null);
         });
+    }
+
+    @Override
+    public int scanLimitMax() {
+        return scanLimitMax;
     }
 
     @Override

@@ -10,22 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class KvApiTest {
-    private TestServer t;
-
-    @BeforeEach
-    void start() throws InterruptedException {
-        t = new TestServer();
-    }
-
-    @AfterEach
-    void stop() {
-        t.close();
-    }
+    @RegisterExtension
+    final TestServer t = TestServer.perTest();
 
     @Test
     void putGetDeleteRoundTripWithIncreasingRevisions() {

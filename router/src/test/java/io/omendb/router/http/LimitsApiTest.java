@@ -22,7 +22,7 @@ class LimitsApiTest {
 
     @Test
     void oversizedBodyGetsJson413AndTheConnectionStaysUsable() throws Exception {
-        try (TestServer t = new TestServer(TestServer.options(8, 5_000, 1024, 8))) {
+        try (TestServer t = TestServer.builder().limits(8, 5_000, 1024, 8).start()) {
             assertError(t.send("PUT", "/v1/kv/big", new byte[4096]), 413, "body_too_large");
             assertError(t.send("POST", "/v1/batch", "{\"ops\": [" + " ".repeat(2000) + "]}"), 413, "body_too_large");
             assertEquals(0, t.backend.calls());
@@ -32,7 +32,7 @@ class LimitsApiTest {
 
     @Test
     void requestsBeyondMaxConcurrentGet429WithRetryAfterButProbesPass() throws Exception {
-        try (TestServer t = new TestServer(TestServer.options(2, 10_000, 1 << 20, 16))) {
+        try (TestServer t = TestServer.builder().limits(2, 10_000, 1 << 20, 16).start()) {
             CompletableFuture<Void> gate = t.backend.holdAnswers();
             CompletableFuture<HttpResponse<byte[]>> first = t.client.sendAsync(
                     HttpRequest.newBuilder(t.uri("/v1/kv/a")).build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -52,7 +52,7 @@ class LimitsApiTest {
 
     @Test
     void backendThatNeverAnswersGives504AtTheDeadline() throws Exception {
-        try (TestServer t = new TestServer(TestServer.options(8, 200, 1 << 20, 8))) {
+        try (TestServer t = TestServer.builder().limits(8, 200, 1 << 20, 8).start()) {
             t.backend.holdAnswers();
             long started = System.nanoTime();
             assertError(t.get("/v1/kv/a"), 504, "timeout");
@@ -65,12 +65,12 @@ class LimitsApiTest {
 
     @Test
     void connectionsBeyondMaxConnectionsAreClosed() throws Exception {
-        try (TestServer t = new TestServer(TestServer.options(8, 5_000, 1 << 20, 1))) {
-            try (Socket first = new Socket("127.0.0.1", t.server.port())) {
+        try (TestServer t = TestServer.builder().limits(8, 5_000, 1 << 20, 1).start()) {
+            try (Socket first = new Socket("127.0.0.1", t.port())) {
                 first.setSoTimeout(10_000);
                 String answer = keepAliveHealth(first);
                 assertTrue(answer.startsWith("HTTP/1.1 200 "), answer);
-                try (Socket second = new Socket("127.0.0.1", t.server.port())) {
+                try (Socket second = new Socket("127.0.0.1", t.port())) {
                     second.setSoTimeout(10_000);
                     assertTrue(isClosedByPeer(second.getInputStream()));
                 }
@@ -81,7 +81,7 @@ class LimitsApiTest {
 
     @Test
     void overlongRequestLineGets414() throws Exception {
-        try (TestServer t = new TestServer()) {
+        try (TestServer t = TestServer.start()) {
             assertRawError(t.raw("GET", "/v1/kv/" + "k".repeat(40_000)), 414, "uri_too_long");
         }
     }

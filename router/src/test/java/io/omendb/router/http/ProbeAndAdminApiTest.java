@@ -6,22 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ProbeAndAdminApiTest {
-    private TestServer t;
-
-    @BeforeEach
-    void start() throws InterruptedException {
-        t = new TestServer();
-    }
-
-    @AfterEach
-    void stop() {
-        t.close();
-    }
+    @RegisterExtension
+    final TestServer t = TestServer.perTest();
 
     @Test
     void healthReportsStatusVersionAndUptime() {

@@ -7,17 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ScanApiTest {
-    private TestServer t;
+    @RegisterExtension
+    final TestServer t = TestServer.perTest();
     private final List<String> keys = new ArrayList<>();
 
     @BeforeEach
-    void start() throws InterruptedException {
-        t = new TestServer();
+    void seed() {
         // spread over the three ranges [.., g) [g, p) [p, ..), in key order
         for (char c = 'a'; c <= 'z'; c++) {
             for (int i = 0; i < 3; i++) {
@@ -26,11 +26,6 @@ class ScanApiTest {
                 t.send("PUT", "/v1/kv/" + key, "v-" + key);
             }
         }
-    }
-
-    @AfterEach
-    void stop() {
-        t.close();
     }
 
     /** Every key the scan returns, following cursors; each page must hold at most {@code limit} items. */

@@ -18,7 +18,7 @@ class ServerLifecycleTest {
     void closeStopsEveryThreadTheServersStarted() throws Exception {
         Set<Thread> before = Thread.getAllStackTraces().keySet();
         for (int round = 0; round < 2; round++) {
-            try (TestServer t = new TestServer();
+            try (TestServer t = TestServer.start();
                  MetricsEndpoint metrics = MetricsEndpoint.start("127.0.0.1", 0, t.metrics)) {
                 assertEquals(200, t.get("/health").statusCode());
                 assertTrue(metrics.port() > 0);
@@ -32,7 +32,7 @@ class ServerLifecycleTest {
     void idleConnectionsAreClosed() throws Exception {
         HttpServerOptions options = new HttpServerOptions("127.0.0.1", 0, 2, 1 << 20, 4096, 1 << 16, 10, 50, 8, 8,
                 300);
-        try (TestServer t = new TestServer(options); Socket socket = new Socket("127.0.0.1", t.server.port())) {
+        try (TestServer t = TestServer.builder().options(options).start(); Socket socket = new Socket("127.0.0.1", t.port())) {
             socket.setSoTimeout(10_000);
             InputStream in = socket.getInputStream();
             long started = System.nanoTime();

@@ -24,16 +24,16 @@ class SocketTransportTest {
         assumeTrue(System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux")
                 && List.of("amd64", "x86_64").contains(System.getProperty("os.arch")), "epoll is packaged for linux-x86_64");
         assumeTrue(!Boolean.getBoolean("io.netty.transport.noNative"), "native transports switched off");
-        try (TestServer t = new TestServer()) {
-            assertEquals("epoll", t.server.transport());
+        try (TestServer t = TestServer.start()) {
+            assertEquals("epoll", t.server().transport());
         }
     }
 
     @Test
     void bothTransportsServeTheApi() throws Exception {
         for (SocketTransport transport : List.of(SocketTransport.best(), SocketTransport.nio())) {
-            try (TestServer t = new TestServer(transport)) {
-                assertEquals(transport.name(), t.server.transport());
+            try (TestServer t = TestServer.builder().transport(transport).start()) {
+                assertEquals(transport.name(), t.server().transport());
                 byte[] large = new byte[60_000];
                 Arrays.fill(large, (byte) 'v');
                 assertEquals(200, t.send("PUT", "/v1/kv/small", "one").statusCode(), transport.name());
@@ -55,14 +55,14 @@ class SocketTransportTest {
     void refusalsOfRequestsStillArrivingAreDeliveredNotReset() throws Exception {
         int bytes = 4 << 20;
         for (SocketTransport transport : List.of(SocketTransport.best(), SocketTransport.nio())) {
-            try (TestServer t = new TestServer(transport)) {
+            try (TestServer t = TestServer.builder().transport(transport).start()) {
                 String line = "GET /v1/kv/" + "k".repeat(bytes) + " HTTP/1.1\r\nHost: x\r\n\r\n";
-                String answer = sendWhileReading(t.server.port(), line);
+                String answer = sendWhileReading(t.port(), line);
                 assertTrue(answer.startsWith("HTTP/1.1 414 ") && answer.contains("uri_too_long"),
                         transport.name() + ": " + head(answer));
                 String put = "PUT /v1/kv/big HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " + bytes
                         + "\r\n\r\n" + "v".repeat(bytes);
-                answer = sendWhileReading(t.server.port(), put);
+                answer = sendWhileReading(t.port(), put);
                 assertTrue(answer.startsWith("HTTP/1.1 413 ") && answer.contains("body_too_large"),
                         transport.name() + ": " + head(answer));
                 assertEquals(404, t.get("/v1/kv/big").statusCode(), "the refused body was not stored");

@@ -51,11 +51,11 @@ class TlsApiTest {
         HttpClient trusting = HttpClient.newBuilder().sslContext(trusting(dir.resolve("ca.pem")))
                 .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         try (RouterSecurity security = RouterSecurity.start(s, dir, System::nanoTime);
-             TestServer t = new TestServer(TestServer.options(64, 5_000, 1 << 20, 64), ServerGuards.open()
-                     .withGate(security.gate()).withSsl(security.apiSslContextOrNull()));
+             TestServer t = TestServer.builder().guards(ServerGuards.open()
+                     .withGate(security.gate()).withSsl(security.apiSslContextOrNull())).start();
              MetricsEndpoint metrics = MetricsEndpoint.start("127.0.0.1", 0, t.metrics,
                      security.metricsSslContextOrNull(), security.metricsAuthenticatorOrNull())) {
-            String base = "https://127.0.0.1:" + t.server.port();
+            String base = "https://127.0.0.1:" + t.port();
             String auth = AuthApiTest.basic("app", "app-pass-1");
             assertEquals(200, trusting.send(HttpRequest.newBuilder(URI.create(base + "/v1/kv/tls")).header(
                     "Authorization", auth).PUT(HttpRequest.BodyPublishers.ofString("secret")).build(),
@@ -66,7 +66,7 @@ class TlsApiTest {
             assertEquals(401, trusting.send(HttpRequest.newBuilder(URI.create(base + "/v1/kv/tls")).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode());
 
-            String plainAnswer = plainHttp(t.server.port());
+            String plainAnswer = plainHttp(t.port());
             assertFalse(plainAnswer.startsWith("HTTP/"), "plain HTTP must not be answered: " + plainAnswer);
             HttpClient jdkDefaults = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             assertThrows(SSLHandshakeException.class, () -> jdkDefaults.send(HttpRequest.newBuilder(
