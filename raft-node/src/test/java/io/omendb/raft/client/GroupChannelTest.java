@@ -272,28 +272,10 @@ class GroupChannelTest {
     void anInProcessAttemptThatHangsTimesOutByTheClockAndIsResentToAnotherPeer() {
         peers.leader = N2;
         List<RaftClientRequest> local = new ArrayList<>();
-        LocalRaftServer hanging = new LocalRaftServer() {
-            @Override
-            public RaftPeerId peerId() {
-                return N1;
-            }
-
-            @Override
-            public boolean leads(RaftGroupId group) {
-                return true; // it believes so: cut off from the others, it never commits
-            }
-
-            @Override
-            public CompletableFuture<RaftClientReply> submit(RaftClientRequest request) {
-                local.add(request);
-                return new CompletableFuture<>();
-            }
-
-            @Override
-            public void acceptForwards(io.omendb.raft.command.ForwardedWrites writes) {
-                throw new AssertionError("a channel never registers for forwards");
-            }
-        };
+        LocalRaftServer hanging = new ScriptedLocalServer(N1, r -> { // cut off from the others, it never commits
+            local.add(r);
+            return new CompletableFuture<>();
+        });
         CompletableFuture<CommandResult> w = channel(hanging, false).write(put());
         time.advanceMs(REQUEST_TIMEOUT_MS - 1);
         assertTrue(peers.sent.isEmpty(), "not before the attempt timeout");

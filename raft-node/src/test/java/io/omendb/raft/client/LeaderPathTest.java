@@ -1,6 +1,5 @@
 package io.omendb.raft.client;
 
-import io.omendb.raft.command.ForwardedWrites;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -68,28 +67,10 @@ class LeaderPathTest {
     private LeaderPath path(Function<RaftClientRequest, CompletableFuture<RaftClientReply>> localAnswer,
                             Function<RaftClientRequest, CompletableFuture<RaftClientReply>> remoteAnswer,
                             int attemptsMax, long attemptTimeoutMs) {
-        LocalRaftServer server = new LocalRaftServer() {
-            @Override
-            public RaftPeerId peerId() {
-                return N1;
-            }
-
-            @Override
-            public boolean leads(RaftGroupId group) {
-                return true;
-            }
-
-            @Override
-            public CompletableFuture<RaftClientReply> submit(RaftClientRequest request) {
-                local.add(request);
-                return localAnswer.apply(request);
-            }
-
-            @Override
-            public void acceptForwards(ForwardedWrites writes) {
-                throw new AssertionError("a lone LeaderPath never registers for forwards");
-            }
-        };
+        LocalRaftServer server = new ScriptedLocalServer(N1, r -> {
+            local.add(r);
+            return localAnswer.apply(r);
+        });
         return new LeaderPath(GROUP, server, r -> {
             remote.add(r);
             return remoteAnswer.apply(r);
