@@ -31,7 +31,8 @@ final class ClientThreads implements AutoCloseable {
     static final long RECONNECT_IDLE_MS = 60_000;
 
     private final ThreadPoolExecutor admin = new ThreadPoolExecutor(ADMIN_THREADS, ADMIN_THREADS, 0,
-            TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(ADMIN_QUEUED_MAX), DaemonThreads.named("omendb-client-admin"));
+            TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(ADMIN_QUEUED_MAX),
+            DaemonThreads.named("omendb-client-admin"));
     private final ThreadPoolExecutor reconnects = new ThreadPoolExecutor(0, RECONNECT_THREADS_MAX, RECONNECT_IDLE_MS,
             TimeUnit.MILLISECONDS, new SynchronousQueue<>(), DaemonThreads.named("omendb-client-reconnect"),
             ClientThreads::runHereUnlessClosed);

@@ -19,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
  * client closed). Retrying is the caller's business except where a method says otherwise.
  */
 public interface GroupTransport extends Closeable {
-    /** A linearizable read served by the group's leader; the transport follows the leader and retries per its policy. */
+    /** A linearizable read served by the group's leader; the transport follows the leader and retries (its policy). */
     CompletableFuture<RaftClientReply> readFromLeader(Message query);
 
     /** A linearizable read served by {@code replica} (ReadIndex through the leader); few, short retries. */

@@ -88,7 +88,8 @@ public final class RangeRouter {
             id = r.peerIds().contains(preferredReplicaOrNull) ? preferredReplicaOrNull : r.peerIds().get(0);
         }
         if (id != null && !r.peerIds().contains(id)) {
-            throw new ClientException(ErrorCode.NOT_FOUND, "node '" + id + "' holds no replica of range " + r.rangeId());
+            throw new ClientException(ErrorCode.NOT_FOUND, "node '" + id + "' holds no replica of range "
+                    + r.rangeId());
         }
         return id;
     }

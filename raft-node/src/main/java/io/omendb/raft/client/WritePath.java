@@ -98,8 +98,8 @@ final class WritePath {
     }
 
     private CompletableFuture<CommandResult> proposeHere(Coalescer.Proposal entry) {
-        return leaderPath.write(GroupTransport.message(entry.frame())).handle((reply, error) -> replies.decode(reply, error,
-                CommandCodec::decodeResult));
+        return leaderPath.write(GroupTransport.message(entry.frame()))
+                .handle((reply, error) -> replies.decode(reply, error, CommandCodec::decodeResult));
     }
 
     /**
