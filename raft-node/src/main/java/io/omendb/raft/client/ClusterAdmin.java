@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Operator actions on ranges, for the router's admin endpoints: status, index retrain/rebuild on every replica,
@@ -43,7 +44,7 @@ public final class ClusterAdmin {
 
     /** Each replica's role, applied index and engine statistics. */
     public CompletableFuture<Results.RangeStatus> rangeStatus(long rangeId) {
-        RangeDescriptor r = client.rangeOrThrow(rangeId);
+        RangeDescriptor r = client.routing().rangeOrThrow(rangeId);
         List<CompletableFuture<Results.ReplicaStatus>> replicas = new ArrayList<>();
         for (String node : r.peerIds()) {
             replicas.add(replicaStatus(r, node));
@@ -57,7 +58,7 @@ public final class ClusterAdmin {
     }
 
     private CompletableFuture<Results.ReplicaStatus> replicaStatus(RangeDescriptor r, String node) {
-        GroupChannel ch = client.channel(r);
+        GroupChannel ch = client.channels().channel(r);
         CompletableFuture<String> role = blocking(() -> {
             GroupInfoReply info = ch.raft().getGroupManagementApi(RaftPeerId.valueOf(node))
                     .info(ch.group().getGroupId());
@@ -81,7 +82,7 @@ public final class ClusterAdmin {
     }
 
     private CompletableFuture<Results.WriteResult> maintain(long rangeId, Command.Maintenance kind) {
-        RangeDescriptor r = client.rangeOrThrow(rangeId);
+        RangeDescriptor r = client.routing().rangeOrThrow(rangeId);
         return client.write(r, new Command.Maintain(kind)).thenApply(res -> new Results.WriteResult(rangeId,
                 res.revision()));
     }
@@ -92,22 +93,22 @@ public final class ClusterAdmin {
      * the range acknowledged before this call, so the checkpoint contains all of them.
      */
     public CompletableFuture<Results.WriteResult> checkpointForBackup(long rangeId, String backupId) {
-        RangeDescriptor r = client.rangeOrThrow(rangeId);
+        RangeDescriptor r = client.routing().rangeOrThrow(rangeId);
         return client.write(r, new Command.Checkpoint(backupId)).thenApply(res -> new Results.WriteResult(rangeId,
                 res.revision()));
     }
 
     /** SHA-256 of one replica's live contents; equal digests at equal applied index mean identical replicas. */
     public CompletableFuture<QueryResult.Digest> replicaDigest(long rangeId, String nodeId, long minIndex) {
-        RangeDescriptor r = client.rangeOrThrow(rangeId);
+        RangeDescriptor r = client.routing().rangeOrThrow(rangeId);
         return client.read(r, new Query.Digest(), ReadOptions.staleOn(nodeId, minIndex))
                 .thenApply(res -> (QueryResult.Digest) res);
     }
 
     public CompletableFuture<Void> transferLeader(long rangeId, String nodeId) {
-        RangeDescriptor r = client.rangeOrThrow(rangeId);
+        RangeDescriptor r = client.routing().rangeOrThrow(rangeId);
         requireMember(r, nodeId, true);
-        GroupChannel ch = client.channel(r);
+        GroupChannel ch = client.channels().channel(r);
         return blocking(() -> {
             RaftClientReply reply = ch.raft().admin().transferLeadership(RaftPeerId.valueOf(nodeId),
                     TRANSFER_LEADER_TIMEOUT_MS);
@@ -118,14 +119,14 @@ public final class ClusterAdmin {
 
     /** Adds a replica of the range on {@code nodeId}; returns the updated descriptor. */
     public CompletableFuture<RangeDescriptor> addPeer(long rangeId, String nodeId) {
-        client.peer(nodeId);
+        client.channels().peer(nodeId);
         return currentDescriptor(rangeId).thenCompose(r -> {
             requireMember(r, nodeId, false);
             List<String> peers = new ArrayList<>(r.peerIds());
             peers.add(nodeId);
             RangeDescriptor next = r.withPeers(peers);
-            GroupChannel ch = client.channel(r);
-            RaftGroup target = client.groupOf(next);
+            GroupChannel ch = client.channels().channel(r);
+            RaftGroup target = client.channels().groupOf(next);
             return blocking(() -> {
                 try {
                     check(ch.raft().getGroupManagementApi(RaftPeerId.valueOf(nodeId)).add(target),
@@ -151,9 +152,9 @@ public final class ClusterAdmin {
             List<String> peers = new ArrayList<>(r.peerIds());
             peers.remove(nodeId);
             RangeDescriptor next = r.withPeers(peers);
-            GroupChannel ch = client.channel(r);
+            GroupChannel ch = client.channels().channel(r);
             return blocking(() -> {
-                check(ch.raft().admin().setConfiguration(client.groupOf(next).getPeers().stream().toList()),
+                check(ch.raft().admin().setConfiguration(client.channels().groupOf(next).getPeers().stream().toList()),
                         "remove " + nodeId + " from range " + rangeId);
                 check(ch.raft().getGroupManagementApi(RaftPeerId.valueOf(nodeId))
                         .remove(RaftGroupId.valueOf(r.groupId()), true, false), "delete range " + rangeId
@@ -204,7 +205,7 @@ public final class ClusterAdmin {
 
     /** A channel to {@code group}'s members other than {@code self}: the ones that can change its configuration. */
     private GroupChannel othersOf(RaftGroup group, RaftPeer self) {
-        return client.detachedChannel(RaftGroup.valueOf(group.getGroupId(), without(group, self)));
+        return client.channels().detached(RaftGroup.valueOf(group.getGroupId(), without(group, self)));
     }
 
     /**
@@ -216,7 +217,7 @@ public final class ClusterAdmin {
      * @return the group with its current members as the answering member sees them, if re-admission is needed
      */
     public CompletableFuture<Optional<RaftGroup>> readmissionNeeded(RaftGroup group, RaftPeer self, long timeoutMs) {
-        GroupChannel ch = client.channel(group);
+        GroupChannel ch = client.channels().channel(group);
         String id = self.getId().toString();
         List<CompletableFuture<Optional<RaftGroup>>> answers = new ArrayList<>();
         for (RaftPeer p : group.getPeers()) {
@@ -237,13 +238,13 @@ public final class ClusterAdmin {
 
     /** Writes {@code d} into the meta group unless a descriptor with its id exists; true when this call created it. */
     public CompletableFuture<Boolean> createRangeIfAbsent(RangeDescriptor d) {
-        return client.metaChannel().write(new Command.CompareAndSet(RangeDescriptorCodec.key(d.rangeId()), null,
+        return client.channels().meta().write(new Command.CompareAndSet(RangeDescriptorCodec.key(d.rangeId()), null,
                 RangeDescriptorCodec.encode(d))).thenApply(res -> res instanceof CommandResult.CasOutcome c
                 && c.succeeded());
     }
 
     private CompletableFuture<RangeDescriptor> currentDescriptor(long rangeId) {
-        return client.metaChannel().read(new Query.Get(RangeDescriptorCodec.key(rangeId)), ReadOptions.linearizable(),
+        return client.channels().meta().read(new Query.Get(RangeDescriptorCodec.key(rangeId)), ReadOptions.linearizable(),
                 null).thenApply(res -> {
                     byte[] v = ((QueryResult.Value) res).value();
                     if (v == null) {
@@ -254,13 +255,13 @@ public final class ClusterAdmin {
     }
 
     private CompletableFuture<RangeDescriptor> replaceDescriptor(RangeDescriptor old, RangeDescriptor next) {
-        return client.metaChannel().write(new Command.CompareAndSet(RangeDescriptorCodec.key(old.rangeId()),
+        return client.channels().meta().write(new Command.CompareAndSet(RangeDescriptorCodec.key(old.rangeId()),
                 RangeDescriptorCodec.encode(old), RangeDescriptorCodec.encode(next))).thenApply(res -> {
                     if (!(res instanceof CommandResult.CasOutcome c) || !c.succeeded()) {
                         throw new ClientException(ErrorCode.CONFLICT, "range " + old.rangeId()
                                 + " changed in the meta group during the operation; refresh and retry");
                     }
-                    client.replaceCachedRange(next);
+                    client.routing().replaceRange(next);
                     return next;
                 });
     }
@@ -282,14 +283,20 @@ public final class ClusterAdmin {
         T call() throws IOException;
     }
 
+    /** Runs {@code call} on the admin pool; UNAVAILABLE when its queue is full or the client closed. */
     private <T> CompletableFuture<T> blocking(IoCall<T> call) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return call.call();
-            } catch (IOException e) {
-                throw new ClientException(ErrorCode.UNAVAILABLE, e.toString(), e);
-            }
-        }, client.adminExecutor());
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return call.call();
+                } catch (IOException e) {
+                    throw new ClientException(ErrorCode.UNAVAILABLE, e.toString(), e);
+                }
+            }, client.adminExecutor());
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new ClientException(ErrorCode.UNAVAILABLE, "admin calls refused ("
+                    + ClientThreads.ADMIN_QUEUED_MAX + " already wait, or the client is closed); retry later", e));
+        }
     }
 
     private static Throwable rootCause(Throwable t) {

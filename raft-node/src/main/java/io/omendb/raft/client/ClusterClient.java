@@ -2,7 +2,6 @@ package io.omendb.raft.client;
 
 import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandResult;
-import io.omendb.raft.command.ForwardedWrites;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryResult;
 import io.omendb.config.OmenConfig;
@@ -15,10 +14,7 @@ import io.omendb.storage.Bytes;
 import io.omendb.storage.KeyValue;
 import io.omendb.storage.WriteBatch;
 import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.protocol.RaftGroup;
-import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.ExponentialBackoffRetry;
@@ -26,21 +22,13 @@ import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.util.TimeDuration;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -54,74 +42,54 @@ import java.util.function.Supplier;
  * {@link ClientOptions#requestTimeoutMs()} each); failures are {@link ClientException}s, possibly wrapped in a
  * {@link java.util.concurrent.CompletionException}.
  *
- * <p><b>Threading.</b> Thread-safe. One Ratis client per group (leader following and retries are Ratis'), created
- * lazily and replaced when the range's peers change. Callbacks run on Ratis client threads; blocking admin calls
- * run on a small private executor.
+ * <p><b>Roles.</b> This class validates arguments and turns answers into results; the rest is delegated:
+ * {@link RangeRouter} (range-table cache and routing), {@link ChannelPool} (one {@link GroupChannel} per group, each
+ * over {@link RatisGroupClients}), {@link ForwardAcceptor} (writes other routers forward to this node) and
+ * {@link ClientThreads} (its named, bounded pools and the timer of every delay).
+ *
+ * <p><b>Threading.</b> Thread-safe. Channels are created lazily and replaced when the range's peers change.
+ * Callbacks run on Ratis client threads; blocking admin calls run on a small private executor.
  */
 public final class ClusterClient implements AutoCloseable {
+    /** Leader-addressed retries: the first sleep, doubling up to {@link #RETRY_SLEEP_MAX} (each jittered 0.5-1.5x). */
     private static final TimeDuration RETRY_SLEEP_BASE = TimeDuration.valueOf(100, TimeUnit.MILLISECONDS);
     private static final TimeDuration RETRY_SLEEP_MAX = TimeDuration.valueOf(2, TimeUnit.SECONDS);
     /** Replica-addressed reads (stale reads, status, digests) fail fast: a dead replica is reported, not waited for. */
     static final int REPLICA_RETRY_ATTEMPTS_MAX = 3;
     static final TimeDuration REPLICA_RETRY_SLEEP = TimeDuration.valueOf(200, TimeUnit.MILLISECONDS);
     private static final int META_SCAN_PAGE = 1000;
-    private static final int ADMIN_THREADS = 2;
     private static final long TABLE_POLL_MS = 200;
 
-    private final ClientOptions options;
     private final RequestLimits limits;
-    private final Map<String, RaftPeer> peers = new LinkedHashMap<>();
-    private final RaftProperties properties = new RaftProperties();
-    private final Parameters parameters;
-    private final RetryPolicy retryPolicy;
-    private final RetryPolicy replicaRetryPolicy = RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-            REPLICA_RETRY_ATTEMPTS_MAX, REPLICA_RETRY_SLEEP);
-    private final GroupChannel meta;
-    private final Map<RaftGroupId, GroupChannel> channels = new ConcurrentHashMap<>();
-    private final AtomicReference<RangeTable> table = new AtomicReference<>();
+    private final RangeRouter routing;
+    private final ClientThreads threads = new ClientThreads();
     private final CoalescingTallies coalescing = CoalescingTallies.create();
-    private final ExecutorService adminExecutor;
-    /** Resets of gRPC proxies after transport failures: they block while a channel shuts down. */
-    private final ExecutorService reconnectExecutor = Executors.newCachedThreadPool(
-            DaemonThreads.named("omendb-client-reconnect"));
-    /** Group commit's linger timers ({@link Coalescer}): one thread, each task only hands a message to a sender. */
-    private final ScheduledExecutorService lingerTimers = Executors.newSingleThreadScheduledExecutor(
-            DaemonThreads.named("omendb-group-commit-linger"));
+    private final ChannelPool channels;
+    private final ForwardAcceptor forwardsOrNull;
     private final ClusterAdmin admin;
 
     private ClusterClient(ClientOptions options) {
-        this.options = options;
         this.limits = new RequestLimits(options.limits());
-        this.parameters = RaftTls.parameters(options.tlsOrNull());
-        for (OmenConfig.Member m : options.members()) {
-            peers.put(m.id(), RaftPeer.newBuilder().setId(m.id()).setAddress(m.raftAddress()).build());
-        }
+        this.routing = new RangeRouter(options.preferredReplica());
+        RaftProperties properties = new RaftProperties();
         RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
                 TimeDuration.valueOf(options.requestTimeoutMs(), TimeUnit.MILLISECONDS));
         RaftClientConfigKeys.Async.setOutstandingRequestsMax(properties, options.outstandingRequestsMax());
-        this.retryPolicy = leaderRetryPolicy(options.retryAttemptsMax());
-        this.meta = new GroupChannel(RaftGroup.valueOf(ClusterLayout.metaGroupId(options.database()),
-                options.metaPeers().stream().map(this::peer).toList()), properties, parameters, retryPolicy, replicaRetryPolicy,
-                Integer.MAX_VALUE, options.groupCommit(), coalescing, entrySettings(options.localServerOrNull()));
-        this.adminExecutor = Executors.newFixedThreadPool(ADMIN_THREADS, DaemonThreads.named("omendb-client-admin"));
+        RetryPolicy retryPolicy = leaderRetryPolicy(options.retryAttemptsMax());
+        RatisGroupClients.Settings ratis = new RatisGroupClients.Settings(properties,
+                RaftTls.parameters(options.tlsOrNull()), retryPolicy,
+                RetryPolicies.retryUpToMaximumCountWithFixedSleep(REPLICA_RETRY_ATTEMPTS_MAX, REPLICA_RETRY_SLEEP),
+                threads.reconnects());
+        // an in-process attempt of a log entry times out like a Ratis client request
+        GroupChannel.Settings channelSettings = new GroupChannel.Settings(options.commandBytesMax(),
+                options.groupCommit(), coalescing, options.localServerOrNull(), retryPolicy, options.requestTimeoutMs(),
+                threads.lingerTime(), threads.retryTime());
+        this.channels = new ChannelPool(options.members().stream().map(m -> RaftPeer.newBuilder().setId(m.id())
+                .setAddress(m.raftAddress()).build()).toList(), ClusterLayout.metaGroupId(options.database()),
+                options.metaPeers(), group -> new RatisGroupClients(group, ratis), channelSettings);
         this.admin = new ClusterAdmin(this);
-        if (options.localServerOrNull() != null) {
-            options.localServerOrNull().acceptForwards(this::proposeForwarded);
-        }
-    }
-
-    /**
-     * Writes another router forwarded to this node's leading replica of {@code groupId}: proposed by this router with
-     * its own ({@link GroupChannel#writeForwarded}); null (not taken) for a group missing from the cached range table.
-     */
-    private CompletableFuture<CommandResult> proposeForwarded(RaftGroupId groupId, Command entry) {
-        GroupChannel c = groupId.equals(meta.group().getGroupId()) ? meta : channels.get(groupId);
-        RangeTable t = table.get();
-        if (c == null && t != null) {
-            c = t.ranges().stream().filter(r -> r.groupId().equals(groupId.getUuid())).findFirst()
-                    .map(this::channel).orElse(null);
-        }
-        return c == null ? CompletableFuture.completedFuture(null) : c.writeForwarded(entry);
+        this.forwardsOrNull = options.localServerOrNull() == null ? null
+                : new ForwardAcceptor(options.localServerOrNull(), channels, routing);
     }
 
     public static ClusterClient connect(ClientOptions options) {
@@ -146,11 +114,7 @@ public final class ClusterClient implements AutoCloseable {
 
     /** The cached range table. Throws NOT_READY before the first successful {@link #refreshRangeTable()}. */
     public RangeTable rangeTable() {
-        RangeTable t = table.get();
-        if (t == null) {
-            throw new ClientException(ErrorCode.NOT_READY, "the range table has not been loaded yet");
-        }
-        return t;
+        return routing.rangeTable();
     }
 
     /** Reads the range table from the meta group (linearizable) and caches it. */
@@ -160,14 +124,14 @@ public final class ClusterClient implements AutoCloseable {
                 throw new ClientException(ErrorCode.NOT_READY, "the meta group holds no ranges yet");
             }
             RangeTable t = new RangeTable(descriptors);
-            table.set(t);
+            routing.install(t);
             return t;
         });
     }
 
     private CompletableFuture<List<RangeDescriptor>> scanMeta(byte[] from, List<RangeDescriptor> acc) {
         Query q = new Query.Scan(from, RangeDescriptorCodec.KEY_PREFIX_END, META_SCAN_PAGE);
-        return meta.read(q, ReadOptions.linearizable(), null).thenCompose(r -> {
+        return channels.meta().read(q, ReadOptions.linearizable(), null).thenCompose(r -> {
             List<KeyValue> page = ((QueryResult.ScanPage) r).entries();
             page.forEach(kv -> acc.add(RangeDescriptorCodec.decode(kv.value())));
             if (page.size() < META_SCAN_PAGE) {
@@ -199,7 +163,7 @@ public final class ClusterClient implements AutoCloseable {
         return call(() -> {
             limits.checkKey(key);
             limits.checkValue(value);
-            RangeDescriptor r = rangeTable().rangeForKey(key);
+            RangeDescriptor r = routing.rangeForKey(key);
             return write(r, new Command.Put(key, value)).thenApply(res -> new Results.WriteResult(r.rangeId(),
                     revisionOf(res)));
         });
@@ -208,7 +172,7 @@ public final class ClusterClient implements AutoCloseable {
     public CompletableFuture<Results.DeleteResult> delete(byte[] key) {
         return call(() -> {
             limits.checkKey(key);
-            RangeDescriptor r = rangeTable().rangeForKey(key);
+            RangeDescriptor r = routing.rangeForKey(key);
             return write(r, new Command.Delete(key)).thenApply(res -> {
                 if (res instanceof CommandResult.Deleted d) {
                     return new Results.DeleteResult(r.rangeId(), d.revision(), d.existed());
@@ -222,7 +186,7 @@ public final class ClusterClient implements AutoCloseable {
     public CompletableFuture<Results.WriteResult> batch(List<WriteBatch.Op> ops) {
         return call(() -> {
             limits.checkBatch(ops);
-            RangeDescriptor r = rangeOfBatch(ops);
+            RangeDescriptor r = routing.rangeOfBatch(ops);
             return write(r, new Command.Batch(ops)).thenApply(res -> new Results.WriteResult(r.rangeId(),
                     revisionOf(res)));
         });
@@ -238,7 +202,7 @@ public final class ClusterClient implements AutoCloseable {
             if (newValue != null) {
                 limits.checkValue(newValue);
             }
-            RangeDescriptor r = rangeTable().rangeForKey(key);
+            RangeDescriptor r = routing.rangeForKey(key);
             return write(r, new Command.CompareAndSet(key, expected, newValue)).thenApply(res -> {
                 if (res instanceof CommandResult.CasOutcome c) {
                     return new Results.CasResult(r.rangeId(), c.revision(), c.succeeded(), c.current());
@@ -275,7 +239,7 @@ public final class ClusterClient implements AutoCloseable {
     public CompletableFuture<Results.ReadResult> get(byte[] key, ReadOptions readOptions) {
         return call(() -> {
             limits.checkKey(key);
-            RangeDescriptor r = rangeTable().rangeForKey(key);
+            RangeDescriptor r = routing.rangeForKey(key);
             return read(r, new Query.Get(key), readOptions).thenApply(res -> {
                 QueryResult.Value v = (QueryResult.Value) res;
                 return new Results.ReadResult(r.rangeId(), v.value(), v.appliedIndex());
@@ -291,7 +255,7 @@ public final class ClusterClient implements AutoCloseable {
                                                            ReadOptions readOptions) {
         return call(() -> {
             limits.checkScanLimit(limit);
-            RangeDescriptor r = rangeOrThrow(rangeId);
+            RangeDescriptor r = routing.rangeOrThrow(rangeId);
             byte[] s = max(start == null ? new byte[0] : start, r.start());
             byte[] e = end == null ? r.end() : r.end() == null ? end : min(end, r.end());
             if (e != null && Bytes.compare(s, e) >= 0) {
@@ -308,42 +272,25 @@ public final class ClusterClient implements AutoCloseable {
 
     // ---------------------------------------------------------------- plumbing shared with ClusterAdmin
 
-    RangeDescriptor rangeOrThrow(long rangeId) {
-        return rangeTable().byId(rangeId).orElseThrow(() -> new ClientException(ErrorCode.NOT_FOUND,
-                "no range with id " + rangeId));
-    }
-
     CompletableFuture<CommandResult> write(RangeDescriptor r, Command command) {
-        return channel(r).write(command);
+        return channels.channel(r).write(command);
     }
 
     CompletableFuture<QueryResult> read(RangeDescriptor r, Query query, ReadOptions readOptions) {
-        return channel(r).read(query, readOptions, replicaFor(r, readOptions));
+        String replica = routing.replicaFor(r, readOptions);
+        return channels.channel(r).read(query, readOptions, replica == null ? null : RaftPeerId.valueOf(replica));
     }
 
-    GroupChannel metaChannel() {
-        return meta;
+    RangeRouter routing() {
+        return routing;
     }
 
-    GroupChannel channel(RangeDescriptor r) {
-        GroupChannel cached = channels.get(RaftGroupId.valueOf(r.groupId()));
-        if (cached != null && cached.hasPeers(r.peerIds())) {
-            return cached; // every request takes this path: no group built, no lock, no peer sets copied
-        }
-        return channel(groupOf(r));
+    ChannelPool channels() {
+        return channels;
     }
 
-    /** A channel to any group of this cluster (the meta group or a range's), cached by group id. */
-    GroupChannel channel(RaftGroup group) {
-        return channels.compute(group.getGroupId(), (id, existing) -> {
-            if (existing != null && Set.copyOf(existing.group().getPeers()).equals(Set.copyOf(group.getPeers()))) {
-                return existing;
-            }
-            closeQuietly(existing);
-            return new GroupChannel(group, properties, parameters, retryPolicy, replicaRetryPolicy,
-                    options.commandBytesMax(), options.groupCommit(), coalescing,
-                    entrySettings(options.localServerOrNull()));
-        });
+    ExecutorService adminExecutor() {
+        return threads.admin();
     }
 
     /**
@@ -353,77 +300,6 @@ public final class ClusterClient implements AutoCloseable {
     static RetryPolicy leaderRetryPolicy(int attemptsMax) {
         return ExponentialBackoffRetry.newBuilder().setBaseSleepTime(RETRY_SLEEP_BASE)
                 .setMaxSleepTime(RETRY_SLEEP_MAX).setMaxAttempts(attemptsMax).build();
-    }
-
-    /** An in-process attempt of a log entry times out like a Ratis client request; lingers use the client's timer. */
-    private GroupChannel.EntrySettings entrySettings(LocalRaftServer localServerOrNull) {
-        return new GroupChannel.EntrySettings(localServerOrNull, options.requestTimeoutMs(), reconnectExecutor,
-                (task, delayUs) -> lingerTimers.schedule(task, delayUs, TimeUnit.MICROSECONDS));
-    }
-
-    /**
-     * A channel that is not cached, to {@code group} as given (e.g. a group's members without one peer); the caller
-     * closes it. Re-admitting a wiped node must talk to the others only: a cached channel may still believe the
-     * wiped node leads, and that node answers "group not found", which Ratis does not fail over from.
-     */
-    GroupChannel detachedChannel(RaftGroup group) {
-        return new GroupChannel(group, properties, parameters, retryPolicy, replicaRetryPolicy, options.commandBytesMax(),
-                options.groupCommit(), coalescing, entrySettings(null));
-    }
-
-    RaftGroup groupOf(RangeDescriptor r) {
-        return RaftGroup.valueOf(RaftGroupId.valueOf(r.groupId()), r.peerIds().stream().map(this::peer).toList());
-    }
-
-    RaftPeer peer(String nodeId) {
-        RaftPeer p = peers.get(nodeId);
-        if (p == null) {
-            throw new ClientException(ErrorCode.NOT_FOUND, "no cluster member '" + nodeId + "'");
-        }
-        return p;
-    }
-
-    ExecutorService adminExecutor() {
-        return adminExecutor;
-    }
-
-    void replaceCachedRange(RangeDescriptor updated) {
-        table.updateAndGet(t -> new RangeTable(t.ranges().stream()
-                .map(r -> r.rangeId() == updated.rangeId() ? updated : r).toList()));
-    }
-
-    private RaftPeerId replicaFor(RangeDescriptor r, ReadOptions o) {
-        String id = o.replica();
-        if (id == null && o.consistency() == ReadOptions.Consistency.STALE) {
-            id = r.peerIds().contains(options.preferredReplica()) ? options.preferredReplica() : r.peerIds().get(0);
-        }
-        if (id != null && !r.peerIds().contains(id)) {
-            throw new ClientException(ErrorCode.NOT_FOUND, "node '" + id + "' holds no replica of range " + r.rangeId());
-        }
-        return id == null ? null : RaftPeerId.valueOf(id);
-    }
-
-    private RangeDescriptor rangeOfBatch(List<WriteBatch.Op> ops) {
-        RangeDescriptor r = rangeTable().rangeForKey(firstKey(ops.get(0)));
-        for (WriteBatch.Op op : ops) {
-            boolean inside = op instanceof WriteBatch.DeleteRange d
-                    ? r.contains(d.start()) && (r.end() == null || Bytes.compare(d.end(), r.end()) <= 0)
-                    : r.contains(firstKey(op));
-            if (!inside) {
-                throw new ClientException(ErrorCode.CROSS_RANGE_BATCH, "operation on key "
-                        + Bytes.hex(firstKey(op)) + " is outside " + r + "; atomic batches are per range");
-            }
-        }
-        return r;
-    }
-
-    private static byte[] firstKey(WriteBatch.Op op) {
-        if (op instanceof WriteBatch.Put p) {
-            return p.key();
-        } else if (op instanceof WriteBatch.Delete d) {
-            return d.key();
-        }
-        return ((WriteBatch.DeleteRange) op).start();
     }
 
     private static long revisionOf(CommandResult res) {
@@ -457,26 +333,12 @@ public final class ClusterClient implements AutoCloseable {
         return Bytes.compare(a, b) <= 0 ? a : b;
     }
 
-    private static void closeQuietly(GroupChannel c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (IOException ignored) {
-                // closing a client of a group we no longer talk to; nothing to do
-            }
-        }
-    }
-
     @Override
     public void close() {
-        if (options.localServerOrNull() != null) {
-            options.localServerOrNull().acceptForwards(ForwardedWrites.NONE);
+        if (forwardsOrNull != null) {
+            forwardsOrNull.close();
         }
-        adminExecutor.shutdownNow();
-        reconnectExecutor.shutdownNow();
-        lingerTimers.shutdown();
-        channels.values().forEach(ClusterClient::closeQuietly);
-        channels.clear();
-        closeQuietly(meta);
+        threads.close();
+        channels.close();
     }
 }

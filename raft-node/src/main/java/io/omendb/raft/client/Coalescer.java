@@ -49,7 +49,8 @@ import java.util.function.ToIntFunction;
  * started.
  *
  * <p><b>Threading.</b> Thread-safe; the queue is guarded by this object's monitor, which is never held while
- * sending or completing futures. Linger timers run on the injected {@link Timer}.
+ * sending or completing futures. Linger timers run on the injected {@link ClientTime} (a scheduled executor's
+ * thread in production, by hand in tests).
  *
  * @param <Q> request type
  * @param <A> answer type
@@ -72,11 +73,6 @@ final class Coalescer<Q, A> {
         List<A> split(A combined, int members);
     }
 
-    /** Runs a task after a delay (a scheduled executor in production, by hand in tests). */
-    interface Timer {
-        void schedule(Runnable task, long delayUs);
-    }
-
     private final Function<Q, CompletableFuture<A>> send;
     private final Grouping<Q, A> grouping;
     private final int inFlightMax;
@@ -84,7 +80,7 @@ final class Coalescer<Q, A> {
     private final int messageBytesMax;
     private final CoalescingTally tally;
     private final long lingerMaxUs;
-    private final Timer timer;
+    private final ClientTime timer;
     private final ArrayDeque<Pending<Q, A>> pending = new ArrayDeque<>();
     private int inFlight;
     /** Requests the next message waits for (linger): the last completed message's plus those that waited for it. */
@@ -121,7 +117,8 @@ final class Coalescer<Q, A> {
      * @param timer                 where linger timers run (may be null without a linger)
      */
     Coalescer(Function<Q, CompletableFuture<A>> send, Grouping<Q, A> grouping, int inFlightMax,
-              int requestsPerMessageMax, int messageBytesMax, CoalescingTally tally, long lingerMaxUs, Timer timer) {
+              int requestsPerMessageMax, int messageBytesMax, CoalescingTally tally, long lingerMaxUs,
+              ClientTime timer) {
         if (inFlightMax < 1 || requestsPerMessageMax < 1 || lingerMaxUs < 0 || (lingerMaxUs > 0 && timer == null)) {
             throw new IllegalArgumentException("inFlightMax and requestsPerMessageMax must be >= 1, lingerMaxUs >= 0,"
                     + " and a linger needs a timer");
@@ -139,7 +136,7 @@ final class Coalescer<Q, A> {
     /** Group commit of puts, deletes and compare-and-sets (distinct keys per entry), with the settings' linger. */
     static Coalescer<Proposal, CommandResult> writes(Function<Proposal, CompletableFuture<CommandResult>> send,
                                                     GroupCommitSettings settings, int entryBytesMax,
-                                                    CoalescingTally tally, Timer timer) {
+                                                    CoalescingTally tally, ClientTime timer) {
         return new Coalescer<>(send, WRITES, settings.entriesInFlightMax(), settings.groupCommandsMax(), entryBytesMax,
                 tally, settings.lingerMaxUs(), timer);
     }

@@ -20,7 +20,6 @@ import org.apache.ratis.rpc.CallId;
 import java.net.ConnectException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -53,7 +52,10 @@ import javax.net.ssl.SSLHandshakeException;
  * the same leader hints but are resent only where they certainly did not run: the node that takes them proposes
  * them under its own invocations, so the retry cache cannot deduplicate a second copy. They never go in-process.
  *
- * <p>Thread-safe; its only state is the last leader that answered (a hint).
+ * <p>Thread-safe; its only state is the last leader that answered (a hint). Resend sleeps and the timeout of an
+ * in-process attempt run on the injected {@link ClientTime}; the transport to other servers is the injected
+ * {@code remote} ({@link GroupTransport#send} in production), so a test drives every path with scripted peers on a
+ * virtual clock.
  */
 final class LeaderPath {
     /**
@@ -69,6 +71,7 @@ final class LeaderPath {
     private final AtomicReference<RaftPeerId> leaderHint = new AtomicReference<>();
     private final RetryPolicy retryPolicy;
     private final long attemptTimeoutMs;
+    private final ClientTime time;
 
     /**
      * @param localOrNull      this process's Raft server, or null outside a node
@@ -77,15 +80,17 @@ final class LeaderPath {
      *                         is asked again sooner, a suggested leader at once)
      * @param attemptTimeoutMs how long one in-process attempt may take before the invocation is resent (gRPC
      *                         attempts time out by the client's request timeout)
+     * @param time             times resend sleeps and in-process attempts
      */
     LeaderPath(RaftGroup group, LocalRaftServer localOrNull,
                Function<RaftClientRequest, CompletableFuture<RaftClientReply>> remote, RetryPolicy retryPolicy,
-               long attemptTimeoutMs) {
+               long attemptTimeoutMs, ClientTime time) {
         this.group = group;
         this.localOrNull = localOrNull;
         this.remote = remote;
         this.retryPolicy = retryPolicy;
         this.attemptTimeoutMs = attemptTimeoutMs;
+        this.time = time;
     }
 
     /** The client id of every invocation of this path (for tests). */
@@ -135,8 +140,8 @@ final class LeaderPath {
                 || failure instanceof ServerNotReadyException || failure instanceof RequestNotSentException) {
             return true;
         }
-        return GroupChannel.causedBy(failure, ConnectException.class)
-                || GroupChannel.causedBy(failure, SSLHandshakeException.class);
+        return ReplyDecoder.causedBy(failure, ConnectException.class)
+                || ReplyDecoder.causedBy(failure, SSLHandshakeException.class);
     }
 
     /**
@@ -170,8 +175,7 @@ final class LeaderPath {
         }
         CompletableFuture<RaftClientReply> sent = inProcess ? submitLocally(r) : sendRemote(r);
         return sent.handle((reply, error) -> {
-            Throwable failure = error != null ? GroupChannel.unwrap(error)
-                    : reply.isSuccess() ? null : reply.getException();
+            Throwable failure = ReplyDecoder.failureOf(reply, error);
             if (failure == null) {
                 leaderHint.set(r.getServerId());
             }
@@ -193,9 +197,7 @@ final class LeaderPath {
             long sleepMs = suggested != null && !suggested.equals(r.getServerId()) ? 0
                     : notReady ? Math.min(policyMs, NOT_READY_SLEEP_MS << Math.min(attempt - 1, 20))
                     : policyMs;
-            Executor later = CompletableFuture.delayedExecutor(sleepMs, TimeUnit.MILLISECONDS);
-            return CompletableFuture.supplyAsync(() -> null, later)
-                    .thenCompose(v -> attempt(request(next, r.getCallId(), r.getMessage(), r.getType()), attempt + 1,
+            return time.after(sleepMs).thenCompose(v -> attempt(request(next, r.getCallId(), r.getMessage(), r.getType()), attempt + 1,
                             resendable));
         }).thenCompose(Function.identity());
     }
@@ -239,7 +241,7 @@ final class LeaderPath {
 
     private CompletableFuture<RaftClientReply> submitLocally(RaftClientRequest r) {
         try {
-            return localOrNull.submit(r).orTimeout(attemptTimeoutMs, TimeUnit.MILLISECONDS);
+            return time.orTimeout(localOrNull.submit(r), attemptTimeoutMs);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

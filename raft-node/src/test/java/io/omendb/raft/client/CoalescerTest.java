@@ -54,14 +54,20 @@ class CoalescerTest {
     }
 
     /** Linger timers set by a coalescer, run when the test says so. */
-    private static final class ManualTimer implements Coalescer.Timer {
+    private static final class ManualTimer implements ClientTime {
         final List<Runnable> tasks = new ArrayList<>();
         final List<Long> delaysUs = new ArrayList<>();
 
         @Override
-        public void schedule(Runnable task, long delayUs) {
+        public long nanoTime() {
+            return 0;
+        }
+
+        @Override
+        public Cancellable schedule(Runnable task, long delayUs) {
             tasks.add(task);
             delaysUs.add(delayUs);
+            return () -> { };
         }
 
         void fireAll() {
@@ -76,7 +82,7 @@ class CoalescerTest {
     private final ManualTimer timer = new ManualTimer();
 
     /** A write coalescer on {@link #log} with a 2-ms linger timed by {@code lingerTimer}. */
-    private Coalescer<Coalescer.Proposal, CommandResult> lingering(Coalescer.Timer lingerTimer) {
+    private Coalescer<Coalescer.Proposal, CommandResult> lingering(ClientTime lingerTimer) {
         return Coalescer.writes(log::propose, new GroupCommitSettings(1, 100, 2000, false), 1 << 20, new CoalescingTally(),
                 lingerTimer);
     }
@@ -331,8 +337,16 @@ class CoalescerTest {
 
     @Test
     void aShutDownTimerSendsAtOnceInsteadOfLingering() {
-        Coalescer<Coalescer.Proposal, CommandResult> committer = lingering((task, delayUs) -> {
-            throw new RejectedExecutionException("client closed");
+        Coalescer<Coalescer.Proposal, CommandResult> committer = lingering(new ClientTime() {
+            @Override
+            public long nanoTime() {
+                return 0;
+            }
+
+            @Override
+            public Cancellable schedule(Runnable task, long delayUs) {
+                throw new RejectedExecutionException("client closed");
+            }
         });
         committer.submit(put("a"), 20);
         committer.submit(put("b"), 20);

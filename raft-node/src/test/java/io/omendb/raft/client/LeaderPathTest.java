@@ -1,6 +1,5 @@
 package io.omendb.raft.client;
 
-import io.omendb.raft.command.ForwardedWrites;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -40,6 +39,10 @@ class LeaderPathTest {
     private static final RaftGroup GROUP = RaftGroup.valueOf(RaftGroupId.randomId(),
             List.of(peer(N1), peer(N2), peer(N3)));
     private static final Message M = Message.valueOf("entry");
+    /** Real time: these tests check where attempts go; GroupChannelTest drives the same paths on a fake clock. */
+    private static final ClientTime SYSTEM_TIME = ClientTime.handingTo(
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("test-timer")),
+            java.util.concurrent.ForkJoinPool.commonPool());
 
     private final List<RaftClientRequest> local = new ArrayList<>();
     private final List<RaftClientRequest> remote = new ArrayList<>();
@@ -64,32 +67,15 @@ class LeaderPathTest {
     private LeaderPath path(Function<RaftClientRequest, CompletableFuture<RaftClientReply>> localAnswer,
                             Function<RaftClientRequest, CompletableFuture<RaftClientReply>> remoteAnswer,
                             int attemptsMax, long attemptTimeoutMs) {
-        LocalRaftServer server = new LocalRaftServer() {
-            @Override
-            public RaftPeerId peerId() {
-                return N1;
-            }
-
-            @Override
-            public boolean leads(RaftGroupId group) {
-                return true;
-            }
-
-            @Override
-            public CompletableFuture<RaftClientReply> submit(RaftClientRequest request) {
-                local.add(request);
-                return localAnswer.apply(request);
-            }
-
-            @Override
-            public void acceptForwards(ForwardedWrites writes) {
-                throw new AssertionError("a lone LeaderPath never registers for forwards");
-            }
-        };
+        LocalRaftServer server = new ScriptedLocalServer(N1, r -> {
+            local.add(r);
+            return localAnswer.apply(r);
+        });
         return new LeaderPath(GROUP, server, r -> {
             remote.add(r);
             return remoteAnswer.apply(r);
-        }, ClusterClient.leaderRetryPolicy(attemptsMax), attemptTimeoutMs);
+        }, ClusterClient.leaderRetryPolicy(attemptsMax), attemptTimeoutMs,
+                SYSTEM_TIME);
     }
 
     private static CompletableFuture<RaftClientReply> unexpected(RaftClientRequest r) {
@@ -134,7 +120,7 @@ class LeaderPathTest {
             remote.add(r);
             return CompletableFuture.completedFuture(r.getServerId().equals(N3) ? ok(r)
                     : failed(r, notLeader(r.getServerId(), N3)));
-        }, ClusterClient.leaderRetryPolicy(5), 1_000);
+        }, ClusterClient.leaderRetryPolicy(5), 1_000, SYSTEM_TIME);
         assertTrue(p.write(M).get(5, TimeUnit.SECONDS).isSuccess());
         assertEquals(List.of(N1, N3), remote.stream().map(RaftClientRequest::getServerId).toList());
         assertEquals(remote.get(0).getCallId(), remote.get(1).getCallId());
@@ -156,7 +142,7 @@ class LeaderPathTest {
             return CompletableFuture.completedFuture(remote.size() < 4
                     ? failed(r, new LeaderNotReadyException(RaftGroupMemberId.valueOf(N2, GROUP.getGroupId())))
                     : ok(r));
-        }, ClusterClient.leaderRetryPolicy(10), 1_000);
+        }, ClusterClient.leaderRetryPolicy(10), 1_000, SYSTEM_TIME);
         assertTrue(p.write(M).get(5, TimeUnit.SECONDS).isSuccess());
         assertEquals(List.of(N1, N2, N2, N2), remote.stream().map(RaftClientRequest::getServerId).toList(),
                 "the suggested leader, then the same server while it is not ready");
@@ -168,7 +154,7 @@ class LeaderPathTest {
             remote.add(r);
             return CompletableFuture.completedFuture(remote.size() == 1
                     ? failed(r, new LeaderSteppingDownException(r.getServerId() + " is stepping down")) : ok(r));
-        }, ClusterClient.leaderRetryPolicy(5), 1_000);
+        }, ClusterClient.leaderRetryPolicy(5), 1_000, SYSTEM_TIME);
         assertTrue(p.write(M).get(5, TimeUnit.SECONDS).isSuccess());
         assertEquals(2, remote.size());
         assertEquals(remote.get(0).getCallId(), remote.get(1).getCallId());
@@ -221,7 +207,7 @@ class LeaderPathTest {
         return new LeaderPath(GROUP, null, r -> {
             remote.add(r);
             return answers.get(remote.size() - 1).apply(r);
-        }, ClusterClient.leaderRetryPolicy(5), 1_000);
+        }, ClusterClient.leaderRetryPolicy(5), 1_000, SYSTEM_TIME);
     }
 
     @Test
@@ -259,7 +245,7 @@ class LeaderPathTest {
     void aForwardWhoseOutcomeIsUnknownIsReportedNotResent() throws Exception {
         LeaderPath timedOut = remoteOnly(List.of(
                 r -> CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException("no answer in 3 s"))));
-        assertInstanceOf(java.util.concurrent.TimeoutException.class, GroupChannel.unwrap(assertThrowsExecution(
+        assertInstanceOf(java.util.concurrent.TimeoutException.class, ReplyDecoder.unwrap(assertThrowsExecution(
                 timedOut.forward(M))));
         assertEquals(1, remote.size(), "the leader's node may have taken it: a second copy could apply it twice");
 

@@ -1,0 +1,111 @@
+package io.omendb.raft.client;
+
+import io.omendb.raft.command.Query;
+import io.omendb.raft.command.QueryCodec;
+import io.omendb.raft.command.QueryResult;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.GroupMismatchException;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.ReadException;
+import org.apache.ratis.protocol.exceptions.ReadIndexException;
+import org.apache.ratis.protocol.exceptions.StaleReadException;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * One group's reads: linearizable gets addressed to the leader may be folded with concurrent ones into one multi-get
+ * ({@link Coalescer}); linearizable reads of a locally led group are tried in-process first ({@link LeaderPath#read});
+ * everything else is sent as it is through the {@link GroupTransport}.
+ *
+ * <p><b>Retry window.</b> Reads fail without the transport retrying them while the group has no leader yet
+ * (ReadIndexException, e.g. right after a restart; LeaderNotReadyException), while a follower installs a snapshot
+ * (ReadException), while a replica's commit index is below a stale read's minimum index (StaleReadException: it
+ * learns it with the next heartbeat), or while a replica does not host the group yet (GroupMismatchException: a
+ * wiped node being re-admitted creates its groups in the background). Those are sent again after sleeps doubling
+ * from {@value #READ_RETRY_SLEEP_MS} ms up to {@value #READ_RETRY_SLEEP_MAX_MS} ms, for as long as the next attempt
+ * starts no later than {@value #READ_RETRY_WINDOW_MS} ms after the first; then the last failure is reported
+ * (REPLICA_BEHIND for a replica behind its minimum index). Repeating a read changes nothing, so this is safe.
+ *
+ * <p>Thread-safe and stateless but for the coalescer; the window is measured and slept on the injected
+ * {@link ClientTime}.
+ */
+final class ReadPath {
+    /** How long a read keeps retrying transient refusals (no leader yet, replica behind its minimum index). */
+    static final long READ_RETRY_WINDOW_MS = 15_000;
+    static final long READ_RETRY_SLEEP_MS = 10;
+    static final long READ_RETRY_SLEEP_MAX_MS = 500;
+
+    private final GroupTransport transport;
+    private final LeaderPath leaderPath;
+    private final ReplyDecoder replies;
+    private final ClientTime time;
+    private final Coalescer<Query, QueryResult> leaderReads;
+
+    /** @param messageBytesMax encoded bytes of one folded multi-get at most */
+    ReadPath(GroupTransport transport, LeaderPath leaderPath, ReplyDecoder replies, ClientTime time,
+             GroupCommitSettings groupCommit, int messageBytesMax, CoalescingTally tally) {
+        this.transport = transport;
+        this.leaderPath = leaderPath;
+        this.replies = replies;
+        this.time = time;
+        this.leaderReads = Coalescer.reads(this::readFromLeader, groupCommit, messageBytesMax, tally);
+    }
+
+    /** Reads {@code query} as {@code options} say, from {@code replica} (null: the leader, or any for stale reads). */
+    CompletableFuture<QueryResult> read(Query query, ReadOptions options, RaftPeerId replica) {
+        if (options.consistency() == ReadOptions.Consistency.LINEARIZABLE && replica == null) {
+            return query instanceof Query.Get g ? leaderReads.submit(query, g.key().length) : readFromLeader(query);
+        }
+        Message m = GroupTransport.message(QueryCodec.encode(query));
+        Supplier<CompletableFuture<RaftClientReply>> send = options.consistency() == ReadOptions.Consistency.LINEARIZABLE
+                ? () -> transport.readFromReplica(m, replica)
+                : () -> transport.staleRead(m, options.minIndex(), replica);
+        return retryTransient(send);
+    }
+
+    private CompletableFuture<QueryResult> readFromLeader(Query query) {
+        Message m = GroupTransport.message(QueryCodec.encode(query));
+        return retryTransient(() -> leaderPath.read(m, () -> transport.readFromLeader(m)));
+    }
+
+    private CompletableFuture<QueryResult> retryTransient(Supplier<CompletableFuture<RaftClientReply>> send) {
+        return retryTransient(send, time.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READ_RETRY_WINDOW_MS),
+                READ_RETRY_SLEEP_MS);
+    }
+
+    private CompletableFuture<QueryResult> retryTransient(Supplier<CompletableFuture<RaftClientReply>> send,
+                                                          long deadlineNanos, long sleepMs) {
+        return send.get().handle((reply, error) -> {
+            Throwable t = ReplyDecoder.failureOf(reply, error);
+            if (!isTransient(t)) {
+                return CompletableFuture.completedFuture(replies.decode(reply, error, QueryCodec::decodeResult));
+            }
+            if (time.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sleepMs) > deadlineNanos) {
+                throw isBehind(t) ? new ClientException(ErrorCode.REPLICA_BEHIND, replies.group() + ": "
+                        + t.getMessage() + " (waited " + READ_RETRY_WINDOW_MS + " ms)", t) : replies.failure(t);
+            }
+            return time.after(sleepMs).thenCompose(v -> retryTransient(send, deadlineNanos,
+                    Math.min(2 * sleepMs, READ_RETRY_SLEEP_MAX_MS)));
+        }).thenCompose(Function.identity());
+    }
+
+    private static boolean isTransient(Throwable t) {
+        return isBehind(t) || t instanceof ReadIndexException || t instanceof ReadException
+                || t instanceof LeaderNotReadyException || t instanceof GroupMismatchException;
+    }
+
+    /**
+     * Whether a replica refused a stale read because its commit index is still below the minimum index: as a
+     * state-machine failure, or (replica-addressed ordered client) as a transport error that Ratis retried a few times
+     * and then wrapped in a RaftRetryFailureException. A follower learns a new commit index with the next entry or
+     * heartbeat (at most half the minimum election timeout).
+     */
+    private static boolean isBehind(Throwable t) {
+        return ReplyDecoder.causedBy(t, StaleReadException.class);
+    }
+}

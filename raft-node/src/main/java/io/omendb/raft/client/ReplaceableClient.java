@@ -1,0 +1,86 @@
+package io.omendb.raft.client;
+
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * A client that is replaced by a fresh one once it answers {@link AlreadyClosedException}. Ratis closes a client's
+ * ordered window to a target for good once one request through it failed for good (its retries exhausted): every later
+ * request then fails at once with AlreadyClosedException, even when the target is back. Without a replacement, one
+ * write that outlived its retries during an election storm left its router unable to write to the range at all.
+ *
+ * <p>Invariant: {@link #get} always returns an open client unless {@link #close} ran; of two callers that saw the
+ * same client close, only one replaces it (compare-and-set) and the loser's fresh client is closed at once.
+ * Thread-safe.
+ *
+ * @param <C> the client type (a Ratis client in production, a fake in tests)
+ */
+final class ReplaceableClient<C extends Closeable> implements Closeable {
+    private final Supplier<C> factory;
+    private final AtomicReference<C> current = new AtomicReference<>();
+
+    /** @param factory makes a fresh client (called now, and at each replacement) */
+    ReplaceableClient(Supplier<C> factory) {
+        this.factory = factory;
+        current.set(factory.get());
+    }
+
+    C get() {
+        return current.get();
+    }
+
+    /**
+     * Runs {@code call} once. When it fails with AlreadyClosedException the client is replaced for later calls, but
+     * this call is not repeated: a request failed by a closing window may already have been sent, and a write must not
+     * be sent twice.
+     */
+    <T> CompletableFuture<T> callOnce(Function<C, CompletableFuture<T>> call) {
+        C used = current.get();
+        return call.apply(used).whenComplete((answer, error) -> {
+            if (error != null && ReplyDecoder.unwrap(error) instanceof AlreadyClosedException) {
+                replace(used);
+            }
+        });
+    }
+
+    /**
+     * Runs {@code call}; when it fails with AlreadyClosedException, replaces the client and runs it once more on the
+     * fresh one (for reads only: repeating one changes nothing). Failures are unwrapped.
+     */
+    <T> CompletableFuture<T> callRepeatingIfClosed(Function<C, CompletableFuture<T>> call) {
+        C used = current.get();
+        return call.apply(used).handle((answer, error) -> {
+            if (error != null && ReplyDecoder.unwrap(error) instanceof AlreadyClosedException) {
+                replace(used);
+                return call.apply(current.get());
+            }
+            return error == null ? CompletableFuture.completedFuture(answer)
+                    : CompletableFuture.<T>failedFuture(ReplyDecoder.unwrap(error));
+        }).thenCompose(Function.identity());
+    }
+
+    /** Swaps {@code used} for a fresh client unless another caller already did; closes the loser. */
+    private void replace(C used) {
+        C fresh = factory.get();
+        closeQuietly(current.compareAndSet(used, fresh) ? used : fresh);
+    }
+
+    private static void closeQuietly(Closeable c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // a client being replaced; its failure to close changes nothing
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        current.get().close();
+    }
+}
