@@ -13,6 +13,7 @@ import io.omendb.raft.meta.NodeMetadataStore;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.security.RaftTls;
 import io.omendb.raft.statemachine.RangeStateMachine;
+import io.omendb.raft.storage.NodeDataLayout;
 import io.omendb.storage.MaintenancePool;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
@@ -29,7 +30,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -128,9 +128,9 @@ public final class OmenNode implements AutoCloseable {
 
     public static OmenNode start(OmenConfig config, Clock clock) throws IOException {
         ConfigLoader.validate(config);
-        Path dataDir = config.database().dataDir();
-        Files.createDirectories(dataDir);
-        NodeMetadataStore metadata = NodeMetadataStore.open(dataDir.resolve("node-meta"));
+        NodeDataLayout layout = NodeDataLayout.of(config.database().dataDir());
+        Files.createDirectories(layout.dataDir());
+        NodeMetadataStore metadata = NodeMetadataStore.open(layout);
         MaintenancePool maintenance = MaintenancePool.create(MAINTENANCE_THREAD_COUNT,
                 "omendb-maintenance-" + config.cluster().nodeId());
         try {
@@ -183,11 +183,10 @@ public final class OmenNode implements AutoCloseable {
         int colon = self.raftAddress().lastIndexOf(':');
         String host = self.raftAddress().substring(0, colon);
         int port = Integer.parseInt(self.raftAddress().substring(colon + 1));
-        Path dataDir = config.database().dataDir();
+        NodeDataLayout layout = NodeDataLayout.of(config.database().dataDir());
         return RaftServer.newBuilder()
                 .setServerId(RaftPeerId.valueOf(self.id()))
-                .setProperties(RatisSettings.server(config, dataDir.resolve("raft"), dataDir.resolve("raft-removed"),
-                        host, port))
+                .setProperties(RatisSettings.server(config, layout.raftDir(), layout.removedGroupsDir(), host, port))
                 .setParameters(RaftTls.parameters(RaftTls.fromOrNull(config)))
                 .setStateMachineRegistry(group -> new RangeStateMachine(config.engineOptions(), metadata, maintenance,
                         clock, archiveSettings(config), forwards))
