@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * Ratis' names come from its public constants where it has them ({@code current}, {@code sm}); the others Ratis
- * keeps private, so they are spelled here, once, and {@code GroupDirRoundTripTest} checks them against what a
+ * keeps private, so they are spelled here, once, and {@code RestoreRoundTripTest} checks them against what a
  * running node writes. Restore writes Ratis' files with {@link #writeRecoveredRaftState}.
  *
  * <p>Immutable and thread-safe, except for the writing method, whose caller owns the directory.
