@@ -1,6 +1,7 @@
 package io.omendb.backup;
 
 import io.omendb.raft.archive.ArchiveFiles;
+import io.omendb.storage.FileOps;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -125,7 +126,7 @@ final class BackupCleaner {
                 repo.delete(m.backupId());
             }
             for (Path p : plan.partials()) {
-                BackupRepository.deleteRecursively(p);
+                FileOps.deleteRecursively(p);
             }
         } catch (IOException e) {
             throw BackupException.failed("cleanup stopped: " + e.getMessage());

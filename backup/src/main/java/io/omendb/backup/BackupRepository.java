@@ -1,8 +1,9 @@
 package io.omendb.backup;
 
+import io.omendb.storage.FileOps;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -143,7 +144,7 @@ final class BackupRepository {
                 throw BackupException.failed("backup " + id + " already exists in " + root);
             }
             Path staging = root.resolve(id + PARTIAL_SUFFIX);
-            deleteRecursively(staging);
+            FileOps.deleteRecursively(staging);
             return Files.createDirectory(staging);
         } catch (IOException e) {
             throw BackupException.failed("cannot create a backup in " + root + ": " + e.getMessage());
@@ -154,21 +155,21 @@ final class BackupRepository {
     void commit(Path staging, BackupManifest m) throws IOException {
         Path tmp = staging.resolve(BackupManifest.FILE_NAME + ".tmp");
         Files.write(tmp, m.encode(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        fsync(tmp);
+        FileOps.fsync(tmp);
         Files.move(tmp, staging.resolve(BackupManifest.FILE_NAME), StandardCopyOption.ATOMIC_MOVE);
         try (Stream<Path> all = Files.walk(staging)) {
             for (Path p : (Iterable<Path>) all::iterator) {
-                fsync(p);
+                FileOps.fsync(p);
             }
         }
         Files.move(staging, dirOf(m.backupId()), StandardCopyOption.ATOMIC_MOVE);
-        fsync(root);
+        FileOps.fsync(root);
     }
 
     /** Removes backup {@code id} (manifest first, so a crash midway leaves an unlisted remnant, never a bad backup). */
     void delete(String id) throws IOException {
         Files.deleteIfExists(dirOf(id).resolve(BackupManifest.FILE_NAME));
-        deleteRecursively(dirOf(id));
+        FileOps.deleteRecursively(dirOf(id));
     }
 
     /** Unfinished backups ({@code *.partial}). */
@@ -194,20 +195,4 @@ final class BackupRepository {
         return out;
     }
 
-    static void fsync(Path p) throws IOException {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
-    }
-
-    static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.delete(p);
-            }
-        }
-    }
 }

@@ -1,5 +1,7 @@
 package io.omendb.backup;
 
+import io.omendb.storage.FileOps;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,7 +94,7 @@ final class BackupTaker {
         } finally {
             if (!done && staging != null) {
                 try {
-                    BackupRepository.deleteRecursively(staging);
+                    FileOps.deleteRecursively(staging);
                 } catch (IOException e) {
                     progress.line("warning: cannot remove the unfinished backup " + staging + ": " + e.getMessage());
                 }

@@ -4,16 +4,13 @@ import io.omendb.config.OmenConfig;
 import io.omendb.raft.EngineSettings;
 import io.omendb.raft.meta.ClusterLayout;
 import io.omendb.raft.meta.RangeDescriptor;
-import io.omendb.raft.statemachine.BackupCheckpoints;
-import io.omendb.raft.statemachine.SnapshotDescriptor;
-import org.apache.ratis.proto.RaftProtos.LogEntryProto;
-import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
+import io.omendb.raft.storage.GroupDir;
+import io.omendb.raft.storage.NodeDataLayout;
+import io.omendb.raft.storage.SnapshotDescriptor;
+import io.omendb.storage.FileOps;
 import org.apache.ratis.protocol.RaftPeer;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +21,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
@@ -34,10 +29,10 @@ import java.util.stream.Collectors;
  * the backed-up contents.
  *
  * <p><b>How.</b> For every node of the target cluster and every range the cluster's layout places on it, the
- * range's Raft group directory is written as Ratis would have left it after installing a snapshot: {@code current/
- * raft-meta} (term of the checkpoint, no vote), {@code current/raft-meta.conf} (the group's configuration: the target
- * cluster's peers for that range) and {@code sm/snapshot.<term>_<index>/} = the backed-up engine checkpoint with its
- * checksummed descriptor. On start, Ratis recovers the group from that snapshot (its log starts after the
+ * range's Raft group directory ({@link GroupDir}) is written as Ratis would have left it after installing a snapshot:
+ * Ratis' metadata ({@link GroupDir#writeRecoveredRaftState}: term of the checkpoint, no vote, the group's
+ * configuration = the target cluster's peers for that range) and {@link GroupDir#snapshotDir} = the backed-up engine
+ * checkpoint with its checksummed descriptor. On start, Ratis recovers the group from that snapshot (its log starts after the
  * checkpoint's index), the state machine rebuilds the live engine from the snapshot, and the meta group is created
  * and seeded from the configuration as on a fresh cluster. So the restored cluster may have a new membership (other
  * hosts, ports, node ids, even another node count), but the same database name and initial split points, because
@@ -93,7 +88,7 @@ final class ClusterRestorer {
             writeNodes(m, layout, nodes, points);
         } finally {
             try {
-                BackupRepository.deleteRecursively(staging);
+                FileOps.deleteRecursively(staging);
             } catch (IOException e) {
                 progress.line("warning: cannot remove " + staging + ": " + e.getMessage());
             }
@@ -102,7 +97,7 @@ final class ClusterRestorer {
 
     private static Path cleanDir(Path dir) throws BackupException {
         try {
-            BackupRepository.deleteRecursively(dir);
+            FileOps.deleteRecursively(dir);
             return Files.createDirectories(dir);
         } catch (IOException e) {
             throw BackupException.failed("cannot create " + dir + ": " + e.getMessage());
@@ -200,7 +195,7 @@ final class ClusterRestorer {
         }
         Path archive = c.backup().logArchivePath(c.database().dataDir());
         for (RangeDescriptor d : layout) {
-            Path group = archive.resolve(d.groupId().toString());
+            Path group = NodeDataLayout.archiveGroupDir(archive, d.groupId());
             if (Files.isDirectory(group)) {
                 throw BackupException.usage(c.cluster().nodeId() + "'s [backup] log_archive_dir " + archive
                         + " already holds the log archive of range " + d.rangeId() + " (" + group + "): the restored "
@@ -232,7 +227,7 @@ final class ClusterRestorer {
                 p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.raftAddress()).build()));
         long bytes = 0;
         try {
-            BackupRepository.deleteRecursively(building);
+            FileOps.deleteRecursively(building);
             Files.createDirectories(building);
             for (RangeDescriptor d : layout) {
                 if (!d.peerIds().contains(c.cluster().nodeId())) {
@@ -241,16 +236,16 @@ final class ClusterRestorer {
                 BackupManifest.RangeEntry r = m.ranges().stream().filter(e -> e.rangeId() == d.rangeId()).findFirst()
                         .orElseThrow();
                 List<RaftPeer> groupPeers = d.peerIds().stream().map(peers::get).toList();
-                bytes += writeGroup(BackupCheckpoints.groupDir(building, d.groupId()), r, points.get(r.rangeId()),
+                bytes += writeGroup(NodeDataLayout.of(building).group(d.groupId()), r, points.get(r.rangeId()),
                         groupPeers);
             }
             for (Path p : walk(building)) {
-                BackupRepository.fsync(p);
+                FileOps.fsync(p);
             }
-            BackupRepository.deleteRecursively(dataDir);
+            FileOps.deleteRecursively(dataDir);
             Files.createDirectories(dataDir.getParent());
             Files.move(building, dataDir, StandardCopyOption.ATOMIC_MOVE);
-            BackupRepository.fsync(dataDir.getParent());
+            FileOps.fsync(dataDir.getParent());
             progress.line("node " + c.cluster().nodeId() + ": " + dataDir + " restored");
             return bytes;
         } catch (IOException e) {
@@ -260,28 +255,14 @@ final class ClusterRestorer {
     }
 
     /** One Raft group directory that Ratis recovers as "snapshot at (term, index), empty log after it". */
-    private long writeGroup(Path groupDir, BackupManifest.RangeEntry r, PointInTimeRestore.Replayed point,
+    private long writeGroup(GroupDir group, BackupManifest.RangeEntry r, PointInTimeRestore.Replayed point,
                             List<RaftPeer> groupPeers) throws IOException {
-        if (!Objects.equals(groupDir.getFileName().toString(), UUID.fromString(r.groupId()).toString())) {
+        if (!group.groupId().equals(UUID.fromString(r.groupId()))) {
             throw new IOException("range " + r.rangeId() + " was backed up from group " + r.groupId()
-                    + ", the target layout names " + groupDir.getFileName());
+                    + ", the target layout names " + group.groupId());
         }
-        Path current = Files.createDirectories(groupDir.resolve("current"));
-        Properties meta = new Properties();
-        meta.setProperty("term", Long.toString(point.term()));
-        meta.setProperty("votedFor", "");
-        try (Writer w = Files.newBufferedWriter(current.resolve("raft-meta"), StandardCharsets.UTF_8)) {
-            meta.store(w, "restored by omendb backup");
-        }
-        LogEntryProto conf = LogEntryProto.newBuilder().setTerm(point.term()).setIndex(point.index())
-                .setConfigurationEntry(RaftConfigurationProto.newBuilder()
-                        .addAllPeers(groupPeers.stream().map(RaftPeer::getRaftPeerProto).toList()))
-                .build();
-        try (OutputStream out = Files.newOutputStream(current.resolve("raft-meta.conf"))) {
-            conf.writeTo(out);
-        }
-        Path snap = Files.createDirectories(groupDir.resolve("sm").resolve("snapshot." + point.term() + "_"
-                + point.index()));
+        group.writeRecoveredRaftState(point.term(), point.index(), groupPeers);
+        Path snap = Files.createDirectories(group.snapshotDir(point.term(), point.index()));
         long bytes = 0;
         for (Map.Entry<String, Path> f : point.files().entrySet()) {
             Files.copy(f.getValue(), snap.resolve(f.getKey()));

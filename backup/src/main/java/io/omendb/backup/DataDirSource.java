@@ -3,8 +3,11 @@ package io.omendb.backup;
 import io.omendb.raft.meta.ClusterLayout;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeDescriptorCodec;
-import io.omendb.raft.statemachine.SnapshotDescriptor;
+import io.omendb.raft.storage.GroupDir;
+import io.omendb.raft.storage.NodeDataLayout;
+import io.omendb.raft.storage.SnapshotDescriptor;
 import io.omendb.storage.EngineOptions;
+import io.omendb.storage.FileOps;
 import io.omendb.storage.KeyValue;
 
 import java.io.IOException;
@@ -40,6 +43,7 @@ final class DataDirSource implements BackupSource {
     private static final int RANGE_PAGE_MAX = 10_000;
 
     private final Path dataDir;
+    private final NodeDataLayout node;
     private final String database;
     private final Path scratch;
     private NodeDirLock lock;
@@ -48,6 +52,7 @@ final class DataDirSource implements BackupSource {
     /** @param scratch an empty directory for the rebuilt ranges (deleted by {@link #release}) */
     DataDirSource(Path dataDir, String database, Path scratch) {
         this.dataDir = dataDir.toAbsolutePath().normalize();
+        this.node = NodeDataLayout.of(this.dataDir);
         this.database = database;
         this.scratch = scratch;
     }
@@ -68,10 +73,9 @@ final class DataDirSource implements BackupSource {
     }
 
     private Checkpoints rebuildEveryRange() throws BackupException {
-        lock = NodeDirLock.acquire(dataDir);
-        Path raft = dataDir.resolve("raft");
-        Path metaDir = raft.resolve(ClusterLayout.metaGroupId(database).getUuid().toString());
-        if (!Files.isDirectory(metaDir)) {
+        lock = NodeDirLock.acquire(node);
+        GroupDir metaDir = node.group(ClusterLayout.metaGroupId(database));
+        if (!Files.isDirectory(metaDir.root())) {
             throw BackupException.usage(dataDir + " holds no replica of database '" + database + "''s meta group "
                     + "(range table): another database, or a node outside the meta group (the first three members); "
                     + "back up one of those, or use --cluster");
@@ -79,8 +83,8 @@ final class DataDirSource implements BackupSource {
         List<RangeDescriptor> table = rangeTable(metaDir);
         List<RangeCheckpoint> ranges = new ArrayList<>();
         for (RangeDescriptor d : table) {
-            Path groupDir = raft.resolve(d.groupId().toString());
-            if (!Files.isDirectory(groupDir)) {
+            GroupDir groupDir = node.group(d.groupId());
+            if (!Files.isDirectory(groupDir.root())) {
                 throw BackupException.usage(dataDir + " holds no replica of range " + d.rangeId() + " (a backup "
                         + "needs every range): back up a node that replicates every range, or use --cluster");
             }
@@ -95,7 +99,7 @@ final class DataDirSource implements BackupSource {
         return new Checkpoints(database, ranges, Map.of());
     }
 
-    private List<RangeDescriptor> rangeTable(Path metaDir) throws BackupException {
+    private List<RangeDescriptor> rangeTable(GroupDir metaDir) throws BackupException {
         Path work = scratch.resolve("meta");
         try (RangeReplay meta = OfflineGroup.rebuild(metaDir, work, EngineOptions.defaults())) {
             List<RangeDescriptor> out = new ArrayList<>();
@@ -113,7 +117,7 @@ final class DataDirSource implements BackupSource {
         }
     }
 
-    private PointInTimeRestore.Replayed rebuild(Path groupDir, Path work, String what) throws BackupException {
+    private PointInTimeRestore.Replayed rebuild(GroupDir groupDir, Path work, String what) throws BackupException {
         try (RangeReplay r = OfflineGroup.rebuild(groupDir, work.resolve("work"), EngineOptions.defaults())) {
             Path snap = work.resolve("snapshot");
             SnapshotDescriptor d = r.snapshot(snap);
@@ -122,7 +126,7 @@ final class DataDirSource implements BackupSource {
             files.put(SnapshotDescriptor.FILE_NAME, snap.resolve(SnapshotDescriptor.FILE_NAME));
             return new PointInTimeRestore.Replayed(d.term(), d.index(), files);
         } catch (IOException | RuntimeException e) {
-            throw BackupException.failed(what + ": cannot rebuild it from " + groupDir + ": " + e.getMessage());
+            throw BackupException.failed(what + ": cannot rebuild it from " + groupDir.root() + ": " + e.getMessage());
         }
     }
 
@@ -168,7 +172,7 @@ final class DataDirSource implements BackupSource {
     public List<String> release(String backupId, Map<String, String> nodeHttp) {
         List<String> problems = new ArrayList<>();
         try {
-            BackupRepository.deleteRecursively(scratch);
+            FileOps.deleteRecursively(scratch);
         } catch (IOException e) {
             problems.add("cannot remove scratch dir " + scratch + ": " + e.getMessage());
         }

@@ -1,7 +1,8 @@
 package io.omendb.backup;
 
-import io.omendb.raft.statemachine.SnapshotDescriptor;
+import io.omendb.raft.storage.SnapshotDescriptor;
 import io.omendb.storage.EngineOptions;
+import io.omendb.storage.FileOps;
 import io.omendb.storage.KeyValue;
 import io.omendb.storage.StorageEngine;
 
@@ -52,7 +53,7 @@ final class EngineTrial {
         } finally {
             if (scratch != null) {
                 try {
-                    BackupRepository.deleteRecursively(scratch);
+                    FileOps.deleteRecursively(scratch);
                 } catch (IOException e) {
                     System.err.println("omendb backup: warning: cannot remove scratch dir " + scratch + ": " + e);
                 }

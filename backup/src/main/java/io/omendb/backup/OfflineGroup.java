@@ -1,7 +1,8 @@
 package io.omendb.backup;
 
 import io.omendb.raft.archive.RaftLogFiles;
-import io.omendb.raft.statemachine.SnapshotDescriptor;
+import io.omendb.raft.storage.GroupDir;
+import io.omendb.raft.storage.SnapshotDescriptor;
 import io.omendb.storage.EngineOptions;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -10,17 +11,13 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Rebuilds the committed state of one Raft group replica from a <b>stopped</b> node's group directory
- * ({@code <data_dir>/raft/<group uuid>/}), the way the node itself would on start, without changing a byte of it.
+ * ({@link GroupDir}), the way the node itself would on start, without changing a byte of it.
  *
  * <p><b>How.</b> The engine files are copied (the live {@code engine/}, or the newest verified snapshot in
  * {@code sm/} when the engine is missing or behind it) and opened in a scratch directory; then the group's Raft log
@@ -37,17 +34,15 @@ import java.util.regex.Pattern;
  * <p>Single-threaded; the caller owns {@code workDir}.
  */
 final class OfflineGroup {
-    private static final Pattern SNAPSHOT_DIR = Pattern.compile("snapshot\\.(\\d+)_(\\d+)");
-
     private OfflineGroup() {
     }
 
-    /** Replays the group in {@code groupDir}; the returned replay is open at the group's last committed entry. */
-    static RangeReplay rebuild(Path groupDir, Path workDir, EngineOptions options) throws IOException {
-        Optional<SnapshotDescriptor> snapshot = newestSnapshot(groupDir.resolve("sm"));
-        Path logDir = groupDir.resolve("current");
+    /** Replays the group in {@code group}; the returned replay is open at the group's last committed entry. */
+    static RangeReplay rebuild(GroupDir group, Path workDir, EngineOptions options) throws IOException {
+        Optional<SnapshotDescriptor> snapshot = newestSnapshot(group);
+        Path logDir = group.logDir();
         long commitIndex = highestRecordedCommit(logDir);
-        RangeReplay replay = open(groupDir, snapshot, workDir, options, logDir);
+        RangeReplay replay = open(group, snapshot, workDir, options);
         try {
             long bound = Math.max(commitIndex, replay.last().getIndex());
             for (RaftLogFiles.Segment s : RaftLogFiles.list(logDir)) {
@@ -65,7 +60,7 @@ final class OfflineGroup {
                 });
             }
             if (replay.last().getIndex() < bound) {
-                throw new IOException(groupDir + ": the log ends at entry " + replay.last().getIndex() + " but entry "
+                throw new IOException(group.root() + ": the log ends at entry " + replay.last().getIndex() + " but entry "
                         + bound + " is committed");
             }
             return replay;
@@ -76,9 +71,9 @@ final class OfflineGroup {
     }
 
     /** The engine (or the snapshot, if the engine is missing or behind it), at its log position. */
-    private static RangeReplay open(Path groupDir, Optional<SnapshotDescriptor> snapshot, Path workDir,
-                                    EngineOptions options, Path logDir) throws IOException {
-        Path engineDir = groupDir.resolve("engine");
+    private static RangeReplay open(GroupDir group, Optional<SnapshotDescriptor> snapshot, Path workDir,
+                                    EngineOptions options) throws IOException {
+        Path engineDir = group.engineDir();
         if (Files.isDirectory(engineDir)) {
             RangeReplay r = RangeReplay.open(workDir.resolve("engine"), regularFiles(engineDir), options,
                     TermIndex.valueOf(0, -1));
@@ -90,7 +85,7 @@ final class OfflineGroup {
                 try {
                     r.position(snapshot.isPresent() && snapshot.get().index() == from
                             ? TermIndex.valueOf(snapshot.get().term(), from)
-                            : TermIndex.valueOf(termOf(logDir, from), from));
+                            : TermIndex.valueOf(termOf(group.logDir(), from), from));
                 } catch (IOException e) {
                     r.close();
                     throw e;
@@ -103,7 +98,7 @@ final class OfflineGroup {
             return RangeReplay.open(workDir.resolve("empty"), Map.of(), options, TermIndex.valueOf(0, -1));
         }
         SnapshotDescriptor d = snapshot.get();
-        Path dir = groupDir.resolve("sm").resolve("snapshot." + d.term() + "_" + d.index());
+        Path dir = group.snapshotDir(d.term(), d.index());
         return RangeReplay.open(workDir.resolve("snapshot"), regularFiles(dir), options,
                 TermIndex.valueOf(d.term(), d.index()));
     }
@@ -151,21 +146,8 @@ final class OfflineGroup {
         return commit[0];
     }
 
-    static Optional<SnapshotDescriptor> newestSnapshot(Path smDir) throws IOException {
-        if (!Files.isDirectory(smDir)) {
-            return Optional.empty();
-        }
-        List<Path> dirs = new ArrayList<>();
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(smDir)) {
-            for (Path p : s) {
-                if (SNAPSHOT_DIR.matcher(p.getFileName().toString()).matches() && Files.isDirectory(p)) {
-                    dirs.add(p);
-                }
-            }
-        }
-        dirs.sort(Comparator.comparingLong((Path p) -> Long.parseLong(p.getFileName().toString()
-                .replaceAll(".*_", ""))).reversed());
-        for (Path p : dirs) {
+    static Optional<SnapshotDescriptor> newestSnapshot(GroupDir group) throws IOException {
+        for (Path p : GroupDir.snapshotDirs(group.stateMachineDir())) {
             try {
                 return Optional.of(SnapshotDescriptor.readFrom(p));
             } catch (IOException unusable) {

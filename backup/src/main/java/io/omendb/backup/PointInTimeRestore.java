@@ -4,7 +4,7 @@ import io.omendb.raft.archive.LogArchiveReader;
 import io.omendb.raft.archive.RaftLogFiles;
 import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandCodec;
-import io.omendb.raft.statemachine.SnapshotDescriptor;
+import io.omendb.raft.storage.SnapshotDescriptor;
 import io.omendb.storage.EngineOptions;
 import org.apache.ratis.server.protocol.TermIndex;
 

@@ -1,9 +1,9 @@
 package io.omendb.backup;
 
 import io.omendb.raft.archive.RaftLogFiles;
-import io.omendb.raft.statemachine.BackupCheckpoints;
 import io.omendb.raft.statemachine.CommandExecutor;
-import io.omendb.raft.statemachine.SnapshotDescriptor;
+import io.omendb.raft.storage.GroupDir;
+import io.omendb.raft.storage.SnapshotDescriptor;
 import io.omendb.storage.EngineOptions;
 import io.omendb.storage.KeyValue;
 import io.omendb.storage.StorageEngine;
@@ -28,13 +28,13 @@ import java.util.Map;
  */
 final class RangeReplay implements AutoCloseable {
     private final StorageEngine engine;
-    private final Path groupDir;
+    private final GroupDir group;
     private TermIndex last;
     private long applied;
 
-    private RangeReplay(StorageEngine engine, Path groupDir, TermIndex start) {
+    private RangeReplay(StorageEngine engine, GroupDir group, TermIndex start) {
         this.engine = engine;
-        this.groupDir = groupDir;
+        this.group = group;
         this.last = start;
     }
 
@@ -48,7 +48,7 @@ final class RangeReplay implements AutoCloseable {
         for (Map.Entry<String, Path> f : files.entrySet()) {
             Files.copy(f.getValue(), engineDir.resolve(f.getKey()));
         }
-        return new RangeReplay(StorageEngine.open(engineDir, options), workDir.resolve("group"), start);
+        return new RangeReplay(StorageEngine.open(engineDir, options), GroupDir.of(workDir.resolve("group")), start);
     }
 
     /** Applies one committed entry, which must directly follow the previous one. */
@@ -59,7 +59,7 @@ final class RangeReplay implements AutoCloseable {
         }
         TermIndex at = TermIndex.valueOf(e.term(), e.index());
         if (e.logged() != null) {
-            CommandExecutor.applyCommitted(engine, e.logged().command(), at, groupDir);
+            CommandExecutor.applyCommitted(engine, e.logged().command(), at, group);
             applied++;
         }
         last = at;
@@ -94,7 +94,7 @@ final class RangeReplay implements AutoCloseable {
 
     /** Writes the state as a snapshot directory {@code target} for {@link #last()}. */
     SnapshotDescriptor snapshot(Path target) throws IOException {
-        return BackupCheckpoints.checkpointInto(engine, target, last);
+        return SnapshotDescriptor.writeSnapshotDir(engine, target, last);
     }
 
     @Override

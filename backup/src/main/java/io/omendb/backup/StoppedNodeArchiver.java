@@ -1,10 +1,11 @@
 package io.omendb.backup;
 
-import io.omendb.raft.archive.ArchiveFiles;
 import io.omendb.raft.archive.GroupLogArchiver;
 import io.omendb.raft.archive.RaftLogFiles;
 import io.omendb.raft.meta.NodeMetadataStore;
-import io.omendb.raft.statemachine.SnapshotDescriptor;
+import io.omendb.raft.storage.GroupDir;
+import io.omendb.raft.storage.NodeDataLayout;
+import io.omendb.raft.storage.SnapshotDescriptor;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,29 +25,32 @@ final class StoppedNodeArchiver {
     static final int WRITE_BUFFER_BYTES = RaftLogFiles.ENTRY_BYTES_MAX.getSizeInt() + 8;
 
     private final Path dataDir;
+    private final NodeDataLayout node;
     private final Path archiveRoot;
     private final BackupTaker.Progress progress;
 
     StoppedNodeArchiver(Path dataDir, Path archiveRoot, BackupTaker.Progress progress) {
         this.dataDir = dataDir.toAbsolutePath().normalize();
+        this.node = NodeDataLayout.of(this.dataDir);
         this.archiveRoot = archiveRoot.toAbsolutePath().normalize();
         this.progress = progress;
     }
 
     void run() throws BackupException {
-        try (NodeDirLock lock = NodeDirLock.acquire(dataDir)) {
+        try (NodeDirLock lock = NodeDirLock.acquire(node)) {
             String nodeId = nodeId();
             long started = System.nanoTime();
             long entries = 0;
             long bytes = 0;
             int groups = 0;
-            for (Path g : NodeDirLock.groupDirs(dataDir)) {
-                UUID group = UUID.fromString(g.getFileName().toString());
-                Path logDir = g.resolve("current");
+            for (GroupDir g : node.groups()) {
+                UUID group = g.groupId();
+                Path logDir = g.logDir();
                 long committed = Math.max(OfflineGroup.highestRecordedCommit(logDir),
-                        OfflineGroup.newestSnapshot(g.resolve("sm")).map(SnapshotDescriptor::index).orElse(-1L));
-                GroupLogArchiver a = new GroupLogArchiver(logDir, ArchiveFiles.nodeDir(archiveRoot, group, nodeId),
-                        WRITE_BUFFER_BYTES, System::currentTimeMillis);
+                        OfflineGroup.newestSnapshot(g).map(SnapshotDescriptor::index).orElse(-1L));
+                GroupLogArchiver a = new GroupLogArchiver(logDir,
+                        NodeDataLayout.archiveNodeDir(archiveRoot, group, nodeId), WRITE_BUFFER_BYTES,
+                        System::currentTimeMillis);
                 long before = a.archivedIndex();
                 a.archiveThrough(committed);
                 entries += Math.max(0, a.archivedIndex() - before);
@@ -66,11 +70,11 @@ final class StoppedNodeArchiver {
     }
 
     private String nodeId() throws BackupException, IOException {
-        Path meta = dataDir.resolve("node-meta");
+        Path meta = node.nodeMetaDir();
         if (!Files.isDirectory(meta)) {
-            throw BackupException.usage(dataDir + " has no node-meta/ (not a node's data dir)");
+            throw BackupException.usage(dataDir + " has no " + meta.getFileName() + "/ (not a node's data dir)");
         }
-        try (NodeMetadataStore store = NodeMetadataStore.open(meta)) {
+        try (NodeMetadataStore store = NodeMetadataStore.open(node)) {
             return store.identity().orElseThrow(() -> new IOException(meta + " records no node identity"))
                     .nodeId();
         }

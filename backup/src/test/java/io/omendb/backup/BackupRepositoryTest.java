@@ -3,6 +3,7 @@ package io.omendb.backup;
 import io.omendb.raft.archive.ArchiveFiles;
 import io.omendb.raft.archive.GroupLogArchiver;
 import io.omendb.raft.archive.LogArchiveReader;
+import io.omendb.raft.storage.NodeDataLayout;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.MetadataProto;
 import org.apache.ratis.server.raftlog.segmented.SegmentedRaftLogOutputStream;
@@ -112,7 +113,7 @@ class BackupRepositoryTest {
         }
         Path archive = dir.resolve(BackupRepository.LOG_ARCHIVE_DIR);
         for (String group : List.of("00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002")) {
-            GroupLogArchiver a = new GroupLogArchiver(log, ArchiveFiles.nodeDir(archive, UUID.fromString(group), "n1"),
+            GroupLogArchiver a = new GroupLogArchiver(log, NodeDataLayout.archiveNodeDir(archive, UUID.fromString(group), "n1"),
                     1 << 16, () -> NOW);
             for (long upTo : new long[] {4, 9, 12, 19}) {
                 a.archiveThrough(upTo);
@@ -129,7 +130,7 @@ class BackupRepositoryTest {
         new LogArchiveReader(archive, UUID.fromString("00000000-0000-0000-0000-000000000001"), w -> { })
                 .read(10, e -> left.add(e.getIndex()));
         assertEquals(10, left.size(), "entries 10..19 are still readable from the kept backup's checkpoint");
-        assertEquals(5, ArchiveFiles.list(ArchiveFiles.nodeDir(archive,
+        assertEquals(5, ArchiveFiles.list(NodeDataLayout.archiveNodeDir(archive,
                 UUID.fromString("00000000-0000-0000-0000-000000000002"), "n1")).size());
     }
 }

@@ -3,6 +3,7 @@ package io.omendb.bench;
 import io.omendb.storage.Bytes;
 import io.omendb.storage.EngineOptions;
 import io.omendb.storage.EngineStats;
+import io.omendb.storage.FileOps;
 import io.omendb.storage.KeyDistribution;
 import io.omendb.storage.KeyValue;
 import io.omendb.storage.StorageEngine;
@@ -23,15 +24,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * {@code omendb-bench engine}: the learned-index engine against {@code Arrays.binarySearch}, {@code TreeMap} and
@@ -94,7 +92,7 @@ final class EngineBench implements Callable<Integer> {
             }
         } finally {
             if (workDir == null) {
-                deleteRecursively(root);
+                FileOps.deleteRecursively(root);
             }
         }
         System.err.println("checksum " + sink);
@@ -325,15 +323,5 @@ final class EngineBench implements Callable<Integer> {
 
     private static void progress(String s) {
         System.err.println("# " + s);
-    }
-
-    private static void deleteRecursively(Path root) throws IOException {
-        try (Stream<Path> files = Files.walk(root)) {
-            List<Path> all = new ArrayList<>(files.toList());
-            all.sort(Comparator.reverseOrder());
-            for (Path p : all) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -3,6 +3,7 @@ package io.omendb.raft;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
+import io.omendb.raft.storage.NodeDataLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,7 +70,7 @@ class ClusterAdminTest {
                 assertArrayEquals(reference, await(client.admin().replicaDigest(range.rangeId(), node, last)).sha256(),
                         "range " + range.rangeId() + " on " + node);
             }
-            Path n4Groups = dir.resolve("n4").resolve("raft").resolve(range.groupId().toString());
+            Path n4Groups = NodeDataLayout.of(dir.resolve("n4")).group(range.groupId()).root();
             assertTrue(Files.isDirectory(n4Groups), "n4 hosts the range's group: " + n4Groups);
 
             // remove n4 again: descriptor back to three peers, its replica and files gone, writes still commit

@@ -5,6 +5,8 @@ import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.config.ConfigLoader;
 import io.omendb.config.OmenConfig;
+import io.omendb.raft.storage.GroupDir;
+import io.omendb.raft.storage.NodeDataLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,13 +91,13 @@ class KillNineRestartTest {
             assertTrue(second.waitFor(READY_TIMEOUT_S, TimeUnit.SECONDS));
         }
         assertEquals(List.of(), nativeLibraries(dir.resolve("jvm-tmp")));
-        assertEquals(1, nativeLibraries(dir.resolve("data").resolve("native")).size(),
+        assertEquals(1, nativeLibraries(NodeDataLayout.of(dir.resolve("data")).nativeLibraryDir()).size(),
                 "one copy of the library in the data dir after two kills");
 
         Process third = startNode(config);
         third.destroy();
         assertTrue(third.waitFor(READY_TIMEOUT_S, TimeUnit.SECONDS), "SIGTERM must stop the node");
-        assertEquals(List.of(), nativeLibraries(dir.resolve("data").resolve("native")),
+        assertEquals(List.of(), nativeLibraries(NodeDataLayout.of(dir.resolve("data")).nativeLibraryDir()),
                 "a clean stop removes the copy");
     }
 
@@ -111,10 +113,7 @@ class KillNineRestartTest {
      * which replaced Ratis' metadata entries). Snapshots purged the older entries: only what the logs still hold.
      */
     private static void assertEntriesRecordTheirPredecessorCommitted(Path dataDir) throws Exception {
-        List<Path> logDirs;
-        try (Stream<Path> s = Files.walk(dataDir)) {
-            logDirs = s.filter(p -> p.getFileName().toString().equals("current") && Files.isDirectory(p)).toList();
-        }
+        List<Path> logDirs = NodeDataLayout.of(dataDir).groups().stream().map(GroupDir::logDir).toList();
         int checked = 0;
         for (Path logDir : logDirs) {
             List<RaftLogFiles.LoggedEntry> commands = new ArrayList<>();

@@ -7,16 +7,15 @@ import io.omendb.raft.client.ReadOptions;
 import io.omendb.raft.client.Results;
 import io.omendb.config.ConfigLoader;
 import io.omendb.config.OmenConfig;
+import io.omendb.storage.FileOps;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,9 +76,7 @@ final class TestClusters {
 
     /** Deletes a node's whole data directory, as a lost disk would. */
     static void wipe(Path nodeDir) throws Exception {
-        try (Stream<Path> walk = Files.walk(nodeDir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
+        FileOps.deleteRecursively(nodeDir);
         assertTrue(Files.notExists(nodeDir));
     }
 

@@ -88,15 +88,10 @@ record Manifest(long durableIndex, long nextSegmentId, List<Long> segmentIds) {
             throw new IOException("filesystem of " + dir + " cannot rename atomically", e);
         }
         if (fsync) {
-            fsyncDirectory(dir);
+            FileOps.fsync(dir);
         }
     }
 
-    static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
-    }
 
     static boolean isTemporary(String fileName) {
         return fileName.equals(TMP);

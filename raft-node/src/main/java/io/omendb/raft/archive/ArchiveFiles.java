@@ -1,5 +1,6 @@
 package io.omendb.raft.archive;
 
+import io.omendb.storage.FileOps;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.server.raftlog.segmented.SegmentedRaftLogOutputStream;
 
@@ -19,14 +20,14 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The on-disk form of the Raft log archive (docs/BACKUP.md, "Log archiving").
  *
- * <p><b>Layout.</b> {@code <archive dir>/<group uuid>/<node id>/log_<first>-<last>} plus a sidecar
+ * <p><b>Layout.</b> {@code <archive dir>/<group uuid>/<node id>/log_<first>-<last>} (the directories:
+ * {@link io.omendb.raft.storage.NodeDataLayout#archiveNodeDir}) plus a sidecar
  * {@code log_<first>-<last>.sha256}. Each data file is a closed Ratis log segment (header, then per entry a
  * length, the entry and its CRC32C), written with Ratis' own segment writer, holding exactly the committed entries
  * {@code first..last} of that group. Every replica archives its own copy; the entries of an index are the same on
@@ -46,11 +47,6 @@ public final class ArchiveFiles {
 
     /** One complete archived file. */
     public record Archived(Path path, long firstIndex, long lastIndex, long sizeBytes, String sha256) {
-    }
-
-    /** The archive directory of one group's copy made by one node. */
-    public static Path nodeDir(Path archiveRoot, UUID group, String nodeId) {
-        return archiveRoot.resolve(group.toString()).resolve(nodeId);
     }
 
     /** The complete files (with a readable sidecar) of one node directory, by first index. */
@@ -180,7 +176,7 @@ public final class ArchiveFiles {
                 ch.force(true);
             }
             Files.move(sidecarTmp, sidecar, StandardCopyOption.ATOMIC_MOVE);
-            fsyncDir(dir);
+            FileOps.fsync(dir);
             return new Archived(data, firstIndex, lastIndex, size, sha);
         }
 
@@ -190,12 +186,6 @@ public final class ArchiveFiles {
             } finally {
                 Files.deleteIfExists(tmp);
             }
-        }
-    }
-
-    static void fsyncDir(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.omendb.raft.archive;
 
+import io.omendb.raft.storage.NodeDataLayout;
+
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -40,7 +42,7 @@ public final class LogArchiveReader {
     }
 
     public LogArchiveReader(Path archiveRoot, UUID group, Consumer<String> warnings) {
-        this.groupDir = archiveRoot.resolve(group.toString());
+        this.groupDir = NodeDataLayout.archiveGroupDir(archiveRoot, group);
         this.warnings = warnings;
     }
 

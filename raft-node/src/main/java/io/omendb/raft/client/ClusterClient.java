@@ -60,6 +60,7 @@ public final class ClusterClient implements AutoCloseable {
     private static final int META_SCAN_PAGE = 1000;
     private static final long TABLE_POLL_MS = 200;
 
+    private final OmenConfig.Limits configLimits;
     private final RequestLimits limits;
     private final RangeRouter routing;
     private final ClientThreads threads = new ClientThreads();
@@ -69,7 +70,8 @@ public final class ClusterClient implements AutoCloseable {
     private final ClusterAdmin admin;
 
     private ClusterClient(ClientOptions options) {
-        this.limits = new RequestLimits(options.limits());
+        this.configLimits = options.limits();
+        this.limits = new RequestLimits(configLimits);
         this.routing = new RangeRouter(options.preferredReplica());
         RaftProperties properties = new RaftProperties();
         RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
@@ -107,7 +109,7 @@ public final class ClusterClient implements AutoCloseable {
 
     /** The request limits this client enforces ({@code [limits]}), for callers that shape requests to fit them. */
     public OmenConfig.Limits limits() {
-        return options.limits();
+        return configLimits;
     }
 
     // ---------------------------------------------------------------- range table

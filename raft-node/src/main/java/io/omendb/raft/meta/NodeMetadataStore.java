@@ -1,6 +1,7 @@
 package io.omendb.raft.meta;
 
 import io.omendb.raft.statemachine.ReplicaListener;
+import io.omendb.raft.storage.NodeDataLayout;
 import io.omendb.raft.wire.CorruptFrameException;
 import io.omendb.raft.wire.FrameReader;
 import io.omendb.raft.wire.FrameWriter;
@@ -27,7 +28,7 @@ import java.util.UUID;
 import java.util.function.UnaryOperator;
 
 /**
- * The node's own metadata in RocksDB ({@code <data_dir>/node-meta}): its identity and, per Raft group it hosts,
+ * The node's own metadata in RocksDB ({@link NodeDataLayout#nodeMetaDir}): its identity and, per Raft group it hosts,
  * the peers, applied/durable index and latest snapshot. It answers "is this a fresh node (bootstrap) or a restart
  * (recover), and is it the same node the directory belongs to?" without scanning the Raft storage.
  *
@@ -68,11 +69,13 @@ public final class NodeMetadataStore implements ReplicaListener, AutoCloseable {
     }
 
     /**
-     * Opens (creating if missing) the store in {@code dir}; RocksDB's native library is loaded from the sibling
-     * {@code native/} directory ({@link RocksDbNativeLibrary}) if this JVM has not loaded it yet.
+     * Opens (creating if missing) the store of {@code node} ({@link NodeDataLayout#nodeMetaDir}); RocksDB's native
+     * library is loaded from {@link NodeDataLayout#nativeLibraryDir} ({@link RocksDbNativeLibrary}) if this JVM has
+     * not loaded it yet.
      */
-    public static NodeMetadataStore open(Path dir) throws IOException {
-        RocksDbNativeLibrary.loadFrom(dir.toAbsolutePath().resolveSibling("native"));
+    public static NodeMetadataStore open(NodeDataLayout node) throws IOException {
+        RocksDbNativeLibrary.loadFrom(node.nativeLibraryDir().toAbsolutePath());
+        Path dir = node.nodeMetaDir();
         Files.createDirectories(dir);
         Options options = new Options().setCreateIfMissing(true).setParanoidChecks(true);
         try {

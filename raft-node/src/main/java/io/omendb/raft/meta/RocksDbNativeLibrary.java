@@ -10,8 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Loads RocksDB's JNI library from a directory the node owns ({@code <data_dir>/native/}) instead of the JVM's
- * temporary directory.
+ * Loads RocksDB's JNI library from a directory the node owns
+ * ({@link io.omendb.raft.storage.NodeDataLayout#nativeLibraryDir}) instead of the JVM's temporary directory.
  *
  * <p>Why: rocksdbjni extracts its native library (about 15 MB) from its jar the first time RocksDB is used. Left
  * to itself it writes a copy under a new random name into {@code java.io.tmpdir} and deletes it only when the JVM
@@ -23,7 +23,7 @@ import java.nio.file.Path;
  * <p>Guarantee: the first call in a JVM loads the library (later calls, and any later RocksDB use, find it loaded;
  * a JVM loads a native library once). If the directory cannot hold an executable library (a {@code noexec}
  * mount), it falls back to rocksdbjni's own temporary-file loading with a warning, so the node still starts.
- * The copy is written before RocksDB takes its lock on {@code node-meta/}, so a second process started on a running
+ * The copy is written before RocksDB takes its lock on the node metadata directory, so a second process started on a running
  * node's data directory replaces the copy (a new file: the running node keeps the one it mapped) and then fails on
  * that lock; two processes starting on one directory at the same instant could race on the copy, and one of them
  * would fail to load it (an operator error either way; no stored data is touched).

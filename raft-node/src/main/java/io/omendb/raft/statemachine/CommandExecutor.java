@@ -2,13 +2,14 @@ package io.omendb.raft.statemachine;
 
 import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandResult;
+import io.omendb.raft.storage.BackupCheckpoints;
+import io.omendb.raft.storage.GroupDir;
 import io.omendb.storage.StorageEngine;
 import io.omendb.storage.WriteBatch;
 
 import org.apache.ratis.server.protocol.TermIndex;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -28,21 +29,21 @@ public final class CommandExecutor {
      * Applies the committed entry {@code at} unless the engine already holds it ({@code index <= appliedIndex}:
      * log replay after a restart, or an offline replay starting below the engine's index).
      *
-     * @param groupDir the replica's group directory (where {@link Command.Checkpoint} puts its files)
+     * @param group the replica's group directory (where {@link Command.Checkpoint} puts its files)
      */
-    public static CommandResult applyCommitted(StorageEngine engine, Command command, TermIndex at, Path groupDir)
+    public static CommandResult applyCommitted(StorageEngine engine, Command command, TermIndex at, GroupDir group)
             throws IOException {
         if (at.getIndex() <= engine.appliedIndex()) {
             return new CommandResult.AlreadyApplied(at.getIndex());
         }
-        return execute(engine, command, at, groupDir);
+        return execute(engine, command, at, group);
     }
 
     /**
      * @param at       term and index of the entry being applied
-     * @param groupDir the replica's group directory (where {@link Command.Checkpoint} puts its files)
+     * @param group    the replica's group directory (where {@link Command.Checkpoint} puts its files)
      */
-    private static CommandResult execute(StorageEngine engine, Command command, TermIndex at, Path groupDir)
+    private static CommandResult execute(StorageEngine engine, Command command, TermIndex at, GroupDir group)
             throws IOException {
         long index = at.getIndex();
         if (command instanceof Command.Put p) {
@@ -64,7 +65,7 @@ public final class CommandExecutor {
             maintain(engine, m.kind());
             return new CommandResult.Written(index);
         } else if (command instanceof Command.Checkpoint c) {
-            BackupCheckpoints.create(engine, groupDir, c.backupId(), at);
+            BackupCheckpoints.create(engine, group, c.backupId(), at);
             return new CommandResult.Written(index);
         } else if (command instanceof Command.Group g) {
             return applyGroup(engine, g, index);

@@ -1,6 +1,9 @@
 package io.omendb.raft.statemachine;
 
+import io.omendb.raft.storage.GroupDir;
+import io.omendb.raft.storage.SnapshotDescriptor;
 import io.omendb.storage.EngineOptions;
+import io.omendb.storage.FileOps;
 import io.omendb.storage.MaintenancePool;
 import io.omendb.storage.StorageEngine;
 import org.slf4j.Logger;
@@ -12,13 +15,13 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The live engine directory of one range replica ({@code <group dir>/engine}), kept apart from Ratis' {@code sm/}
+ * The live engine directory of one range replica ({@link GroupDir#engineDir}), kept apart from Ratis' {@code sm/}
  * snapshot directory because a snapshot install replaces {@code sm/} wholesale.
  *
  * <p><b>Invariant after {@link #open}:</b> the engine contains at least every entry up to the latest snapshot's
  * engine index. If the live directory is missing (wiped, or a crash in the middle of a swap) or behind the snapshot
  * (a snapshot was installed from the leader), it is rebuilt from the snapshot by hard-linking the snapshot's files
- * into {@code engine.restoring} and renaming that over {@code engine}; a crash at any point leaves either the old
+ * into {@link GroupDir#engineRestoringDir} and renaming that over {@code engine}; a crash at any point leaves either the old
  * directory, no directory (rebuilt again next time) or the new one.
  *
  * <p>Not thread-safe: the state machine calls it with the engine swap lock held.
@@ -31,9 +34,9 @@ final class EngineDirectory {
     private final EngineOptions options;
     private final MaintenancePool maintenance;
 
-    EngineDirectory(Path groupDir, EngineOptions options, MaintenancePool maintenance) {
-        this.live = groupDir.resolve("engine");
-        this.restoring = groupDir.resolve("engine.restoring");
+    EngineDirectory(GroupDir group, EngineOptions options, MaintenancePool maintenance) {
+        this.live = group.engineDir();
+        this.restoring = group.engineRestoringDir();
         this.options = options;
         this.maintenance = maintenance;
     }
@@ -65,10 +68,10 @@ final class EngineDirectory {
         for (SnapshotDescriptor.EngineFile f : snapshot.descriptor().files()) {
             FileOps.linkOrCopy(snapshot.dir().resolve(f.name()), restoring.resolve(f.name()));
         }
-        FileOps.fsyncDir(restoring);
+        FileOps.fsync(restoring);
         FileOps.deleteRecursively(live);
         Files.move(restoring, live);
-        FileOps.fsyncDir(live.getParent());
+        FileOps.fsync(live.getParent());
         LOG.info("Restored engine {} from snapshot {} (engine index {})", live, snapshot.dir().getFileName(),
                 snapshot.descriptor().engineAppliedIndex());
     }

@@ -1,6 +1,5 @@
 package io.omendb.raft.statemachine;
 
-import io.omendb.raft.archive.ArchiveFiles;
 import io.omendb.raft.archive.ArchiveSettings;
 import io.omendb.raft.archive.GroupLogArchiver;
 import io.omendb.raft.command.Command;
@@ -10,6 +9,8 @@ import io.omendb.raft.command.ForwardedWrites;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryCodec;
 import io.omendb.raft.command.QueryResult;
+import io.omendb.raft.storage.GroupDir;
+import io.omendb.raft.storage.NodeDataLayout;
 import io.omendb.raft.wire.CorruptFrameException;
 import io.omendb.storage.EngineOptions;
 import io.omendb.storage.MaintenancePool;
@@ -35,7 +36,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -80,7 +80,7 @@ public final class RangeStateMachine extends BaseStateMachine {
     private final AppliedIndexWaiters waiters = new AppliedIndexWaiters(STALE_READ_WAITERS_MAX);
     private final ReentrantReadWriteLock swapLock = new ReentrantReadWriteLock();
     private EngineDirectory directory;
-    private Path groupDir;
+    private GroupDir groupDir;
     private volatile StorageEngine engine;
     /** Highest entry index passed by while paused for a snapshot install; must be covered by that snapshot. */
     private long skippedWhilePausedMax = RaftLog.INVALID_LOG_INDEX;
@@ -116,11 +116,11 @@ public final class RangeStateMachine extends BaseStateMachine {
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws IOException {
         super.initialize(server, groupId, storage);
         snapshots.init(storage);
-        groupDir = storage.getStorageDir().getRoot().toPath();
+        groupDir = GroupDir.of(storage.getStorageDir().getRoot().toPath());
         directory = new EngineDirectory(groupDir, options, maintenance);
         if (archiveSettings != null) {
-            archiver = new GroupLogArchiver(storage.getStorageDir().getCurrentDir().toPath(),
-                    ArchiveFiles.nodeDir(archiveSettings.root(), groupId.getUuid(), server.getId().toString()),
+            archiver = new GroupLogArchiver(groupDir.logDir(),
+                    NodeDataLayout.archiveNodeDir(archiveSettings.root(), groupId.getUuid(), server.getId().toString()),
                     archiveSettings.writeBufferBytes(), clock::millis);
         }
         getLifeCycle().startAndTransition(this::openEngine, IOException.class);

@@ -1,6 +1,8 @@
 package io.omendb.raft.statemachine;
 
-import io.omendb.storage.CheckpointInfo;
+import io.omendb.raft.storage.GroupDir;
+import io.omendb.raft.storage.SnapshotDescriptor;
+import io.omendb.storage.FileOps;
 import io.omendb.storage.StorageEngine;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
@@ -16,17 +18,15 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The Ratis {@link StateMachineStorage} of one range replica: snapshots are engine checkpoints, one directory
- * {@code sm/snapshot.<term>_<index>/} each, holding the engine's hard-linked files and a {@link SnapshotDescriptor}.
+ * {@code sm/snapshot.<term>_<index>/} each ({@link GroupDir#snapshotDir}), holding the engine's hard-linked files
+ * and a {@link SnapshotDescriptor}.
  *
  * <p><b>Guarantees.</b> A snapshot directory becomes visible (under its final name) only after its files and
  * descriptor are fsynced: it is built as {@code snapshot.T_I.tmp} and renamed. {@link #latest()} only returns
@@ -49,8 +49,6 @@ import java.util.regex.Pattern;
  */
 public final class SnapshotStore implements StateMachineStorage {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
-    private static final Pattern SNAPSHOT_DIR = Pattern.compile("snapshot\\.(\\d+)_(\\d+)");
-    private static final String TMP_SUFFIX = ".tmp";
 
     /** A verified snapshot directory. */
     public record Stored(Path dir, SnapshotDescriptor descriptor) {
@@ -77,14 +75,14 @@ public final class SnapshotStore implements StateMachineStorage {
 
     @Override
     public void init(RaftStorage raftStorage) throws IOException {
-        init(raftStorage.getStorageDir().getStateMachineDir().toPath());
+        init(GroupDir.of(raftStorage.getStorageDir().getRoot().toPath()).stateMachineDir());
     }
 
     void init(Path stateMachineDir) throws IOException {
         smDir = stateMachineDir;
         Files.createDirectories(smDir);
         for (Path p : list()) {
-            if (p.getFileName().toString().endsWith(TMP_SUFFIX)) {
+            if (GroupDir.isTmp(p)) {
                 LOG.info("Deleting unfinished snapshot {}", p);
                 FileOps.deleteRecursively(p);
             }
@@ -116,22 +114,9 @@ public final class SnapshotStore implements StateMachineStorage {
      * no entry is applied meanwhile and the engine holds exactly the effects of the entries up to {@code applied}.
      */
     public Stored create(StorageEngine engine, TermIndex applied) throws IOException {
-        String name = "snapshot." + applied.getTerm() + "_" + applied.getIndex();
-        Path tmp = smDir.resolve(name + TMP_SUFFIX);
-        FileOps.deleteRecursively(tmp);
+        Path dir = GroupDir.snapshotDir(smDir, applied.getTerm(), applied.getIndex());
         engine.flush();
-        CheckpointInfo cp = engine.checkpoint(tmp);
-        List<SnapshotDescriptor.EngineFile> files = new ArrayList<>();
-        for (String f : cp.files()) {
-            files.add(new SnapshotDescriptor.EngineFile(f, Files.size(tmp.resolve(f))));
-        }
-        SnapshotDescriptor d = new SnapshotDescriptor(applied.getTerm(), applied.getIndex(), cp.appliedIndex(), files);
-        d.writeTo(tmp);
-        FileOps.fsyncDir(tmp);
-        Path dir = smDir.resolve(name);
-        Files.move(tmp, dir);
-        FileOps.fsyncDir(smDir);
-        Stored s = new Stored(dir, d);
+        Stored s = new Stored(dir, SnapshotDescriptor.writeSnapshotDir(engine, dir, applied));
         latest.set(Optional.of(s));
         return s;
     }
@@ -179,14 +164,7 @@ public final class SnapshotStore implements StateMachineStorage {
 
     /** Final-named snapshot directories, newest (highest index) first. */
     private List<Path> snapshotDirs() throws IOException {
-        List<Path> out = new ArrayList<>();
-        for (Path p : list()) {
-            if (SNAPSHOT_DIR.matcher(p.getFileName().toString()).matches() && Files.isDirectory(p)) {
-                out.add(p);
-            }
-        }
-        out.sort(Comparator.comparingLong(SnapshotStore::indexOf).reversed());
-        return out;
+        return smDir == null ? List.of() : GroupDir.snapshotDirs(smDir);
     }
 
     private List<Path> list() throws IOException {
@@ -198,11 +176,6 @@ public final class SnapshotStore implements StateMachineStorage {
             s.forEach(out::add);
         }
         return out;
-    }
-
-    private static long indexOf(Path p) {
-        Matcher m = SNAPSHOT_DIR.matcher(p.getFileName().toString());
-        return m.matches() ? Long.parseLong(m.group(2)) : -1;
     }
 
     private static FileListSnapshotInfo toInfo(Stored s) {

@@ -2,6 +2,8 @@ package io.omendb.raft.archive;
 
 import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandCodec;
+import io.omendb.raft.storage.GroupDir;
+import io.omendb.raft.storage.NodeDataLayout;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.MetadataProto;
 import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
@@ -48,7 +50,7 @@ class LogArchiveTest {
 
     /** A node's log dir: closed segments [0,39] and [40,79], and an open one from 80 to {@code openEnd}. */
     private Path nodeLog(String name, long openEnd) throws IOException {
-        Path dir = Files.createDirectories(tmp.resolve(name).resolve("current"));
+        Path dir = Files.createDirectories(GroupDir.of(tmp.resolve(name)).logDir());
         writeSegment(dir.resolve("log_0-39"), 0, 39, 0);
         writeSegment(dir.resolve("log_40-79"), 40, 79, 0);
         writeSegment(dir.resolve("log_inprogress_80"), 80, openEnd, 64 * 1024); // preallocated zeros after the end
@@ -69,7 +71,7 @@ class LogArchiveTest {
     }
 
     private GroupLogArchiver archiver(Path log, String node) throws IOException {
-        return new GroupLogArchiver(log, ArchiveFiles.nodeDir(archive(), GROUP, node), BUFFER, () -> 42);
+        return new GroupLogArchiver(log, NodeDataLayout.archiveNodeDir(archive(), GROUP, node), BUFFER, () -> 42);
     }
 
     private List<Long> readAll(long from) throws IOException {
@@ -107,7 +109,7 @@ class LogArchiveTest {
     void anUnfinishedFileIsRewrittenAndTheReaderMergesNodesAroundDamage() throws Exception {
         GroupLogArchiver n1 = archiver(nodeLog("n1", 99), "n1");
         n1.archiveThrough(99);
-        Path n1Dir = ArchiveFiles.nodeDir(archive(), GROUP, "n1");
+        Path n1Dir = NodeDataLayout.archiveNodeDir(archive(), GROUP, "n1");
         // a crash between writing a data file and its sidecar: the file does not count and is removed
         Path orphan = n1Dir.resolve("log_100-120");
         Files.write(orphan, new byte[] {1, 2, 3});
@@ -130,7 +132,7 @@ class LogArchiveTest {
         assertTrue(warnings.toString().contains("log_40-79"), warnings.toString());
 
         // with every copy of entry 45 damaged, reading stops with an error naming it
-        for (ArchiveFiles.Archived f : ArchiveFiles.list(ArchiveFiles.nodeDir(archive(), GROUP, "n2"))) {
+        for (ArchiveFiles.Archived f : ArchiveFiles.list(NodeDataLayout.archiveNodeDir(archive(), GROUP, "n2"))) {
             if (f.firstIndex() <= 45 && f.lastIndex() >= 45) {
                 byte[] b = Files.readAllBytes(f.path());
                 b[b.length - 3] ^= 0x01;
@@ -144,7 +146,7 @@ class LogArchiveTest {
     @Test
     void aMissingIndexRangeIsAGapAndTheEndOfTheArchiveIsNot() throws Exception {
         archiver(nodeLog("n1", 99), "n1").archiveThrough(99);
-        Files.delete(ArchiveFiles.nodeDir(archive(), GROUP, "n1").resolve("log_40-79"));
+        Files.delete(NodeDataLayout.archiveNodeDir(archive(), GROUP, "n1").resolve("log_40-79"));
         LogArchiveReader.GapException gap = assertThrows(LogArchiveReader.GapException.class, () -> readAll(0));
         assertTrue(gap.getMessage().contains("no entries 40..79"), gap.getMessage());
         assertEquals(range(80, 99), readAll(80));

@@ -1,5 +1,6 @@
 package io.omendb.raft.statemachine;
 
+import io.omendb.raft.storage.GroupDir;
 import io.omendb.storage.EngineOptions;
 import io.omendb.storage.StorageEngine;
 import io.omendb.storage.WriteBatch;
@@ -42,9 +43,10 @@ class SnapshotStoreRetentionTest {
         long now = 1_000 * MINUTE_MS;
         AtomicLong clock = new AtomicLong(now);
         SnapshotStore store = new SnapshotStore(clock::get);
-        store.init(dir.resolve("sm"));
+        GroupDir group = GroupDir.of(dir);
+        store.init(group.stateMachineDir());
         List<Path> snapshots = new ArrayList<>();
-        try (StorageEngine engine = StorageEngine.open(dir.resolve("engine"), EngineOptions.defaults().withFsync(false))) {
+        try (StorageEngine engine = StorageEngine.open(group.engineDir(), EngineOptions.defaults().withFsync(false))) {
             for (int i = 1; i <= 4; i++) {
                 engine.apply(new WriteBatch().put(("k" + i).getBytes(StandardCharsets.UTF_8), new byte[] {1}), i);
                 snapshots.add(store.create(engine, TermIndex.valueOf(1, i)).dir());

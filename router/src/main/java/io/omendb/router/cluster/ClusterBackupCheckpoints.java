@@ -5,8 +5,9 @@ import io.omendb.raft.client.Results;
 import io.omendb.config.OmenConfig;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
-import io.omendb.raft.statemachine.BackupCheckpoints;
-import io.omendb.raft.statemachine.SnapshotDescriptor;
+import io.omendb.raft.storage.BackupCheckpoints;
+import io.omendb.raft.storage.NodeDataLayout;
+import io.omendb.raft.storage.SnapshotDescriptor;
 import io.omendb.router.backend.BackupCheckpointStore;
 
 import java.io.IOException;
@@ -112,7 +113,7 @@ public final class ClusterBackupCheckpoints implements BackupCheckpointStore, Au
             int n = 0;
             for (Path d : localDataDirs) {
                 try {
-                    n += BackupCheckpoints.release(d, backupId);
+                    n += BackupCheckpoints.release(NodeDataLayout.of(d), backupId);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -131,7 +132,7 @@ public final class ClusterBackupCheckpoints implements BackupCheckpointStore, Au
             return Optional.empty();
         }
         for (Path d : localDataDirs) {
-            Path dir = BackupCheckpoints.dir(BackupCheckpoints.groupDir(d, range.get().groupId()), backupId);
+            Path dir = BackupCheckpoints.dir(NodeDataLayout.of(d).group(range.get().groupId()), backupId);
             if (Files.isDirectory(dir)) {
                 try {
                     return Optional.of(new Found(dir, SnapshotDescriptor.readFrom(dir)));

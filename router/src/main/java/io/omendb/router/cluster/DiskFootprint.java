@@ -1,5 +1,7 @@
 package io.omendb.router.cluster;
 
+import io.omendb.raft.storage.GroupDir;
+import io.omendb.raft.storage.NodeDataLayout;
 import io.omendb.router.backend.StorageFootprint;
 
 import java.io.IOException;
@@ -13,9 +15,9 @@ import java.util.stream.Stream;
 
 /**
  * On-disk sizes of the nodes running in this process, for {@code omendb_wal_size_bytes} and
- * {@code omendb_index_size_bytes}. WAL: the Ratis log segments ({@code raft/<group>/current/}). Index: the
- * engines' live files ({@code raft/<group>/engine/}: segments with their learned models), which is what the
- * learned index occupies on disk.
+ * {@code omendb_index_size_bytes}. WAL: the Ratis log segments ({@link GroupDir#logDir}). Index: the engines' live
+ * files ({@link GroupDir#engineDir}: segments with their learned models), which is what the learned index occupies
+ * on disk.
  *
  * <p>Scrapes must stay cheap, so a walk of the data directories is cached for {@link #CACHE_NANOS}; a scrape
  * within that window returns the previous numbers. Thread-safe (synchronized; walks are a few hundred files).
@@ -51,8 +53,10 @@ public final class DiskFootprint implements Supplier<StorageFootprint> {
             long wal = 0;
             long index = 0;
             for (Path dir : dataDirs) {
-                wal += bytesOfGroupSubdirs(dir.resolve("raft"), "current");
-                index += bytesOfGroupSubdirs(dir.resolve("raft"), "engine");
+                for (GroupDir g : groupsOf(dir)) {
+                    wal += bytesUnder(g.logDir());
+                    index += bytesUnder(g.engineDir());
+                }
             }
             cached = new StorageFootprint(wal, index);
             cachedAtNanos = now;
@@ -61,12 +65,9 @@ public final class DiskFootprint implements Supplier<StorageFootprint> {
         return cached;
     }
 
-    private static long bytesOfGroupSubdirs(Path raftDir, String subdir) {
-        if (!Files.isDirectory(raftDir)) {
-            return 0;
-        }
-        try (Stream<Path> groups = Files.list(raftDir)) {
-            return groups.map(g -> g.resolve(subdir)).mapToLong(DiskFootprint::bytesUnder).sum();
+    private static List<GroupDir> groupsOf(Path dataDir) {
+        try {
+            return NodeDataLayout.of(dataDir).groups();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,8 +1,12 @@
-package io.omendb.raft.statemachine;
+package io.omendb.raft.storage;
 
 import io.omendb.raft.wire.CorruptFrameException;
 import io.omendb.raft.wire.FrameReader;
 import io.omendb.raft.wire.FrameWriter;
+import io.omendb.storage.CheckpointInfo;
+import io.omendb.storage.FileOps;
+import io.omendb.storage.StorageEngine;
+import org.apache.ratis.server.protocol.TermIndex;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -37,7 +41,31 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
         files = List.copyOf(files);
     }
 
-    public void writeTo(Path dir) throws IOException {
+    /**
+     * Writes a complete snapshot directory {@code target} (which must not exist): the engine's checkpoint plus a
+     * descriptor naming {@code at}. Built under {@link GroupDir#tmpOf}{@code (target)} and renamed once its files
+     * and descriptor are fsynced, so a directory under its final name is complete. Used for Raft snapshots, backup
+     * checkpoints and, offline, by the backup tool for a replayed range.
+     */
+    public static SnapshotDescriptor writeSnapshotDir(StorageEngine engine, Path target, TermIndex at)
+            throws IOException {
+        Path tmp = GroupDir.tmpOf(target);
+        FileOps.deleteRecursively(tmp);
+        Files.createDirectories(tmp.getParent());
+        CheckpointInfo cp = engine.checkpoint(tmp);
+        List<EngineFile> files = new ArrayList<>();
+        for (String f : cp.files()) {
+            files.add(new EngineFile(f, Files.size(tmp.resolve(f))));
+        }
+        SnapshotDescriptor d = new SnapshotDescriptor(at.getTerm(), at.getIndex(), cp.appliedIndex(), files);
+        d.writeTo(tmp);
+        FileOps.fsync(tmp);
+        Files.move(tmp, target);
+        FileOps.fsync(target.getParent());
+        return d;
+    }
+
+    private void writeTo(Path dir) throws IOException {
         FrameWriter w = new FrameWriter(KIND).writeVarLong(term).writeVarLong(index).writeVarLong(engineAppliedIndex)
                 .writeVarLong(files.size());
         for (EngineFile f : files) {
