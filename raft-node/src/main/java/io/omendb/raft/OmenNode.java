@@ -84,8 +84,6 @@ public final class OmenNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OmenNode.class);
     /** How long a meta peer keeps trying to write the initial range table. */
     static final long SEED_DEADLINE_MS = 300_000;
-    /** Threads flushing and compacting the engines of every range replica of this node. */
-    static final int MAINTENANCE_THREAD_COUNT = Math.max(2, Runtime.getRuntime().availableProcessors());
     static final long SEED_RETRY_SLEEP_MS = 500;
     /** How long bootstrap waits for each other member's answer on whether this node was a member of a group. */
     static final long MEMBERSHIP_PROBE_TIMEOUT_MS = 5_000;
@@ -131,7 +129,7 @@ public final class OmenNode implements AutoCloseable {
         Path dataDir = config.database().dataDir();
         Files.createDirectories(dataDir);
         NodeMetadataStore metadata = NodeMetadataStore.open(dataDir.resolve("node-meta"));
-        MaintenancePool maintenance = MaintenancePool.create(MAINTENANCE_THREAD_COUNT,
+        MaintenancePool maintenance = MaintenancePool.create(config.performance().workerThreadCount(),
                 "omendb-maintenance-" + config.cluster().nodeId());
         try {
             checkOwner(config, metadata, clock);
