@@ -32,14 +32,14 @@ final class GuideKeys {
         }
     }
 
-    /** A guide key with no meaning here: an integer in [min, max], or a boolean when {@code min > max}. */
-    record Ignored(String section, String key, long min, long max, String why) {
+    /** A guide key with no meaning here, still checked: a boolean, or an integer of at least {@code min}. */
+    record Ignored(String section, String key, boolean isBoolean, long min, String why) {
         static Ignored integer(String section, String key, long min, String why) {
-            return new Ignored(section, key, min, Long.MAX_VALUE, why);
+            return new Ignored(section, key, false, min, why);
         }
 
         static Ignored bool(String section, String key, String why) {
-            return new Ignored(section, key, 1, 0, why);
+            return new Ignored(section, key, true, 0, why);
         }
 
         String qualified() {
@@ -122,10 +122,10 @@ final class GuideKeys {
                 continue;
             }
             TomlSection check = new TomlSection(i.section(), t);
-            if (i.min() > i.max()) {
+            if (i.isBoolean()) {
                 check.bool(i.key(), false);
             } else {
-                check.longIn(i.key(), 0, i.min(), i.max());
+                check.longIn(i.key(), i.min(), i.min(), Long.MAX_VALUE);
             }
             t.remove(i.key());
             notices.accept(new ConfigNotice(ConfigNotice.Severity.WARN, i.qualified(), "ignored: " + i.why()));
