@@ -10,7 +10,8 @@ package io.omendb.config;
  * @param message what happens and, for an ignored key, why and what to write instead
  */
 public record ConfigNotice(Severity severity, String key, String message) {
-    /** {@link #INFO}: the setting works as written; {@link #WARN}: the setting is ignored. */
+    /** {@link #INFO}: the file works as written (a key read under another name, a default chosen); {@link #WARN}: a
+     *  setting is ignored. */
     public enum Severity { INFO, WARN }
 
     @Override
