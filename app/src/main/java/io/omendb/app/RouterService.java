@@ -36,7 +36,6 @@ import java.util.function.Supplier;
 final class RouterService implements AutoCloseable {
     /** How often the router re-reads the range table from the meta group. */
     static final long TABLE_REFRESH_MS = 1_000;
-    static final int IO_THREADS = 2;
     static final int REQUEST_BODY_BYTES_MIN = 8 << 20;
     static final long IDLE_TIMEOUT_MS_MIN = 120_000;
 
@@ -102,10 +101,13 @@ final class RouterService implements AutoCloseable {
         }
     }
 
-    /** {@code [http]}, {@code [limits]} and {@code [performance]} mapped onto the HTTP server's options. */
+    /**
+     * {@code [http]}, {@code [limits]} and {@code [performance]} ({@code max_concurrent_requests}, {@code io_threads})
+     * mapped onto the HTTP server's options.
+     */
     static HttpServerOptions httpOptions(OmenConfig c) {
         OmenConfig.Limits l = c.limits();
-        return new HttpServerOptions(c.http().bindAddress(), c.http().port(), IO_THREADS,
+        return new HttpServerOptions(c.http().bindAddress(), c.http().port(), c.performance().ioThreads(),
                 Math.max(REQUEST_BODY_BYTES_MIN, 2 * l.maxValueSizeBytes()), l.maxKeySizeBytes(),
                 l.maxValueSizeBytes(), l.maxInsertBatchSize(), l.maxQueryDurationMs(), c.http().maxConnections(),
                 c.performance().maxConcurrentRequests(), Math.max(IDLE_TIMEOUT_MS_MIN, 2 * l.maxQueryDurationMs()));

@@ -31,7 +31,8 @@ import java.util.concurrent.Callable;
         subcommands = {BackupCommand.Full.class, BackupCommand.Incremental.class, BackupCommand.ListBackups.class,
                 BackupCommand.Verify.class, BackupCommand.Restore.class, BackupCommand.Cleanup.class,
                 BackupCommand.ArchiveLog.class},
-        description = "Full and incremental backups of a cluster; list, verify, restore, cleanup")
+        description = "Full and incremental backups of a cluster; list, verify, restore, cleanup; archive-log "
+                + "(a stopped node's committed Raft log into the log archive)")
 public final class BackupCommand implements Runnable {
     @CommandLine.Option(names = "--backup-dir", required = true, description = "directory holding the backups")
     Path backupDir;

@@ -2,6 +2,7 @@ package io.omendb.config;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -27,6 +29,11 @@ import java.util.regex.Pattern;
  * {@code OMENDB_HTTP_PORT} → {@code http.port}, {@code OMENDB_AUTH_DISABLED=true|false} →
  * {@code security.auth_enabled = !value}, {@code OMENDB_LOG_LEVEL} → {@code database.log_level}. The environment
  * is passed in (not read from {@link System#getenv()} here) so tests are hermetic.
+ *
+ * <p>The operations guide's names and keys ({@link GuideKeys}) are read as this product's keys, ignored with a
+ * reason, or refused with a reason; what was read under another name or ignored is reported as a
+ * {@link ConfigNotice}, as is a configuration without {@code [cluster]} members (a one-node cluster). The loader
+ * never logs: the caller logs the notices once its logging is configured.
  */
 public final class ConfigLoader {
     public static final String ENV_DATA_DIR = "OMENDB_DATA_DIR";
@@ -79,24 +86,43 @@ public final class ConfigLoader {
     private static final List<String> SECTIONS = List.of("database", "storage", "index", "wal", "http", "security",
             "monitoring", "performance", "limits", "cluster", "backup");
     private static final int PORT_MAX = 65_535;
+    private static final Set<String> LOG_FORMATS = Set.of("text", "json");
+    /** {@code [performance] io_threads} default: the HTTP API's event loops, sized for the 2-core target machine. */
+    public static final int HTTP_IO_THREADS_DEFAULT = 2;
+    static final int THREADS_MAX = 1024;
+    /** Raft port of a node without {@code [[cluster.members]]}: {@code http.port} plus this (7000 by default). */
+    public static final int SINGLE_NODE_RAFT_PORT_OFFSET = 4000;
+    static final String LOOPBACK = "127.0.0.1";
 
     private ConfigLoader() {
     }
 
     public static OmenConfig load(Path file, Map<String, String> env) throws IOException {
-        return parse(Files.readString(file, StandardCharsets.UTF_8), env);
+        return load(file, env, notice -> { });
+    }
+
+    /** {@link #load(Path, Map)}, handing every {@link ConfigNotice} to {@code notices}. */
+    public static OmenConfig load(Path file, Map<String, String> env, Consumer<ConfigNotice> notices)
+            throws IOException {
+        return parse(Files.readString(file, StandardCharsets.UTF_8), env, notices);
     }
 
     public static OmenConfig parse(String toml, Map<String, String> env) {
+        return parse(toml, env, notice -> { });
+    }
+
+    /** {@link #parse(String, Map)}, handing every {@link ConfigNotice} to {@code notices}. */
+    public static OmenConfig parse(String toml, Map<String, String> env, Consumer<ConfigNotice> notices) {
         JsonNode root;
         try {
             root = new TomlMapper().readTree(toml);
         } catch (JacksonException e) {
             throw new ConfigException("omendb.toml", "not valid TOML: " + e.getOriginalMessage());
         }
+        Map<String, String> writtenAs = root instanceof ObjectNode o ? GuideKeys.apply(o, notices) : Map.of();
         Map<String, TomlSection> sections = new HashMap<>();
         for (String s : SECTIONS) {
-            sections.put(s, new TomlSection(s, root == null ? null : root.get(s)));
+            sections.put(s, new TomlSection(s, root == null ? null : root.get(s), writtenAs));
         }
         if (root != null) {
             root.fieldNames().forEachRemaining(k -> {
@@ -106,17 +132,18 @@ public final class ConfigLoader {
                 }
             });
         }
+        OmenConfig.Http http = http(sections.get("http"), env);
         OmenConfig config = new OmenConfig(
                 database(sections.get("database"), env),
                 storage(sections.get("storage")),
                 index(sections.get("index")),
                 wal(sections.get("wal")),
-                http(sections.get("http"), env),
+                http,
                 security(sections.get("security"), env),
-                monitoring(sections.get("monitoring")),
+                monitoring(sections.get("monitoring"), notices),
                 performance(sections.get("performance")),
                 limits(sections.get("limits")),
-                cluster(sections.get("cluster")),
+                cluster(sections.get("cluster"), http, notices),
                 backup(sections.get("backup")));
         sections.values().forEach(TomlSection::rejectUnknownKeys);
         validate(config);
@@ -257,7 +284,12 @@ public final class ConfigLoader {
                 t.bool("metrics_auth_enabled", false));
     }
 
-    private static OmenConfig.Monitoring monitoring(TomlSection t) {
+    private static OmenConfig.Monitoring monitoring(TomlSection t, Consumer<ConfigNotice> notices) {
+        // log_format: accepted and checked until the logging backend that honours it arrives (the guide writes json)
+        if (t.string("log_format", "text", LOG_FORMATS::contains, "must be one of " + LOG_FORMATS).equals("json")) {
+            notices.accept(new ConfigNotice(ConfigNotice.Severity.WARN, t.qualified("log_format"),
+                    "ignored: this build logs plain text only"));
+        }
         return new OmenConfig.Monitoring(t.bool("metrics_enabled", true),
                 t.string("metrics_bind_address", "0.0.0.0", v -> !v.isBlank(), "must not be empty"),
                 t.intIn("metrics_port", 9090, 1, PORT_MAX));
@@ -274,7 +306,9 @@ public final class ConfigLoader {
                 t.intIn("group_commit_entries_in_flight_max", 1, 1, 1024),
                 t.intIn("group_commit_writes_max", 256, 1, 100_000),
                 t.intIn("group_commit_linger_max_us", GROUP_COMMIT_LINGER_MAX_US_DEFAULT, 0, 100_000),
-                t.bool("group_commit_forward_to_leader", true));
+                t.bool("group_commit_forward_to_leader", true),
+                t.intIn("worker_threads", 0, 0, THREADS_MAX),
+                t.intIn("io_threads", HTTP_IO_THREADS_DEFAULT, 1, THREADS_MAX));
     }
 
     private static OmenConfig.Limits limits(TomlSection t) {
@@ -293,7 +327,12 @@ public final class ConfigLoader {
                 t.longIn("log_archive_interval_ms", 10_000, 100, 3_600_000));
     }
 
-    private static OmenConfig.Cluster cluster(TomlSection t) {
+    /**
+     * Without {@code [[cluster.members]]} the node is a one-node cluster: itself, with Raft on loopback (no peer needs
+     * to reach it) at {@code http.port + }{@link #SINGLE_NODE_RAFT_PORT_OFFSET}, so that single-server instances on
+     * one host that differ in their HTTP port do not collide on Raft.
+     */
+    private static OmenConfig.Cluster cluster(TomlSection t, OmenConfig.Http http, Consumer<ConfigNotice> notices) {
         String nodeId = t.string("node_id", "n1", v -> NAME.matcher(v).matches(),
                 "must be 1-64 characters of [A-Za-z0-9_.-] starting with a letter or digit");
         List<OmenConfig.Member> members = new ArrayList<>();
@@ -306,7 +345,16 @@ public final class ConfigLoader {
             m.rejectUnknownKeys();
         }
         if (members.isEmpty()) {
-            members.add(new OmenConfig.Member(nodeId, "127.0.0.1:7000", "127.0.0.1:3000"));
+            int raftPort = http.port() + SINGLE_NODE_RAFT_PORT_OFFSET;
+            if (raftPort > PORT_MAX) {
+                throw new ConfigException("http.port", "must be at most " + (PORT_MAX - SINGLE_NODE_RAFT_PORT_OFFSET)
+                        + " without [[cluster.members]] (Raft then listens on http.port + "
+                        + SINGLE_NODE_RAFT_PORT_OFFSET + "), got " + http.port() + "; or write a [cluster] section");
+            }
+            members.add(new OmenConfig.Member(nodeId, LOOPBACK + ":" + raftPort, LOOPBACK + ":" + http.port()));
+            notices.accept(new ConfigNotice(ConfigNotice.Severity.INFO, "cluster", "no [[cluster.members]]: "
+                    + "a one-node cluster (node " + nodeId + ", Raft on " + LOOPBACK + ":" + raftPort
+                    + ", one replica per range); a cluster of several nodes lists them all in [cluster]"));
         }
         int rf = t.intIn("replication_factor", Math.min(3, members.size()), 1, 7);
         List<byte[]> splits = new ArrayList<>();

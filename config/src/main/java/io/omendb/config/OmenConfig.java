@@ -105,11 +105,15 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
      *                                expected to send; 0: never
      * @param groupCommitForwardToLeader whether routers forward single-key writes of ranges led on another node to
      *                                that node, where they share entries with every router's writes
+     * @param workerThreads           threads flushing, training and compacting the engines of every range replica
+     *                                on the node; 0: {@link #workerThreadCount()} picks max(2, processors)
+     * @param ioThreads               Netty event-loop threads of the HTTP API server
      */
     public record Performance(int maxConcurrentRequests, int electionTimeoutMinMs, int electionTimeoutMaxMs,
                               int raftRequestTimeoutMs, int raftWriteBufferKb, boolean leaderLeaseEnabled,
                               int groupCommitEntriesInFlightMax, int groupCommitWritesMax,
-                              int groupCommitLingerMaxUs, boolean groupCommitForwardToLeader) {
+                              int groupCommitLingerMaxUs, boolean groupCommitForwardToLeader, int workerThreads,
+                              int ioThreads) {
         /** Bytes Ratis adds around a command in a log entry (term, index, client and call ids) plus the leader's time
          *  stamp (CommandCodec.stamp, at most 20 bytes), generously rounded. */
         public static final int ENTRY_OVERHEAD_BYTES = 4 * 1024;
@@ -122,6 +126,11 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
          */
         public int commandBytesMax() {
             return raftWriteBufferKb * 1024 - ENTRY_OVERHEAD_BYTES - ENTRY_FRAMING_BYTES;
+        }
+
+        /** The engine maintenance threads to start: {@code worker_threads}, or max(2, processors) when it is 0. */
+        public int workerThreadCount() {
+            return workerThreads > 0 ? workerThreads : Math.max(2, Runtime.getRuntime().availableProcessors());
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -14,23 +15,33 @@ import java.util.function.Predicate;
  * Typed, checked access to one TOML table. Every accessor records the key it read; {@link #rejectUnknownKeys()}
  * then refuses any key nobody asked for, so a typo ({@code max_eror}) fails the start instead of being ignored.
  *
- * <p>Errors name the fully qualified key ({@code index.max_error}). Not thread-safe: used once, while loading.
+ * <p>Errors name the fully qualified key ({@code index.max_error}), or the operations guide's name it was written
+ * under ({@code http.host} for {@code http.bind_address}). Not thread-safe: used once, while loading.
  */
 final class TomlSection {
     private final String name;
     private final JsonNode table;
     private final Set<String> known = new LinkedHashSet<>();
+    /** Qualified key read here mapped to the name the file wrote it under ({@link GuideKeys} aliases). */
+    private final Map<String, String> writtenAs;
 
     TomlSection(String name, JsonNode table) {
+        this(name, table, Map.of());
+    }
+
+    TomlSection(String name, JsonNode table, Map<String, String> writtenAs) {
         this.name = name;
+        this.writtenAs = writtenAs;
         this.table = table == null ? MissingNode.getInstance() : table;
         if (!this.table.isMissingNode() && !this.table.isObject()) {
             throw new ConfigException(name, "must be a table");
         }
     }
 
+    /** The key as the file wrote it: {@code section.key}, or the guide's name it was moved from. */
     String qualified(String key) {
-        return name.isEmpty() ? key : name + "." + key;
+        String q = name.isEmpty() ? key : name + "." + key;
+        return writtenAs.getOrDefault(q, q);
     }
 
     private JsonNode node(String key) {

@@ -60,8 +60,6 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class OmenNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OmenNode.class);
-    /** Threads flushing and compacting the engines of every range replica of this node. */
-    static final int MAINTENANCE_THREAD_COUNT = Math.max(2, Runtime.getRuntime().availableProcessors());
     /**
      * Re-admission retries: first after about 1 s (today's fixed interval), doubling up to 10 s, for at most an
      * hour (long enough for an operator to bring back the group's other members; after it, restarting this node
@@ -107,7 +105,7 @@ public final class OmenNode implements AutoCloseable {
         NodeDataLayout layout = NodeDataLayout.of(config.database().dataDir());
         Files.createDirectories(layout.dataDir());
         NodeMetadataStore metadata = NodeMetadataStore.open(layout);
-        MaintenancePool maintenance = MaintenancePool.create(MAINTENANCE_THREAD_COUNT,
+        MaintenancePool maintenance = MaintenancePool.create(config.performance().workerThreadCount(),
                 "omendb-maintenance-" + config.cluster().nodeId());
         try {
             checkOwner(config, metadata, clock);
