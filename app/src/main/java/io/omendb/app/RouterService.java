@@ -36,8 +36,6 @@ import java.util.function.Supplier;
 final class RouterService implements AutoCloseable {
     /** How often the router re-reads the range table from the meta group. */
     static final long TABLE_REFRESH_MS = 1_000;
-    static final int REQUEST_BODY_BYTES_MIN = 8 << 20;
-    static final long IDLE_TIMEOUT_MS_MIN = 120_000;
 
     private final Closer closer = new Closer();
     private final RouterSecurity security;
@@ -71,7 +69,7 @@ final class RouterService implements AutoCloseable {
             ClusterBackupCheckpoints backups = closer.register(new ClusterBackupCheckpoints(client,
                     config.database().name(), clientOptions.members(), footprint instanceof DiskFootprint d
                     ? d.dataDirs() : List.of()));
-            http = closer.register(HttpApiServer.start(httpOptions(config), guards, backend, backups, metrics,
+            http = closer.register(HttpApiServer.start(HttpServerOptions.from(config), guards, backend, backups, metrics,
                     System::nanoTime));
             OmenConfig.Monitoring m = config.monitoring();
             metricsEndpoint = m.metricsEnabled() ? closer.register(MetricsEndpoint.start(m.metricsBindAddress(),
@@ -99,18 +97,6 @@ final class RouterService implements AutoCloseable {
         } catch (SecurityFileException e) {
             throw new ConfigException("security", e.getMessage());
         }
-    }
-
-    /**
-     * {@code [http]}, {@code [limits]} and {@code [performance]} ({@code max_concurrent_requests}, {@code io_threads})
-     * mapped onto the HTTP server's options.
-     */
-    static HttpServerOptions httpOptions(OmenConfig c) {
-        OmenConfig.Limits l = c.limits();
-        return new HttpServerOptions(c.http().bindAddress(), c.http().port(), c.performance().ioThreads(),
-                Math.max(REQUEST_BODY_BYTES_MIN, 2 * l.maxValueSizeBytes()), l.maxKeySizeBytes(),
-                l.maxValueSizeBytes(), l.maxInsertBatchSize(), l.maxQueryDurationMs(), c.http().maxConnections(),
-                c.performance().maxConcurrentRequests(), Math.max(IDLE_TIMEOUT_MS_MIN, 2 * l.maxQueryDurationMs()));
     }
 
     int httpPort() {

@@ -1,5 +1,7 @@
 package io.omendb.app;
 
+import io.omendb.router.http.HttpServerOptions;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -91,10 +93,10 @@ class GuideConfigEndToEndTest {
     @Test
     void theGuidesIoThreadsSizeTheHttpEventLoops() throws Exception {
         OmenConfig c = ConfigLoader.load(GUIDE_EXAMPLE, Map.of());
-        assertEquals(4, RouterService.httpOptions(c).ioThreads());
-        assertEquals(1000, RouterService.httpOptions(c).maxConcurrentRequests(), "the guide's [http] name for it");
+        assertEquals(4, HttpServerOptions.from(c).ioThreads());
+        assertEquals(1000, HttpServerOptions.from(c).maxConcurrentRequests(), "the guide's [http] name for it");
         assertEquals(ConfigLoader.HTTP_IO_THREADS_DEFAULT,
-                RouterService.httpOptions(ConfigLoader.defaults()).ioThreads());
+                HttpServerOptions.from(ConfigLoader.defaults()).ioThreads());
     }
 
     private void awaitReady(Process node, int httpPort, Path log) throws Exception {

@@ -1,5 +1,7 @@
 package io.omendb.router.http;
 
+import io.omendb.config.OmenConfig;
+
 /**
  * Limits and addresses of the HTTP API server ({@code [http]} and {@code [limits]} of {@code omendb.toml}).
  * Every limit carries its unit in its name; the constructor rejects values that cannot work together.
@@ -22,6 +24,10 @@ public record HttpServerOptions(String bindAddress, int port, int ioThreads, int
                                 long idleTimeoutMs) {
 
     public static final int DEFAULT_PORT = 3000;
+    /** Bodies up to this size are always accepted, whatever {@code max_value_size_bytes} is (a batch of small values). */
+    static final int REQUEST_BODY_BYTES_MIN = 8 << 20;
+    /** An idle connection is kept at least this long, and always longer than a request may take. */
+    static final long IDLE_TIMEOUT_MS_MIN = 120_000;
 
     public HttpServerOptions {
         require(bindAddress != null && !bindAddress.isEmpty(), "bindAddress must be set");
@@ -35,6 +41,24 @@ public record HttpServerOptions(String bindAddress, int port, int ioThreads, int
         require(maxConnections >= 1, "maxConnections must be >= 1");
         require(maxConcurrentRequests >= 1, "maxConcurrentRequests must be >= 1");
         require(idleTimeoutMs > maxQueryDurationMs, "idleTimeoutMs must exceed maxQueryDurationMs");
+    }
+
+    /**
+     * {@code [http]}, {@code [limits]} and {@code [performance]} ({@code max_concurrent_requests}, {@code io_threads})
+     * of {@code omendb.toml} mapped onto these options.
+     */
+    public static HttpServerOptions from(OmenConfig c) {
+        OmenConfig.Limits l = c.limits();
+        return new HttpServerOptions(c.http().bindAddress(), c.http().port(), c.performance().ioThreads(),
+                Math.max(REQUEST_BODY_BYTES_MIN, 2 * l.maxValueSizeBytes()), l.maxKeySizeBytes(),
+                l.maxValueSizeBytes(), l.maxInsertBatchSize(), l.maxQueryDurationMs(), c.http().maxConnections(),
+                c.performance().maxConcurrentRequests(), Math.max(IDLE_TIMEOUT_MS_MIN, 2 * l.maxQueryDurationMs()));
+    }
+
+    /** A copy listening on {@code bindAddress}:{@code port} instead (tests: loopback and a free port). */
+    public HttpServerOptions at(String bindAddress, int port) {
+        return new HttpServerOptions(bindAddress, port, ioThreads, maxRequestBodyBytes, maxKeyBytes, maxValueBytes,
+                maxInsertBatchSize, maxQueryDurationMs, maxConnections, maxConcurrentRequests, idleTimeoutMs);
     }
 
     /** The operations guide's defaults: port 3000, 4 KiB keys, 1 MiB values, 8 MiB bodies, 30 s deadline. */

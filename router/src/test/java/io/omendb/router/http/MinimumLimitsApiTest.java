@@ -64,10 +64,7 @@ class MinimumLimitsApiTest {
     /** The server as the router builds it from {@code config}, on loopback and a free port. */
     private static TestServer serverFor(OmenConfig config) throws InterruptedException {
         OmenConfig.Limits l = config.limits();
-        HttpServerOptions options = new HttpServerOptions("127.0.0.1", 0, 2, Math.max(8 << 20, 2 * l.maxValueSizeBytes()),
-                l.maxKeySizeBytes(), l.maxValueSizeBytes(), l.maxInsertBatchSize(), l.maxQueryDurationMs(),
-                config.http().maxConnections(), config.performance().maxConcurrentRequests(),
-                Math.max(120_000, 2 * l.maxQueryDurationMs()));
+        HttpServerOptions options = HttpServerOptions.from(config).at("127.0.0.1", 0);
         ServerGuards guards = ServerGuards.open().withRequestReadTimeoutMs(l.requestReadTimeoutMs())
                 .withWritesAdmitted(MemoryLimit.ofHeap(l.memoryLimitMb() << 20));
         return TestServer.builder().options(options).guards(guards).scanLimitMax(l.maxScanLimit()).start();
