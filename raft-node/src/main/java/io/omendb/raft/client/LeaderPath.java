@@ -24,6 +24,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.LongFunction;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLHandshakeException;
@@ -69,6 +70,7 @@ final class LeaderPath {
     private final AtomicReference<RaftPeerId> leaderHint = new AtomicReference<>();
     private final RetryPolicy retryPolicy;
     private final long attemptTimeoutMs;
+    private final LongFunction<Executor> afterMs;
 
     /**
      * @param localOrNull      this process's Raft server, or null outside a node
@@ -81,11 +83,23 @@ final class LeaderPath {
     LeaderPath(RaftGroup group, LocalRaftServer localOrNull,
                Function<RaftClientRequest, CompletableFuture<RaftClientReply>> remote, RetryPolicy retryPolicy,
                long attemptTimeoutMs) {
+        this(group, localOrNull, remote, retryPolicy, attemptTimeoutMs,
+                delayMs -> CompletableFuture.delayedExecutor(delayMs, TimeUnit.MILLISECONDS));
+    }
+
+    /**
+     * @param afterMs where a resend runs after its sleep: an executor that runs tasks that many milliseconds later
+     *                (a fake clock's scheduler in the simulation; {@link CompletableFuture#delayedExecutor} otherwise)
+     */
+    LeaderPath(RaftGroup group, LocalRaftServer localOrNull,
+               Function<RaftClientRequest, CompletableFuture<RaftClientReply>> remote, RetryPolicy retryPolicy,
+               long attemptTimeoutMs, LongFunction<Executor> afterMs) {
         this.group = group;
         this.localOrNull = localOrNull;
         this.remote = remote;
         this.retryPolicy = retryPolicy;
         this.attemptTimeoutMs = attemptTimeoutMs;
+        this.afterMs = afterMs;
     }
 
     /** The client id of every invocation of this path (for tests). */
@@ -193,8 +207,7 @@ final class LeaderPath {
             long sleepMs = suggested != null && !suggested.equals(r.getServerId()) ? 0
                     : notReady ? Math.min(policyMs, NOT_READY_SLEEP_MS << Math.min(attempt - 1, 20))
                     : policyMs;
-            Executor later = CompletableFuture.delayedExecutor(sleepMs, TimeUnit.MILLISECONDS);
-            return CompletableFuture.supplyAsync(() -> null, later)
+            return CompletableFuture.supplyAsync(() -> null, afterMs.apply(sleepMs))
                     .thenCompose(v -> attempt(request(next, r.getCallId(), r.getMessage(), r.getType()), attempt + 1,
                             resendable));
         }).thenCompose(Function.identity());
