@@ -34,7 +34,8 @@ class ClusterSimulationTest {
     @BeforeAll
     static void makeBaseDir() throws IOException {
         Path shm = Path.of("/dev/shm");
-        Path parent = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+        Path parent = Files.isDirectory(shm) && Files.isWritable(shm) ? shm
+                : Path.of(System.getProperty("java.io.tmpdir"));
         baseDir = Files.createTempDirectory(parent, "omendb-sim-");
     }
 

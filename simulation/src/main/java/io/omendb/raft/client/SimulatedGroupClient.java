@@ -60,7 +60,8 @@ public final class SimulatedGroupClient {
      * @param afterMs     executors that run tasks that many milliseconds of simulated time later
      * @param lingerTimer runs a task that many microseconds later (group commit's linger)
      */
-    public SimulatedGroupClient(RaftGroup group, Function<RaftClientRequest, CompletableFuture<RaftClientReply>> transport,
+    public SimulatedGroupClient(RaftGroup group,
+                                Function<RaftClientRequest, CompletableFuture<RaftClientReply>> transport,
                                 RetryPolicy retryPolicy, LongFunction<Executor> afterMs,
                                 ObjLongConsumer<Runnable> lingerTimer, GroupCommitSettings groupCommit) {
         this.group = group;

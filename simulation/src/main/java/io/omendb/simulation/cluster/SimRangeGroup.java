@@ -56,8 +56,9 @@ import java.util.function.Consumer;
  *
  * <p><b>Faults.</b> Every message — client request, reply, append, append reply — goes through the seeded
  * {@link Network}; crashes (a replica stops answering, keeps its log and engine, comes back as a follower) and forced
- * elections are scheduled by {@link #disruptFrom}; a crash starts an {@link #electionTimeout}. Not modelled: disk loss, engine restart and log replay
- * (so the {@code AlreadyApplied} path is not exercised), snapshots, membership changes, retry-cache expiry.
+ * elections are scheduled by {@link #disruptFrom}; a crash starts an {@link #electionTimeout}. Not modelled: disk
+ * loss, engine restart and log replay (so the {@code AlreadyApplied} path is not exercised), snapshots, membership
+ * changes, retry-cache expiry.
  *
  * <p>Single-threaded: every method runs inside a simulation event.
  */
@@ -461,8 +462,8 @@ public final class SimRangeGroup implements AutoCloseable {
     }
 
     /**
-     * Until {@link #heal}: every {@code [gapMaxUs / 4, gapMaxUs]} either crashes the leader (when all three are up; back after
-     * up to {@code downMaxUs}) or forces an election (a leader partitioned from the others).
+     * Until {@link #heal}: every {@code [gapMaxUs / 4, gapMaxUs]} either crashes the leader (when all three are up;
+     * back after up to {@code downMaxUs}) or forces an election (a leader partitioned from the others).
      */
     void disruptFrom(long gapMaxUs, long downMaxUs) {
         disrupting = true;

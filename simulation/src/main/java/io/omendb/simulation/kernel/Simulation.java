@@ -13,9 +13,10 @@ import java.util.function.BooleanSupplier;
  * caller's thread, in (time, scheduling order) order, so a seed fixes every choice and every interleaving.
  *
  * <p><b>Trace.</b> Each event carries a label; the kernel folds (time, label) of every event it runs into a 64-bit
- * FNV-1a hash (over the time's bytes and the label's chars) and keeps the last {@link #TRACE_TAIL_MAX} lines. Two runs of one seed must have the same hash: a
- * difference means something outside the seed (a real clock, a thread, a hash order of identity-keyed maps) leaked
- * into the run. Labels must therefore not contain anything random per process (Ratis client ids, call ids).
+ * FNV-1a hash (over the time's bytes and the label's chars) and keeps the last {@link #TRACE_TAIL_MAX} lines. Two
+ * runs of one seed must have the same hash: a difference means something outside the seed (a real clock, a thread,
+ * the iteration order of a map keyed by random ids) leaked into the run. Labels must therefore not contain anything
+ * random per process (Ratis client ids, call ids).
  *
  * <p><b>Limits.</b> {@link #runUntil} stops after {@code eventsMax} events, so a live-locked run ends as a failure
  * rather than a hang.
