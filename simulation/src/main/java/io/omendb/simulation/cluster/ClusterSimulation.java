@@ -13,7 +13,6 @@ import io.omendb.simulation.kernel.Simulation;
 import io.omendb.storage.EngineOptions;
 import io.omendb.storage.KeyValue;
 import io.omendb.storage.MaintenancePool;
-import io.omendb.storage.StorageEngine;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -199,8 +198,7 @@ public final class ClusterSimulation {
         List<SimReplica> replicas = new ArrayList<>();
         for (String peer : d.peerIds()) {
             Path replicaDir = dir.resolve("r" + d.rangeId() + "-" + peer);
-            replicas.add(new SimReplica(RaftPeerId.valueOf(peer), replicaDir,
-                    StorageEngine.open(replicaDir.resolve("engine"), EngineOptions.defaults(), POOL)));
+            replicas.add(new SimReplica(RaftPeerId.valueOf(peer), replicaDir, EngineOptions.defaults(), POOL));
         }
         return new SimRangeGroup(sim, net, d, raftGroup, replicas, HEARTBEAT_US, ELECTION_TIMEOUT_US,
                 REQUEST_TIMEOUT_MS);

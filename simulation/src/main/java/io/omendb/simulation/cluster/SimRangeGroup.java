@@ -55,10 +55,12 @@ import java.util.function.Consumer;
  * engine ({@code RangeStateMachine}'s own query answer is private; this reads the same engine the same way).
  *
  * <p><b>Faults.</b> Every message — client request, reply, append, append reply — goes through the seeded
- * {@link Network}; crashes (a replica stops answering, keeps its log and engine, comes back as a follower) and forced
- * elections are scheduled by {@link #disruptFrom}; a crash starts an {@link #electionTimeout}. Not modelled: disk
- * loss, engine restart and log replay (so the {@code AlreadyApplied} path is not exercised), snapshots, membership
- * changes, retry-cache expiry.
+ * {@link Network}; crashes (a replica stops answering and comes back as a follower, either reconnected as it was or
+ * as a restarted process: engine closed and reopened, log applied again from its start, so every entry the engine
+ * holds meets {@code CommandExecutor}'s AlreadyApplied check) and forced elections are scheduled by
+ * {@link #disruptFrom}; a crash starts an {@link #electionTimeout}. Not modelled: a crash that loses the engine's
+ * memtable (the engine flushes when closed, so replay always starts below its durable index), disk loss, snapshots,
+ * membership changes, retry-cache expiry.
  *
  * <p>Single-threaded: every method runs inside a simulation event.
  */
@@ -492,11 +494,33 @@ public final class SimRangeGroup implements AutoCloseable {
         r.leader = false;
         r.readyIndex = Long.MAX_VALUE;
         r.waiting.clear();
-        sim.schedule(downUs, name + " " + r.id + " restarts", () -> r.up = true);
+        boolean processRestarts = sim.chance(0.5);
+        sim.schedule(downUs, name + " " + r.id + (processRestarts ? " restarts" : " reconnects"), () -> {
+            if (r.up) {
+                return; // healed meanwhile: it came back as it was
+            }
+            if (processRestarts) {
+                restart(r);
+            } else {
+                r.up = true;
+            }
+        });
         electionTimeout();
     }
 
-    /** No more disruptions; every replica comes back. */
+    /** The replica's process restarts: engine reopened, the log applied again from its start up to the commit index. */
+    private void restart(SimReplica r) {
+        try {
+            r.restart();
+        } catch (IOException e) {
+            throw new UncheckedIOException(name + ": " + r.id + " failed to restart", e);
+        }
+        while (r.lastApplied < r.commitIndex) {
+            applyNext(r);
+        }
+    }
+
+    /** No more disruptions; every replica comes back as it was (a pending restart is dropped). */
     void heal() {
         disrupting = false;
         replicas.forEach(p -> p.up = true);

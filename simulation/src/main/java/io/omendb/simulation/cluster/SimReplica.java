@@ -1,5 +1,7 @@
 package io.omendb.simulation.cluster;
 
+import io.omendb.storage.EngineOptions;
+import io.omendb.storage.MaintenancePool;
 import io.omendb.storage.StorageEngine;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -15,7 +17,8 @@ import java.util.function.Consumer;
 
 /**
  * One replica of a simulated range group: its Raft state (term, role, log, commit and applied index), the retry
- * cache Ratis keeps per server, and a real {@link StorageEngine} that committed entries are applied to. A plain
+ * cache Ratis keeps per server, and a real {@link StorageEngine} that committed entries are applied to (reopened on
+ * {@link #restart}). A plain
  * state holder: {@link SimRangeGroup} owns every transition. Maps a run iterates are insertion-ordered, so the order
  * in which, say, a deposed leader's waiting clients are answered is fixed by the seed.
  */
@@ -30,7 +33,9 @@ final class SimReplica {
 
     final RaftPeerId id;
     final Path dir;
-    final StorageEngine engine;
+    private final EngineOptions engineOptions;
+    private final MaintenancePool pool;
+    StorageEngine engine;
     final List<Entry> log = new ArrayList<>();
     /** Outcomes of applied entries by invocation (Ratis' retry cache; never expires here). */
     final Map<Invocation, byte[]> retryCache = new HashMap<>();
@@ -50,10 +55,30 @@ final class SimReplica {
     /** Leader only: the index of its term's no-op; it serves clients once it applied that (Ratis' "ready"). */
     long readyIndex = Long.MAX_VALUE;
 
-    SimReplica(RaftPeerId id, Path dir, StorageEngine engine) {
+    /** Opens the replica's engine in {@code dir/engine} (new or existing). */
+    SimReplica(RaftPeerId id, Path dir, EngineOptions engineOptions, MaintenancePool pool) throws IOException {
         this.id = id;
         this.dir = dir;
-        this.engine = engine;
+        this.engineOptions = engineOptions;
+        this.pool = pool;
+        this.engine = StorageEngine.open(dir.resolve("engine"), engineOptions, pool);
+    }
+
+    /**
+     * A process restart: the engine is closed and opened again (it reopens at its durable index), and everything a
+     * Ratis server keeps in memory is gone — the applied index (the log is applied again from its start, as Ratis
+     * replays it without a snapshot), the retry cache, the leader's state. The log, the term and the commit index
+     * are durable in Ratis and stay.
+     */
+    void restart() throws IOException {
+        engine.close();
+        engine = StorageEngine.open(dir.resolve("engine"), engineOptions, pool);
+        lastApplied = 0;
+        retryCache.clear();
+        waiting.clear();
+        leader = false;
+        readyIndex = Long.MAX_VALUE;
+        up = true;
     }
 
     long lastIndex() {
