@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.omendb.chaos.cluster.ChaosCluster;
 import io.omendb.chaos.cluster.NodeProcess;
-import io.omendb.chaos.history.History;
-import io.omendb.chaos.history.Op;
+import io.omendb.linearizability.History;
+import io.omendb.linearizability.Op;
 import io.omendb.chaos.report.ContentDigest;
 
 import java.io.IOException;

@@ -2,7 +2,7 @@ package io.omendb.chaos.workload;
 
 import io.omendb.chaos.cluster.ChaosCluster;
 import io.omendb.chaos.cluster.NodeProcess;
-import io.omendb.chaos.history.Op;
+import io.omendb.linearizability.Op;
 
 import java.util.ArrayList;
 import java.util.List;

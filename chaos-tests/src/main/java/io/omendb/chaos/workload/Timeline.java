@@ -1,6 +1,6 @@
 package io.omendb.chaos.workload;
 
-import io.omendb.chaos.history.Op;
+import io.omendb.linearizability.Op;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,5 @@
-package io.omendb.chaos.check;
+package io.omendb.linearizability;
 
-import io.omendb.chaos.history.Op;
 
 import java.util.ArrayList;
 import java.util.BitSet;

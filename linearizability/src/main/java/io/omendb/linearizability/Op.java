@@ -1,10 +1,11 @@
-package io.omendb.chaos.history;
+package io.omendb.linearizability;
 
 import java.util.Objects;
 
 /**
  * One client operation on one key, as the client saw it: when it was invoked, when (and whether) it completed, and
- * what it returned. Times are {@link System#nanoTime()} of the recording JVM.
+ * what it returned. Times are nanoseconds of the recorder's clock ({@link System#nanoTime()} of a chaos run, the
+ * fake clock of a simulation).
  *
  * <p>{@link Outcome#UNKNOWN} means the client cannot know whether the operation took effect (timeout, connection
  * lost after sending, 504, 500): the checker lets it take effect at any point after its invocation, or never.

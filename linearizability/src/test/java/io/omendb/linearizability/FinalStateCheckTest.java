@@ -1,13 +1,12 @@
-package io.omendb.chaos.check;
+package io.omendb.linearizability;
 
-import io.omendb.chaos.history.Op;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
 
-import static io.omendb.chaos.history.Op.Outcome.OK;
-import static io.omendb.chaos.history.Op.Outcome.UNKNOWN;
+import static io.omendb.linearizability.Op.Outcome.OK;
+import static io.omendb.linearizability.Op.Outcome.UNKNOWN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class FinalStateCheckTest {

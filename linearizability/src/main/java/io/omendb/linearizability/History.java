@@ -1,4 +1,4 @@
-package io.omendb.chaos.history;
+package io.omendb.linearizability;
 
 import java.util.ArrayList;
 import java.util.Comparator;

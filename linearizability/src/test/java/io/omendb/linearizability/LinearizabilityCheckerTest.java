@@ -1,14 +1,13 @@
-package io.omendb.chaos.check;
+package io.omendb.linearizability;
 
-import io.omendb.chaos.history.Op;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
 
-import static io.omendb.chaos.history.Op.Outcome.FAILED;
-import static io.omendb.chaos.history.Op.Outcome.OK;
-import static io.omendb.chaos.history.Op.Outcome.UNKNOWN;
+import static io.omendb.linearizability.Op.Outcome.FAILED;
+import static io.omendb.linearizability.Op.Outcome.OK;
+import static io.omendb.linearizability.Op.Outcome.UNKNOWN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
