@@ -21,14 +21,14 @@ final class ConfigFile {
     }
 
     /**
-     * What {@code node} and {@code router} do first: load the file and set the log level; on a refused
+     * What {@code node} and {@code router} do first: load the file and configure the logs ({@link Logging}); on a refused
      * configuration, print why (naming the key) and return {@code null} so the command exits with
      * {@link OmenDbCli#EXIT_CONFIG}.
      */
     static OmenConfig loadForCommand(Path file) {
         try {
             OmenConfig cfg = load(file);
-            Logging.configure(cfg.database().logLevel());
+            Logging.configure(cfg.database().logLevel(), cfg.monitoring().logs());
             return cfg;
         } catch (ConfigException e) {
             System.err.println("omendb: configuration refused: " + e.getMessage());

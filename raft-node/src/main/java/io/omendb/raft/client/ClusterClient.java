@@ -79,6 +79,8 @@ public final class ClusterClient implements AutoCloseable {
     private final GroupChannel meta;
     private final Map<RaftGroupId, GroupChannel> channels = new ConcurrentHashMap<>();
     private final AtomicReference<RangeTable> table = new AtomicReference<>();
+    /** Completes with the first range table loaded ({@link #rangeTableLoaded()}); never fails. */
+    private final CompletableFuture<RangeTable> firstTable = new CompletableFuture<>();
     private final CoalescingTallies coalescing = CoalescingTallies.create();
     private final ExecutorService adminExecutor;
     /** Resets of gRPC proxies after transport failures: they block while a channel shuts down. */
@@ -148,6 +150,14 @@ public final class ClusterClient implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Completes when a range table is first cached (at once if one is): what requests arriving before it wait for,
+     * within their own deadline. A copy: completing or cancelling it leaves the client's own untouched.
+     */
+    public CompletableFuture<RangeTable> rangeTableLoaded() {
+        return firstTable.copy();
+    }
+
     /** Reads the range table from the meta group (linearizable) and caches it. */
     public CompletableFuture<RangeTable> refreshRangeTable() {
         return scanMeta(RangeDescriptorCodec.KEY_PREFIX, new ArrayList<>()).thenApply(descriptors -> {
@@ -156,6 +166,7 @@ public final class ClusterClient implements AutoCloseable {
             }
             RangeTable t = new RangeTable(descriptors);
             table.set(t);
+            firstTable.complete(t);
             return t;
         });
     }
