@@ -21,8 +21,8 @@ final class ConfigFile {
     }
 
     /**
-     * What {@code node} and {@code router} do first: load the file and configure the logs ({@link Logging}); on a refused
-     * configuration, print why (naming the key) and return {@code null} so the command exits with
+     * What {@code node} and {@code router} do first: load the file and configure the logs ({@link Logging}); on a
+     * refused configuration, print why (naming the key) and return {@code null} so the command exits with
      * {@link OmenDbCli#EXIT_CONFIG}.
      */
     static OmenConfig loadForCommand(Path file) {

@@ -77,7 +77,8 @@ class LoggingTest {
                 "/v1/kv/{key}", 201, 12_345_678, "alice", "req-1"));
         AccessLog.loggerSink(context.getLogger(AccessLog.LOGGER_NAME)).write(new AccessLog.Entry("GET",
                 "/health", 200, 1_000, null, "req-2"));
-        context.getLogger("io.omendb.router").error("failed \"quoted\"\nsecond line", new IllegalStateException("boom"));
+        context.getLogger("io.omendb.router").error("failed \"quoted\"\nsecond line",
+                new IllegalStateException("boom"));
 
         List<JsonNode> lines = jsonLines();
         assertEquals(4, lines.size(), String.join("\n", lines()));

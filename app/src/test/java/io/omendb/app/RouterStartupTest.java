@@ -46,8 +46,9 @@ class RouterStartupTest {
                      ClientOptions.from(cluster.configOf("n1")).withLocalServer(cluster.node("n1").localServer()),
                      DiskFootprint.none())) {
             URI uri = URI.create("http://127.0.0.1:" + router.httpPort() + "/v1/kv/first");
-            HttpResponse<String> put = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMillis(2 * DEADLINE_MS))
-                    .PUT(HttpRequest.BodyPublishers.ofString("at start")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> put = http.send(HttpRequest.newBuilder(uri)
+                    .timeout(Duration.ofMillis(2 * DEADLINE_MS)).PUT(HttpRequest.BodyPublishers.ofString("at start"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, put.statusCode(), put.body());
             HttpResponse<String> get = http.send(HttpRequest.newBuilder(uri).build(),
                     HttpResponse.BodyHandlers.ofString());

@@ -255,7 +255,8 @@ public final class ConfigLoader {
     /** {@code log_levels} values: a level, or {@code off} to silence a logger. */
     private static final Set<String> LOGGER_LEVELS = Set.of("trace", "debug", "info", "warn", "error", "off");
     /** A logger name: Java package and class names joined by dots ({@code io.omendb.router}, {@code omendb.access}). */
-    private static final Pattern LOGGER_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
+    private static final Pattern LOGGER_NAME = Pattern.compile(
+            "[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
 
     private static OmenConfig.Monitoring.Logs logs(TomlSection t, Map<String, String> env) {
         OmenConfig.Monitoring.Logs d = OmenConfig.Monitoring.Logs.DEFAULTS;

@@ -28,8 +28,7 @@ import java.util.function.LongSupplier;
  * clients), HTTP codec (request line long enough for a scan with two maximal percent-encoded keys), body
  * aggregation up to {@code maxRequestBodyBytes} (JSON 413 beyond), and the {@link RequestDispatcher} (which asks
  * the {@link RequestGate} about each request and records each answer in the {@link AccessLog}). No handler
- * blocks: backend work is asynchronous, so two event loops
- * serve thousands of concurrent requests.
+ * blocks: backend work is asynchronous, so two event loops serve thousands of concurrent requests.
  *
  * <p>Lifecycle: {@link #start} binds and returns a running server; {@link #close} unbinds, closes connections
  * and stops every thread it started (waiting at most {@link #SHUTDOWN_TIMEOUT_MS}).

@@ -98,7 +98,7 @@ public final class RouterMetrics {
         callbackCounter("omendb_read_fold_gets", "Linearizable gets sent to leaders, alone or folded", gets);
     }
 
-    /** Exposes the access log's lines dropped by its rate limit as {@code omendb_access_log_dropped_total}; call once. */
+    /** Exposes the access log's lines its rate limit dropped as {@code omendb_access_log_dropped_total}; call once. */
     public void registerAccessLogDropped(LongSupplier droppedLines) {
         callbackCounter("omendb_access_log_dropped", "Access log lines dropped by access_log_lines_per_s_max",
                 droppedLines);
