@@ -31,7 +31,7 @@ final class ConfigFile {
     }
 
     /**
-     * What {@code node} and {@code router} do first: load the file, set the log level and log the loader's notices
+     * What {@code node} and {@code router} do first: load the file, configure the logs ({@link Logging}) and log the loader's notices
      * (WARN for an ignored key, INFO otherwise); on a refused configuration, print why (naming the key) and return
      * {@code null} so the command exits with {@link OmenDbCli#EXIT_CONFIG}.
      */
@@ -39,7 +39,7 @@ final class ConfigFile {
         try {
             List<ConfigNotice> notices = new ArrayList<>();
             OmenConfig cfg = load(file, notices::add);
-            Logging.configure(cfg.database().logLevel());
+            Logging.configure(cfg.database().logLevel(), cfg.monitoring().logs());
             Logger log = LoggerFactory.getLogger(ConfigFile.class);
             for (ConfigNotice n : notices) {
                 if (n.severity() == ConfigNotice.Severity.WARN) {

@@ -12,12 +12,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code omendb local}: N Raft peers (real Ratis, real disk, loopback ports) in this JVM, pre-split into ranges,
  * plus the router and the metrics endpoint. Node {@code nI} keeps its files in {@code <data-dir>/nI}; the layout
  * (ports, counts) in {@code <data-dir>/local-cluster.properties}, so starting again on the same data dir keeps
- * the data. Stops cleanly on SIGTERM/SIGINT with exit code 0.
+ * the data. Prints its URL once it can serve (every range has a leader), so a request sent on seeing it is
+ * answered. Stops cleanly on SIGTERM/SIGINT with exit code 0.
  *
  * <p><b>Authentication is on</b> (unless {@code --no-auth} or {@code OMENDB_AUTH_DISABLED=true}): the first start
  * creates user {@code admin} (roles read, write, admin) with a generated password, keeps its bcrypt hash in
@@ -29,6 +31,9 @@ final class LocalCommand implements Callable<Integer> {
     static final int NODES_DEFAULT = 3;
     static final int RANGES_DEFAULT = 4;
     static final String HOST = "127.0.0.1";
+    /** How long start-up waits for every range to have a leader (three nodes took 35 s on a loaded 2-core machine). */
+    static final long READY_WAIT_MS = 120_000;
+    static final long READY_POLL_MS = 100;
 
     @CommandLine.Option(names = "--nodes", description = "Raft peers (default 3; fixed once the data dir exists)")
     Integer nodes;
@@ -55,12 +60,14 @@ final class LocalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Logging.configure(System.getenv().getOrDefault(ConfigLoader.ENV_LOG_LEVEL, "info").toLowerCase());
         Path root = dataDir.toAbsolutePath().normalize();
         List<OmenConfig> configs;
         try {
+            // the environment's overrides (OMENDB_LOG_LEVEL, OMENDB_LOG_FORMAT, OMENDB_AUTH_DISABLED) on the defaults
+            OmenConfig fromEnvironment = ConfigLoader.parse("", System.getenv());
+            Logging.configure(fromEnvironment.database().logLevel(), fromEnvironment.monitoring().logs());
             LocalLayout layout = LocalLayout.loadOrCreate(root, nodes, ranges, NODES_DEFAULT, RANGES_DEFAULT);
-            boolean auth = !noAuth && ConfigLoader.parse("", System.getenv()).security().authEnabled();
+            boolean auth = !noAuth && fromEnvironment.security().authEnabled();
             configs = nodeConfigs(layout, root, auth);
             for (OmenConfig c : configs) {
                 ConfigLoader.validate(c);
@@ -91,13 +98,35 @@ final class LocalCommand implements Callable<Integer> {
             }
             System.out.println("omendb: " + configs.size() + " nodes, " + (configs.get(0).cluster()
                     .initialSplitPoints().size() + 1) + " ranges, data in " + root);
-            System.out.println(router.describe(HOST));
-            System.out.flush();
-            stop.await();
+            if (awaitReady(router, stop)) {
+                System.out.println(router.describe(HOST));
+                System.out.flush();
+                stop.await();
+            }
             System.out.println("omendb: stopping");
         }
         System.out.println("omendb: stopped");
         return OmenDbCli.EXIT_OK;
+    }
+
+    /**
+     * Waits until the router can serve ({@code GET /ready} would answer 200: range table loaded, every range led),
+     * so that the URL printed next answers at once; false when a stop signal came first. After
+     * {@link #READY_WAIT_MS} it says so and goes on: the router answers 503 until the cluster is whole.
+     */
+    private static boolean awaitReady(RouterService router, StopSignal stop) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READY_WAIT_MS);
+        while (!router.ready()) {
+            if (System.nanoTime() > deadline) {
+                System.out.println("omendb: not every range has a leader after " + READY_WAIT_MS / 1000
+                        + " s; serving anyway (GET /ready names the ranges)");
+                return true;
+            }
+            if (stop.await(READY_POLL_MS)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Every node shares the defaults; only identity, data dir and ports differ (as in raft-node's LocalCluster). */

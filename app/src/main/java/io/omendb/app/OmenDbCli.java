@@ -1,6 +1,8 @@
 package io.omendb.app;
 
 import io.omendb.backup.BackupCommand;
+import io.omendb.config.ConfigLoader;
+import io.omendb.config.OmenConfig;
 import picocli.CommandLine;
 
 /**
@@ -37,6 +39,8 @@ public final class OmenDbCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        // every subcommand logs as documented from the start; local, node and router then apply their settings
+        Logging.configure(ConfigLoader.defaults().database().logLevel(), OmenConfig.Monitoring.Logs.DEFAULTS);
         System.exit(new CommandLine(new OmenDbCli()).execute(args));
     }
 }

@@ -11,6 +11,7 @@ import io.omendb.router.cluster.ClusterBackupCheckpoints;
 import io.omendb.router.cluster.DiskFootprint;
 import io.omendb.router.cluster.RaftKvBackend;
 import io.omendb.router.cluster.RaftReplicaCollector;
+import io.omendb.router.http.AccessLog;
 import io.omendb.router.http.HttpApiServer;
 import io.omendb.router.http.HttpServerOptions;
 import io.omendb.router.http.MemoryLimit;
@@ -22,13 +23,14 @@ import io.omendb.router.security.SecurityFileException;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 
 /**
  * The router as the CLI runs it: {@code [security]} ({@link RouterSecurity}: authentication, TLS), cluster client,
- * {@link RaftKvBackend}, HTTP API server with the memory limit and the slow-client timeout, and (when
+ * {@link RaftKvBackend}, HTTP API server with the memory limit, the slow-client timeout and the access log, and (when
  * {@code [monitoring] metrics_enabled}) the Prometheus endpoint with the per-range Raft metrics of the nodes in
  * this process, all configured from one {@link OmenConfig}.
  * Owns everything it starts; {@link #close()} stops it in reverse order.
@@ -40,6 +42,7 @@ final class RouterService implements AutoCloseable {
     private final Closer closer = new Closer();
     private final RouterSecurity security;
     private final HttpApiServer http;
+    private final RaftKvBackend backend;
     private final MetricsEndpoint metricsEndpoint;
 
     private RouterService(OmenConfig config, ClientOptions clientOptions, Supplier<StorageFootprint> footprint,
@@ -54,7 +57,7 @@ final class RouterService implements AutoCloseable {
                 return t;
             });
             closer.register(scheduler::shutdownNow);
-            RaftKvBackend backend = closer.register(new RaftKvBackend(client, scheduler,
+            backend = closer.register(new RaftKvBackend(client, scheduler,
                     config.limits().maxQueryDurationMs(), TABLE_REFRESH_MS, footprint));
             MemoryLimit memoryLimit = MemoryLimit.ofHeap(config.limits().memoryLimitMb() << 20);
             RouterMetrics metrics = new RouterMetrics(backend::footprint, memoryLimit.limitBytes());
@@ -69,8 +72,8 @@ final class RouterService implements AutoCloseable {
             ClusterBackupCheckpoints backups = closer.register(new ClusterBackupCheckpoints(client,
                     config.database().name(), clientOptions.members(), footprint instanceof DiskFootprint d
                     ? d.dataDirs() : List.of()));
-            http = closer.register(HttpApiServer.start(HttpServerOptions.from(config), guards, backend, backups, metrics,
-                    System::nanoTime));
+            http = closer.register(HttpApiServer.start(HttpServerOptions.from(config), guards, backend, backups,
+                    metrics, System::nanoTime, accessLog(config.monitoring().logs())));
             OmenConfig.Monitoring m = config.monitoring();
             metricsEndpoint = m.metricsEnabled() ? closer.register(MetricsEndpoint.start(m.metricsBindAddress(),
                     m.metricsPort(), metrics, security.metricsSslContextOrNull(),
@@ -96,6 +99,24 @@ final class RouterService implements AutoCloseable {
             return new RouterService(config, clientOptions, footprint, localReplicas);
         } catch (SecurityFileException e) {
             throw new ConfigException("security", e.getMessage());
+        }
+    }
+
+    /** {@code [monitoring] access_log}, {@code slow_request_ms} and {@code access_log_lines_per_s_max}. */
+    static AccessLog accessLog(OmenConfig.Monitoring.Logs logs) {
+        return AccessLog.toLogger(AccessLog.Mode.valueOf(logs.accessLog().name()), logs.slowRequestMs(),
+                logs.accessLogLinesPerSecondMax());
+    }
+
+    /**
+     * Whether {@code GET /ready} would answer 200 now: the range table is loaded and every range has a reachable
+     * leader. Blocks for one probe (at most {@code RaftKvBackend.LEADER_PROBE_TIMEOUT_MS} per range, in parallel).
+     */
+    boolean ready() throws InterruptedException {
+        try {
+            return backend.rangesWithoutLeader().get().isEmpty();
+        } catch (ExecutionException notReady) {
+            return false;
         }
     }
 

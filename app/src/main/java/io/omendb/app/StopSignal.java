@@ -3,6 +3,7 @@ package io.omendb.app;
 import sun.misc.Signal;
 
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Waits for SIGTERM or SIGINT so the main thread can close everything in order and exit 0. A JVM shutdown hook
@@ -21,5 +22,10 @@ final class StopSignal {
 
     void await() throws InterruptedException {
         stop.await();
+    }
+
+    /** Waits at most {@code timeoutMs}; true when the signal came. */
+    boolean await(long timeoutMs) throws InterruptedException {
+        return stop.await(timeoutMs, TimeUnit.MILLISECONDS);
     }
 }

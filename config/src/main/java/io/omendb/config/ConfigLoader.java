@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -27,7 +28,8 @@ import java.util.regex.Pattern;
  *
  * <p>Environment overrides (they win over the file): {@code OMENDB_DATA_DIR} → {@code database.data_dir},
  * {@code OMENDB_HTTP_PORT} → {@code http.port}, {@code OMENDB_AUTH_DISABLED=true|false} →
- * {@code security.auth_enabled = !value}, {@code OMENDB_LOG_LEVEL} → {@code database.log_level}. The environment
+ * {@code security.auth_enabled = !value}, {@code OMENDB_LOG_LEVEL} → {@code database.log_level}, {@code OMENDB_LOG_FORMAT} →
+ * {@code monitoring.log_format}. The environment
  * is passed in (not read from {@link System#getenv()} here) so tests are hermetic.
  *
  * <p>The operations guide's names and keys ({@link GuideKeys}) are read as this product's keys, ignored with a
@@ -40,6 +42,7 @@ public final class ConfigLoader {
     public static final String ENV_HTTP_PORT = "OMENDB_HTTP_PORT";
     public static final String ENV_AUTH_DISABLED = "OMENDB_AUTH_DISABLED";
     public static final String ENV_LOG_LEVEL = "OMENDB_LOG_LEVEL";
+    public static final String ENV_LOG_FORMAT = "OMENDB_LOG_FORMAT";
 
     /**
      * {@code [index]} defaults: the storage engine's own ({@code EngineOptions.defaults()}; raft-node's
@@ -86,7 +89,6 @@ public final class ConfigLoader {
     private static final List<String> SECTIONS = List.of("database", "storage", "index", "wal", "http", "security",
             "monitoring", "performance", "limits", "cluster", "backup");
     private static final int PORT_MAX = 65_535;
-    private static final Set<String> LOG_FORMATS = Set.of("text", "json");
     /** {@code [performance] io_threads} default: the HTTP API's event loops, sized for the 2-core target machine. */
     public static final int HTTP_IO_THREADS_DEFAULT = 2;
     static final int THREADS_MAX = 1024;
@@ -140,7 +142,7 @@ public final class ConfigLoader {
                 wal(sections.get("wal")),
                 http,
                 security(sections.get("security"), env),
-                monitoring(sections.get("monitoring"), notices),
+                monitoring(sections.get("monitoring"), env),
                 performance(sections.get("performance")),
                 limits(sections.get("limits")),
                 cluster(sections.get("cluster"), http, notices),
@@ -284,16 +286,54 @@ public final class ConfigLoader {
                 t.bool("metrics_auth_enabled", false));
     }
 
-    private static OmenConfig.Monitoring monitoring(TomlSection t, Consumer<ConfigNotice> notices) {
-        // log_format: accepted and checked until the logging backend that honours it arrives (the guide writes json)
-        if (t.string("log_format", "text", LOG_FORMATS::contains, "must be one of " + LOG_FORMATS).equals("json")) {
-            notices.accept(new ConfigNotice(ConfigNotice.Severity.WARN, t.qualified("log_format"),
-                    "ignored: this build logs plain text only"));
-        }
+    private static OmenConfig.Monitoring monitoring(TomlSection t, Map<String, String> env) {
         return new OmenConfig.Monitoring(t.bool("metrics_enabled", true),
                 t.string("metrics_bind_address", "0.0.0.0", v -> !v.isBlank(), "must not be empty"),
-                t.intIn("metrics_port", 9090, 1, PORT_MAX));
+                t.intIn("metrics_port", 9090, 1, PORT_MAX), logs(t, env));
     }
+
+    // ---------------------------------------------------------------- [monitoring] logs (docs/LOGGING.md)
+
+    /** {@code log_levels} values: a level, or {@code off} to silence a logger. */
+    private static final Set<String> LOGGER_LEVELS = Set.of("trace", "debug", "info", "warn", "error", "off");
+    /** A logger name: Java package and class names joined by dots ({@code io.omendb.router}, {@code omendb.access}). */
+    private static final Pattern LOGGER_NAME = Pattern.compile(
+            "[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
+
+    private static OmenConfig.Monitoring.Logs logs(TomlSection t, Map<String, String> env) {
+        OmenConfig.Monitoring.Logs d = OmenConfig.Monitoring.Logs.DEFAULTS;
+        String format = t.string("log_format", lower(d.format()), v -> enumOf(OmenConfig.Monitoring.LogFormat.class,
+                v) != null, "must be one of text, json");
+        if (env.containsKey(ENV_LOG_FORMAT)) {
+            format = envValue(ENV_LOG_FORMAT, "monitoring.log_format", env.get(ENV_LOG_FORMAT).toLowerCase(),
+                    v -> enumOf(OmenConfig.Monitoring.LogFormat.class, v) != null, "must be one of text, json");
+        }
+        Map<String, String> levels = t.stringMap("log_levels", "a logger name such as \"io.omendb.router\" (in "
+                + "quotes: unquoted dots make nested tables)", LOGGER_NAME.asMatchPredicate(),
+                LOGGER_LEVELS::contains, "must be one of " + LOGGER_LEVELS);
+        String access = t.string("access_log", lower(d.accessLog()), v -> enumOf(
+                OmenConfig.Monitoring.AccessLogMode.class, v) != null, "must be one of off, slow, all");
+        return new OmenConfig.Monitoring.Logs(enumOf(OmenConfig.Monitoring.LogFormat.class, format), levels,
+                enumOf(OmenConfig.Monitoring.AccessLogMode.class, access),
+                t.longIn("slow_request_ms", d.slowRequestMs(), 0, 3_600_000),
+                t.intIn("access_log_lines_per_s_max", d.accessLogLinesPerSecondMax(), 1, 1_000_000));
+    }
+
+    private static String lower(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The constant named {@code v} in lower case, or null. */
+    private static <E extends Enum<E>> E enumOf(Class<E> type, String v) {
+        for (E e : type.getEnumConstants()) {
+            if (lower(e).equals(v)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- end of [monitoring] logs
 
     private static OmenConfig.Performance performance(TomlSection t) {
         return new OmenConfig.Performance(

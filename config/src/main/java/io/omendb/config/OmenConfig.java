@@ -1,7 +1,10 @@
 package io.omendb.config;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -85,8 +88,52 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
         }
     }
 
-    /** {@code [monitoring]}: Prometheus endpoint. */
-    public record Monitoring(boolean metricsEnabled, String metricsBindAddress, int metricsPort) {
+    /** {@code [monitoring]}: Prometheus endpoint and logs. */
+    public record Monitoring(boolean metricsEnabled, String metricsBindAddress, int metricsPort, Logs logs) {
+        /** The metrics endpoint as given, logs at their defaults. */
+        public Monitoring(boolean metricsEnabled, String metricsBindAddress, int metricsPort) {
+            this(metricsEnabled, metricsBindAddress, metricsPort, Logs.DEFAULTS);
+        }
+
+        // ------------------------------------------------------------ logs (docs/LOGGING.md)
+
+        /** {@code log_format}: what one log line is. */
+        public enum LogFormat {
+            /** A time stamp, thread, level, logger and message per line, for people. */
+            TEXT,
+            /** One JSON object per line (logstash-logback-encoder), for log pipelines and {@code jq}. */
+            JSON
+        }
+
+        /** {@code access_log}: which completed HTTP requests get an {@code omendb.access} line. */
+        public enum AccessLogMode {
+            OFF,
+            /** Requests that took at least {@code slow_request_ms}. */
+            SLOW,
+            ALL
+        }
+
+        /**
+         * The logs' settings ({@code database.log_level} stays the root level).
+         *
+         * @param format                     {@code log_format}; env {@code OMENDB_LOG_FORMAT}
+         * @param levels                     {@code log_levels}: logger name (a prefix of class names, e.g.
+         *                                   {@code io.omendb.router}) to level, applied after the root level
+         *                                   and the defaults for Ratis
+         * @param accessLog                  {@code access_log}
+         * @param slowRequestMs              {@code slow_request_ms}: the duration from which a request is slow
+         * @param accessLogLinesPerSecondMax {@code access_log_lines_per_s_max}: access lines written per second at
+         *                                   most; the rest are dropped and counted
+         *                                   ({@code omendb_access_log_dropped_total})
+         */
+        public record Logs(LogFormat format, Map<String, String> levels, AccessLogMode accessLog, long slowRequestMs,
+                           int accessLogLinesPerSecondMax) {
+            public static final Logs DEFAULTS = new Logs(LogFormat.TEXT, Map.of(), AccessLogMode.SLOW, 500, 100);
+
+            public Logs {
+                levels = Collections.unmodifiableMap(new LinkedHashMap<>(levels));
+            }
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -115,6 +116,39 @@ final class TomlSection {
                 throw new ConfigException(qualified(key), "must be an array of strings, found " + e);
             }
             out.add(e.asText());
+        }
+        return out;
+    }
+
+    /**
+     * The table under {@code key} as string keys to string values, in file order; an inline table
+     * ({@code key = { "a.b" = "x" }}) or a {@code [section.key]} table. Errors name the entry
+     * ({@code section.key."a.b"}).
+     */
+    Map<String, String> stringMap(String key, String keyExpectation, Predicate<String> keyValid,
+                                  Predicate<String> valueValid, String valueExpectation) {
+        JsonNode n = node(key);
+        Map<String, String> out = new LinkedHashMap<>();
+        if (n.isMissingNode()) {
+            return out;
+        }
+        if (!n.isObject()) {
+            throw new ConfigException(qualified(key), "must be a table of strings, got " + n);
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String entry = qualified(key) + ".\"" + e.getKey() + "\"";
+            if (!e.getValue().isTextual()) {
+                throw new ConfigException(entry, "must be a string, got " + e.getValue() + " (the key must be "
+                        + keyExpectation + ")");
+            }
+            if (!keyValid.test(e.getKey())) {
+                throw new ConfigException(entry, "the key must be " + keyExpectation);
+            }
+            if (!valueValid.test(e.getValue().asText())) {
+                throw new ConfigException(entry, valueExpectation + ", got '" + e.getValue().asText() + "'");
+            }
+            out.put(e.getKey(), e.getValue().asText());
         }
         return out;
     }

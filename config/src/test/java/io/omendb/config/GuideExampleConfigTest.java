@@ -77,7 +77,7 @@ class GuideExampleConfigTest {
         expect("monitoring.prometheus_port", c -> c.monitoring().metricsPort(), 9090);
         expect("monitoring.health_check_interval_ms", null, null);
         expect("monitoring.log_level", c -> c.database().logLevel(), "info");
-        expect("monitoring.log_format", null, null);
+        expect("monitoring.log_format", c -> c.monitoring().logs().format(), OmenConfig.Monitoring.LogFormat.JSON);
         expect("performance.worker_threads", c -> c.performance().workerThreadCount(), 8);
         expect("performance.io_threads", c -> c.performance().ioThreads(), 4);
         expect("performance.enable_simd", null, null);
@@ -102,10 +102,10 @@ class GuideExampleConfigTest {
         expect("backup.log_archive_interval_ms", c -> c.backup().logArchiveIntervalMs(), 10_000L);
     }
 
-    /** Keys ignored with a WARN: the guide's keys without meaning here (and log_format until JSON logs exist). */
+    /** Keys ignored with a WARN: the guide's keys without meaning here. */
     private static final Set<String> IGNORED_IN_EXAMPLE = Set.of("database.expected_size", "storage.batch_size",
             "storage.sync_interval_ms", "wal.rotation_interval_hours", "monitoring.health_check_interval_ms",
-            "performance.enable_simd", "performance.prefetch_size", "monitoring.log_format");
+            "performance.enable_simd", "performance.prefetch_size");
 
     @Test
     void theGuidesExampleLoadsAndEveryKeyTakesItsMeaning() throws Exception {
@@ -236,15 +236,6 @@ class GuideExampleConfigTest {
         assertTrue(n.message().startsWith("ignored: ") && n.message().contains(replacement), n.message());
         assertEquals(key, refusedKey("[" + section + "]\n" + name + " = \"x\""));
         assertEquals(GuideKeys.IGNORED.size(), ignoredKeys().count(), "every ignored key has a case here");
-    }
-
-    @Test
-    void logFormatIsCheckedAndJsonIsReportedUntilItIsImplemented() {
-        List<ConfigNotice> notices = new ArrayList<>();
-        ConfigLoader.parse("[monitoring]\nlog_format = \"text\"", Map.of(), notices::add);
-        assertEquals(List.of(new ConfigNotice(ConfigNotice.Severity.INFO, "cluster", notices.get(0).message())),
-                notices, "text is what the product does: nothing to report");
-        assertEquals("monitoring.log_format", refusedKey("[monitoring]\nlog_format = \"xml\""));
     }
 
     @Test

@@ -64,6 +64,8 @@ public final class ClusterClient implements AutoCloseable {
     private final RequestLimits limits;
     private final RangeRouter routing;
     private final ClientThreads threads = new ClientThreads();
+    /** Completes with the first range table loaded ({@link #rangeTableLoaded()}); never fails. */
+    private final CompletableFuture<RangeTable> firstTable = new CompletableFuture<>();
     private final CoalescingTallies coalescing = CoalescingTallies.create();
     private final ChannelPool channels;
     private final ForwardAcceptor forwardsOrNull;
@@ -119,6 +121,14 @@ public final class ClusterClient implements AutoCloseable {
         return routing.rangeTable();
     }
 
+    /**
+     * Completes when a range table is first cached (at once if one is): what requests arriving before it wait for,
+     * within their own deadline. A copy: completing or cancelling it leaves the client's own untouched.
+     */
+    public CompletableFuture<RangeTable> rangeTableLoaded() {
+        return firstTable.copy();
+    }
+
     /** Reads the range table from the meta group (linearizable) and caches it. */
     public CompletableFuture<RangeTable> refreshRangeTable() {
         return scanMeta(RangeDescriptorCodec.KEY_PREFIX, new ArrayList<>()).thenApply(descriptors -> {
@@ -127,6 +137,7 @@ public final class ClusterClient implements AutoCloseable {
             }
             RangeTable t = new RangeTable(descriptors);
             routing.install(t);
+            firstTable.complete(t);
             return t;
         });
     }

@@ -1,6 +1,8 @@
 package io.omendb.router.cluster;
 
+import io.omendb.raft.client.ClientException;
 import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.client.ErrorCode;
 import io.omendb.raft.client.ReadOptions;
 import io.omendb.raft.client.Results;
 import io.omendb.raft.meta.RangeDescriptor;
@@ -43,7 +45,9 @@ import java.util.function.Supplier;
  * <p><b>What it adds to the client.</b> (1) Translation: client records become router records, client failures
  * become {@link io.omendb.router.backend.BackendException}s ({@link ClientFailures}). (2) A deadline: every call
  * completes within {@code deadlineMs} ({@code [limits] max_query_duration_ms}) even while the client is still
- * retrying, so nothing runs on unobserved by the HTTP layer for long. (3) Range-table following: the cached
+ * retrying, so nothing runs on unobserved by the HTTP layer for long; a call made before the first range table is
+ * loaded (the first seconds after start) waits for it within that deadline instead of failing at once, but
+ * {@link #rangesWithoutLeader()} (readiness) never waits. (3) Range-table following: the cached
  * table is refreshed from the meta group every {@code tableRefreshMs} on the injected scheduler. (4) Batch
  * routing: a batch whose keys span ranges is refused with the ids of every range it touches, before anything is
  * sent. (5) Admin views assembled from per-range replica status.
@@ -203,7 +207,7 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
      */
     @Override
     public CompletableFuture<List<Long>> rangesWithoutLeader() {
-        return bounded(() -> {
+        return boundedNow(() -> {
             List<RangeDescriptor> ranges = client.rangeTable().ranges();
             List<CompletableFuture<Long>> probes = new ArrayList<>();
             for (RangeDescriptor r : ranges) {
@@ -276,22 +280,46 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
     }
 
     /**
-     * Runs {@code body} (turning synchronous throws into a failed future), bounds it by the deadline, and
-     * translates failures.
+     * Runs {@code body} once the client holds a range table (turning synchronous throws into a failed future),
+     * bounds it by the deadline, and translates failures. A call arriving before the first table waits for it up
+     * to {@link #tableWaitMs()}, then fails NOT_READY (503): the wait ends before the deadline so that the answer
+     * says why rather than timing out.
      */
     private <T> CompletableFuture<T> bounded(Supplier<CompletableFuture<T>> body) {
-        CompletableFuture<T> started;
+        CompletableFuture<RangeTable> loaded = client.rangeTableLoaded();
+        CompletableFuture<T> started = loaded.isDone() ? start(body) : loaded
+                .orTimeout(tableWaitMs(), TimeUnit.MILLISECONDS).thenCompose(table -> start(body));
+        return translated(started, () -> loaded.isCompletedExceptionally()
+                ? new ClientException(ErrorCode.NOT_READY, "the range table has not been loaded yet") : null);
+    }
+
+    /** As {@link #bounded} without waiting for the range table (readiness must answer at once). */
+    private <T> CompletableFuture<T> boundedNow(Supplier<CompletableFuture<T>> body) {
+        return translated(start(body), () -> null);
+    }
+
+    /** 90% of the deadline: the rest leaves time for the NOT_READY answer before the HTTP layer's own deadline. */
+    long tableWaitMs() {
+        return Math.max(1, deadlineMs - deadlineMs / 10);
+    }
+
+    private static <T> CompletableFuture<T> start(Supplier<CompletableFuture<T>> body) {
         try {
-            started = body.get();
+            return body.get();
         } catch (RuntimeException e) {
-            started = CompletableFuture.failedFuture(e);
+            return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /** {@code started} bounded by the deadline, its failure (or {@code failureOrNull}'s, when given) translated. */
+    private <T> CompletableFuture<T> translated(CompletableFuture<T> started, Supplier<Throwable> failureOrNull) {
         CompletableFuture<T> out = new CompletableFuture<>();
         started.orTimeout(deadlineMs, TimeUnit.MILLISECONDS).whenComplete((v, error) -> {
             if (error == null) {
                 out.complete(v);
             } else {
-                out.completeExceptionally(ClientFailures.translate(error));
+                Throwable cause = failureOrNull.get();
+                out.completeExceptionally(ClientFailures.translate(cause != null ? cause : error));
             }
         });
         return out;

@@ -27,8 +27,8 @@ import java.util.function.LongSupplier;
  * handshake must finish within {@link #TLS_HANDSHAKE_TIMEOUT_MS}), idle timeout, request read timeout (slow
  * clients), HTTP codec (request line long enough for a scan with two maximal percent-encoded keys), body
  * aggregation up to {@code maxRequestBodyBytes} (JSON 413 beyond), and the {@link RequestDispatcher} (which asks
- * the {@link RequestGate} about each request). No handler blocks: backend work is asynchronous, so two event loops
- * serve thousands of concurrent requests.
+ * the {@link RequestGate} about each request and records each answer in the {@link AccessLog}). No handler
+ * blocks: backend work is asynchronous, so two event loops serve thousands of concurrent requests.
  *
  * <p>Lifecycle: {@link #start} binds and returns a running server; {@link #close} unbinds, closes connections
  * and stops every thread it started (waiting at most {@link #SHUTDOWN_TIMEOUT_MS}).
@@ -73,18 +73,33 @@ public final class HttpApiServer implements AutoCloseable {
     public static HttpApiServer start(HttpServerOptions options, ServerGuards guards, KvBackend backend,
                                       BackupCheckpointStore backupsOrNull, RouterMetrics metrics,
                                       LongSupplier nanoClock) throws InterruptedException {
-        return start(options, guards, backend, backupsOrNull, metrics, nanoClock, SocketTransport.best());
+        return start(options, guards, backend, backupsOrNull, metrics, nanoClock, AccessLog.off());
     }
 
-    /** Same, on the given socket transport (tests run both). */
+    /** Same, recording every completed request in {@code accessLog}. */
+    public static HttpApiServer start(HttpServerOptions options, ServerGuards guards, KvBackend backend,
+                                      BackupCheckpointStore backupsOrNull, RouterMetrics metrics,
+                                      LongSupplier nanoClock, AccessLog accessLog) throws InterruptedException {
+        return start(options, guards, backend, backupsOrNull, metrics, nanoClock, accessLog, SocketTransport.best());
+    }
+
+    /** Same without an access log, on the given socket transport (tests run both). */
     static HttpApiServer start(HttpServerOptions options, ServerGuards guards, KvBackend backend,
                                BackupCheckpointStore backupsOrNull, RouterMetrics metrics, LongSupplier nanoClock,
                                SocketTransport transport) throws InterruptedException {
+        return start(options, guards, backend, backupsOrNull, metrics, nanoClock, AccessLog.off(), transport);
+    }
+
+    private static HttpApiServer start(HttpServerOptions options, ServerGuards guards, KvBackend backend,
+                                       BackupCheckpointStore backupsOrNull, RouterMetrics metrics,
+                                       LongSupplier nanoClock, AccessLog accessLog, SocketTransport transport)
+            throws InterruptedException {
         RouteTable routes = ApiRoutes.create(backend, backupsOrNull, options, nanoClock, version(),
                 guards.gate().routes());
         ConcurrencyLimit concurrencyLimit = new ConcurrencyLimit(options.maxConcurrentRequests());
         ConnectionLimiter connectionLimiter = new ConnectionLimiter(options.maxConnections(), metrics);
         metrics.registerActiveConnections(connectionLimiter::activeConnections);
+        metrics.registerAccessLogDropped(accessLog::droppedLines);
         HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
                 .setMaxInitialLineLength(6 * options.maxKeyBytes() + 1024)
                 .setMaxHeaderSize(HEADER_BYTES_MAX);
@@ -109,7 +124,7 @@ public final class HttpApiServer implements AutoCloseable {
                                 new HttpServerCodec(decoderConfig),
                                 new BodyLimitAggregator(options.maxRequestBodyBytes(), metrics),
                                 new RequestDispatcher(routes, guards, concurrencyLimit, metrics,
-                                        options.maxQueryDurationMs(), nanoClock));
+                                        options.maxQueryDurationMs(), nanoClock, accessLog));
                     }
                 });
         try {

@@ -4,6 +4,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -25,6 +26,10 @@ import java.util.function.LongSupplier;
  * (writes only), concurrency permit, endpoint, deadline, metrics, answer. Every error answer is counted in
  * {@code omendb_refusals_total} under its error code.
  *
+ * <p><b>Every answer</b> leaves through {@link #write}, the one place a request completes: it carries the
+ * request's {@code X-Request-Id} (the client's, or one the {@link AccessLog} made) and is recorded in the access
+ * log with the route's path pattern, the status, the user and the time since the request was read off the wire.
+ *
  * <p><b>Threading.</b> One instance per channel; every method and callback runs on the channel's event loop, so
  * its state needs no locks. Endpoints return futures that may complete on any thread; the answer hops back to
  * the event loop before it is written. Nothing here blocks.
@@ -38,6 +43,8 @@ import java.util.function.LongSupplier;
  */
 final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> {
     static final int PIPELINED_REQUESTS_MAX = 16;
+    /** The access log's method for a request whose request line could not be decoded. */
+    static final String UNDECODED_METHOD = "-";
 
     private final RouteTable routes;
     private final RequestGate gate;
@@ -46,17 +53,23 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
     private final RouterMetrics metrics;
     private final long maxQueryDurationMs;
     private final LongSupplier nanoClock;
+    private final AccessLog accessLog;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private boolean serving;
+    /** The request being served (null between requests), and what the access log learns of it while it is. */
+    private Pending current;
+    private String currentPattern;
+    private String currentUser;
     /** The client's address as callers see it: formatted once per connection, not per request. */
     private String remoteAddress;
 
-    /** A request parsed off the wire, or the error that parsing it produced. */
-    private record Pending(ApiRequest requestOrNull, ApiError errorOrNull, boolean keepAlive) {
+    /** A request parsed off the wire, or the error that parsing it produced, with what the access log needs. */
+    private record Pending(ApiRequest requestOrNull, ApiError errorOrNull, boolean keepAlive, String method,
+                           String requestId, long receivedNanos) {
     }
 
     RequestDispatcher(RouteTable routes, ServerGuards guards, ConcurrencyLimit concurrencyLimit,
-                      RouterMetrics metrics, long maxQueryDurationMs, LongSupplier nanoClock) {
+                      RouterMetrics metrics, long maxQueryDurationMs, LongSupplier nanoClock, AccessLog accessLog) {
         this.routes = routes;
         this.gate = guards.gate();
         this.writesAdmitted = guards.writesAdmitted();
@@ -64,6 +77,7 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
         this.metrics = metrics;
         this.maxQueryDurationMs = maxQueryDurationMs;
         this.nanoClock = nanoClock;
+        this.accessLog = accessLog;
     }
 
     @Override
@@ -76,7 +90,8 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
         if (remoteAddress == null) {
             remoteAddress = String.valueOf(ctx.channel().remoteAddress());
         }
-        pending.add(parse(msg, remoteAddress));
+        String requestId = accessLog.requestId(msg.headers().get(AccessLog.REQUEST_ID_HEADER));
+        pending.add(parse(msg, remoteAddress, requestId, nanoClock.getAsLong()));
         if (!serving) {
             serveNext(ctx);
         }
@@ -102,14 +117,17 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
         ctx.close();
     }
 
-    private static Pending parse(FullHttpRequest msg, String remoteAddress) {
+    private static Pending parse(FullHttpRequest msg, String remoteAddress, String requestId, long receivedNanos) {
         if (msg.decoderResult().isFailure()) {
-            return new Pending(null, decodeFailure(msg.decoderResult().cause()), false);
+            return new Pending(null, decodeFailure(msg.decoderResult().cause()), false, UNDECODED_METHOD, requestId,
+                    receivedNanos);
         }
         boolean keepAlive = HttpUtil.isKeepAlive(msg);
+        String method = msg.method().name();
         String uri = msg.uri();
         if (!uri.startsWith("/")) {
-            return new Pending(null, ApiError.badRequest("bad_request", "request target must be a path"), false);
+            return new Pending(null, ApiError.badRequest("bad_request", "request target must be a path"), false,
+                    method, requestId, receivedNanos);
         }
         int question = uri.indexOf('?');
         String path = question < 0 ? uri : uri.substring(0, question);
@@ -118,9 +136,10 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
             byte[] body = ByteBufUtil.getBytes(msg.content());
             Caller caller = new Caller(remoteAddress, msg.headers().get(HttpHeaderNames.AUTHORIZATION),
                     null);
-            return new Pending(new ApiRequest(msg.method(), path, "", query, body, caller), null, keepAlive);
+            return new Pending(new ApiRequest(msg.method(), path, "", query, body, caller), null, keepAlive, method,
+                    requestId, receivedNanos);
         } catch (ApiException e) {
-            return new Pending(null, e.error(), keepAlive);
+            return new Pending(null, e.error(), keepAlive, method, requestId, receivedNanos);
         }
     }
 
@@ -137,6 +156,9 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
     private void serveNext(ChannelHandlerContext ctx) {
         Pending next = pending.poll();
         serving = next != null;
+        current = next;
+        currentPattern = AccessLog.Entry.UNMATCHED;
+        currentUser = null;
         if (next == null) {
             return;
         }
@@ -153,12 +175,14 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
             refuse(ctx, e.error(), next.keepAlive());
             return;
         }
+        currentPattern = route.pattern();
         onEventLoop(ctx, gate.admit(route, request), (admission, failure) -> {
             if (failure != null) {
                 refuse(ctx, ErrorMapper.toError(failure), next.keepAlive());
             } else if (admission.refusalOrNull() != null) {
                 refuse(ctx, admission.refusalOrNull(), next.keepAlive());
             } else {
+                currentUser = admission.userOrNull();
                 serveAdmitted(ctx, route, request, admission.userOrNull(), next.keepAlive());
             }
         });
@@ -248,7 +272,11 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
     }
 
     private void write(ChannelHandlerContext ctx, ApiResponse response, boolean keepAlive) {
-        ChannelFuture written = ctx.writeAndFlush(NettyResponses.toNetty(response, keepAlive));
+        FullHttpResponse out = NettyResponses.toNetty(response, keepAlive);
+        out.headers().set(AccessLog.REQUEST_ID_HEADER, current.requestId());
+        accessLog.record(new AccessLog.Entry(current.method(), currentPattern, response.status(),
+                nanoClock.getAsLong() - current.receivedNanos(), currentUser, current.requestId()));
+        ChannelFuture written = ctx.writeAndFlush(out);
         if (!keepAlive) {
             pending.clear(); // nothing after a closing answer is served
             written.addListener(LingeringClose.AFTER_WRITE);

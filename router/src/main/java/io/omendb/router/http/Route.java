@@ -27,6 +27,11 @@ public record Route(HttpMethod method, String path, boolean keyInPath, Set<Strin
         queryParams = Set.copyOf(queryParams);
     }
 
+    /** The path as logs show it: a key route's key as {@code {key}} ({@code /v1/kv/{key}}), never a real key. */
+    public String pattern() {
+        return keyInPath ? path + "{key}" : path;
+    }
+
     public boolean matchesPath(String requestPath) {
         return keyInPath ? requestPath.startsWith(path) : requestPath.equals(path);
     }

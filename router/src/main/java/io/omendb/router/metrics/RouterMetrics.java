@@ -98,6 +98,12 @@ public final class RouterMetrics {
         callbackCounter("omendb_read_fold_gets", "Linearizable gets sent to leaders, alone or folded", gets);
     }
 
+    /** Exposes the access log's lines its rate limit dropped as {@code omendb_access_log_dropped_total}; call once. */
+    public void registerAccessLogDropped(LongSupplier droppedLines) {
+        callbackCounter("omendb_access_log_dropped", "Access log lines dropped by access_log_lines_per_s_max",
+                droppedLines);
+    }
+
     private void callbackCounter(String name, String help, LongSupplier value) {
         CounterWithCallback.builder().name(name).help(help).callback(c -> c.call(value.getAsLong()))
                 .register(prometheus);

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.function.LongSupplier;
 import javax.net.ssl.SSLContext;
+import org.slf4j.LoggerFactory;
 
 /**
  * Everything {@code [security]} asks of the router, built once at start: the {@link RequestGate} (an
@@ -43,9 +44,9 @@ public final class RouterSecurity implements AutoCloseable {
         TlsFiles tls = s.tlsEnabled() ? TlsFiles.load(OmenConfig.Security.resolve(dataDir, s.tlsCertFile()),
                 OmenConfig.Security.resolve(dataDir, s.tlsKeyFile())) : null;
         if (!s.authEnabled()) {
-            System.err.println("omendb: WARNING: AUTHENTICATION IS DISABLED (security.auth_enabled = false or "
-                    + "OMENDB_AUTH_DISABLED=true): anyone who can reach the HTTP port can read, write and administer "
-                    + "this database. Use this for local development only.");
+            LoggerFactory.getLogger(RouterSecurity.class).warn("AUTHENTICATION IS DISABLED (security.auth_enabled = "
+                    + "false or OMENDB_AUTH_DISABLED=true): anyone who can reach the HTTP port can read, write and "
+                    + "administer this database. Use this for local development only.");
             return new RouterSecurity(RequestGate.OPEN, null, null, tls);
         }
         UserStore users = UserStore.load(OmenConfig.Security.resolve(dataDir, s.usersFile()),
