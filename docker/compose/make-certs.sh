@@ -19,6 +19,7 @@ mkdir -p "$DIR"
 [[ -f "$DIR/ca.pem" && -f "$DIR/ca.key" ]] || "$CERTS" ca "$DIR"
 for entry in "${NODES[@]}"; do
   read -r name address <<<"$entry"
+  rm -f "$DIR/$name.key"   # may belong to uid 10001 after a first run: replace it rather than write through it
   "$CERTS" node "$DIR" "$name" "DNS:$name" "IP:$address" DNS:localhost IP:127.0.0.1
 done
 if [[ $(id -u) -eq 0 ]]; then
