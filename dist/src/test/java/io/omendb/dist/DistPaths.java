@@ -9,6 +9,11 @@ import java.util.concurrent.TimeUnit;
 /** Where the repository, the shipped files and the built tarball are (set by the dist pom). */
 final class DistPaths {
     private static final long UNTAR_WAIT_S = 60;
+    /**
+     * Bind-mount source prefix (relative to docker/) of the compose cluster's TLS files: made by
+     * docker/compose/make-certs.sh, never committed; tests make them into a temporary directory instead.
+     */
+    static final String COMPOSE_TLS_SOURCE = "./compose/tls/";
 
     private DistPaths() {
     }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.omendb.raft.LocalCluster;
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.client.Results;
@@ -14,7 +13,6 @@ import io.omendb.config.OmenConfig;
 import io.omendb.raft.meta.RangeDescriptor;
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,8 +51,7 @@ class RollingRestartIT {
 
     private final Http http = new Http();
     private final List<ServerProcess> nodes = new ArrayList<>();
-    private final List<Path> configs = new ArrayList<>();
-    private final int[] httpPorts = new int[NODES];
+    private LoopbackCluster cluster;
     private final Map<String, String> acknowledged = new ConcurrentHashMap<>();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
@@ -66,12 +63,12 @@ class RollingRestartIT {
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void restartingEachNodeInTurnFailsNoClientRequest() throws Exception {
         Path home = DistPaths.unpackTarball(tmp);
-        writeConfigs();
+        cluster = LoopbackCluster.write(tmp, "rolling", NODES);
         AtomicBoolean loadRunning = new AtomicBoolean(true);
         List<Thread> clients = new ArrayList<>();
         try {
             for (int i = 0; i < NODES; i++) {
-                nodes.add(startNode(home, i, "first"));
+                nodes.add(cluster.startNode(home, i, "first"));
             }
             for (int i = 0; i < NODES; i++) {
                 http.await200(base(i) + "/ready", READY_WAIT, nodes.toArray(ServerProcess[]::new));
@@ -82,14 +79,14 @@ class RollingRestartIT {
                 c.start();
                 clients.add(c);
             }
-            OmenConfig cfg = ConfigLoader.load(configs.get(0), Map.of());
+            OmenConfig cfg = ConfigLoader.load(cluster.config(0), Map.of());
             try (ClusterClient client = ClusterClient.connect(ClientOptions.from(cfg))) {
                 client.awaitRangeTable(READY_WAIT);
                 for (int i = 0; i < NODES; i++) {
                     String id = "n" + (i + 1);
                     transferLeadersAway(id, (i + 1) % NODES);
                     nodes.get(i).stop();
-                    nodes.set(i, startNode(home, i, "restart"));
+                    nodes.set(i, cluster.startNode(home, i, "restart"));
                     http.await200(base(i) + "/ready", READY_WAIT, nodes.get(i));
                     awaitEveryReplicaAnswers(client);
                 }
@@ -119,47 +116,6 @@ class RollingRestartIT {
                 nodes.forEach(ServerProcess::close);
             }
         }
-    }
-
-    private void writeConfigs() throws IOException {
-        int[] ports = LocalCluster.freePorts(3 * NODES);
-        StringBuilder members = new StringBuilder();
-        for (int i = 0; i < NODES; i++) {
-            httpPorts[i] = ports[3 * i + 1];
-            members.append("""
-                    [[cluster.members]]
-                    id = "n%d"
-                    raft_address = "127.0.0.1:%d"
-                    http_address = "127.0.0.1:%d"
-                    """.formatted(i + 1, ports[3 * i], ports[3 * i + 1]));
-        }
-        for (int i = 0; i < NODES; i++) {
-            Path c = tmp.resolve("n" + (i + 1) + ".toml");
-            Files.writeString(c, """
-                    [database]
-                    name = "rolling"
-                    data_dir = "%s"
-                    [http]
-                    bind_address = "127.0.0.1"
-                    port = %d
-                    [monitoring]
-                    metrics_bind_address = "127.0.0.1"
-                    metrics_port = %d
-                    [security]
-                    auth_enabled = false
-                    [cluster]
-                    node_id = "n%d"
-                    replication_factor = 3
-                    initial_split_points = ["g", "n", "t"]
-                    """.formatted(tmp.resolve("data-n" + (i + 1)), httpPorts[i], ports[3 * i + 2], i + 1) + members);
-            configs.add(c);
-        }
-    }
-
-    private ServerProcess startNode(Path home, int i, String phase) throws IOException {
-        return ServerProcess.start("n" + (i + 1), List.of(home.resolve("bin/omendb").toString(), "node", "--config",
-                configs.get(i).toString()), Map.of("JAVA_OPTS", "-Xmx384m"),
-                tmp.resolve("n" + (i + 1) + "-" + phase + ".log"));
     }
 
     /**
@@ -272,6 +228,6 @@ class RollingRestartIT {
     }
 
     private String base(int node) {
-        return "http://127.0.0.1:" + httpPorts[node];
+        return cluster.base(node);
     }
 }
