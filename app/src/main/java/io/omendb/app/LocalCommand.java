@@ -127,6 +127,7 @@ final class LocalCommand implements Callable<Integer> {
     /** Loopback only, no TLS; users and roles files in the data dir root (shared by every node's router). */
     private static OmenConfig.Security localSecurity(OmenConfig.Security s, Path root, boolean auth) {
         return new OmenConfig.Security(auth, LocalAdmin.usersFile(root).toString(),
-                LocalAdmin.rolesFile(root).toString(), s.sessionTimeoutSeconds(), false, "", "", "", false);
+                LocalAdmin.rolesFile(root).toString(), s.sessionTimeoutSeconds(), false, "", "", "", false,
+                s.reloadCheckIntervalS());
     }
 }

@@ -74,7 +74,7 @@ class RaftMutualTlsTest {
     private static OmenConfig.Security tls(OmenConfig.Security s, Path dir) {
         return new OmenConfig.Security(s.authEnabled(), s.usersFile(), s.rolesFile(), s.sessionTimeoutSeconds(), true,
                 dir.resolve("node.pem").toString(), dir.resolve("node.key").toString(), dir.resolve("ca.pem").toString(),
-                false);
+                false, s.reloadCheckIntervalS());
     }
 
     /** The node's last applied index of {@code group}, or -1 when it does not host the group. */

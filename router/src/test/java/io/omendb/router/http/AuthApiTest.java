@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.omendb.config.OmenConfig;
 import io.omendb.router.security.RouterSecurity;
 import io.omendb.router.security.UserStore;
-import java.io.IOException;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,7 +70,7 @@ class AuthApiTest {
         Files.writeString(dir.resolve("users.htpasswd"), USERS_FILE);
         Files.writeString(dir.resolve("roles.txt"), "alice:read,write\nreader:read\nops:admin\n");
         security = RouterSecurity.start(new OmenConfig.Security(true, "users.htpasswd", "roles.txt", SESSION_SECONDS,
-                false, "", "", "", false), dir, nanos::get);
+                false, "", "", "", false, 0), dir, nanos::get);
         t = TestServer.builder().guards(ServerGuards.open().withGate(security.gate())).start();
         Logger.getLogger("io.omendb.audit").addHandler(auditHandler);
     }
@@ -175,17 +173,7 @@ class AuthApiTest {
     }
 
     private HttpResponse<byte[]> call(String method, String path, String body, String authorization) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(t.uri(path)).timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
-        if (authorization != null) {
-            b.header("Authorization", authorization);
-        }
-        try {
-            return t.client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException | InterruptedException e) {
-            throw new AssertionError(e);
-        }
+        return t.send(method, path, body == null ? null : body.getBytes(StandardCharsets.UTF_8), authorization);
     }
 
     static String basic(String user, String password) {
