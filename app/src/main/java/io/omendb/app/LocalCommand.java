@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
  * {@code omendb local}: N Raft peers (real Ratis, real disk, loopback ports) in this JVM, pre-split into ranges,
  * plus the router and the metrics endpoint. Node {@code nI} keeps its files in {@code <data-dir>/nI}; the layout
  * (ports, counts) in {@code <data-dir>/local-cluster.properties}, so starting again on the same data dir keeps
- * the data. Stops cleanly on SIGTERM/SIGINT with exit code 0.
+ * the data. Stops cleanly on SIGTERM/SIGINT with exit code 0; SIGHUP reloads the users and roles files.
  *
  * <p><b>Authentication is on</b> (unless {@code --no-auth} or {@code OMENDB_AUTH_DISABLED=true}): the first start
  * creates user {@code admin} (roles read, write, admin) with a generated password, keeps its bcrypt hash in
@@ -91,6 +91,7 @@ final class LocalCommand implements Callable<Integer> {
             }
             System.out.println("omendb: " + configs.size() + " nodes, " + (configs.get(0).cluster()
                     .initialSplitPoints().size() + 1) + " ranges, data in " + root);
+            ReloadSignal.install(router::reloadSecurity);
             System.out.println(router.describe(HOST));
             System.out.flush();
             stop.await();

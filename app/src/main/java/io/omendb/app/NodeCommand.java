@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 /**
  * {@code omendb node --config FILE}: one storage node, and the HTTP router inside the same process (on
  * {@code [http]}, with metrics on {@code [monitoring]}) unless {@code --no-router}. Stops cleanly on
- * SIGTERM/SIGINT with exit code 0.
+ * SIGTERM/SIGINT with exit code 0; SIGHUP reloads the users, roles and TLS files ({@link ReloadSignal}).
  */
 @CommandLine.Command(name = "node", mixinStandardHelpOptions = true,
         description = "Run one storage node (with the HTTP router inside it)")
@@ -39,7 +39,11 @@ final class NodeCommand implements Callable<Integer> {
                     RouterService router = closer.register(RouterService.start(cfg, ClientOptions.from(cfg).withLocalServer(node.localServer()),
                             new DiskFootprint(List.of(cfg.database().dataDir()), System::nanoTime),
                             node::replicaMetrics));
+                    ReloadSignal.install(router::reloadSecurity);
                     System.out.println(router.describe(cfg.http().bindAddress()));
+                } else {
+                    ReloadSignal.install(() -> System.err.println("omendb: SIGHUP: nothing to reload (this node runs "
+                            + "no router; the Raft TLS files are read at start)"));
                 }
             } catch (ConfigException e) {
                 System.err.println("omendb: configuration refused: " + e.getMessage());

@@ -120,6 +120,11 @@ final class RouterService implements AutoCloseable {
         return metricsEndpoint == null ? -1 : metricsEndpoint.port();
     }
 
+    /** Re-reads the users, roles and TLS files on the reload thread (SIGHUP); see {@link ReloadSignal}. */
+    void reloadSecurity() {
+        security.reloader().requestReloadAll("SIGHUP");
+    }
+
     String describe(String host) {
         String scheme = security.scheme();
         return "omendb: HTTP API on " + scheme + "://" + host + ":" + httpPort() + " (" + http.transport() + ")"
