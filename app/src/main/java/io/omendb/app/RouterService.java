@@ -49,7 +49,7 @@ final class RouterService implements AutoCloseable {
                           Supplier<List<ReplicaMetrics>> localReplicas) throws IOException, InterruptedException {
         try {
             security = closer.register(RouterSecurity.start(config.security(), config.database().dataDir(),
-                    System::nanoTime));
+                    System::nanoTime, clientOptions.tlsOrNull()));
             ClusterClient client = closer.register(ClusterClient.connect(clientOptions));
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "omendb-router-table");

@@ -105,6 +105,8 @@ public final class OmenNode implements AutoCloseable {
     private final List<Thread> readmitters = new ArrayList<>();
     /** The node's own client of the cluster: membership probes and re-admission. */
     private final ClusterClient client;
+    /** The node's TLS material (Raft server and clients, and the router in this process), or null without TLS. */
+    private final RaftTls tlsOrNull;
     private final AtomicLong callIds = new AtomicLong();
     /** Runs {@link #archiveEveryReplica} when {@code backup.log_archive_dir} is set; null otherwise. */
     private ScheduledExecutorService archiving;
@@ -114,20 +116,22 @@ public final class OmenNode implements AutoCloseable {
      *                 which hands them to the router in this process once it registered
      */
     private OmenNode(OmenConfig config, NodeMetadataStore metadata, RaftServer server, MaintenancePool maintenance,
-                     AtomicReference<ForwardedWrites> forwards) {
+                     AtomicReference<ForwardedWrites> forwards, RaftTls tlsOrNull) {
+        this.tlsOrNull = tlsOrNull;
         this.maintenance = maintenance;
         this.config = config;
         this.metadata = metadata;
         this.server = server;
         this.localDivisions = new LocalDivisions(server);
         forwards.set(localDivisions::proposeForwarded);
-        this.client = ClusterClient.connect(ClientOptions.from(config));
+        this.client = ClusterClient.connect(ClientOptions.from(config, tlsOrNull));
         this.seeder = new Thread(this::seedRangeTable, "omendb-seed-" + config.cluster().nodeId());
         this.seeder.setDaemon(true);
     }
 
     public static OmenNode start(OmenConfig config, Clock clock) throws IOException {
         ConfigLoader.validate(config);
+        RaftTls tls = RaftTls.fromOrNull(config);
         Path dataDir = config.database().dataDir();
         Files.createDirectories(dataDir);
         NodeMetadataStore metadata = NodeMetadataStore.open(dataDir.resolve("node-meta"));
@@ -136,8 +140,8 @@ public final class OmenNode implements AutoCloseable {
         try {
             checkOwner(config, metadata, clock);
             AtomicReference<ForwardedWrites> forwards = new AtomicReference<>(ForwardedWrites.NONE);
-            OmenNode node = new OmenNode(config, metadata, buildServer(config, metadata, maintenance, clock,
-                    (group, entry) -> forwards.get().propose(group, entry)), maintenance, forwards);
+            OmenNode node = new OmenNode(config, metadata, buildServer(config, tls, metadata, maintenance, clock,
+                    (group, entry) -> forwards.get().propose(group, entry)), maintenance, forwards, tls);
             try {
                 node.server.start();
                 node.bootstrapGroups(node.client);
@@ -177,8 +181,9 @@ public final class OmenNode implements AutoCloseable {
         }
     }
 
-    private static RaftServer buildServer(OmenConfig config, NodeMetadataStore metadata, MaintenancePool maintenance,
-                                          Clock clock, ForwardedWrites forwards) throws IOException {
+    private static RaftServer buildServer(OmenConfig config, RaftTls tlsOrNull, NodeMetadataStore metadata,
+                                          MaintenancePool maintenance, Clock clock, ForwardedWrites forwards)
+            throws IOException {
         OmenConfig.Member self = config.cluster().self();
         int colon = self.raftAddress().lastIndexOf(':');
         String host = self.raftAddress().substring(0, colon);
@@ -188,7 +193,7 @@ public final class OmenNode implements AutoCloseable {
                 .setServerId(RaftPeerId.valueOf(self.id()))
                 .setProperties(RatisSettings.server(config, dataDir.resolve("raft"), dataDir.resolve("raft-removed"),
                         host, port))
-                .setParameters(RaftTls.parameters(RaftTls.fromOrNull(config)))
+                .setParameters(RaftTls.parameters(tlsOrNull))
                 .setStateMachineRegistry(group -> new RangeStateMachine(EngineSettings.from(config), metadata,
                         maintenance, clock, archiveSettings(config), forwards))
                 .setOption(RaftStorage.StartupOption.RECOVER)
@@ -379,6 +384,11 @@ public final class OmenNode implements AutoCloseable {
     /** This node's Raft server as a router in this process reaches it ({@link ClientOptions#withLocalServer}). */
     public LocalRaftServer localServer() {
         return localDivisions;
+    }
+
+    /** The TLS material this node's Raft server and clients use (reloadable), or null without TLS. */
+    public RaftTls tlsOrNull() {
+        return tlsOrNull;
     }
 
     public List<RaftGroupId> hostedGroups() {

@@ -11,6 +11,7 @@ import io.omendb.raft.client.ClusterClient;
 import io.omendb.config.OmenConfig;
 import io.omendb.raft.security.RaftTls;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +63,8 @@ class RaftMutualTlsTest {
             ClientOptions base = ClientOptions.from(cluster.configOf("n1"));
             ClientOptions rogueOptions = new ClientOptions(base.database(), base.members(), base.metaPeers(),
                     base.limits(), base.commandBytesMax(), 1_000, 2, base.outstandingRequestsMax(), "n1",
-                    new RaftTls(rogue.resolve("node.pem"), rogue.resolve("node.key"), rogue.resolve("ca.pem")),
+                    RaftTls.load(rogue.resolve("node.pem"), rogue.resolve("node.key"), rogue.resolve("ca.pem"),
+                            Clock.systemUTC()),
                     base.groupCommit(), null);
             try (ClusterClient intruder = ClusterClient.connect(rogueOptions)) {
                 assertThrows(ExecutionException.class, () -> intruder.refreshRangeTable()

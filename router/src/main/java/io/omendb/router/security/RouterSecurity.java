@@ -3,12 +3,16 @@ package io.omendb.router.security;
 import com.sun.net.httpserver.Authenticator;
 import io.netty.handler.ssl.SslContext;
 import io.omendb.config.OmenConfig;
+import io.omendb.raft.security.FileFingerprint;
+import io.omendb.raft.security.RaftTls;
+import io.omendb.raft.security.TlsFileException;
 import io.omendb.router.http.RequestGate;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.LongSupplier;
 import javax.net.ssl.SSLContext;
 
@@ -53,18 +57,38 @@ public final class RouterSecurity implements AutoCloseable {
         return start(s, dataDir, nanoClock, Clock.systemUTC());
     }
 
-    /** As {@link #start(OmenConfig.Security, Path, LongSupplier)}; certificates are checked for expiry by {@code wallClock}. */
+    /**
+     * As {@link #start(OmenConfig.Security, Path, LongSupplier)}, reading the TLS files itself with certificates
+     * checked for expiry by {@code wallClock}.
+     */
     public static RouterSecurity start(OmenConfig.Security s, Path dataDir, LongSupplier nanoClock, Clock wallClock) {
+        RaftTls tls = null;
+        if (s.tlsEnabled()) {
+            try {
+                tls = RaftTls.load(OmenConfig.Security.resolve(dataDir, s.tlsCertFile()),
+                        OmenConfig.Security.resolve(dataDir, s.tlsKeyFile()),
+                        OmenConfig.Security.resolve(dataDir, s.tlsCaFile()), wallClock);
+            } catch (TlsFileException e) {
+                throw new SecurityFileException(e.getMessage(), e);
+            }
+        }
+        return start(s, dataDir, nanoClock, tls);
+    }
+
+    /**
+     * As {@link #start(OmenConfig.Security, Path, LongSupplier)}, serving HTTPS with {@code tlsOrNull}, the TLS
+     * material of this process's Raft server and clients (null when {@code tls_enabled} is off): one reload then
+     * renews the certificate of the API, the metrics port and Raft together.
+     */
+    public static RouterSecurity start(OmenConfig.Security s, Path dataDir, LongSupplier nanoClock,
+                                       RaftTls tlsOrNull) {
         List<SecurityReloader.Source> sources = new ArrayList<>();
         List<byte[]> seenAtLoad = new ArrayList<>();
         TlsFiles tls = null;
         if (s.tlsEnabled()) {
-            Path cert = OmenConfig.Security.resolve(dataDir, s.tlsCertFile());
-            Path key = OmenConfig.Security.resolve(dataDir, s.tlsKeyFile());
-            seenAtLoad.add(SecurityReloader.fingerprint(List.of(cert, key)));
-            tls = TlsFiles.load(cert, key, wallClock);
-            sources.add(new SecurityReloader.Source("TLS certificate (tls_cert_file " + cert + ", tls_key_file "
-                    + key + ")", tls.files(), tls::reload));
+            tls = new TlsFiles(Objects.requireNonNull(tlsOrNull, "tls_enabled needs the TLS material"));
+            seenAtLoad.add(tlsOrNull.fingerprintAtLoad());
+            sources.add(SecurityReloader.tlsSource(tlsOrNull));
         }
         if (!s.authEnabled()) {
             System.err.println("omendb: WARNING: AUTHENTICATION IS DISABLED (security.auth_enabled = false or "
@@ -75,7 +99,7 @@ public final class RouterSecurity implements AutoCloseable {
         }
         Path usersFile = OmenConfig.Security.resolve(dataDir, s.usersFile());
         Path rolesFile = OmenConfig.Security.resolve(dataDir, s.rolesFile());
-        seenAtLoad.add(SecurityReloader.fingerprint(List.of(usersFile, rolesFile)));
+        seenAtLoad.add(FileFingerprint.of(List.of(usersFile, rolesFile)));
         UserStore users = loadUsers(usersFile, rolesFile);
         SecureRandom random = new SecureRandom();
         CredentialVerifier verifier = new CredentialVerifier(users, BCRYPT_QUEUE_MAX, VERIFIED_CACHE_TTL_MS,

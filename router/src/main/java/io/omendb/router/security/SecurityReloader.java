@@ -1,11 +1,9 @@
 package io.omendb.router.security;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.omendb.raft.security.FileFingerprint;
+import io.omendb.raft.security.RaftTls;
+import io.omendb.raft.security.TlsFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Re-reads the router's security files while it runs: the users and roles files and the TLS certificate and key
- * (docs/SECURITY.md, "Reloading users and certificates").
+ * Re-reads a node's or router's security files while it runs: the users and roles files, and the TLS certificate,
+ * key and CA that the API, the metrics port and Raft's mutual TLS share ({@link RaftTls}) (docs/SECURITY.md,
+ * "Reloading users and certificates").
  *
  * <p><b>Triggers.</b> {@link #reloadAll} re-reads every source whatever its files hold (SIGHUP; the signal is wired
  * in the app module). {@link #checkForChanges} re-reads only the sources whose files changed since they were last
@@ -49,9 +48,22 @@ public final class SecurityReloader implements AutoCloseable {
      *
      * @param what   what the files hold, naming them, e.g. "users (users_file /etc/omendb/users.htpasswd, ...)"
      * @param reload reads, checks and installs the files; returns what is now in force; throws
-     *               {@link SecurityFileException} (nothing installed) when they are refused
+     *               {@link SecurityFileException} or {@link TlsFileException} (nothing installed) when they are
+     *               refused
      */
     record Source(String what, List<Path> files, Supplier<String> reload) {
+    }
+
+    /** The TLS files of {@code tls} as one source: certificate, key and CA are read and installed together. */
+    static Source tlsSource(RaftTls tls) {
+        List<Path> files = tls.files();
+        return new Source("TLS certificate (tls_cert_file " + files.get(0) + ", tls_key_file " + files.get(1)
+                + ", tls_ca_file " + files.get(2) + ")", files, tls::reload);
+    }
+
+    /** A reloader of {@code tls} alone, checking every {@code intervalS} (a node without a router). */
+    public static SecurityReloader forTls(RaftTls tls, long intervalS) {
+        return new SecurityReloader(List.of(tlsSource(tls)), List.of(tls.fingerprintAtLoad())).start(intervalS);
     }
 
     private final List<Source> sources;
@@ -60,7 +72,7 @@ public final class SecurityReloader implements AutoCloseable {
 
     /**
      * @param sources      the reloadable file sets
-     * @param seenAtLoad   each source's {@link #fingerprint}, taken before the files were first loaded (so a change
+     * @param seenAtLoad   each source's {@link FileFingerprint}, taken before the files were first loaded (so a change
      *                     made while they were being loaded is seen by the first check)
      */
     SecurityReloader(List<Source> sources, List<byte[]> seenAtLoad) {
@@ -85,7 +97,7 @@ public final class SecurityReloader implements AutoCloseable {
     public synchronized List<Outcome> checkForChanges() {
         List<Outcome> out = new ArrayList<>();
         for (int i = 0; i < sources.size(); i++) {
-            if (!Arrays.equals(lastSeen[i], fingerprint(sources.get(i).files()))) {
+            if (!Arrays.equals(lastSeen[i], FileFingerprint.of(sources.get(i).files()))) {
                 out.add(reload(i, "file change"));
             }
         }
@@ -117,12 +129,12 @@ public final class SecurityReloader implements AutoCloseable {
 
     private Outcome reload(int i, String trigger) {
         Source s = sources.get(i);
-        lastSeen[i] = fingerprint(s.files());
+        lastSeen[i] = FileFingerprint.of(s.files());
         try {
             String now = s.reload().get();
             LOG.log(System.Logger.Level.INFO, "security reload (" + trigger + "): " + s.what() + " reloaded: " + now);
             return new Outcome(s.what(), true, now);
-        } catch (SecurityFileException e) {
+        } catch (SecurityFileException | TlsFileException e) {
             LOG.log(System.Logger.Level.ERROR, "security reload (" + trigger + "): refused " + s.what() + ": "
                     + e.getMessage() + "; the previous version stays in force");
             return new Outcome(s.what(), false, e.getMessage());
@@ -131,28 +143,6 @@ public final class SecurityReloader implements AutoCloseable {
                     + "; the previous version stays in force", e);
             return new Outcome(s.what(), false, e.toString());
         }
-    }
-
-    /** SHA-256 over each file's name and contents, or over a marker when it cannot be read. */
-    static byte[] fingerprint(List<Path> files) {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JVM", e);
-        }
-        for (Path f : files) {
-            sha.update(f.toString().getBytes(StandardCharsets.UTF_8));
-            try {
-                byte[] content = Files.readAllBytes(f);
-                sha.update((byte) 1);
-                sha.update(Long.toString(content.length).getBytes(StandardCharsets.US_ASCII));
-                sha.update(content);
-            } catch (IOException unreadable) {
-                sha.update((byte) 0);
-            }
-        }
-        return sha.digest();
     }
 
     @Override

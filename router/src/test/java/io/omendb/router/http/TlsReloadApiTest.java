@@ -36,8 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Reloading the TLS certificate and key while the API and metrics servers run, checked by the certificate served
  * in real TLS handshakes on free ports: a good new pair is served to new connections (a connection made before
- * keeps its certificate), and a bad pair (key of another certificate, expired by the injected clock, without
- * clientAuth) is refused with the reason while the old certificate is still served. The same checks refuse a
+ * keeps its certificate), and a bad pair (key of another certificate, expired by the injected clock, from another
+ * CA than {@code tls_ca_file}, without clientAuth) is refused with the reason while the old certificate is still
+ * served. The same checks refuse a
  * start. Certificates come from {@code bin/omendb-certs}, the bad one from openssl as an operator might misuse it.
  */
 class TlsReloadApiTest {
@@ -92,6 +93,14 @@ class TlsReloadApiTest {
             assertEquals(second, servedSerial(t.port()));
             assertEquals(second, servedSerial(metrics.port()));
             wallClock.now = Instant.now();
+
+            Path otherCa = dir.resolve("other-ca");
+            TestCertificates.ca(otherCa);
+            TestCertificates.node(otherCa, "foreign");
+            Files.copy(otherCa.resolve("foreign.pem"), dir.resolve("tls.pem"), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(otherCa.resolve("foreign.key"), dir.resolve("tls.key"), StandardCopyOption.REPLACE_EXISTING);
+            assertRefused(security, "is not signed by a CA in security.tls_ca_file");
+            assertEquals(second, servedSerial(t.port()));
 
             serverOnlyCertificate("serveronly");
             install("serveronly");

@@ -1,4 +1,4 @@
-package io.omendb.router.security;
+package io.omendb.raft.security;
 
 import java.net.Socket;
 import java.security.GeneralSecurityException;
@@ -14,9 +14,11 @@ import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509KeyManager;
 
 /**
- * A key manager whose certificate and key can be replaced while servers run: TLS stacks (the JDK's, which Netty
- * and the JDK HTTPS server use here) ask their key manager for an alias, then for that alias's chain and key, at
- * every handshake, so a context built once around this manager serves whatever was installed last.
+ * A key manager whose certificate and key can be replaced while servers run: TLS stacks ask their key manager for
+ * an alias, then for that alias's chain and key, at every handshake, so a context built once around this manager
+ * serves whatever was installed last. That holds for the JDK's stack (the router's Netty API server and the JDK
+ * HTTPS metrics server) and for Ratis' shaded Netty on BoringSSL (Raft's gRPC server and clients), which wraps a
+ * plain key manager in a non-caching key material provider that asks it at each handshake.
  *
  * <p><b>Atomic per handshake.</b> Each installed {@link Material} has its own alias ({@code omendb-<n>}), and the
  * chain and key are looked up by the alias the handshake chose, among the current and the previous material. A
@@ -27,7 +29,7 @@ import javax.net.ssl.X509KeyManager;
  * <p>Key-type matching is the JDK's own: each material wraps a SunX509 key manager over a one-entry key store.
  * Thread-safe: the installed pair is one immutable value in an {@link AtomicReference}.
  */
-final class ReloadingKeyManager extends X509ExtendedKeyManager {
+public final class ReloadingKeyManager extends X509ExtendedKeyManager {
     private static final AtomicLong GENERATIONS = new AtomicLong();
     private static final char[] NO_PASSWORD = new char[0];
 
@@ -82,14 +84,18 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
         return current().jdk().chooseServerAlias(keyType, issuers, null);
     }
 
+    /**
+     * Ignores the issuers the server asks for: a server lists the CAs it trusted when its context was built, so
+     * after a CA rotation that list can be stale, and presenting our certificate is always right (it is the only one).
+     */
     @Override
     public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
-        return current().jdk().chooseClientAlias(keyTypes, issuers, socket);
+        return current().jdk().chooseClientAlias(keyTypes, null, socket);
     }
 
     @Override
     public String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
-        return current().jdk().chooseClientAlias(keyTypes, issuers, null);
+        return current().jdk().chooseClientAlias(keyTypes, null, null);
     }
 
     @Override
