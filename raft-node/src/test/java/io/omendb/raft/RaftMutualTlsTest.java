@@ -45,7 +45,7 @@ class RaftMutualTlsTest {
                 initial_split_points = ["m"]
                 """);
         try (LocalCluster cluster = LocalCluster.start(tmp.resolve("data"), 3, 3, template,
-                (id, c) -> c.withSecurity(tls(c.security(), id.equals("n3") ? rogue : good)))) {
+                (id, c) -> c.withSecurity(TestClusters.tls(c.security(), id.equals("n3") ? rogue : good)))) {
             try (ClusterClient client = cluster.newClient("n1")) {
                 assertEquals(2, client.awaitRangeTable(Duration.ofSeconds(60)).ranges().size());
                 for (int i = 0; i < 10; i++) {
@@ -71,12 +71,6 @@ class RaftMutualTlsTest {
                         .get(ROGUE_ATTEMPT_TIMEOUT_S, TimeUnit.SECONDS), "the intruder cannot read the range table");
             }
         }
-    }
-
-    private static OmenConfig.Security tls(OmenConfig.Security s, Path dir) {
-        return new OmenConfig.Security(s.authEnabled(), s.usersFile(), s.rolesFile(), s.sessionTimeoutSeconds(), true,
-                dir.resolve("node.pem").toString(), dir.resolve("node.key").toString(), dir.resolve("ca.pem").toString(),
-                false, s.reloadCheckIntervalS());
     }
 
     /** The node's last applied index of {@code group}, or -1 when it does not host the group. */

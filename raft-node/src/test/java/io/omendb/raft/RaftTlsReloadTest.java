@@ -7,18 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.omendb.config.OmenConfig;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.security.RaftTls;
 import io.omendb.raft.security.TlsFileException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigInteger;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -51,11 +48,11 @@ class RaftTlsReloadTest {
         TestCertificates.node(certs, "first");
         TestCertificates.node(certs, "second");
         install(certs, "first", "first");
-        BigInteger first = serial(certs, "first");
-        BigInteger second = serial(certs, "second");
+        BigInteger first = TestCertificates.serial(certs.resolve("first.pem"));
+        BigInteger second = TestCertificates.serial(certs.resolve("second.pem"));
         assertNotEquals(first, second);
         try (LocalCluster cluster = LocalCluster.start(tmp.resolve("data"), 1, 1, TestClusters.template(""),
-                (id, c) -> c.withSecurity(tls(c.security(), certs)))) {
+                (id, c) -> c.withSecurity(TestClusters.tls(c.security(), certs)))) {
             String raftAddress = cluster.configOf("n1").cluster().self().raftAddress();
             RaftTls tls = cluster.node("n1").tlsOrNull();
             assertEquals(first, servedSerial(raftAddress, certs));
@@ -82,22 +79,9 @@ class RaftTlsReloadTest {
         }
     }
 
-    private static OmenConfig.Security tls(OmenConfig.Security s, Path dir) {
-        return new OmenConfig.Security(s.authEnabled(), s.usersFile(), s.rolesFile(), s.sessionTimeoutSeconds(), true,
-                dir.resolve("node.pem").toString(), dir.resolve("node.key").toString(), dir.resolve("ca.pem").toString(),
-                false, s.reloadCheckIntervalS());
-    }
-
     private static void install(Path dir, String certOf, String keyOf) throws IOException {
         Files.copy(dir.resolve(certOf + ".pem"), dir.resolve("node.pem"), StandardCopyOption.REPLACE_EXISTING);
         Files.copy(dir.resolve(keyOf + ".key"), dir.resolve("node.key"), StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private static BigInteger serial(Path dir, String name) throws Exception {
-        try (InputStream in = Files.newInputStream(dir.resolve(name + ".pem"))) {
-            return ((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in))
-                    .getSerialNumber();
-        }
     }
 
     /**

@@ -14,13 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,25 +41,9 @@ class AuthApiTest {
     @TempDir
     Path dir;
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
-    private final List<String> audit = new ArrayList<>();
-    private final Handler auditHandler = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            synchronized (audit) {
-                audit.add(record.getMessage());
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
     private RouterSecurity security;
     private TestServer t;
+    private LogCapture audit;
 
     @BeforeEach
     void start() throws Exception {
@@ -72,12 +52,12 @@ class AuthApiTest {
         security = RouterSecurity.start(new OmenConfig.Security(true, "users.htpasswd", "roles.txt", SESSION_SECONDS,
                 false, "", "", "", false, 0), dir, nanos::get);
         t = TestServer.builder().guards(ServerGuards.open().withGate(security.gate())).start();
-        Logger.getLogger("io.omendb.audit").addHandler(auditHandler);
+        audit = LogCapture.attach("io.omendb.audit");
     }
 
     @AfterEach
     void stop() {
-        Logger.getLogger("io.omendb.audit").removeHandler(auditHandler);
+        audit.detach();
         t.close();
         security.close();
     }
@@ -121,11 +101,9 @@ class AuthApiTest {
         assertError(call("GET", "/v1/kv/k", null, "Bearer omt_forged"), 401, "invalid_token");
         assertAudit("reason=bad_credentials", "user=\"alice\"");
         assertAudit("reason=bad_credentials", "user=\"mallory\"");
-        synchronized (audit) {
-            for (String line : audit) {
-                assertFalse(line.contains("guess-one") || line.contains("guess-two") || line.contains("omt_forged"),
-                        line);
-            }
+        for (String line : audit.messages()) {
+            assertFalse(line.contains("guess-one") || line.contains("guess-two") || line.contains("omt_forged"),
+                    line);
         }
     }
 
@@ -150,10 +128,8 @@ class AuthApiTest {
         assertEquals(200, call("GET", "/v1/kv/s", null, "Bearer " + other).statusCode());
         nanos.addAndGet(Duration.ofSeconds(SESSION_SECONDS).toNanos());
         assertError(call("GET", "/v1/kv/s", null, "Bearer " + other), 401, "invalid_token");
-        synchronized (audit) {
-            for (String line : audit) {
-                assertFalse(line.contains(token) || line.contains(other), line);
-            }
+        for (String line : audit.messages()) {
+            assertFalse(line.contains(token) || line.contains(other), line);
         }
     }
 
@@ -181,17 +157,16 @@ class AuthApiTest {
     }
 
     private void assertAudit(String... parts) {
-        synchronized (audit) {
-            for (String line : audit) {
-                boolean all = line.startsWith("auth ");
-                for (String p : parts) {
-                    all &= line.contains(p);
-                }
-                if (all) {
-                    return;
-                }
+        List<String> lines = audit.messages();
+        for (String line : lines) {
+            boolean all = line.startsWith("auth ");
+            for (String p : parts) {
+                all &= line.contains(p);
             }
-            throw new AssertionError("no audit line with " + List.of(parts) + " in " + audit);
+            if (all) {
+                return;
+            }
         }
+        throw new AssertionError("no audit line with " + List.of(parts) + " in " + lines);
     }
 }

@@ -14,12 +14,10 @@ import io.omendb.router.security.SecurityFileException;
 import io.omendb.router.security.SecurityReloader;
 import io.omendb.router.security.UserStore;
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -141,10 +139,7 @@ class TlsReloadApiTest {
     }
 
     private BigInteger serial(String name) throws Exception {
-        try (InputStream in = Files.newInputStream(dir.resolve(name + ".pem"))) {
-            return ((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in))
-                    .getSerialNumber();
-        }
+        return TestCertificates.serial(dir.resolve(name + ".pem"));
     }
 
     /** The serial of the certificate a new TLS connection to {@code port} is served. */

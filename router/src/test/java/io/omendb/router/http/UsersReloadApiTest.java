@@ -14,13 +14,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,25 +38,9 @@ class UsersReloadApiTest {
     @TempDir
     Path dir;
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
-    private final List<LogRecord> log = new ArrayList<>();
-    private final Handler logHandler = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            synchronized (log) {
-                log.add(record);
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
     private RouterSecurity security;
     private TestServer t;
+    private LogCapture log;
 
     @BeforeEach
     void start() throws Exception {
@@ -68,12 +49,12 @@ class UsersReloadApiTest {
                 false, "", "", "", false, 0), dir, nanos::get);
         t = TestServer.builder().guards(ServerGuards.open().withGate(security.gate())).start();
         t.backend.put("k".getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8)).join();
-        Logger.getLogger(SecurityReloader.LOGGER).addHandler(logHandler);
+        log = LogCapture.attach(SecurityReloader.LOGGER);
     }
 
     @AfterEach
     void stop() {
-        Logger.getLogger(SecurityReloader.LOGGER).removeHandler(logHandler);
+        log.detach();
         t.close();
         security.close();
     }
@@ -167,18 +148,16 @@ class UsersReloadApiTest {
     }
 
     private void assertLogged(Level level, String... parts) {
-        synchronized (log) {
-            for (LogRecord r : log) {
-                boolean all = r.getLevel().equals(level);
-                for (String p : parts) {
-                    all &= r.getMessage().contains(p);
-                }
-                if (all) {
-                    return;
-                }
+        List<LogRecord> records = log.records();
+        for (LogRecord r : records) {
+            boolean all = r.getLevel().equals(level);
+            for (String p : parts) {
+                all &= r.getMessage().contains(p);
             }
-            throw new AssertionError("no " + level + " line with " + List.of(parts) + " in "
-                    + log.stream().map(LogRecord::getMessage).toList());
+            if (all) {
+                return;
+            }
         }
+        throw new AssertionError("no " + level + " line with " + List.of(parts) + " in " + log.messages());
     }
 }
