@@ -143,11 +143,11 @@ public final class RaftTls {
     }
 
     /** The leaf certificate new connections are presented. */
-    public X509Certificate servedCertificate() {
+    X509Certificate servedCertificate() {
         return keys.current().chain()[0];
     }
 
-    public static String describe(X509Certificate leaf) {
+    private static String describe(X509Certificate leaf) {
         return "certificate serial " + leaf.getSerialNumber().toString(16) + " subject "
                 + leaf.getSubjectX500Principal().getName() + " valid until " + leaf.getNotAfter().toInstant();
     }

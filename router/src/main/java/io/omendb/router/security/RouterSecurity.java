@@ -22,7 +22,8 @@ import javax.net.ssl.SSLContext;
  * the TLS contexts of the API and metrics servers, and the metrics endpoint's authenticator. A bad users, roles
  * or TLS file fails the start with a {@link SecurityFileException} naming it.
  *
- * <p>The users and roles files and the TLS certificate and key are then reloaded while the router runs, on
+ * <p>The users and roles files and the TLS certificate, key and CA (the process's {@link RaftTls}, which Raft
+ * shares) are then reloaded while the router runs, on
  * {@link #reloader()}'s triggers (SIGHUP from the app, and a check for changed files every
  * {@code reload_check_interval_s}), atomically: a file that would refuse a start is refused with an ERROR line
  * and the old version stays in force (docs/SECURITY.md, "Reloading users and certificates").

@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * not reload, a rewrite within the same second as the last one does, and so does a Kubernetes secret update, which
  * swaps a symlink rather than writing the file (a polled content hash sees all three; an inotify watch on the
  * directory sees neither the symlink swap behind a mounted volume nor changes on network file systems). The
- * router runs {@code checkForChanges} every {@code [security] reload_check_interval_s}, on one daemon thread that
+ * process runs {@code checkForChanges} every {@code [security] reload_check_interval_s}, on one daemon thread that
  * also runs the SIGHUP reloads, so reloads never run concurrently.
  *
  * <p><b>Atomicity.</b> A source's reload action reads and checks everything first and installs in one step; if it

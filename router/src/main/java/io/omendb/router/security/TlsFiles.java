@@ -24,10 +24,6 @@ public final class TlsFiles {
         this.material = material;
     }
 
-    RaftTls material() {
-        return material;
-    }
-
     /** Netty server context for the HTTP API. */
     public SslContext nettyServerContext() {
         try {
