@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * plus the router and the metrics endpoint. Node {@code nI} keeps its files in {@code <data-dir>/nI}; the layout
  * (ports, counts) in {@code <data-dir>/local-cluster.properties}, so starting again on the same data dir keeps
  * the data. Prints its URL once it can serve (every range has a leader), so a request sent on seeing it is
- * answered. Stops cleanly on SIGTERM/SIGINT with exit code 0.
+ * answered. Stops cleanly on SIGTERM/SIGINT with exit code 0; SIGHUP reloads the users and roles files.
  *
  * <p><b>Authentication is on</b> (unless {@code --no-auth} or {@code OMENDB_AUTH_DISABLED=true}): the first start
  * creates user {@code admin} (roles read, write, admin) with a generated password, keeps its bcrypt hash in
@@ -98,6 +98,7 @@ final class LocalCommand implements Callable<Integer> {
             }
             System.out.println("omendb: " + configs.size() + " nodes, " + (configs.get(0).cluster()
                     .initialSplitPoints().size() + 1) + " ranges, data in " + root);
+            ReloadSignal.install(router::reloadSecurity);
             if (awaitReady(router, stop)) {
                 System.out.println(router.describe(HOST));
                 System.out.flush();
@@ -156,6 +157,7 @@ final class LocalCommand implements Callable<Integer> {
     /** Loopback only, no TLS; users and roles files in the data dir root (shared by every node's router). */
     private static OmenConfig.Security localSecurity(OmenConfig.Security s, Path root, boolean auth) {
         return new OmenConfig.Security(auth, LocalAdmin.usersFile(root).toString(),
-                LocalAdmin.rolesFile(root).toString(), s.sessionTimeoutSeconds(), false, "", "", "", false);
+                LocalAdmin.rolesFile(root).toString(), s.sessionTimeoutSeconds(), false, "", "", "", false,
+                s.reloadCheckIntervalS());
     }
 }

@@ -5,6 +5,7 @@ import io.omendb.raft.client.ClientOptions;
 import io.omendb.config.ConfigException;
 import io.omendb.config.OmenConfig;
 import io.omendb.router.cluster.DiskFootprint;
+import io.omendb.router.security.SecurityReloader;
 import picocli.CommandLine;
 
 import java.nio.file.Path;
@@ -14,7 +15,7 @@ import java.util.concurrent.Callable;
 /**
  * {@code omendb node --config FILE}: one storage node, and the HTTP router inside the same process (on
  * {@code [http]}, with metrics on {@code [monitoring]}) unless {@code --no-router}. Stops cleanly on
- * SIGTERM/SIGINT with exit code 0.
+ * SIGTERM/SIGINT with exit code 0; SIGHUP reloads the users, roles and TLS files ({@link ReloadSignal}).
  */
 @CommandLine.Command(name = "node", mixinStandardHelpOptions = true,
         description = "Run one storage node (with the HTTP router inside it)")
@@ -36,10 +37,20 @@ final class NodeCommand implements Callable<Integer> {
             try {
                 OmenNode node = closer.register(OmenNode.start(cfg));
                 if (!noRouter) {
-                    RouterService router = closer.register(RouterService.start(cfg, ClientOptions.from(cfg).withLocalServer(node.localServer()),
+                    ClientOptions clientOptions = ClientOptions.from(cfg, node.tlsOrNull())
+                            .withLocalServer(node.localServer());
+                    RouterService router = closer.register(RouterService.start(cfg, clientOptions,
                             new DiskFootprint(List.of(cfg.database().dataDir()), System::nanoTime),
                             node::replicaMetrics));
+                    ReloadSignal.install(router::reloadSecurity);
                     System.out.println(router.describe(cfg.http().bindAddress()));
+                } else if (node.tlsOrNull() != null) {
+                    SecurityReloader tls = closer.register(SecurityReloader.forTls(node.tlsOrNull(),
+                            cfg.security().reloadCheckIntervalS()));
+                    ReloadSignal.install(() -> tls.requestReloadAll("SIGHUP"));
+                } else {
+                    ReloadSignal.install(() -> System.err.println("omendb: SIGHUP: nothing to reload (no router, "
+                            + "no TLS)"));
                 }
             } catch (ConfigException e) {
                 System.err.println("omendb: configuration refused: " + e.getMessage());

@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
 /**
  * {@code omendb router --config FILE}: the HTTP router alone, reaching the cluster through the members listed in
  * {@code [[cluster.members]]}. It has no disks of its own, so its WAL and index size metrics are 0. Stops
- * cleanly on SIGTERM/SIGINT with exit code 0.
+ * cleanly on SIGTERM/SIGINT with exit code 0; SIGHUP reloads the users, roles and TLS files.
  */
 @CommandLine.Command(name = "router", mixinStandardHelpOptions = true,
         description = "Run the HTTP router alone, connected to the cluster's members")
@@ -31,6 +31,7 @@ final class RouterCommand implements Callable<Integer> {
             try {
                 RouterService router = closer.register(RouterService.start(cfg, ClientOptions.from(cfg),
                         DiskFootprint.none()));
+                ReloadSignal.install(router::reloadSecurity);
                 System.out.println(router.describe(cfg.http().bindAddress()));
             } catch (ConfigException e) {
                 System.err.println("omendb: configuration refused: " + e.getMessage());

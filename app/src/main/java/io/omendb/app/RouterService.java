@@ -49,7 +49,7 @@ final class RouterService implements AutoCloseable {
                           Supplier<List<ReplicaMetrics>> localReplicas) throws IOException, InterruptedException {
         try {
             security = closer.register(RouterSecurity.start(config.security(), config.database().dataDir(),
-                    System::nanoTime));
+                    System::nanoTime, clientOptions.tlsOrNull()));
             ClusterClient client = closer.register(ClusterClient.connect(clientOptions));
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "omendb-router-table");
@@ -127,6 +127,11 @@ final class RouterService implements AutoCloseable {
     /** The metrics port, or -1 when metrics are disabled. */
     int metricsPort() {
         return metricsEndpoint == null ? -1 : metricsEndpoint.port();
+    }
+
+    /** Re-reads the users, roles and TLS files on the reload thread (SIGHUP); see {@link ReloadSignal}. */
+    void reloadSecurity() {
+        security.reloader().requestReloadAll("SIGHUP");
     }
 
     String describe(String host) {

@@ -142,6 +142,26 @@ final class LocalProcess implements AutoCloseable {
         return Files.readString(log);
     }
 
+    /** Sends {@code signal} (e.g. "HUP") to the process with kill(1). */
+    void signal(String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start();
+        assertTrue(kill.waitFor(STOP_WAIT_SECONDS, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal);
+    }
+
+    /** Waits until the process has printed a line holding every one of {@code parts}; fails after {@code wait}. */
+    void awaitLogLine(Duration wait, String... parts) throws Exception {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (String line : logText().split("\n")) {
+                if (List.of(parts).stream().allMatch(line::contains)) {
+                    return;
+                }
+            }
+            Thread.sleep(100);
+        }
+        fail("no line with " + List.of(parts) + " within " + wait + ":\n" + logText());
+    }
+
     URI uri(String pathAndQuery) {
         return URI.create("http://127.0.0.1:" + httpPort + pathAndQuery);
     }

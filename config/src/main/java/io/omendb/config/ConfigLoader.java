@@ -283,7 +283,9 @@ public final class ConfigLoader {
                 t.string("tls_cert_file", "", v -> true, ""),
                 t.string("tls_key_file", "", v -> true, ""),
                 t.string("tls_ca_file", "", v -> true, ""),
-                t.bool("metrics_auth_enabled", false));
+                t.bool("metrics_auth_enabled", false),
+                // reload without restart (docs/SECURITY.md "Reloading users and certificates")
+                t.longIn("reload_check_interval_s", 10, 0, 86_400));
     }
 
     private static OmenConfig.Monitoring monitoring(TomlSection t, Map<String, String> env) {

@@ -78,10 +78,12 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
      * @param tlsCaFile          PEM certificate of the cluster CA: Raft peers and clients must present a certificate
      *                           it signed (mutual TLS)
      * @param metricsAuthEnabled the metrics endpoint requires HTTP Basic credentials of a user with any role
+     * @param reloadCheckIntervalS how often the router compares the users, roles and TLS files with what it loaded
+     *                           and reloads those that changed; 0: only on SIGHUP
      */
     public record Security(boolean authEnabled, String usersFile, String rolesFile, long sessionTimeoutSeconds,
                            boolean tlsEnabled, String tlsCertFile, String tlsKeyFile, String tlsCaFile,
-                           boolean metricsAuthEnabled) {
+                           boolean metricsAuthEnabled, long reloadCheckIntervalS) {
         /** {@code file} as an absolute path: relative names are taken inside {@code dataDir}. */
         public static Path resolve(Path dataDir, String file) {
             return dataDir.resolve(file).toAbsolutePath().normalize();

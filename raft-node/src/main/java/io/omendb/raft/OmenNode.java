@@ -82,26 +82,30 @@ public final class OmenNode implements AutoCloseable {
     private final List<Thread> readmitters = new ArrayList<>();
     /** Null unless {@code backup.log_archive_dir} is set. */
     private LogArchiveScheduler archiving;
+    /** The node's TLS material (Raft server and clients, and the router in this process), or null without TLS. */
+    private final RaftTls tlsOrNull;
 
     /**
      * @param forwards where the replicas' state machines send forwarded writes: set here to {@link #localDivisions},
      *                 which hands them to the router in this process once it registered
      */
     private OmenNode(OmenConfig config, NodeMetadataStore metadata, RaftServer server, MaintenancePool maintenance,
-                     AtomicReference<ForwardedWrites> forwards) {
+                     AtomicReference<ForwardedWrites> forwards, RaftTls tlsOrNull) {
+        this.tlsOrNull = tlsOrNull;
         this.maintenance = maintenance;
         this.config = config;
         this.metadata = metadata;
         this.server = server;
         this.localDivisions = new LocalDivisions(server);
         forwards.set(localDivisions::proposeForwarded);
-        this.client = ClusterClient.connect(ClientOptions.from(config));
+        this.client = ClusterClient.connect(ClientOptions.from(config, tlsOrNull));
         this.bootstrap = new GroupBootstrap(config, server, client);
         this.seeder = new RangeTableSeeder(config);
     }
 
     public static OmenNode start(OmenConfig config, Clock clock) throws IOException {
         ConfigLoader.validate(config);
+        RaftTls tls = RaftTls.fromOrNull(config);
         NodeDataLayout layout = NodeDataLayout.of(config.database().dataDir());
         Files.createDirectories(layout.dataDir());
         NodeMetadataStore metadata = NodeMetadataStore.open(layout);
@@ -110,8 +114,8 @@ public final class OmenNode implements AutoCloseable {
         try {
             checkOwner(config, metadata, clock);
             AtomicReference<ForwardedWrites> forwards = new AtomicReference<>(ForwardedWrites.NONE);
-            OmenNode node = new OmenNode(config, metadata, buildServer(config, layout, metadata, maintenance, clock,
-                    (group, entry) -> forwards.get().propose(group, entry)), maintenance, forwards);
+            OmenNode node = new OmenNode(config, metadata, buildServer(config, layout, tls, metadata, maintenance, clock,
+                    (group, entry) -> forwards.get().propose(group, entry)), maintenance, forwards, tls);
             List<RaftGroup> toReadmit;
             try {
                 node.server.start();
@@ -150,9 +154,9 @@ public final class OmenNode implements AutoCloseable {
         }
     }
 
-    private static RaftServer buildServer(OmenConfig config, NodeDataLayout layout, NodeMetadataStore metadata,
-                                          MaintenancePool maintenance, Clock clock, ForwardedWrites forwards)
-            throws IOException {
+    private static RaftServer buildServer(OmenConfig config, NodeDataLayout layout, RaftTls tlsOrNull,
+                                          NodeMetadataStore metadata, MaintenancePool maintenance, Clock clock,
+                                          ForwardedWrites forwards) throws IOException {
         OmenConfig.Member self = config.cluster().self();
         int colon = self.raftAddress().lastIndexOf(':');
         String host = self.raftAddress().substring(0, colon);
@@ -160,7 +164,7 @@ public final class OmenNode implements AutoCloseable {
         return RaftServer.newBuilder()
                 .setServerId(RaftPeerId.valueOf(self.id()))
                 .setProperties(RatisSettings.server(config, layout.raftDir(), layout.removedGroupsDir(), host, port))
-                .setParameters(RaftTls.parameters(RaftTls.fromOrNull(config)))
+                .setParameters(RaftTls.parameters(tlsOrNull))
                 .setStateMachineRegistry(group -> new RangeStateMachine(EngineSettings.from(config), metadata,
                         maintenance, clock, archiveSettings(config), forwards))
                 .setOption(RaftStorage.StartupOption.RECOVER)
@@ -201,6 +205,11 @@ public final class OmenNode implements AutoCloseable {
     /** This node's Raft server as a router in this process reaches it ({@link ClientOptions#withLocalServer}). */
     public LocalRaftServer localServer() {
         return localDivisions;
+    }
+
+    /** The TLS material this node's Raft server and clients use (reloadable), or null without TLS. */
+    public RaftTls tlsOrNull() {
+        return tlsOrNull;
     }
 
     public List<RaftGroupId> hostedGroups() {

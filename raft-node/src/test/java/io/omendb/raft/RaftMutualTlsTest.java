@@ -11,6 +11,7 @@ import io.omendb.raft.client.ClusterClient;
 import io.omendb.config.OmenConfig;
 import io.omendb.raft.security.RaftTls;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +45,7 @@ class RaftMutualTlsTest {
                 initial_split_points = ["m"]
                 """);
         try (LocalCluster cluster = LocalCluster.start(tmp.resolve("data"), 3, 3, template,
-                (id, c) -> c.withSecurity(tls(c.security(), id.equals("n3") ? rogue : good)))) {
+                (id, c) -> c.withSecurity(TestClusters.tls(c.security(), id.equals("n3") ? rogue : good)))) {
             try (ClusterClient client = cluster.newClient("n1")) {
                 assertEquals(2, client.awaitRangeTable(Duration.ofSeconds(60)).ranges().size());
                 for (int i = 0; i < 10; i++) {
@@ -62,19 +63,14 @@ class RaftMutualTlsTest {
             ClientOptions base = ClientOptions.from(cluster.configOf("n1"));
             ClientOptions rogueOptions = new ClientOptions(base.database(), base.members(), base.metaPeers(),
                     base.limits(), base.commandBytesMax(), 1_000, 2, base.outstandingRequestsMax(), "n1",
-                    new RaftTls(rogue.resolve("node.pem"), rogue.resolve("node.key"), rogue.resolve("ca.pem")),
+                    RaftTls.load(rogue.resolve("node.pem"), rogue.resolve("node.key"), rogue.resolve("ca.pem"),
+                            Clock.systemUTC()),
                     base.groupCommit(), null);
             try (ClusterClient intruder = ClusterClient.connect(rogueOptions)) {
                 assertThrows(ExecutionException.class, () -> intruder.refreshRangeTable()
                         .get(ROGUE_ATTEMPT_TIMEOUT_S, TimeUnit.SECONDS), "the intruder cannot read the range table");
             }
         }
-    }
-
-    private static OmenConfig.Security tls(OmenConfig.Security s, Path dir) {
-        return new OmenConfig.Security(s.authEnabled(), s.usersFile(), s.rolesFile(), s.sessionTimeoutSeconds(), true,
-                dir.resolve("node.pem").toString(), dir.resolve("node.key").toString(), dir.resolve("ca.pem").toString(),
-                false);
     }
 
     /** The node's last applied index of {@code group}, or -1 when it does not host the group. */

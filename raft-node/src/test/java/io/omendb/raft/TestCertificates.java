@@ -1,8 +1,13 @@
 package io.omendb.raft;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +30,14 @@ public final class TestCertificates {
     /** {@code dir/name.pem} and {@code dir/name.key} signed by the CA in {@code dir}, valid for 127.0.0.1. */
     public static void node(Path dir, String name) throws IOException, InterruptedException {
         run(List.of("node", dir.toString(), name, "IP:127.0.0.1", "DNS:localhost"));
+    }
+
+    /** The serial number of the (first) certificate in the PEM file {@code pem}. */
+    public static BigInteger serial(Path pem) throws IOException, GeneralSecurityException {
+        try (InputStream in = Files.newInputStream(pem)) {
+            return ((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in))
+                    .getSerialNumber();
+        }
     }
 
     private static void run(List<String> args) throws IOException, InterruptedException {

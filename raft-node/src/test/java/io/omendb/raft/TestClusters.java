@@ -80,6 +80,13 @@ final class TestClusters {
         assertTrue(Files.notExists(nodeDir));
     }
 
+    /** {@code s} with mutual TLS on, from {@code dir/node.pem}, {@code dir/node.key} and {@code dir/ca.pem}. */
+    static OmenConfig.Security tls(OmenConfig.Security s, Path dir) {
+        return new OmenConfig.Security(s.authEnabled(), s.usersFile(), s.rolesFile(), s.sessionTimeoutSeconds(), true,
+                dir.resolve("node.pem").toString(), dir.resolve("node.key").toString(), dir.resolve("ca.pem").toString(),
+                false, s.reloadCheckIntervalS());
+    }
+
     static long put(ClusterClient client, String key, String value) throws Exception {
         Results.WriteResult r = await(client.put(b(key), b(value)));
         return r.revision();

@@ -32,11 +32,16 @@ public record ClientOptions(String database, List<OmenConfig.Member> members, Li
 
     /** Options for a client running beside (or inside) the node configured by {@code config}. */
     public static ClientOptions from(OmenConfig config) {
+        return from(config, RaftTls.fromOrNull(config));
+    }
+
+    /** As {@link #from(OmenConfig)}, with TLS material already loaded (shared with the node in this process). */
+    public static ClientOptions from(OmenConfig config, RaftTls tlsOrNull) {
         return new ClientOptions(config.database().name(), config.cluster().members(),
                 ClusterLayout.metaPeers(config.cluster()), config.limits(),
                 config.performance().commandBytesMax(), config.performance().raftRequestTimeoutMs(),
                 RETRY_ATTEMPTS_MAX_DEFAULT, OUTSTANDING_REQUESTS_MAX_DEFAULT, config.cluster().nodeId(),
-                RaftTls.fromOrNull(config), new GroupCommitSettings(
+                tlsOrNull, new GroupCommitSettings(
                         config.performance().groupCommitEntriesInFlightMax(), config.performance().groupCommitWritesMax(),
                         config.performance().groupCommitLingerMaxUs(),
                         config.performance().groupCommitForwardToLeader()),

@@ -24,6 +24,8 @@ import java.util.concurrent.CompletableFuture;
  * limit that address gets 429 with Retry-After before any password is checked. A saturated bcrypt pool answers
  * 503 auth_busy.
  *
+ * <p><b>Reload.</b> {@link #replaceUsers} swaps the users and roles while requests run (see there).
+ *
  * <p><b>Audit.</b> Each refusal is one {@link AuditLog} line (user, never the password; remote address; path).
  *
  * <p>Thread-safe; {@link #admit} never blocks (bcrypt completes the future on the verifier's threads).
@@ -74,7 +76,7 @@ public final class AuthGate implements RequestGate, AutoCloseable {
         }
         if (credentials instanceof Credentials.Bearer bearer) {
             String user = sessions.userOrNull(bearer.token());
-            return user == null
+            return user == null || !verifier.users().contains(user)
                     ? refuse(unauthorized("invalid_token", "the session token is unknown, expired or revoked; log in "
                             + "again with POST " + LOGIN_PATH), null, request, true)
                     : authorize(route, request, user);
@@ -89,6 +91,17 @@ public final class AuthGate implements RequestGate, AutoCloseable {
                     : refuseNow(unauthorized("bad_credentials", "wrong user name or password"), basic.user(), request,
                             true);
         });
+    }
+
+    /**
+     * Puts {@code next} in force: roles apply from the next request, removed users are refused at once (a session
+     * is honoured only while its user is listed), and the sessions of users removed or given a new password are
+     * revoked. Returns how many sessions were revoked.
+     */
+    int replaceUsers(UserStore next) {
+        UserStore previous = verifier.users();
+        verifier.replaceUsers(next);
+        return sessions.revokeUsers(user -> !next.sameCredentials(previous, user));
     }
 
     private CompletableFuture<Admission> authorize(Route route, ApiRequest request, String user) {

@@ -28,7 +28,9 @@ import javax.crypto.spec.SecretKeySpec;
  * <p><b>Cache.</b> A successful check is remembered for {@code cacheTtlMs} under HMAC-SHA256(process key,
  * user NUL password); the key is random per process, so the cache holds nothing that can be checked offline.
  * Failures are never cached. At most {@code cacheEntriesMax} entries (expired ones purged when full, then new
- * successes simply are not cached). Thread-safe.
+ * successes simply are not cached). An entry counts only for the {@link UserStore} it was verified against, so
+ * after {@link #replaceUsers} no cached success of a removed user or an old password lets anyone in.
+ * Thread-safe.
  */
 public final class CredentialVerifier implements AutoCloseable {
     static final int THREADS = 2;
@@ -40,9 +42,13 @@ public final class CredentialVerifier implements AutoCloseable {
         }
     }
 
-    private final UserStore users;
+    /** A cached success: valid until {@code untilNanos}, and only while {@code store} is in force. */
+    private record Verified(long untilNanos, UserStore store) {
+    }
+
+    private volatile UserStore users;
     private final ThreadPoolExecutor pool;
-    private final Map<String, Long> verifiedUntilNanos = new ConcurrentHashMap<>();
+    private final Map<String, Verified> verified = new ConcurrentHashMap<>();
     private final long cacheTtlNanos;
     private final int cacheEntriesMax;
     private final LongSupplier nanoClock;
@@ -65,22 +71,30 @@ public final class CredentialVerifier implements AutoCloseable {
         this.cacheKey = new SecretKeySpec(key, "HmacSHA256");
     }
 
+    /** The users in force. */
     public UserStore users() {
         return users;
+    }
+
+    /** Puts {@code next} in force for every check that starts from now on, and forgets every cached success. */
+    void replaceUsers(UserStore next) {
+        users = next;
+        verified.clear();
     }
 
     /** Completes with whether the password is the user's; fails with {@link BusyException} when saturated. */
     public CompletableFuture<Boolean> verify(Credentials.Basic credentials) {
         String cacheId = cacheId(credentials);
-        Long until = verifiedUntilNanos.get(cacheId);
-        if (until != null && until - nanoClock.getAsLong() > 0) {
+        UserStore store = users;
+        Verified hit = verified.get(cacheId);
+        if (hit != null && hit.store() == store && hit.untilNanos() - nanoClock.getAsLong() > 0) {
             return CompletableFuture.completedFuture(true);
         }
         try {
             return CompletableFuture.supplyAsync(() -> {
-                boolean ok = users.verify(credentials.user(), credentials.password());
+                boolean ok = store.verify(credentials.user(), credentials.password());
                 if (ok) {
-                    remember(cacheId);
+                    remember(cacheId, store);
                 }
                 return ok;
             }, pool);
@@ -94,19 +108,20 @@ public final class CredentialVerifier implements AutoCloseable {
         return verify(credentials).join();
     }
 
-    private void remember(String cacheId) {
+    private void remember(String cacheId, UserStore store) {
         long now = nanoClock.getAsLong();
-        if (verifiedUntilNanos.size() >= cacheEntriesMax) {
-            for (Iterator<Long> it = verifiedUntilNanos.values().iterator(); it.hasNext(); ) {
-                if (it.next() - now <= 0) {
+        if (verified.size() >= cacheEntriesMax) {
+            for (Iterator<Verified> it = verified.values().iterator(); it.hasNext(); ) {
+                Verified v = it.next();
+                if (v.untilNanos() - now <= 0 || v.store() != users) {
                     it.remove();
                 }
             }
-            if (verifiedUntilNanos.size() >= cacheEntriesMax) {
+            if (verified.size() >= cacheEntriesMax) {
                 return;
             }
         }
-        verifiedUntilNanos.put(cacheId, now + cacheTtlNanos);
+        verified.put(cacheId, new Verified(now + cacheTtlNanos, store));
     }
 
     private String cacheId(Credentials.Basic c) {

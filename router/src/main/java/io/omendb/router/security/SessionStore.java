@@ -88,6 +88,18 @@ public final class SessionStore {
         return byDigest.remove(HexFormat.of().formatHex(digest(token))) != null;
     }
 
+    /** Ends every session whose user {@code revoked} accepts; returns how many ended. */
+    public int revokeUsers(java.util.function.Predicate<String> revoked) {
+        int n = 0;
+        for (Iterator<Session> it = byDigest.values().iterator(); it.hasNext(); ) {
+            if (revoked.test(it.next().user())) {
+                it.remove();
+                n++;
+            }
+        }
+        return n;
+    }
+
     public int liveSessions() {
         return byDigest.size();
     }

@@ -14,7 +14,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The users (htpasswd file, bcrypt hashes only) and their roles (roles file), read once at start.
+ * The users (htpasswd file, bcrypt hashes only) and their roles (roles file), as read at start or at a reload.
  *
  * <p><b>Files.</b> Users: {@code name:hash} lines as written by {@code htpasswd -B -C 12}; roles:
  * {@code name:role,role} lines with roles {@code read}, {@code write}, {@code admin}. Blank lines and lines
@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * time does not tell which user names exist. bcrypt is slow on purpose (~0.1 s at cost 12): callers run it off
  * the event loops ({@link CredentialVerifier}).
  *
- * <p>Immutable after {@link #load}; thread-safe.
+ * <p>Immutable after {@link #load}; thread-safe. A reload builds a new store ({@link SecurityReloader}).
  */
 public final class UserStore {
     public static final int BCRYPT_COST_MIN = 10;
@@ -60,6 +60,18 @@ public final class UserStore {
 
     public int size() {
         return users.size();
+    }
+
+    /** True when {@code user} is listed. */
+    public boolean contains(String user) {
+        return users.containsKey(user);
+    }
+
+    /** True when {@code user} is listed in both stores with the same password hash. */
+    public boolean sameCredentials(UserStore other, String user) {
+        User mine = users.get(user);
+        User theirs = other.users.get(user);
+        return mine != null && theirs != null && java.util.Arrays.equals(mine.hash(), theirs.hash());
     }
 
     /** True when {@code password} is {@code user}'s; always costs one bcrypt verification. */

@@ -9,20 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.omendb.config.OmenConfig;
 import io.omendb.router.security.RouterSecurity;
 import io.omendb.router.security.UserStore;
-import java.io.IOException;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,39 +41,23 @@ class AuthApiTest {
     @TempDir
     Path dir;
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
-    private final List<String> audit = new ArrayList<>();
-    private final Handler auditHandler = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            synchronized (audit) {
-                audit.add(record.getMessage());
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
     private RouterSecurity security;
     private TestServer t;
+    private LogCapture audit;
 
     @BeforeEach
     void start() throws Exception {
         Files.writeString(dir.resolve("users.htpasswd"), USERS_FILE);
         Files.writeString(dir.resolve("roles.txt"), "alice:read,write\nreader:read\nops:admin\n");
         security = RouterSecurity.start(new OmenConfig.Security(true, "users.htpasswd", "roles.txt", SESSION_SECONDS,
-                false, "", "", "", false), dir, nanos::get);
+                false, "", "", "", false, 0), dir, nanos::get);
         t = TestServer.builder().guards(ServerGuards.open().withGate(security.gate())).start();
-        Logger.getLogger("io.omendb.audit").addHandler(auditHandler);
+        audit = LogCapture.attach("io.omendb.audit");
     }
 
     @AfterEach
     void stop() {
-        Logger.getLogger("io.omendb.audit").removeHandler(auditHandler);
+        audit.detach();
         t.close();
         security.close();
     }
@@ -123,11 +101,9 @@ class AuthApiTest {
         assertError(call("GET", "/v1/kv/k", null, "Bearer omt_forged"), 401, "invalid_token");
         assertAudit("reason=bad_credentials", "user=\"alice\"");
         assertAudit("reason=bad_credentials", "user=\"mallory\"");
-        synchronized (audit) {
-            for (String line : audit) {
-                assertFalse(line.contains("guess-one") || line.contains("guess-two") || line.contains("omt_forged"),
-                        line);
-            }
+        for (String line : audit.messages()) {
+            assertFalse(line.contains("guess-one") || line.contains("guess-two") || line.contains("omt_forged"),
+                    line);
         }
     }
 
@@ -152,10 +128,8 @@ class AuthApiTest {
         assertEquals(200, call("GET", "/v1/kv/s", null, "Bearer " + other).statusCode());
         nanos.addAndGet(Duration.ofSeconds(SESSION_SECONDS).toNanos());
         assertError(call("GET", "/v1/kv/s", null, "Bearer " + other), 401, "invalid_token");
-        synchronized (audit) {
-            for (String line : audit) {
-                assertFalse(line.contains(token) || line.contains(other), line);
-            }
+        for (String line : audit.messages()) {
+            assertFalse(line.contains(token) || line.contains(other), line);
         }
     }
 
@@ -175,17 +149,7 @@ class AuthApiTest {
     }
 
     private HttpResponse<byte[]> call(String method, String path, String body, String authorization) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(t.uri(path)).timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
-        if (authorization != null) {
-            b.header("Authorization", authorization);
-        }
-        try {
-            return t.client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException | InterruptedException e) {
-            throw new AssertionError(e);
-        }
+        return t.send(method, path, body == null ? null : body.getBytes(StandardCharsets.UTF_8), authorization);
     }
 
     static String basic(String user, String password) {
@@ -193,17 +157,16 @@ class AuthApiTest {
     }
 
     private void assertAudit(String... parts) {
-        synchronized (audit) {
-            for (String line : audit) {
-                boolean all = line.startsWith("auth ");
-                for (String p : parts) {
-                    all &= line.contains(p);
-                }
-                if (all) {
-                    return;
-                }
+        List<String> lines = audit.messages();
+        for (String line : lines) {
+            boolean all = line.startsWith("auth ");
+            for (String p : parts) {
+                all &= line.contains(p);
             }
-            throw new AssertionError("no audit line with " + List.of(parts) + " in " + audit);
+            if (all) {
+                return;
+            }
         }
+        throw new AssertionError("no audit line with " + List.of(parts) + " in " + lines);
     }
 }

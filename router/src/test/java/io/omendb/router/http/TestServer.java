@@ -173,12 +173,20 @@ final class TestServer implements AutoCloseable, BeforeEachCallback, AfterEachCa
     }
 
     HttpResponse<byte[]> send(String method, String pathAndQuery, byte[] body) {
+        return send(method, pathAndQuery, body, null);
+    }
+
+    /** As {@link #send(String, String, byte[])}, with an {@code Authorization} header unless it is null. */
+    HttpResponse<byte[]> send(String method, String pathAndQuery, byte[] body, String authorizationOrNull) {
         HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofByteArray(body);
-        HttpRequest request = HttpRequest.newBuilder(uri(pathAndQuery)).method(method, publisher)
-                .timeout(Duration.ofSeconds(10)).build();
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(pathAndQuery)).method(method, publisher)
+                .timeout(Duration.ofSeconds(20));
+        if (authorizationOrNull != null) {
+            request.header("Authorization", authorizationOrNull);
+        }
         try {
-            return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -47,7 +47,7 @@ class TlsApiTest {
         Files.writeString(dir.resolve("users.htpasswd"), "app:" + UserStore.hash("app-pass-1".toCharArray(), 10) + "\n");
         Files.writeString(dir.resolve("roles.txt"), "app:read,write\n");
         OmenConfig.Security s = new OmenConfig.Security(true, "users.htpasswd", "roles.txt", 60, true, "router.pem",
-                "router.key", "ca.pem", true);
+                "router.key", "ca.pem", true, 0);
         HttpClient trusting = HttpClient.newBuilder().sslContext(trusting(dir.resolve("ca.pem")))
                 .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         try (RouterSecurity security = RouterSecurity.start(s, dir, System::nanoTime);
