@@ -660,7 +660,7 @@ public final class StorageEngine implements AutoCloseable {
         synchronized (manifestLock) {
             List<Segment> current = view.get().state.segments;
             int at = indexOfIdentity(current, window.get(0));
-            if (at < 0 || at + window.size() > current.size() || current.get(at + window.size() - 1) != window.get(window.size() - 1)) {
+            if (!holdsRunAt(current, window, at)) {
                 // a split re-bounded (or dropped) the window's segments while it merged: its output may hold keys
                 // the engine no longer owns, so it is thrown away and the policy picks again from the new list
                 deleteUnpublished(outputs);
@@ -1066,6 +1066,19 @@ public final class StorageEngine implements AutoCloseable {
             }
         }
         return List.copyOf(out);
+    }
+
+    /** True when {@code list} holds exactly {@code run}'s objects, in order, from position {@code at}. */
+    private static <T> boolean holdsRunAt(List<T> list, List<T> run, int at) {
+        if (at < 0 || at + run.size() > list.size()) {
+            return false;
+        }
+        for (int i = 0; i < run.size(); i++) {
+            if (list.get(at + i) != run.get(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static <T> int indexOfIdentity(List<T> list, T item) {

@@ -1,0 +1,61 @@
+package io.omendb.storage;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * What {@link StorageEngine#estimateMedianKey()} costs on a large range, and how far from the true byte median it
+ * lands. Loads {@code mib} MiB of {@code valueBytes}-byte values under uniform random 8-byte keys (fsync off, default
+ * options otherwise: tier compactions run as they would), then times 101 estimates (after 20 warm-up calls) and
+ * measures the true byte median with one full scan. Prints one JSON line.
+ *
+ * <p>Usage: {@code MedianCostMain <dir> <mib> <valueBytes>} (the directory must not exist).
+ */
+public final class MedianCostMain {
+    private MedianCostMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        long mib = Long.parseLong(args[1]);
+        int valueBytes = Integer.parseInt(args[2]);
+        if (Files.exists(dir)) {
+            throw new IllegalArgumentException(dir + " exists");
+        }
+        long n = (mib << 20) / (valueBytes + 8);
+        SplittableRandom rnd = new SplittableRandom(1);
+        try (StorageEngine e = StorageEngine.open(dir, EngineOptions.defaults().withFsync(false))) {
+            byte[] v = new byte[valueBytes];
+            for (long i = 0; i < n; i++) {
+                rnd.nextBytes(v);
+                e.put(KeyDistribution.UNIFORM.encode(rnd.nextLong() >>> 1), v.clone());
+            }
+            e.flush();
+            for (int i = 0; i < 20; i++) {
+                e.estimateMedianKey();
+            }
+            long[] nanos = new long[101];
+            byte[] m = null;
+            for (int i = 0; i < nanos.length; i++) {
+                long t0 = System.nanoTime();
+                m = e.estimateMedianKey();
+                nanos[i] = System.nanoTime() - t0;
+            }
+            Arrays.sort(nanos);
+            long total = 0;
+            long below = 0;
+            for (KeyValue kv : e.scan(new byte[0], null, Integer.MAX_VALUE)) {
+                total += kv.key().length + kv.value().length;
+                if (Bytes.compare(kv.key(), m) < 0) {
+                    below += kv.key().length + kv.value().length;
+                }
+            }
+            System.out.printf("{\"mib\":%d,\"valueBytes\":%d,\"records\":%d,\"segments\":%d,\"estimateMedianUs\":%.1f,"
+                            + "\"estimateMaxUs\":%.1f,\"bytesBelow\":%d,\"bytesTotal\":%d,\"offFromMedianPct\":%.4f}%n",
+                    mib, valueBytes, n, e.stats().segments(), nanos[50] / 1e3, nanos[100] / 1e3, below, total,
+                    100.0 * Math.abs(below - total / 2) / total);
+        }
+    }
+}
