@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -59,9 +60,10 @@ final class EngineDirs {
     /**
      * Finishes the split or merge {@code m} records as pending, writing the resolved manifest, and returns it.
      * <ul>
-     *   <li>A split is committed exactly when its right directory holds a manifest for the right half (written
-     *       after every link): then this engine keeps the left half at the split's index. Otherwise the right
-     *       directory's leftovers are removed and this engine is unchanged (the Raft layer re-applies the split).</li>
+     *   <li>A split is committed exactly when its right directory holds a manifest (written after every link):
+     *       then this engine keeps the left half at the split's index. Otherwise the right directory's leftovers
+     *       are removed and this engine is unchanged (the Raft layer re-applies the split). A right directory with a
+     *       manifest is never removed here, even if its range has changed since.</li>
      *   <li>A merge recorded here was committed (the pending mark is written with the merged manifest): the
      *       merged-in directory is removed if it still exists.</li>
      * </ul>
@@ -70,8 +72,13 @@ final class EngineDirs {
         Manifest resolved;
         if (m.pending() instanceof Manifest.SplitIntent split) {
             Path right = Path.of(split.rightDir());
-            KeyRange rightRange = m.range().rightOf(split.splitKey());
-            if (Manifest.exists(right) && Manifest.readOrEmpty(right, rightRange).range().equals(rightRange)) {
+            if (Manifest.exists(right)) {
+                KeyRange rightRange = Manifest.readOrEmpty(right, KeyRange.ALL).range();
+                if (!Arrays.equals(rightRange.start(), split.splitKey())) {
+                    // the right engine only ever changes its end (a later split or merge of its own): never delete it
+                    throw new CorruptDataException(dir.resolve(Manifest.FILE), "pending split at "
+                            + Bytes.hex(split.splitKey()) + " but " + right + " owns " + rightRange);
+                }
                 KeyRange left = m.range().leftOf(split.splitKey());
                 resolved = new Manifest(split.index(), m.nextSegmentId(), left, clip(m.segments(), left), null);
             } else {

@@ -557,9 +557,12 @@ public final class StorageEngine implements AutoCloseable {
                 options.fsyncEnabled());
     }
 
-    /** Writes the manifest naming {@code segments}. Caller holds manifestLock and publishes afterwards. */
+    /**
+     * Writes the manifest naming {@code segments}, keeping the range and any pending split or merge (which only a
+     * reopen may resolve). Caller holds manifestLock and publishes afterwards.
+     */
     private void commitManifest(long durable, List<Segment> segments) throws IOException {
-        commitManifest(durable, manifest.range(), segments, null);
+        commitManifest(durable, manifest.range(), segments, manifest.pending());
     }
 
     /** Writes the manifest of {@code range} and {@code segments}; the commit point of every change of shape. */
@@ -714,7 +717,8 @@ public final class StorageEngine implements AutoCloseable {
      * same range, durable index and contents ({@link #digest()}); the file layout mirrors each replica's own.
      *
      * @throws IllegalArgumentException when {@code splitKey} does not cut {@link #range()} into two non-empty halves
-     * @throws IOException when {@code rightDir} exists, or on I/O failure (the engine then needs reopening)
+     * @throws IOException when {@code rightDir} exists (nothing changed), or on I/O failure during the split: the
+     *                     engine then refuses writes until it is reopened, which finishes or undoes the split
      */
     public SplitResult splitOff(byte[] splitKey, long index, Path rightDir, long rightIndex) throws IOException {
         synchronized (writeLock) {
@@ -736,22 +740,27 @@ public final class StorageEngine implements AutoCloseable {
             synchronized (manifestLock) {
                 List<Segment> segments = view.get().state.segments;
                 manifest = manifest.withPending(new Manifest.SplitIntent(right.toString(), splitKey, index));
-                manifest.writeAtomically(dir, options.fsyncEnabled());
-                stepHook.reached("split:intent-written");
-                linked = writeRightHalf(segments, rightRange, right, rightIndex);
-                stepHook.reached("split:right-committed");
-                List<Segment> kept = new ArrayList<>();
-                for (Segment seg : segments) {
-                    Segment b = seg.bounded(left);
-                    if (b == null) {
-                        dropped.add(seg);
-                    } else {
-                        kept.add(b);
+                try {
+                    manifest.writeAtomically(dir, options.fsyncEnabled());
+                    stepHook.reached("split:intent-written");
+                    linked = writeRightHalf(segments, rightRange, right, rightIndex);
+                    stepHook.reached("split:right-committed");
+                    List<Segment> kept = new ArrayList<>();
+                    for (Segment seg : segments) {
+                        Segment b = seg.bounded(left);
+                        if (b == null) {
+                            dropped.add(seg);
+                        } else {
+                            kept.add(b);
+                        }
                     }
+                    commitManifest(index, left, kept, null);
+                    appliedIndex = index;
+                    publish(left, List.copyOf(kept));
+                } catch (IOException | RuntimeException e) {
+                    failBackground(e); // only a reopen may finish or undo the split: no more writes until then
+                    throw e;
                 }
-                commitManifest(index, left, kept, null);
-                appliedIndex = index;
-                publish(left, List.copyOf(kept));
             }
             for (Segment seg : dropped) {
                 Files.deleteIfExists(seg.file); // the right engine has its own link
@@ -827,12 +836,17 @@ public final class StorageEngine implements AutoCloseable {
                 List<Segment> next = new ArrayList<>(view.get().state.segments);
                 next.addAll(linked); // disjoint ranges: the order between the two engines' segments does not matter
                 List<Segment> published = List.copyOf(next);
-                commitManifest(index, union, published, new Manifest.AbsorbedDir(right.toString()));
-                appliedIndex = index;
-                publish(union, published);
-                stepHook.reached("absorb:committed");
-                EngineDirs.deleteEngineDir(right, options.fsyncEnabled());
-                commitManifest(index, union, published, null);
+                try {
+                    commitManifest(index, union, published, new Manifest.AbsorbedDir(right.toString()));
+                    appliedIndex = index;
+                    publish(union, published);
+                    stepHook.reached("absorb:committed");
+                    EngineDirs.deleteEngineDir(right, options.fsyncEnabled());
+                    commitManifest(index, union, published, null);
+                } catch (IOException | RuntimeException e) {
+                    failBackground(e); // the merge is committed or not; a reopen finishes it
+                    throw e;
+                }
             }
             return union;
         }

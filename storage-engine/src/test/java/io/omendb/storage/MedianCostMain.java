@@ -9,9 +9,12 @@ import java.util.SplittableRandom;
  * What {@link StorageEngine#estimateMedianKey()} costs on a large range, and how far from the true byte median it
  * lands. Loads {@code mib} MiB of {@code valueBytes}-byte values under uniform random 8-byte keys (fsync off, default
  * options otherwise: tier compactions run as they would), then times 101 estimates (after 20 warm-up calls) and
- * measures the true byte median with one full scan. Prints one JSON line.
+ * measures the true byte median with one full scan, then splits the engine at the estimate (hard links, no copy)
+ * and times that too. Prints one JSON line.
  *
- * <p>Usage: {@code MedianCostMain <dir> <mib> <valueBytes>} (the directory must not exist).
+ * <p>Usage: {@code MedianCostMain <dir> <mib> <valueBytes>} (the directory and {@code <dir>-right} must not exist).
+ * The load runs with fsync off; the engine is then reopened with fsync on, 1,000 more writes are buffered, and the
+ * split is timed with its memtable flush and every fsync.
  */
 public final class MedianCostMain {
     private MedianCostMain() {
@@ -26,6 +29,11 @@ public final class MedianCostMain {
         }
         long n = (mib << 20) / (valueBytes + 8);
         SplittableRandom rnd = new SplittableRandom(1);
+        int segments;
+        byte[] median;
+        long[] nanos = new long[101];
+        long below = 0;
+        long total = 0;
         try (StorageEngine e = StorageEngine.open(dir, EngineOptions.defaults().withFsync(false))) {
             byte[] v = new byte[valueBytes];
             for (long i = 0; i < n; i++) {
@@ -36,7 +44,6 @@ public final class MedianCostMain {
             for (int i = 0; i < 20; i++) {
                 e.estimateMedianKey();
             }
-            long[] nanos = new long[101];
             byte[] m = null;
             for (int i = 0; i < nanos.length; i++) {
                 long t0 = System.nanoTime();
@@ -44,18 +51,30 @@ public final class MedianCostMain {
                 nanos[i] = System.nanoTime() - t0;
             }
             Arrays.sort(nanos);
-            long total = 0;
-            long below = 0;
             for (KeyValue kv : e.scan(new byte[0], null, Integer.MAX_VALUE)) {
                 total += kv.key().length + kv.value().length;
                 if (Bytes.compare(kv.key(), m) < 0) {
                     below += kv.key().length + kv.value().length;
                 }
             }
-            System.out.printf("{\"mib\":%d,\"valueBytes\":%d,\"records\":%d,\"segments\":%d,\"estimateMedianUs\":%.1f,"
-                            + "\"estimateMaxUs\":%.1f,\"bytesBelow\":%d,\"bytesTotal\":%d,\"offFromMedianPct\":%.4f}%n",
-                    mib, valueBytes, n, e.stats().segments(), nanos[50] / 1e3, nanos[100] / 1e3, below, total,
-                    100.0 * Math.abs(below - total / 2) / total);
+            segments = e.stats().segments();
+            median = m;
         }
+        long splitNanos;
+        try (StorageEngine e = StorageEngine.open(dir, EngineOptions.defaults())) { // fsync on from here
+            byte[] v = new byte[valueBytes];
+            for (int i = 0; i < 1_000; i++) { // leave a memtable to flush, as a split under load would
+                rnd.nextBytes(v);
+                e.put(KeyDistribution.UNIFORM.encode(rnd.nextLong() >>> 1), v.clone());
+            }
+            long t0 = System.nanoTime();
+            e.splitOff(median, e.appliedIndex() + 1, dir.resolveSibling(dir.getFileName() + "-right"), 0);
+            splitNanos = System.nanoTime() - t0;
+        }
+        System.out.printf("{\"mib\":%d,\"valueBytes\":%d,\"records\":%d,\"segments\":%d,\"estimateMedianUs\":%.1f,"
+                        + "\"estimateMaxUs\":%.1f,\"bytesBelow\":%d,\"bytesTotal\":%d,\"offFromMedianPct\":%.4f,"
+                        + "\"splitMs\":%.1f}%n",
+                mib, valueBytes, n, segments, nanos[50] / 1e3, nanos[100] / 1e3, below, total,
+                100.0 * Math.abs(below - total / 2) / total, splitNanos / 1e6);
     }
 }

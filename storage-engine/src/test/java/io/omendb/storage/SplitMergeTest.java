@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -209,6 +211,60 @@ class SplitMergeTest {
         assertTrue(err.getMessage().contains("MANIFEST"), err.getMessage());
     }
 
+    @Test
+    void splitWhileCompactionsAndReadersRun() throws Exception {
+        // small memtables and a fan-in of 2 keep background compactions running while the split applies; their
+        // windows are re-bounded by the split, so they are thrown away and picked again from the new list
+        EngineOptions busy = OPTS.withRetrainThreshold(50).withCompactionFanIn(2);
+        TreeMap<byte[], byte[]> oracle = new TreeMap<>(Bytes.UNSIGNED);
+        Path right = tmp.resolve("right");
+        try (StorageEngine e = StorageEngine.open(tmp.resolve("p"), busy)) {
+            for (int i = 0; i < 4_000; i++) {
+                byte[] k = KeyDistribution.SEQUENTIAL_GAPS.encode(i * 3L);
+                e.put(k, k);
+                oracle.put(k, k);
+            }
+            byte[] key = e.estimateMedianKey();
+            KeyRange left = KeyRange.ALL.leftOf(key);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            AtomicBoolean split = new AtomicBoolean();
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread reader = new Thread(() -> {
+                try {
+                    while (!stop.get()) {
+                        boolean after = split.get(); // read before the scan: a scan after the split is bounded
+                        for (KeyValue kv : e.scan(new byte[0], null, Integer.MAX_VALUE)) {
+                            if (after && !left.contains(kv.key())) {
+                                throw new AssertionError("scan after the split returned " + Bytes.hex(kv.key()));
+                            }
+                        }
+                    }
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            reader.start();
+            e.splitOff(key, e.appliedIndex() + 1, right, 0);
+            split.set(true);
+            for (int i = 0; i < 2_000; i++) { // keeps flushing and compacting the left half
+                byte[] k = KeyDistribution.SEQUENTIAL_GAPS.encode(i * 3L + 1);
+                if (left.contains(k)) {
+                    e.put(k, k);
+                    oracle.put(k, k);
+                }
+            }
+            stop.set(true);
+            reader.join();
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            List<Side> sides = new ArrayList<>(List.of(new Side(e, tmp.resolve("p"))));
+            sides.add(new Side(StorageEngine.open(right, busy), right));
+            check(sides, oracle);
+            sides.get(1).engine.close();
+        }
+    }
+
     // ------------------------------------------------------------------ crashes
 
     @ParameterizedTest(name = "crash at {0}")
@@ -231,6 +287,7 @@ class SplitMergeTest {
             }
         };
         assertThrows(IOException.class, () -> parent.engine.splitOff(key, before + 1, r, 0));
+        assertThrows(IOException.class, () -> parent.engine.put(key, key), "writes wait for the reopen");
         parent.engine.crashForTest();
         parent.engine = StorageEngine.open(p, OPTS);
         List<Side> sides = new ArrayList<>(List.of(parent));
