@@ -9,7 +9,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -38,10 +37,14 @@ import java.util.concurrent.atomic.AtomicReference;
  *       in fsynced segments named by the manifest; after a crash the engine reopens there and the Raft layer
  *       re-applies later entries.</li>
  *   <li>Every byte on disk is checksummed (segments and manifest) and verified on open.</li>
+ *   <li>The engine owns a key {@link #range()}: no read returns a key outside it, no write outside it is
+ *       accepted ({@link KeyOutOfRangeException}). {@link #splitOff} and {@link #absorb} change it without
+ *       copying records (segment files are hard-linked and each segment answers only for its part of the range),
+ *       each with one commit point; an interrupted one is finished or undone when the engine reopens.</li>
  * </ul>
  *
- * <p><b>Threading.</b> {@code writeLock} serialises writers (and flush/checkpoint against them);
- * {@code manifestLock} serialises changes to the segment list (flush, compaction, checkpoint), each of which
+ * <p><b>Threading.</b> {@code writeLock} serialises writers (and flush/checkpoint/split/merge against them);
+ * {@code manifestLock} serialises changes to the segment list (flush, compaction, checkpoint, split, merge), each of which
  * writes the manifest before publishing the new view; flushes run one at a time and compactions one at a time,
  * on the engine's own two threads or on a {@link MaintenancePool} shared by many engines.
  * Publishing a view is a compare-and-set, so the writer never waits for a manifest fsync.
@@ -159,12 +162,7 @@ public final class StorageEngine implements AutoCloseable {
             throws IOException {
         Files.createDirectories(dir);
         FileChannel lockChannel = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        }
+        FileLock lock = tryLockOrNull(lockChannel);
         if (lock == null) {
             lockChannel.close();
             throw new IOException("engine directory " + dir + " is already open by another engine");
@@ -853,16 +851,20 @@ public final class StorageEngine implements AutoCloseable {
     }
 
     private static FileLock tryLock(FileChannel ch, Path engineDir) throws IOException {
-        FileLock lock;
-        try {
-            lock = ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        }
+        FileLock lock = tryLockOrNull(ch);
         if (lock == null) {
             throw new IOException("engine directory " + engineDir + " is open: close it before merging it");
         }
         return lock;
+    }
+
+    /** The directory lock, or {@code null} when another engine (in this process or another) holds it. */
+    private static FileLock tryLockOrNull(FileChannel ch) throws IOException {
+        try {
+            return ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null;
+        }
     }
 
     /** Links the segments {@code rm} names into this directory under new ids and opens them, bounded. */

@@ -174,11 +174,7 @@ class SplitMergeTest {
         TreeMap<byte[], byte[]> oracle = new TreeMap<>(Bytes.UNSIGNED);
         Path right = tmp.resolve("right");
         try (StorageEngine e = StorageEngine.open(tmp.resolve("p"), OPTS)) {
-            for (int i = 0; i < 2_000; i++) {
-                byte[] k = KeyDistribution.UNIFORM.encode(i * 1_000_003L);
-                e.put(k, k);
-                oracle.put(k, k);
-            }
+            putKeys(e, oracle, KeyDistribution.UNIFORM, 2_000, 1_000_003L);
             byte[] key = KeyDistribution.UNIFORM.encode(1_000 * 1_000_003L);
             StorageEngine.SplitResult r = e.splitOff(key, e.appliedIndex() + 1, right, 0);
             assertTrue(r.segmentsLinked() > 0);
@@ -219,11 +215,7 @@ class SplitMergeTest {
         TreeMap<byte[], byte[]> oracle = new TreeMap<>(Bytes.UNSIGNED);
         Path right = tmp.resolve("right");
         try (StorageEngine e = StorageEngine.open(tmp.resolve("p"), busy)) {
-            for (int i = 0; i < 4_000; i++) {
-                byte[] k = KeyDistribution.SEQUENTIAL_GAPS.encode(i * 3L);
-                e.put(k, k);
-                oracle.put(k, k);
-            }
+            putKeys(e, oracle, KeyDistribution.SEQUENTIAL_GAPS, 4_000, 3L);
             byte[] key = e.estimateMedianKey();
             KeyRange left = KeyRange.ALL.leftOf(key);
             AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -369,6 +361,16 @@ class SplitMergeTest {
         assertEquals(union, left.engine.absorb(right.dir, left.nextIndex()));
         assertEquals(union, left.engine.range());
         assertFalse(Files.exists(right.dir));
+    }
+
+    /** Puts keys {@code dist.encode(i * stride)} for {@code i < n}, each its own value. */
+    private static void putKeys(StorageEngine e, TreeMap<byte[], byte[]> oracle, KeyDistribution dist, int n,
+                                long stride) throws IOException {
+        for (int i = 0; i < n; i++) {
+            byte[] k = dist.encode(i * stride);
+            e.put(k, k);
+            oracle.put(k, k);
+        }
     }
 
     private static void reopen(Side s) throws IOException {
