@@ -912,6 +912,25 @@ public final class StorageEngine implements AutoCloseable {
         return key == null ? null : key.clone();
     }
 
+    /**
+     * Bytes (keys + values, tombstones' keys) of the records this engine's segments hold inside their ranges, plus
+     * the memtables' bytes: the range's size for a size-based split trigger. Exact per segment from its offset
+     * columns (no I/O); a key in several segments counts once per segment. Use this, not
+     * {@link EngineStats#diskBytes()}, which counts a file shared after a split whole on both sides until a
+     * compaction trims it.
+     */
+    public long dataBytes() {
+        State s = view.get().state;
+        long sum = s.active.bytes();
+        for (Memtable m : s.immutables) {
+            sum += m.bytes();
+        }
+        for (Segment seg : s.segments) {
+            sum += seg.dataBytes();
+        }
+        return sum;
+    }
+
     /** The keys this engine owns: reads return nothing outside, writes outside are refused. */
     public KeyRange range() {
         return view.get().state.range;

@@ -176,8 +176,14 @@ class SplitMergeTest {
         try (StorageEngine e = StorageEngine.open(tmp.resolve("p"), OPTS)) {
             putKeys(e, oracle, KeyDistribution.UNIFORM, 2_000, 1_000_003L);
             byte[] key = KeyDistribution.UNIFORM.encode(1_000 * 1_000_003L);
+            e.flush();
+            long before = e.dataBytes();
             StorageEngine.SplitResult r = e.splitOff(key, e.appliedIndex() + 1, right, 0);
             assertTrue(r.segmentsLinked() > 0);
+            try (StorageEngine c = StorageEngine.open(right, OPTS)) {
+                assertEquals(before, e.dataBytes() + c.dataBytes(), "the halves' sizes add up to the parent's");
+                assertEquals(before / 2, e.dataBytes(), "equal keys and values on both sides");
+            }
             CheckpointInfo cp = e.checkpoint(tmp.resolve("cp"));
             try (StorageEngine c = StorageEngine.open(cp.dir(), OPTS)) {
                 assertEquals(r.left(), c.range());
