@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -260,6 +261,37 @@ class SplitMergeTest {
             sides.add(new Side(StorageEngine.open(right, busy), right));
             check(sides, oracle);
             sides.get(1).engine.close();
+        }
+    }
+
+    @Test
+    void aFormatOneManifestOpensAsAnEngineOwningEveryKey() throws IOException {
+        Path dir = tmp.resolve("v1");
+        TreeMap<byte[], byte[]> oracle = new TreeMap<>(Bytes.UNSIGNED);
+        try (StorageEngine e = StorageEngine.open(dir, OPTS)) {
+            putKeys(e, oracle, KeyDistribution.UNIFORM, 1_000, 7_919L);
+        }
+        Manifest m = Manifest.readOrEmpty(dir, KeyRange.ALL);
+        // the layout written before ranges existed: magic, durable index, next id, count, ids, CRC32C
+        ByteBuffer b = ByteBuffer.allocate(32 + 8 * m.segments().size());
+        b.putLong(0x4f4d4d414e493031L).putLong(m.durableIndex()).putLong(m.nextSegmentId()).putInt(m.segments().size());
+        for (long id : m.segmentIds()) {
+            b.putLong(id);
+        }
+        b.putInt(SegmentFile.crc(b.array(), 0, b.capacity() - 4));
+        Files.write(dir.resolve(Manifest.FILE), b.array());
+        List<Side> sides = new ArrayList<>(List.of(new Side(StorageEngine.open(dir, OPTS), dir)));
+        assertEquals(KeyRange.ALL, sides.get(0).engine.range());
+        assertEquals(m.durableIndex(), sides.get(0).engine.durableIndex());
+        check(sides, oracle);
+        split(sides, 0, sides.get(0).engine.estimateMedianKey(), tmp.resolve("v1-right")); // written as format 2
+        check(sides, oracle);
+        for (Side s : sides) {
+            reopen(s);
+        }
+        check(sides, oracle);
+        for (Side s : sides) {
+            s.engine.close();
         }
     }
 
