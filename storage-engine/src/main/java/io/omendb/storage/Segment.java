@@ -22,6 +22,14 @@ import java.util.Arrays;
  * file behind it may be deleted by compaction while readers still hold this object: a segment with large values
  * keeps its file open, and the channel is closed by {@link #close()} (engine close) or, for a segment a compaction
  * replaced, by a {@link Cleaner} once no reader can reach it, so a reader never finds the channel closed under it.
+ *
+ * <p><b>Bounds.</b> A segment answers only for keys inside its {@link #range}: since a split shares segment files
+ * between two engines (hard links), each engine sees a shared file through its own half. {@link #find},
+ * {@link #lowerBound}, cursors, {@link #minKey}/{@link #maxKey} and {@link #records} all stay inside the positions
+ * {@code [from, to)} of the range; records outside it are never returned and are dropped when a compaction
+ * rewrites the segment. {@link #bounded} makes such a view without copying: it shares the columns, the model and
+ * the file channel, and keeps the segment it was made from reachable so that segment's {@link Cleaner} cannot
+ * close the shared channel under it.
  */
 final class Segment implements CompactionPolicy.Sized {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -43,6 +51,12 @@ final class Segment implements CompactionPolicy.Sized {
     private final ValueRefs refs;
     private final FileChannel channel; // null when every value is inline
     private final Cleaner.Cleanable channelCloser;
+    /** The segment the columns and channel were loaded for; {@code this} unless made by {@link #bounded}. */
+    private final Segment base;
+    /** Keys this segment answers for, and the positions of its records inside them: {@code [from, to)}. */
+    final KeyRange range;
+    private final int from;
+    private final int to;
     private final byte[] minKey;
     private final byte[] maxKey;
     /** All keys have this length (-1: they differ); then key offsets are implicit. */
@@ -81,8 +95,59 @@ final class Segment implements CompactionPolicy.Sized {
         this.keyOff = keyLength >= 0 ? null : c.keyOff(); // implicit offsets save memory and a cache miss
         this.valOff = valueLength >= 0 ? null : c.valOff();
         this.headIsKey = keyLength >= 0 && keyLength - prefix.length <= 8;
+        this.base = this;
+        this.range = KeyRange.ALL;
+        this.from = 0;
+        this.to = count;
         this.minKey = keyAt(0);
         this.maxKey = keyAt(count - 1);
+    }
+
+    /** A view of {@code b} answering only for keys in {@code range}, holding its records {@code [from, to)}. */
+    private Segment(Segment b, KeyRange range, int from, int to) {
+        this.id = b.id;
+        this.file = b.file;
+        this.fileBytes = b.fileBytes;
+        this.dataBytes = b.dataBytes;
+        this.maxRaftIndex = b.maxRaftIndex;
+        this.count = b.count;
+        this.prefix = b.prefix;
+        this.heads = b.heads;
+        this.index = b.index;
+        this.keyBlob = b.keyBlob;
+        this.keyOff = b.keyOff;
+        this.valBlob = b.valBlob;
+        this.valOff = b.valOff;
+        this.tombstones = b.tombstones;
+        this.refs = b.refs;
+        this.channel = b.channel;
+        this.channelCloser = b.channelCloser;
+        this.keyLength = b.keyLength;
+        this.headIsKey = b.headIsKey;
+        this.valueLength = b.valueLength;
+        this.base = b.base;
+        this.range = range;
+        this.from = from;
+        this.to = to;
+        this.minKey = keyAt(from);
+        this.maxKey = keyAt(to - 1);
+    }
+
+    /**
+     * This segment answering only for {@code r} intersected with its current range (no copy), or {@code null} when
+     * none of its records falls inside.
+     */
+    Segment bounded(KeyRange r) {
+        KeyRange both = range.intersect(r);
+        if (both == null) {
+            return null;
+        }
+        if (both.equals(range)) {
+            return this;
+        }
+        int lo = lowerBound(both.start());
+        int hi = both.end() == null ? to : lowerBound(both.end());
+        return lo >= hi ? null : new Segment(this, both, lo, hi);
     }
 
     /** The cleaning action must not reach the segment, or it would never become unreachable. */
@@ -96,14 +161,36 @@ final class Segment implements CompactionPolicy.Sized {
         };
     }
 
+    /** Keys + values of the records inside the range (exact: from the offset columns, no I/O). */
     @Override
     public long dataBytes() {
-        return dataBytes;
+        return from == 0 && to == count ? dataBytes : bytesBefore(to) - bytesBefore(from);
     }
 
+    /** Records (tombstones included) inside the range. */
     @Override
     public long records() {
-        return count;
+        return to - from;
+    }
+
+    /**
+     * Keys + values of the records at positions {@code [0, p)}, range or not: O(1) for keys and small values (their
+     * offset columns are cumulative), O(log) for large ones ({@link ValueRefs#bytesBefore}).
+     */
+    long bytesBefore(int p) {
+        long keys = keyLength >= 0 ? (long) p * keyLength : keyOff[p];
+        long values = valueLength >= 0 ? (long) p * valueLength : valOff[p];
+        return keys + values + refs.bytesBefore(p);
+    }
+
+    /** First position of the range: records before it belong to another engine or to nobody. */
+    int from() {
+        return from;
+    }
+
+    /** Position after the range's last record. */
+    int to() {
+        return to;
     }
 
     /** Closes the file channel now (engine close); reads of large values fail afterwards. */
@@ -130,8 +217,16 @@ final class Segment implements CompactionPolicy.Sized {
         return len;
     }
 
-    /** Position of {@code key}, or -1 when this segment has no record for it. */
+    /** Position of {@code key}, or -1 when this segment has no record for it inside its range. */
     int find(byte[] key) {
+        if (from != 0 || to != count) {
+            int p = findAnywhere(key);
+            return p >= from && p < to ? p : -1;
+        }
+        return findAnywhere(key);
+    }
+
+    private int findAnywhere(byte[] key) {
         int plen = prefix.length;
         if (key.length < plen || !Arrays.equals(key, 0, plen, prefix, 0, plen)) {
             return -1;
@@ -176,8 +271,13 @@ final class Segment implements CompactionPolicy.Sized {
         return lo;
     }
 
-    /** First position whose key is {@code >= key}, or {@link #count}. */
+    /** First position inside the range whose key is {@code >= key}, or {@link #to()}. */
     int lowerBound(byte[] key) {
+        return Math.min(to, Math.max(from, lowerBoundAnywhere(key)));
+    }
+
+    /** First position whose key is {@code >= key}, or {@link #count}, ignoring the range. */
+    private int lowerBoundAnywhere(byte[] key) {
         int plen = prefix.length;
         int common = Math.min(plen, key.length);
         int c = Arrays.compareUnsigned(key, 0, common, prefix, 0, common);
@@ -253,6 +353,7 @@ final class Segment implements CompactionPolicy.Sized {
         return index.stats();
     }
 
+    /** Records from the first key {@code >= start} to the end of the range. */
     Cursor cursor(byte[] start) {
         return new SegmentCursor(this, lowerBound(start));
     }
@@ -266,12 +367,12 @@ final class Segment implements CompactionPolicy.Sized {
         SegmentCursor(Segment s, int from) {
             this.s = s;
             this.i = from;
-            this.key = from < s.count ? s.keyAt(from) : null;
+            this.key = from < s.to ? s.keyAt(from) : null;
         }
 
         @Override
         public boolean valid() {
-            return i < s.count;
+            return i < s.to;
         }
 
         @Override
@@ -291,7 +392,7 @@ final class Segment implements CompactionPolicy.Sized {
         public void next() {
             i++;
             value = null;
-            key = i < s.count ? s.keyAt(i) : null;
+            key = i < s.to ? s.keyAt(i) : null;
         }
     }
 }

@@ -9,7 +9,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -38,10 +37,14 @@ import java.util.concurrent.atomic.AtomicReference;
  *       in fsynced segments named by the manifest; after a crash the engine reopens there and the Raft layer
  *       re-applies later entries.</li>
  *   <li>Every byte on disk is checksummed (segments and manifest) and verified on open.</li>
+ *   <li>The engine owns a key {@link #range()}: no read returns a key outside it, no write outside it is
+ *       accepted ({@link KeyOutOfRangeException}). {@link #splitOff} and {@link #absorb} change it without
+ *       copying records (segment files are hard-linked and each segment answers only for its part of the range),
+ *       each with one commit point; an interrupted one is finished or undone when the engine reopens.</li>
  * </ul>
  *
- * <p><b>Threading.</b> {@code writeLock} serialises writers (and flush/checkpoint against them);
- * {@code manifestLock} serialises changes to the segment list (flush, compaction, checkpoint), each of which
+ * <p><b>Threading.</b> {@code writeLock} serialises writers (and flush/checkpoint/split/merge against them);
+ * {@code manifestLock} serialises changes to the segment list (flush, compaction, checkpoint, split, merge), each of which
  * writes the manifest before publishing the new view; flushes run one at a time and compactions one at a time,
  * on the engine's own two threads or on a {@link MaintenancePool} shared by many engines.
  * Publishing a view is a compare-and-set, so the writer never waits for a manifest fsync.
@@ -62,13 +65,23 @@ public final class StorageEngine implements AutoCloseable {
     private static final byte[] EMPTY = new byte[0];
     private static final long STALL_POLL_MS = 50;
     /**
+     * Most keys a delete-range collects before writing their tombstones: a delete-range walks its range in chunks of
+     * this many live keys, so the writer never holds a list of the whole range (issue 26).
+     */
+    static final int DELETE_RANGE_CHUNK_KEYS_MAX = 1024;
+    /**
      * Bytes (keys, values, bookkeeping) at which the active memtable is frozen even below {@code retrainThreshold}
      * entries: 200 000 entries of 1 MiB values would be 200 GiB of heap, and a node hosts many engines.
      */
     static final long MEMTABLE_BYTES_MAX = 16L << 20;
 
-    /** Memtables newest first, segments newest first. Immutable. */
-    private record State(Memtable active, List<Memtable> immutables, List<Segment> segments) {
+    /**
+     * Range owned, memtables newest first, segments newest first (each bounded to a part of the range). Immutable.
+     */
+    private record State(KeyRange range, Memtable active, List<Memtable> immutables, List<Segment> segments) {
+        State withSegments(List<Segment> next) {
+            return new State(range, active, immutables, next);
+        }
     }
 
     /** What a reader may see: a state and the highest sequence number visible in it. */
@@ -96,6 +109,13 @@ public final class StorageEngine implements AutoCloseable {
     private long seq; // writer only
     private volatile Throwable backgroundFailure;
     private volatile boolean closed;
+    /** Called at each step of a split or merge; tests make it throw to leave the files as a crash there would. */
+    volatile StepHook stepHook = step -> { };
+
+    /** A named step of {@link #splitOff} or {@link #absorb} (see {@link #stepHook}). */
+    interface StepHook {
+        void reached(String step) throws IOException;
+    }
 
     private StorageEngine(Path dir, EngineOptions options, Manifest manifest, List<Segment> segments,
                           FileChannel lockChannel, FileLock dirLock, MaintenancePool sharedPool) {
@@ -108,7 +128,7 @@ public final class StorageEngine implements AutoCloseable {
         this.dirLock = dirLock;
         this.policy = new CompactionPolicy(options.compactionFanIn(), MEMTABLE_BYTES_MAX, options.retrainThreshold(),
                 options.segmentBytesMax(), options.compactionFanIn() * 4);
-        this.view = new AtomicReference<>(new View(new State(new Memtable(), List.of(), segments), 0));
+        this.view = new AtomicReference<>(new View(new State(manifest.range(), new Memtable(), List.of(), segments), 0));
         String name = dir.getFileName() == null ? "engine" : dir.getFileName().toString();
         this.ownedPool = sharedPool == null ? MaintenancePool.create(2, "omendb-maintenance-" + name) : null;
         MaintenancePool pool = sharedPool == null ? ownedPool : sharedPool;
@@ -129,25 +149,43 @@ public final class StorageEngine implements AutoCloseable {
      * must outlive the engine); {@code null} gives the engine a pool of its own.
      */
     public static StorageEngine open(Path dir, EngineOptions options, MaintenancePool sharedPool) throws IOException {
+        return open(dir, options, sharedPool, KeyRange.ALL);
+    }
+
+    /**
+     * Opens the engine in {@code dir}; a new directory gets an engine owning {@code rangeIfNew}, an existing one keeps
+     * the range its manifest records (read it with {@link #range()}). A split or merge that a crash interrupted is
+     * finished or undone first ({@link #splitOff}, {@link #absorb}): after a crash, open the left (parent) engine
+     * before its right neighbour.
+     */
+    public static StorageEngine open(Path dir, EngineOptions options, MaintenancePool sharedPool, KeyRange rangeIfNew)
+            throws IOException {
         Files.createDirectories(dir);
         FileChannel lockChannel = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        }
+        FileLock lock = tryLockOrNull(lockChannel);
         if (lock == null) {
             lockChannel.close();
             throw new IOException("engine directory " + dir + " is already open by another engine");
         }
         try {
-            Manifest manifest = Manifest.readOrEmpty(dir);
+            Manifest manifest = EngineDirs.finishPending(dir, Manifest.readOrEmpty(dir, rangeIfNew),
+                    options.fsyncEnabled());
             removeLeftovers(dir, manifest);
             List<Segment> segments = new ArrayList<>();
             try {
-                for (long id : manifest.segmentIds()) {
-                    segments.add(SegmentFile.read(dir.resolve(SegmentFile.fileName(id)), id, options.valueBytesInlineMax()));
+                for (Manifest.Entry e : manifest.segments()) {
+                    KeyRange r = e.range().intersect(manifest.range());
+                    if (r == null) {
+                        continue; // shares no key with the engine: dropped from the manifest at its next write
+                    }
+                    Segment whole = SegmentFile.read(dir.resolve(SegmentFile.fileName(e.id())), e.id(),
+                            options.valueBytesInlineMax());
+                    Segment seg = whole.bounded(r);
+                    if (seg == null) {
+                        whole.close();
+                    } else {
+                        segments.add(seg);
+                    }
                 }
             } catch (IOException | RuntimeException e) {
                 segments.forEach(Segment::close);
@@ -177,10 +215,13 @@ public final class StorageEngine implements AutoCloseable {
 
     // ------------------------------------------------------------------ reads
 
-    /** The value of {@code key}, or {@code null} when absent. */
+    /** The value of {@code key}, or {@code null} when absent or outside the engine's {@link #range()}. */
     public byte[] get(byte[] key) {
         View v = view.get();
         State s = v.state;
+        if (!s.range.contains(key)) {
+            return null;
+        }
         byte[] r = s.active.get(key, v.seq);
         if (r == null) {
             for (Memtable m : s.immutables) {
@@ -204,13 +245,23 @@ public final class StorageEngine implements AutoCloseable {
         return null;
     }
 
-    /** Live entries with {@code start <= key < end} ({@code end == null}: unbounded), at most {@code limit}. */
+    /**
+     * Live entries with {@code start <= key < end} ({@code end == null}: unbounded), at most {@code limit}, and never
+     * a key outside the engine's {@link #range()} (the request is clipped to it).
+     */
     public List<KeyValue> scan(byte[] start, byte[] end, int limit) {
         if (limit < 0) {
             throw new IllegalArgumentException("limit must be >= 0, got " + limit);
         }
+        View v = view.get();
         List<KeyValue> out = new ArrayList<>(Math.min(limit, 1024));
-        Cursor c = cursor(view.get(), start, end);
+        KeyRange clipped = clip(v.state.range, start, end);
+        if (clipped == null) {
+            return out;
+        }
+        start = clipped.start();
+        end = clipped.end();
+        Cursor c = cursor(v, start, end);
         for (; c.valid() && out.size() < limit; c.next()) {
             if (end != null && Bytes.compare(c.key(), end) >= 0) {
                 break;
@@ -220,6 +271,14 @@ public final class StorageEngine implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** {@code [start, end)} inside {@code range}, or {@code null} when they share no key. */
+    private static KeyRange clip(KeyRange range, byte[] start, byte[] end) {
+        if (end != null && Bytes.compare(start, end) >= 0) {
+            return null;
+        }
+        return range.intersect(new KeyRange(start, end));
     }
 
     private static Cursor cursor(View v, byte[] start, byte[] end) {
@@ -267,6 +326,8 @@ public final class StorageEngine implements AutoCloseable {
     public void apply(WriteBatch batch, long raftIndex) throws IOException {
         synchronized (writeLock) {
             checkWritable(raftIndex);
+            KeyRange range = view.get().state.range;
+            checkInRange(batch, range);
             awaitFlushCapacity();
             Memtable m = view.get().state.active;
             for (WriteBatch.Op op : batch.ops()) {
@@ -275,12 +336,26 @@ public final class StorageEngine implements AutoCloseable {
                 } else if (op instanceof WriteBatch.Delete d) {
                     m.put(d.key(), ++seq, Memtable.TOMBSTONE, raftIndex);
                 } else if (op instanceof WriteBatch.DeleteRange r) {
-                    for (byte[] k : liveKeysForWriter(r.start(), r.end())) {
-                        m.put(k, ++seq, Memtable.TOMBSTONE, raftIndex);
+                    KeyRange clipped = clip(range, r.start(), r.end());
+                    if (clipped != null) {
+                        deleteLiveKeys(m, clipped, raftIndex);
                     }
                 }
             }
             finishWrite(m, raftIndex);
+        }
+    }
+
+    /**
+     * Refuses, before any op is applied, a batch that puts or deletes a key outside {@code range}: the caller routed
+     * it by a stale range table. A delete-range is clipped to the range instead (its keys outside are not ours).
+     */
+    private void checkInRange(WriteBatch batch, KeyRange range) {
+        for (WriteBatch.Op op : batch.ops()) {
+            byte[] key = op instanceof WriteBatch.Put p ? p.key() : op instanceof WriteBatch.Delete d ? d.key() : null;
+            if (key != null && !range.contains(key)) {
+                throw new KeyOutOfRangeException(key, range);
+            }
         }
     }
 
@@ -289,6 +364,9 @@ public final class StorageEngine implements AutoCloseable {
         synchronized (writeLock) {
             long index = appliedIndex + 1;
             checkWritable(index);
+            if (!view.get().state.range.contains(key)) {
+                throw new KeyOutOfRangeException(key, view.get().state.range);
+            }
             awaitFlushCapacity();
             Memtable m = view.get().state.active;
             m.put(key, ++seq, value, index);
@@ -314,18 +392,33 @@ public final class StorageEngine implements AutoCloseable {
         }
     }
 
-    /** Keys live in {@code [start, end)} as the writer sees them now, including its own unpublished writes. */
-    private List<byte[]> liveKeysForWriter(byte[] start, byte[] end) {
-        List<byte[]> keys = new ArrayList<>();
-        for (Cursor c = cursor(new View(view.get().state, seq), start, end); c.valid(); c.next()) {
-            if (Bytes.compare(c.key(), end) >= 0) {
-                break;
+    /**
+     * Writes a tombstone for every key live in {@code r} as the writer sees it now (its own unpublished writes
+     * included), {@link #DELETE_RANGE_CHUNK_KEYS_MAX} keys at a time: each chunk is found by a fresh cursor from just
+     * after the previous chunk's last key, so the writer holds one chunk, never a list of the range. Why chunks and
+     * not a range tombstone: a range tombstone must be honoured by every read path, flush, compaction and the segment
+     * format; the tombstones written here still take memtable space per key (flushed like any write), which a range
+     * tombstone would not; that is the remaining cost of a huge delete-range.
+     */
+    private void deleteLiveKeys(Memtable m, KeyRange r, long raftIndex) {
+        byte[][] chunk = new byte[DELETE_RANGE_CHUNK_KEYS_MAX][];
+        byte[] from = r.start();
+        while (true) {
+            int n = 0;
+            for (Cursor c = cursor(new View(view.get().state, seq), from, r.end());
+                 c.valid() && n < chunk.length && (r.end() == null || Bytes.compare(c.key(), r.end()) < 0); c.next()) {
+                if (c.value() != null) {
+                    chunk[n++] = c.key().clone();
+                }
             }
-            if (c.value() != null) {
-                keys.add(c.key().clone());
+            for (int i = 0; i < n; i++) {
+                m.put(chunk[i], ++seq, Memtable.TOMBSTONE, raftIndex);
             }
+            if (n < chunk.length) {
+                return;
+            }
+            from = Bytes.concat(chunk[n - 1], new byte[]{0}); // the smallest key after the chunk's last
         }
-        return keys;
     }
 
     private void finishWrite(Memtable m, long raftIndex) {
@@ -357,8 +450,8 @@ public final class StorageEngine implements AutoCloseable {
         View v;
         do {
             v = view.get();
-        } while (!view.compareAndSet(v, new View(new State(new Memtable(), prepend(v.state.active, v.state.immutables),
-                v.state.segments), v.seq)));
+        } while (!view.compareAndSet(v, new View(new State(v.state.range, new Memtable(),
+                prepend(v.state.active, v.state.immutables), v.state.segments), v.seq)));
         flusher.execute(this::flushOldest);
     }
 
@@ -381,8 +474,8 @@ public final class StorageEngine implements AutoCloseable {
                 View v;
                 do {
                     v = view.get();
-                } while (!view.compareAndSet(v, new View(new State(v.state.active, without(v.state.immutables, m),
-                        List.copyOf(next)), v.seq)));
+                } while (!view.compareAndSet(v, new View(new State(v.state.range, v.state.active,
+                        without(v.state.immutables, m), List.copyOf(next)), v.seq)));
             }
             synchronized (flushSignal) {
                 flushSignal.notifyAll();
@@ -424,15 +517,20 @@ public final class StorageEngine implements AutoCloseable {
             }
             return out;
         } catch (IOException | RuntimeException e) {
-            for (Segment s : out) {
-                s.close();
-                Files.deleteIfExists(s.file);
-            }
+            deleteUnpublished(out);
             throw e;
         } finally {
             if (w != null) {
                 w.close(); // deletes the unfinished file
             }
+        }
+    }
+
+    /** Closes and deletes segments no manifest names. */
+    private static void deleteUnpublished(List<Segment> segments) throws IOException {
+        for (Segment s : segments) {
+            s.close();
+            Files.deleteIfExists(s.file);
         }
     }
 
@@ -445,7 +543,7 @@ public final class StorageEngine implements AutoCloseable {
         long id;
         synchronized (manifestLock) {
             id = manifest.nextSegmentId();
-            manifest = new Manifest(manifest.durableIndex(), id + 1, manifest.segmentIds());
+            manifest = manifest.withNextSegmentId(id + 1);
         }
         return new SegmentFile.Writer(dir.resolve(SegmentFile.fileName(id)), id, prefix, options.compressionEnabled(),
                 options.blockBytesTarget(), options.valueBytesInlineMax());
@@ -457,16 +555,29 @@ public final class StorageEngine implements AutoCloseable {
                 options.fsyncEnabled());
     }
 
-    /** Writes the manifest naming {@code segments}. Caller holds manifestLock and publishes afterwards. */
+    /**
+     * Writes the manifest naming {@code segments}, keeping the range and any pending split or merge (which only a
+     * reopen may resolve). Caller holds manifestLock and publishes afterwards.
+     */
     private void commitManifest(long durable, List<Segment> segments) throws IOException {
-        List<Long> ids = new ArrayList<>(segments.size());
-        for (Segment s : segments) {
-            ids.add(s.id);
-        }
-        Manifest next = new Manifest(durable, manifest.nextSegmentId(), ids);
+        commitManifest(durable, manifest.range(), segments, manifest.pending());
+    }
+
+    /** Writes the manifest of {@code range} and {@code segments}; the commit point of every change of shape. */
+    private void commitManifest(long durable, KeyRange range, List<Segment> segments, Manifest.Pending pending)
+            throws IOException {
+        Manifest next = new Manifest(durable, manifest.nextSegmentId(), range, entries(segments), pending);
         next.writeAtomically(dir, options.fsyncEnabled());
         manifest = next;
         durableIndex = durable;
+    }
+
+    private static List<Manifest.Entry> entries(List<Segment> segments) {
+        List<Manifest.Entry> out = new ArrayList<>(segments.size());
+        for (Segment s : segments) {
+            out.add(new Manifest.Entry(s.id, s.range));
+        }
+        return out;
     }
 
     private void failBackground(Throwable t) {
@@ -550,22 +661,279 @@ public final class StorageEngine implements AutoCloseable {
         synchronized (manifestLock) {
             List<Segment> current = view.get().state.segments;
             int at = indexOfIdentity(current, window.get(0));
-            if (at < 0 || at + window.size() > current.size() || current.get(at + window.size() - 1) != window.get(window.size() - 1)) {
-                throw new IllegalStateException("compaction window is no longer contiguous in the segment list");
+            if (!holdsRunAt(current, window, at)) {
+                // a split re-bounded (or dropped) the window's segments while it merged: its output may hold keys
+                // the engine no longer owns, so it is thrown away and the policy picks again from the new list
+                deleteUnpublished(outputs);
+                return;
             }
             List<Segment> next = new ArrayList<>(current.subList(0, at));
-            next.addAll(outputs);
+            for (Segment out : outputs) {
+                next.add(out.bounded(view.get().state.range)); // every output record came from inside the range
+            }
             next.addAll(current.subList(at + window.size(), current.size()));
             List<Segment> published = List.copyOf(next);
             commitManifest(manifest.durableIndex(), published);
             View v;
             do {
                 v = view.get();
-            } while (!view.compareAndSet(v, new View(new State(v.state.active, v.state.immutables, published), v.seq)));
+            } while (!view.compareAndSet(v, new View(v.state.withSegments(published), v.seq)));
         }
         for (Segment s : window) {
             Files.deleteIfExists(s.file); // readers holding s keep its columns and open file (see Segment)
         }
+    }
+
+    // ------------------------------------------------------------------ split and merge
+
+    /** What {@link #splitOff} did: the two halves and the segment files the right one shares with the left. */
+    public record SplitResult(KeyRange left, KeyRange right, Path rightDir, int segmentsLinked) {
+    }
+
+    /**
+     * Splits this engine at {@code splitKey} as the effect of Raft entry {@code index}: afterwards this engine owns
+     * {@code [start, splitKey)} with {@code durableIndex() == index}, and {@code rightDir} (which must not exist)
+     * holds an engine owning {@code [splitKey, end)} at durable index {@code rightIndex} (the index its own log
+     * starts from), to be opened with {@link #open}. Writer only (the apply thread), like {@link #apply}.
+     *
+     * <p>Zero copy: buffered writes are flushed (at most one memtable, so the time does not grow with the range),
+     * then every segment holding keys of the right half is hard-linked into {@code rightDir} and both manifests
+     * record the key range each segment answers for; no record is read or written. A shared file is trimmed lazily:
+     * a compaction on either side writes only the records inside that side's range, and the file's last link goes
+     * when neither side names it any more.
+     *
+     * <p>Crash safety, with one commit point: the right directory's manifest. Steps: (1) this engine's manifest
+     * records the intent (split key, right directory, index); (2) segments are linked into {@code rightDir};
+     * (3) {@code rightDir}'s manifest is written (temp, fsync, rename, fsync directory; then its parent directory
+     * is fsynced) — the commit; (4) this engine's manifest becomes the left half. A crash before (3) leaves the old
+     * state: reopening this engine removes {@code rightDir} and the Raft layer re-applies the split; a crash after
+     * (3) leaves the new state: reopening this engine finishes (4). At no point do two engines own a key once this
+     * engine is reopened, and no key is owned by none.
+     *
+     * <p>Deterministic: what is written depends on this replica's segments, the split key and the indexes only (no
+     * clock, no randomness), so every replica applying the split at the same index gets a right engine with the
+     * same range, durable index and contents ({@link #digest()}); the file layout mirrors each replica's own.
+     *
+     * @throws IllegalArgumentException when {@code splitKey} does not cut {@link #range()} into two non-empty halves
+     * @throws IOException when {@code rightDir} exists (nothing changed), or on I/O failure during the split: the
+     *                     engine then refuses writes until it is reopened, which finishes or undoes the split
+     */
+    public SplitResult splitOff(byte[] splitKey, long index, Path rightDir, long rightIndex) throws IOException {
+        synchronized (writeLock) {
+            checkWritable(index);
+            KeyRange range = view.get().state.range;
+            if (!range.canSplitAt(splitKey)) {
+                throw new IllegalArgumentException("split key " + Bytes.hex(splitKey)
+                        + " does not cut the engine's range " + range + " into two non-empty halves");
+            }
+            Path right = rightDir.toAbsolutePath().normalize();
+            if (Files.exists(right)) {
+                throw new IOException("split target " + right + " already exists");
+            }
+            flush();
+            KeyRange left = range.leftOf(splitKey);
+            KeyRange rightRange = range.rightOf(splitKey);
+            List<Segment> dropped = new ArrayList<>();
+            int linked;
+            synchronized (manifestLock) {
+                List<Segment> segments = view.get().state.segments;
+                manifest = manifest.withPending(new Manifest.SplitIntent(right.toString(), splitKey, index));
+                try {
+                    manifest.writeAtomically(dir, options.fsyncEnabled());
+                    stepHook.reached("split:intent-written");
+                    linked = writeRightHalf(segments, rightRange, right, rightIndex);
+                    stepHook.reached("split:right-committed");
+                    List<Segment> kept = new ArrayList<>();
+                    for (Segment seg : segments) {
+                        Segment b = seg.bounded(left);
+                        if (b == null) {
+                            dropped.add(seg);
+                        } else {
+                            kept.add(b);
+                        }
+                    }
+                    commitManifest(index, left, kept, null);
+                    appliedIndex = index;
+                    publish(left, List.copyOf(kept));
+                } catch (IOException | RuntimeException e) {
+                    failBackground(e); // only a reopen may finish or undo the split: no more writes until then
+                    throw e;
+                }
+            }
+            for (Segment seg : dropped) {
+                Files.deleteIfExists(seg.file); // the right engine has its own link
+            }
+            return new SplitResult(left, rightRange, right, linked);
+        }
+    }
+
+    /** Links into {@code right} every segment with keys in {@code rightRange} and commits its manifest. */
+    private int writeRightHalf(List<Segment> segments, KeyRange rightRange, Path right, long rightIndex)
+            throws IOException {
+        Files.createDirectories(right);
+        List<Manifest.Entry> entries = new ArrayList<>();
+        for (Segment seg : segments) {
+            Segment b = seg.bounded(rightRange);
+            if (b != null) {
+                EngineDirs.linkOrCopy(seg.file, right.resolve(seg.file.getFileName()));
+                entries.add(new Manifest.Entry(seg.id, b.range));
+            }
+        }
+        stepHook.reached("split:right-linked");
+        new Manifest(rightIndex, manifest.nextSegmentId(), rightRange, entries, null)
+                .writeAtomically(right, options.fsyncEnabled());
+        if (options.fsyncEnabled() && right.getParent() != null) {
+            Manifest.fsyncDirectory(right.getParent());
+        }
+        return entries.size();
+    }
+
+    /**
+     * Merges the engine in {@code rightDir} (closed; owning the range that starts where this one ends) into this one
+     * as the effect of Raft entry {@code index}: afterwards this engine owns the union, with
+     * {@code durableIndex() == index}, and {@code rightDir} is gone. The right engine's segment files are
+     * hard-linked into this directory under new names and opened (checksums verified: this reads the right
+     * engine's files once, which is why merges are for small ranges); no record is rewritten. Writer only.
+     *
+     * <p>Crash safety, with one commit point: this engine's manifest naming the linked segments, the union range and
+     * the right directory as to be removed. A crash before it leaves the old state (the links are orphans, deleted
+     * at the next open; the right engine is untouched); a crash after it leaves the new state (the next open of this
+     * engine removes the right directory, manifest first).
+     *
+     * @return the union range
+     * @throws IllegalArgumentException when the right engine's range does not start where this one ends
+     * @throws IOException when {@code rightDir} holds no engine, is open, or has an unfinished split or merge
+     */
+    public KeyRange absorb(Path rightDir, long index) throws IOException {
+        synchronized (writeLock) {
+            checkWritable(index);
+            Path right = rightDir.toAbsolutePath().normalize();
+            if (!Manifest.exists(right)) {
+                throw new IOException("no engine to merge in " + right);
+            }
+            KeyRange union;
+            List<Segment> linked = new ArrayList<>();
+            try (FileChannel lockCh = FileChannel.open(right.resolve("LOCK"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE); FileLock lock = tryLock(lockCh, right)) {
+                Manifest rm = Manifest.readOrEmpty(right, KeyRange.ALL);
+                if (rm.pending() != null) {
+                    throw new IOException("engine " + right + " has an unfinished split or merge: open it once first");
+                }
+                KeyRange range = view.get().state.range;
+                union = range.unionWithRightNeighbour(rm.range());
+                flush();
+                try {
+                    linkSegmentsOf(right, rm, linked);
+                    stepHook.reached("absorb:linked");
+                } catch (IOException | RuntimeException e) {
+                    deleteUnpublished(linked);
+                    throw e;
+                }
+            }
+            synchronized (manifestLock) {
+                List<Segment> next = new ArrayList<>(view.get().state.segments);
+                next.addAll(linked); // disjoint ranges: the order between the two engines' segments does not matter
+                List<Segment> published = List.copyOf(next);
+                try {
+                    commitManifest(index, union, published, new Manifest.AbsorbedDir(right.toString()));
+                    appliedIndex = index;
+                    publish(union, published);
+                    stepHook.reached("absorb:committed");
+                    EngineDirs.deleteEngineDir(right, options.fsyncEnabled());
+                    commitManifest(index, union, published, null);
+                } catch (IOException | RuntimeException e) {
+                    failBackground(e); // the merge is committed or not; a reopen finishes it
+                    throw e;
+                }
+            }
+            return union;
+        }
+    }
+
+    private static FileLock tryLock(FileChannel ch, Path engineDir) throws IOException {
+        FileLock lock = tryLockOrNull(ch);
+        if (lock == null) {
+            throw new IOException("engine directory " + engineDir + " is open: close it before merging it");
+        }
+        return lock;
+    }
+
+    /** The directory lock, or {@code null} when another engine (in this process or another) holds it. */
+    private static FileLock tryLockOrNull(FileChannel ch) throws IOException {
+        try {
+            return ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null;
+        }
+    }
+
+    /** Links the segments {@code rm} names into this directory under new ids and opens them, bounded. */
+    private void linkSegmentsOf(Path right, Manifest rm, List<Segment> out) throws IOException {
+        for (Manifest.Entry e : rm.segments()) {
+            KeyRange r = e.range().intersect(rm.range());
+            if (r == null) {
+                continue;
+            }
+            long id;
+            synchronized (manifestLock) {
+                id = manifest.nextSegmentId();
+                manifest = manifest.withNextSegmentId(id + 1);
+            }
+            Path link = dir.resolve(SegmentFile.fileName(id));
+            EngineDirs.linkOrCopy(right.resolve(SegmentFile.fileName(e.id())), link);
+            Segment whole = SegmentFile.read(link, id, options.valueBytesInlineMax());
+            Segment b = whole.bounded(r);
+            if (b == null) {
+                deleteUnpublished(List.of(whole));
+            } else {
+                out.add(b);
+            }
+        }
+    }
+
+    /** Installs {@code range} and {@code segments} in the read view. Caller holds writeLock and manifestLock. */
+    private void publish(KeyRange range, List<Segment> segments) {
+        View v;
+        do {
+            v = view.get();
+        } while (!view.compareAndSet(v, new View(new State(range, v.state.active, v.state.immutables, segments),
+                v.seq)));
+    }
+
+    /**
+     * The key that splits this engine's stored bytes (keys + values) in two equal halves, estimated from the
+     * segments' learned indexes and offset columns without reading a record ({@link MedianEstimator}: exact to one
+     * record when no key is in two segments; buffered writes not counted), or {@code null} when no key can split
+     * {@link #range()} (fewer than two keys stored).
+     */
+    public byte[] estimateMedianKey() {
+        State s = view.get().state;
+        byte[] key = MedianEstimator.estimate(s.segments, s.range);
+        return key == null ? null : key.clone();
+    }
+
+    /**
+     * Bytes (keys + values, tombstones' keys) of the records this engine's segments hold inside their ranges, plus
+     * the memtables' bytes: the range's size for a size-based split trigger. Exact per segment from its offset
+     * columns (no I/O); a key in several segments counts once per segment. Use this, not
+     * {@link EngineStats#diskBytes()}, which counts a file shared after a split whole on both sides until a
+     * compaction trims it.
+     */
+    public long dataBytes() {
+        State s = view.get().state;
+        long sum = s.active.bytes();
+        for (Memtable m : s.immutables) {
+            sum += m.bytes();
+        }
+        for (Segment seg : s.segments) {
+            sum += seg.dataBytes();
+        }
+        return sum;
+    }
+
+    /** The keys this engine owns: reads return nothing outside, writes outside are refused. */
+    public KeyRange range() {
+        return view.get().state.range;
     }
 
     // ------------------------------------------------------------------ checkpoint, stats, lifecycle
@@ -582,16 +950,14 @@ public final class StorageEngine implements AutoCloseable {
                 Files.createDirectories(target.toAbsolutePath().getParent());
                 Files.createDirectory(target);
                 List<String> files = new ArrayList<>();
-                for (Segment s : view.get().state.segments) {
-                    Path link = target.resolve(s.file.getFileName());
-                    try {
-                        Files.createLink(link, s.file);
-                    } catch (UnsupportedOperationException | FileSystemException e) {
-                        Files.copy(s.file, link);
-                    }
+                State s = view.get().state;
+                for (Segment seg : s.segments) {
+                    Path link = target.resolve(seg.file.getFileName());
+                    EngineDirs.linkOrCopy(seg.file, link);
                     files.add(link.getFileName().toString());
                 }
-                manifest.writeAtomically(target, options.fsyncEnabled());
+                new Manifest(manifest.durableIndex(), manifest.nextSegmentId(), s.range, entries(s.segments), null)
+                        .writeAtomically(target, options.fsyncEnabled());
                 files.add(Manifest.FILE);
                 return new CheckpointInfo(target, manifest.durableIndex(), Collections.unmodifiableList(files));
             }
@@ -624,7 +990,7 @@ public final class StorageEngine implements AutoCloseable {
         long diskBytes = 0;
         for (Segment seg : s.segments) {
             IndexStats is = seg.indexStats();
-            records += seg.count;
+            records += seg.records();
             leaves += is.leaves();
             errSum += is.meanError() * is.leaves();
             errMax = Math.max(errMax, is.maxError());
@@ -666,6 +1032,15 @@ public final class StorageEngine implements AutoCloseable {
             out.add(seg.indexStats());
         }
         return out;
+    }
+
+    /**
+     * Stops the engine as a crash would for what is on disk: no flush and no manifest write; the background threads
+     * are stopped and the directory released, so a test can reopen it.
+     */
+    void crashForTest() throws IOException {
+        backgroundFailure = new IOException("crashed by a test");
+        close();
     }
 
     /** Flushes buffered writes (unless a background failure makes that impossible) and releases the directory. */
@@ -726,6 +1101,19 @@ public final class StorageEngine implements AutoCloseable {
             }
         }
         return List.copyOf(out);
+    }
+
+    /** True when {@code list} holds exactly {@code run}'s objects, in order, from position {@code at}. */
+    private static <T> boolean holdsRunAt(List<T> list, List<T> run, int at) {
+        if (at < 0 || at + run.size() > list.size()) {
+            return false;
+        }
+        for (int i = 0; i < run.size(); i++) {
+            if (list.get(at + i) != run.get(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static <T> int indexOfIdentity(List<T> list, T item) {

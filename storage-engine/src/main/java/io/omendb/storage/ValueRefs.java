@@ -19,6 +19,7 @@ final class ValueRefs {
     private int[] blockLen = new int[8];
     private int[] offset = new int[8];
     private int[] length = new int[8];
+    private long[] bytesBefore = new long[1]; // bytesBefore[i]: sum of the lengths of refs 0..i-1 (set by trim)
     private int count;
     private int openFrom; // first ref whose block has not been written yet (block length unknown)
 
@@ -55,6 +56,10 @@ final class ValueRefs {
         blockLen = Arrays.copyOf(blockLen, count);
         offset = Arrays.copyOf(offset, count);
         length = Arrays.copyOf(length, count);
+        bytesBefore = new long[count + 1];
+        for (int i = 0; i < count; i++) {
+            bytesBefore[i + 1] = bytesBefore[i] + length[i];
+        }
         return this;
     }
 
@@ -89,15 +94,20 @@ final class ValueRefs {
 
     /** Sum of the lengths of the values referred to. */
     long valueBytes() {
-        long sum = 0;
-        for (int i = 0; i < count; i++) {
-            sum += length[i];
+        return bytesBefore[count];
+    }
+
+    /** Sum of the lengths of the values of records at positions {@code < pos} (after {@link #trim()}). */
+    long bytesBefore(int pos) {
+        if (count == 0) {
+            return 0;
         }
-        return sum;
+        int i = Arrays.binarySearch(position, 0, count, pos);
+        return bytesBefore[i >= 0 ? i : -i - 1];
     }
 
     /** Heap held by the arrays (capacity, not count). */
     long retainedBytes() {
-        return (long) position.length * (4 + 8 + 4 + 4 + 4);
+        return (long) position.length * (4 + 8 + 4 + 4 + 4 + 8);
     }
 }

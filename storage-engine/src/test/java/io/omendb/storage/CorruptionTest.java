@@ -116,7 +116,7 @@ class CorruptionTest {
         }
     }
 
-    private static void flip(Path file, long pos) throws IOException {
+    static void flip(Path file, long pos) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ByteBuffer b = ByteBuffer.allocate(1);
             ch.read(b, pos);
