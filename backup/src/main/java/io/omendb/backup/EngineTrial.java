@@ -7,7 +7,6 @@ import io.omendb.storage.KeyValue;
 import io.omendb.storage.StorageEngine;
 
 import java.io.IOException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -36,12 +35,7 @@ final class EngineTrial {
             Files.createDirectories(scratchParent);
             scratch = Files.createTempDirectory(scratchParent, ".trial-");
             for (Map.Entry<String, Path> f : files.entrySet()) {
-                Path link = scratch.resolve(f.getKey());
-                try {
-                    Files.createLink(link, f.getValue());
-                } catch (UnsupportedOperationException | FileSystemException e) {
-                    Files.copy(f.getValue(), link);
-                }
+                FileOps.linkOrCopy(f.getValue(), scratch.resolve(f.getKey()));
             }
             SnapshotDescriptor d = SnapshotDescriptor.readFrom(scratch);
             try (StorageEngine engine = StorageEngine.open(scratch, EngineOptions.defaults())) {

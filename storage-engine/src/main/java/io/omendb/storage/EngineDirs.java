@@ -2,7 +2,6 @@ package io.omendb.storage;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,15 +18,6 @@ final class EngineDirs {
     private EngineDirs() {
     }
 
-    /** Hard-links {@code source} as {@code link} (copies where links are impossible, e.g. across filesystems). */
-    static void linkOrCopy(Path source, Path link) throws IOException {
-        try {
-            Files.createLink(link, source);
-        } catch (UnsupportedOperationException | FileSystemException e) {
-            Files.copy(source, link);
-        }
-    }
-
     /**
      * Removes an engine directory: its manifest first (fsynced away, so a crash part-way leaves a directory that is
      * no longer an engine, never an engine missing segments), then every other file, then the directory.
@@ -37,7 +27,7 @@ final class EngineDirs {
             return;
         }
         if (Files.deleteIfExists(d.resolve(Manifest.FILE)) && fsync) {
-            Manifest.fsyncDirectory(d);
+            FileOps.fsync(d);
         }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(d)) {
             for (Path f : files) {
@@ -53,7 +43,7 @@ final class EngineDirs {
             // removed already
         }
         if (fsync && d.getParent() != null) {
-            Manifest.fsyncDirectory(d.getParent());
+            FileOps.fsync(d.getParent());
         }
     }
 

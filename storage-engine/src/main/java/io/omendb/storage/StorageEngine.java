@@ -775,7 +775,7 @@ public final class StorageEngine implements AutoCloseable {
         for (Segment seg : segments) {
             Segment b = seg.bounded(rightRange);
             if (b != null) {
-                EngineDirs.linkOrCopy(seg.file, right.resolve(seg.file.getFileName()));
+                FileOps.linkOrCopy(seg.file, right.resolve(seg.file.getFileName()));
                 entries.add(new Manifest.Entry(seg.id, b.range));
             }
         }
@@ -783,7 +783,7 @@ public final class StorageEngine implements AutoCloseable {
         new Manifest(rightIndex, manifest.nextSegmentId(), rightRange, entries, null)
                 .writeAtomically(right, options.fsyncEnabled());
         if (options.fsyncEnabled() && right.getParent() != null) {
-            Manifest.fsyncDirectory(right.getParent());
+            FileOps.fsync(right.getParent());
         }
         return entries.size();
     }
@@ -880,7 +880,7 @@ public final class StorageEngine implements AutoCloseable {
                 manifest = manifest.withNextSegmentId(id + 1);
             }
             Path link = dir.resolve(SegmentFile.fileName(id));
-            EngineDirs.linkOrCopy(right.resolve(SegmentFile.fileName(e.id())), link);
+            FileOps.linkOrCopy(right.resolve(SegmentFile.fileName(e.id())), link);
             Segment whole = SegmentFile.read(link, id, options.valueBytesInlineMax());
             Segment b = whole.bounded(r);
             if (b == null) {
@@ -953,7 +953,7 @@ public final class StorageEngine implements AutoCloseable {
                 State s = view.get().state;
                 for (Segment seg : s.segments) {
                     Path link = target.resolve(seg.file.getFileName());
-                    EngineDirs.linkOrCopy(seg.file, link);
+                    FileOps.linkOrCopy(seg.file, link);
                     files.add(link.getFileName().toString());
                 }
                 new Manifest(manifest.durableIndex(), manifest.nextSegmentId(), s.range, entries(s.segments), null)
