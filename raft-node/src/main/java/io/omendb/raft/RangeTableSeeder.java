@@ -25,13 +25,15 @@ final class RangeTableSeeder implements AutoCloseable {
     static final long RETRY_SLEEP_MS = 500;
     /** How long {@link #close} waits for the thread to end. */
     static final long JOIN_MS = RETRY_SLEEP_MS * 10;
+    /** The seeding thread's name, followed by the node id. */
+    static final String THREAD_NAME_PREFIX = "omendb-seed-";
 
     private final OmenConfig config;
     private final Thread thread;
 
     RangeTableSeeder(OmenConfig config) {
         this.config = config;
-        this.thread = new Thread(this::seed, "omendb-seed-" + config.cluster().nodeId());
+        this.thread = new Thread(this::seed, THREAD_NAME_PREFIX + config.cluster().nodeId());
         this.thread.setDaemon(true);
     }
 

@@ -135,6 +135,7 @@ class LocalLeaderPathClusterTest {
     private void withRangeLedByN1(RangeLedByN1 test) throws Exception {
         try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template(""));
              ClusterClient outside = cluster.newClient(null)) {
+            TestClusters.awaitSeedersDone(); // their meta writes would be counted by the router inside n1
             CountingServer n1 = new CountingServer(cluster.node("n1").localServer());
             try (ClusterClient inside = ClusterClient.connect(ClientOptions.from(cluster.configOf("n1"))
                     .withLocalServer(n1))) {

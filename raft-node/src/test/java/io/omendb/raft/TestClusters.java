@@ -39,6 +39,20 @@ final class TestClusters {
                 """ + extraToml, Map.of());
     }
 
+    /**
+     * Waits until no node in this JVM is still writing the initial range table. Its compare-and-sets to the meta
+     * group are forwarded to the meta leader's router like any write, so a test that counts the writes a router
+     * proposed must not start counting while a seeder may still send one.
+     */
+    static void awaitSeedersDone() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CALL_TIMEOUT_S);
+        while (Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.isAlive() && t.getName().startsWith(RangeTableSeeder.THREAD_NAME_PREFIX))) {
+            assertTrue(System.nanoTime() < deadline, "a node is still writing the initial range table");
+            Thread.sleep(50);
+        }
+    }
+
     static byte[] b(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
