@@ -70,9 +70,9 @@ public final class ConfigLoader {
      */
     public static final long MAX_QUERY_DURATION_MS_MIN = 100;
     /**
-     * Smallest memory limit: below it a node's own working set (Raft servers and clients, Netty, and each range's
-     * memtable, which only writes bring to its flush point) fills the limit with ordinary data, and writes get 503
-     * with nothing to free the heap (docs/CONFIG.md).
+     * Smallest memory limit: below it a node's own working set (Raft servers and clients, Netty, Raft log caches, and
+     * the range memtables, which a node keeps under half of the limit) fills the limit with ordinary data
+     * (docs/CONFIG.md).
      */
     public static final long MEMORY_LIMIT_MB_MIN = 256;
     /**

@@ -13,6 +13,7 @@ import io.omendb.raft.security.RaftTls;
 import io.omendb.raft.statemachine.RangeStateMachine;
 import io.omendb.raft.storage.NodeDataLayout;
 import io.omendb.storage.MaintenancePool;
+import io.omendb.storage.MemtableBudget;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -51,6 +52,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * committed entry it acknowledged could be lost with one more failure. So, for each missing group that another
  * member reports this node took part in, a background thread re-admits it as a new member
  * ({@link GroupBootstrap#readmitOnce}), with backoff and a deadline ({@link #READMISSION}).
+ *
+ * <p><b>Memory.</b> Every range replica's engine runs its flushes on the node's {@link MaintenancePool} and reports
+ * its memtable bytes to the pool's {@link MemtableBudget}, half of {@code [limits] memory_limit_mb} (or of the max
+ * heap, if smaller): past it the largest memtables are flushed early, so buffered writes alone never hold the heap at
+ * the limit where the router refuses writes (which no write could then undo).
  *
  * <p><b>Layout of {@code data_dir}:</b> {@link NodeDataLayout}.
  *
@@ -104,13 +110,23 @@ public final class OmenNode implements AutoCloseable {
     }
 
     public static OmenNode start(OmenConfig config, Clock clock) throws IOException {
+        return start(config, clock, MemtableBudget.bytesMaxFor(config.limits().memoryLimitMb() << 20,
+                Runtime.getRuntime().maxMemory()));
+    }
+
+    /**
+     * As {@link #start(OmenConfig, Clock)}, with the node's memtables flushed early once they hold more than
+     * {@code memtableBudgetBytes} together ({@link MemtableBudget}; derived from {@code [limits] memory_limit_mb}
+     * outside tests).
+     */
+    static OmenNode start(OmenConfig config, Clock clock, long memtableBudgetBytes) throws IOException {
         ConfigLoader.validate(config);
         RaftTls tls = RaftTls.fromOrNull(config);
         NodeDataLayout layout = NodeDataLayout.of(config.database().dataDir());
         Files.createDirectories(layout.dataDir());
         NodeMetadataStore metadata = NodeMetadataStore.open(layout);
         MaintenancePool maintenance = MaintenancePool.create(config.performance().workerThreadCount(),
-                "omendb-maintenance-" + config.cluster().nodeId());
+                "omendb-maintenance-" + config.cluster().nodeId(), MemtableBudget.create(memtableBudgetBytes));
         try {
             checkOwner(config, metadata, clock);
             AtomicReference<ForwardedWrites> forwards = new AtomicReference<>(ForwardedWrites.NONE);
@@ -212,6 +228,16 @@ public final class OmenNode implements AutoCloseable {
         return tlsOrNull;
     }
 
+    /** Bytes of the memtables of every range replica on this node (writes not flushed to segments yet). */
+    public long memtableBytes() {
+        return maintenance.budget().memtableBytes();
+    }
+
+    /** Memtables this node flushed early because its memtables passed their budget, since it started. */
+    public long memoryPressureFlushes() {
+        return maintenance.budget().pressureFlushes();
+    }
+
     public List<RaftGroupId> hostedGroups() {
         List<RaftGroupId> out = new ArrayList<>();
         server.getGroupIds().forEach(out::add);
@@ -233,15 +259,19 @@ public final class OmenNode implements AutoCloseable {
             }
             long leaderChanges = 0;
             long snapshotInstalls = 0;
+            long memtableBytes = 0;
+            long pressureFlushes = 0;
             Optional<GroupLogArchiver> archiver = Optional.empty();
             if (d.getStateMachine() instanceof RangeStateMachine sm) {
                 leaderChanges = sm.leaderChanges();
                 snapshotInstalls = sm.snapshotInstalls();
+                memtableBytes = sm.memtableBytes();
+                pressureFlushes = sm.memoryPressureFlushes();
                 archiver = sm.archiver();
             }
             out.add(new ReplicaMetrics(group.getUuid(), nodeId(), d.getInfo().getCurrentRole().name(),
                     d.getInfo().getCurrentTerm(), d.getRaftLog().getLastCommittedIndex(),
-                    d.getInfo().getLastAppliedIndex(), leaderChanges, snapshotInstalls,
+                    d.getInfo().getLastAppliedIndex(), leaderChanges, snapshotInstalls, memtableBytes, pressureFlushes,
                     archiver.map(a -> new ReplicaMetrics.Archive(a.archivedIndex(), a.failures(), a.gaps()))));
         }
         return out;

@@ -16,10 +16,14 @@ import java.util.UUID;
  * @param appliedIndex     highest log index applied to the state machine
  * @param leaderChanges    leader changes this replica observed (elections and transfers)
  * @param snapshotInstalls snapshots installed from a leader
+ * @param memtableBytes    bytes of the replica's memtables (applied writes not flushed to segments yet)
+ * @param pressureFlushes  memtables the node's memtable budget flushed early (memory pressure), since the replica's
+ *                         engine opened
  * @param archive          log archiving of this replica; empty when {@code backup.log_archive_dir} is not set
  */
 public record ReplicaMetrics(UUID groupId, String nodeId, String role, long term, long commitIndex,
-                             long appliedIndex, long leaderChanges, long snapshotInstalls, Optional<Archive> archive) {
+                             long appliedIndex, long leaderChanges, long snapshotInstalls, long memtableBytes,
+                             long pressureFlushes, Optional<Archive> archive) {
     /**
      * @param archivedIndex highest log index this replica archived (-1: none yet)
      * @param failures      archiving passes that failed since the replica opened

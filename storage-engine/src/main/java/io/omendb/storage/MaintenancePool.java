@@ -8,7 +8,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Background threads for flushes and compactions, shared by many engines: a node hosting hundreds of range
- * replicas runs them on a few threads instead of two per engine.
+ * replicas runs them on a few threads instead of two per engine. The pool also carries the node's
+ * {@link MemtableBudget} (the two are the node-wide resources every engine of the node shares): an engine opened on
+ * the pool reports its memtable bytes to it, and the pool closes it.
  *
  * <p>Each engine takes {@link Queue}s from the pool; a queue runs its tasks one at a time, in submission order,
  * on whichever pool thread is free, so an engine's flushes never overlap each other (and neither do its
@@ -18,13 +20,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class MaintenancePool implements AutoCloseable {
     private final ExecutorService threads;
+    private final MemtableBudget budget;
 
-    private MaintenancePool(ExecutorService threads) {
+    private MaintenancePool(ExecutorService threads, MemtableBudget budget) {
         this.threads = threads;
+        this.budget = budget;
     }
 
-    /** A pool of {@code threadCount} daemon threads named {@code name-N}. */
+    /** A pool of {@code threadCount} daemon threads named {@code name-N}, with no memtable budget. */
     public static MaintenancePool create(int threadCount, String name) {
+        return create(threadCount, name, MemtableBudget.unlimited());
+    }
+
+    /** As above, its engines' memtables sharing {@code budget} (which the pool closes). */
+    public static MaintenancePool create(int threadCount, String name, MemtableBudget budget) {
         if (threadCount < 1) {
             throw new IllegalArgumentException("threadCount must be >= 1, got " + threadCount);
         }
@@ -33,7 +42,12 @@ public final class MaintenancePool implements AutoCloseable {
             Thread t = new Thread(r, name + "-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
-        }));
+        }), budget);
+    }
+
+    /** The memtable budget of the engines on this pool. */
+    public MemtableBudget budget() {
+        return budget;
     }
 
     Queue newQueue() {
@@ -43,6 +57,7 @@ public final class MaintenancePool implements AutoCloseable {
     /** Stops the threads after the work already queued; engines using the pool must be closed first. */
     @Override
     public void close() {
+        budget.close();
         threads.shutdown();
         try {
             threads.awaitTermination(10, TimeUnit.MINUTES);

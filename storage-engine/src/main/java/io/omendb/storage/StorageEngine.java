@@ -54,6 +54,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@link #MEMTABLE_BYTES_MAX} bytes, whichever comes first, so the memtables of one engine hold at most about
  * {@code (immutableMemtablesMax + 1) * MEMTABLE_BYTES_MAX} plus one batch, whatever the value sizes.
  *
+ * <p><b>Memory pressure.</b> The engine reports its memtable bytes to the {@link MemtableBudget} of its
+ * {@link MaintenancePool} (one per node); when the node's memtables together pass the budget, the budget freezes the
+ * largest active memtable below its freeze point ({@link #freezeForPressure}), which is flushed like any other, so an
+ * idle range's buffered writes cannot hold the node's heap forever.
+ *
  * <p><b>Heap of flush and compaction.</b> Both stream their output ({@link SegmentFile.Writer}): a record goes
  * into the current data block as it is merged and a block goes to disk when full, so a flush or compaction holds
  * one block, the output's keys and small values, and 24 bytes per large value — not the output's bytes. Segments
@@ -103,6 +108,10 @@ public final class StorageEngine implements AutoCloseable {
     private final CompactionPolicy policy;
     private final AtomicLong compactionBytesWritten = new AtomicLong();
     private final AtomicLong writerHeapBytesPeak = new AtomicLong();
+    /** This engine's share of the node's {@link MemtableBudget} (the pool's). */
+    private final MemtableBudget.Member budgetShare;
+    /** Bytes of the active memtable reported to {@link #budgetShare} so far. Writer only. */
+    private long activeBytesReported;
     private Manifest manifest; // guarded by manifestLock
     private volatile long durableIndex;
     private volatile long appliedIndex;
@@ -134,6 +143,7 @@ public final class StorageEngine implements AutoCloseable {
         MaintenancePool pool = sharedPool == null ? ownedPool : sharedPool;
         this.flusher = pool.newQueue();
         this.compactor = pool.newQueue();
+        this.budgetShare = pool.budget().join(this::freezeForPressure);
     }
 
     /**
@@ -429,9 +439,17 @@ public final class StorageEngine implements AutoCloseable {
         do {
             v = view.get();
         } while (!view.compareAndSet(v, new View(v.state, visible)));
+        reportActiveBytes(m);
         if (m.entries() >= options.retrainThreshold() || m.bytes() >= MEMTABLE_BYTES_MAX) {
             freeze();
         }
+    }
+
+    /** Tells the budget how much the active memtable {@code m} grew since the last report. Writer only. */
+    private void reportActiveBytes(Memtable m) {
+        long bytes = m.bytes();
+        budgetShare.grew(bytes - activeBytesReported);
+        activeBytesReported = bytes;
     }
 
     private void awaitFlushCapacity() throws IOException {
@@ -447,12 +465,32 @@ public final class StorageEngine implements AutoCloseable {
 
     /** Makes the active memtable immutable, installs a fresh one and schedules its flush. Writer only. */
     private void freeze() {
+        Memtable frozen = view.get().state.active;
+        reportActiveBytes(frozen);
         View v;
         do {
             v = view.get();
         } while (!view.compareAndSet(v, new View(new State(v.state.range, new Memtable(),
                 prepend(v.state.active, v.state.immutables), v.state.segments), v.seq)));
+        budgetShare.froze(activeBytesReported);
+        activeBytesReported = 0;
         flusher.execute(this::flushOldest);
+    }
+
+    /**
+     * The {@link MemtableBudget}'s request, from its own thread: freezes the active memtable below its freeze point and
+     * schedules its flush (the ordinary flush: a segment whose highest Raft index the manifest records as durable).
+     * Does not wait for flush capacity: the writer does, at its next write. False when the engine is closed, failed or
+     * has nothing buffered.
+     */
+    private boolean freezeForPressure() {
+        synchronized (writeLock) {
+            if (closed || backgroundFailure != null || view.get().state.active.isEmpty()) {
+                return false;
+            }
+            freeze();
+            return true;
+        }
     }
 
     // ------------------------------------------------------------------ flush
@@ -477,6 +515,7 @@ public final class StorageEngine implements AutoCloseable {
                 } while (!view.compareAndSet(v, new View(new State(v.state.range, v.state.active,
                         without(v.state.immutables, m), List.copyOf(next)), v.seq)));
             }
+            budgetShare.flushed(m.bytes());
             synchronized (flushSignal) {
                 flushSignal.notifyAll();
             }
@@ -1015,6 +1054,16 @@ public final class StorageEngine implements AutoCloseable {
         return sum;
     }
 
+    /** Bytes of the memtables (active and frozen, not yet flushed), as reported to the node's memtable budget. */
+    public long memtableBytes() {
+        return budgetShare.bytes();
+    }
+
+    /** Memtables the node's {@link MemtableBudget} froze and flushed below their freeze point, since the engine opened. */
+    public long memoryPressureFlushes() {
+        return budgetShare.pressureFlushes();
+    }
+
     /** Most heap one segment writer (flush or compaction output) held, since the engine opened. */
     public long writerHeapBytesPeak() {
         return writerHeapBytesPeak.get();
@@ -1064,6 +1113,7 @@ public final class StorageEngine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        budgetShare.leave();
         if (ownedPool != null) {
             ownedPool.close();
         }

@@ -384,6 +384,18 @@ public final class RangeStateMachine extends BaseStateMachine {
         return snapshotInstalls.get();
     }
 
+    /** Bytes of the engine's memtables (writes not flushed yet); 0 before the engine opened. */
+    public long memtableBytes() {
+        StorageEngine e = engine;
+        return e == null ? 0 : e.memtableBytes();
+    }
+
+    /** Memtables the node's memtable budget flushed early, since the current engine opened (a snapshot reopens it). */
+    public long memoryPressureFlushes() {
+        StorageEngine e = engine;
+        return e == null ? 0 : e.memoryPressureFlushes();
+    }
+
     @Override
     public void notifyConfigurationChanged(long term, long index, RaftConfigurationProto conf) {
         List<String> peers = conf.getPeersList().stream().map(RaftPeerProto::getId)

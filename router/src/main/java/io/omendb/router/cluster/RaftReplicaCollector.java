@@ -20,7 +20,8 @@ import java.util.function.ToDoubleFunction;
  * Per-replica Raft metrics of the nodes running in this process, read on every scrape (pull, so nothing is
  * recorded on the write path): {@code omendb_raft_leader_changes_total}, {@code omendb_raft_snapshot_installs_total}
  * (counters), {@code omendb_raft_commit_index}, {@code omendb_raft_applied_index}, {@code omendb_raft_term} and
- * {@code omendb_raft_is_leader} (gauges), and with log archiving on {@code omendb_raft_archived_index},
+ * {@code omendb_raft_is_leader} (gauges), {@code omendb_memtable_bytes} (gauge) and
+ * {@code omendb_memory_pressure_flushes_total} (counter), and with log archiving on {@code omendb_raft_archived_index},
  * {@code omendb_raft_archive_lag_entries} (gauges) and {@code omendb_raft_archive_failures_total}; each labelled {@code node} and {@code range} (the range id from the
  * router's cached range table, {@code meta} for the meta group, the group UUID for a group the table does not
  * list yet). A router without local nodes ({@code omendb router}) exports none. Thread-safe: stateless apart
@@ -63,7 +64,11 @@ public final class RaftReplicaCollector implements MultiCollector {
                 gauge("omendb_raft_term", "Current Raft term of a range replica", all, rangeOfGroup,
                         ReplicaMetrics::term),
                 gauge("omendb_raft_is_leader", "1 when this replica leads its range, else 0", all, rangeOfGroup,
-                        m -> "LEADER".equals(m.role()) ? 1 : 0));
+                        m -> "LEADER".equals(m.role()) ? 1 : 0),
+                gauge("omendb_memtable_bytes", "Bytes of a range replica's memtables (applied writes not flushed "
+                        + "to segments yet)", all, rangeOfGroup, ReplicaMetrics::memtableBytes),
+                counter("omendb_memory_pressure_flushes", "Memtables of a range replica flushed early because the "
+                        + "node's memtables passed their budget", all, rangeOfGroup, ReplicaMetrics::pressureFlushes));
     }
 
     private Map<UUID, String> rangeLabels() {
