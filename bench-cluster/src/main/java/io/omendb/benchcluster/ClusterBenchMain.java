@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import io.omendb.benchcommon.MachineInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,7 +30,9 @@ import picocli.CommandLine.Spec;
  * measured period), stops the target, and prints one JSON line per (target, workload) on stdout; progress goes
  * to stderr. With {@code --rounds N} it does all of that N times, targets interleaved (A B C, A B C, ...), so slow
  * drift of the machine falls on every target alike; the report gives each cell's median and the ratios per round.
- * At the end it writes {@code cluster-report.md} and {@code cluster-report.png} into the report directory.
+ * At the end it prints a {@code machine} record ({@link MachineInfo}: probed at the start in the temporary directory
+ * the targets' data go to, load average read again at the end) and writes {@code cluster-report.md} (under the same
+ * machine header) and {@code cluster-report.png} into the report directory.
  *
  * <p>Isolation: one target runs at a time; each gets a fresh temporary directory, deleted afterwards, and its
  * processes are killed in {@code finally} (and by a shutdown hook if this JVM is interrupted).
@@ -152,7 +155,7 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
                 return 2;
             }
         }
-        String machine = machine();
+        MachineInfo machine = MachineInfo.probe(Path.of(System.getProperty("java.io.tmpdir")));
         String command = command(System.getenv());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             KvTarget t = running.getAndSet(null);
@@ -185,8 +188,11 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
                 }
             }
         }
+        machine = machine.atEnd();
+        JSON_OUT.println(machine.jsonLine("cluster"));
+        JSON_OUT.flush();
         Files.createDirectories(reportDir);
-        Files.writeString(reportDir.resolve("cluster-report.md"), Report.markdown(results, command, machine));
+        Files.writeString(reportDir.resolve("cluster-report.md"), Report.markdown(results, command, machine.markdown()));
         Report.writeChart(results, reportDir.resolve("cluster-report.png"));
         System.err.println("report: " + reportDir.resolve("cluster-report.md") + ", chart: "
                 + reportDir.resolve("cluster-report.png"));
@@ -377,20 +383,6 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
         } catch (IOException e) {
             System.err.println("[omendb] no usable JFR recording at " + file + ": " + e);
         }
-    }
-
-    private static String machine() {
-        String load = "?";
-        String mem = "?";
-        try {
-            load = Files.readString(Path.of("/proc/loadavg")).trim();
-            mem = Files.readAllLines(Path.of("/proc/meminfo")).get(0).replaceAll("\\s+", " ");
-        } catch (IOException e) {
-            // not Linux: leave unknown
-        }
-        return String.format(Locale.ROOT, "%d cores, %s, %s %s, Java %s, load average at start: %s",
-                Runtime.getRuntime().availableProcessors(), mem, System.getProperty("os.name"),
-                System.getProperty("os.version"), System.getProperty("java.version"), load);
     }
 
     private static void deleteTree(Path root) throws IOException {

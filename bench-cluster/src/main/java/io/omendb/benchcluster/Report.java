@@ -27,9 +27,10 @@ final class Report {
     private Report() {
     }
 
-    static String markdown(List<Result> results, String command, String machine) {
+    /** {@code machineMarkdown}: the header saying where it ran ({@code MachineInfo#markdown}), ending in a blank line. */
+    static String markdown(List<Result> results, String command, String machineMarkdown) {
         StringBuilder md = new StringBuilder("# Cluster benchmark report\n\n");
-        md.append("Command: `").append(command).append("`\n\n").append("Machine: ").append(machine).append("\n\n");
+        md.append("Command: `").append(command).append("`\n\n").append(machineMarkdown);
         int rounds = rounds(results);
         md.append(rounds > 1 ? "| round " : "").append("| target | workload | dist | clients | ops/s | p50 ms | p99 ms"
                 + " | p99.9 ms | max ms | errors | warm-up s | steady |\n");

@@ -24,6 +24,13 @@ class ReportTest {
     }
 
     @Test
+    void markdownOpensWithTheCommandAndTheMachineHeader() {
+        String md = Report.markdown(List.of(OMEN), "bin/omendb-bench cluster", "Machine: Xeon, 2 cores\n\n");
+        assertTrue(md.startsWith("# Cluster benchmark report\n\nCommand: `bin/omendb-bench cluster`\n\n"
+                + "Machine: Xeon, 2 cores\n\n| target |"), md);
+    }
+
+    @Test
     void markdownHasARowPerResultWithItsWarmupAndOmenDbRatios() {
         String md = Report.markdown(List.of(OMEN, ETCD), "bin/omendb-bench cluster", "2 cores");
         assertTrue(md.contains(

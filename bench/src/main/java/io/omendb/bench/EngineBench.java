@@ -1,5 +1,7 @@
 package io.omendb.bench;
 
+import io.omendb.benchcommon.JsonLine;
+import io.omendb.benchcommon.MachineInfo;
 import io.omendb.storage.Bytes;
 import io.omendb.storage.EngineOptions;
 import io.omendb.storage.EngineStats;
@@ -9,21 +11,18 @@ import io.omendb.storage.KeyValue;
 import io.omendb.storage.StorageEngine;
 import io.omendb.storage.index.KeyIndex;
 import io.omendb.storage.index.RecursiveModelIndex;
-import org.rocksdb.BlockBasedTableConfig;
-import org.rocksdb.FlushOptions;
-import org.rocksdb.LRUCache;
-import org.rocksdb.Options;
-import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
-import org.rocksdb.WriteOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +32,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code omendb-bench engine}: the learned-index engine against {@code Arrays.binarySearch}, {@code TreeMap} and
- * RocksDB JNI, on the same generated keys in the same JVM run, single-threaded.
+ * RocksDB JNI (default options, and tuned for point lookups: {@link RocksPeer}), on the same generated keys in the
+ * same JVM run, single-threaded.
  *
  * <ul>
  *   <li>{@code index_lookup}: the RMI alone vs {@code Arrays.binarySearch} over the same sorted {@code long[]}.</li>
@@ -44,6 +44,15 @@ import java.util.concurrent.Callable;
  *   <li>{@code bytes_per_record}: on-disk bytes / records after full compaction (8-byte keys, 16-byte values).</li>
  * </ul>
  * Each measured loop runs once to warm up and once measured; results are checked (a wrong answer aborts).
+ * {@code resident_bytes}: OmenDB's heap growth from open to compacted (full GC before each reading), and
+ * {@code rocksdb-tuned}'s block cache usage plus memtables. Both RocksDB peers get a block cache that holds the
+ * whole data set ({@link #wholeDataSetCacheBytes}), so every store answers from memory and the two resident sizes
+ * say what that costs each; {@code --rocksdb-tuned-cache omendb} instead caps the tuned peer's cache at OmenDB's
+ * measured footprint (same memory; RocksDB's larger blocks then miss to the OS page cache).
+ *
+ * <p>stdout: one JSON line per measurement, then a {@code machine} record ({@link MachineInfo}, probed in the
+ * work directory at the start, load average read again at the end). The same results go to
+ * {@code engine-report.md} in {@code --report-dir}, under the machine header.
  */
 @Command(name = "engine", mixinStandardHelpOptions = true,
         description = "Storage engine benchmark: OmenDB vs binary search, TreeMap and RocksDB.")
@@ -54,8 +63,13 @@ final class EngineBench implements Callable<Integer> {
     @Option(names = "--keys", description = "records per distribution (default ${DEFAULT-VALUE})")
     int keys = 1_000_000;
 
-    @Option(names = "--dist", description = "uniform, lognormal, sequential_gaps, clustered, string_prefix, exponential, outliers, or all (default ${DEFAULT-VALUE})")
-    String dist = "all";
+    static final List<String> IMPLS = List.of("omendb", "binary_search", "treemap", "rocksdb", "rocksdb-tuned");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--dist", split = ",", description = "comma list of uniform, lognormal, sequential_gaps, clustered, string_prefix, exponential, outliers; or all (default ${DEFAULT-VALUE})")
+    List<String> dist = List.of("all");
 
     @Option(names = "--lookups", description = "point operations per measurement (default ${DEFAULT-VALUE})")
     int lookups = 2_000_000;
@@ -66,13 +80,22 @@ final class EngineBench implements Callable<Integer> {
     @Option(names = "--work-dir", description = "scratch directory (default: a temp dir, deleted afterwards)")
     Path workDir;
 
-    @Option(names = "--impls", split = ",", description = "omendb,binary_search,treemap,rocksdb (default: all)")
-    List<String> impls = List.of("omendb", "binary_search", "treemap", "rocksdb");
+    @Option(names = "--impls", split = ",", description = "omendb,binary_search,treemap,rocksdb,rocksdb-tuned (default: all)")
+    List<String> impls = IMPLS;
+
+    @Option(names = "--rocksdb-tuned-cache", description = "block cache of rocksdb-tuned: whole (holds the whole"
+            + " data set, as the default peer's) or omendb (OmenDB's measured resident bytes; default ${DEFAULT-VALUE})")
+    String tunedCache = "whole";
+
+    @Option(names = "--report-dir", defaultValue = "${sys:omendb.home:-.}/bench/target",
+            description = "where engine-report.md goes (default ${DEFAULT-VALUE})")
+    Path reportDir;
 
     @Option(names = "--ops", split = ",", description = "index_lookup,store (store = ingest, get, scan, bytes_per_record; default: both)")
     List<String> ops = List.of("index_lookup", "store");
 
     private long sink;
+    private final List<EngineReport.Row> rows = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -80,13 +103,23 @@ final class EngineBench implements Callable<Integer> {
             System.err.println("--keys must be >= 1000 and --lookups >= 1");
             return 2;
         }
-        List<KeyDistribution> dists = dist.equals("all")
+        if (!tunedCache.equals("whole") && !tunedCache.equals("omendb")) {
+            System.err.println("--rocksdb-tuned-cache must be whole or omendb");
+            return 2;
+        }
+        if (!IMPLS.containsAll(impls)) {
+            System.err.println("--impls: unknown in " + impls + "; use " + String.join(",", IMPLS));
+            return 2;
+        }
+        List<KeyDistribution> dists = dist.equals(List.of("all"))
                 ? List.of(KeyDistribution.UNIFORM, KeyDistribution.LOGNORMAL, KeyDistribution.SEQUENTIAL_GAPS,
                 KeyDistribution.CLUSTERED, KeyDistribution.STRING_PREFIX)
-                : List.of(KeyDistribution.parse(dist));
-        RocksDB.loadLibrary();
+                : dist.stream().map(KeyDistribution::parse).toList();
         Path root = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("omendb-bench");
+        MachineInfo machine;
         try {
+            machine = MachineInfo.probe(root);
+            progress(machine.markdown().strip().replace("\n", "; "));
             for (KeyDistribution d : dists) {
                 runDistribution(d, root.resolve(d.configName()));
             }
@@ -95,8 +128,18 @@ final class EngineBench implements Callable<Integer> {
                 FileOps.deleteRecursively(root);
             }
         }
+        machine = machine.atEnd();
+        System.out.println(machine.jsonLine("engine"));
+        Files.createDirectories(reportDir);
+        Path report = reportDir.resolve("engine-report.md");
+        Files.writeString(report, EngineReport.markdown(rows, command(), machine.markdown()));
+        progress("report: " + report);
         System.err.println("checksum " + sink);
         return 0;
+    }
+
+    private String command() {
+        return "bin/omendb-bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
     }
 
     private void runDistribution(KeyDistribution d, Path dir) throws Exception {
@@ -117,11 +160,20 @@ final class EngineBench implements Callable<Integer> {
         if (impls.contains("treemap")) {
             treeMap(d, encoded, insertOrder, probes);
         }
-        if (impls.contains("rocksdb")) {
-            rocks(d, encoded, insertOrder, probes, dir.resolve("rocksdb"));
-        }
+        long omenResidentBytes = -1;
         if (impls.contains("omendb")) {
-            omen(d, encoded, insertOrder, probes, dir.resolve("omendb"));
+            omenResidentBytes = omen(d, encoded, insertOrder, probes, dir.resolve("omendb"));
+        }
+        long wholeCacheBytes = wholeDataSetCacheBytes(sorted.length);
+        if (impls.contains("rocksdb")) {
+            rocks(d, encoded, insertOrder, probes, dir, RocksPeer.Tuning.DEFAULT, wholeCacheBytes);
+        }
+        if (impls.contains("rocksdb-tuned")) {
+            if (tunedCache.equals("omendb") && omenResidentBytes <= 0) {
+                throw new IllegalArgumentException("--rocksdb-tuned-cache omendb needs omendb in --impls");
+            }
+            long cacheBytes = tunedCache.equals("omendb") ? omenResidentBytes : wholeCacheBytes;
+            rocks(d, encoded, insertOrder, probes, dir, RocksPeer.Tuning.POINT_LOOKUP, cacheBytes);
         }
     }
 
@@ -197,27 +249,23 @@ final class EngineBench implements Callable<Integer> {
         }, scans));
     }
 
-    private void rocks(KeyDistribution d, byte[][] encoded, int[] order, int[] probes, Path dir) throws Exception {
-        Files.createDirectories(dir);
-        long cacheBytes = Math.max(64L << 20, (long) order.length * 64); // holds the whole data set: "warm"
-        try (LRUCache cache = new LRUCache(cacheBytes);
-             Options opts = new Options().setCreateIfMissing(true)
-                     .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(cache));
-             RocksDB db = RocksDB.open(opts, dir.toString());
-             WriteOptions noWal = new WriteOptions().setDisableWAL(true);
-             FlushOptions waitFlush = new FlushOptions().setWaitForFlush(true)) {
+    private void rocks(KeyDistribution d, byte[][] encoded, int[] order, int[] probes, Path parent,
+                       RocksPeer.Tuning tuning, long cacheBytes) throws Exception {
+        String impl = tuning.impl;
+        Path dir = Files.createDirectories(parent.resolve(impl));
+        try (RocksPeer db = RocksPeer.open(dir, tuning, cacheBytes)) {
             long t0 = System.nanoTime();
             for (int i : order) {
-                db.put(noWal, encoded[i], value(i));
+                db.put(encoded[i], value(i));
             }
-            db.flush(waitFlush);
-            emit("ingest", d, "rocksdb", (double) (System.nanoTime() - t0) / order.length);
-            db.compactRange();
-            emit("get", d, "rocksdb", measure(() -> {
+            db.flush();
+            emit("ingest", d, impl, (double) (System.nanoTime() - t0) / order.length);
+            db.compact();
+            emit("get", d, impl, measure(() -> {
                 long s = 0;
                 try {
                     for (int p : probes) {
-                        s += db.get(encoded[p])[0];
+                        s += db.get(encoded[p]).get(0);
                     }
                 } catch (RocksDBException e) {
                     throw new IllegalStateException(e);
@@ -225,27 +273,32 @@ final class EngineBench implements Callable<Integer> {
                 return s;
             }, probes.length));
             int scans = Math.max(1, probes.length / 50);
-            emit("scan", d, "rocksdb", measure(() -> {
+            emit("scan", d, impl, measure(() -> {
                 long s = 0;
                 try (RocksIterator it = db.newIterator()) {
                     for (int i = 0; i < scans; i++) {
-                        it.seek(encoded[probes[i]]);
-                        for (int n = 0; n < SCAN_LENGTH && it.isValid(); n++, it.next()) {
-                            s += it.value()[0];
-                        }
+                        s += db.scan(it, encoded[probes[i]], SCAN_LENGTH);
                     }
                 }
                 return s;
             }, scans));
             if (d != KeyDistribution.STRING_PREFIX) {
-                long sst = Long.parseLong(db.getProperty("rocksdb.total-sst-files-size"));
-                emitBytes("rocksdb", d, (double) sst / order.length);
+                emitValue("bytes_per_record", impl, d, (double) db.sstBytes() / order.length);
             }
+            emitValue("block_cache_bytes", impl, d, cacheBytes);
+            emitValue("resident_bytes", impl, d, db.residentBytes());
         }
     }
 
-    private void omen(KeyDistribution d, byte[][] encoded, int[] order, int[] probes, Path dir) throws IOException {
+    /** A RocksDB block cache that holds every block of the compacted store (about 36 bytes a record uncompressed). */
+    static long wholeDataSetCacheBytes(int records) {
+        return Math.max(64L << 20, (long) records * 64);
+    }
+
+    /** Measures OmenDB; returns its resident bytes once compacted (see the class comment). */
+    private long omen(KeyDistribution d, byte[][] encoded, int[] order, int[] probes, Path dir) throws IOException {
         EngineOptions opts = EngineOptions.defaults().withMaxError(maxError);
+        long heapBefore = heapUsedAfterGc();
         try (StorageEngine engine = StorageEngine.open(dir, opts)) {
             long t0 = System.nanoTime();
             for (int i : order) {
@@ -254,6 +307,7 @@ final class EngineBench implements Callable<Integer> {
             engine.flush();
             emit("ingest", d, "omendb", (double) (System.nanoTime() - t0) / order.length);
             engine.compact();
+            long residentBytes = heapUsedAfterGc() - heapBefore;
             EngineStats st = engine.stats();
             progress(String.format("omendb: %d segments, %d leaves, mean err %.1f, max err %d, %.2f bytes/record",
                     st.segments(), st.leaves(), st.meanError(), st.maxError(), st.bytesPerRecord()));
@@ -274,9 +328,18 @@ final class EngineBench implements Callable<Integer> {
                 return s;
             }, scans));
             if (d != KeyDistribution.STRING_PREFIX) {
-                emitBytes("omendb", d, st.bytesPerRecord());
+                emitValue("bytes_per_record", "omendb", d, st.bytesPerRecord());
             }
+            emitValue("resident_bytes", "omendb", d, residentBytes);
+            return residentBytes;
         }
+    }
+
+    private static long heapUsedAfterGc() {
+        Runtime rt = Runtime.getRuntime();
+        System.gc();
+        System.gc();
+        return rt.totalMemory() - rt.freeMemory();
     }
 
     /** A warm-up run, then a measured run; returns ns per operation. */
@@ -310,14 +373,16 @@ final class EngineBench implements Callable<Integer> {
     }
 
     private void emit(String op, KeyDistribution d, String impl, double nsPerOp) {
+        rows.add(new EngineReport.Row(d.configName(), op, impl, nsPerOp));
         System.out.println(new JsonLine().put("bench", "engine").put("op", op).put("dist", d.configName())
                 .put("keys", keys).put("impl", impl).put("ns_per_op", nsPerOp).put("ops_per_s", 1e9 / nsPerOp));
         System.out.flush();
     }
 
-    private void emitBytes(String impl, KeyDistribution d, double bytes) {
-        System.out.println(new JsonLine().put("bench", "engine").put("op", "bytes_per_record").put("dist", d.configName())
-                .put("keys", keys).put("impl", impl).put("value", bytes));
+    private void emitValue(String op, String impl, KeyDistribution d, double value) {
+        rows.add(new EngineReport.Row(d.configName(), op, impl, value));
+        System.out.println(new JsonLine().put("bench", "engine").put("op", op).put("dist", d.configName())
+                .put("keys", keys).put("impl", impl).put("value", value));
         System.out.flush();
     }
 

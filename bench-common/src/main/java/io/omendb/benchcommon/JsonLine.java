@@ -1,14 +1,14 @@
-package io.omendb.bench;
+package io.omendb.benchcommon;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
 /** Builds one flat JSON object (strings and numbers only) for machine-readable benchmark output. */
-final class JsonLine {
+public final class JsonLine {
     private final Map<String, Object> fields = new LinkedHashMap<>();
 
-    JsonLine put(String key, Object value) {
+    public JsonLine put(String key, Object value) {
         fields.put(key, value);
         return this;
     }
