@@ -291,7 +291,7 @@ public final class BackupCommand implements Runnable {
         String backupId;
 
         @CommandLine.Option(names = "--config", description = "omendb.toml of a node of the target cluster; "
-                + "once per node")
+                + "once per node (not needed with --data-dir of an `omendb local` data dir)")
         List<Path> configs = new ArrayList<>();
 
         @CommandLine.Option(names = "--force", description = "replace existing data in the nodes' data dirs")

@@ -45,8 +45,9 @@ import java.util.stream.Collectors;
  *
  * <p><b>Safety.</b> The whole backup is verified (checksums, chain, trial open) before anything is written. A data
  * dir that a running node on this machine uses is refused ({@link NodeDirLock}, held until the restore ends, so the
- * node cannot start meanwhile); one that exists and is not empty is refused unless {@code force}. Each node's directory is built in
- * {@code <data_dir>.restoring} and renamed into place at the end, so a failure leaves no half-restored data dir.
+ * node cannot start meanwhile); one that exists and is not empty is refused unless {@code force}. Each node's
+ * directory is built in {@code <data_dir>.restoring} and renamed into place at the end, so a failure leaves no
+ * half-restored data dir.
  */
 final class ClusterRestorer {
     static final String RESTORING_SUFFIX = ".restoring";

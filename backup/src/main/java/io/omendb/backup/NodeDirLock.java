@@ -15,8 +15,9 @@ import java.util.List;
 /**
  * Proof that no node is using a data directory: Ratis holds an exclusive lock on its lock file
  * ({@link GroupDir#lockFile}) in every group directory while the node runs; this takes the same locks (so the node
- * cannot start meanwhile either) and keeps them until {@link #close}. A lock that cannot be taken means the node is running: a refusal (exit 2)
- * whose message ends with the caller's advice ({@code ifRunning}: what the operator must do, e.g. stop the node).
+ * cannot start meanwhile either) and keeps them until {@link #close}. A lock that cannot be taken means the node is
+ * running: a refusal (exit 2) whose message ends with the caller's advice ({@code ifRunning}: what the operator
+ * must do, e.g. stop the node).
  */
 final class NodeDirLock implements AutoCloseable {
     private final List<RandomAccessFile> files = new ArrayList<>();
@@ -33,7 +34,7 @@ final class NodeDirLock implements AutoCloseable {
         return acquireGroups(node, ifRunning);
     }
 
-    /** Like {@link #acquire}, but a directory without Raft groups (absent, empty, anything else) has nothing to lock. */
+    /** Like {@link #acquire}, but a directory without Raft groups (absent, empty, ...) has nothing to lock. */
     static NodeDirLock acquireIfAny(NodeDataLayout node, String ifRunning) throws BackupException {
         return Files.isDirectory(node.raftDir()) ? acquireGroups(node, ifRunning) : new NodeDirLock();
     }

@@ -84,7 +84,8 @@ class RestoreRoundTripTest {
         BackupRepository repo = new BackupRepository(tmp.resolve("backups"));
         Files.createDirectories(repo.root());
         BackupManifest backup = new BackupTaker(repo, new DataDirSource(node.dataDir(), List.of(node.dataDir()),
-                BackupCommand.STOP_THE_NODE, DATABASE, Files.createTempDirectory(repo.root(), ".datadir-")), Clock.systemUTC(), line -> { })
+                BackupCommand.STOP_THE_NODE, DATABASE, Files.createTempDirectory(repo.root(), ".datadir-")),
+                Clock.systemUTC(), line -> { })
                 .take(DATABASE, BackupManifest.Kind.FULL);
         OmenConfig target = original.withDatabase(new OmenConfig.Database(DATABASE, tmp.resolve("restored"),
                 original.database().logLevel()));
