@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.omendb.storage.FileOps;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -78,7 +79,7 @@ class LocalModeBackupRestoreEndToEndTest {
         Cli withoutForce = backup(backups, data, "restore", "--backup-id", id);
         assertEquals(2, withoutForce.code(), withoutForce.output());
         assertTrue(withoutForce.err().contains("--force"), withoutForce.output());
-        deleteRecursively(data.resolve("n2")); // a lost node dir is rebuilt too
+        FileOps.deleteRecursively(data.resolve("n2")); // a lost node dir is rebuilt too
         Cli restore = backup(backups, data, "restore", "--backup-id", id, "--force");
         assertEquals(0, restore.code(), restore.output());
         assertTrue(restore.out().contains("onto 3 nodes"), restore.output());
@@ -146,13 +147,5 @@ class LocalModeBackupRestoreEndToEndTest {
         String[] all = Stream.concat(Stream.of("backup", "--backup-dir", backups.toString(), "--data-dir",
                 data.toString()), Stream.of(args)).toArray(String[]::new);
         return new Cli(cl.execute(all), out.toString(), err.toString());
-    }
-
-    private static void deleteRecursively(Path dir) throws Exception {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.delete(p);
-            }
-        }
     }
 }
