@@ -68,7 +68,7 @@ final class LocalCommand implements Callable<Integer> {
             Logging.configure(fromEnvironment.database().logLevel(), fromEnvironment.monitoring().logs());
             LocalLayout layout = LocalLayout.loadOrCreate(root, nodes, ranges, NODES_DEFAULT, RANGES_DEFAULT);
             boolean auth = !noAuth && fromEnvironment.security().authEnabled();
-            configs = nodeConfigs(layout, root, auth);
+            configs = nodeConfigs(layout, root, httpPort, metricsPort, logArchiveDir, auth);
             for (OmenConfig c : configs) {
                 ConfigLoader.validate(c);
             }
@@ -130,8 +130,16 @@ final class LocalCommand implements Callable<Integer> {
         return true;
     }
 
-    /** Every node shares the defaults; only identity, data dir and ports differ (as in raft-node's LocalCluster). */
-    private List<OmenConfig> nodeConfigs(LocalLayout layout, Path root, boolean auth) {
+    /**
+     * Every node's configuration of the local cluster kept in {@code root}: every node shares the defaults; only
+     * identity, data dir and ports differ (as in raft-node's LocalCluster). The one derivation of a local node's
+     * configuration: {@code local} starts its nodes with it, {@code backup --data-dir} ({@link LocalDataDir}) restores
+     * into them.
+     *
+     * @param logArchiveDirOrNull {@code [backup] log_archive_dir}, or null for no archiving
+     */
+    static List<OmenConfig> nodeConfigs(LocalLayout layout, Path root, int httpPort, int metricsPort,
+                                        Path logArchiveDirOrNull, boolean auth) {
         OmenConfig template = ConfigLoader.defaults();
         List<OmenConfig.Member> members = new ArrayList<>();
         for (int i = 0; i < layout.nodes(); i++) {
@@ -147,8 +155,8 @@ final class LocalCommand implements Callable<Integer> {
                     .withCluster(new OmenConfig.Cluster(m.id(), rf, members, LocalLayout.splitPoints(layout.ranges())));
             out.add(c.withSecurity(localSecurity(c.security(), root, auth))
                     .withMonitoring(new OmenConfig.Monitoring(true, HOST, metricsPort))
-                    .withBackup(new OmenConfig.Backup(logArchiveDir == null ? ""
-                            : logArchiveDir.toAbsolutePath().normalize().toString(),
+                    .withBackup(new OmenConfig.Backup(logArchiveDirOrNull == null ? ""
+                            : logArchiveDirOrNull.toAbsolutePath().normalize().toString(),
                             template.backup().logArchiveIntervalMs())));
         }
         return out;

@@ -11,6 +11,9 @@ import picocli.CommandLine;
  *
  * <p>Exit codes, shared by every subcommand: 0 clean stop (SIGTERM/SIGINT), 1 failure to start,
  * 2 bad arguments or configuration (the message names the option or the {@code section.key}).
+ *
+ * <p>{@link #commandLine} is the one way to build the command tree: it gives {@code backup} the knowledge of
+ * {@code local}'s data dirs ({@link LocalDataDir}), which the backup module cannot have itself.
  */
 @CommandLine.Command(name = "omendb", mixinStandardHelpOptions = true, versionProvider = OmenDbCli.Version.class,
         subcommands = {LocalCommand.class, NodeCommand.class, RouterCommand.class, UserCommand.class,
@@ -38,9 +41,27 @@ public final class OmenDbCli implements Runnable {
         }
     }
 
+    /** The command tree of {@code bin/omendb}, wired. */
+    static CommandLine commandLine() {
+        return new CommandLine(new OmenDbCli(), new Factory());
+    }
+
+    /** Builds {@code backup} with {@link LocalDataDir}; every other command as picocli does by default. */
+    private static final class Factory implements CommandLine.IFactory {
+        private final CommandLine.IFactory defaults = CommandLine.defaultFactory();
+
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            if (cls == BackupCommand.class) {
+                return cls.cast(new BackupCommand(new LocalDataDir()));
+            }
+            return defaults.create(cls);
+        }
+    }
+
     public static void main(String[] args) {
         // every subcommand logs as documented from the start; local, node and router then apply their settings
         Logging.configure(ConfigLoader.defaults().database().logLevel(), OmenConfig.Monitoring.Logs.DEFAULTS);
-        System.exit(new CommandLine(new OmenDbCli()).execute(args));
+        System.exit(commandLine().execute(args));
     }
 }

@@ -558,7 +558,7 @@ class BackupRestoreEndToEndTest {
     private static Cli cli(String... backupArgs) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new OmenDbCli());
+        CommandLine cl = OmenDbCli.commandLine();
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
         String[] args = Stream.concat(Stream.of("backup"), Stream.of(backupArgs)).toArray(String[]::new);

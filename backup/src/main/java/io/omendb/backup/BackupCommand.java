@@ -18,6 +18,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -26,6 +27,11 @@ import java.util.concurrent.Callable;
  * Exit codes: 0 success, 1 failure (cluster unreachable, I/O error, verification failed, a gap or damage in the
  * log archive), 2 bad arguments or a refused request (e.g. restore over existing data without {@code --force},
  * {@code --until} before every usable backup, {@code --data-dir} of a running node).
+ *
+ * <p><b>{@code --data-dir} of a whole cluster.</b> When the {@link NodeConfigSource} the composition root supplies
+ * recognises {@code --data-dir} as a directory holding every node of a cluster ({@code omendb local}'s), the
+ * backup subcommands read every node's dir, {@code archive-log} archives every node, and {@code restore} takes the
+ * nodes' configurations from it instead of {@code --config}.
  */
 @CommandLine.Command(name = "backup", mixinStandardHelpOptions = true,
         subcommands = {BackupCommand.Full.class, BackupCommand.Incremental.class, BackupCommand.ListBackups.class,
@@ -42,7 +48,8 @@ public final class BackupCommand implements Runnable {
     URI cluster;
 
     @CommandLine.Option(names = "--data-dir", description = "a stopped node's data dir as the backup source "
-            + "(instead of --cluster): its engines plus its committed Raft log")
+            + "(instead of --cluster): its engines plus its committed Raft log; or the --data-dir of a stopped "
+            + "`omendb local` cluster (backup source, restore target, archive-log)")
     Path dataDir;
 
     @CommandLine.Option(names = "--user", description = "user for HTTP Basic authentication (admin role)")
@@ -55,6 +62,21 @@ public final class BackupCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     Clock clock = Clock.systemUTC();
+
+    /** What a refusal of a running node tells the operator to do, when --data-dir is one node's dir. */
+    static final String STOP_THE_NODE = "stop it first";
+
+    private final NodeConfigSource clusters;
+
+    /** The standalone tool: every {@code --data-dir} is one node's data dir. */
+    public BackupCommand() {
+        this(NodeConfigSource.NONE);
+    }
+
+    /** @param clusters recognises a {@code --data-dir} that holds a whole cluster ({@code omendb local}'s) */
+    public BackupCommand(NodeConfigSource clusters) {
+        this.clusters = clusters;
+    }
 
     @Override
     public void run() {
@@ -77,14 +99,39 @@ public final class BackupCommand implements Runnable {
         };
     }
 
+    /** The cluster kept under {@code --data-dir}, if {@code --data-dir} is given and holds one. */
+    Optional<NodeConfigSource.Cluster> dataDirCluster() throws BackupException {
+        if (dataDir == null) {
+            return Optional.empty();
+        }
+        try {
+            return clusters.clusterIn(dataDir);
+        } catch (ConfigException e) {
+            throw BackupException.usage(dataDir + " refused: " + e.getMessage());
+        } catch (IOException e) {
+            throw BackupException.failed("cannot read " + dataDir + ": " + e.getMessage());
+        }
+    }
+
+    /** The stopped nodes {@code --data-dir} stands for: every node of the cluster it holds, or itself. */
+    record StoppedNodes(List<Path> dataDirs, String ifRunning) {
+    }
+
+    StoppedNodes stoppedNodes() throws BackupException {
+        return dataDirCluster().map(c -> new StoppedNodes(c.nodes().stream().map(n -> n.database().dataDir())
+                .toList(), c.ifRunning())).orElseGet(() -> new StoppedNodes(List.of(dataDir), STOP_THE_NODE));
+    }
+
     BackupSource source(String database) throws BackupException {
         if (dataDir != null && cluster != null) {
             throw BackupException.usage("give either --cluster URL or --data-dir DIR as the backup source, not both");
         }
         if (dataDir != null) {
+            StoppedNodes nodes = stoppedNodes();
             try {
                 Files.createDirectories(backupDir);
-                return new DataDirSource(dataDir, database, Files.createTempDirectory(backupDir, ".datadir-"));
+                return new DataDirSource(dataDir, nodes.dataDirs(), nodes.ifRunning() + ", or back up through "
+                        + "--cluster", database, Files.createTempDirectory(backupDir, ".datadir-"));
             } catch (IOException e) {
                 throw BackupException.failed("cannot create a scratch dir in " + backupDir + ": " + e.getMessage());
             }
@@ -244,7 +291,7 @@ public final class BackupCommand implements Runnable {
         String backupId;
 
         @CommandLine.Option(names = "--config", description = "omendb.toml of a node of the target cluster; "
-                + "once per node")
+                + "once per node (not needed with --data-dir of an `omendb local` data dir)")
         List<Path> configs = new ArrayList<>();
 
         @CommandLine.Option(names = "--force", description = "replace existing data in the nodes' data dirs")
@@ -266,31 +313,48 @@ public final class BackupCommand implements Runnable {
                 if (at == null && logArchiveDir != null) {
                     throw BackupException.usage("--log-archive-dir only goes with --until");
                 }
-                List<OmenConfig> nodes = new ArrayList<>();
-                for (Path c : configs) {
-                    try {
-                        nodes.add(ConfigLoader.load(c, System.getenv()));
-                    } catch (ConfigException e) {
-                        throw BackupException.usage("config " + c + " refused: " + e.getMessage());
-                    } catch (IOException e) {
-                        throw BackupException.usage("cannot read config " + c + ": " + e.getMessage());
-                    }
-                }
+                NodeConfigSource.Cluster target = target();
+                List<OmenConfig> nodes = target.nodes();
                 ClusterRestorer restorer = new ClusterRestorer(parent.repo(), parent.progress());
                 if (at == null) {
-                    restorer.restore(parent.repo().load(backupId), nodes, force, null);
+                    restorer.restore(parent.repo().load(backupId), nodes, force, null, target.ifRunning());
                     return;
-                }
-                if (nodes.isEmpty()) {
-                    throw BackupException.usage("restore needs the configuration of every node of the target "
-                            + "cluster (--config FILE, once per node)");
                 }
                 PointInTimeRestore pitr = new PointInTimeRestore(parent.repo(), logArchiveDir != null ? logArchiveDir
                         : parent.backupDir.resolve(BackupRepository.LOG_ARCHIVE_DIR), parent.progress());
                 BackupManifest m = pitr.choose(backupId, nodes.get(0).database().name(), at);
                 parent.progress().line("restoring backup " + m.backupId() + " + the log archive up to " + at);
-                restorer.restore(m, nodes, force, new ClusterRestorer.Until(pitr, at));
+                restorer.restore(m, nodes, force, new ClusterRestorer.Until(pitr, at), target.ifRunning());
             });
+        }
+
+        /** The nodes to restore onto: from --data-dir (a cluster directory) or from the --config files. */
+        private NodeConfigSource.Cluster target() throws BackupException {
+            if (parent.dataDir != null) {
+                if (!configs.isEmpty()) {
+                    throw BackupException.usage("give either --config FILE (once per node of the target cluster) or "
+                            + "--data-dir DIR (an `omendb local` data dir), not both");
+                }
+                return parent.dataDirCluster().orElseThrow(() -> BackupException.usage(parent.dataDir + " is not "
+                        + "the data dir of an `omendb local` cluster (the directory `omendb local --data-dir` ran "
+                        + "on): restore into it needs that directory; to restore onto the nodes of another cluster, "
+                        + "pass --config FILE once per node instead of --data-dir"));
+            }
+            List<OmenConfig> nodes = new ArrayList<>();
+            for (Path c : configs) {
+                try {
+                    nodes.add(ConfigLoader.load(c, System.getenv()));
+                } catch (ConfigException e) {
+                    throw BackupException.usage("config " + c + " refused: " + e.getMessage());
+                } catch (IOException e) {
+                    throw BackupException.usage("cannot read config " + c + ": " + e.getMessage());
+                }
+            }
+            if (nodes.isEmpty()) {
+                throw BackupException.usage("restore needs the configuration of every node of the target "
+                        + "cluster (--config FILE, once per node), or --data-dir DIR of an `omendb local` data dir");
+            }
+            return new NodeConfigSource.Cluster(nodes, STOP_THE_NODE);
         }
     }
 
@@ -353,10 +417,15 @@ public final class BackupCommand implements Runnable {
         public Integer call() {
             return parent.run(() -> {
                 if (parent.dataDir == null) {
-                    throw BackupException.usage("archive-log needs --data-dir DIR (a stopped node's data dir)");
+                    throw BackupException.usage("archive-log needs --data-dir DIR (a stopped node's data dir, or a "
+                            + "stopped `omendb local` data dir)");
                 }
-                new StoppedNodeArchiver(parent.dataDir, logArchiveDir != null ? logArchiveDir
-                        : parent.backupDir.resolve(BackupRepository.LOG_ARCHIVE_DIR), parent.progress()).run();
+                Path archive = logArchiveDir != null ? logArchiveDir
+                        : parent.backupDir.resolve(BackupRepository.LOG_ARCHIVE_DIR);
+                StoppedNodes nodes = parent.stoppedNodes();
+                for (Path node : nodes.dataDirs()) {
+                    new StoppedNodeArchiver(node, archive, parent.progress(), nodes.ifRunning()).run();
+                }
             });
         }
     }

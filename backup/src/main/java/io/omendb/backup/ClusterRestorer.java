@@ -44,8 +44,10 @@ import java.util.stream.Collectors;
  * is written.
  *
  * <p><b>Safety.</b> The whole backup is verified (checksums, chain, trial open) before anything is written. A data
- * dir that exists and is not empty is refused unless {@code force}. Each node's directory is built in
- * {@code <data_dir>.restoring} and renamed into place at the end, so a failure leaves no half-restored data dir.
+ * dir that a running node on this machine uses is refused ({@link NodeDirLock}, held until the restore ends, so the
+ * node cannot start meanwhile); one that exists and is not empty is refused unless {@code force}. Each node's
+ * directory is built in {@code <data_dir>.restoring} and renamed into place at the end, so a failure leaves no
+ * half-restored data dir.
  */
 final class ClusterRestorer {
     static final String RESTORING_SUFFIX = ".restoring";
@@ -66,8 +68,13 @@ final class ClusterRestorer {
     record Until(PointInTimeRestore pitr, Instant time) {
     }
 
-    /** Restores {@code m} as taken ({@code until == null}) or replayed up to a time. */
-    void restore(BackupManifest m, List<OmenConfig> nodes, boolean force, Until until) throws BackupException {
+    /**
+     * Restores {@code m} as taken ({@code until == null}) or replayed up to a time.
+     *
+     * @param ifRunning what the operator must do when a node is found running on one of the data dirs
+     */
+    void restore(BackupManifest m, List<OmenConfig> nodes, boolean force, Until until, String ifRunning)
+            throws BackupException {
         List<RangeDescriptor> layout = checkTarget(m, nodes);
         for (OmenConfig c : nodes) {
             checkFreshArchive(c, layout);
@@ -77,9 +84,20 @@ final class ClusterRestorer {
             throw BackupException.failed("backup " + m.backupId() + " does not verify; nothing was restored:\n  "
                     + String.join("\n  ", problems));
         }
-        for (OmenConfig c : nodes) {
-            checkDataDir(c.database().dataDir(), force);
+        List<NodeDirLock> locks = new ArrayList<>();
+        try {
+            for (OmenConfig c : nodes) {
+                locks.add(NodeDirLock.acquireIfAny(NodeDataLayout.of(c.database().dataDir()), ifRunning));
+                checkDataDir(c.database().dataDir(), force);
+            }
+            restoreStopped(m, layout, nodes, until);
+        } finally {
+            locks.forEach(NodeDirLock::close);
         }
+    }
+
+    private void restoreStopped(BackupManifest m, List<RangeDescriptor> layout, List<OmenConfig> nodes, Until until)
+            throws BackupException {
         Path first = nodes.get(0).database().dataDir().toAbsolutePath().normalize();
         Path staging = first.resolveSibling(first.getFileName() + REPLAY_SUFFIX);
         try {
@@ -132,7 +150,7 @@ final class ClusterRestorer {
     private static List<RangeDescriptor> checkTarget(BackupManifest m, List<OmenConfig> nodes) throws BackupException {
         if (nodes.isEmpty()) {
             throw BackupException.usage("restore needs the configuration of every node of the target cluster "
-                    + "(--config FILE, once per node)");
+                    + "(--config FILE, once per node), or --data-dir DIR of an `omendb local` data dir");
         }
         OmenConfig first = nodes.get(0);
         for (OmenConfig c : nodes) {

@@ -15,7 +15,9 @@ import java.util.List;
 /**
  * Proof that no node is using a data directory: Ratis holds an exclusive lock on its lock file
  * ({@link GroupDir#lockFile}) in every group directory while the node runs; this takes the same locks (so the node
- * cannot start meanwhile either) and keeps them until {@link #close}. A lock that cannot be taken means the node is running: a refusal (exit 2).
+ * cannot start meanwhile either) and keeps them until {@link #close}. A lock that cannot be taken means the node is
+ * running: a refusal (exit 2) whose message ends with the caller's advice ({@code ifRunning}: what the operator
+ * must do, e.g. stop the node).
  */
 final class NodeDirLock implements AutoCloseable {
     private final List<RandomAccessFile> files = new ArrayList<>();
@@ -24,15 +26,24 @@ final class NodeDirLock implements AutoCloseable {
     }
 
     /** Locks every group directory of {@code node}. */
-    static NodeDirLock acquire(NodeDataLayout node) throws BackupException {
+    static NodeDirLock acquire(NodeDataLayout node, String ifRunning) throws BackupException {
         if (!Files.isDirectory(node.raftDir())) {
             throw BackupException.usage(node.dataDir() + " is not a node's data dir (no " + node.raftDir().getFileName()
                     + "/ directory)");
         }
+        return acquireGroups(node, ifRunning);
+    }
+
+    /** Like {@link #acquire}, but a directory without Raft groups (absent, empty, ...) has nothing to lock. */
+    static NodeDirLock acquireIfAny(NodeDataLayout node, String ifRunning) throws BackupException {
+        return Files.isDirectory(node.raftDir()) ? acquireGroups(node, ifRunning) : new NodeDirLock();
+    }
+
+    private static NodeDirLock acquireGroups(NodeDataLayout node, String ifRunning) throws BackupException {
         NodeDirLock lock = new NodeDirLock();
         try {
             for (GroupDir g : node.groups()) {
-                lock.lock(g.lockFile(), node.dataDir());
+                lock.lock(g.lockFile(), node.dataDir(), ifRunning);
             }
             return lock;
         } catch (IOException | BackupException | RuntimeException e) {
@@ -44,7 +55,7 @@ final class NodeDirLock implements AutoCloseable {
         }
     }
 
-    private void lock(Path lockFile, Path dataDir) throws IOException, BackupException {
+    private void lock(Path lockFile, Path dataDir, String ifRunning) throws IOException, BackupException {
         RandomAccessFile f = new RandomAccessFile(lockFile.toFile(), "rw");
         files.add(f);
         FileLock lock;
@@ -55,7 +66,7 @@ final class NodeDirLock implements AutoCloseable {
         }
         if (lock == null) {
             throw BackupException.usage("the node using " + dataDir + " is running (" + lockFile + " is locked): "
-                    + "stop it first, or back up through --cluster");
+                    + ifRunning);
         }
     }
 

@@ -28,16 +28,19 @@ final class StoppedNodeArchiver {
     private final NodeDataLayout node;
     private final Path archiveRoot;
     private final BackupTaker.Progress progress;
+    private final String ifRunning;
 
-    StoppedNodeArchiver(Path dataDir, Path archiveRoot, BackupTaker.Progress progress) {
+    /** @param ifRunning what the operator must do when the node is found running */
+    StoppedNodeArchiver(Path dataDir, Path archiveRoot, BackupTaker.Progress progress, String ifRunning) {
         this.dataDir = dataDir.toAbsolutePath().normalize();
         this.node = NodeDataLayout.of(this.dataDir);
         this.archiveRoot = archiveRoot.toAbsolutePath().normalize();
         this.progress = progress;
+        this.ifRunning = ifRunning;
     }
 
     void run() throws BackupException {
-        try (NodeDirLock lock = NodeDirLock.acquire(node)) {
+        try (NodeDirLock lock = NodeDirLock.acquire(node, ifRunning)) {
             String nodeId = nodeId();
             long started = System.nanoTime();
             long entries = 0;

@@ -83,12 +83,14 @@ class RestoreRoundTripTest {
 
         BackupRepository repo = new BackupRepository(tmp.resolve("backups"));
         Files.createDirectories(repo.root());
-        BackupManifest backup = new BackupTaker(repo, new DataDirSource(node.dataDir(), DATABASE,
-                Files.createTempDirectory(repo.root(), ".datadir-")), Clock.systemUTC(), line -> { })
+        BackupManifest backup = new BackupTaker(repo, new DataDirSource(node.dataDir(), List.of(node.dataDir()),
+                BackupCommand.STOP_THE_NODE, DATABASE, Files.createTempDirectory(repo.root(), ".datadir-")),
+                Clock.systemUTC(), line -> { })
                 .take(DATABASE, BackupManifest.Kind.FULL);
         OmenConfig target = original.withDatabase(new OmenConfig.Database(DATABASE, tmp.resolve("restored"),
                 original.database().logLevel()));
-        new ClusterRestorer(repo, line -> { }).restore(backup, List.of(target), false, null);
+        new ClusterRestorer(repo, line -> { }).restore(backup, List.of(target), false, null,
+                BackupCommand.STOP_THE_NODE);
         NodeDataLayout restored = NodeDataLayout.of(target.database().dataDir());
 
         UUID meta = ClusterLayout.metaGroupId(DATABASE).getUuid();
