@@ -214,9 +214,10 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
         Duration timeout = Duration.ofMillis(opTimeoutMs);
         return switch (name.trim()) {
             case "omendb" -> new OmenDbTarget(omendbHome.resolve("app/target"), keys, ranges, nodeJvmOptions,
-                    timeout, omendbPerformance, OmenDbTarget.Routing.ANY_NODE);
+                    timeout, omendbPerformance, OmenDbTarget.Routing.ANY_NODE, OmenDbTarget.READY_TIMEOUT_MS);
             case "omendb-leader" -> new OmenDbTarget(omendbHome.resolve("app/target"), keys, ranges,
-                    nodeJvmOptions, timeout, omendbPerformance, OmenDbTarget.Routing.RANGE_LEADER);
+                    nodeJvmOptions, timeout, omendbPerformance, OmenDbTarget.Routing.RANGE_LEADER,
+                    OmenDbTarget.READY_TIMEOUT_MS);
             case "etcd" -> new EtcdTarget(etcdBinary, timeout);
             case "rheakv" -> new RheaKvTarget(keys, ranges, rheaJvmOptions, opTimeoutMs);
             default -> throw new CommandLine.ParameterException(new CommandLine(this),
@@ -379,7 +380,7 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
         }
     }
 
-    private static String machine() {
+    static String machine() {
         String load = "?";
         String mem = "?";
         try {
@@ -393,7 +394,7 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
                 System.getProperty("os.version"), System.getProperty("java.version"), load);
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }
