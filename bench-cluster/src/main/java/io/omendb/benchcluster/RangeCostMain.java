@@ -191,7 +191,10 @@ public final class RangeCostMain implements Callable<Integer> {
         Map<Long, RaftTraffic.Sent> sentAfter = RaftTraffic.read(raftPorts);
         double writesPerSecond = writer == null ? 0 : (writer.done.get() - writesBefore) / elapsed;
         long writeErrors = writer == null ? 0 : writer.errors.get() - errorsBefore;
+        long writesBeforeTrace = writer == null ? 0 : writer.done.get();
+        long traceStarted = System.nanoTime();
         Map<Long, OptionalLong> fsyncs = straceAll(pids);
+        double tracedWritesPerSecond = writer == null ? 0 : (writer.done.get() - writesBeforeTrace) / seconds(traceStarted);
         List<RangeCostSample> out = new ArrayList<>();
         for (int i = 0; i < pids.size(); i++) {
             long pid = pids.get(i);
@@ -206,7 +209,7 @@ public final class RangeCostMain implements Callable<Integer> {
                     ProcStats.cpuPercentOfCore(before.get(pid), after.get(pid), elapsed),
                     (s1.bytes() - s0.bytes()) / elapsed, (s1.dataSegments() - s0.dataSegments()) / elapsed,
                     calls.isPresent() ? calls.getAsLong() / (double) straceSeconds : -1, writesPerSecond,
-                    writeErrors, elapsed));
+                    writeErrors, elapsed, tracedWritesPerSecond));
         }
         return out;
     }
