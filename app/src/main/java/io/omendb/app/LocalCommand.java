@@ -38,7 +38,9 @@ final class LocalCommand implements Callable<Integer> {
     @CommandLine.Option(names = "--nodes", description = "Raft peers (default 3; fixed once the data dir exists)")
     Integer nodes;
 
-    @CommandLine.Option(names = "--ranges", description = "ranges pre-split (default 4; fixed once the data dir exists)")
+    @CommandLine.Option(names = "--ranges", description = "ranges pre-split, 1..1024 (default 4; fixed once the data dir exists). Up to 26: split"
+            + " at single lowercase letters (text keys spread); above: at two-byte prefixes spread over 0x0000..0xffff"
+            + " (binary keys spread)")
     Integer ranges;
 
     @CommandLine.Option(names = "--data-dir", defaultValue = "./data", description = "data directory (default ./data)")

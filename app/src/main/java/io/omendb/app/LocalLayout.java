@@ -18,12 +18,21 @@ import java.util.Properties;
  * The shape of a {@code local} cluster, kept in {@code <data-dir>/local-cluster.properties} so a restart finds its
  * data: node count, range count and each node's Raft port. The ports must be stable because every Raft group
  * records its peers' addresses in its log; a restart on fresh ports would leave the peers unable to reach each
- * other. Split points are derived from the range count ({@link #splitPoints}), so they are stable too.
+ * other. Split points are derived from the range count ({@link #splitPoints}), so they are stable too: a data dir
+ * written before two-byte points existed (at most 26 ranges, single letters) gets the same points back.
  */
 record LocalLayout(int nodes, int ranges, int[] raftPorts) {
     static final String FILE_NAME = "local-cluster.properties";
     static final int NODES_MAX = 7;
-    static final int RANGES_MAX = 26;
+    /**
+     * Ranges at most. Every node of a local cluster holds a replica of every range in this one JVM, so this is
+     * also range replicas per node; each costs threads and memory (docs/BENCHMARKS.md, "What a range costs a
+     * node"). Far below the {@value #TWO_BYTE_POINTS} distinct two-byte split points.
+     */
+    static final int RANGES_MAX = 1_024;
+    /** Ranges up to which split points are single lowercase letters. */
+    static final int LETTER_RANGES_MAX = 26;
+    private static final int TWO_BYTE_POINTS = 65_536;
 
     /** The stored layout, or a new one (free ports) saved to {@code dataDir}; refuses flags that contradict it. */
     static LocalLayout loadOrCreate(Path dataDir, Integer nodesOrNull, Integer rangesOrNull, int nodesDefault,
@@ -41,7 +50,8 @@ record LocalLayout(int nodes, int ranges, int[] raftPorts) {
             throw new ConfigException("--nodes", "must be in [1, " + NODES_MAX + "], got " + nodes);
         }
         if (ranges < 1 || ranges > RANGES_MAX) {
-            throw new ConfigException("--ranges", "must be in [1, " + RANGES_MAX + "], got " + ranges);
+            throw new ConfigException("--ranges", "must be in [1, " + RANGES_MAX + "] ranges (every node holds a "
+                    + "replica of each; more would exhaust one JVM's threads), got " + ranges);
         }
         LocalLayout created = new LocalLayout(nodes, ranges, LocalCluster.freePorts(nodes));
         Files.createDirectories(dataDir);
@@ -57,14 +67,22 @@ record LocalLayout(int nodes, int ranges, int[] raftPorts) {
     }
 
     /**
-     * {@code ranges - 1} split points spread evenly over the lowercase letters, where most hand-typed keys start:
-     * for 4 ranges {@code "g", "n", "t"}. Keys sorting before {@code 'a'} (digits, upper case) fall in the first
-     * range, keys after {@code 'z'} in the last.
+     * {@code ranges - 1} ascending, distinct split points. Up to {@value #LETTER_RANGES_MAX} ranges: single
+     * lowercase letters spread evenly over {@code 'a'..'z'}, where most hand-typed keys start (for 4 ranges
+     * {@code "g", "n", "t"}; keys before {@code 'a'} fall in the first range, keys after {@code 'z'} in the last).
+     * Above that: two-byte prefixes spread evenly over all {@value #TWO_BYTE_POINTS} values {@code 0x0000..0xffff},
+     * so binary keys whose leading bytes vary (8-byte hashes, random ids) spread over every range, while text keys
+     * (first byte {@code 0x20..0x7e}) fall in the 37 % of ranges that cover printable ASCII.
      */
     static List<byte[]> splitPoints(int ranges) {
         List<byte[]> out = new ArrayList<>();
         for (int i = 1; i < ranges; i++) {
-            out.add(new byte[] {(byte) ('a' + i * 26 / ranges)});
+            if (ranges <= LETTER_RANGES_MAX) {
+                out.add(new byte[] {(byte) ('a' + i * 26 / ranges)});
+            } else {
+                int prefix = (int) ((long) i * TWO_BYTE_POINTS / ranges);
+                out.add(new byte[] {(byte) (prefix >>> 8), (byte) prefix});
+            }
         }
         return out;
     }

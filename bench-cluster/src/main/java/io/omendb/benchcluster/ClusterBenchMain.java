@@ -220,9 +220,10 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
         Duration timeout = Duration.ofMillis(opTimeoutMs);
         return switch (name.trim()) {
             case "omendb" -> new OmenDbTarget(omendbHome.resolve("app/target"), keys, ranges, nodeJvmOptions,
-                    timeout, omendbPerformance, OmenDbTarget.Routing.ANY_NODE);
+                    timeout, omendbPerformance, OmenDbTarget.Routing.ANY_NODE, OmenDbTarget.READY_TIMEOUT_MS);
             case "omendb-leader" -> new OmenDbTarget(omendbHome.resolve("app/target"), keys, ranges,
-                    nodeJvmOptions, timeout, omendbPerformance, OmenDbTarget.Routing.RANGE_LEADER);
+                    nodeJvmOptions, timeout, omendbPerformance, OmenDbTarget.Routing.RANGE_LEADER,
+                    OmenDbTarget.READY_TIMEOUT_MS);
             case "etcd" -> new EtcdTarget(etcdBinary, timeout);
             case "rheakv" -> new RheaKvTarget(keys, ranges, rheaJvmOptions, opTimeoutMs);
             default -> throw new CommandLine.ParameterException(new CommandLine(this),
@@ -385,7 +386,7 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }

@@ -51,7 +51,7 @@ import java.util.stream.Stream;
 final class OmenDbTarget implements KvTarget {
     static final int NODES = 3;
     private static final String MAIN = "io.omendb.app.OmenDbCli";
-    private static final long READY_TIMEOUT_MS = 180_000;
+    static final long READY_TIMEOUT_MS = 180_000;
     /** Pooled connections at most: more than any sensible --clients. */
     private static final int CONNECTIONS_MAX = 4096;
     static final long LEADERS_REFRESH_MS = 500;
@@ -71,6 +71,7 @@ final class OmenDbTarget implements KvTarget {
     private final Duration opTimeout;
     private final List<String> performance;
     private final Routing routing;
+    private final long readyTimeoutMs;
     private final LeaderDirectory leaders;
     private final ScheduledExecutorService leadersRefresh = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "omendb-leaders-refresh");
@@ -79,14 +80,18 @@ final class OmenDbTarget implements KvTarget {
     });
     private final ChildProcesses children = new ChildProcesses();
     private final List<HttpHost> hosts = new ArrayList<>();
+    private int[] raftPorts = new int[0];
     private CloseableHttpClient httpClient;
     private final AtomicInteger nextNode = new AtomicInteger();
     private final ThreadLocal<Integer> nodeOfThread = ThreadLocal.withInitial(
             () -> Math.floorMod(nextNode.getAndIncrement(), NODES));
 
-    /** @param performance extra {@code key=value} lines of the nodes' {@code [performance]} section */
+    /**
+     * @param performance    extra {@code key=value} lines of the nodes' {@code [performance]} section
+     * @param readyTimeoutMs how long {@link #start} waits for every node's {@code GET /ready} (every range led)
+     */
     OmenDbTarget(Path appTarget, KeySpace keys, int rangeCount, String jvmOptions, Duration opTimeout,
-                 List<String> performance, Routing routing) {
+                 List<String> performance, Routing routing, long readyTimeoutMs) {
         if (rangeCount < 1) {
             throw new IllegalArgumentException("ranges must be >= 1, got " + rangeCount);
         }
@@ -102,6 +107,7 @@ final class OmenDbTarget implements KvTarget {
         }
         this.performance = List.copyOf(performance);
         this.routing = routing;
+        this.readyTimeoutMs = readyTimeoutMs;
         this.leaders = new LeaderDirectory(keys.splitPoints(rangeCount), NODES);
     }
 
@@ -121,6 +127,7 @@ final class OmenDbTarget implements KvTarget {
             http[i] = ChildProcesses.freePort();
             metrics[i] = ChildProcesses.freePort();
         }
+        raftPorts = raft.clone();
         httpClient = HttpClients.custom().setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                         .setMaxConnTotal(CONNECTIONS_MAX).setMaxConnPerRoute(CONNECTIONS_MAX)
                         .setDefaultConnectionConfig(ConnectionConfig.custom()
@@ -205,7 +212,7 @@ final class OmenDbTarget implements KvTarget {
     }
 
     private void awaitReady() throws Exception {
-        long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
+        long deadline = System.currentTimeMillis() + readyTimeoutMs;
         for (int i = 0; i < NODES; i++) {
             while (true) {
                 children.checkAlive();
@@ -218,7 +225,7 @@ final class OmenDbTarget implements KvTarget {
                 }
                 if (System.currentTimeMillis() > deadline) {
                     throw new IllegalStateException("OmenDB node n" + (i + 1) + " not ready after "
-                            + READY_TIMEOUT_MS + " ms\n" + children.tails());
+                            + readyTimeoutMs + " ms\n" + children.tails());
                 }
                 Thread.sleep(250);
             }
@@ -303,6 +310,11 @@ final class OmenDbTarget implements KvTarget {
     @Override
     public List<Long> pids() {
         return children.pids();
+    }
+
+    /** The nodes' Raft ports, n1 first (empty before {@link #start}). */
+    int[] raftPorts() {
+        return raftPorts.clone();
     }
 
     @Override
