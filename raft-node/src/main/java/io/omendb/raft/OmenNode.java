@@ -88,7 +88,7 @@ public final class OmenNode implements AutoCloseable {
      *                 which hands them to the router in this process once it registered
      */
     private OmenNode(OmenConfig config, NodeMetadataStore metadata, RaftServer server, MaintenancePool maintenance,
-                     AtomicReference<ForwardedWrites> forwards) {
+                     AtomicReference<ForwardedWrites> forwards, boolean recordDescriptors) {
         this.maintenance = maintenance;
         this.config = config;
         this.metadata = metadata;
@@ -97,10 +97,18 @@ public final class OmenNode implements AutoCloseable {
         forwards.set(localDivisions::proposeForwarded);
         this.client = ClusterClient.connect(ClientOptions.from(config));
         this.bootstrap = new GroupBootstrap(config, server, client);
-        this.seeder = new RangeTableSeeder(config);
+        this.seeder = new RangeTableSeeder(config, recordDescriptors);
     }
 
     public static OmenNode start(OmenConfig config, Clock clock) throws IOException {
+        return start(config, clock, true);
+    }
+
+    /**
+     * @param recordDescriptors false: start as builds before range descriptors did, never making ranges record their
+     *                          descriptor (how the upgrade test makes a data directory of the old layout)
+     */
+    static OmenNode start(OmenConfig config, Clock clock, boolean recordDescriptors) throws IOException {
         ConfigLoader.validate(config);
         NodeDataLayout layout = NodeDataLayout.of(config.database().dataDir());
         Files.createDirectories(layout.dataDir());
@@ -111,7 +119,7 @@ public final class OmenNode implements AutoCloseable {
             checkOwner(config, metadata, clock);
             AtomicReference<ForwardedWrites> forwards = new AtomicReference<>(ForwardedWrites.NONE);
             OmenNode node = new OmenNode(config, metadata, buildServer(config, layout, metadata, maintenance, clock,
-                    (group, entry) -> forwards.get().propose(group, entry)), maintenance, forwards);
+                    (group, entry) -> forwards.get().propose(group, entry)), maintenance, forwards, recordDescriptors);
             List<RaftGroup> toReadmit;
             try {
                 node.server.start();
