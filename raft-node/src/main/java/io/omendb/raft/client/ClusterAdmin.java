@@ -251,13 +251,20 @@ public final class ClusterAdmin {
      * callers agree. Used at start-up for new ranges and for ranges created by older builds (upgrade).
      */
     public CompletableFuture<RangeBounds> recordDescriptorIfAbsent(long rangeId) {
-        return currentDescriptor(rangeId).thenCompose(d -> recordedDescriptor(d).thenCompose(recorded -> recorded != null
+        return currentDescriptor(rangeId).thenCompose(d -> recordedBy(d).thenCompose(recorded -> recorded != null
                 ? CompletableFuture.completedFuture(recorded)
-                : client.write(d, new Command.SetDescriptor(d.bounds())).thenCompose(res -> recordedDescriptor(d))));
+                : client.write(d, new Command.SetDescriptor(d.bounds())).thenCompose(res -> recordedBy(d))));
     }
 
-    /** The descriptor range {@code d}'s leader has recorded, or null. */
-    private CompletableFuture<RangeBounds> recordedDescriptor(RangeDescriptor d) {
+    /**
+     * The descriptor range {@code rangeId}'s log has recorded, read linearizably from its leader; null when none
+     * (yet): its replicas accept every key.
+     */
+    public CompletableFuture<RangeBounds> recordedDescriptor(long rangeId) {
+        return recordedBy(client.routing().rangeOrThrow(rangeId));
+    }
+
+    private CompletableFuture<RangeBounds> recordedBy(RangeDescriptor d) {
         return client.read(d, new Query.Describe(), ReadOptions.linearizable())
                 .thenApply(res -> ((QueryResult.Described) res).descriptor());
     }

@@ -1,7 +1,7 @@
 package io.omendb.raft.client;
 
-import io.omendb.config.ConfigLoader;
 import io.omendb.raft.LocalCluster;
+import io.omendb.raft.TestClusters;
 import io.omendb.raft.command.Command;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.RangeRefusal;
@@ -12,16 +12,17 @@ import io.omendb.storage.WriteBatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import static io.omendb.raft.TestClusters.CALL_TIMEOUT_S;
+import static io.omendb.raft.TestClusters.await;
+import static io.omendb.raft.TestClusters.b;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -34,23 +35,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * client re-routes its own requests after such a refusal without its caller seeing it.
  */
 class RangeCheckClusterTest {
-    private static final long CALL_TIMEOUT_S = 60;
-
     @TempDir
     Path dir;
 
     @Test
     void replicasRefuseMisroutedRequestsAndTheClientReroutesItsOwn() throws Exception {
-        try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, ConfigLoader.parse("""
-                [database]
-                name = "test"
-                [storage]
-                fsync_enabled = false
-                [security]
-                auth_enabled = false
+        try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template("""
                 [cluster]
                 initial_split_points = ["m"]
-                """, Map.of())); ClusterClient client = cluster.newClient(null)) {
+                """)); ClusterClient client = cluster.newClient(null)) {
             RangeTable table = client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S));
             for (RangeDescriptor r : table.ranges()) {
                 assertEquals(r.bounds(), await(client.admin().recordDescriptorIfAbsent(r.rangeId())),
@@ -168,13 +161,5 @@ class RangeCheckClusterTest {
     private static ClientException clientFailure(CompletableFuture<?> f) {
         ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(CALL_TIMEOUT_S, TimeUnit.SECONDS));
         return assertInstanceOf(ClientException.class, e.getCause());
-    }
-
-    private static <T> T await(CompletableFuture<T> f) throws Exception {
-        return f.get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
-    }
-
-    private static byte[] b(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }
