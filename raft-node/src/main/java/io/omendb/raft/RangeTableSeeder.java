@@ -1,6 +1,7 @@
 package io.omendb.raft;
 
 import io.omendb.raft.client.ClientOptions;
+import io.omendb.raft.client.ClusterAdmin;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.config.OmenConfig;
 import io.omendb.raft.meta.ClusterLayout;
@@ -14,8 +15,8 @@ import java.util.concurrent.ExecutionException;
 /**
  * Writes the initial range descriptors ({@link ClusterLayout#initialRanges}) into the meta group, by
  * compare-and-set (absent ones only, so a restart or a second meta peer doing the same is a no-op), then makes every
- * range's replicas record their descriptor from that table ({@link io.omendb.raft.client.ClusterAdmin
- * #recordDescriptorIfAbsent}: a no-op for ranges whose log holds one; for ranges created by older builds this is the
+ * range's replicas record their descriptor from that table ({@link ClusterAdmin#recordDescriptorIfAbsent}: a no-op
+ * for ranges whose log holds one; for ranges created by older builds this is the
  * upgrade). Until a range's log holds its descriptor, its replicas accept every key. Runs on a meta
  * peer only, on one daemon thread of its own, retrying each descriptor every {@link #RETRY_SLEEP_MS} until
  * {@link #DEADLINE_MS} after the start (the meta group needs a leader first); then it logs an error and stops.

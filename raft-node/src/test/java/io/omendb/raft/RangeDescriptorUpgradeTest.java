@@ -88,7 +88,8 @@ class RangeDescriptorUpgradeTest {
         for (String node : cluster.nodeIds()) {
             for (RangeDescriptor r : table.ranges()) {
                 RangeBounds recorded;
-                while ((recorded = replica(cluster, node, r).rangeDescriptor()) == null && System.nanoTime() < deadline) {
+                while ((recorded = replica(cluster, node, r).rangeDescriptor()) == null
+                        && System.nanoTime() < deadline) {
                     Thread.sleep(100);
                 }
                 assertEquals(r.bounds(), recorded, node + " " + r);

@@ -13,9 +13,9 @@ import java.util.function.Function;
  * Turns one group's Raft replies into results or {@link ClientException}s: a reply that carries a failure, or a
  * future that failed, becomes REFUSED (the state machine raised it: definite) or UNAVAILABLE (anything else); a reply
  * whose payload fails to decode becomes CORRUPT_REPLY. Every message names the group. A replica's range refusal
- * ({@link CommandResult.Refused}, {@link QueryResult.Refused}) is a decoded result (a group's members are refused one by
- * one); {@link #admitted} turns it into RANGE_MOVED, carrying the replica's descriptor, once the result is the caller's
- * own. Stateless and thread-safe.
+ * ({@link CommandResult.Refused}, {@link QueryResult.Refused}) is a decoded result (a group's members are refused
+ * one by one); {@link #admitted} turns it into RANGE_MOVED, carrying the replica's descriptor, once the result is
+ * the caller's own. Stateless and thread-safe.
  */
 final class ReplyDecoder {
     private final String groupName;

@@ -17,9 +17,9 @@ import java.util.function.Supplier;
  *
  * <p><b>Waiting for the table.</b> A split commits in the range's own log before the meta group's table shows it, so a
  * refresh right after a refusal may return the old table; from the second refusal of a request on, the refresh
- * waits {@value #SLEEP_MS} ms doubling up to {@value #SLEEP_MAX_MS} ms first (about 1.4 s over all attempts, inside
- * the HTTP deadline of 5 s). Concurrent refusals share one refresh in flight, so a split does not make every waiting
- * request read the meta group.
+ * waits {@value #SLEEP_MS} ms doubling up to {@value #SLEEP_MAX_MS} ms first (1,020 ms of sleeps over all
+ * attempts, inside the HTTP deadline of 5 s). Concurrent refusals share one refresh in flight, so a split does not
+ * make every waiting request read the meta group.
  *
  * <p>Thread-safe; sleeps on the injected {@link ClientTime}.
  */

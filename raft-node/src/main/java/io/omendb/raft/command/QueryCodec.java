@@ -126,8 +126,8 @@ public final class QueryCodec {
         } else if (result instanceof QueryResult.Digest d) {
             return new FrameWriter(RESULT_DIGEST).writeVarLong(d.appliedIndex()).writeBytes(d.sha256()).finish();
         } else if (result instanceof QueryResult.Refused f) {
-            return CommandCodec.writeRefusal(new FrameWriter(RESULT_REFUSED).writeVarLong(f.appliedIndex()), f.refusal())
-                    .finish();
+            FrameWriter w = new FrameWriter(RESULT_REFUSED).writeVarLong(f.appliedIndex());
+            return CommandCodec.writeRefusal(w, f.refusal()).finish();
         } else if (result instanceof QueryResult.Described d) {
             FrameWriter w = new FrameWriter(RESULT_DESCRIBED).writeVarLong(d.appliedIndex())
                     .writeBoolean(d.descriptor() != null);

@@ -23,9 +23,11 @@ import java.util.List;
  *       accepted: the range table's epoch also counts membership changes, which do not touch the replica's
  *       descriptor, so a current table may be ahead of it. Splits and merges set the replica's epoch above every epoch
  *       the table had before (see docs/ARCHITECTURE.md, "Ranges and epochs").</li>
- *   <li>Any key, or any part of an interval, outside {@code [start, end)}: {@link RangeRefusal.Reason#KEY_OUTSIDE_RANGE}.
- *       Checked with or without a route: entries from before routes existed were routed by a table too.</li>
- *   <li>Keyless requests (maintenance, backup checkpoints, descriptors, status, digests, forwards) are not checked.</li>
+ *   <li>Any key, or any part of an interval, outside {@code [start, end)}:
+ *       {@link RangeRefusal.Reason#KEY_OUTSIDE_RANGE}. Checked with or without a route: entries from before routes
+ *       existed were routed by a table too.</li>
+ *   <li>Keyless requests (maintenance, backup checkpoints, descriptors, status, digests, forwards) are not
+ *       checked.</li>
  * </ul>
  */
 public final class EpochCheck {

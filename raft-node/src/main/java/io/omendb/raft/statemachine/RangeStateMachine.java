@@ -148,9 +148,10 @@ public final class RangeStateMachine extends BaseStateMachine {
             descriptor.reset(snapshot.map(s -> s.descriptor().rangeOrNull()).orElse(null));
             waiters.advance(getLastAppliedTermIndex().getIndex());
             LOG.info("{}: opened engine {} (applied {}, durable {}), snapshot {}, {}", this, directory.path(),
-                    engine.appliedIndex(), engine.durableIndex(), snapshot.map(s -> s.termIndex().toString()).orElse("none"),
-                    descriptor.current() == null ? "no range descriptor recorded (every key is accepted until the log "
-                            + "records one)" : descriptor.current());
+                    engine.appliedIndex(), engine.durableIndex(),
+                    snapshot.map(s -> s.termIndex().toString()).orElse("none"), descriptor.current() == null
+                            ? "no range descriptor recorded (every key is accepted until the log records one)"
+                            : descriptor.current());
         } finally {
             swapLock.writeLock().unlock();
         }

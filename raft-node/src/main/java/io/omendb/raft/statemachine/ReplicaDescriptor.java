@@ -1,11 +1,12 @@
 package io.omendb.raft.statemachine;
 
+import io.omendb.raft.command.Command;
 import io.omendb.raft.meta.RangeBounds;
 
 /**
  * The range descriptor one replica has recorded: decided by its own log, so every replica has the same one at the
- * same index. Set from the snapshot the replica starts from ({@link #reset}) and by {@link io.omendb.raft.command
- * .Command.SetDescriptor} entries as they are applied — including entries replayed after a restart, which the engine
+ * same index. Set from the snapshot the replica starts from ({@link #reset}) and by {@link Command.SetDescriptor}
+ * entries as they are applied — including entries replayed after a restart, which the engine
  * may already hold: Ratis replays the log from the snapshot's index, so the descriptor is rebuilt entry by entry and
  * each replayed write is checked against the descriptor of its own index.
  *

@@ -74,7 +74,8 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
     }
 
     private void writeTo(Path dir) throws IOException {
-        FrameWriter w = new FrameWriter(rangeOrNull == null ? KIND : KIND_WITH_RANGE).writeVarLong(term).writeVarLong(index).writeVarLong(engineAppliedIndex)
+        FrameWriter w = new FrameWriter(rangeOrNull == null ? KIND : KIND_WITH_RANGE).writeVarLong(term)
+                .writeVarLong(index).writeVarLong(engineAppliedIndex)
                 .writeVarLong(files.size());
         for (EngineFile f : files) {
             w.writeBytes(f.name().getBytes(StandardCharsets.UTF_8)).writeVarLong(f.sizeBytes());
