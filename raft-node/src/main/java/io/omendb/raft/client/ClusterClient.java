@@ -97,7 +97,7 @@ public final class ClusterClient implements AutoCloseable {
         this.rerouter = new Rerouter(this::refreshRangeTable, threads.retryTime());
         this.admin = new ClusterAdmin(this);
         this.forwardsOrNull = options.localServerOrNull() == null ? null
-                : new ForwardAcceptor(options.localServerOrNull(), channels, routing);
+                : new ForwardAcceptor(options.localServerOrNull(), channels, routing, rerouter::refreshSoon);
     }
 
     public static ClusterClient connect(ClientOptions options) {

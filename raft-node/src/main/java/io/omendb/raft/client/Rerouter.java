@@ -67,6 +67,11 @@ final class Rerouter {
         }).thenCompose(Function.identity());
     }
 
+    /** Starts a refresh of the table (or joins the one in flight) without waiting for it. */
+    void refreshSoon() {
+        sharedRefresh();
+    }
+
     /** A refresh of the table: the one in flight, or a new one. A failed refresh is not fatal (the next try reads). */
     private CompletableFuture<RangeTable> sharedRefresh() {
         CompletableFuture<RangeTable> mine = new CompletableFuture<>();
