@@ -65,6 +65,7 @@ final class RouterService implements AutoCloseable {
             metrics.registerCoalescing(grouping.writes()::messages, grouping.writes()::requests,
                     grouping.forwards()::messages, grouping.forwards()::requests, grouping.reads()::messages,
                     grouping.reads()::requests);
+            metrics.registerRangeReroutes(client::reroutes);
             metrics.prometheusRegistry().register(new RaftReplicaCollector(localReplicas, client,
                     config.database().name()));
             ServerGuards guards = new ServerGuards(security.gate(), security.apiSslContextOrNull(),

@@ -75,8 +75,10 @@ final class OfflineGroup {
                                     EngineOptions options) throws IOException {
         Path engineDir = group.engineDir();
         if (Files.isDirectory(engineDir)) {
+            // the live engine: the snapshot's descriptor is the newest the replica could have recorded before the
+            // log the replay starts from (a replica records descriptors in its snapshots)
             RangeReplay r = RangeReplay.open(workDir.resolve("engine"), regularFiles(engineDir), options,
-                    TermIndex.valueOf(0, -1));
+                    TermIndex.valueOf(0, -1), snapshot.map(SnapshotDescriptor::rangeOrNull).orElse(null));
             long engineIndex = r.engineIndex();
             if (snapshot.isEmpty() || engineIndex >= snapshot.get().engineAppliedIndex()) {
                 // entries between the engine's index and the snapshot's changed no data (the snapshot's engine
@@ -95,12 +97,12 @@ final class OfflineGroup {
             r.close(); // the engine is behind the snapshot (an install was interrupted): start from the snapshot
         }
         if (snapshot.isEmpty()) {
-            return RangeReplay.open(workDir.resolve("empty"), Map.of(), options, TermIndex.valueOf(0, -1));
+            return RangeReplay.open(workDir.resolve("empty"), Map.of(), options, TermIndex.valueOf(0, -1), null);
         }
         SnapshotDescriptor d = snapshot.get();
         Path dir = group.snapshotDir(d.term(), d.index());
         return RangeReplay.open(workDir.resolve("snapshot"), regularFiles(dir), options,
-                TermIndex.valueOf(d.term(), d.index()));
+                TermIndex.valueOf(d.term(), d.index()), d.rangeOrNull());
     }
 
     /** Term of entry {@code index} in the log (0 for index 0: before the first entry). */

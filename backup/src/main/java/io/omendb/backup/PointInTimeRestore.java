@@ -137,8 +137,9 @@ final class PointInTimeRestore {
             }
             Path work = staging.resolve("range-" + r.rangeId());
             Cut cut = new Cut(until.toEpochMilli());
+            // the manifest does not record the replica's range descriptor yet: replayed entries are not range-checked
             try (RangeReplay replay = RangeReplay.open(work.resolve("work"), files, options,
-                    TermIndex.valueOf(r.term(), r.index()))) {
+                    TermIndex.valueOf(r.term(), r.index()), null)) {
                 checkpointEntry(m, r);
                 long end = reader(r).read(r.index() + 1, e -> {
                     RaftLogFiles.LoggedEntry le = RaftLogFiles.decode(e);

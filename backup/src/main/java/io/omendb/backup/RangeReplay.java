@@ -1,7 +1,9 @@
 package io.omendb.backup;
 
 import io.omendb.raft.archive.RaftLogFiles;
+import io.omendb.raft.meta.RangeBounds;
 import io.omendb.raft.statemachine.CommandExecutor;
+import io.omendb.raft.statemachine.ReplicaDescriptor;
 import io.omendb.raft.storage.GroupDir;
 import io.omendb.raft.storage.SnapshotDescriptor;
 import io.omendb.storage.EngineOptions;
@@ -29,10 +31,12 @@ import java.util.Map;
 final class RangeReplay implements AutoCloseable {
     private final StorageEngine engine;
     private final GroupDir group;
+    private final ReplicaDescriptor descriptor = new ReplicaDescriptor();
     private TermIndex last;
     private long applied;
 
-    private RangeReplay(StorageEngine engine, GroupDir group, TermIndex start) {
+    private RangeReplay(StorageEngine engine, GroupDir group, TermIndex start, RangeBounds descriptorOrNull) {
+        this.descriptor.reset(descriptorOrNull);
         this.engine = engine;
         this.group = group;
         this.last = start;
@@ -41,14 +45,17 @@ final class RangeReplay implements AutoCloseable {
     /**
      * @param files  engine files by name
      * @param start  the log position the files stand for (the checkpoint's term and index)
+     * @param descriptorOrNull the range descriptor the replica had recorded at {@code start} (null: none), which
+     *               replayed entries are checked against as the live replica checked them
      */
-    static RangeReplay open(Path workDir, Map<String, Path> files, EngineOptions options, TermIndex start)
-            throws IOException {
+    static RangeReplay open(Path workDir, Map<String, Path> files, EngineOptions options, TermIndex start,
+                            RangeBounds descriptorOrNull) throws IOException {
         Path engineDir = Files.createDirectories(workDir.resolve("engine"));
         for (Map.Entry<String, Path> f : files.entrySet()) {
             Files.copy(f.getValue(), engineDir.resolve(f.getKey()));
         }
-        return new RangeReplay(StorageEngine.open(engineDir, options), GroupDir.of(workDir.resolve("group")), start);
+        return new RangeReplay(StorageEngine.open(engineDir, options), GroupDir.of(workDir.resolve("group")), start,
+                descriptorOrNull);
     }
 
     /** Applies one committed entry, which must directly follow the previous one. */
@@ -59,7 +66,7 @@ final class RangeReplay implements AutoCloseable {
         }
         TermIndex at = TermIndex.valueOf(e.term(), e.index());
         if (e.logged() != null) {
-            CommandExecutor.applyCommitted(engine, e.logged().command(), at, group);
+            CommandExecutor.applyCommitted(engine, descriptor, e.logged().route(), e.logged().command(), at, group);
             applied++;
         }
         last = at;
@@ -94,7 +101,7 @@ final class RangeReplay implements AutoCloseable {
 
     /** Writes the state as a snapshot directory {@code target} for {@link #last()}. */
     SnapshotDescriptor snapshot(Path target) throws IOException {
-        return SnapshotDescriptor.writeSnapshotDir(engine, target, last);
+        return SnapshotDescriptor.writeSnapshotDir(engine, target, last, descriptor.current());
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +36,16 @@ public final class LocalCluster implements AutoCloseable {
     /** As above, with {@code perNode} adjusting each node's config (e.g. its TLS files) before it starts. */
     public static LocalCluster start(Path root, int nodes, int replicationFactor, OmenConfig template,
                                      BiFunction<String, OmenConfig, OmenConfig> perNode) throws IOException {
+        return start(root, nodes, replicationFactor, template, perNode, true);
+    }
+
+    /**
+     * As above; {@code recordDescriptors == false} starts the nodes as builds before range descriptors did (nodes
+     * started later with {@link #startNode} record them: the upgrade).
+     */
+    static LocalCluster start(Path root, int nodes, int replicationFactor, OmenConfig template,
+                              BiFunction<String, OmenConfig, OmenConfig> perNode, boolean recordDescriptors)
+            throws IOException {
         LocalCluster c = new LocalCluster();
         List<OmenConfig.Member> members = new ArrayList<>();
         int[] ports = freePorts(2 * nodes);
@@ -52,7 +63,7 @@ public final class LocalCluster implements AutoCloseable {
         }
         try {
             for (String id : c.configs.keySet()) {
-                c.startNode(id);
+                c.startNode(id, recordDescriptors);
             }
         } catch (IOException | RuntimeException e) {
             c.close();
@@ -62,10 +73,16 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     public OmenNode startNode(String id) throws IOException {
+        return startNode(id, true);
+    }
+
+    private OmenNode startNode(String id, boolean recordDescriptors) throws IOException {
         if (running.containsKey(id)) {
             throw new IllegalStateException("node " + id + " is already running");
         }
-        OmenNode node = OmenNode.start(configOf(id));
+        OmenConfig config = configOf(id);
+        OmenNode node = OmenNode.start(config, Clock.systemUTC(), OmenNode.defaultMemtableBudgetBytes(config),
+                recordDescriptors);
         running.put(id, node);
         return node;
     }

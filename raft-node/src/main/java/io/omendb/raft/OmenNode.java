@@ -96,7 +96,7 @@ public final class OmenNode implements AutoCloseable {
      *                 which hands them to the router in this process once it registered
      */
     private OmenNode(OmenConfig config, NodeMetadataStore metadata, RaftServer server, MaintenancePool maintenance,
-                     AtomicReference<ForwardedWrites> forwards, RaftTls tlsOrNull) {
+                     AtomicReference<ForwardedWrites> forwards, RaftTls tlsOrNull, boolean recordDescriptors) {
         this.tlsOrNull = tlsOrNull;
         this.maintenance = maintenance;
         this.config = config;
@@ -106,20 +106,28 @@ public final class OmenNode implements AutoCloseable {
         forwards.set(localDivisions::proposeForwarded);
         this.client = ClusterClient.connect(ClientOptions.from(config, tlsOrNull));
         this.bootstrap = new GroupBootstrap(config, server, client);
-        this.seeder = new RangeTableSeeder(config);
+        this.seeder = new RangeTableSeeder(config, recordDescriptors);
     }
 
     public static OmenNode start(OmenConfig config, Clock clock) throws IOException {
-        return start(config, clock, MemtableBudget.bytesMaxFor(config.limits().memoryLimitMb() << 20,
-                Runtime.getRuntime().maxMemory()));
+        return start(config, clock, defaultMemtableBudgetBytes(config), true);
+    }
+
+    /** The node's memtable budget outside tests: derived from {@code [limits] memory_limit_mb} and the heap. */
+    static long defaultMemtableBudgetBytes(OmenConfig config) {
+        return MemtableBudget.bytesMaxFor(config.limits().memoryLimitMb() << 20, Runtime.getRuntime().maxMemory());
     }
 
     /**
-     * As {@link #start(OmenConfig, Clock)}, with the node's memtables flushed early once they hold more than
-     * {@code memtableBudgetBytes} together ({@link MemtableBudget}; derived from {@code [limits] memory_limit_mb}
-     * outside tests).
+     * As {@link #start(OmenConfig, Clock)}, with test hooks.
+     *
+     * @param memtableBudgetBytes the node's memtables are flushed early once they hold more than this together
+     *                            ({@link MemtableBudget}; {@link #defaultMemtableBudgetBytes} outside tests)
+     * @param recordDescriptors   false: start as builds before range descriptors did, never making ranges record
+     *                            their descriptor (how the upgrade test makes a data directory of the old layout)
      */
-    static OmenNode start(OmenConfig config, Clock clock, long memtableBudgetBytes) throws IOException {
+    static OmenNode start(OmenConfig config, Clock clock, long memtableBudgetBytes, boolean recordDescriptors)
+            throws IOException {
         ConfigLoader.validate(config);
         RaftTls tls = RaftTls.fromOrNull(config);
         NodeDataLayout layout = NodeDataLayout.of(config.database().dataDir());
@@ -131,7 +139,8 @@ public final class OmenNode implements AutoCloseable {
             checkOwner(config, metadata, clock);
             AtomicReference<ForwardedWrites> forwards = new AtomicReference<>(ForwardedWrites.NONE);
             OmenNode node = new OmenNode(config, metadata, buildServer(config, layout, tls, metadata, maintenance, clock,
-                    (group, entry) -> forwards.get().propose(group, entry)), maintenance, forwards, tls);
+                    (group, entry) -> forwards.get().propose(group, entry)), maintenance, forwards, tls,
+                    recordDescriptors);
             List<RaftGroup> toReadmit;
             try {
                 node.server.start();

@@ -1,6 +1,7 @@
 package io.omendb.raft;
 
 import io.omendb.raft.client.ClientOptions;
+import io.omendb.raft.client.ClusterAdmin;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.config.OmenConfig;
 import io.omendb.raft.meta.ClusterLayout;
@@ -13,7 +14,10 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * Writes the initial range descriptors ({@link ClusterLayout#initialRanges}) into the meta group, by
- * compare-and-set (absent ones only, so a restart or a second meta peer doing the same is a no-op). Runs on a meta
+ * compare-and-set (absent ones only, so a restart or a second meta peer doing the same is a no-op), then makes every
+ * range's replicas record their descriptor from that table ({@link ClusterAdmin#recordDescriptorIfAbsent}: a no-op
+ * for ranges whose log holds one; for ranges created by older builds this is the
+ * upgrade). Until a range's log holds its descriptor, its replicas accept every key. Runs on a meta
  * peer only, on one daemon thread of its own, retrying each descriptor every {@link #RETRY_SLEEP_MS} until
  * {@link #DEADLINE_MS} after the start (the meta group needs a leader first); then it logs an error and stops.
  * {@link #close} interrupts and joins it.
@@ -30,9 +34,12 @@ final class RangeTableSeeder implements AutoCloseable {
 
     private final OmenConfig config;
     private final Thread thread;
+    private final boolean recordDescriptors;
 
-    RangeTableSeeder(OmenConfig config) {
+    /** @param recordDescriptors false: write the table only, as builds before range descriptors did */
+    RangeTableSeeder(OmenConfig config, boolean recordDescriptors) {
         this.config = config;
+        this.recordDescriptors = recordDescriptors;
         this.thread = new Thread(this::seed, THREAD_NAME_PREFIX + config.cluster().nodeId());
         this.thread.setDaemon(true);
     }
@@ -50,24 +57,46 @@ final class RangeTableSeeder implements AutoCloseable {
         long deadline = System.nanoTime() + DEADLINE_MS * 1_000_000;
         try (ClusterClient client = ClusterClient.connect(ClientOptions.from(config))) {
             for (RangeDescriptor r : ranges) {
-                while (!Thread.currentThread().isInterrupted()) {
-                    try {
-                        client.admin().createRangeIfAbsent(r).get();
-                        break;
-                    } catch (ExecutionException | RuntimeException e) {
-                        if (System.nanoTime() > deadline) {
-                            LOG.error("Node {} could not write the initial range table within {} ms", nodeId,
-                                    DEADLINE_MS, e);
-                            return;
-                        }
-                        Thread.sleep(RETRY_SLEEP_MS);
-                    }
+                if (!retry(() -> client.admin().createRangeIfAbsent(r).get(), deadline,
+                        "write the initial range table")) {
+                    return;
                 }
             }
             LOG.info("Node {}: initial range table present ({} ranges)", nodeId, ranges.size());
+            if (!recordDescriptors) {
+                return;
+            }
+            for (RangeDescriptor r : ranges) {
+                if (!retry(() -> client.admin().recordDescriptorIfAbsent(r.rangeId()).get(), deadline,
+                        "make range " + r.rangeId() + " record its descriptor")) {
+                    return;
+                }
+            }
+            LOG.info("Node {}: every range's log records its descriptor", nodeId);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private interface Step {
+        void run() throws ExecutionException, InterruptedException;
+    }
+
+    /** Runs {@code step} until it succeeds (true), the deadline passes (logged; false) or the thread is interrupted. */
+    private boolean retry(Step step, long deadline, String what) throws InterruptedException {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                step.run();
+                return true;
+            } catch (ExecutionException | RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    LOG.error("Node {} could not {} within {} ms", config.cluster().nodeId(), what, DEADLINE_MS, e);
+                    return false;
+                }
+                Thread.sleep(RETRY_SLEEP_MS);
+            }
+        }
+        return false;
     }
 
     @Override

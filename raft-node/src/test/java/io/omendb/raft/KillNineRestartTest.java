@@ -3,6 +3,8 @@ package io.omendb.raft;
 import io.omendb.raft.archive.RaftLogFiles;
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.meta.RangeDescriptor;
+import io.omendb.raft.meta.RangeTable;
 import io.omendb.config.ConfigLoader;
 import io.omendb.config.OmenConfig;
 import io.omendb.raft.storage.GroupDir;
@@ -24,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static io.omendb.raft.TestClusters.assertLinearizable;
+import static io.omendb.raft.TestClusters.await;
 import static io.omendb.raft.TestClusters.put;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -67,7 +70,8 @@ class KillNineRestartTest {
 
         Process first = startNode(config);
         try (ClusterClient client = ClusterClient.connect(ClientOptions.from(cfg))) {
-            client.awaitRangeTable(Duration.ofSeconds(READY_TIMEOUT_S));
+            RangeTable table = client.awaitRangeTable(Duration.ofSeconds(READY_TIMEOUT_S));
+            awaitDescriptorsRecorded(client, table); // the node's own start-up entries, before the sequential puts
             for (int i = 0; i < KEYS; i++) {
                 String key = (i % 2 == 0 ? "a" : "x") + i;
                 put(client, key, "v" + i);
@@ -99,6 +103,17 @@ class KillNineRestartTest {
         assertTrue(third.waitFor(READY_TIMEOUT_S, TimeUnit.SECONDS), "SIGTERM must stop the node");
         assertEquals(List.of(), nativeLibraries(NodeDataLayout.of(dir.resolve("data")).nativeLibraryDir()),
                 "a clean stop removes the copy");
+    }
+
+    /** Waits (bounded) until the node's seeder made every range record its descriptor (one entry per range). */
+    private static void awaitDescriptorsRecorded(ClusterClient client, RangeTable table) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_S);
+        for (RangeDescriptor r : table.ranges()) {
+            while (await(client.admin().recordedDescriptor(r.rangeId())) == null) {
+                assertTrue(System.nanoTime() < deadline, "range " + r.rangeId() + " recorded no descriptor");
+                Thread.sleep(50);
+            }
+        }
     }
 
     private static List<Path> nativeLibraries(Path dir) throws Exception {

@@ -47,7 +47,7 @@ class MemoryPressureFlushTest {
     void writesRefusedAtTheMemoryLimitResumeOnceTheLargestMemtablesAreFlushed() throws Exception {
         OmenConfig config = singleNode();
         String value = "v".repeat(VALUE_BYTES);
-        try (OmenNode node = OmenNode.start(config, Clock.systemUTC(), BUDGET_BYTES);
+        try (OmenNode node = OmenNode.start(config, Clock.systemUTC(), BUDGET_BYTES, true);
              ClusterClient client = ClusterClient.connect(ClientOptions.from(config))) {
             client.awaitRangeTable(Duration.ofSeconds(TestClusters.CALL_TIMEOUT_S));
             for (int i = 0; i < WRITES; i++) {

@@ -20,15 +20,15 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Shared helpers of the multi-node tests. */
-final class TestClusters {
+/** Shared helpers of the multi-node tests (public for the client package's cluster tests). */
+public final class TestClusters {
     /** Upper bound on any single client call in tests (elections included). */
-    static final long CALL_TIMEOUT_S = 60;
+    public static final long CALL_TIMEOUT_S = 60;
 
     private TestClusters() {
     }
 
-    static OmenConfig template(String extraToml) {
+    public static OmenConfig template(String extraToml) {
         return ConfigLoader.parse("""
                 [database]
                 name = "test"
@@ -53,14 +53,14 @@ final class TestClusters {
         }
     }
 
-    static byte[] b(String s) {
+    public static byte[] b(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
     /** How long {@link #replicaDigestOnceReachable} waits for a restarted node's channel and log replay. */
     static final long REACHABLE_WAIT_S = 60;
 
-    static <T> T await(CompletableFuture<T> f) throws Exception {
+    public static <T> T await(CompletableFuture<T> f) throws Exception {
         return f.get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
     }
 

@@ -26,6 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * writable.
  */
 class ClusterSimulationTest {
+    /** From this many seeds on, some router certainly starts with an out-of-date table (each does with p = 0.5). */
+    private static final int REROUTES_EXPECTED_FROM_SEEDS = 20;
     static final int SEEDS_DEFAULT = 2_000;
     private static final int FAILURES_SHOWN_MAX = 3;
 
@@ -56,11 +58,13 @@ class ClusterSimulationTest {
         List<ClusterSimulation.Outcome> outcomes = runSeeds(first, count, threads, settings);
         long wallMs = (System.nanoTime() - started) / 1_000_000;
         List<ClusterSimulation.Outcome> failed = outcomes.stream().filter(o -> !o.ok()).toList();
-        System.out.printf("simulation: %d seeds from %d on %d threads, %d events, %d client ops (%d acknowledged),"
-                        + " %d failed, %d ms wall, %d ms cpu%n", count, first, threads,
+        long reroutes = outcomes.stream().mapToLong(ClusterSimulation.Outcome::reroutes).sum();
+        System.out.printf("simulation: %d seeds from %d on %d threads, %d events, %d client ops (%d acknowledged,"
+                        + " %d re-routed), %d failed, %d ms wall, %d ms cpu%n", count, first, threads,
                 outcomes.stream().mapToLong(ClusterSimulation.Outcome::events).sum(),
                 outcomes.stream().mapToLong(ClusterSimulation.Outcome::ops).sum(),
-                outcomes.stream().mapToLong(ClusterSimulation.Outcome::acknowledged).sum(), failed.size(), wallMs,
+                outcomes.stream().mapToLong(ClusterSimulation.Outcome::acknowledged).sum(), reroutes, failed.size(),
+                wallMs,
                 outcomes.stream().mapToLong(ClusterSimulation.Outcome::cpuNs).sum() / 1_000_000);
         if (only != null && failed.isEmpty()) {
             System.out.println("seed " + only + " passed; trace " + Long.toHexString(outcomes.get(0).traceHash())
@@ -70,6 +74,9 @@ class ClusterSimulationTest {
         failed.stream().limit(FAILURES_SHOWN_MAX).forEach(o -> report.append(describe(o)));
         assertTrue(failed.isEmpty(), () -> failed.size() + " of " + count + " seeds failed (seeds "
                 + failed.stream().map(o -> Long.toString(o.seed())).limit(20).toList() + ")\n" + report);
+        // half the routers start with an out-of-date table: a run of many seeds that re-routed nothing tested nothing
+        assertTrue(count < REROUTES_EXPECTED_FROM_SEEDS || reroutes > 0, "no request was re-routed in " + count
+                + " seeds");
     }
 
     /** Seeds are independent single-threaded runs, so they may run side by side; outcomes come back in seed order. */

@@ -1,5 +1,6 @@
 package io.omendb.raft.client;
 
+import io.omendb.raft.command.Route;
 import io.omendb.raft.meta.RangeDescriptor;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One {@link GroupChannel} per Raft group of the cluster (the meta group's, made at once, and each range's, made on
@@ -27,6 +29,7 @@ final class ChannelPool implements AutoCloseable {
     private final GroupChannel.Settings settings;
     private final GroupChannel meta;
     private final Map<RaftGroupId, GroupChannel> channels = new ConcurrentHashMap<>();
+    private final Function<RaftGroupId, Route> routes;
 
     /**
      * @param members    every cluster member, with its Raft address
@@ -34,15 +37,18 @@ final class ChannelPool implements AutoCloseable {
      * @param metaPeers  the meta group's members (node ids)
      * @param transports opens the transport of a group's channel
      * @param settings   what every range's channel shares (the meta group's takes commands of any size)
+     * @param routes     the route of a range group's requests when they are sent (the meta group's have none)
      */
     ChannelPool(List<RaftPeer> members, RaftGroupId metaGroup, List<String> metaPeers,
-                Function<RaftGroup, GroupTransport> transports, GroupChannel.Settings settings) {
+                Function<RaftGroup, GroupTransport> transports, GroupChannel.Settings settings,
+                Function<RaftGroupId, Route> routes) {
         members.forEach(m -> this.members.put(m.getId().toString(), m));
+        this.routes = routes;
         this.transports = transports;
         this.settings = settings;
         RaftGroup metaRaftGroup = RaftGroup.valueOf(metaGroup, metaPeers.stream().map(this::peer).toList());
         this.meta = new GroupChannel(metaRaftGroup, transports.apply(metaRaftGroup),
-                settings.withCommandBytesMax(Integer.MAX_VALUE));
+                settings.withCommandBytesMax(Integer.MAX_VALUE), () -> null);
     }
 
     GroupChannel meta() {
@@ -64,7 +70,7 @@ final class ChannelPool implements AutoCloseable {
                 return existing;
             }
             closeQuietly(existing);
-            return new GroupChannel(group, transports.apply(group), settings);
+            return new GroupChannel(group, transports.apply(group), settings, routesOf(group));
         });
     }
 
@@ -80,7 +86,12 @@ final class ChannelPool implements AutoCloseable {
      * from.
      */
     GroupChannel detached(RaftGroup group) {
-        return new GroupChannel(group, transports.apply(group), settings.withoutLocalServer());
+        return new GroupChannel(group, transports.apply(group), settings.withoutLocalServer(), routesOf(group));
+    }
+
+    private Supplier<Route> routesOf(RaftGroup group) {
+        RaftGroupId id = group.getGroupId();
+        return () -> routes.apply(id);
     }
 
     RaftGroup groupOf(RangeDescriptor r) {

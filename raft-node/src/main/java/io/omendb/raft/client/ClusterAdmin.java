@@ -4,6 +4,7 @@ import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandResult;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryResult;
+import io.omendb.raft.meta.RangeBounds;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeDescriptorCodec;
 import org.apache.ratis.protocol.GroupInfoReply;
@@ -241,6 +242,31 @@ public final class ClusterAdmin {
         return client.channels().meta().write(new Command.CompareAndSet(RangeDescriptorCodec.key(d.rangeId()), null,
                 RangeDescriptorCodec.encode(d))).thenApply(res -> res instanceof CommandResult.CasOutcome c
                 && c.succeeded());
+    }
+
+    /**
+     * Makes range {@code rangeId}'s replicas record their descriptor (bounds and epoch, {@code Command.SetDescriptor})
+     * from the meta group's current table, unless the range's log already holds one; completes with the descriptor the
+     * range's leader has recorded afterwards. Idempotent: the first descriptor entry of a log wins, so concurrent
+     * callers agree. Used at start-up for new ranges and for ranges created by older builds (upgrade).
+     */
+    public CompletableFuture<RangeBounds> recordDescriptorIfAbsent(long rangeId) {
+        return currentDescriptor(rangeId).thenCompose(d -> recordedBy(d).thenCompose(recorded -> recorded != null
+                ? CompletableFuture.completedFuture(recorded)
+                : client.write(d, new Command.SetDescriptor(d.bounds())).thenCompose(res -> recordedBy(d))));
+    }
+
+    /**
+     * The descriptor range {@code rangeId}'s log has recorded, read linearizably from its leader; null when none
+     * (yet): its replicas accept every key.
+     */
+    public CompletableFuture<RangeBounds> recordedDescriptor(long rangeId) {
+        return recordedBy(client.routing().rangeOrThrow(rangeId));
+    }
+
+    private CompletableFuture<RangeBounds> recordedBy(RangeDescriptor d) {
+        return client.read(d, new Query.Describe(), ReadOptions.linearizable())
+                .thenApply(res -> ((QueryResult.Described) res).descriptor());
     }
 
     private CompletableFuture<RangeDescriptor> currentDescriptor(long rangeId) {

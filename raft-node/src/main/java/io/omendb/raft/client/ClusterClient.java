@@ -38,7 +38,8 @@ import java.util.function.Supplier;
  * <p><b>Guarantees.</b> A write's future completes only after the command was committed by a quorum and applied
  * by the leader; its revision is the log index. Linearizable reads see every write acknowledged before they
  * started. Atomicity is per range: a batch must stay within one range, a delete-range spanning ranges is one atomic
- * command per range. Every future completes (bounded by {@link ClientOptions#retryAttemptsMax()} attempts of
+ * command per range. Requests a replica refuses as routed by an out-of-date range table are re-routed
+ * ({@link Rerouter}). Every future completes (bounded by {@link ClientOptions#retryAttemptsMax()} attempts of
  * {@link ClientOptions#requestTimeoutMs()} each); failures are {@link ClientException}s, possibly wrapped in a
  * {@link java.util.concurrent.CompletionException}.
  *
@@ -70,6 +71,7 @@ public final class ClusterClient implements AutoCloseable {
     private final ChannelPool channels;
     private final ForwardAcceptor forwardsOrNull;
     private final ClusterAdmin admin;
+    private final Rerouter rerouter;
 
     private ClusterClient(ClientOptions options) {
         this.configLimits = options.limits();
@@ -90,10 +92,12 @@ public final class ClusterClient implements AutoCloseable {
                 threads.lingerTime(), threads.retryTime());
         this.channels = new ChannelPool(options.members().stream().map(m -> RaftPeer.newBuilder().setId(m.id())
                 .setAddress(m.raftAddress()).build()).toList(), ClusterLayout.metaGroupId(options.database()),
-                options.metaPeers(), group -> new RatisGroupClients(group, ratis), channelSettings);
+                options.metaPeers(), group -> new RatisGroupClients(group, ratis), channelSettings,
+                group -> routing.routeOfGroupOrNull(group.getUuid()));
+        this.rerouter = new Rerouter(this::refreshRangeTable, threads.retryTime());
         this.admin = new ClusterAdmin(this);
         this.forwardsOrNull = options.localServerOrNull() == null ? null
-                : new ForwardAcceptor(options.localServerOrNull(), channels, routing);
+                : new ForwardAcceptor(options.localServerOrNull(), channels, routing, rerouter::refreshSoon);
     }
 
     public static ClusterClient connect(ClientOptions options) {
@@ -107,6 +111,11 @@ public final class ClusterClient implements AutoCloseable {
     /** How much this client's writes and linearizable gets were grouped so far (for metrics). */
     public CoalescingTallies coalescing() {
         return coalescing;
+    }
+
+    /** Requests sent again, re-routed, after a replica refused them as routed by an old range table (metrics). */
+    public long reroutes() {
+        return rerouter.reroutes();
     }
 
     /** The request limits this client enforces ({@code [limits]}), for callers that shape requests to fit them. */
@@ -173,7 +182,7 @@ public final class ClusterClient implements AutoCloseable {
     // ---------------------------------------------------------------- writes
 
     public CompletableFuture<Results.WriteResult> put(byte[] key, byte[] value) {
-        return call(() -> {
+        return routed(() -> {
             limits.checkKey(key);
             limits.checkValue(value);
             RangeDescriptor r = routing.rangeForKey(key);
@@ -183,7 +192,7 @@ public final class ClusterClient implements AutoCloseable {
     }
 
     public CompletableFuture<Results.DeleteResult> delete(byte[] key) {
-        return call(() -> {
+        return routed(() -> {
             limits.checkKey(key);
             RangeDescriptor r = routing.rangeForKey(key);
             return write(r, new Command.Delete(key)).thenApply(res -> {
@@ -197,7 +206,7 @@ public final class ClusterClient implements AutoCloseable {
 
     /** An atomic batch; every key must fall in one range (else CROSS_RANGE_BATCH). */
     public CompletableFuture<Results.WriteResult> batch(List<WriteBatch.Op> ops) {
-        return call(() -> {
+        return routed(() -> {
             limits.checkBatch(ops);
             RangeDescriptor r = routing.rangeOfBatch(ops);
             return write(r, new Command.Batch(ops)).thenApply(res -> new Results.WriteResult(r.rangeId(),
@@ -210,7 +219,7 @@ public final class ClusterClient implements AutoCloseable {
      * ({@code null}: must be absent). Decided at apply time, identically on every replica.
      */
     public CompletableFuture<Results.CasResult> compareAndSet(byte[] key, byte[] expected, byte[] newValue) {
-        return call(() -> {
+        return routed(() -> {
             limits.checkKey(key);
             if (newValue != null) {
                 limits.checkValue(newValue);
@@ -227,7 +236,7 @@ public final class ClusterClient implements AutoCloseable {
 
     /** Deletes {@code [start, end)}: one atomic command per range it overlaps, in key order. */
     public CompletableFuture<List<Results.WriteResult>> deleteRange(byte[] start, byte[] end) {
-        return call(() -> {
+        return routed(() -> {
             limits.checkKey(start);
             limits.checkKey(end);
             if (Bytes.compare(start, end) >= 0) {
@@ -250,7 +259,7 @@ public final class ClusterClient implements AutoCloseable {
     // ---------------------------------------------------------------- reads
 
     public CompletableFuture<Results.ReadResult> get(byte[] key, ReadOptions readOptions) {
-        return call(() -> {
+        return routed(() -> {
             limits.checkKey(key);
             RangeDescriptor r = routing.rangeForKey(key);
             return read(r, new Query.Get(key), readOptions).thenApply(res -> {
@@ -266,7 +275,7 @@ public final class ClusterClient implements AutoCloseable {
      */
     public CompletableFuture<Results.ScanResult> scanRange(long rangeId, byte[] start, byte[] end, int limit,
                                                            ReadOptions readOptions) {
-        return call(() -> {
+        return routed(() -> {
             limits.checkScanLimit(limit);
             RangeDescriptor r = routing.rangeOrThrow(rangeId);
             byte[] s = max(start == null ? new byte[0] : start, r.start());
@@ -322,6 +331,14 @@ public final class ClusterClient implements AutoCloseable {
     private static ClientException outcomeUnknown(CommandResult res) {
         return new ClientException(ErrorCode.OUTCOME_UNKNOWN, "the write at revision " + res.revision()
                 + " was answered from a log replay; read the key to learn its outcome");
+    }
+
+    /**
+     * Runs {@code body} as {@link #call} does, again (routed afresh) after a replica refused it as routed by an
+     * out-of-date table ({@link Rerouter}).
+     */
+    private <T> CompletableFuture<T> routed(Supplier<CompletableFuture<T>> body) {
+        return rerouter.run(() -> call(body));
     }
 
     /** Runs {@code body}, turning argument errors thrown before anything is sent into a failed future. */

@@ -342,8 +342,8 @@ final class Coalescer<Q, A> {
         public List<CommandResult> split(CommandResult result, int members) {
             if (result instanceof CommandResult.Grouped g && g.results().size() == members) {
                 return g.results();
-            } else if (result instanceof CommandResult.AlreadyApplied a) {
-                return Collections.nCopies(members, a);
+            } else if (result instanceof CommandResult.AlreadyApplied || result instanceof CommandResult.Refused) {
+                return Collections.nCopies(members, result);
             }
             throw new ClientException(ErrorCode.CORRUPT_REPLY, "a group of " + members + " writes was answered with "
                     + result);
@@ -372,6 +372,8 @@ final class Coalescer<Q, A> {
                 List<QueryResult> parts = new ArrayList<>(members);
                 v.values().forEach(value -> parts.add(new QueryResult.Value(value, v.appliedIndex())));
                 return parts;
+            } else if (result instanceof QueryResult.Refused) {
+                return Collections.nCopies(members, result);
             }
             throw new ClientException(ErrorCode.CORRUPT_REPLY, "a multi-get of " + members + " keys was answered with "
                     + result);

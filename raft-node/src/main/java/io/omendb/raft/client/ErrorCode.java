@@ -33,6 +33,13 @@ public enum ErrorCode {
      * the way (the router answers 504). Read the key to learn the outcome.
      */
     OUTCOME_UNKNOWN,
+    /**
+     * A replica refused the request as routed by an out-of-date range table (a key outside its range, or a stale
+     * epoch) and changed nothing; the exception carries the replica's descriptor
+     * ({@link ClientException#rangeRefusal}). The client refreshes its table and re-routes by itself
+     * ({@code Rerouter}); a caller sees this only when that did not settle within its re-route budget (503). Retry.
+     */
+    RANGE_MOVED,
     /** The meta group changed under an admin operation (409). Refresh and retry. */
     CONFLICT,
     /** A reply failed its checksum (502). Retry. */

@@ -4,6 +4,7 @@ import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandResult;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryResult;
+import io.omendb.raft.command.Route;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -31,6 +33,7 @@ final class GroupChannel implements AutoCloseable {
     private final GroupTransport transport;
     private final WritePath writes;
     private final ReadPath reads;
+    private final ReplyDecoder replies;
 
     /**
      * What every channel of a client shares.
@@ -60,17 +63,22 @@ final class GroupChannel implements AutoCloseable {
         }
     }
 
-    GroupChannel(RaftGroup group, GroupTransport transport, Settings settings) {
+    /**
+     * @param routes what this group's requests are routed by when sent: the range id and epoch of the group's range in
+     *               the client's table at that moment (null: the meta group, or a group the table does not name)
+     */
+    GroupChannel(RaftGroup group, GroupTransport transport, Settings settings, Supplier<Route> routes) {
         this.group = group;
         this.peerIds = group.getPeers().stream().map(p -> p.getId().toString()).collect(Collectors.toUnmodifiableSet());
         this.transport = transport;
         ReplyDecoder replies = new ReplyDecoder(group.getGroupId().toString());
         LeaderPath leaderPath = new LeaderPath(group, settings.localServerOrNull(), transport::send,
                 settings.entryRetryPolicy(), settings.attemptTimeoutMs(), settings.retryTime());
+        this.replies = replies;
         this.writes = new WritePath(leaderPath, replies, settings.commandBytesMax(), settings.groupCommit(),
-                settings.tallies(), settings.lingerTime());
+                settings.tallies(), settings.lingerTime(), routes);
         this.reads = new ReadPath(transport, leaderPath, replies, settings.retryTime(), settings.groupCommit(),
-                settings.commandBytesMax(), settings.tallies().reads());
+                settings.commandBytesMax(), settings.tallies().reads(), routes);
     }
 
     RaftGroup group() {
@@ -99,9 +107,9 @@ final class GroupChannel implements AutoCloseable {
         throw new IllegalStateException("admin calls need a channel over Ratis, not " + transport);
     }
 
-    /** See {@link WritePath#write}. */
+    /** See {@link WritePath#write}; a range refusal fails it with RANGE_MOVED. */
     CompletableFuture<CommandResult> write(Command command) {
-        return writes.write(command);
+        return writes.write(command).thenApply(replies::admitted);
     }
 
     /** See {@link WritePath#writeForwarded}. */
@@ -109,9 +117,9 @@ final class GroupChannel implements AutoCloseable {
         return writes.writeForwarded(entry);
     }
 
-    /** See {@link ReadPath#read}. */
+    /** See {@link ReadPath#read}; a range refusal fails it with RANGE_MOVED. */
     CompletableFuture<QueryResult> read(Query query, ReadOptions options, RaftPeerId replica) {
-        return reads.read(query, options, replica);
+        return reads.read(query, options, replica).thenApply(replies::admitted);
     }
 
     @Override

@@ -1,11 +1,14 @@
 package io.omendb.raft.client;
 
+import io.omendb.raft.command.Route;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
 import io.omendb.storage.Bytes;
 import io.omendb.storage.WriteBatch;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -18,7 +21,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * decision sees one consistent table. Thread-safe.
  */
 public final class RangeRouter {
-    private final AtomicReference<RangeTable> table = new AtomicReference<>();
+    /** The table and its ranges by group id, replaced together. */
+    private record Cached(RangeTable table, Map<UUID, RangeDescriptor> byGroup) {
+        static Cached of(RangeTable t) {
+            Map<UUID, RangeDescriptor> byGroup = new HashMap<>();
+            t.ranges().forEach(r -> byGroup.put(r.groupId(), r));
+            return new Cached(t, Map.copyOf(byGroup));
+        }
+    }
+
+    private final AtomicReference<Cached> table = new AtomicReference<>();
     private final String preferredReplicaOrNull;
 
     /** @param preferredReplicaOrNull node id stale reads go to when the range has a replica there, or null */
@@ -28,22 +40,31 @@ public final class RangeRouter {
 
     /** The cached range table. Throws NOT_READY before the first {@link #install}. */
     public RangeTable rangeTable() {
-        RangeTable t = table.get();
-        if (t == null) {
+        Cached c = table.get();
+        if (c == null) {
             throw new ClientException(ErrorCode.NOT_READY, "the range table has not been loaded yet");
         }
-        return t;
+        return c.table();
     }
 
     /** Caches {@code t} (read from the meta group) for every later decision. */
     public void install(RangeTable t) {
-        table.set(t);
+        table.set(Cached.of(t));
     }
 
     /** Replaces the cached descriptor of {@code updated}'s range (after this client changed it in the meta group). */
     public void replaceRange(RangeDescriptor updated) {
-        table.updateAndGet(t -> new RangeTable(t.ranges().stream()
-                .map(r -> r.rangeId() == updated.rangeId() ? updated : r).toList()));
+        table.updateAndGet(c -> Cached.of(new RangeTable(c.table().ranges().stream()
+                .map(r -> r.rangeId() == updated.rangeId() ? updated : r).toList())));
+    }
+
+    /**
+     * What a request to Raft group {@code groupId} is routed by now: its range's id and epoch in the cached table, or
+     * null (no table yet, or no range of that group: the meta group).
+     */
+    public Route routeOfGroupOrNull(UUID groupId) {
+        RangeDescriptor r = rangeOfGroupOrNull(groupId);
+        return r == null ? null : new Route(r.rangeId(), r.epoch());
     }
 
     public RangeDescriptor rangeForKey(byte[] key) {
@@ -58,8 +79,8 @@ public final class RangeRouter {
 
     /** The range of Raft group {@code groupId} in the cached table, or null (none, or no table yet). */
     public RangeDescriptor rangeOfGroupOrNull(UUID groupId) {
-        RangeTable t = table.get();
-        return t == null ? null : t.ranges().stream().filter(r -> r.groupId().equals(groupId)).findFirst().orElse(null);
+        Cached c = table.get();
+        return c == null ? null : c.byGroup().get(groupId);
     }
 
     /** The one range every operation of {@code ops} falls in; CROSS_RANGE_BATCH when they span more. */

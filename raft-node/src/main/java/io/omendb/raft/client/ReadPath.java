@@ -3,6 +3,7 @@ package io.omendb.raft.client;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryCodec;
 import io.omendb.raft.command.QueryResult;
+import io.omendb.raft.command.Route;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -45,10 +46,15 @@ final class ReadPath {
     private final ReplyDecoder replies;
     private final ClientTime time;
     private final Coalescer<Query, QueryResult> leaderReads;
+    private final Supplier<Route> routes;
 
-    /** @param messageBytesMax encoded bytes of one folded multi-get at most */
+    /**
+     * @param messageBytesMax encoded bytes of one folded multi-get at most
+     * @param routes          the route each read is sent with (null: none)
+     */
     ReadPath(GroupTransport transport, LeaderPath leaderPath, ReplyDecoder replies, ClientTime time,
-             GroupCommitSettings groupCommit, int messageBytesMax, CoalescingTally tally) {
+             GroupCommitSettings groupCommit, int messageBytesMax, CoalescingTally tally, Supplier<Route> routes) {
+        this.routes = routes;
         this.transport = transport;
         this.leaderPath = leaderPath;
         this.replies = replies;
@@ -61,15 +67,20 @@ final class ReadPath {
         if (options.consistency() == ReadOptions.Consistency.LINEARIZABLE && replica == null) {
             return query instanceof Query.Get g ? leaderReads.submit(query, g.key().length) : readFromLeader(query);
         }
-        Message m = GroupTransport.message(QueryCodec.encode(query));
+        Message m = encode(query);
         Supplier<CompletableFuture<RaftClientReply>> send = options.consistency() == ReadOptions.Consistency.LINEARIZABLE
                 ? () -> transport.readFromReplica(m, replica)
                 : () -> transport.staleRead(m, options.minIndex(), replica);
         return retryTransient(send);
     }
 
+    private Message encode(Query query) {
+        Route route = routes.get();
+        return GroupTransport.message(route == null ? QueryCodec.encode(query) : QueryCodec.encode(route, query));
+    }
+
     private CompletableFuture<QueryResult> readFromLeader(Query query) {
-        Message m = GroupTransport.message(QueryCodec.encode(query));
+        Message m = encode(query);
         return retryTransient(() -> leaderPath.read(m, () -> transport.readFromLeader(m)));
     }
 

@@ -1,5 +1,7 @@
 package io.omendb.raft.client;
 
+import io.omendb.raft.command.CommandResult;
+import io.omendb.raft.command.QueryResult;
 import io.omendb.raft.wire.CorruptFrameException;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
@@ -10,7 +12,10 @@ import java.util.function.Function;
 /**
  * Turns one group's Raft replies into results or {@link ClientException}s: a reply that carries a failure, or a
  * future that failed, becomes REFUSED (the state machine raised it: definite) or UNAVAILABLE (anything else); a reply
- * whose payload fails to decode becomes CORRUPT_REPLY. Every message names the group. Stateless and thread-safe.
+ * whose payload fails to decode becomes CORRUPT_REPLY. Every message names the group. A replica's range refusal
+ * ({@link CommandResult.Refused}, {@link QueryResult.Refused}) is a decoded result (a group's members are refused
+ * one by one); {@link #admitted} turns it into RANGE_MOVED, carrying the replica's descriptor, once the result is
+ * the caller's own. Stateless and thread-safe.
  */
 final class ReplyDecoder {
     private final String groupName;
@@ -33,6 +38,22 @@ final class ReplyDecoder {
         } catch (CorruptFrameException e) {
             throw new ClientException(ErrorCode.CORRUPT_REPLY, group() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** {@code r}, or RANGE_MOVED when the replica refused it. */
+    CommandResult admitted(CommandResult r) {
+        if (r instanceof CommandResult.Refused f) {
+            throw ClientException.rangeMoved(group(), f.refusal());
+        }
+        return r;
+    }
+
+    /** {@code r}, or RANGE_MOVED when the replica refused it. */
+    QueryResult admitted(QueryResult r) {
+        if (r instanceof QueryResult.Refused f) {
+            throw ClientException.rangeMoved(group(), f.refusal());
+        }
+        return r;
     }
 
     private byte[] payload(RaftClientReply reply, Throwable error) {

@@ -5,12 +5,14 @@ import io.omendb.raft.command.CommandCodec;
 import io.omendb.raft.command.CommandResult;
 import io.omendb.raft.command.QueryCodec;
 import io.omendb.raft.command.QueryResult;
+import io.omendb.raft.command.Route;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One group's writes: commands are grouped into log entries ({@link Coalescer}, group commit) and each entry reaches
@@ -31,14 +33,17 @@ final class WritePath {
     private final boolean forwardToLeader;
     private final CoalescingTally forwards;
     private final Coalescer<Coalescer.Proposal, CommandResult> writes;
+    private final Supplier<Route> routes;
 
     /**
      * @param commandBytesMax encoded bytes of one log entry at most
      * @param tallies         where grouping and forwards are counted (shared by every channel of the client)
      * @param lingerTime      where group commit's linger timers run
+     * @param routes          the route each entry is sent with (taken when it is proposed; null: none)
      */
     WritePath(LeaderPath leaderPath, ReplyDecoder replies, int commandBytesMax, GroupCommitSettings groupCommit,
-              CoalescingTallies tallies, ClientTime lingerTime) {
+              CoalescingTallies tallies, ClientTime lingerTime, Supplier<Route> routes) {
+        this.routes = routes;
         this.leaderPath = leaderPath;
         this.replies = replies;
         this.commandBytesMax = commandBytesMax;
@@ -97,8 +102,15 @@ final class WritePath {
         }).thenCompose(Function.identity());
     }
 
+    /**
+     * Proposes the entry with the route of the group's range in the client's table now: a key routed here by an older
+     * table is still checked against the replica's bounds, so a later epoch never lets a misrouted key through.
+     * Forwards carry no route: the leader's router routes them by its own table.
+     */
     private CompletableFuture<CommandResult> proposeHere(Coalescer.Proposal entry) {
-        return leaderPath.write(GroupTransport.message(entry.frame()))
+        Route route = routes.get();
+        byte[] frame = route == null ? entry.frame() : CommandCodec.route(route, entry.frame());
+        return leaderPath.write(GroupTransport.message(frame))
                 .handle((reply, error) -> replies.decode(reply, error, CommandCodec::decodeResult));
     }
 

@@ -1,5 +1,6 @@
 package io.omendb.raft.command;
 
+import io.omendb.raft.meta.RangeBounds;
 import io.omendb.storage.WriteBatch;
 
 import java.nio.ByteBuffer;
@@ -113,6 +114,19 @@ public sealed interface Command {
                 throw new IllegalArgumentException("bad backup id '" + backupId + "': 1-100 of [A-Za-z0-9._-], "
                         + "starting with a letter or digit");
             }
+        }
+    }
+
+    /**
+     * Records the range's descriptor in the replica (its bounds and epoch, see {@code EpochCheck}) if it has none yet:
+     * the first such entry of a range's log wins, later ones change nothing. Written once per range by a meta peer
+     * after the range table exists ({@code RangeTableSeeder}); a range whose log has none (created before descriptors
+     * existed, or not yet reached) accepts every key. Splits and merges will change the descriptor by commands of
+     * their own, applied at one index on every replica.
+     */
+    record SetDescriptor(RangeBounds descriptor) implements Command {
+        public SetDescriptor {
+            Objects.requireNonNull(descriptor, "descriptor");
         }
     }
 

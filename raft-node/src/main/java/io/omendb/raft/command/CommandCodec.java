@@ -1,5 +1,6 @@
 package io.omendb.raft.command;
 
+import io.omendb.raft.meta.RangeDescriptorCodec;
 import io.omendb.raft.wire.CorruptFrameException;
 import io.omendb.raft.wire.FrameReader;
 import io.omendb.raft.wire.FrameWriter;
@@ -29,6 +30,12 @@ import java.util.List;
  * up to that index is committed and is in the leader's log before this entry, and any log holding this entry (same
  * index and term) holds the leader's prefix (Raft's log matching), so its entries up to the recorded index are the
  * committed ones — even when the leader was a stale one. {@link #WITHOUT_COMMITTED} marks entries written before.
+ *
+ * <p><b>Commands carry a route.</b> A client wraps each command frame in a {@code ROUTED} frame naming the range id
+ * and epoch its range table routed it by ({@link #encode(Route, Command)}, {@link #route}); the stamp wraps that, and
+ * the replica checks it at apply time ({@code EpochCheck}). Frames without a route (logs written before routes
+ * existed, older routers, the meta group's writes) decode with {@link Routed#route()} null: their keys are still
+ * checked against the replica's bounds, their epoch is not.
  */
 public final class CommandCodec {
     /** Upper bound on operations in one batch, checked when decoding. */
@@ -46,6 +53,8 @@ public final class CommandCodec {
     private static final int STAMPED = 8;
     private static final int GROUP = 9;
     private static final int STAMPED_COMMITTED = 10;
+    private static final int ROUTED = 11;
+    private static final int SET_DESCRIPTOR = 12;
 
     /** {@link Logged#timestampMillis()} of an entry written before the leader stamped entries. */
     public static final long UNSTAMPED = -1;
@@ -61,6 +70,7 @@ public final class CommandCodec {
     private static final int RESULT_CAS = 103;
     private static final int RESULT_ALREADY_APPLIED = 104;
     private static final int RESULT_GROUPED = 105;
+    private static final int RESULT_REFUSED = 106;
 
     private CommandCodec() {
     }
@@ -73,7 +83,43 @@ public final class CommandCodec {
      * @param committedIndex  a log index the leader knew committed when it accepted the command, or
      *                        {@link #WITHOUT_COMMITTED}
      */
-    public record Logged(long timestampMillis, long committedIndex, Command command) {
+    public record Logged(long timestampMillis, long committedIndex, Route route, Command command) {
+    }
+
+    /** A command with the route its sender chose ({@code route == null}: sent without one). */
+    public record Routed(Route route, Command command) {
+    }
+
+    /** A client's frame: {@code command} routed by {@code route}. */
+    public static byte[] encode(Route route, Command command) {
+        return route(route, encode(command));
+    }
+
+    /** Wraps an (already validated) command frame with the route its sender chose. */
+    public static byte[] route(Route route, byte[] commandFrame) {
+        return new FrameWriter(ROUTED).writeVarLong(route.rangeId()).writeVarLong(route.epoch())
+                .writeBytes(commandFrame).finish();
+    }
+
+    /** Decodes a client's frame: a routed command, or a bare one (route null). Refuses stamped frames. */
+    public static Routed decodeRouted(byte[] frame) {
+        FrameReader r = new FrameReader(frame);
+        if (r.kind() != ROUTED) {
+            return new Routed(null, decode(frame));
+        }
+        Route route = readRoute(r);
+        byte[] inner = r.readBytes();
+        r.expectEnd();
+        return new Routed(route, decode(inner));
+    }
+
+    static Route readRoute(FrameReader r) {
+        long rangeId = r.readVarLong();
+        long epoch = r.readVarLong();
+        if (epoch < 0) {
+            throw new CorruptFrameException("negative epoch " + epoch);
+        }
+        return new Route(rangeId, epoch);
     }
 
     /**
@@ -98,13 +144,15 @@ public final class CommandCodec {
     public static Logged decodeLogged(byte[] logData) {
         FrameReader r = new FrameReader(logData);
         if (r.kind() != STAMPED && r.kind() != STAMPED_COMMITTED) {
-            return new Logged(UNSTAMPED, WITHOUT_COMMITTED, decode(logData));
+            Routed bare = decodeRouted(logData);
+            return new Logged(UNSTAMPED, WITHOUT_COMMITTED, bare.route(), bare.command());
         }
         long timestamp = r.readVarLong();
         long committed = r.kind() == STAMPED_COMMITTED ? r.readVarLong() : WITHOUT_COMMITTED;
         byte[] inner = r.readBytes();
         r.expectEnd();
-        return new Logged(timestamp, committed, decode(inner));
+        Routed routed = decodeRouted(inner);
+        return new Logged(timestamp, committed, routed.route(), routed.command());
     }
 
     public static byte[] encode(Command command) {
@@ -130,6 +178,8 @@ public final class CommandCodec {
             return CHECKPOINT;
         } else if (command instanceof Command.Group) {
             return GROUP;
+        } else if (command instanceof Command.SetDescriptor) {
+            return SET_DESCRIPTOR;
         }
         throw new IllegalArgumentException("unknown command " + command);
     }
@@ -151,6 +201,8 @@ public final class CommandCodec {
             w.writeByte(m.kind().ordinal());
         } else if (command instanceof Command.Checkpoint c) {
             w.writeBytes(c.backupId().getBytes(StandardCharsets.UTF_8));
+        } else if (command instanceof Command.SetDescriptor d) {
+            RangeDescriptorCodec.writeBounds(w, d.descriptor());
         } else if (command instanceof Command.Group g) {
             w.writeVarLong(g.commands().size());
             for (Command member : g.commands()) {
@@ -177,6 +229,7 @@ public final class CommandCodec {
             case MAINTAIN -> new Command.Maintain(maintenance(r.readByte()));
             case CHECKPOINT -> new Command.Checkpoint(new String(r.readBytes(), StandardCharsets.UTF_8));
             case GROUP -> readGroup(r);
+            case SET_DESCRIPTOR -> new Command.SetDescriptor(RangeDescriptorCodec.readBounds(r));
             default -> throw new CorruptFrameException("unknown command kind " + kind);
         };
     }
@@ -211,6 +264,8 @@ public final class CommandCodec {
             return RESULT_ALREADY_APPLIED;
         } else if (result instanceof CommandResult.Grouped) {
             return RESULT_GROUPED;
+        } else if (result instanceof CommandResult.Refused) {
+            return RESULT_REFUSED;
         }
         throw new IllegalArgumentException("unknown result " + result);
     }
@@ -221,6 +276,8 @@ public final class CommandCodec {
             w.writeBoolean(d.existed());
         } else if (result instanceof CommandResult.CasOutcome c) {
             w.writeBoolean(c.succeeded()).writeNullableBytes(c.current());
+        } else if (result instanceof CommandResult.Refused f) {
+            writeRefusal(w, f.refusal());
         } else if (result instanceof CommandResult.Grouped g) {
             w.writeVarLong(g.results().size());
             for (CommandResult member : g.results()) {
@@ -244,6 +301,7 @@ public final class CommandCodec {
             case RESULT_CAS -> new CommandResult.CasOutcome(r.readVarLong(), r.readBoolean(), r.readNullableBytes());
             case RESULT_ALREADY_APPLIED -> new CommandResult.AlreadyApplied(r.readVarLong());
             case RESULT_GROUPED -> readGrouped(r);
+            case RESULT_REFUSED -> new CommandResult.Refused(r.readVarLong(), readRefusal(r));
             default -> throw new CorruptFrameException("unknown result kind " + kind);
         };
     }
@@ -260,6 +318,19 @@ public final class CommandCodec {
             members.add(readResultFields(kind, r));
         }
         return new CommandResult.Grouped(revision, members);
+    }
+
+    static FrameWriter writeRefusal(FrameWriter w, RangeRefusal refusal) {
+        return RangeDescriptorCodec.writeBounds(w.writeByte(refusal.reason().ordinal()), refusal.current());
+    }
+
+    static RangeRefusal readRefusal(FrameReader r) {
+        int reason = r.readByte();
+        RangeRefusal.Reason[] all = RangeRefusal.Reason.values();
+        if (reason >= all.length) {
+            throw new CorruptFrameException("unknown refusal reason " + reason);
+        }
+        return new RangeRefusal(all[reason], RangeDescriptorCodec.readBounds(r));
     }
 
     private static void writeOp(FrameWriter w, WriteBatch.Op op) {

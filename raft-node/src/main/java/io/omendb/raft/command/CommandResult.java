@@ -1,6 +1,7 @@
 package io.omendb.raft.command;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What applying a {@link Command} produced, returned to the client that proposed it. {@code revision} is the Raft
@@ -24,6 +25,17 @@ public sealed interface CommandResult {
     record Grouped(long revision, List<CommandResult> results) implements CommandResult {
         public Grouped {
             results = List.copyOf(results);
+        }
+    }
+
+    /**
+     * The replica refused the write (a key outside its range, or routed by a stale epoch) and changed nothing: the same
+     * decision on every replica, taken at apply time on the descriptor the replica has at this index. The sender
+     * refreshes its range table and sends the write again.
+     */
+    record Refused(long revision, RangeRefusal refusal) implements CommandResult {
+        public Refused {
+            Objects.requireNonNull(refusal, "refusal");
         }
     }
 

@@ -38,6 +38,10 @@ public sealed interface Query {
     record Status() implements Query {
     }
 
+    /** The range descriptor this replica has recorded ({@link Command.SetDescriptor}), if any. */
+    record Describe() implements Query {
+    }
+
     /** SHA-256 over this replica's live contents, to compare replicas. */
     record Digest() implements Query {
     }

@@ -1,5 +1,6 @@
 package io.omendb.raft.command;
 
+import io.omendb.raft.meta.RangeDescriptorCodec;
 import io.omendb.raft.wire.CorruptFrameException;
 import io.omendb.raft.wire.FrameReader;
 import io.omendb.raft.wire.FrameWriter;
@@ -11,7 +12,9 @@ import java.util.List;
 
 /**
  * Encoding of {@link Query}s and {@link QueryResult}s, framed with a CRC32C like commands. Kinds are stable wire
- * numbers. Stateless and thread-safe.
+ * numbers. A client wraps a query in a {@code ROUTED} frame naming the range id and epoch it routed by
+ * ({@link #encode(Route, Query)}); bare queries (older routers, the meta group, admin views) decode with a null route.
+ * Stateless and thread-safe.
  */
 public final class QueryCodec {
     /** Upper bound on entries in one scan page, checked on both sides. */
@@ -23,6 +26,8 @@ public final class QueryCodec {
     private static final int DIGEST = 4;
     private static final int MULTI_GET = 5;
     private static final int FORWARD = 6;
+    private static final int ROUTED = 7;
+    private static final int DESCRIBE = 8;
 
     private static final int RESULT_VALUE = 101;
     private static final int RESULT_SCAN = 102;
@@ -30,10 +35,34 @@ public final class QueryCodec {
     private static final int RESULT_DIGEST = 104;
     private static final int RESULT_VALUES = 105;
     private static final int RESULT_FORWARDED = 106;
+    private static final int RESULT_REFUSED = 107;
+    private static final int RESULT_DESCRIBED = 108;
     /** Upper bound on keys of one multi-get, checked when decoding. */
     public static final int MULTI_GET_KEYS_MAX = 100_000;
 
     private QueryCodec() {
+    }
+
+    /** A query with the route its sender chose ({@code route == null}: sent without one). */
+    public record Routed(Route route, Query query) {
+    }
+
+    /** {@code query} routed by {@code route}. */
+    public static byte[] encode(Route route, Query query) {
+        return new FrameWriter(ROUTED).writeVarLong(route.rangeId()).writeVarLong(route.epoch())
+                .writeBytes(encode(query)).finish();
+    }
+
+    /** Decodes a routed or a bare query (route null). */
+    public static Routed decodeRouted(byte[] frame) {
+        FrameReader r = new FrameReader(frame);
+        if (r.kind() != ROUTED) {
+            return new Routed(null, decode(frame));
+        }
+        Route route = CommandCodec.readRoute(r);
+        byte[] inner = r.readBytes();
+        r.expectEnd();
+        return new Routed(route, decode(inner));
     }
 
     public static byte[] encode(Query query) {
@@ -50,6 +79,8 @@ public final class QueryCodec {
             return new FrameWriter(STATUS).finish();
         } else if (query instanceof Query.Digest) {
             return new FrameWriter(DIGEST).finish();
+        } else if (query instanceof Query.Describe) {
+            return new FrameWriter(DESCRIBE).finish();
         } else if (query instanceof Query.Forward f) {
             return forward(CommandCodec.encode(f.entry()));
         }
@@ -70,6 +101,7 @@ public final class QueryCodec {
             case DIGEST -> new Query.Digest();
             case MULTI_GET -> readMultiGet(r);
             case FORWARD -> readForward(r);
+            case DESCRIBE -> new Query.Describe();
             default -> throw new CorruptFrameException("unknown query kind " + r.kind());
         };
         r.expectEnd();
@@ -93,6 +125,13 @@ public final class QueryCodec {
             return writeStats(new FrameWriter(RESULT_STATUS).writeVarLong(s.appliedIndex()), s.stats()).finish();
         } else if (result instanceof QueryResult.Digest d) {
             return new FrameWriter(RESULT_DIGEST).writeVarLong(d.appliedIndex()).writeBytes(d.sha256()).finish();
+        } else if (result instanceof QueryResult.Refused f) {
+            FrameWriter w = new FrameWriter(RESULT_REFUSED).writeVarLong(f.appliedIndex());
+            return CommandCodec.writeRefusal(w, f.refusal()).finish();
+        } else if (result instanceof QueryResult.Described d) {
+            FrameWriter w = new FrameWriter(RESULT_DESCRIBED).writeVarLong(d.appliedIndex())
+                    .writeBoolean(d.descriptor() != null);
+            return (d.descriptor() == null ? w : RangeDescriptorCodec.writeBounds(w, d.descriptor())).finish();
         } else if (result instanceof QueryResult.Forwarded f) {
             return new FrameWriter(RESULT_FORWARDED).writeVarLong(f.appliedIndex())
                     .writeNullableBytes(f.result() == null ? null : CommandCodec.encodeResult(f.result())).finish();
@@ -113,6 +152,14 @@ public final class QueryCodec {
             case RESULT_DIGEST -> {
                 long applied = r.readVarLong();
                 yield new QueryResult.Digest(r.readBytes(), applied);
+            }
+            case RESULT_REFUSED -> {
+                long applied = r.readVarLong();
+                yield new QueryResult.Refused(CommandCodec.readRefusal(r), applied);
+            }
+            case RESULT_DESCRIBED -> {
+                long applied = r.readVarLong();
+                yield new QueryResult.Described(r.readBoolean() ? RangeDescriptorCodec.readBounds(r) : null, applied);
             }
             case RESULT_FORWARDED -> {
                 long applied = r.readVarLong();

@@ -1,11 +1,13 @@
 package io.omendb.raft.command;
 
+import io.omendb.raft.meta.RangeBounds;
 import io.omendb.storage.EngineStats;
 import io.omendb.storage.KeyValue;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 
 /** Answers to {@link Query}s. {@code appliedIndex} is the replica's applied Raft index when it answered. */
 public sealed interface QueryResult {
@@ -32,6 +34,20 @@ public sealed interface QueryResult {
     }
 
     record Digest(byte[] sha256, long appliedIndex) implements QueryResult {
+    }
+
+    /**
+     * The replica refused the read: a key or interval outside its range, or routed by a stale epoch, checked against
+     * the descriptor the replica has when it answers. The sender refreshes its range table and reads again.
+     */
+    record Refused(RangeRefusal refusal, long appliedIndex) implements QueryResult {
+        public Refused {
+            Objects.requireNonNull(refusal, "refusal");
+        }
+    }
+
+    /** The answer to {@link Query.Describe}: {@code descriptor == null} when the replica has recorded none. */
+    record Described(RangeBounds descriptor, long appliedIndex) implements QueryResult {
     }
 
     /**

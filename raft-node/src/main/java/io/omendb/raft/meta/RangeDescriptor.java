@@ -28,6 +28,11 @@ public record RangeDescriptor(long rangeId, byte[] start, byte[] end, UUID group
         return Bytes.compare(key, start) >= 0 && (end == null || Bytes.compare(key, end) < 0);
     }
 
+    /** The bounds and epoch of this descriptor: what its range's replicas record in their log. */
+    public RangeBounds bounds() {
+        return new RangeBounds(rangeId, start, end, epoch);
+    }
+
     public RangeDescriptor withPeers(List<String> newPeers) {
         return new RangeDescriptor(rangeId, start, end, groupId, newPeers, epoch + 1);
     }

@@ -2,6 +2,9 @@ package io.omendb.raft.statemachine;
 
 import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandResult;
+import io.omendb.raft.command.RangeRefusal;
+import io.omendb.raft.command.Route;
+import io.omendb.raft.meta.RangeBounds;
 import io.omendb.raft.storage.BackupCheckpoints;
 import io.omendb.raft.storage.GroupDir;
 import io.omendb.storage.StorageEngine;
@@ -20,6 +23,11 @@ import java.util.List;
  * the engine's single writer: the group's apply thread, or the backup tool replaying archived entries offline into
  * a restored engine ({@link #applyCommitted} is the one apply path for both, so a replayed store equals the live
  * one). An {@link IOException} means the engine failed; the caller must stop rather than skip the entry.
+ *
+ * <p><b>Range checks.</b> Before a write changes anything it is checked against the replica's descriptor at this
+ * index ({@link EpochCheck}); a refused write is answered {@link CommandResult.Refused} and changes nothing, on every
+ * replica alike. A group's members are checked one by one (the others still apply). Descriptor entries are applied even
+ * when the engine already holds their index, so a replay rebuilds the descriptor ({@link ReplicaDescriptor}).
  */
 public final class CommandExecutor {
     private CommandExecutor() {
@@ -29,22 +37,33 @@ public final class CommandExecutor {
      * Applies the committed entry {@code at} unless the engine already holds it ({@code index <= appliedIndex}:
      * log replay after a restart, or an offline replay starting below the engine's index).
      *
-     * @param group the replica's group directory (where {@link Command.Checkpoint} puts its files)
+     * @param descriptor the replica's descriptor (checked, and changed by descriptor entries)
+     * @param route      what the entry's sender routed it by; null for entries sent without one
+     * @param group      the replica's group directory (where {@link Command.Checkpoint} puts its files)
      */
-    public static CommandResult applyCommitted(StorageEngine engine, Command command, TermIndex at, GroupDir group)
-            throws IOException {
+    public static CommandResult applyCommitted(StorageEngine engine, ReplicaDescriptor descriptor, Route route,
+                                               Command command, TermIndex at, GroupDir group) throws IOException {
+        if (command instanceof Command.SetDescriptor d) {
+            descriptor.recordIfAbsent(d.descriptor());
+            return new CommandResult.Written(at.getIndex());
+        }
         if (at.getIndex() <= engine.appliedIndex()) {
             return new CommandResult.AlreadyApplied(at.getIndex());
         }
-        return execute(engine, command, at, group);
+        RangeRefusal refusal = EpochCheck.command(descriptor.current(), route, command);
+        if (refusal != null) {
+            return new CommandResult.Refused(at.getIndex(), refusal);
+        }
+        return execute(engine, descriptor.current(), command, at, group);
     }
 
     /**
+     * @param bounds   the replica's descriptor (null: none), for members' checks and backup checkpoints
      * @param at       term and index of the entry being applied
      * @param group    the replica's group directory (where {@link Command.Checkpoint} puts its files)
      */
-    private static CommandResult execute(StorageEngine engine, Command command, TermIndex at, GroupDir group)
-            throws IOException {
+    private static CommandResult execute(StorageEngine engine, RangeBounds bounds, Command command, TermIndex at,
+                                         GroupDir group) throws IOException {
         long index = at.getIndex();
         if (command instanceof Command.Put p) {
             engine.apply(new WriteBatch().put(p.key(), p.value()), index);
@@ -65,10 +84,10 @@ public final class CommandExecutor {
             maintain(engine, m.kind());
             return new CommandResult.Written(index);
         } else if (command instanceof Command.Checkpoint c) {
-            BackupCheckpoints.create(engine, group, c.backupId(), at);
+            BackupCheckpoints.create(engine, group, c.backupId(), at, bounds);
             return new CommandResult.Written(index);
         } else if (command instanceof Command.Group g) {
-            return applyGroup(engine, g, index);
+            return applyGroup(engine, bounds, g, index);
         }
         throw new IllegalArgumentException("unknown command " + command);
     }
@@ -76,13 +95,18 @@ public final class CommandExecutor {
     /**
      * Decides every member against the engine as it is before the group (members have distinct keys, so none can
      * see another's effect), then applies all effects as one atomic engine batch: the engine's durable index never
-     * splits an entry, so replay after a crash finds a group either wholly applied or not at all.
+     * splits an entry, so replay after a crash finds a group either wholly applied or not at all. A member whose key
+     * is outside the range is refused alone.
      */
-    private static CommandResult applyGroup(StorageEngine engine, Command.Group g, long index) throws IOException {
+    private static CommandResult applyGroup(StorageEngine engine, RangeBounds bounds, Command.Group g, long index)
+            throws IOException {
         WriteBatch batch = new WriteBatch();
         List<CommandResult> results = new ArrayList<>(g.commands().size());
         for (Command member : g.commands()) {
-            if (member instanceof Command.Put p) {
+            RangeRefusal refusal = EpochCheck.key(bounds, Command.singleKeyOf(member));
+            if (refusal != null) {
+                results.add(new CommandResult.Refused(index, refusal));
+            } else if (member instanceof Command.Put p) {
                 batch.put(p.key(), p.value());
                 results.add(new CommandResult.Written(index));
             } else if (member instanceof Command.Delete d) {

@@ -2,13 +2,15 @@ package io.omendb.raft.statemachine;
 
 import io.omendb.raft.archive.ArchiveSettings;
 import io.omendb.raft.archive.GroupLogArchiver;
-import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandCodec;
 import io.omendb.raft.command.CommandResult;
 import io.omendb.raft.command.ForwardedWrites;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryCodec;
 import io.omendb.raft.command.QueryResult;
+import io.omendb.raft.command.RangeRefusal;
+import io.omendb.raft.command.Route;
+import io.omendb.raft.meta.RangeBounds;
 import io.omendb.raft.storage.GroupDir;
 import io.omendb.raft.storage.NodeDataLayout;
 import io.omendb.raft.wire.CorruptFrameException;
@@ -58,6 +60,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       refuse undecodable requests in {@link #startTransaction}, before they reach the log.</li>
  *   <li>Snapshots are engine checkpoints ({@link SnapshotStore}); installing one from the leader closes the engine
  *       in {@link #pause()} and re-opens it from the snapshot in {@link #reinitialize()}.</li>
+ *   <li>Range checks: the replica's descriptor ({@link ReplicaDescriptor}) comes from its snapshot and its own log;
+ *       a write outside it or routed by a stale epoch is refused at apply time, identically on every replica, and
+ *       changes nothing; a read is checked against the descriptor the replica has when it answers
+ *       ({@link EpochCheck}). Snapshots carry the descriptor.</li>
  * </ul>
  *
  * <p><b>Forwarded writes.</b> A {@link Query.Forward} reaches {@link #query} only on a leader (Ratis checks leadership
@@ -77,6 +83,7 @@ public final class RangeStateMachine extends BaseStateMachine {
     private final ReplicaListener listener;
     private final MaintenancePool maintenance;
     private final SnapshotStore snapshots = new SnapshotStore();
+    private final ReplicaDescriptor descriptor = new ReplicaDescriptor();
     private final AppliedIndexWaiters waiters = new AppliedIndexWaiters(STALE_READ_WAITERS_MAX);
     private final ReentrantReadWriteLock swapLock = new ReentrantReadWriteLock();
     private EngineDirectory directory;
@@ -138,9 +145,13 @@ public final class RangeStateMachine extends BaseStateMachine {
             Optional<SnapshotStore.Stored> snapshot = snapshots.latest();
             engine = directory.open(snapshot);
             snapshot.ifPresent(s -> setLastAppliedTermIndex(s.termIndex()));
+            descriptor.reset(snapshot.map(s -> s.descriptor().rangeOrNull()).orElse(null));
             waiters.advance(getLastAppliedTermIndex().getIndex());
-            LOG.info("{}: opened engine {} (applied {}, durable {}), snapshot {}", this, directory.path(),
-                    engine.appliedIndex(), engine.durableIndex(), snapshot.map(s -> s.termIndex().toString()).orElse("none"));
+            LOG.info("{}: opened engine {} (applied {}, durable {}), snapshot {}, {}", this, directory.path(),
+                    engine.appliedIndex(), engine.durableIndex(),
+                    snapshot.map(s -> s.termIndex().toString()).orElse("none"), descriptor.current() == null
+                            ? "no range descriptor recorded (every key is accepted until the log records one)"
+                            : descriptor.current());
         } finally {
             swapLock.writeLock().unlock();
         }
@@ -159,7 +170,7 @@ public final class RangeStateMachine extends BaseStateMachine {
     public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
         byte[] frame = request.getMessage().getContent().toByteArray();
         try {
-            CommandCodec.decode(frame);
+            CommandCodec.decodeRouted(frame);
         } catch (CorruptFrameException | IllegalArgumentException e) {
             throw new IOException("refusing an undecodable command: " + e.getMessage(), e);
         }
@@ -173,12 +184,12 @@ public final class RangeStateMachine extends BaseStateMachine {
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
         long index = entry.getIndex();
-        Command command = decodeOrStop(entry);
+        CommandCodec.Logged logged = decodeOrStop(entry);
         CommandResult result;
         swapLock.readLock().lock();
         try {
             result = engine == null ? passWhilePaused(index)
-                    : applyToEngine(command, TermIndex.valueOf(entry.getTerm(), index));
+                    : applyToEngine(logged, TermIndex.valueOf(entry.getTerm(), index));
             updateLastAppliedTermIndex(entry.getTerm(), index);
         } finally {
             swapLock.readLock().unlock();
@@ -187,12 +198,12 @@ public final class RangeStateMachine extends BaseStateMachine {
         return CompletableFuture.completedFuture(message(CommandCodec.encodeResult(result)));
     }
 
-    private Command decodeOrStop(LogEntryProto entry) {
+    private CommandCodec.Logged decodeOrStop(LogEntryProto entry) {
         try {
             CommandCodec.Logged logged = CommandCodec.decodeLogged(
                     entry.getStateMachineLogEntry().getLogData().toByteArray());
             newestStampMillis.accumulateAndGet(logged.timestampMillis(), Math::max);
-            return logged.command();
+            return logged;
         } catch (CorruptFrameException | IllegalArgumentException e) {
             LOG.error("{}: log entry {} is undecodable; stopping this group rather than skipping it", this,
                     TermIndex.valueOf(entry), e);
@@ -200,9 +211,9 @@ public final class RangeStateMachine extends BaseStateMachine {
         }
     }
 
-    private CommandResult applyToEngine(Command command, TermIndex at) {
+    private CommandResult applyToEngine(CommandCodec.Logged logged, TermIndex at) {
         try {
-            return CommandExecutor.applyCommitted(engine, command, at, groupDir);
+            return CommandExecutor.applyCommitted(engine, descriptor, logged.route(), logged.command(), at, groupDir);
         } catch (IOException e) {
             LOG.error("{}: engine failed applying entry {}; stopping this group", this, at.getIndex(), e);
             throw new UncheckedIOException(e);
@@ -223,12 +234,13 @@ public final class RangeStateMachine extends BaseStateMachine {
 
     @Override
     public CompletableFuture<Message> query(Message request) {
-        Query q;
+        QueryCodec.Routed routed;
         try {
-            q = QueryCodec.decode(request.getContent().toByteArray());
+            routed = QueryCodec.decodeRouted(request.getContent().toByteArray());
         } catch (RuntimeException ex) {
             return CompletableFuture.failedFuture(ex);
         }
+        Query q = routed.query();
         if (q instanceof Query.Forward f) {
             return forwarding.propose(getGroupId(), f.entry()).thenApply(result -> message(QueryCodec.encodeResult(
                     new QueryResult.Forwarded(result, result == null ? 0 : result.revision()))));
@@ -240,7 +252,7 @@ public final class RangeStateMachine extends BaseStateMachine {
                 return CompletableFuture.failedFuture(new IllegalStateException(
                         this + " is installing a snapshot or closed; retry on another replica"));
             }
-            return CompletableFuture.completedFuture(message(QueryCodec.encodeResult(answer(e, q))));
+            return CompletableFuture.completedFuture(message(QueryCodec.encodeResult(answer(e, routed.route(), q))));
         } catch (RuntimeException ex) {
             return CompletableFuture.failedFuture(ex);
         } finally {
@@ -248,9 +260,15 @@ public final class RangeStateMachine extends BaseStateMachine {
         }
     }
 
-    private QueryResult answer(StorageEngine e, Query q) {
+    private QueryResult answer(StorageEngine e, Route route, Query q) {
         long applied = getLastAppliedTermIndex().getIndex();
-        if (q instanceof Query.Get g) {
+        RangeBounds bounds = descriptor.current();
+        RangeRefusal refusal = EpochCheck.query(bounds, route, q);
+        if (refusal != null) {
+            return new QueryResult.Refused(refusal, applied);
+        } else if (q instanceof Query.Describe) {
+            return new QueryResult.Described(bounds, applied);
+        } else if (q instanceof Query.Get g) {
             return new QueryResult.Value(e.get(g.key()), applied);
         } else if (q instanceof Query.MultiGet m) {
             return new QueryResult.Values(m.keys().stream().map(e::get).toList(), applied);
@@ -286,7 +304,7 @@ public final class RangeStateMachine extends BaseStateMachine {
             if (engine == null) {
                 return current.map(s -> s.descriptor().index()).orElse(RaftLog.INVALID_LOG_INDEX);
             }
-            SnapshotStore.Stored s = snapshots.create(engine, applied);
+            SnapshotStore.Stored s = snapshots.create(engine, applied, descriptor.current());
             listener.snapshotTaken(getGroupId(), applied.getTerm(), applied.getIndex(), engine.durableIndex());
             LOG.info("{}: snapshot {} (engine index {})", this, applied, s.descriptor().engineAppliedIndex());
             return applied.getIndex();
@@ -372,6 +390,11 @@ public final class RangeStateMachine extends BaseStateMachine {
     @Override
     public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeaderId) {
         leaderChanges.incrementAndGet();
+    }
+
+    /** The range descriptor this replica has recorded, or null (none yet: every key is accepted). */
+    public RangeBounds rangeDescriptor() {
+        return descriptor.current();
     }
 
     /** Leader changes this replica observed since it was opened in this process (for metrics). */

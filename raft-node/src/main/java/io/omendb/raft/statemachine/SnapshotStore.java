@@ -1,5 +1,6 @@
 package io.omendb.raft.statemachine;
 
+import io.omendb.raft.meta.RangeBounds;
 import io.omendb.raft.storage.GroupDir;
 import io.omendb.raft.storage.SnapshotDescriptor;
 import io.omendb.storage.FileOps;
@@ -110,13 +111,14 @@ public final class SnapshotStore implements StateMachineStorage {
     }
 
     /**
-     * Checkpoints {@code engine} (after a flush) as the snapshot {@code applied}. Called on the updater thread, so
+     * Checkpoints {@code engine} (after a flush) as the snapshot {@code applied}, with the replica's range descriptor
+     * at that index ({@code rangeOrNull}). Called on the updater thread, so
      * no entry is applied meanwhile and the engine holds exactly the effects of the entries up to {@code applied}.
      */
-    public Stored create(StorageEngine engine, TermIndex applied) throws IOException {
+    public Stored create(StorageEngine engine, TermIndex applied, RangeBounds rangeOrNull) throws IOException {
         Path dir = GroupDir.snapshotDir(smDir, applied.getTerm(), applied.getIndex());
         engine.flush();
-        Stored s = new Stored(dir, SnapshotDescriptor.writeSnapshotDir(engine, dir, applied));
+        Stored s = new Stored(dir, SnapshotDescriptor.writeSnapshotDir(engine, dir, applied, rangeOrNull));
         latest.set(Optional.of(s));
         return s;
     }

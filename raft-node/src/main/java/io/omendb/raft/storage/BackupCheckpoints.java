@@ -1,5 +1,6 @@
 package io.omendb.raft.storage;
 
+import io.omendb.raft.meta.RangeBounds;
 import io.omendb.raft.command.Command;
 import io.omendb.storage.FileOps;
 import io.omendb.storage.StorageEngine;
@@ -33,12 +34,15 @@ public final class BackupCheckpoints {
         return group.backupCheckpointDir(backupId);
     }
 
-    /** Checkpoints {@code engine} as the state after entry {@code at}; returns the descriptor written with it. */
-    public static SnapshotDescriptor create(StorageEngine engine, GroupDir group, String backupId, TermIndex at)
-            throws IOException {
+    /**
+     * Checkpoints {@code engine} as the state after entry {@code at}, with the replica's range descriptor
+     * {@code rangeOrNull} at that entry; returns the descriptor written with it.
+     */
+    public static SnapshotDescriptor create(StorageEngine engine, GroupDir group, String backupId, TermIndex at,
+                                            RangeBounds rangeOrNull) throws IOException {
         Path target = dir(group, backupId);
         FileOps.deleteRecursively(target);
-        return SnapshotDescriptor.writeSnapshotDir(engine, target, at);
+        return SnapshotDescriptor.writeSnapshotDir(engine, target, at, rangeOrNull);
     }
 
     /** Deletes the checkpoint of {@code backupId} in every group directory of {@code node}; returns how many. */

@@ -1,5 +1,7 @@
 package io.omendb.raft.storage;
 
+import io.omendb.raft.meta.RangeBounds;
+import io.omendb.raft.meta.RangeDescriptorCodec;
 import io.omendb.raft.wire.CorruptFrameException;
 import io.omendb.raft.wire.FrameReader;
 import io.omendb.raft.wire.FrameWriter;
@@ -28,10 +30,15 @@ import java.util.List;
  * @param engineAppliedIndex the engine's applied index inside the checkpoint ({@code <= index}: later entries up to
  *                           {@code index} did not change data, e.g. configuration entries or failed CAS)
  * @param files              engine files in the directory, names relative to it
+ * @param rangeOrNull        the range descriptor the replica had recorded at {@code index}, or null (none: the
+ *                           meta group, a range without a descriptor entry yet). Written as a second descriptor
+ *                           kind only when present, so snapshots without one stay readable by older builds.
  */
-public record SnapshotDescriptor(long term, long index, long engineAppliedIndex, List<EngineFile> files) {
+public record SnapshotDescriptor(long term, long index, long engineAppliedIndex, List<EngineFile> files,
+                                 RangeBounds rangeOrNull) {
     public static final String FILE_NAME = "OMENDB_SNAPSHOT";
     private static final int KIND = 1;
+    private static final int KIND_WITH_RANGE = 2;
     private static final int FILES_MAX = 1_000_000;
 
     public record EngineFile(String name, long sizeBytes) {
@@ -47,8 +54,8 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
      * and descriptor are fsynced, so a directory under its final name is complete. Used for Raft snapshots, backup
      * checkpoints and, offline, by the backup tool for a replayed range.
      */
-    public static SnapshotDescriptor writeSnapshotDir(StorageEngine engine, Path target, TermIndex at)
-            throws IOException {
+    public static SnapshotDescriptor writeSnapshotDir(StorageEngine engine, Path target, TermIndex at,
+                                                      RangeBounds rangeOrNull) throws IOException {
         Path tmp = GroupDir.tmpOf(target);
         FileOps.deleteRecursively(tmp);
         Files.createDirectories(tmp.getParent());
@@ -57,7 +64,8 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
         for (String f : cp.files()) {
             files.add(new EngineFile(f, Files.size(tmp.resolve(f))));
         }
-        SnapshotDescriptor d = new SnapshotDescriptor(at.getTerm(), at.getIndex(), cp.appliedIndex(), files);
+        SnapshotDescriptor d = new SnapshotDescriptor(at.getTerm(), at.getIndex(), cp.appliedIndex(), files,
+                rangeOrNull);
         d.writeTo(tmp);
         FileOps.fsync(tmp);
         Files.move(tmp, target);
@@ -66,10 +74,14 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
     }
 
     private void writeTo(Path dir) throws IOException {
-        FrameWriter w = new FrameWriter(KIND).writeVarLong(term).writeVarLong(index).writeVarLong(engineAppliedIndex)
+        FrameWriter w = new FrameWriter(rangeOrNull == null ? KIND : KIND_WITH_RANGE).writeVarLong(term)
+                .writeVarLong(index).writeVarLong(engineAppliedIndex)
                 .writeVarLong(files.size());
         for (EngineFile f : files) {
             w.writeBytes(f.name().getBytes(StandardCharsets.UTF_8)).writeVarLong(f.sizeBytes());
+        }
+        if (rangeOrNull != null) {
+            RangeDescriptorCodec.writeBounds(w, rangeOrNull);
         }
         try (FileChannel ch = FileChannel.open(dir.resolve(FILE_NAME), StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE)) {
@@ -87,7 +99,7 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
         SnapshotDescriptor d;
         try {
             FrameReader r = new FrameReader(Files.readAllBytes(file));
-            if (r.kind() != KIND) {
+            if (r.kind() != KIND && r.kind() != KIND_WITH_RANGE) {
                 throw new CorruptFrameException("unknown descriptor kind " + r.kind());
             }
             long term = r.readVarLong();
@@ -99,8 +111,9 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
                 files.add(new EngineFile(new String(r.readBytes(), StandardCharsets.UTF_8),
                         r.readVarLong()));
             }
+            RangeBounds range = r.kind() == KIND_WITH_RANGE ? RangeDescriptorCodec.readBounds(r) : null;
             r.expectEnd();
-            d = new SnapshotDescriptor(term, index, engineApplied, files);
+            d = new SnapshotDescriptor(term, index, engineApplied, files, range);
         } catch (CorruptFrameException e) {
             throw new IOException("corrupt snapshot descriptor " + file + ": " + e.getMessage(), e);
         }

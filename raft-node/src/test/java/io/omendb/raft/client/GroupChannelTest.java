@@ -152,7 +152,7 @@ class GroupChannelTest {
                 new GroupCommitSettings(1, 100, 0, forwardToLeader), CoalescingTallies.create(), localOrNull,
                 RetryPolicies.retryUpToMaximumCountWithFixedSleep(ATTEMPTS_MAX,
                         TimeDuration.valueOf(RESEND_SLEEP_MS, TimeUnit.MILLISECONDS)),
-                REQUEST_TIMEOUT_MS, clock, clock));
+                REQUEST_TIMEOUT_MS, clock, clock), () -> null);
     }
 
     private GroupChannel channel() {

@@ -34,7 +34,8 @@ final class ClientFailures {
         }
         if (t instanceof ClientException ce) {
             return switch (ce.code()) {
-                case NOT_READY, UNAVAILABLE, REPLICA_BEHIND -> new BackendUnavailableException(ce.getMessage(), ce);
+                case NOT_READY, UNAVAILABLE, REPLICA_BEHIND, RANGE_MOVED ->
+                        new BackendUnavailableException(ce.getMessage(), ce);
                 case OUTCOME_UNKNOWN -> new BackendTimeoutException(ce.getMessage());
                 case COMMAND_TOO_LARGE -> new EntryTooLargeException(ce.getMessage());
                 default -> ce;

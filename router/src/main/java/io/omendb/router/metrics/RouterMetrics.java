@@ -98,6 +98,15 @@ public final class RouterMetrics {
         callbackCounter("omendb_read_fold_gets", "Linearizable gets sent to leaders, alone or folded", gets);
     }
 
+    /**
+     * Exposes the requests the cluster client sent again, re-routed, after a replica refused them as routed by an
+     * out-of-date range table, as {@code omendb_range_reroutes_total}; call once.
+     */
+    public void registerRangeReroutes(LongSupplier reroutes) {
+        callbackCounter("omendb_range_reroutes", "Requests re-routed after a replica refused an out-of-date route",
+                reroutes);
+    }
+
     /** Exposes the access log's lines its rate limit dropped as {@code omendb_access_log_dropped_total}; call once. */
     public void registerAccessLogDropped(LongSupplier droppedLines) {
         callbackCounter("omendb_access_log_dropped", "Access log lines dropped by access_log_lines_per_s_max",

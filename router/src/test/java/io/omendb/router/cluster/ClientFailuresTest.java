@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 class ClientFailuresTest {
     @Test
     void retryableCodesBecomeUnavailable() {
-        for (ErrorCode c : new ErrorCode[] {ErrorCode.NOT_READY, ErrorCode.UNAVAILABLE, ErrorCode.REPLICA_BEHIND}) {
+        for (ErrorCode c : new ErrorCode[] {ErrorCode.NOT_READY, ErrorCode.UNAVAILABLE, ErrorCode.REPLICA_BEHIND,
+                ErrorCode.RANGE_MOVED}) {
             assertInstanceOf(BackendUnavailableException.class, ClientFailures.translate(
                     new CompletionException(new ClientException(c, "x"))), c.name());
         }

@@ -190,6 +190,7 @@ class ApiDocsTest {
         RouterMetrics metrics = new RouterMetrics(() -> new StorageFootprint(1, 2), 1L << 30);
         metrics.registerActiveConnections(() -> 3);
         metrics.registerCoalescing(() -> 1, () -> 2, () -> 3, () -> 4, () -> 5, () -> 6);
+        metrics.registerRangeReroutes(() -> 7);
         metrics.registerAccessLogDropped(() -> 7);
         metrics.recordSearch(1_000_000, false);
         metrics.recordInsert(1_000_000, false);

@@ -6,6 +6,7 @@ import io.omendb.raft.command.CommandResult;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryCodec;
 import io.omendb.raft.command.QueryResult;
+import io.omendb.raft.command.Route;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A router's path to one range group with OmenDB's real client logic and a simulated wire: writes go through the
@@ -33,7 +35,9 @@ import java.util.function.Function;
  * ({@code RaftClient.async().sendReadOnly}); here {@link #readFromLeader} follows the leader the same way (suggested
  * leader, else the next peer) for as long as the retry policy allows. Reads have no effect, so this changes no
  * outcome the checker judges. Replies are decoded as {@code GroupChannel} does: a success carries the encoded result,
- * anything else fails the call.
+ * anything else fails the call, and a range refusal fails it with RANGE_MOVED ({@link ReplyDecoder#admitted}). Entries
+ * and reads carry the route of the group's range in the owning router's table when sent, as {@code WritePath} and
+ * {@code ReadPath} attach it.
  *
  * <p>Single-threaded in the simulation (every future completes inside a simulation event).
  */
@@ -48,6 +52,8 @@ public final class SimulatedGroupClient {
     private final LeaderPath leaderPath;
     private final Coalescer<Coalescer.Proposal, CommandResult> writes;
     private final Coalescer<Query, QueryResult> reads;
+    private final Supplier<Route> routes;
+    private final ReplyDecoder replies;
     private RaftPeerId readLeaderHint;
 
     /**
@@ -55,11 +61,15 @@ public final class SimulatedGroupClient {
      *                    timed out)
      * @param retryPolicy the leader retry policy (seeded in the simulation)
      * @param time        the simulation's clock and timer (resend sleeps, group commit's linger)
+     * @param routes      the route requests are sent with ({@link SimulatedRouter#routesOf})
      */
     public SimulatedGroupClient(RaftGroup group,
                                 Function<RaftClientRequest, CompletableFuture<RaftClientReply>> transport,
-                                RetryPolicy retryPolicy, ClientTime time, GroupCommitSettings groupCommit) {
+                                RetryPolicy retryPolicy, ClientTime time, GroupCommitSettings groupCommit,
+                                Supplier<Route> routes) {
         this.group = group;
+        this.routes = routes;
+        this.replies = new ReplyDecoder(group.getGroupId().toString());
         this.transport = transport;
         this.retryPolicy = retryPolicy;
         this.time = time;
@@ -73,20 +83,23 @@ public final class SimulatedGroupClient {
     /** A put, delete or compare-and-set; fails when the leader path gave up (the outcome is then unknown). */
     public CompletableFuture<CommandResult> write(Command command) {
         Coalescer.Proposal proposal = Coalescer.Proposal.of(command);
-        return writes.submit(proposal, proposal.frame().length);
+        return writes.submit(proposal, proposal.frame().length).thenApply(replies::admitted);
     }
 
     /** A linearizable get from the leader; fails when no leader answered within the attempts. */
     public CompletableFuture<QueryResult> get(byte[] key) {
-        return reads.submit(new Query.Get(key), key.length);
+        return reads.submit(new Query.Get(key), key.length).thenApply(replies::admitted);
     }
 
     private CompletableFuture<CommandResult> propose(Coalescer.Proposal entry) {
-        return leaderPath.write(message(entry.frame())).thenApply(reply -> CommandCodec.decodeResult(payload(reply)));
+        Route route = routes.get();
+        byte[] frame = route == null ? entry.frame() : CommandCodec.route(route, entry.frame());
+        return leaderPath.write(message(frame)).thenApply(reply -> CommandCodec.decodeResult(payload(reply)));
     }
 
     private CompletableFuture<QueryResult> readFromLeader(Query query) {
-        Message m = message(QueryCodec.encode(query));
+        Route route = routes.get();
+        Message m = message(route == null ? QueryCodec.encode(query) : QueryCodec.encode(route, query));
         return leaderPath.read(m, () -> readAttempt(m, readLeaderHint != null ? readLeaderHint
                         : group.getPeers().iterator().next().getId(), 1))
                 .thenApply(reply -> QueryCodec.decodeResult(payload(reply)));

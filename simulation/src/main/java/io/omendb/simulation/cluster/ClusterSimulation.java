@@ -6,6 +6,7 @@ import io.omendb.linearizability.LinearizabilityChecker;
 import io.omendb.linearizability.Op;
 import io.omendb.raft.client.GroupCommitSettings;
 import io.omendb.raft.client.SimulatedGroupClient;
+import io.omendb.raft.client.SimulatedRouter;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
 import io.omendb.simulation.kernel.Network;
@@ -25,11 +26,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 /**
@@ -41,8 +42,14 @@ import java.util.stream.Stream;
  *   <li>replicas of a group hold identical engine contents (they applied the same log);</li>
  *   <li>the final contents (a {@link TreeMap} of every group's engine) against the history: no acknowledged write
  *       lost, no value or key nobody wrote ({@link FinalStateCheck});</li>
- *   <li>every key's history is linearizable ({@link LinearizabilityChecker}, the chaos suite's checker).</li>
+ *   <li>every key's history is linearizable ({@link LinearizabilityChecker}, the chaos suite's checker);</li>
+ *   <li>no replica holds a key outside its range's bounds.</li>
  * </ol>
+ * <b>Ranges and epochs.</b> Every group's replicas record its descriptor, with an epoch drawn from 1 to
+ * {@value #EPOCH_MAX}. Each router starts, by seed, with the current table or an out-of-date one: split points moved
+ * by one key and/or epochs one lower ({@link #staleTable}). Requests it routes by that table are refused by the
+ * replicas (key outside the range, stale epoch) and re-routed by the real {@code Rerouter} after a meta read that
+ * takes a drawn time; the checks above then prove a refused write was never applied to the wrong range.
  * Everything a run decides comes from its seed, so {@link Outcome#traceHash} is equal for equal seeds.
  */
 public final class ClusterSimulation {
@@ -54,11 +61,12 @@ public final class ClusterSimulation {
     }
 
     /**
-     * What a run found; {@code failures} is empty when every check passed. {@code cpuNs} is the run's thread CPU time
-     * (the one number here that is not a function of the seed).
+     * What a run found; {@code failures} is empty when every check passed. {@code reroutes}: requests the routers
+     * sent again after a replica refused their route. {@code cpuNs} is the run's thread CPU time (the one number here
+     * that is not a function of the seed).
      */
     public record Outcome(long seed, long traceHash, long events, long simulatedUs, int ops, long acknowledged,
-                          List<String> failures, String traceTail, long cpuNs) {
+                          long reroutes, List<String> failures, String traceTail, long cpuNs) {
         public boolean ok() {
             return failures.isEmpty();
         }
@@ -74,6 +82,9 @@ public final class ClusterSimulation {
     private static final long DISRUPTION_GAP_MAX_US = 200_000;
     private static final long DOWN_MAX_US = 50_000;
     private static final long THINK_MAX_US = 2_000;
+    private static final long EPOCH_MAX = 3;
+    /** How long a router's read of the range table from the meta group takes (simulated). */
+    private static final long META_READ_MAX_US = 3_000;
     private static final long CHECKER_STATES_MAX = 1_000_000;
     /** Engines of every run share one small pool: a run never fills a memtable, so it stays idle. */
     private static final MaintenancePool POOL = MaintenancePool.create(1, "omendb-sim-maintenance");
@@ -95,7 +106,7 @@ public final class ClusterSimulation {
             for (int i = 0; i < settings.keys(); i++) {
                 keys.add("k" + i);
             }
-            RangeTable table = rangeTable(keys, settings.ranges());
+            RangeTable table = rangeTable(keys, settings.ranges(), sim);
             for (RangeDescriptor d : table.ranges()) {
                 groups.add(group(sim, net, d, dir));
             }
@@ -105,9 +116,9 @@ public final class ClusterSimulation {
             History history = new History();
             SimWorkload workload = new SimWorkload(sim, history, keys, settings.processes(), settings.opsPerProcess(),
                     THINK_MAX_US);
-            List<SimRouter> routers = new ArrayList<>();
+            List<SimulatedRouter> routers = new ArrayList<>();
             for (int r = 0; r < settings.routers(); r++) {
-                routers.add(router(sim, "router" + r, table, groups, groupCommit));
+                routers.add(router(sim, "router" + r, table, groups, groupCommit, keys));
             }
             for (SimRangeGroup g : groups) {
                 g.electionTimeout();
@@ -124,6 +135,7 @@ public final class ClusterSimulation {
             }
             long acknowledged = history.snapshot().stream().filter(o -> o.outcome() == Op.Outcome.OK).count();
             return new Outcome(seed, sim.traceHash(), sim.eventsRun(), sim.nowUs(), history.size(), acknowledged,
+                    routers.stream().mapToLong(SimulatedRouter::reroutes).sum(),
                     List.copyOf(failures), sim.traceTail(), CPU.getCurrentThreadCpuTime() - cpuStartNs);
         } finally {
             for (SimRangeGroup g : groups) {
@@ -180,16 +192,60 @@ public final class ClusterSimulation {
         }
     }
 
-    /** {@code ranges} ranges over the key space, split at evenly spaced keys of {@code keys}. */
-    private static RangeTable rangeTable(List<String> keys, int ranges) {
+    /**
+     * {@code ranges} ranges over the key space, split at evenly spaced keys of {@code keys}, each with an epoch drawn
+     * from 1 to {@link #EPOCH_MAX}.
+     */
+    private static RangeTable rangeTable(List<String> keys, int ranges, Simulation sim) {
+        int[] splits = new int[ranges - 1];
+        long[] epochs = new long[ranges];
+        for (int i = 0; i < ranges; i++) {
+            if (i < ranges - 1) {
+                splits[i] = (i + 1) * keys.size() / ranges;
+            }
+            epochs[i] = 1 + sim.random().nextInt((int) EPOCH_MAX);
+        }
+        RangeTable t = table(keys, splits, epochs);
+        sim.record("range table " + t.ranges());
+        return t;
+    }
+
+    /** Ranges {@code 1..n} split at {@code keys[splits[i]]}, with {@code epochs[i]}. */
+    private static RangeTable table(List<String> keys, int[] splits, long[] epochs) {
         List<RangeDescriptor> descriptors = new ArrayList<>();
         byte[] start = new byte[0];
-        for (int i = 0; i < ranges; i++) {
-            byte[] end = i == ranges - 1 ? null : SimWorkload.bytes(keys.get((i + 1) * keys.size() / ranges));
-            descriptors.add(new RangeDescriptor(i + 1, start, end, new UUID(0, i + 1), PEERS, 1));
+        for (int i = 0; i < epochs.length; i++) {
+            byte[] end = i == epochs.length - 1 ? null : SimWorkload.bytes(keys.get(splits[i]));
+            descriptors.add(new RangeDescriptor(i + 1, start, end, new UUID(0, i + 1), PEERS, epochs[i]));
             start = end;
         }
         return new RangeTable(descriptors);
+    }
+
+    /**
+     * A router's first table, drawn: half the time the current one, else an out-of-date one in which each split
+     * point may have moved by one key (as if the router had not seen a split or merge move it) and each range's epoch
+     * may be one lower. Same range ids and groups: the stale table names the groups that exist.
+     */
+    private static RangeTable staleTable(Simulation sim, RangeTable current, List<String> keys) {
+        if (sim.chance(0.5)) {
+            return current;
+        }
+        List<RangeDescriptor> ranges = current.ranges();
+        int[] splits = new int[ranges.size() - 1];
+        long[] epochs = new long[ranges.size()];
+        for (int i = 0; i < ranges.size(); i++) {
+            RangeDescriptor r = ranges.get(i);
+            epochs[i] = sim.chance(0.5) ? r.epoch() - 1 : r.epoch();
+            if (i < splits.length) {
+                int at = keys.indexOf(SimWorkload.string(r.end()));
+                int moved = at + sim.random().nextInt(3) - 1;
+                int low = i == 0 ? 1 : splits[i - 1] + 1;
+                int high = keys.size() - (splits.length - i);
+                splits[i] = Math.max(low, Math.min(high, moved));
+            }
+        }
+        return table(keys, splits, epochs);
     }
 
     private static SimRangeGroup group(Simulation sim, Network net, RangeDescriptor d, Path dir) throws IOException {
@@ -198,21 +254,30 @@ public final class ClusterSimulation {
         List<SimReplica> replicas = new ArrayList<>();
         for (String peer : d.peerIds()) {
             Path replicaDir = dir.resolve("r" + d.rangeId() + "-" + peer);
-            replicas.add(new SimReplica(RaftPeerId.valueOf(peer), replicaDir, EngineOptions.defaults(), POOL));
+            replicas.add(new SimReplica(RaftPeerId.valueOf(peer), replicaDir, EngineOptions.defaults(), POOL,
+                    d.bounds()));
         }
         return new SimRangeGroup(sim, net, d, raftGroup, replicas, HEARTBEAT_US, ELECTION_TIMEOUT_US,
                 REQUEST_TIMEOUT_MS);
     }
 
-    private static SimRouter router(Simulation sim, String name, RangeTable table, List<SimRangeGroup> groups,
-                                    GroupCommitSettings groupCommit) {
-        Map<Long, SimulatedGroupClient> clients = new LinkedHashMap<>();
+    private static SimulatedRouter router(Simulation sim, String name, RangeTable table, List<SimRangeGroup> groups,
+                                          GroupCommitSettings groupCommit, List<String> keys) {
+        RangeTable first = staleTable(sim, table, keys);
+        sim.record(name + " starts with " + (first == table ? "the current table" : "an old table " + first.ranges()));
+        SimClientTime time = new SimClientTime(sim, name);
+        SimulatedRouter router = new SimulatedRouter(first, () -> {
+            CompletableFuture<RangeTable> read = new CompletableFuture<>();
+            sim.schedule(sim.delayUs(0, META_READ_MAX_US), name + " reads the range table", () -> read.complete(table));
+            return read;
+        }, time);
         for (SimRangeGroup g : groups) {
-            clients.put(g.descriptor().rangeId(), new SimulatedGroupClient(g.raftGroup(), r -> g.send(name, r),
+            UUID id = g.descriptor().groupId();
+            router.add(id, new SimulatedGroupClient(g.raftGroup(), r -> g.send(name, r),
                     new SeededBackoffRetry(sim.random(), RETRY_BASE_MS, RETRY_MAX_MS, RETRY_ATTEMPTS_MAX),
-                    new SimClientTime(sim, name), groupCommit));
+                    time, groupCommit, router.routesOf(id)));
         }
-        return new SimRouter(table, clients);
+        return router;
     }
 
     private static void deleteRecursively(Path dir) throws IOException {

@@ -1,18 +1,19 @@
 package io.omendb.simulation.cluster;
 
-import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandCodec;
 import io.omendb.raft.storage.GroupDir;
 import io.omendb.raft.command.CommandResult;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryCodec;
 import io.omendb.raft.command.QueryResult;
+import io.omendb.raft.command.RangeRefusal;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.statemachine.CommandExecutor;
+import io.omendb.raft.statemachine.EpochCheck;
 import io.omendb.simulation.kernel.Network;
 import io.omendb.simulation.kernel.Simulation;
 import io.omendb.storage.Bytes;
-import io.omendb.storage.WriteBatch;
+import io.omendb.storage.KeyValue;
 import org.apache.ratis.proto.RaftProtos;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -36,7 +37,8 @@ import java.util.function.Consumer;
 
 /**
  * An in-memory replicated log of one range: three {@link SimReplica}s running Raft's rules in simulated time, with
- * OmenDB's real apply path ({@link CommandExecutor#applyCommitted} onto each replica's real engine) and Ratis' client
+ * OmenDB's real apply path ({@link CommandExecutor#applyCommitted} onto each replica's real engine, checking every
+ * write against the replica's range descriptor, as reads are checked by {@link EpochCheck}) and Ratis' client
  * contract as {@code LeaderPath} relies on it. This is a model of Ratis, not Ratis: it keeps the properties OmenDB
  * depends on and lets the seed choose everything Raft leaves open.
  *
@@ -165,7 +167,7 @@ public final class SimRangeGroup implements AutoCloseable {
             return;
         }
         byte[] data = r.getMessage().getContent().toByteArray();
-        checkRouted(CommandCodec.decode(data));
+        CommandCodec.decodeRouted(data); // as startTransaction: only decodable entries reach the log
         leader.log.add(new SimReplica.Entry(leader.term, data, invocation));
         leader.waiting.put(invocation, new ArrayList<>(List.of(onApplied)));
         leader.matchIndex.put(leader.id, leader.lastIndex());
@@ -189,43 +191,40 @@ public final class SimRangeGroup implements AutoCloseable {
             if (leader.lastApplied < readIndex) {
                 throw new AssertionError(name + ": a leader applied below its commit index");
             }
-            Query q = QueryCodec.decode(r.getMessage().getContent().toByteArray());
+            QueryCodec.Routed q = QueryCodec.decodeRouted(r.getMessage().getContent().toByteArray());
             reply.accept(succeeded(r, QueryCodec.encodeResult(answer(leader, q))));
         });
     }
 
-    private QueryResult answer(SimReplica at, Query q) {
-        if (q instanceof Query.Get g) {
-            checkKey(g.key());
+    /** As {@code RangeStateMachine} answers: checked against the replica's descriptor ({@link EpochCheck}) first. */
+    private QueryResult answer(SimReplica at, QueryCodec.Routed routed) {
+        Query q = routed.query();
+        RangeRefusal refusal = EpochCheck.query(at.descriptor.current(), routed.route(), q);
+        if (refusal != null) {
+            sim.record(name + " " + at.id + " refuses a read: " + refusal.reason());
+            return new QueryResult.Refused(refusal, at.lastApplied);
+        } else if (q instanceof Query.Get g) {
             return new QueryResult.Value(at.engine.get(g.key()), at.lastApplied);
         } else if (q instanceof Query.MultiGet m) {
-            m.keys().forEach(this::checkKey);
             return new QueryResult.Values(m.keys().stream().map(at.engine::get).toList(), at.lastApplied);
         }
         throw new AssertionError(name + ": the simulation sends no " + q);
     }
 
-    /** Routing is under test: a key outside this range's bounds reaching it is a failure of the run. */
-    private void checkRouted(Command command) {
-        if (command instanceof Command.Group g) {
-            g.commands().forEach(this::checkRouted);
-        } else if (command instanceof Command.Batch b) {
-            b.ops().forEach(op -> {
-                if (op instanceof WriteBatch.Put p) {
-                    checkKey(p.key());
-                } else if (op instanceof WriteBatch.Delete d) {
-                    checkKey(d.key());
+    /**
+     * Routing is under test: every key a replica's engine holds must be inside the range's bounds (a write routed by
+     * a stale table must have been refused, never applied to the wrong range). Returns the violations.
+     */
+    List<String> keysOutsideBounds() {
+        List<String> out = new ArrayList<>();
+        for (SimReplica r : replicas) {
+            for (KeyValue kv : r.engine.scan(new byte[0], null, Integer.MAX_VALUE)) {
+                if (!descriptor.contains(kv.key())) {
+                    out.add(name + " " + r.id + " holds key " + Bytes.hex(kv.key()) + " outside " + descriptor);
                 }
-            });
-        } else if (Command.singleKeyOf(command) != null) {
-            checkKey(Command.singleKeyOf(command));
+            }
         }
-    }
-
-    private void checkKey(byte[] key) {
-        if (!descriptor.contains(key)) {
-            throw new AssertionError("key " + Bytes.hex(key) + " routed to " + descriptor);
-        }
+        return out;
     }
 
     // ------------------------------------------------------------------ replication
@@ -346,7 +345,8 @@ public final class SimRangeGroup implements AutoCloseable {
         }
         CommandResult result;
         try {
-            result = CommandExecutor.applyCommitted(r.engine, CommandCodec.decode(e.data()),
+            CommandCodec.Routed routed = CommandCodec.decodeRouted(e.data());
+            result = CommandExecutor.applyCommitted(r.engine, r.descriptor, routed.route(), routed.command(),
                     TermIndex.valueOf(e.term(), index), GroupDir.of(r.dir));
         } catch (IOException ex) {
             throw new UncheckedIOException(name + ": " + r.id + " failed to apply " + index, ex);

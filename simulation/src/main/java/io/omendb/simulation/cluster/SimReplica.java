@@ -1,5 +1,7 @@
 package io.omendb.simulation.cluster;
 
+import io.omendb.raft.meta.RangeBounds;
+import io.omendb.raft.statemachine.ReplicaDescriptor;
 import io.omendb.storage.EngineOptions;
 import io.omendb.storage.MaintenancePool;
 import io.omendb.storage.StorageEngine;
@@ -17,8 +19,9 @@ import java.util.function.Consumer;
 
 /**
  * One replica of a simulated range group: its Raft state (term, role, log, commit and applied index), the retry
- * cache Ratis keeps per server, and a real {@link StorageEngine} that committed entries are applied to (reopened on
- * {@link #restart}). A plain
+ * cache Ratis keeps per server, a real {@link StorageEngine} that committed entries are applied to (reopened on
+ * {@link #restart}) and the range descriptor it has recorded ({@link ReplicaDescriptor}: the range's bounds and epoch,
+ * as from a snapshot at index 0 that carries them; restored the same way on restart). A plain
  * state holder: {@link SimRangeGroup} owns every transition. Maps a run iterates are insertion-ordered, so the order
  * in which, say, a deposed leader's waiting clients are answered is fixed by the seed.
  */
@@ -36,6 +39,9 @@ final class SimReplica {
     private final EngineOptions engineOptions;
     private final MaintenancePool pool;
     StorageEngine engine;
+    /** The descriptor the replica starts from (its "snapshot"'s), and the one it has now. */
+    private final RangeBounds initialDescriptor;
+    final ReplicaDescriptor descriptor = new ReplicaDescriptor();
     final List<Entry> log = new ArrayList<>();
     /** Outcomes of applied entries by invocation (Ratis' retry cache; never expires here). */
     final Map<Invocation, byte[]> retryCache = new HashMap<>();
@@ -56,8 +62,11 @@ final class SimReplica {
     long readyIndex = Long.MAX_VALUE;
 
     /** Opens the replica's engine in {@code dir/engine} (new or existing). */
-    SimReplica(RaftPeerId id, Path dir, EngineOptions engineOptions, MaintenancePool pool) throws IOException {
+    SimReplica(RaftPeerId id, Path dir, EngineOptions engineOptions, MaintenancePool pool, RangeBounds descriptor)
+            throws IOException {
         this.id = id;
+        this.initialDescriptor = descriptor;
+        this.descriptor.reset(descriptor);
         this.dir = dir;
         this.engineOptions = engineOptions;
         this.pool = pool;
@@ -74,6 +83,7 @@ final class SimReplica {
         engine.close();
         engine = StorageEngine.open(dir.resolve("engine"), engineOptions, pool);
         lastApplied = 0;
+        descriptor.reset(initialDescriptor);
         retryCache.clear();
         waiting.clear();
         leader = false;

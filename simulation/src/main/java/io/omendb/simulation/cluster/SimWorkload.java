@@ -2,6 +2,7 @@ package io.omendb.simulation.cluster;
 
 import io.omendb.linearizability.History;
 import io.omendb.linearizability.Op;
+import io.omendb.raft.client.SimulatedRouter;
 import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandResult;
 import io.omendb.raft.command.QueryResult;
@@ -47,7 +48,7 @@ final class SimWorkload {
     }
 
     /** Starts process {@code p} on {@code router}. */
-    void start(int p, SimRouter router) {
+    void start(int p, SimulatedRouter router) {
         Process process = new Process("p" + p, router);
         sim.schedule(sim.delayUs(0, thinkMaxUs), process.name + " starts", process::next);
     }
@@ -58,12 +59,12 @@ final class SimWorkload {
 
     private final class Process {
         final String name;
-        final SimRouter router;
+        final SimulatedRouter router;
         /** The last value this process saw or wrote per key: what its compare-and-sets expect. */
         final Map<String, String> lastSeen = new HashMap<>();
         int sent;
 
-        Process(String name, SimRouter router) {
+        Process(String name, SimulatedRouter router) {
             this.name = name;
             this.router = router;
         }

@@ -1,0 +1,41 @@
+package io.omendb.raft.statemachine;
+
+import io.omendb.raft.command.Command;
+import io.omendb.raft.meta.RangeBounds;
+
+/**
+ * The range descriptor one replica has recorded: decided by its own log, so every replica has the same one at the
+ * same index. Set from the snapshot the replica starts from ({@link #reset}) and by {@link Command.SetDescriptor}
+ * entries as they are applied — including entries replayed after a restart, which the engine
+ * may already hold: Ratis replays the log from the snapshot's index, so the descriptor is rebuilt entry by entry and
+ * each replayed write is checked against the descriptor of its own index.
+ *
+ * <p>Threading: written only by the group's apply thread (or by a single offline replay); read by query threads
+ * (volatile).
+ */
+public final class ReplicaDescriptor {
+    private volatile RangeBounds current;
+
+    /** No descriptor recorded. */
+    public ReplicaDescriptor() {
+    }
+
+    /** The recorded descriptor, or null: the replica accepts any key ({@link EpochCheck}). */
+    public RangeBounds current() {
+        return current;
+    }
+
+    /** Starts over from the descriptor of the snapshot the replica opened (null: that snapshot had none). */
+    public void reset(RangeBounds fromSnapshotOrNull) {
+        current = fromSnapshotOrNull;
+    }
+
+    /** Records {@code d} if none is recorded yet; the first descriptor entry of a log wins. */
+    public boolean recordIfAbsent(RangeBounds d) {
+        if (current != null) {
+            return false;
+        }
+        current = d;
+        return true;
+    }
+}
