@@ -1,7 +1,7 @@
 package io.omendb.backup;
 
 import io.omendb.raft.archive.RaftLogFiles;
-import io.omendb.raft.meta.RangeBounds;
+import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.statemachine.CommandExecutor;
 import io.omendb.raft.statemachine.ReplicaDescriptor;
 import io.omendb.raft.storage.GroupDir;

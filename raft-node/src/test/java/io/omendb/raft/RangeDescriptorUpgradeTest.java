@@ -1,7 +1,7 @@
 package io.omendb.raft;
 
 import io.omendb.raft.client.ClusterClient;
-import io.omendb.raft.meta.RangeBounds;
+import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
 import io.omendb.raft.statemachine.RangeStateMachine;

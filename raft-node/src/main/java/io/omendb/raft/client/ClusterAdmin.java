@@ -4,7 +4,7 @@ import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandResult;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryResult;
-import io.omendb.raft.meta.RangeBounds;
+import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeDescriptorCodec;
 import org.apache.ratis.protocol.GroupInfoReply;

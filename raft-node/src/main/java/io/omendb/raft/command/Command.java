@@ -1,6 +1,6 @@
 package io.omendb.raft.command;
 
-import io.omendb.raft.meta.RangeBounds;
+import io.omendb.raft.range.RangeBounds;
 import io.omendb.storage.WriteBatch;
 
 import java.nio.ByteBuffer;

@@ -1,6 +1,6 @@
 package io.omendb.raft.command;
 
-import io.omendb.raft.meta.RangeDescriptorCodec;
+import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.wire.CorruptFrameException;
 import io.omendb.raft.wire.FrameReader;
 import io.omendb.raft.wire.FrameWriter;
@@ -202,7 +202,7 @@ public final class CommandCodec {
         } else if (command instanceof Command.Checkpoint c) {
             w.writeBytes(c.backupId().getBytes(StandardCharsets.UTF_8));
         } else if (command instanceof Command.SetDescriptor d) {
-            RangeDescriptorCodec.writeBounds(w, d.descriptor());
+            RangeBounds.write(w, d.descriptor());
         } else if (command instanceof Command.Group g) {
             w.writeVarLong(g.commands().size());
             for (Command member : g.commands()) {
@@ -229,7 +229,7 @@ public final class CommandCodec {
             case MAINTAIN -> new Command.Maintain(maintenance(r.readByte()));
             case CHECKPOINT -> new Command.Checkpoint(new String(r.readBytes(), StandardCharsets.UTF_8));
             case GROUP -> readGroup(r);
-            case SET_DESCRIPTOR -> new Command.SetDescriptor(RangeDescriptorCodec.readBounds(r));
+            case SET_DESCRIPTOR -> new Command.SetDescriptor(RangeBounds.read(r));
             default -> throw new CorruptFrameException("unknown command kind " + kind);
         };
     }
@@ -321,7 +321,7 @@ public final class CommandCodec {
     }
 
     static FrameWriter writeRefusal(FrameWriter w, RangeRefusal refusal) {
-        return RangeDescriptorCodec.writeBounds(w.writeByte(refusal.reason().ordinal()), refusal.current());
+        return RangeBounds.write(w.writeByte(refusal.reason().ordinal()), refusal.current());
     }
 
     static RangeRefusal readRefusal(FrameReader r) {
@@ -330,7 +330,7 @@ public final class CommandCodec {
         if (reason >= all.length) {
             throw new CorruptFrameException("unknown refusal reason " + reason);
         }
-        return new RangeRefusal(all[reason], RangeDescriptorCodec.readBounds(r));
+        return new RangeRefusal(all[reason], RangeBounds.read(r));
     }
 
     private static void writeOp(FrameWriter w, WriteBatch.Op op) {

@@ -1,6 +1,6 @@
 package io.omendb.raft.command;
 
-import io.omendb.raft.meta.RangeDescriptorCodec;
+import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.wire.CorruptFrameException;
 import io.omendb.raft.wire.FrameReader;
 import io.omendb.raft.wire.FrameWriter;
@@ -131,7 +131,7 @@ public final class QueryCodec {
         } else if (result instanceof QueryResult.Described d) {
             FrameWriter w = new FrameWriter(RESULT_DESCRIBED).writeVarLong(d.appliedIndex())
                     .writeBoolean(d.descriptor() != null);
-            return (d.descriptor() == null ? w : RangeDescriptorCodec.writeBounds(w, d.descriptor())).finish();
+            return (d.descriptor() == null ? w : RangeBounds.write(w, d.descriptor())).finish();
         } else if (result instanceof QueryResult.Forwarded f) {
             return new FrameWriter(RESULT_FORWARDED).writeVarLong(f.appliedIndex())
                     .writeNullableBytes(f.result() == null ? null : CommandCodec.encodeResult(f.result())).finish();
@@ -159,7 +159,7 @@ public final class QueryCodec {
             }
             case RESULT_DESCRIBED -> {
                 long applied = r.readVarLong();
-                yield new QueryResult.Described(r.readBoolean() ? RangeDescriptorCodec.readBounds(r) : null, applied);
+                yield new QueryResult.Described(r.readBoolean() ? RangeBounds.read(r) : null, applied);
             }
             case RESULT_FORWARDED -> {
                 long applied = r.readVarLong();

@@ -1,6 +1,6 @@
 package io.omendb.raft.command;
 
-import io.omendb.raft.meta.RangeBounds;
+import io.omendb.raft.range.RangeBounds;
 
 import java.util.Objects;
 

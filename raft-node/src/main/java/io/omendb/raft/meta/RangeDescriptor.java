@@ -1,5 +1,6 @@
 package io.omendb.raft.meta;
 
+import io.omendb.raft.range.RangeBounds;
 import io.omendb.storage.Bytes;
 
 import java.util.List;

@@ -55,22 +55,4 @@ public final class RangeDescriptorCodec {
         r.expectEnd();
         return new RangeDescriptor(id, start, end, group, peers, epoch);
     }
-
-    /** Writes {@code b}'s fields (no frame of their own): for frames that carry a replica's descriptor. */
-    public static FrameWriter writeBounds(FrameWriter w, RangeBounds b) {
-        return w.writeVarLong(b.rangeId()).writeBytes(b.start()).writeNullableBytes(b.end()).writeVarLong(b.epoch());
-    }
-
-    /** Reads what {@link #writeBounds} wrote; a malformed descriptor is a {@link CorruptFrameException}. */
-    public static RangeBounds readBounds(FrameReader r) {
-        long id = r.readVarLong();
-        byte[] start = r.readBytes();
-        byte[] end = r.readNullableBytes();
-        long epoch = r.readVarLong();
-        try {
-            return new RangeBounds(id, start, end, epoch);
-        } catch (IllegalArgumentException e) {
-            throw new CorruptFrameException("bad range bounds: " + e.getMessage());
-        }
-    }
 }

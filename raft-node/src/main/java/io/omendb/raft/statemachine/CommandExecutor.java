@@ -4,7 +4,7 @@ import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandResult;
 import io.omendb.raft.command.RangeRefusal;
 import io.omendb.raft.command.Route;
-import io.omendb.raft.meta.RangeBounds;
+import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.storage.BackupCheckpoints;
 import io.omendb.raft.storage.GroupDir;
 import io.omendb.storage.StorageEngine;

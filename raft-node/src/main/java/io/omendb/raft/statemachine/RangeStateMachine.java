@@ -10,7 +10,7 @@ import io.omendb.raft.command.QueryCodec;
 import io.omendb.raft.command.QueryResult;
 import io.omendb.raft.command.RangeRefusal;
 import io.omendb.raft.command.Route;
-import io.omendb.raft.meta.RangeBounds;
+import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.storage.GroupDir;
 import io.omendb.raft.storage.NodeDataLayout;
 import io.omendb.raft.wire.CorruptFrameException;

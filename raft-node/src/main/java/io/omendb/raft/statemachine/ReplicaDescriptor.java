@@ -1,7 +1,7 @@
 package io.omendb.raft.statemachine;
 
 import io.omendb.raft.command.Command;
-import io.omendb.raft.meta.RangeBounds;
+import io.omendb.raft.range.RangeBounds;
 
 /**
  * The range descriptor one replica has recorded: decided by its own log, so every replica has the same one at the

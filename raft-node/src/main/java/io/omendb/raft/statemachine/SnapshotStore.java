@@ -1,6 +1,6 @@
 package io.omendb.raft.statemachine;
 
-import io.omendb.raft.meta.RangeBounds;
+import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.storage.GroupDir;
 import io.omendb.raft.storage.SnapshotDescriptor;
 import io.omendb.storage.FileOps;

@@ -1,7 +1,6 @@
 package io.omendb.raft.storage;
 
-import io.omendb.raft.meta.RangeBounds;
-import io.omendb.raft.meta.RangeDescriptorCodec;
+import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.wire.CorruptFrameException;
 import io.omendb.raft.wire.FrameReader;
 import io.omendb.raft.wire.FrameWriter;
@@ -81,7 +80,7 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
             w.writeBytes(f.name().getBytes(StandardCharsets.UTF_8)).writeVarLong(f.sizeBytes());
         }
         if (rangeOrNull != null) {
-            RangeDescriptorCodec.writeBounds(w, rangeOrNull);
+            RangeBounds.write(w, rangeOrNull);
         }
         try (FileChannel ch = FileChannel.open(dir.resolve(FILE_NAME), StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE)) {
@@ -111,7 +110,7 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
                 files.add(new EngineFile(new String(r.readBytes(), StandardCharsets.UTF_8),
                         r.readVarLong()));
             }
-            RangeBounds range = r.kind() == KIND_WITH_RANGE ? RangeDescriptorCodec.readBounds(r) : null;
+            RangeBounds range = r.kind() == KIND_WITH_RANGE ? RangeBounds.read(r) : null;
             r.expectEnd();
             d = new SnapshotDescriptor(term, index, engineApplied, files, range);
         } catch (CorruptFrameException e) {

@@ -5,7 +5,7 @@ import io.omendb.raft.TestClusters;
 import io.omendb.raft.command.Command;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.RangeRefusal;
-import io.omendb.raft.meta.RangeBounds;
+import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
 import io.omendb.storage.WriteBatch;

@@ -1,7 +1,7 @@
 package io.omendb.raft.client;
 
 import io.omendb.raft.command.RangeRefusal;
-import io.omendb.raft.meta.RangeBounds;
+import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,7 @@ import io.omendb.raft.command.CommandCodec;
 import io.omendb.raft.command.CommandResult;
 import io.omendb.raft.command.RangeRefusal;
 import io.omendb.raft.command.Route;
-import io.omendb.raft.meta.RangeBounds;
+import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.storage.GroupDir;
 import io.omendb.storage.EngineOptions;
 import io.omendb.storage.StorageEngine;

@@ -1,6 +1,6 @@
 package io.omendb.raft.storage;
 
-import io.omendb.raft.meta.RangeBounds;
+import io.omendb.raft.range.RangeBounds;
 import io.omendb.storage.EngineOptions;
 import io.omendb.storage.StorageEngine;
 import io.omendb.storage.WriteBatch;

@@ -1,6 +1,6 @@
 package io.omendb.simulation.cluster;
 
-import io.omendb.raft.meta.RangeBounds;
+import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.statemachine.ReplicaDescriptor;
 import io.omendb.storage.EngineOptions;
 import io.omendb.storage.MaintenancePool;
