@@ -11,6 +11,7 @@ import io.omendb.config.OmenConfig;
 import io.omendb.raft.meta.NodeMetadataStore;
 import io.omendb.raft.security.RaftTls;
 import io.omendb.raft.statemachine.RangeStateMachine;
+import io.omendb.raft.statemachine.SplitListener;
 import io.omendb.raft.storage.NodeDataLayout;
 import io.omendb.storage.MaintenancePool;
 import io.omendb.storage.MemtableBudget;
@@ -84,6 +85,7 @@ public final class OmenNode implements AutoCloseable {
     private final ClusterClient client;
     private final GroupBootstrap bootstrap;
     private final RangeTableSeeder seeder;
+    private final SplitFollowUp splitFollowUp;
     /** One thread per group this node lost its storage of, started after bootstrap. */
     private final List<Thread> readmitters = new ArrayList<>();
     /** Null unless {@code backup.log_archive_dir} is set. */
@@ -96,7 +98,8 @@ public final class OmenNode implements AutoCloseable {
      *                 which hands them to the router in this process once it registered
      */
     private OmenNode(OmenConfig config, NodeMetadataStore metadata, RaftServer server, MaintenancePool maintenance,
-                     AtomicReference<ForwardedWrites> forwards, RaftTls tlsOrNull, boolean recordDescriptors) {
+                     AtomicReference<ForwardedWrites> forwards, AtomicReference<SplitListener> splits,
+                     RaftTls tlsOrNull, boolean recordDescriptors) {
         this.tlsOrNull = tlsOrNull;
         this.maintenance = maintenance;
         this.config = config;
@@ -107,6 +110,9 @@ public final class OmenNode implements AutoCloseable {
         this.client = ClusterClient.connect(ClientOptions.from(config, tlsOrNull));
         this.bootstrap = new GroupBootstrap(config, server, client);
         this.seeder = new RangeTableSeeder(config, recordDescriptors);
+        this.splitFollowUp = new SplitFollowUp(config.cluster().nodeId(), server, client,
+                NodeDataLayout.of(config.database().dataDir()));
+        splits.set(splitFollowUp);
     }
 
     public static OmenNode start(OmenConfig config, Clock clock) throws IOException {
@@ -138,8 +144,10 @@ public final class OmenNode implements AutoCloseable {
         try {
             checkOwner(config, metadata, clock);
             AtomicReference<ForwardedWrites> forwards = new AtomicReference<>(ForwardedWrites.NONE);
+            AtomicReference<SplitListener> splits = new AtomicReference<>();
             OmenNode node = new OmenNode(config, metadata, buildServer(config, layout, tls, metadata, maintenance, clock,
-                    (group, entry) -> forwards.get().propose(group, entry)), maintenance, forwards, tls,
+                    (group, entry) -> forwards.get().propose(group, entry),
+                    (parent, split) -> splits.get().splitApplied(parent, split)), maintenance, forwards, splits, tls,
                     recordDescriptors);
             List<RaftGroup> toReadmit;
             try {
@@ -151,6 +159,7 @@ public final class OmenNode implements AutoCloseable {
                 throw e;
             }
             node.startReadmissions(toReadmit);
+            node.splitFollowUp.resumeStaged();
             node.archiving = LogArchiveScheduler.startIfConfigured(config, node.server);
             node.seeder.startIfMetaPeer();
             LOG.info("Node {} started with groups {}", config.cluster().nodeId(), node.hostedGroups());
@@ -181,7 +190,7 @@ public final class OmenNode implements AutoCloseable {
 
     private static RaftServer buildServer(OmenConfig config, NodeDataLayout layout, RaftTls tlsOrNull,
                                           NodeMetadataStore metadata, MaintenancePool maintenance, Clock clock,
-                                          ForwardedWrites forwards) throws IOException {
+                                          ForwardedWrites forwards, SplitListener splits) throws IOException {
         OmenConfig.Member self = config.cluster().self();
         int colon = self.raftAddress().lastIndexOf(':');
         String host = self.raftAddress().substring(0, colon);
@@ -191,7 +200,7 @@ public final class OmenNode implements AutoCloseable {
                 .setProperties(RatisSettings.server(config, layout.raftDir(), layout.removedGroupsDir(), host, port))
                 .setParameters(RaftTls.parameters(tlsOrNull))
                 .setStateMachineRegistry(group -> new RangeStateMachine(EngineSettings.from(config), metadata,
-                        maintenance, clock, archiveSettings(config), forwards))
+                        maintenance, clock, archiveSettings(config), forwards, splits))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
     }
@@ -294,6 +303,7 @@ public final class OmenNode implements AutoCloseable {
     public void close() throws IOException {
         readmitters.forEach(Thread::interrupt);
         seeder.close();
+        splitFollowUp.close();
         try {
             for (Thread t : readmitters) {
                 t.join(READMIT_JOIN_MS);

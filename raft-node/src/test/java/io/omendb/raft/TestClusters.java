@@ -71,7 +71,7 @@ public final class TestClusters {
      * machine can also need longer than one read's 15 s window to reach {@code minIndex} (REPLICA_BEHIND). This
      * waits, bounded, for both; the digest itself is compared by the caller.
      */
-    static byte[] replicaDigestOnceReachable(ClusterClient client, long rangeId, String node, long minIndex)
+    public static byte[] replicaDigestOnceReachable(ClusterClient client, long rangeId, String node, long minIndex)
             throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(REACHABLE_WAIT_S);
         while (true) {

@@ -15,10 +15,15 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
 
+import io.omendb.storage.Bytes;
+
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -267,6 +272,105 @@ public final class ClusterAdmin {
     private CompletableFuture<RangeBounds> recordedBy(RangeDescriptor d) {
         return client.read(d, new Query.Describe(), ReadOptions.linearizable())
                 .thenApply(res -> ((QueryResult.Described) res).descriptor());
+    }
+
+    /**
+     * Splits range {@code rangeId} at {@code keyOrNull} (null: the byte median its leader estimates from its learned
+     * index, {@link Query.MedianKey}). Steps: the range's descriptor from the meta group; its log records one if it has
+     * none; a new range id reserved in the meta group ({@link #reserveRangeId}); the {@link Command.Split} entry routed
+     * by the table's epoch (a concurrent split or membership change makes it stale: CONFLICT, nothing changed); then
+     * the range table changed to both halves ({@link #recordSplit}, which every replica's node also does, so a split
+     * whose proposer dies after the entry committed is finished anyway). The right half's group starts on every
+     * replica as it applies the entry.
+     */
+    public CompletableFuture<Results.SplitResult> split(long rangeId, byte[] keyOrNull) {
+        long startNanos = System.nanoTime();
+        return currentDescriptor(rangeId).thenCompose(d -> recordDescriptorIfAbsent(rangeId).thenCompose(recorded ->
+                splitKey(d, keyOrNull).thenCompose(key -> {
+                    if (!d.bounds().canSplitAt(key)) {
+                        throw new ClientException(ErrorCode.INVALID_ARGUMENT, "split key " + Bytes.hex(key)
+                                + " does not cut " + d + " into two non-empty halves");
+                    }
+                    return reserveRangeId().thenCompose(newId -> {
+                        UUID group = UUID.randomUUID();
+                        return client.write(d, new Command.Split(key, newId, group)).thenCompose(res -> {
+                            if (res instanceof CommandResult.Refused refused) {
+                                throw new ClientException(ErrorCode.CONFLICT, "range " + rangeId + " changed while "
+                                        + "splitting (" + refused.refusal() + "); refresh and retry");
+                            }
+                            long epoch = Math.max(d.epoch(), recorded.epoch()) + 1;
+                            RangeBounds left = new RangeBounds(rangeId, d.start(), key, epoch);
+                            RangeBounds right = new RangeBounds(newId, key, d.end(), epoch);
+                            return recordSplit(left, right, group).thenCompose(v -> client.refreshRangeTable())
+                                    .thenApply(t -> new Results.SplitResult(t.byIdOrThrow(rangeId),
+                                            t.byIdOrThrow(newId), key, res.revision(),
+                                            (System.nanoTime() - startNanos) / 1_000_000));
+                        });
+                    });
+                })));
+    }
+
+    private CompletableFuture<byte[]> splitKey(RangeDescriptor d, byte[] keyOrNull) {
+        if (keyOrNull != null) {
+            return CompletableFuture.completedFuture(keyOrNull);
+        }
+        return client.read(d, new Query.MedianKey(), ReadOptions.linearizable()).thenApply(res -> {
+            byte[] median = ((QueryResult.Value) res).value();
+            if (median == null) {
+                throw new ClientException(ErrorCode.INVALID_ARGUMENT, "range " + d.rangeId() + " holds fewer than two "
+                        + "keys in its segments; give a split key");
+            }
+            return median;
+        });
+    }
+
+    /**
+     * A range id no range has or will be given by another caller: the meta group's counter
+     * ({@link RangeDescriptorCodec#NEXT_RANGE_ID_KEY}, starting above the table's highest id) advanced by
+     * compare-and-set, retried while other callers win.
+     */
+    CompletableFuture<Long> reserveRangeId() {
+        byte[] key = RangeDescriptorCodec.NEXT_RANGE_ID_KEY;
+        return client.channels().meta().read(new Query.Get(key), ReadOptions.linearizable(), null).thenCompose(res -> {
+            byte[] current = ((QueryResult.Value) res).value();
+            long next = current != null ? ByteBuffer.wrap(current).getLong()
+                    : client.rangeTable().ranges().stream().mapToLong(RangeDescriptor::rangeId).max().orElse(0) + 1;
+            byte[] after = ByteBuffer.allocate(Long.BYTES).putLong(next + 1).array();
+            return client.channels().meta().write(new Command.CompareAndSet(key, current, after))
+                    .thenCompose(w -> w instanceof CommandResult.CasOutcome c && c.succeeded()
+                            ? CompletableFuture.completedFuture(next) : reserveRangeId());
+        });
+    }
+
+    /**
+     * Makes the range table show a split a replica applied: the parent's descriptor becomes {@code left} and
+     * {@code right}'s is created (group {@code rightGroup}, the parent's peers), both by one atomic compare-and-set
+     * ({@link Command.CompareAndSetAll}), so the table never has a gap or an overlap. A no-op when the table's
+     * descriptor of the parent already has an epoch of at least {@code left}'s (this split, or a later change, is
+     * recorded). Idempotent and safe to race: every replica's node calls it after applying the split.
+     */
+    public CompletableFuture<Void> recordSplit(RangeBounds left, RangeBounds right, UUID rightGroup) {
+        return currentDescriptor(left.rangeId()).thenCompose(d -> {
+            if (d.epoch() >= left.epoch()) {
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            if (!Arrays.equals(d.start(), left.start()) || !Arrays.equals(d.end(), right.end())) {
+                throw new ClientException(ErrorCode.CONFLICT, "range " + d.rangeId() + " is " + d + " in the table, "
+                        + "not the parent of " + left + " and " + right);
+            }
+            RangeDescriptor newLeft = new RangeDescriptor(d.rangeId(), d.start(), left.end(), d.groupId(), d.peerIds(),
+                    left.epoch());
+            RangeDescriptor newRight = new RangeDescriptor(right.rangeId(), right.start(), right.end(), rightGroup,
+                    d.peerIds(), right.epoch());
+            return client.channels().meta().write(new Command.CompareAndSetAll(List.of(
+                    new Command.CompareAndSet(RangeDescriptorCodec.key(d.rangeId()), RangeDescriptorCodec.encode(d),
+                            RangeDescriptorCodec.encode(newLeft)),
+                    new Command.CompareAndSet(RangeDescriptorCodec.key(newRight.rangeId()), null,
+                            RangeDescriptorCodec.encode(newRight))))).thenCompose(res ->
+                    res instanceof CommandResult.CasOutcome c && c.succeeded()
+                            ? CompletableFuture.<Void>completedFuture(null)
+                            : recordSplit(left, right, rightGroup)); // the table changed meanwhile: look again
+        });
     }
 
     private CompletableFuture<RangeDescriptor> currentDescriptor(long rangeId) {

@@ -275,20 +275,31 @@ public final class ClusterClient implements AutoCloseable {
      */
     public CompletableFuture<Results.ScanResult> scanRange(long rangeId, byte[] start, byte[] end, int limit,
                                                            ReadOptions readOptions) {
-        return routed(() -> {
-            limits.checkScanLimit(limit);
-            RangeDescriptor r = routing.rangeOrThrow(rangeId);
-            byte[] s = max(start == null ? new byte[0] : start, r.start());
-            byte[] e = end == null ? r.end() : r.end() == null ? end : min(end, r.end());
-            if (e != null && Bytes.compare(s, e) >= 0) {
-                return CompletableFuture.completedFuture(new Results.ScanResult(rangeId, List.of(), null, -1));
-            }
-            return read(r, new Query.Scan(s, e, limit), readOptions).thenApply(res -> {
-                QueryResult.ScanPage p = (QueryResult.ScanPage) res;
-                byte[] next = p.entries().size() < limit ? null
-                        : successor(p.entries().get(p.entries().size() - 1).key());
-                return new Results.ScanResult(rangeId, p.entries(), next, p.appliedIndex());
-            });
+        return routed(() -> scanIn(routing.rangeOrThrow(rangeId), start, end, limit, readOptions));
+    }
+
+    /**
+     * Up to {@code limit} entries of {@code [start, end)} from the range holding {@code start}, as the table is when
+     * the page is read (re-routed after a split or merge); continue with {@link Results.ScanResult#nextStart()}, then
+     * from {@link Results.ScanResult#rangeEnd()}.
+     */
+    public CompletableFuture<Results.ScanResult> scanFrom(byte[] start, byte[] end, int limit, ReadOptions readOptions) {
+        return routed(() -> scanIn(routing.rangeForKey(start), start, end, limit, readOptions));
+    }
+
+    private CompletableFuture<Results.ScanResult> scanIn(RangeDescriptor r, byte[] start, byte[] end, int limit,
+                                                         ReadOptions readOptions) {
+        limits.checkScanLimit(limit);
+        byte[] s = max(start == null ? new byte[0] : start, r.start());
+        byte[] e = end == null ? r.end() : r.end() == null ? end : min(end, r.end());
+        if (e != null && Bytes.compare(s, e) >= 0) {
+            return CompletableFuture.completedFuture(new Results.ScanResult(r.rangeId(), List.of(), null, r.end(), -1));
+        }
+        return read(r, new Query.Scan(s, e, limit), readOptions).thenApply(res -> {
+            QueryResult.ScanPage p = (QueryResult.ScanPage) res;
+            byte[] next = p.entries().size() < limit ? null
+                    : successor(p.entries().get(p.entries().size() - 1).key());
+            return new Results.ScanResult(r.rangeId(), p.entries(), next, r.end(), p.appliedIndex());
         });
     }
 

@@ -26,7 +26,13 @@ public final class Results {
     }
 
     /** {@code nextStart == null}: the range has no more entries in the requested interval. */
-    public record ScanResult(long rangeId, List<KeyValue> entries, byte[] nextStart, long appliedIndex) {
+    /**
+     * @param nextStart where to continue inside the range (null: the range has no more keys of the scan)
+     * @param rangeEnd  the end of the range as it was when scanned (null: unbounded): where a scan continues once
+     *                  {@code nextStart} is null, so a range that split meanwhile is not skipped past
+     */
+    public record ScanResult(long rangeId, List<KeyValue> entries, byte[] nextStart, byte[] rangeEnd,
+                             long appliedIndex) {
         public ScanResult {
             entries = List.copyOf(entries);
         }
@@ -34,6 +40,14 @@ public final class Results {
 
     /** One replica's view. {@code error != null} when the replica did not answer (then the other fields are empty). */
     public record ReplicaStatus(String nodeId, String role, long appliedIndex, EngineStats stats, String error) {
+    }
+
+    /**
+     * A split as {@code admin split} reports it: the two descriptors as the range table now has them, the key, the
+     * parent's log index of the split entry, and how long from the request until the table showed both halves.
+     */
+    public record SplitResult(RangeDescriptor left, RangeDescriptor right, byte[] splitKey, long index,
+                              long elapsedMs) {
     }
 
     public record RangeStatus(RangeDescriptor descriptor, String leaderId, List<ReplicaStatus> replicas) {

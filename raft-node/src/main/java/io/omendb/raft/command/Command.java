@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * A write replicated through a range's Raft log. Every command is applied on every replica, in log order, on
@@ -127,6 +128,43 @@ public sealed interface Command {
     record SetDescriptor(RangeBounds descriptor) implements Command {
         public SetDescriptor {
             Objects.requireNonNull(descriptor, "descriptor");
+        }
+    }
+
+    /**
+     * Splits the range at {@code splitKey}, by apply and without copying data: from this entry on, the replica owns
+     * {@code [start, splitKey)} and a new range {@code newRangeId}, the Raft group {@code newGroupId} on the same
+     * peers, owns {@code [splitKey, end)}; both descriptors get the epoch {@code max(route epoch, replica epoch) + 1},
+     * so every request routed before the split is refused and re-routed. Every replica applies it at the same index to
+     * the same prefix of the log, so every replica derives the identical right half ({@code RangeSplits}). Refused
+     * ({@code KEY_OUTSIDE_RANGE}) unless {@code splitKey} cuts the replica's range into two non-empty halves; a
+     * replica without a descriptor does not split (the proposer records one first).
+     */
+    record Split(byte[] splitKey, long newRangeId, UUID newGroupId) implements Command {
+        public Split {
+            Objects.requireNonNull(splitKey, "splitKey");
+            Objects.requireNonNull(newGroupId, "newGroupId");
+        }
+    }
+
+    /**
+     * Compare-and-sets on pairwise distinct keys that take effect all together or not at all: decided against the
+     * engine before any of them, answered as one {@link CommandResult.CasOutcome} (succeeded only when every
+     * expectation held; no value). Used in the meta group to change several range descriptors as one step (a split
+     * shrinks the parent and creates the right half), so the range table never has a gap or an overlap.
+     */
+    record CompareAndSetAll(List<CompareAndSet> members) implements Command {
+        public CompareAndSetAll {
+            members = List.copyOf(members);
+            if (members.isEmpty()) {
+                throw new IllegalArgumentException("compare-and-set-all needs at least one member");
+            }
+            Set<ByteBuffer> keys = new HashSet<>();
+            for (CompareAndSet c : members) {
+                if (!keys.add(ByteBuffer.wrap(c.key()))) {
+                    throw new IllegalArgumentException("compare-and-set-all members must have distinct keys");
+                }
+            }
         }
     }
 

@@ -9,6 +9,7 @@ import io.omendb.storage.WriteBatch;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * The versioned binary encoding of {@link Command}s (as stored in the Raft log) and {@link CommandResult}s (as
@@ -55,6 +56,8 @@ public final class CommandCodec {
     private static final int STAMPED_COMMITTED = 10;
     private static final int ROUTED = 11;
     private static final int SET_DESCRIPTOR = 12;
+    private static final int SPLIT = 13;
+    private static final int CAS_ALL = 14;
 
     /** {@link Logged#timestampMillis()} of an entry written before the leader stamped entries. */
     public static final long UNSTAMPED = -1;
@@ -180,6 +183,10 @@ public final class CommandCodec {
             return GROUP;
         } else if (command instanceof Command.SetDescriptor) {
             return SET_DESCRIPTOR;
+        } else if (command instanceof Command.Split) {
+            return SPLIT;
+        } else if (command instanceof Command.CompareAndSetAll) {
+            return CAS_ALL;
         }
         throw new IllegalArgumentException("unknown command " + command);
     }
@@ -203,6 +210,13 @@ public final class CommandCodec {
             w.writeBytes(c.backupId().getBytes(StandardCharsets.UTF_8));
         } else if (command instanceof Command.SetDescriptor d) {
             RangeBounds.write(w, d.descriptor());
+        } else if (command instanceof Command.Split sp) {
+            w.writeBytes(sp.splitKey()).writeVarLong(sp.newRangeId())
+                    .writeVarLong(sp.newGroupId().getMostSignificantBits())
+                    .writeVarLong(sp.newGroupId().getLeastSignificantBits());
+        } else if (command instanceof Command.CompareAndSetAll all) {
+            w.writeVarLong(all.members().size());
+            all.members().forEach(c -> writeFields(w, c));
         } else if (command instanceof Command.Group g) {
             w.writeVarLong(g.commands().size());
             for (Command member : g.commands()) {
@@ -230,6 +244,8 @@ public final class CommandCodec {
             case CHECKPOINT -> new Command.Checkpoint(new String(r.readBytes(), StandardCharsets.UTF_8));
             case GROUP -> readGroup(r);
             case SET_DESCRIPTOR -> new Command.SetDescriptor(RangeBounds.read(r));
+            case SPLIT -> new Command.Split(r.readBytes(), r.readVarLong(), new UUID(r.readVarLong(), r.readVarLong()));
+            case CAS_ALL -> readCompareAndSetAll(r);
             default -> throw new CorruptFrameException("unknown command kind " + kind);
         };
     }
@@ -245,6 +261,15 @@ public final class CommandCodec {
             members.add(readFields(kind, r));
         }
         return new Command.Group(members);
+    }
+
+    private static Command.CompareAndSetAll readCompareAndSetAll(FrameReader r) {
+        int n = r.readCount(GROUP_COMMANDS_MAX);
+        List<Command.CompareAndSet> members = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            members.add((Command.CompareAndSet) readFields(CAS, r));
+        }
+        return new Command.CompareAndSetAll(members);
     }
 
     public static byte[] encodeResult(CommandResult result) {

@@ -38,6 +38,14 @@ public sealed interface Query {
     record Status() implements Query {
     }
 
+    /**
+     * The key that splits the replica's stored bytes in two equal halves, estimated from the engine's learned models
+     * without reading a record ({@code StorageEngine#estimateMedianKey}); answered as a {@link QueryResult.Value}
+     * (null: fewer than two keys stored). What {@code admin split} without a key splits at.
+     */
+    record MedianKey() implements Query {
+    }
+
     /** The range descriptor this replica has recorded ({@link Command.SetDescriptor}), if any. */
     record Describe() implements Query {
     }

@@ -28,6 +28,7 @@ public final class QueryCodec {
     private static final int FORWARD = 6;
     private static final int ROUTED = 7;
     private static final int DESCRIBE = 8;
+    private static final int MEDIAN_KEY = 9;
 
     private static final int RESULT_VALUE = 101;
     private static final int RESULT_SCAN = 102;
@@ -81,6 +82,8 @@ public final class QueryCodec {
             return new FrameWriter(DIGEST).finish();
         } else if (query instanceof Query.Describe) {
             return new FrameWriter(DESCRIBE).finish();
+        } else if (query instanceof Query.MedianKey) {
+            return new FrameWriter(MEDIAN_KEY).finish();
         } else if (query instanceof Query.Forward f) {
             return forward(CommandCodec.encode(f.entry()));
         }
@@ -102,6 +105,7 @@ public final class QueryCodec {
             case MULTI_GET -> readMultiGet(r);
             case FORWARD -> readForward(r);
             case DESCRIBE -> new Query.Describe();
+            case MEDIAN_KEY -> new Query.MedianKey();
             default -> throw new CorruptFrameException("unknown query kind " + r.kind());
         };
         r.expectEnd();

@@ -19,6 +19,11 @@ public final class RangeDescriptorCodec {
     public static final byte[] KEY_PREFIX = "range/".getBytes(StandardCharsets.UTF_8);
     /** Exclusive end of the {@code range/} key prefix ('/' + 1 = '0'). */
     public static final byte[] KEY_PREFIX_END = "range0".getBytes(StandardCharsets.UTF_8);
+    /**
+     * The meta group's counter of range ids (8 bytes, big-endian: the next id to give), outside the descriptors'
+     * key prefix; absent until the first split, when it starts above the table's highest id.
+     */
+    public static final byte[] NEXT_RANGE_ID_KEY = "next-range-id".getBytes(StandardCharsets.UTF_8);
     private static final int KIND = 1;
     private static final int PEERS_MAX = 64;
 

@@ -51,6 +51,11 @@ public record RangeBounds(long rangeId, byte[] start, byte[] end, long epoch) {
         return Bytes.compare(key, start) >= 0 && (end == null || Bytes.compare(key, end) < 0);
     }
 
+    /** Whether {@code key} cuts these bounds into two non-empty halves: {@code start < key < end}. */
+    public boolean canSplitAt(byte[] key) {
+        return Bytes.compare(key, start) > 0 && (end == null || Bytes.compare(key, end) < 0);
+    }
+
     /** Whether every key of {@code [from, to)} ({@code to == null}: unbounded) is inside these bounds. */
     public boolean containsInterval(byte[] from, byte[] to) {
         return Bytes.compare(from, start) >= 0

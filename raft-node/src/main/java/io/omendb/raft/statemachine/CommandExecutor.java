@@ -43,6 +43,28 @@ public final class CommandExecutor {
      */
     public static CommandResult applyCommitted(StorageEngine engine, ReplicaDescriptor descriptor, Route route,
                                                Command command, TermIndex at, GroupDir group) throws IOException {
+        return applyCommitted(engine, descriptor, route, command, at, group, OFFLINE);
+    }
+
+    /**
+     * Refuses to replay a split offline (the backup tool's replay into a restored range): the right half would need
+     * a range the restored layout does not have. Restore to a time after a split by restoring a backup taken after it.
+     */
+    private static final SplitListener OFFLINE = (parent, split) -> {
+        throw new IllegalStateException("the log of group " + parent + " splits it at entry " + split.splitIndex()
+                + "; an offline replay cannot follow a split: restore a backup taken after the split");
+    };
+
+    /**
+     * Same as {@link #applyCommitted(StorageEngine, ReplicaDescriptor, Route, Command, TermIndex, GroupDir)}, with
+     * {@code splits} told of every split applied ({@link RangeSplits}).
+     */
+    public static CommandResult applyCommitted(StorageEngine engine, ReplicaDescriptor descriptor, Route route,
+                                               Command command, TermIndex at, GroupDir group, SplitListener splits)
+            throws IOException {
+        if (command instanceof Command.Split s) {
+            return RangeSplits.apply(engine, descriptor, route, s, at, group, splits);
+        }
         if (command instanceof Command.SetDescriptor d) {
             descriptor.recordIfAbsent(d.descriptor());
             return new CommandResult.Written(at.getIndex());
@@ -88,6 +110,8 @@ public final class CommandExecutor {
             return new CommandResult.Written(index);
         } else if (command instanceof Command.Group g) {
             return applyGroup(engine, bounds, g, index);
+        } else if (command instanceof Command.CompareAndSetAll all) {
+            return compareAndSetAll(engine, all, index);
         }
         throw new IllegalArgumentException("unknown command " + command);
     }
@@ -164,6 +188,20 @@ public final class CommandExecutor {
         casEffect(batch, c);
         engine.apply(batch, index);
         return new CommandResult.CasOutcome(index, true, c.newValue());
+    }
+
+    /** Every expectation is checked before any effect; all effects go into one engine batch, or none does. */
+    private static CommandResult compareAndSetAll(StorageEngine engine, Command.CompareAndSetAll all, long index)
+            throws IOException {
+        for (Command.CompareAndSet c : all.members()) {
+            if (!Arrays.equals(engine.get(c.key()), c.expected())) {
+                return new CommandResult.CasOutcome(index, false, null);
+            }
+        }
+        WriteBatch batch = new WriteBatch();
+        all.members().forEach(c -> casEffect(batch, c));
+        engine.apply(batch, index);
+        return new CommandResult.CasOutcome(index, true, null);
     }
 
     private static void maintain(StorageEngine engine, Command.Maintenance kind) throws IOException {

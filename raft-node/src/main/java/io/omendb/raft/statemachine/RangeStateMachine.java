@@ -15,6 +15,7 @@ import io.omendb.raft.storage.GroupDir;
 import io.omendb.raft.storage.NodeDataLayout;
 import io.omendb.raft.wire.CorruptFrameException;
 import io.omendb.storage.EngineOptions;
+import io.omendb.storage.FileOps;
 import io.omendb.storage.MaintenancePool;
 import io.omendb.storage.StorageEngine;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -38,6 +39,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -99,6 +103,9 @@ public final class RangeStateMachine extends BaseStateMachine {
     /** Null when log archiving is off. */
     private final ArchiveSettings archiveSettings;
     private final ForwardedWrites forwarding;
+    private final SplitListener splits;
+    /** The staged right half of a split this replica starts from; set in {@link #initialize}, null once adopted. */
+    private StagedSplit adopting;
     /** Set in {@link #initialize} when archiving is on. */
     private volatile GroupLogArchiver archiver;
 
@@ -108,10 +115,13 @@ public final class RangeStateMachine extends BaseStateMachine {
      * @param clock       the wall clock a leader stamps accepted commands with
      * @param archiving   where to archive the committed log for point-in-time restore; empty: not archived
      * @param forwarding  where writes forwarded to this replica as leader go
+     * @param splits      told of every split this replica applies ({@link RangeSplits})
      */
     public RangeStateMachine(EngineOptions options, ReplicaListener listener, MaintenancePool maintenance,
-                             Clock clock, Optional<ArchiveSettings> archiving, ForwardedWrites forwarding) {
+                             Clock clock, Optional<ArchiveSettings> archiving, ForwardedWrites forwarding,
+                             SplitListener splits) {
         this.clock = clock;
+        this.splits = splits;
         this.forwarding = forwarding;
         this.archiveSettings = archiving.orElse(null);
         this.options = options;
@@ -130,8 +140,33 @@ public final class RangeStateMachine extends BaseStateMachine {
                     NodeDataLayout.archiveNodeDir(archiveSettings.root(), groupId.getUuid(), server.getId().toString()),
                     archiveSettings.writeBufferBytes(), clock::millis);
         }
+        adopting = adoptStagedEngine(groupDir, groupId);
         getLifeCycle().startAndTransition(this::openEngine, IOException.class);
+        if (adopting != null) {
+            FileOps.deleteRecursively(groupDir.nodeLayout().splitStagingDir(groupId.getUuid()));
+            LOG.info("{}: adopted the right half of split {} as {}", this, adopting.splitIndex(), adopting.right());
+            adopting = null;
+        }
         listener.replicaOpened(groupId, getLastAppliedTermIndex().getIndex(), engine.durableIndex());
+    }
+
+    /**
+     * When this group is the right half of a split this node's parent replica applied ({@link StagedSplit}): moves
+     * the staged engine into the group's engine directory (a rename; skipped when a crash came after it) and returns
+     * the record, so {@link #openEngine} makes the group's first snapshot from it. Null for any other group.
+     */
+    private static StagedSplit adoptStagedEngine(GroupDir group, RaftGroupId groupId) throws IOException {
+        Path staging = group.nodeLayout().splitStagingDir(groupId.getUuid());
+        Optional<StagedSplit> staged = StagedSplit.readFrom(staging);
+        if (staged.isEmpty()) {
+            return null;
+        }
+        Path stagedEngine = StagedSplit.engineDir(staging);
+        if (Files.isDirectory(stagedEngine) && !Files.exists(group.engineDir())) {
+            Files.move(stagedEngine, group.engineDir(), StandardCopyOption.ATOMIC_MOVE);
+            FileOps.fsync(group.root());
+        }
+        return staged.get();
     }
 
     @Override
@@ -144,6 +179,12 @@ public final class RangeStateMachine extends BaseStateMachine {
         try {
             Optional<SnapshotStore.Stored> snapshot = snapshots.latest();
             engine = directory.open(snapshot);
+            if (snapshot.isEmpty() && adopting != null) {
+                // The right half of a split: its data is this snapshot, so a replica that joins the group later (or
+                // lagged behind the split) is sent it before the log, which starts at index 1.
+                snapshot = Optional.of(snapshots.create(engine, TermIndex.valueOf(0, RangeSplits.RIGHT_START_INDEX),
+                        adopting.right()));
+            }
             snapshot.ifPresent(s -> setLastAppliedTermIndex(s.termIndex()));
             descriptor.reset(snapshot.map(s -> s.descriptor().rangeOrNull()).orElse(null));
             waiters.advance(getLastAppliedTermIndex().getIndex());
@@ -213,7 +254,8 @@ public final class RangeStateMachine extends BaseStateMachine {
 
     private CommandResult applyToEngine(CommandCodec.Logged logged, TermIndex at) {
         try {
-            return CommandExecutor.applyCommitted(engine, descriptor, logged.route(), logged.command(), at, groupDir);
+            return CommandExecutor.applyCommitted(engine, descriptor, logged.route(), logged.command(), at, groupDir,
+                    splits);
         } catch (IOException e) {
             LOG.error("{}: engine failed applying entry {}; stopping this group", this, at.getIndex(), e);
             throw new UncheckedIOException(e);
@@ -278,6 +320,8 @@ public final class RangeStateMachine extends BaseStateMachine {
             return new QueryResult.Status(e.stats(), applied);
         } else if (q instanceof Query.Digest) {
             return new QueryResult.Digest(e.digest(), applied);
+        } else if (q instanceof Query.MedianKey) {
+            return new QueryResult.Value(e.estimateMedianKey(), applied);
         }
         throw new IllegalArgumentException("unknown query " + q);
     }

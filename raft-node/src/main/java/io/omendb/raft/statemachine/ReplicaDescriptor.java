@@ -30,6 +30,11 @@ public final class ReplicaDescriptor {
         current = fromSnapshotOrNull;
     }
 
+    /** Replaces the descriptor: a split or merge applied at this index changed the range's bounds and epoch. */
+    public void replace(RangeBounds d) {
+        current = d;
+    }
+
     /** Records {@code d} if none is recorded yet; the first descriptor entry of a log wins. */
     public boolean recordIfAbsent(RangeBounds d) {
         if (current != null) {

@@ -55,6 +55,11 @@ public record GroupDir(Path root) {
         return new GroupDir(root);
     }
 
+    /** The layout of the node whose data directory holds this group ({@code <data_dir>/raft/<uuid>}). */
+    public NodeDataLayout nodeLayout() {
+        return NodeDataLayout.of(root.toAbsolutePath().getParent().getParent());
+    }
+
     /** The group's UUID, its directory name. */
     public UUID groupId() {
         return UUID.fromString(root.getFileName().toString());

@@ -33,6 +33,7 @@ public final class NodeDataLayout {
     static final String NATIVE_DIR = "native";
     static final String RAFT_DIR = "raft";
     static final String REMOVED_GROUPS_DIR = "raft-removed";
+    static final String SPLIT_STAGING_DIR = "raft-staging";
 
     private final Path dataDir;
 
@@ -68,6 +69,22 @@ public final class NodeDataLayout {
         return dataDir.resolve(REMOVED_GROUPS_DIR);
     }
 
+    /**
+     * Where the right half of a split waits for its Raft group ({@code raft-staging/<group uuid>/}): written by the
+     * parent replica as it applies the split, adopted (moved into the group's directory) when the group starts.
+     * Outside {@link #raftDir} so that Ratis never mistakes a half-written one for a group; on the same file system,
+     * so the move is a rename.
+     */
+    public Path splitStagingDir(UUID group) {
+        return dataDir.resolve(SPLIT_STAGING_DIR).resolve(group.toString());
+    }
+
+    /** The staged right halves of splits ({@link #splitStagingDir}), by group; empty when there is none. */
+    public List<UUID> stagedSplits() throws IOException {
+        return uuidDirs(dataDir.resolve(SPLIT_STAGING_DIR)).stream()
+                .map(p -> UUID.fromString(p.getFileName().toString())).toList();
+    }
+
     public GroupDir group(UUID group) {
         return GroupDir.of(raftDir().resolve(group.toString()));
     }
@@ -78,14 +95,19 @@ public final class NodeDataLayout {
 
     /** Every group directory (a directory under {@link #raftDir} named by a UUID); empty when there is none. */
     public List<GroupDir> groups() throws IOException {
-        List<GroupDir> out = new ArrayList<>();
-        if (!Files.isDirectory(raftDir())) {
+        return uuidDirs(raftDir()).stream().map(GroupDir::of).toList();
+    }
+
+    /** The directories under {@code root} named by a UUID; empty when {@code root} is missing. */
+    private static List<Path> uuidDirs(Path root) throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
             return out;
         }
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(raftDir())) {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(root)) {
             for (Path p : s) {
                 if (Files.isDirectory(p) && isUuid(p.getFileName().toString())) {
-                    out.add(GroupDir.of(p));
+                    out.add(p);
                 }
             }
         }

@@ -126,23 +126,25 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
     public CompletableFuture<ScanPage> scan(byte[] startInclusive, byte[] endExclusiveOrNull, int limit,
                                             ReadConsistency consistency) {
         return bounded(() -> {
-            RangeDescriptor range = client.rangeTable().rangeForKey(startInclusive);
-            return client.scanRange(range.rangeId(), startInclusive, endExclusiveOrNull, limit,
-                    readOptions(consistency)).thenApply(s -> new ScanPage(
+            return client.scanFrom(startInclusive, endExclusiveOrNull, limit, readOptions(consistency)).thenApply(s -> new ScanPage(
                     s.entries().stream().map(kv -> new KeyValue(kv.key(), kv.value())).toList(),
-                    nextStart(s, range, endExclusiveOrNull)));
+                    nextStart(s, endExclusiveOrNull)));
         });
     }
 
-    /** Within the range: where the client says to continue; at its end: the next range, unless the scan ends first. */
-    private static byte[] nextStart(Results.ScanResult s, RangeDescriptor range, byte[] endOrNull) {
+    /**
+     * Within the range: where the client says to continue; at its end: the next range, unless the scan ends first.
+     * The range's end is the one the page was read with (a split meanwhile shortens it), not the one routed by.
+     */
+    private static byte[] nextStart(Results.ScanResult s, byte[] endOrNull) {
         if (s.nextStart() != null) {
             return s.nextStart();
         }
-        if (range.end() == null || (endOrNull != null && Bytes.compare(range.end(), endOrNull) >= 0)) {
+        byte[] rangeEnd = s.rangeEnd();
+        if (rangeEnd == null || (endOrNull != null && Bytes.compare(rangeEnd, endOrNull) >= 0)) {
             return null;
         }
-        return range.end();
+        return rangeEnd;
     }
 
     @Override

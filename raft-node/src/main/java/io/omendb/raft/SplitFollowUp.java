@@ -1,0 +1,197 @@
+package io.omendb.raft;
+
+import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.meta.RangeDescriptor;
+import io.omendb.raft.meta.RangeTable;
+import io.omendb.raft.storage.NodeDataLayout;
+import io.omendb.raft.statemachine.SplitListener;
+import io.omendb.raft.statemachine.StagedSplit;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
+import org.apache.ratis.server.RaftServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What a node does after one of its replicas applied a split ({@link SplitListener}): (1) start the new range's Raft
+ * group on this node, on the parent's peers, from the staged right half (the group's state machine adopts it); (2) make
+ * sure the meta group's range table shows the split ({@code ClusterAdmin#recordSplit}: one atomic compare-and-set of
+ * both descriptors, a no-op once any replica's node or the proposer did it). Both steps are idempotent, so every
+ * replica's node does them and the first to succeed wins; together they finish a split whose proposer died after the
+ * split entry committed.
+ *
+ * <p><b>Restart.</b> {@link #resumeStaged} runs at start for every staged right half still waiting: a crash after the
+ * split applied but before its group started (and after a snapshot that will not replay the split entry) is finished
+ * here.
+ *
+ * <p><b>Retries.</b> Each follow-up is retried on its own schedule, waiting {@link #RETRY_DELAY_INITIAL_MS} doubling
+ * to {@link #RETRY_DELAY_MAX_MS}, until it succeeds or {@link #RETRY_DEADLINE_MS} passed (then logged at ERROR: the
+ * range table still shows the parent unsplit, so its requests are refused and re-routed until an operator runs
+ * {@code admin split} again or restarts a replica's node).
+ *
+ * <p><b>Threading.</b> One daemon thread of its own: {@link #splitApplied} (called on apply threads) only enqueues.
+ */
+final class SplitFollowUp implements SplitListener, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SplitFollowUp.class);
+    static final long RETRY_DELAY_INITIAL_MS = 200;
+    static final long RETRY_DELAY_MAX_MS = 5_000;
+    static final long RETRY_DEADLINE_MS = 3_600_000;
+    /** How long {@link #close} waits for a follow-up in progress. */
+    static final long CLOSE_WAIT_MS = 5_000;
+
+    private final String nodeId;
+    private final RaftServer server;
+    private final ClusterClient client;
+    private final NodeDataLayout layout;
+    private final ScheduledExecutorService executor;
+    private final AtomicLong callIds = new AtomicLong();
+
+    SplitFollowUp(String nodeId, RaftServer server, ClusterClient client, NodeDataLayout layout) {
+        this.nodeId = nodeId;
+        this.server = server;
+        this.client = client;
+        this.layout = layout;
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "omendb-splits-" + nodeId);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public void splitApplied(RaftGroupId parent, StagedSplit split) {
+        schedule(parent, split, 0, RETRY_DELAY_INITIAL_MS, System.currentTimeMillis() + RETRY_DEADLINE_MS);
+    }
+
+    /**
+     * Follows up every staged right half whose group this node does not host yet (after a restart), once the range
+     * table names their parents; retried like a follow-up while the meta group has no leader yet.
+     */
+    void resumeStaged() {
+        resume(RETRY_DELAY_INITIAL_MS, System.currentTimeMillis() + RETRY_DEADLINE_MS);
+    }
+
+    private void resume(long delayMs, long deadline) {
+        try {
+            executor.execute(() -> {
+                try {
+                    resumeNow();
+                } catch (Exception e) {
+                    if (System.currentTimeMillis() + delayMs > deadline) {
+                        LOG.error("Node {}: gave up resuming staged splits", nodeId, e);
+                        return;
+                    }
+                    executor.schedule(() -> resume(Math.min(delayMs * 2, RETRY_DELAY_MAX_MS), deadline), delayMs,
+                            TimeUnit.MILLISECONDS);
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            LOG.info("Node {}: closing before staged splits were resumed; they are at the next start", nodeId);
+        }
+    }
+
+    private void resumeNow() throws Exception {
+        List<UUID> waiting = new ArrayList<>();
+        for (UUID group : layout.stagedSplits()) {
+            if (!hosts(RaftGroupId.valueOf(group))) {
+                waiting.add(group);
+            }
+        }
+        if (waiting.isEmpty()) {
+            return;
+        }
+        RangeTable table = client.refreshRangeTable().get(RETRY_DELAY_MAX_MS * 2, TimeUnit.MILLISECONDS);
+        for (UUID group : waiting) {
+            Optional<StagedSplit> staged = StagedSplit.readFrom(layout.splitStagingDir(group));
+            Optional<RangeDescriptor> parent = staged.flatMap(s -> table.byId(s.left().rangeId()));
+            if (parent.isPresent()) {
+                LOG.info("Node {}: resuming the split that staged group {}", nodeId, group);
+                splitApplied(RaftGroupId.valueOf(parent.get().groupId()), staged.get());
+            } else {
+                LOG.warn("Node {}: staged group {} has no record or no parent range; left as is", nodeId, group);
+            }
+        }
+    }
+
+    private void schedule(RaftGroupId parent, StagedSplit split, long delayMs, long nextDelayMs, long deadline) {
+        try {
+            executor.schedule(() -> attempt(parent, split, nextDelayMs, deadline), delayMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closed) {
+            LOG.info("Node {}: closing; the split that staged group {} is followed up at the next start", nodeId,
+                    split.group());
+        }
+    }
+
+    private void attempt(RaftGroupId parent, StagedSplit split, long delayMs, long deadline) {
+        try {
+            startRightGroup(parent, split);
+            client.admin().recordSplit(split.left(), split.right(), split.group()).get(RETRY_DELAY_MAX_MS * 2, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            if (System.currentTimeMillis() + delayMs > deadline) {
+                LOG.error("Node {}: gave up following up the split of range {} into {} after {} ms; run `admin "
+                        + "split` for the range again or restart this node", nodeId, split.left().rangeId(),
+                        split.right(), RETRY_DEADLINE_MS, e);
+                return;
+            }
+            LOG.info("Node {}: following up the split that made {} failed ({}); retrying in {} ms", nodeId,
+                    split.right(), e.toString(), delayMs);
+            schedule(parent, split, delayMs, Math.min(delayMs * 2, RETRY_DELAY_MAX_MS), deadline);
+        }
+    }
+
+    /** Adds the right half's group on the parent's current peers, unless this node hosts it already. */
+    private void startRightGroup(RaftGroupId parent, StagedSplit split) throws IOException {
+        RaftGroupId child = RaftGroupId.valueOf(split.group());
+        if (hosts(child)) {
+            return;
+        }
+        RaftGroup group = RaftGroup.valueOf(child, server.getDivision(parent).getGroup().getPeers());
+        try {
+            RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
+                    server.getId(), callIds.incrementAndGet(), group, true));
+            Object failure = reply.getException();
+            if (!reply.isSuccess() && !(failure instanceof AlreadyExistsException)) {
+                throw new IOException("cannot start group " + child + ": " + reply.getException());
+            }
+        } catch (AlreadyExistsException e) {
+            return;
+        }
+        LOG.info("Node {}: started group {} for {}", nodeId, child, split.right());
+    }
+
+    private boolean hosts(RaftGroupId group) {
+        for (RaftGroupId g : server.getGroupIds()) {
+            if (g.equals(group)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
