@@ -279,18 +279,20 @@ public final class OmenNode implements AutoCloseable {
             long snapshotInstalls = 0;
             long memtableBytes = 0;
             long pressureFlushes = 0;
+            long splitsApplied = 0;
             Optional<GroupLogArchiver> archiver = Optional.empty();
             if (d.getStateMachine() instanceof RangeStateMachine sm) {
                 leaderChanges = sm.leaderChanges();
                 snapshotInstalls = sm.snapshotInstalls();
                 memtableBytes = sm.memtableBytes();
                 pressureFlushes = sm.memoryPressureFlushes();
+                splitsApplied = sm.splitsApplied();
                 archiver = sm.archiver();
             }
             out.add(new ReplicaMetrics(group.getUuid(), nodeId(), d.getInfo().getCurrentRole().name(),
                     d.getInfo().getCurrentTerm(), d.getRaftLog().getLastCommittedIndex(),
                     d.getInfo().getLastAppliedIndex(), leaderChanges, snapshotInstalls, memtableBytes, pressureFlushes,
-                    archiver.map(a -> new ReplicaMetrics.Archive(a.archivedIndex(), a.failures(), a.gaps()))));
+                    splitsApplied, archiver.map(a -> new ReplicaMetrics.Archive(a.archivedIndex(), a.failures(), a.gaps()))));
         }
         return out;
     }

@@ -2,6 +2,7 @@ package io.omendb.raft.statemachine;
 
 import io.omendb.raft.archive.ArchiveSettings;
 import io.omendb.raft.archive.GroupLogArchiver;
+import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandCodec;
 import io.omendb.raft.command.CommandResult;
 import io.omendb.raft.command.ForwardedWrites;
@@ -97,6 +98,7 @@ public final class RangeStateMachine extends BaseStateMachine {
     private long skippedWhilePausedMax = RaftLog.INVALID_LOG_INDEX;
     private final AtomicLong leaderChanges = new AtomicLong();
     private final AtomicLong snapshotInstalls = new AtomicLong();
+    private final AtomicLong splitsApplied = new AtomicLong();
     /** Newest time stamped into or applied from this group's log (ms since the epoch); see startTransaction. */
     private final AtomicLong newestStampMillis = new AtomicLong(CommandCodec.UNSTAMPED);
     private final Clock clock;
@@ -254,8 +256,12 @@ public final class RangeStateMachine extends BaseStateMachine {
 
     private CommandResult applyToEngine(CommandCodec.Logged logged, TermIndex at) {
         try {
-            return CommandExecutor.applyCommitted(engine, descriptor, logged.route(), logged.command(), at, groupDir,
-                    splits);
+            CommandResult result = CommandExecutor.applyCommitted(engine, descriptor, logged.route(), logged.command(),
+                    at, groupDir, splits);
+            if (logged.command() instanceof Command.Split && result instanceof CommandResult.Written) {
+                splitsApplied.incrementAndGet();
+            }
+            return result;
         } catch (IOException e) {
             LOG.error("{}: engine failed applying entry {}; stopping this group", this, at.getIndex(), e);
             throw new UncheckedIOException(e);
@@ -444,6 +450,11 @@ public final class RangeStateMachine extends BaseStateMachine {
     /** Leader changes this replica observed since it was opened in this process (for metrics). */
     public long leaderChanges() {
         return leaderChanges.get();
+    }
+
+    /** Splits of this range this replica applied since it was opened in this process (for metrics). */
+    public long splitsApplied() {
+        return splitsApplied.get();
     }
 
     /** Snapshots installed from a leader since this replica was opened in this process (for metrics). */

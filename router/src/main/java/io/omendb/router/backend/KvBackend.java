@@ -82,6 +82,13 @@ public interface KvBackend {
      */
     CompletableFuture<Void> transferLeader(long rangeId, String nodeId);
 
+    /**
+     * Splits range {@code rangeId} at {@code keyOrNull} (null: the range's byte median) and completes once the range
+     * table shows both halves. Fails with {@link UnknownRangeException}, or {@link RangeChangeRefusedException} (a key
+     * that does not cut the range in two, or a concurrent change of the range).
+     */
+    CompletableFuture<SplitOutcome> split(long rangeId, byte[] keyOrNull);
+
     /** Current on-disk sizes for metrics; must be cheap and non-blocking (called on every scrape). */
     StorageFootprint footprint();
 }

@@ -5,6 +5,7 @@ import io.omendb.router.backend.BackendException;
 import io.omendb.router.backend.BackendTimeoutException;
 import io.omendb.router.backend.BackendUnavailableException;
 import io.omendb.router.backend.EntryTooLargeException;
+import io.omendb.router.backend.RangeChangeRefusedException;
 
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -38,6 +39,10 @@ final class ClientFailures {
                         new BackendUnavailableException(ce.getMessage(), ce);
                 case OUTCOME_UNKNOWN -> new BackendTimeoutException(ce.getMessage());
                 case COMMAND_TOO_LARGE -> new EntryTooLargeException(ce.getMessage());
+                case CONFLICT -> new RangeChangeRefusedException(RangeChangeRefusedException.Reason.CONFLICT,
+                        ce.getMessage());
+                case INVALID_ARGUMENT -> new RangeChangeRefusedException(RangeChangeRefusedException.Reason.BAD_REQUEST,
+                        ce.getMessage());
                 default -> ce;
             };
         }

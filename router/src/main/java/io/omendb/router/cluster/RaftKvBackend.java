@@ -16,6 +16,8 @@ import io.omendb.router.backend.KeyValue;
 import io.omendb.router.backend.KvBackend;
 import io.omendb.router.backend.RangeIndexStats;
 import io.omendb.router.backend.RangeInfo;
+import io.omendb.router.backend.RangeShape;
+import io.omendb.router.backend.SplitOutcome;
 import io.omendb.router.backend.ReadConsistency;
 import io.omendb.router.backend.ScanPage;
 import io.omendb.router.backend.StorageFootprint;
@@ -126,7 +128,8 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
     public CompletableFuture<ScanPage> scan(byte[] startInclusive, byte[] endExclusiveOrNull, int limit,
                                             ReadConsistency consistency) {
         return bounded(() -> {
-            return client.scanFrom(startInclusive, endExclusiveOrNull, limit, readOptions(consistency)).thenApply(s -> new ScanPage(
+            return client.scanFrom(startInclusive, endExclusiveOrNull, limit, readOptions(consistency))
+                    .thenApply(s -> new ScanPage(
                     s.entries().stream().map(kv -> new KeyValue(kv.key(), kv.value())).toList(),
                     nextStart(s, endExclusiveOrNull)));
         });
@@ -189,7 +192,7 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
         RangeDescriptor d = status.descriptor();
         Optional<Results.ReplicaStatus> best = bestReplica(status);
         EngineStats stats = best.map(Results.ReplicaStatus::stats).orElse(null);
-        return new RangeInfo(d.rangeId(), d.start(), d.end(), status.leaderId(), d.peerIds(),
+        return new RangeInfo(d.rangeId(), d.start(), d.end(), d.epoch(), status.leaderId(), d.peerIds(),
                 best.map(Results.ReplicaStatus::appliedIndex).orElse(-1L),
                 stats == null ? 0 : stats.segmentRecords() + stats.memtableEntries(),
                 stats == null ? 0 : stats.diskBytes());
@@ -257,6 +260,19 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
             }
             return client.admin().transferLeader(rangeId, nodeId);
         });
+    }
+
+    @Override
+    public CompletableFuture<SplitOutcome> split(long rangeId, byte[] keyOrNull) {
+        return bounded(() -> {
+            targets(client.rangeTable(), rangeId);
+            return client.admin().split(rangeId, keyOrNull).thenApply(s -> new SplitOutcome(shape(s.left()),
+                    shape(s.right()), s.splitKey(), s.index(), s.elapsedMs()));
+        });
+    }
+
+    private static RangeShape shape(RangeDescriptor d) {
+        return new RangeShape(d.rangeId(), d.start(), d.end(), d.peerIds(), d.epoch());
     }
 
     private static List<RangeDescriptor> targets(RangeTable table, Long rangeIdOrNull) {

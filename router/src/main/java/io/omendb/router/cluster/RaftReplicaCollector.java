@@ -12,6 +12,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
@@ -21,7 +22,8 @@ import java.util.function.ToDoubleFunction;
  * recorded on the write path): {@code omendb_raft_leader_changes_total}, {@code omendb_raft_snapshot_installs_total}
  * (counters), {@code omendb_raft_commit_index}, {@code omendb_raft_applied_index}, {@code omendb_raft_term} and
  * {@code omendb_raft_is_leader} (gauges), {@code omendb_memtable_bytes} (gauge) and
- * {@code omendb_memory_pressure_flushes_total} (counter), and with log archiving on {@code omendb_raft_archived_index},
+ * {@code omendb_memory_pressure_flushes_total} and {@code omendb_range_splits_total} (counters),
+ * {@code omendb_ranges} (gauge, per node only), and with log archiving on {@code omendb_raft_archived_index},
  * {@code omendb_raft_archive_lag_entries} (gauges) and {@code omendb_raft_archive_failures_total}; each labelled {@code node} and {@code range} (the range id from the
  * router's cached range table, {@code meta} for the meta group, the group UUID for a group the table does not
  * list yet). A router without local nodes ({@code omendb router}) exports none. Thread-safe: stateless apart
@@ -68,7 +70,23 @@ public final class RaftReplicaCollector implements MultiCollector {
                 gauge("omendb_memtable_bytes", "Bytes of a range replica's memtables (applied writes not flushed "
                         + "to segments yet)", all, rangeOfGroup, ReplicaMetrics::memtableBytes),
                 counter("omendb_memory_pressure_flushes", "Memtables of a range replica flushed early because the "
-                        + "node's memtables passed their budget", all, rangeOfGroup, ReplicaMetrics::pressureFlushes));
+                        + "node's memtables passed their budget", all, rangeOfGroup, ReplicaMetrics::pressureFlushes),
+                counter("omendb_range_splits", "Splits of a range its replica applied (as the parent) since it "
+                        + "opened", all, rangeOfGroup, ReplicaMetrics::splitsApplied),
+                rangesPerNode(all));
+    }
+
+    /** {@code omendb_ranges}: range replicas (the meta group not counted) each node in this process hosts. */
+    private GaugeSnapshot rangesPerNode(List<ReplicaMetrics> all) {
+        Map<String, Long> perNode = new TreeMap<>();
+        for (ReplicaMetrics m : all) {
+            perNode.merge(m.nodeId(), m.groupId().equals(metaGroup) ? 0L : 1L, Long::sum);
+        }
+        GaugeSnapshot.Builder b = GaugeSnapshot.builder().name("omendb_ranges")
+                .help("Range replicas this node hosts (the meta group not counted)");
+        perNode.forEach((node, n) -> b.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                .labels(Labels.of("node", node)).value(n).build()));
+        return b.build();
     }
 
     private Map<UUID, String> rangeLabels() {

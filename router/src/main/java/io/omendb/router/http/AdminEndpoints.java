@@ -4,6 +4,7 @@ import io.omendb.router.backend.IndexWork;
 import io.omendb.router.backend.KvBackend;
 import io.omendb.router.backend.RangeIndexStats;
 import io.omendb.router.backend.RangeInfo;
+import io.omendb.router.backend.RangeShape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -11,14 +12,15 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * {@code /admin/*}: the range table, learned-index statistics, scheduling of index retrain/rebuild, and leader
- * transfer.
+ * {@code /admin/*}: the range table, learned-index statistics, scheduling of index retrain/rebuild, leader
+ * transfer and range splits.
  * Range boundaries are rendered percent-encoded (the form scan's {@code start}/{@code end} take), so any bytes
  * show, and an operator can paste them into a scan.
  */
 public final class AdminEndpoints {
     static final String RANGE_PARAM = "range";
     static final String TO_PARAM = "to";
+    static final String KEY_PARAM = "key";
 
     private final KvBackend backend;
 
@@ -31,7 +33,7 @@ public final class AdminEndpoints {
             List<Map<String, Object>> out = new ArrayList<>(ranges.size());
             for (RangeInfo r : ranges) {
                 out.add(Json.object("id", r.id(), "start", PercentCodec.encode(r.start()),
-                        "end", r.endOrNull() == null ? null : PercentCodec.encode(r.endOrNull()),
+                        "end", r.endOrNull() == null ? null : PercentCodec.encode(r.endOrNull()), "epoch", r.epoch(),
                         "leader", r.leaderOrNull(), "peers", r.peers(), "applied_index", r.appliedIndex(),
                         "keys", r.keys(), "bytes", r.bytes()));
             }
@@ -78,6 +80,27 @@ public final class AdminEndpoints {
         }
         return backend.transferLeader(rangeId, node).thenApply(v -> Json.response(200,
                 Json.object("range", rangeId, "leader", node)));
+    }
+
+    /**
+     * {@code POST /admin/split?range=ID[&key=K]}: 200 once the range table shows both halves; {@code K}
+     * percent-encoded like a scan's {@code start}; without it, the range's byte median.
+     */
+    public CompletableFuture<ApiResponse> split(ApiRequest request) {
+        Long rangeId = rangeIdOrNull(request.query().textOrNull(RANGE_PARAM));
+        if (rangeId == null) {
+            throw ApiError.badRequest("bad_range", "range is required; GET /admin/ranges lists them").asException();
+        }
+        byte[] key = request.query().bytesOrNull(KEY_PARAM);
+        return backend.split(rangeId, key).thenApply(s -> Json.response(200, Json.object("range", rangeId,
+                "split_key", PercentCodec.encode(s.splitKey()), "index", s.index(), "elapsed_ms", s.elapsedMs(),
+                "left", shape(s.left()), "right", shape(s.right()))));
+    }
+
+    private static Map<String, Object> shape(RangeShape r) {
+        return Json.object("id", r.id(), "start", PercentCodec.encode(r.start()),
+                "end", r.endOrNull() == null ? null : PercentCodec.encode(r.endOrNull()), "epoch", r.epoch(),
+                "peers", r.peers());
     }
 
     private static Long rangeIdOrNull(String raw) {

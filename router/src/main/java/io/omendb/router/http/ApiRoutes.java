@@ -40,7 +40,9 @@ final class ApiRoutes {
                 exact(HttpMethod.POST, "/admin/retrain-index", range, Route.Kind.ADMIN, admin::retrainIndex),
                 exact(HttpMethod.POST, "/admin/rebuild-index", range, Route.Kind.ADMIN, admin::rebuildIndex),
                 exact(HttpMethod.POST, "/admin/transfer-leader", Set.of(AdminEndpoints.RANGE_PARAM,
-                        AdminEndpoints.TO_PARAM), Route.Kind.ADMIN, admin::transferLeader)));
+                        AdminEndpoints.TO_PARAM), Route.Kind.ADMIN, admin::transferLeader),
+                exact(HttpMethod.POST, "/admin/split", Set.of(AdminEndpoints.RANGE_PARAM, AdminEndpoints.KEY_PARAM),
+                        Route.Kind.ADMIN, admin::split)));
         if (backupsOrNull != null) {
             routes.addAll(new BackupEndpoints(backupsOrNull).routes());
         }

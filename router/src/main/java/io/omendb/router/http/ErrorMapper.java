@@ -4,6 +4,7 @@ import io.omendb.router.backend.BackendTimeoutException;
 import io.omendb.router.backend.BackendUnavailableException;
 import io.omendb.router.backend.CrossRangeBatchException;
 import io.omendb.router.backend.EntryTooLargeException;
+import io.omendb.router.backend.RangeChangeRefusedException;
 import io.omendb.router.backend.UnknownNodeException;
 import io.omendb.router.backend.UnknownRangeException;
 import java.util.LinkedHashMap;
@@ -31,6 +32,11 @@ public final class ErrorMapper {
         if (cause instanceof CrossRangeBatchException cross) {
             return new ApiError(409, "cross_range_batch", cause.getMessage(), Map.of("ranges", cross.rangeIds()),
                     Map.of());
+        }
+        if (cause instanceof RangeChangeRefusedException refused) {
+            return refused.reason() == RangeChangeRefusedException.Reason.CONFLICT
+                    ? ApiError.of(409, "range_changed", cause.getMessage())
+                    : ApiError.of(400, "bad_split", cause.getMessage());
         }
         if (cause instanceof UnknownRangeException) {
             return ApiError.of(404, "unknown_range", cause.getMessage());

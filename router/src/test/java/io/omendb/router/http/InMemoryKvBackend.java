@@ -8,7 +8,9 @@ import io.omendb.router.backend.IndexWork;
 import io.omendb.router.backend.KeyValue;
 import io.omendb.router.backend.KvBackend;
 import io.omendb.router.backend.RangeIndexStats;
+import io.omendb.router.backend.RangeChangeRefusedException;
 import io.omendb.router.backend.RangeInfo;
+import io.omendb.router.backend.SplitOutcome;
 import io.omendb.router.backend.ReadConsistency;
 import io.omendb.router.backend.ScanPage;
 import io.omendb.router.backend.StorageFootprint;
@@ -177,7 +179,7 @@ final class InMemoryKvBackend implements KvBackend {
             NavigableMap<byte[], Versioned> view = end == null ? data.tailMap(start, true)
                     : data.subMap(start, true, end, false);
             long bytes = view.entrySet().stream().mapToLong(e -> e.getKey().length + e.getValue().value().length).sum();
-            out.add(new RangeInfo(id, start, end, leaderless.contains(id) ? null : "n1", PEERS,
+            out.add(new RangeInfo(id, start, end, 1, leaderless.contains(id) ? null : "n1", PEERS,
                     revision, view.size(), bytes));
         }
         return CompletableFuture.completedFuture(out);
@@ -218,6 +220,16 @@ final class InMemoryKvBackend implements KvBackend {
             return CompletableFuture.failedFuture(new UnknownNodeException(rangeId, nodeId, PEERS));
         }
         return CompletableFuture.completedFuture(null);
+    }
+
+    /** The in-memory ranges are fixed: a split of a known range is refused as a bad request. */
+    @Override
+    public CompletableFuture<SplitOutcome> split(long rangeId, byte[] keyOrNull) {
+        if (rangeId < 1 || rangeId > SPLITS.length + 1) {
+            return CompletableFuture.failedFuture(new UnknownRangeException(rangeId));
+        }
+        return CompletableFuture.failedFuture(new RangeChangeRefusedException(
+                RangeChangeRefusedException.Reason.BAD_REQUEST, "the in-memory backend's ranges are fixed"));
     }
 
     @Override
