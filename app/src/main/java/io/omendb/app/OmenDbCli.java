@@ -7,7 +7,8 @@ import picocli.CommandLine;
 
 /**
  * {@code bin/omendb}: the one entry point users run. Subcommands: {@code local} (a whole cluster in one process),
- * {@code node} (one storage node, with the HTTP router inside it), {@code router} (the HTTP router alone).
+ * {@code node} (one storage node, with the HTTP router inside it), {@code router} (the HTTP router alone), and the
+ * tools {@code user}, {@code backup} and {@code admin} (operator actions through the HTTP API).
  *
  * <p>Exit codes, shared by every subcommand: 0 clean stop (SIGTERM/SIGINT), 1 failure to start,
  * 2 bad arguments or configuration (the message names the option or the {@code section.key}).
@@ -17,7 +18,7 @@ import picocli.CommandLine;
  */
 @CommandLine.Command(name = "omendb", mixinStandardHelpOptions = true, versionProvider = OmenDbCli.Version.class,
         subcommands = {LocalCommand.class, NodeCommand.class, RouterCommand.class, UserCommand.class,
-                BackupCommand.class},
+                BackupCommand.class, AdminCommand.class},
         description = "OmenDB: range-sharded, Raft-replicated key-value store with a learned index")
 public final class OmenDbCli implements Runnable {
     static final int EXIT_OK = 0;
@@ -30,7 +31,7 @@ public final class OmenDbCli implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "a subcommand is required: local, node, router, user or backup");
+                "a subcommand is required: local, node, router, user, backup or admin");
     }
 
     static final class Version implements CommandLine.IVersionProvider {

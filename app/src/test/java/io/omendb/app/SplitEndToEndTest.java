@@ -1,0 +1,128 @@
+package io.omendb.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static io.omendb.app.LocalProcess.body;
+import static io.omendb.app.LocalProcess.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A range split as an operator runs it, against {@code omendb local} in its own JVM: {@code omendb admin split} (a
+ * second JVM, authenticated through {@code OMENDB_PASSWORD}) splits range 1 while a writer keeps writing to both of
+ * its halves through the HTTP API; afterwards every acknowledged write reads back, a paged scan across the split point
+ * sees every key once and in order, {@code /admin/ranges} shows five ranges with the new epochs, a batch across the
+ * split point is refused with 409 {@code cross_range_batch}, the metrics count the split, a bad split key is refused
+ * with exit code 1 and {@code bad_split}, and after a restart of the process all of it still holds.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class SplitEndToEndTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void adminSplitUnderWritesLosesNothingAndSurvivesRestart() throws Exception {
+        Map<String, String> acked = new ConcurrentHashMap<>();
+        try (LocalProcess local = LocalProcess.start(tmp.resolve("data"), tmp.resolve("local.log"))) {
+            for (int i = 0; i < 100; i++) {
+                put(local, acked, String.format("c%03d", i * 2), "v" + i);
+            }
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Throwable> writerErrors = new ArrayList<>();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; !stop.get(); i++) {
+                        put(local, acked, String.format("c%03d", (i * 7) % 200), "w" + i);
+                    }
+                } catch (Exception | AssertionError e) {
+                    writerErrors.add(e);
+                }
+            });
+            writer.start();
+            CliRun split = admin(local, "split", "--range", "1", "--key", "c100");
+            Thread.sleep(500);
+            stop.set(true);
+            writer.join();
+            assertEquals(List.of(), writerErrors, "no write failed across the split");
+            assertEquals(0, split.exitCode(), split.toString());
+            JsonNode answer = LocalProcess.JSON.readTree(split.stdout());
+            assertEquals("c100", answer.get("left").get("end").asText());
+            assertEquals("c100", answer.get("right").get("start").asText());
+            long newId = answer.get("right").get("id").asLong();
+            assertTrue(newId > 4, "a new range id: " + answer);
+
+            CliRun bad = admin(local, "split", "--range", "1", "--key", "zzz");
+            assertEquals(1, bad.exitCode(), bad.toString());
+            assertTrue(bad.stderr().contains("bad_split"), bad.toString());
+
+            checkEverything(local, acked, newId);
+            String metrics = body(local.metrics());
+            assertTrue(metrics.contains("omendb_ranges{node=\"n1\"} 5.0"), "omendb_ranges counts the new range");
+            assertTrue(metrics.contains("omendb_range_splits_total{node=\"n1\",range=\"1\"} 1.0"),
+                    "omendb_range_splits_total counts the split");
+            local.stopAndExpectCleanExit();
+            try (LocalProcess restarted = local.restart(tmp.resolve("local2.log"))) {
+                checkEverything(restarted, acked, newId);
+                restarted.stopAndExpectCleanExit();
+            }
+        }
+    }
+
+    private static void put(LocalProcess local, Map<String, String> acked, String key, String value) throws Exception {
+        HttpResponse<byte[]> r = local.send("PUT", "/v1/kv/" + key, value);
+        assertEquals(200, r.statusCode(), key + ": " + body(r));
+        acked.put(key, value);
+    }
+
+    private static void checkEverything(LocalProcess local, Map<String, String> acked, long newId) throws Exception {
+        for (Map.Entry<String, String> e : acked.entrySet()) {
+            HttpResponse<byte[]> r = local.send("GET", "/v1/kv/" + e.getKey(), (String) null);
+            assertEquals(200, r.statusCode(), "acknowledged write lost: " + e.getKey());
+            assertEquals(e.getValue(), body(r), e.getKey());
+        }
+        List<String> expected = new ArrayList<>(new TreeMap<>(acked).keySet());
+        assertEquals(expected, local.scanAll(7), "a paged scan across the split sees every key once, in order");
+        JsonNode ranges = json(local.send("GET", "/admin/ranges", (String) null)).get("ranges");
+        assertEquals(5, ranges.size(), ranges.toString());
+        assertEquals(2, ranges.get(0).get("epoch").asLong(), "the split bumped range 1's epoch: " + ranges);
+        assertEquals(newId, ranges.get(1).get("id").asLong(), ranges.toString());
+        HttpResponse<byte[]> batch = local.send("POST", "/v1/batch", """
+                {"ops":[{"op":"put","key":"c050","value":"x"},{"op":"put","key":"c150","value":"x"}]}""");
+        assertEquals(409, batch.statusCode(), body(batch));
+        assertEquals("cross_range_batch", json(batch).get("error").asText());
+    }
+
+    record CliRun(int exitCode, String stdout, String stderr) {
+    }
+
+    /** {@code omendb admin ARGS} in a JVM of its own against {@code local}, as user admin. */
+    private CliRun admin(LocalProcess local, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), OmenDbCli.class.getName(), "admin"));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--url", "http://127.0.0.1:" + local.httpPort, "--user", "admin"));
+        Path out = Files.createTempFile(tmp, "admin", ".out");
+        Path err = Files.createTempFile(tmp, "admin", ".err");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().put(AdminCommand.PASSWORD_ENV, local.adminPassword);
+        Process p = pb.start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "omendb admin did not finish");
+        return new CliRun(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+}
