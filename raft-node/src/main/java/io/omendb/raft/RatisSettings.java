@@ -31,6 +31,9 @@ final class RatisSettings {
      */
     static final SizeInBytes SNAPSHOT_CHUNK_SIZE_MAX = SizeInBytes.valueOf("1MB");
 
+    /** A group's first election waits the election timeout divided by this (see {@link #server}). */
+    static final int FIRST_ELECTION_DIVISOR = 4;
+
     private RatisSettings() {
     }
 
@@ -47,6 +50,12 @@ final class RatisSettings {
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, ms(perf.electionTimeoutMinMs()));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, ms(perf.electionTimeoutMaxMs()));
         RaftServerConfigKeys.Rpc.setRequestTimeout(p, ms(perf.raftRequestTimeoutMs()));
+        // A group's first election after it started (a new range from a split, or any group at node start) waits a
+        // quarter of the election timeout: the right half of a split has no leader until then, and its clients wait.
+        // Safe against disruption: with pre-vote (Ratis' default) a node that campaigns early while a leader exists
+        // gets no votes and does not raise the term.
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, ms(perf.electionTimeoutMinMs() / FIRST_ELECTION_DIVISOR));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, ms(perf.electionTimeoutMaxMs() / FIRST_ELECTION_DIVISOR));
 
         int writeBufferBytes = perf.raftWriteBufferKb() * 1024;
         RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(writeBufferBytes));

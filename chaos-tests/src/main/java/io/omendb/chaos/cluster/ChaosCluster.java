@@ -189,6 +189,11 @@ public final class ChaosCluster implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    public HttpResponse<String> post(NodeProcess node, String pathAndQuery) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(uri(node, pathAndQuery)).timeout(ADMIN_TIMEOUT)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /** {@code GET /admin/ranges} from the first serving node that answers. */
     public List<RangeInfo> ranges() throws InterruptedException {
         List<String> errors = new ArrayList<>();

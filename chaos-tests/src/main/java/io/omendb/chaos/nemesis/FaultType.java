@@ -17,7 +17,12 @@ public enum FaultType {
     /** kill -9 of a random node, its data directory deleted, restarted: it must catch up (by snapshot). */
     WIPE_RESTART,
     /** kill -9 of every node at once, then all restarted. */
-    KILL_ALL;
+    KILL_ALL,
+    /**
+     * A random range split at its byte median ({@code POST /admin/split}, after a flush so its segments hold its keys)
+     * while the workload runs: the range table changes under the clients, who must not notice. Nothing to heal.
+     */
+    SPLIT;
 
     public boolean needsPartitions() {
         return name().startsWith("PARTITION");

@@ -11,8 +11,10 @@ import io.omendb.chaos.workload.RecoveryProbe;
 import io.omendb.chaos.workload.Timeline;
 
 import java.io.IOException;
+import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,13 +75,18 @@ public final class Nemesis {
                 detail = "leader " + leader.id() + " stays with the majority";
             }
             case KILL_ALL -> targets = nodes;
+            case SPLIT -> targets = List.of(nodes.get(random.nextInt(nodes.size())));
             default -> throw new AssertionError(type);
         }
         if (type == FaultType.PARTITION_LEADER_MINORITY || type == FaultType.PARTITION_LEADER_MAJORITY) {
             targets = minorityAround(targets.get(0));
         }
         long start = System.nanoTime();
-        inject(type, targets);
+        if (type == FaultType.SPLIT) {
+            detail = split(targets.get(0));
+        } else {
+            inject(type, targets);
+        }
         CompletableFuture<Long> recovered = probe.measure(start, rtoBoundMs);
         Thread.sleep(holdMs);
         long healed = System.nanoTime();
@@ -125,6 +132,21 @@ public final class Nemesis {
         throw new IllegalStateException("no range reported a leader within " + READY_TIMEOUT, last);
     }
 
+    /**
+     * Splits a random range through {@code via}: flushes it first ({@code retrain-index}: its keys into segments, where
+     * the leader estimates the byte median), then {@code POST /admin/split} without a key. Returns what happened, for
+     * the report; a refusal (a range too small to split, or changed meanwhile) is reported, not failed: the run's
+     * verdict is the checker's.
+     */
+    private String split(NodeProcess via) throws IOException, InterruptedException {
+        List<RangeInfo> ranges = cluster.awaitRanges(READY_TIMEOUT);
+        RangeInfo r = ranges.get(random.nextInt(ranges.size()));
+        HttpResponse<String> flushed = cluster.post(via, "/admin/retrain-index?range=" + r.id());
+        HttpResponse<String> split = cluster.post(via, "/admin/split?range=" + r.id());
+        return "range " + r.id() + " via " + via.id() + ": " + (split.statusCode() == 200 ? "split " + split.body()
+                : "not split (flush " + flushed.statusCode() + ", split " + split.statusCode() + " " + split.body() + ")");
+    }
+
     /** {@code seed} plus random others, {@code (n - 1) / 2} nodes in all: a minority. */
     private List<NodeProcess> minorityAround(NodeProcess seed) {
         List<NodeProcess> others = new ArrayList<>(cluster.nodes());
@@ -160,6 +182,9 @@ public final class Nemesis {
     /** Heals; for a wiped node, returns the applied index of each of its ranges at restart (its catch-up goal). */
     private Map<Long, Long> heal(FaultType type, List<NodeProcess> targets) throws IOException, InterruptedException {
         switch (type) {
+            case SPLIT -> {
+                return Map.of();
+            }
             case PAUSE -> targets.get(0).resume();
             case PARTITION_LEADER_MINORITY, PARTITION_LEADER_MAJORITY, PARTITION_ONE_WAY -> cluster.network().heal();
             default -> {
@@ -186,10 +211,11 @@ public final class Nemesis {
      */
     private long awaitCatchUp(NodeProcess node, Map<Long, Long> goal, long restartedNs) throws InterruptedException {
         Set<Long> pending = new HashSet<>(goal.keySet());
+        Map<Long, String> probeKeys = probeKeysByRange();
         long deadline = restartedNs + TimeUnit.MILLISECONDS.toNanos(CATCH_UP_BOUND_MS);
         while (!pending.isEmpty() && System.nanoTime() < deadline) {
             for (Long rangeId : List.copyOf(pending)) {
-                String key = keys.probeKey((int) (rangeId - 1));
+                String key = probeKeys.getOrDefault(rangeId, keys.probeKey(0));
                 try {
                     HttpResponse<String> r = cluster.http().send(HttpRequest.newBuilder(cluster.uri(node, "/v1/kv/"
                                     + key + "?consistency=stale")).timeout(Duration.ofSeconds(3)).GET().build(),
@@ -207,6 +233,19 @@ public final class Nemesis {
             }
         }
         return pending.isEmpty() ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restartedNs) : -1;
+    }
+
+    /**
+     * A key inside each range (its start; the first range's probe key for the range starting at the empty key),
+     * percent-encoded for a path: a GET of it reaches that range's replica whatever splits happened.
+     */
+    private Map<Long, String> probeKeysByRange() throws InterruptedException {
+        Map<Long, String> out = new HashMap<>();
+        for (RangeInfo r : cluster.awaitRanges(READY_TIMEOUT)) {
+            out.put(r.id(), r.start() == null || r.start().isEmpty() ? keys.probeKey(0)
+                    : URLEncoder.encode(r.start(), StandardCharsets.UTF_8).replace("+", "%20"));
+        }
+        return out;
     }
 
     /**
