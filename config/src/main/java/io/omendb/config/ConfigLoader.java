@@ -87,7 +87,7 @@ public final class ConfigLoader {
     private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9_.\\-:\\[\\]]+:\\d{1,5}");
     private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
     private static final List<String> SECTIONS = List.of("database", "storage", "index", "wal", "http", "security",
-            "monitoring", "performance", "limits", "cluster", "backup");
+            "monitoring", "performance", "limits", "cluster", "backup", "ranges");
     private static final int PORT_MAX = 65_535;
     /** {@code [performance] io_threads} default: the HTTP API's event loops, sized for the 2-core target machine. */
     public static final int HTTP_IO_THREADS_DEFAULT = 2;
@@ -146,7 +146,8 @@ public final class ConfigLoader {
                 performance(sections.get("performance")),
                 limits(sections.get("limits")),
                 cluster(sections.get("cluster"), http, notices),
-                backup(sections.get("backup")));
+                backup(sections.get("backup")),
+                ranges(sections.get("ranges")));
         sections.values().forEach(TomlSection::rejectUnknownKeys);
         validate(config);
         return config;
@@ -362,6 +363,11 @@ public final class ConfigLoader {
                 t.longIn("memory_limit_mb", 2048, MEMORY_LIMIT_MB_MIN, 1L << 24),
                 t.intIn("max_scan_limit", 10_000, 1, 1_000_000),
                 t.longIn("request_read_timeout_ms", 10_000, REQUEST_READ_TIMEOUT_MS_MIN, 600_000));
+    }
+
+    private static OmenConfig.Ranges ranges(TomlSection t) {
+        return new OmenConfig.Ranges(t.longIn("split_size_mb", 64, 0, 1_048_576),
+                t.intIn("split_check_interval_s", 10, 1, 3600), t.intIn("split_cooldown_s", 60, 0, 86_400));
     }
 
     private static OmenConfig.Backup backup(TomlSection t) {

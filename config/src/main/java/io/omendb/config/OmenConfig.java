@@ -16,7 +16,7 @@ import java.util.Optional;
  */
 public record OmenConfig(Database database, Storage storage, Index index, Wal wal, Http http, Security security,
                          Monitoring monitoring, Performance performance, Limits limits, Cluster cluster,
-                         Backup backup) {
+                         Backup backup, Ranges ranges) {
 
     /** {@code [database]}: identity of the database and where this node keeps its files. */
     public record Database(String name, Path dataDir, String logLevel) {
@@ -62,6 +62,20 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
         /** The archive directory as an absolute path ({@link #archiving()} must hold). */
         public Path logArchivePath(Path dataDir) {
             return Security.resolve(dataDir, logArchiveDir);
+        }
+    }
+
+    /**
+     * {@code [ranges]}: automatic splits (docs/CONFIG.md). A node splits a range it leads once the range's stored bytes
+     * pass {@code splitSizeMb}, at the byte median, at most once per {@code splitCooldownS} per range.
+     *
+     * @param splitSizeMb         MiB of stored keys and values above which a range is split; 0: never automatically
+     * @param splitCheckIntervalS how often a node looks at the sizes of the ranges it leads
+     * @param splitCooldownS      least time between two automatic splits of one range (and after a node started)
+     */
+    public record Ranges(long splitSizeMb, int splitCheckIntervalS, int splitCooldownS) {
+        public boolean autoSplit() {
+            return splitSizeMb > 0;
         }
     }
 
@@ -210,34 +224,42 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
     }
 
     public OmenConfig withDatabase(Database d) {
-        return new OmenConfig(d, storage, index, wal, http, security, monitoring, performance, limits, cluster, backup);
+        return new OmenConfig(d, storage, index, wal, http, security, monitoring, performance, limits, cluster, backup,
+                ranges);
     }
 
     public OmenConfig withHttp(Http h) {
         return new OmenConfig(database, storage, index, wal, h, security, monitoring, performance, limits,
-                cluster, backup);
+                cluster, backup, ranges);
     }
 
     public OmenConfig withWal(Wal w) {
         return new OmenConfig(database, storage, index, w, http, security, monitoring, performance, limits,
-                cluster, backup);
+                cluster, backup, ranges);
     }
 
     public OmenConfig withSecurity(Security s) {
-        return new OmenConfig(database, storage, index, wal, http, s, monitoring, performance, limits, cluster, backup);
+        return new OmenConfig(database, storage, index, wal, http, s, monitoring, performance, limits, cluster, backup,
+                ranges);
     }
 
     public OmenConfig withMonitoring(Monitoring m) {
-        return new OmenConfig(database, storage, index, wal, http, security, m, performance, limits, cluster, backup);
+        return new OmenConfig(database, storage, index, wal, http, security, m, performance, limits, cluster, backup,
+                ranges);
     }
 
     public OmenConfig withBackup(Backup b) {
         return new OmenConfig(database, storage, index, wal, http, security, monitoring, performance, limits, cluster,
-                b);
+                b, ranges);
+    }
+
+    public OmenConfig withRanges(Ranges r) {
+        return new OmenConfig(database, storage, index, wal, http, security, monitoring, performance, limits, cluster,
+                backup, r);
     }
 
     public OmenConfig withCluster(Cluster c) {
         return new OmenConfig(database, storage, index, wal, http, security, monitoring, performance, limits, c,
-                backup);
+                backup, ranges);
     }
 }

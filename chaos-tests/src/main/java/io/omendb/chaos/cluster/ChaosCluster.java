@@ -226,6 +226,12 @@ public final class ChaosCluster implements AutoCloseable {
         }
     }
 
+    /** The first item's key of a {@code /v1/scan} answer, if it has one. */
+    public static Optional<String> firstScannedKey(String body) throws IOException {
+        JsonNode items = JSON.readTree(body).get("items");
+        return items == null || items.isEmpty() ? Optional.empty() : Optional.of(items.get(0).get("key").asText());
+    }
+
     static List<RangeInfo> parseRanges(String body) throws IOException {
         List<RangeInfo> out = new ArrayList<>();
         for (JsonNode r : JSON.readTree(body).get("ranges")) {

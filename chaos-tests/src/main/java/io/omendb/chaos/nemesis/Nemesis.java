@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -215,7 +216,11 @@ public final class Nemesis {
         long deadline = restartedNs + TimeUnit.MILLISECONDS.toNanos(CATCH_UP_BOUND_MS);
         while (!pending.isEmpty() && System.nanoTime() < deadline) {
             for (Long rangeId : List.copyOf(pending)) {
-                String key = probeKeys.getOrDefault(rangeId, keys.probeKey(0));
+                String key = probeKeys.get(rangeId);
+                if (key == null) {
+                    pending.remove(rangeId);
+                    continue;
+                }
                 try {
                     HttpResponse<String> r = cluster.http().send(HttpRequest.newBuilder(cluster.uri(node, "/v1/kv/"
                                     + key + "?consistency=stale")).timeout(Duration.ofSeconds(3)).GET().build(),
@@ -236,16 +241,50 @@ public final class Nemesis {
     }
 
     /**
-     * A key inside each range (its start; the first range's probe key for the range starting at the empty key),
-     * percent-encoded for a path: a GET of it reaches that range's replica whatever splits happened.
+     * A preloaded key inside each range, percent-encoded for a path: a GET of it (200, with the replica's applied
+     * index) reaches that range's replica whatever splits happened, and the workload never deletes it. Found by a
+     * linearizable scan of the range's part of each preload interval; a range holding none is left out.
      */
     private Map<Long, String> probeKeysByRange() throws InterruptedException {
         Map<Long, String> out = new HashMap<>();
         for (RangeInfo r : cluster.awaitRanges(READY_TIMEOUT)) {
-            out.put(r.id(), r.start() == null || r.start().isEmpty() ? keys.probeKey(0)
-                    : URLEncoder.encode(r.start(), StandardCharsets.UTF_8).replace("+", "%20"));
+            String start = r.start() == null ? "" : r.start();
+            for (int k = 0; k < keys.ranges() && !out.containsKey(r.id()); k++) {
+                String lo = max(start, keys.preloadStart(k));
+                String hi = r.end() == null ? keys.preloadEnd(k) : min(r.end(), keys.preloadEnd(k));
+                if (lo.compareTo(hi) < 0) {
+                    firstKey(lo, hi).ifPresent(key -> out.put(r.id(), encode(key)));
+                }
+            }
         }
         return out;
+    }
+
+    private Optional<String> firstKey(String start, String end) throws InterruptedException {
+        String q = "/v1/scan?limit=1&start=" + encode(start) + "&end=" + encode(end);
+        for (NodeProcess n : cluster.serving()) {
+            try {
+                HttpResponse<String> page = cluster.get(n, q);
+                if (page.statusCode() == 200) {
+                    return ChaosCluster.firstScannedKey(page.body());
+                }
+            } catch (IOException e) {
+                // another node answers
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String max(String a, String b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    private static String min(String a, String b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     /**

@@ -40,6 +40,15 @@ public record KeySpace(int ranges, int keysPerRange, long epochMs) {
         return "k" + range + "/pre/" + i;
     }
 
+    /** The interval {@code [preloadStart, preloadEnd)} holds exactly the preloaded keys of one range. */
+    public String preloadStart(int range) {
+        return "k" + range + "/pre/";
+    }
+
+    public String preloadEnd(int range) {
+        return "k" + range + "/pre0"; // '0' follows '/'
+    }
+
     /** Zero-padded, so key order is number order. */
     public String bulkKey(int range, int i) {
         return String.format("k%d/bulk/%08d", range, i);
