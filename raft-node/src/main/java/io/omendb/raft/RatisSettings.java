@@ -25,12 +25,6 @@ final class RatisSettings {
     static final int LOG_SEGMENT_CACHE_NUM_MAX = 2;
     static final SizeInBytes LOG_SEGMENT_CACHE_SIZE_MAX = SizeInBytes.valueOf("8MB");
     /**
-     * Bytes of snapshot file per install-snapshot request. Ratis reads each chunk into a heap array before
-     * {@link MappedSnapshotRequests} re-points it at the file; at Ratis' 16 MB default, that array times the requests
-     * in flight ({@code request.element-limit}, 8) is 128 MiB of transient heap per follower being caught up.
-     */
-    static final SizeInBytes SNAPSHOT_CHUNK_SIZE_MAX = SizeInBytes.valueOf("1MB");
-    /**
      * Threads of each group's server executor ({@code RaftServerImpl.serverExecutor}), which completes every
      * appendEntries a follower receives (heartbeats included) and runs server-side admin requests. Ratis' default is an
      * unbounded cached pool per group, so a burst of appends or a slow disk grew one thread per concurrent append per
@@ -39,6 +33,12 @@ final class RatisSettings {
      * as its log worker completes them anyway (docs/ARCHITECTURE.md, "What a range costs").
      */
     static final int SERVER_THREADS_PER_GROUP_MAX = 1;
+    /**
+     * Bytes of snapshot file per install-snapshot request. Ratis reads each chunk into a heap array before
+     * {@link MappedSnapshotRequests} re-points it at the file; at Ratis' 16 MB default, that array times the requests
+     * in flight ({@code request.element-limit}, 8) is 128 MiB of transient heap per follower being caught up.
+     */
+    static final SizeInBytes SNAPSHOT_CHUNK_SIZE_MAX = SizeInBytes.valueOf("1MB");
 
     private RatisSettings() {
     }
