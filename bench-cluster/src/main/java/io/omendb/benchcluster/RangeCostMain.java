@@ -83,6 +83,10 @@ public final class RangeCostMain implements Callable<Integer> {
             description = "JVM options of each node (default: ${DEFAULT-VALUE}: a small initial heap, so RSS shows"
                     + " what is used; NMT for the direct-memory and thread-stack figures).")
     String nodeJvmOptions;
+    @Option(names = "--omendb-performance", split = ",",
+            description = "Extra [performance] settings of the OmenDB nodes, e.g. election_timeout_min_ms=2000,"
+                    + "election_timeout_max_ms=4000 (docs/CONFIG.md).")
+    List<String> omendbPerformance = List.of();
     @Option(names = "--omendb-home", defaultValue = "${sys:omendb.home:-.}",
             description = "Repository root holding app/target (default: the launcher's).")
     Path omendbHome;
@@ -136,7 +140,7 @@ public final class RangeCostMain implements Callable<Integer> {
     private List<RangeCostSample> measure(int ranges, List<String> notes) throws Exception {
         KeySpace keys = new KeySpace(KEYS);
         OmenDbTarget target = new OmenDbTarget(omendbHome.resolve("app/target"), keys, ranges, nodeJvmOptions,
-                Duration.ofSeconds(10), List.of(), OmenDbTarget.Routing.ANY_NODE, readyTimeoutSeconds * 1000L);
+                Duration.ofSeconds(10), omendbPerformance, OmenDbTarget.Routing.ANY_NODE, readyTimeoutSeconds * 1000L);
         Path dir = Files.createTempDirectory("omendb-range-cost-");
         runningDir.set(dir);
         running.set(target);

@@ -54,11 +54,13 @@ public final class ConfigLoader {
     public static final int MAX_KEY_SIZE_BYTES_DEFAULT = 4 * 1024;
     public static final int MAX_VALUE_SIZE_BYTES_DEFAULT = 1024 * 1024;
     /**
-     * 2.25 MiB: the smallest round size whose largest command (see {@link OmenConfig.Performance#commandBytesMax})
-     * holds a compare-and-set of a maximal key with a maximal expected and new value (4 KiB + 2 x 1 MiB + framing).
-     * Ratis allocates it as direct memory once per range replica (docs/CONFIG.md).
+     * 2057 KiB: the smallest buffer whose largest command (see {@link OmenConfig.Performance#commandBytesMax}) holds a
+     * compare-and-set of a maximal key with a maximal expected and new value at the default limits (4 KiB + 2 x 1 MiB
+     * + framing). Ratis allocates it as direct memory once per group replica, so every KiB here is paid by each range
+     * a node hosts (docs/CONFIG.md; it was 2304 KiB, a round 2.25 MiB, before ranges multiplied).
      */
-    public static final int RAFT_WRITE_BUFFER_KB_DEFAULT = 2304;
+    public static final int RAFT_WRITE_BUFFER_KB_DEFAULT =
+            writeBufferKbToHold(MAX_KEY_SIZE_BYTES_DEFAULT, MAX_VALUE_SIZE_BYTES_DEFAULT);
     /**
      * Group commit's linger ({@code client.Coalescer}): long enough for a closed-loop client on a loaded machine to
      * send its next write after its answer, short against an entry's own latency (docs/BENCHMARKS.md).
@@ -183,15 +185,25 @@ public final class ConfigLoader {
 
     /** One Raft entry must hold the largest single-key command the limits admit: a CAS of two maximal values. */
     private static void validateEntrySize(OmenConfig.Performance p, OmenConfig.Limits l) {
-        long needed = (long) l.maxKeySizeBytes() + 2L * l.maxValueSizeBytes() + COMMAND_FRAMING_BYTES_MAX;
-        if (p.commandBytesMax() < needed) {
-            long kbNeeded = (needed + OmenConfig.Performance.ENTRY_OVERHEAD_BYTES
-                    + OmenConfig.Performance.ENTRY_FRAMING_BYTES + 1023) / 1024;
+        if (p.commandBytesMax() < casBytesMax(l.maxKeySizeBytes(), l.maxValueSizeBytes())) {
+            int kbNeeded = writeBufferKbToHold(l.maxKeySizeBytes(), l.maxValueSizeBytes());
             throw new ConfigException("performance.raft_write_buffer_kb", "must be at least " + kbNeeded
                     + " to hold a compare-and-set of limits.max_key_size_bytes = " + l.maxKeySizeBytes()
                     + " and two limits.max_value_size_bytes = " + l.maxValueSizeBytes() + " in one Raft entry, got "
                     + p.raftWriteBufferKb());
         }
+    }
+
+    /** Encoded size of the largest single-key command the limits admit: a CAS of a maximal key and two values. */
+    private static long casBytesMax(int keySizeBytesMax, int valueSizeBytesMax) {
+        return (long) keySizeBytesMax + 2L * valueSizeBytesMax + COMMAND_FRAMING_BYTES_MAX;
+    }
+
+    /** Smallest {@code raft_write_buffer_kb} whose largest command holds that CAS (Ratis entry overhead + framing). */
+    private static int writeBufferKbToHold(int keySizeBytesMax, int valueSizeBytesMax) {
+        long bytes = casBytesMax(keySizeBytesMax, valueSizeBytesMax) + OmenConfig.Performance.ENTRY_OVERHEAD_BYTES
+                + OmenConfig.Performance.ENTRY_FRAMING_BYTES;
+        return (int) ((bytes + 1023) / 1024);
     }
 
     private static void validateCluster(OmenConfig.Cluster cl) {

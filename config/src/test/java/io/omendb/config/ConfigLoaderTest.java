@@ -51,6 +51,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theDefaultWriteBufferIsTheSmallestThatHoldsACasAtTheDefaultLimits() {
+        // Ratis allocates it per group replica: no KiB beyond what the largest single-key command needs
+        assertEquals(2057, ConfigLoader.parse("", Map.of()).performance().raftWriteBufferKb());
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
+                [performance]
+                raft_write_buffer_kb = 2056
+                """, Map.of()));
+        assertEquals("performance.raft_write_buffer_kb", e.key());
+        assertTrue(e.getMessage().contains("at least 2057"), e.getMessage());
+    }
+
+    @Test
     void aWriteBufferTooSmallForTheLimitsIsRefusedWithTheSizeNeeded() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
                 [performance]

@@ -25,6 +25,15 @@ final class RatisSettings {
     static final int LOG_SEGMENT_CACHE_NUM_MAX = 2;
     static final SizeInBytes LOG_SEGMENT_CACHE_SIZE_MAX = SizeInBytes.valueOf("8MB");
     /**
+     * Threads of each group's server executor ({@code RaftServerImpl.serverExecutor}), which completes every
+     * appendEntries a follower receives (heartbeats included) and runs server-side admin requests. Ratis' default is an
+     * unbounded cached pool per group, so a burst of appends or a slow disk grew one thread per concurrent append per
+     * range. With Ratis' "cached" pool and a size, the pool is a single thread on an unbounded queue that ends after
+     * 60 s idle ({@code ConcurrentUtils.newCachedThreadPool(int, ThreadFactory)}): a group's completions run in order,
+     * as its log worker completes them anyway (docs/ARCHITECTURE.md, "What a range costs").
+     */
+    static final int SERVER_THREADS_PER_GROUP_MAX = 1;
+    /**
      * Bytes of snapshot file per install-snapshot request. Ratis reads each chunk into a heap array before
      * {@link MappedSnapshotRequests} re-points it at the file; at Ratis' 16 MB default, that array times the requests
      * in flight ({@code request.element-limit}, 8) is 128 MiB of transient heap per follower being caught up.
@@ -66,6 +75,8 @@ final class RatisSettings {
         RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, LOG_SEGMENT_CACHE_SIZE_MAX);
         RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SNAPSHOT_CHUNK_SIZE_MAX);
         RaftConfigKeys.Rpc.setType(p, new OmenRpcType());
+        RaftServerConfigKeys.ThreadPool.setServerCached(p, true);
+        RaftServerConfigKeys.ThreadPool.setServerSize(p, SERVER_THREADS_PER_GROUP_MAX);
         // No Ratis metadata entries: Ratis appends one after every commit (a log entry, a replication round and an
         // fsync on each replica, plus one more round to propagate its own commit), which cost about a quarter of the
         // nodes' CPU per write (docs/BENCHMARKS.md item 9). The committed index they recorded for offline replay of a
