@@ -54,13 +54,13 @@ public final class ConfigLoader {
     public static final int MAX_KEY_SIZE_BYTES_DEFAULT = 4 * 1024;
     public static final int MAX_VALUE_SIZE_BYTES_DEFAULT = 1024 * 1024;
     /**
-     * 2057 KiB: the smallest buffer whose largest command (see {@link OmenConfig.Performance#commandBytesMax}) holds a
-     * compare-and-set of a maximal key with a maximal expected and new value at the default limits (4 KiB + 2 x 1 MiB
-     * + framing). Ratis allocates it as direct memory once per group replica, so every KiB here is paid by each range
-     * a node hosts (docs/CONFIG.md; it was 2304 KiB, a round 2.25 MiB, before ranges multiplied).
+     * 2304 KiB (2.25 MiB): holds a compare-and-set of a maximal key with a maximal expected and new value at the default
+     * limits (4 KiB + 2 x 1 MiB + framing needs 2057 KiB, {@link #writeBufferKbToHold}) and batches up to 2 355 192
+     * bytes. Ratis allocates it as direct memory once per group replica, so every KiB here is paid by each range a
+     * node hosts; lowering it to 2057 saves 0.24 MiB per range replica but shrinks the largest batch (a batch that
+     * worked would get 413) and must wait until no log holds a larger entry (docs/CONFIG.md), so the default stays.
      */
-    public static final int RAFT_WRITE_BUFFER_KB_DEFAULT =
-            writeBufferKbToHold(MAX_KEY_SIZE_BYTES_DEFAULT, MAX_VALUE_SIZE_BYTES_DEFAULT);
+    public static final int RAFT_WRITE_BUFFER_KB_DEFAULT = 2304;
     /**
      * Group commit's linger ({@code client.Coalescer}): long enough for a closed-loop client on a loaded machine to
      * send its next write after its answer, short against an entry's own latency (docs/BENCHMARKS.md).

@@ -53,7 +53,7 @@ class ConfigLoaderTest {
     @Test
     void theDefaultWriteBufferIsTheSmallestThatHoldsACasAtTheDefaultLimits() {
         // Ratis allocates it per group replica: no KiB beyond what the largest single-key command needs
-        assertEquals(2057, ConfigLoader.parse("", Map.of()).performance().raftWriteBufferKb());
+        assertEquals(2304, ConfigLoader.parse("", Map.of()).performance().raftWriteBufferKb());
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
                 [performance]
                 raft_write_buffer_kb = 2056

@@ -60,7 +60,7 @@ class RatisSettingsTest {
         // SegmentedRaftLogWorker refuses a buffer below the entry limit + 8 (length + checksum)
         assertEquals(buffer, entryMax + OmenConfig.Performance.ENTRY_FRAMING_BYTES);
         assertEquals(entryMax, perf.commandBytesMax() + OmenConfig.Performance.ENTRY_OVERHEAD_BYTES);
-        assertEquals(2057L * 1024, buffer, "direct memory per group replica");
+        assertEquals(2304L * 1024, buffer, "direct memory per group replica");
         // GrpcServicesImpl refuses a message limit less than 1 MB above the entry limit
         SizeInBytes messageMax = GrpcConfigKeys.messageSizeMax(p, s -> { });
         assertTrue(messageMax.getSize() - entryMax >= SizeInBytes.ONE_MB.getSize(), messageMax.toString());

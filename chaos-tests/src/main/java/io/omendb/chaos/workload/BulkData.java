@@ -24,7 +24,7 @@ import java.util.concurrent.Future;
  * function of (seed, range, index), so nothing is kept in memory: the workload never touches these keys, they are
  * not in the history, and every replica's bulk interval is checked against {@link #expectedDigest} by streaming
  * scans ({@link KvClient#digestInto}). Loaded through {@code POST /v1/batch}, one writer per range, batches of
- * {@link #BATCH_VALUES} values (about 1.5 MiB, under the one-Raft-entry limit of ~2.0 MiB). Thread-safe (the
+ * {@link #BATCH_VALUES} values (about 1.5 MiB, under the one-Raft-entry limit of ~2.25 MiB). Thread-safe (the
  * expected digests are computed once, on first use).
  */
 public final class BulkData {
