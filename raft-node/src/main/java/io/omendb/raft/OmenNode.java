@@ -86,6 +86,7 @@ public final class OmenNode implements AutoCloseable {
     private final GroupBootstrap bootstrap;
     private final RangeTableSeeder seeder;
     private final SplitFollowUp splitFollowUp;
+    private final AutoSplitter autoSplitter;
     /** One thread per group this node lost its storage of, started after bootstrap. */
     private final List<Thread> readmitters = new ArrayList<>();
     /** Null unless {@code backup.log_archive_dir} is set. */
@@ -113,6 +114,8 @@ public final class OmenNode implements AutoCloseable {
         this.splitFollowUp = new SplitFollowUp(config.cluster().nodeId(), server, client,
                 NodeDataLayout.of(config.database().dataDir()));
         splits.set(splitFollowUp);
+        this.autoSplitter = new AutoSplitter(config.cluster().nodeId(), server, client, config.ranges(),
+                System::currentTimeMillis);
     }
 
     public static OmenNode start(OmenConfig config, Clock clock) throws IOException {
@@ -160,6 +163,7 @@ public final class OmenNode implements AutoCloseable {
             }
             node.startReadmissions(toReadmit);
             node.splitFollowUp.resumeStaged();
+            node.autoSplitter.startIfEnabled();
             node.archiving = LogArchiveScheduler.startIfConfigured(config, node.server);
             node.seeder.startIfMetaPeer();
             LOG.info("Node {} started with groups {}", config.cluster().nodeId(), node.hostedGroups());
@@ -305,6 +309,7 @@ public final class OmenNode implements AutoCloseable {
     public void close() throws IOException {
         readmitters.forEach(Thread::interrupt);
         seeder.close();
+        autoSplitter.close();
         splitFollowUp.close();
         try {
             for (Thread t : readmitters) {

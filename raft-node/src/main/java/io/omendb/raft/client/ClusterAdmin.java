@@ -310,18 +310,29 @@ public final class ClusterAdmin {
                 })));
     }
 
+    /**
+     * The given key, or the leader's estimate of the byte median; the estimate reads only segments, so when the range's
+     * keys are all still in memtables the range is flushed on every replica first ({@link Command.Maintain}) and the
+     * median asked again.
+     */
     private CompletableFuture<byte[]> splitKey(RangeDescriptor d, byte[] keyOrNull) {
         if (keyOrNull != null) {
             return CompletableFuture.completedFuture(keyOrNull);
         }
-        return client.read(d, new Query.MedianKey(), ReadOptions.linearizable()).thenApply(res -> {
-            byte[] median = ((QueryResult.Value) res).value();
-            if (median == null) {
-                throw new ClientException(ErrorCode.INVALID_ARGUMENT, "range " + d.rangeId() + " holds fewer than two "
-                        + "keys in its segments; give a split key");
-            }
-            return median;
-        });
+        return medianOrNull(d).thenCompose(median -> median != null ? CompletableFuture.completedFuture(median)
+                : client.write(d, new Command.Maintain(Command.Maintenance.FLUSH)).thenCompose(v -> medianOrNull(d))
+                        .thenApply(afterFlush -> {
+                            if (afterFlush == null) {
+                                throw new ClientException(ErrorCode.INVALID_ARGUMENT, "range " + d.rangeId()
+                                        + " holds fewer than two keys; nothing to split");
+                            }
+                            return afterFlush;
+                        }));
+    }
+
+    private CompletableFuture<byte[]> medianOrNull(RangeDescriptor d) {
+        return client.read(d, new Query.MedianKey(), ReadOptions.linearizable())
+                .thenApply(res -> ((QueryResult.Value) res).value());
     }
 
     /**
@@ -333,12 +344,14 @@ public final class ClusterAdmin {
         byte[] key = RangeDescriptorCodec.NEXT_RANGE_ID_KEY;
         return client.channels().meta().read(new Query.Get(key), ReadOptions.linearizable(), null).thenCompose(res -> {
             byte[] current = ((QueryResult.Value) res).value();
-            long next = current != null ? ByteBuffer.wrap(current).getLong()
-                    : client.rangeTable().ranges().stream().mapToLong(RangeDescriptor::rangeId).max().orElse(0) + 1;
-            byte[] after = ByteBuffer.allocate(Long.BYTES).putLong(next + 1).array();
-            return client.channels().meta().write(new Command.CompareAndSet(key, current, after))
+            CompletableFuture<Long> next = current != null
+                    ? CompletableFuture.completedFuture(ByteBuffer.wrap(current).getLong())
+                    : client.refreshRangeTable().thenApply(t -> t.ranges().stream().mapToLong(RangeDescriptor::rangeId)
+                            .max().orElse(0) + 1);
+            return next.thenCompose(id -> client.channels().meta().write(new Command.CompareAndSet(key, current,
+                            ByteBuffer.allocate(Long.BYTES).putLong(id + 1).array()))
                     .thenCompose(w -> w instanceof CommandResult.CasOutcome c && c.succeeded()
-                            ? CompletableFuture.completedFuture(next) : reserveRangeId());
+                            ? CompletableFuture.completedFuture(id) : reserveRangeId()));
         });
     }
 

@@ -462,6 +462,12 @@ public final class RangeStateMachine extends BaseStateMachine {
         return snapshotInstalls.get();
     }
 
+    /** Bytes of keys and values the engine stores ({@code StorageEngine#dataBytes}); 0 while it is not open. */
+    public long dataBytes() {
+        StorageEngine e = engine;
+        return e == null ? 0 : e.dataBytes();
+    }
+
     /** Bytes of the engine's memtables (writes not flushed yet); 0 before the engine opened. */
     public long memtableBytes() {
         StorageEngine e = engine;

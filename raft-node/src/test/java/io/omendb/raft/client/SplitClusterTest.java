@@ -117,6 +117,37 @@ class SplitClusterTest {
         }
     }
 
+    /**
+     * {@code [ranges] split_size_mb = 1}: writing about 3 MiB into the one range makes its leader's node split it on
+     * its own (flushing first: the writes are still in memtables), more than once, with every write kept.
+     */
+    @Test
+    void rangesOverTheSizeLimitSplitOnTheirOwn() throws Exception {
+        Map<String, String> acked = new ConcurrentHashMap<>();
+        try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template("""
+                [ranges]
+                split_size_mb = 1
+                split_check_interval_s = 1
+                split_cooldown_s = 2
+                """)); ClusterClient client = cluster.newClient(null)) {
+            client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S));
+            String value = "x".repeat(1024);
+            for (int i = 0; i < 3000; i++) {
+                String k = String.format("a%05d", i);
+                await(client.put(b(k), b(value + i)));
+                acked.put(k, value + i);
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(CALL_TIMEOUT_S * 2).toNanos();
+            int ranges = 1;
+            while (ranges < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(500);
+                ranges = client.refreshRangeTable().get().ranges().size();
+            }
+            assertTrue(ranges >= 3, "3 MiB in ranges of at most 1 MiB: split at least twice, got " + ranges);
+            checkEveryWrite(client, acked);
+        }
+    }
+
     /** Every acknowledged write, by linearizable get and by one scan over the whole key space. */
     private static void checkEveryWrite(ClusterClient client, Map<String, String> acked) throws Exception {
         for (Map.Entry<String, String> e : acked.entrySet()) {

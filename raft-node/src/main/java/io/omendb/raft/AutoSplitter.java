@@ -1,0 +1,129 @@
+package io.omendb.raft;
+
+import io.omendb.config.OmenConfig;
+import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.statemachine.RangeStateMachine;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * Splits, at its byte median, every range this node leads whose stored bytes passed {@code [ranges] split_size_mb}
+ * ({@link OmenConfig.Ranges}), through the same path as {@code POST /admin/split} ({@code ClusterAdmin#split}).
+ *
+ * <p><b>Why the leader, locally.</b> Each range is checked by exactly one node — the one whose replica leads it — from
+ * its own engine ({@code StorageEngine#dataBytes}: counters, no I/O), so checking costs no RPC however many ranges
+ * there are, and a range is never split twice at once by two nodes (a leader change in between makes the second
+ * split's route stale: refused, nothing changed). Range sizes are equal on every replica, so any leader decides alike.
+ *
+ * <p><b>Pacing.</b> One split at a time per node, each waited for; a range is not split again before
+ * {@code split_cooldown_s} passed since its last attempt (successful or not), so a refused or failing split is not
+ * retried in a tight loop, and the halves of a split get time to settle before they are looked at again.
+ *
+ * <p><b>Threading.</b> One daemon thread of its own, checking every {@code split_check_interval_s}; the clock is
+ * injected for the cool-down.
+ */
+final class AutoSplitter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AutoSplitter.class);
+    /** How long one split may take before the check moves on (it may still complete). */
+    static final long SPLIT_WAIT_MS = 60_000;
+    static final long CLOSE_WAIT_MS = 5_000;
+
+    private final String nodeId;
+    private final RaftServer server;
+    private final ClusterClient client;
+    private final OmenConfig.Ranges settings;
+    private final LongSupplier clockMs;
+    /** Last split attempt per range id (ms on {@link #clockMs}); touched by the checking thread only. */
+    private final Map<Long, Long> lastAttemptMs = new HashMap<>();
+    private final ScheduledExecutorService executor;
+
+    AutoSplitter(String nodeId, RaftServer server, ClusterClient client, OmenConfig.Ranges settings,
+                 LongSupplier clockMs) {
+        this.nodeId = nodeId;
+        this.server = server;
+        this.client = client;
+        this.settings = settings;
+        this.clockMs = clockMs;
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "omendb-autosplit-" + nodeId);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts the periodic check, unless automatic splits are off ({@code split_size_mb = 0}). */
+    void startIfEnabled() {
+        if (settings.autoSplit()) {
+            executor.scheduleWithFixedDelay(this::checkSafely, settings.splitCheckIntervalS(),
+                    settings.splitCheckIntervalS(), TimeUnit.SECONDS);
+        }
+    }
+
+    private void checkSafely() {
+        try {
+            checkOnce();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.warn("Node {}: automatic split check failed: {}", nodeId, e.toString());
+        }
+    }
+
+    /** Splits each range this node leads that is over the size limit and out of its cool-down; one at a time. */
+    void checkOnce() throws InterruptedException {
+        long limitBytes = settings.splitSizeMb() << 20;
+        for (RaftGroupId group : server.getGroupIds()) {
+            RaftServer.Division d;
+            try {
+                d = server.getDivision(group);
+            } catch (IOException removedMeanwhile) {
+                continue;
+            }
+            if (!d.getInfo().isLeader() || !(d.getStateMachine() instanceof RangeStateMachine sm)
+                    || sm.rangeDescriptor() == null) {
+                continue;
+            }
+            long rangeId = sm.rangeDescriptor().rangeId();
+            long bytes = sm.dataBytes();
+            long now = clockMs.getAsLong();
+            Long last = lastAttemptMs.get(rangeId);
+            if (bytes <= limitBytes || (last != null && now - last < settings.splitCooldownS() * 1000L)) {
+                continue;
+            }
+            lastAttemptMs.put(rangeId, now);
+            LOG.info("Node {}: range {} holds {} MiB (> split_size_mb {}); splitting it at its median", nodeId,
+                    rangeId, bytes >> 20, settings.splitSizeMb());
+            try {
+                var result = client.admin().split(rangeId, null).get(SPLIT_WAIT_MS, TimeUnit.MILLISECONDS);
+                LOG.info("Node {}: split range {} into {} and {} in {} ms", nodeId, rangeId, result.left(),
+                        result.right(), result.elapsedMs());
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    throw (InterruptedException) e;
+                }
+                LOG.warn("Node {}: automatic split of range {} failed (retried after split_cooldown_s): {}", nodeId,
+                        rangeId, e.toString());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
