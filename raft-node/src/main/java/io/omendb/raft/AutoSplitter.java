@@ -11,7 +11,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -36,7 +35,6 @@ final class AutoSplitter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AutoSplitter.class);
     /** How long one split may take before the check moves on (it may still complete). */
     static final long SPLIT_WAIT_MS = 60_000;
-    static final long CLOSE_WAIT_MS = 5_000;
 
     private final String nodeId;
     private final RaftServer server;
@@ -45,6 +43,7 @@ final class AutoSplitter implements AutoCloseable {
     private final LongSupplier clockMs;
     /** Last split attempt per range id (ms on {@link #clockMs}); touched by the checking thread only. */
     private final Map<Long, Long> lastAttemptMs = new HashMap<>();
+    private final BackgroundThread thread;
     private final ScheduledExecutorService executor;
 
     AutoSplitter(String nodeId, RaftServer server, ClusterClient client, OmenConfig.Ranges settings,
@@ -54,11 +53,8 @@ final class AutoSplitter implements AutoCloseable {
         this.client = client;
         this.settings = settings;
         this.clockMs = clockMs;
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "omendb-autosplit-" + nodeId);
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = new BackgroundThread("omendb-autosplit-" + nodeId);
+        this.executor = thread.executor();
     }
 
     /** Starts the periodic check, unless automatic splits are off ({@code split_size_mb = 0}). */
@@ -119,11 +115,6 @@ final class AutoSplitter implements AutoCloseable {
 
     @Override
     public void close() {
-        executor.shutdownNow();
-        try {
-            executor.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        thread.close();
     }
 }

@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -51,13 +50,12 @@ final class SplitFollowUp implements SplitListener, AutoCloseable {
     static final long RETRY_DELAY_INITIAL_MS = 200;
     static final long RETRY_DELAY_MAX_MS = 5_000;
     static final long RETRY_DEADLINE_MS = 3_600_000;
-    /** How long {@link #close} waits for a follow-up in progress. */
-    static final long CLOSE_WAIT_MS = 5_000;
 
     private final String nodeId;
     private final RaftServer server;
     private final ClusterClient client;
     private final NodeDataLayout layout;
+    private final BackgroundThread thread;
     private final ScheduledExecutorService executor;
     private final AtomicLong callIds = new AtomicLong();
 
@@ -66,11 +64,8 @@ final class SplitFollowUp implements SplitListener, AutoCloseable {
         this.server = server;
         this.client = client;
         this.layout = layout;
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "omendb-splits-" + nodeId);
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = new BackgroundThread("omendb-splits-" + nodeId);
+        this.executor = thread.executor();
     }
 
     @Override
@@ -187,11 +182,6 @@ final class SplitFollowUp implements SplitListener, AutoCloseable {
 
     @Override
     public void close() {
-        executor.shutdownNow();
-        try {
-            executor.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        thread.close();
     }
 }
