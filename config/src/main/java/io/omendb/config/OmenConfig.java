@@ -67,15 +67,19 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
 
     /**
      * {@code [ranges]}: automatic splits (docs/CONFIG.md). A node splits a range it leads once the range's stored bytes
-     * pass {@code splitSizeMb}, at the byte median, at most once per {@code splitCooldownS} per range.
+     * pass {@code splitSizeMb} (at the byte median) or its load passes {@code splitLoadOpsPerS} over a window of
+     * {@code splitLoadWindowS} (at the load's median key), at most once per {@code splitCooldownS} per range.
      *
-     * @param splitSizeMb         MiB of stored keys and values above which a range is split; 0: never automatically
-     * @param splitCheckIntervalS how often a node looks at the sizes of the ranges it leads
-     * @param splitCooldownS      least time between two automatic splits of one range (and after a node started)
+     * @param splitSizeMb         MiB of stored keys and values above which a range is split; 0: never by size
+     * @param splitLoadOpsPerS    keyed requests per second (reads and writes) above which a range is split; 0: never
+     * @param splitLoadWindowS    the window the load is measured over
+     * @param splitCheckIntervalS how often a node looks at the ranges it leads
+     * @param splitCooldownS      least time between two automatic splits of one range
      */
-    public record Ranges(long splitSizeMb, int splitCheckIntervalS, int splitCooldownS) {
+    public record Ranges(long splitSizeMb, long splitLoadOpsPerS, int splitLoadWindowS, int splitCheckIntervalS,
+                         int splitCooldownS) {
         public boolean autoSplit() {
-            return splitSizeMb > 0;
+            return splitSizeMb > 0 || splitLoadOpsPerS > 0;
         }
     }
 

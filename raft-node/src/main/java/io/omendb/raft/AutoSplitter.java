@@ -2,6 +2,7 @@ package io.omendb.raft;
 
 import io.omendb.config.OmenConfig;
 import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.statemachine.RangeLoad;
 import io.omendb.raft.statemachine.RangeStateMachine;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
@@ -16,12 +17,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * Splits, at its byte median, every range this node leads whose stored bytes passed {@code [ranges] split_size_mb}
+ * Splits every range this node leads whose stored bytes passed {@code [ranges] split_size_mb} (at its byte median) or
+ * whose load passed {@code split_load_ops_per_s} over the last {@code split_load_window_s} (at the load's median key,
+ * so each half gets about half the load: a hot spot is cut where the requests are, not where the bytes are)
  * ({@link OmenConfig.Ranges}), through the same path as {@code POST /admin/split} ({@code ClusterAdmin#split}).
  *
  * <p><b>Why the leader, locally.</b> Each range is checked by exactly one node — the one whose replica leads it — from
  * its own engine ({@code StorageEngine#dataBytes}: counters, no I/O), so checking costs no RPC however many ranges
- * there are, and a range is never split twice at once by two nodes (a leader change in between makes the second
+ * there are (the load is the leader's: it answers the linearizable reads and applies every write), and a range is
+ * never split twice at once by two nodes (a leader change in between makes the second
  * split's route stale: refused, nothing changed). Range sizes are equal on every replica, so any leader decides alike.
  *
  * <p><b>Pacing.</b> One split at a time per node, each waited for; a range is not split again before
@@ -75,9 +79,8 @@ final class AutoSplitter implements AutoCloseable {
         }
     }
 
-    /** Splits each range this node leads that is over the size limit and out of its cool-down; one at a time. */
+    /** Splits each range this node leads that is over a limit and out of its cool-down; one at a time. */
     void checkOnce() throws InterruptedException {
-        long limitBytes = settings.splitSizeMb() << 20;
         for (RaftGroupId group : server.getGroupIds()) {
             RaftServer.Division d;
             try {
@@ -90,17 +93,28 @@ final class AutoSplitter implements AutoCloseable {
                 continue;
             }
             long rangeId = sm.rangeDescriptor().rangeId();
-            long bytes = sm.dataBytes();
             long now = clockMs.getAsLong();
             Long last = lastAttemptMs.get(rangeId);
-            if (bytes <= limitBytes || (last != null && now - last < settings.splitCooldownS() * 1000L)) {
+            if (last != null && now - last < settings.splitCooldownS() * 1000L) {
+                continue;
+            }
+            byte[] key;
+            RangeLoad.Window load = sm.load();
+            if (settings.splitSizeMb() > 0 && sm.dataBytes() > settings.splitSizeMb() << 20) {
+                key = null; // the byte median
+                LOG.info("Node {}: range {} holds {} MiB (> split_size_mb {}); splitting it at its median", nodeId,
+                        rangeId, sm.dataBytes() >> 20, settings.splitSizeMb());
+            } else if (settings.splitLoadOpsPerS() > 0 && load.opsPerSecond() > settings.splitLoadOpsPerS()
+                    && load.medianKeyOrNull() != null && sm.rangeDescriptor().canSplitAt(load.medianKeyOrNull())) {
+                key = load.medianKeyOrNull();
+                LOG.info("Node {}: range {} serves {} requests/s (> split_load_ops_per_s {}); splitting it at the "
+                        + "load's median", nodeId, rangeId, Math.round(load.opsPerSecond()), settings.splitLoadOpsPerS());
+            } else {
                 continue;
             }
             lastAttemptMs.put(rangeId, now);
-            LOG.info("Node {}: range {} holds {} MiB (> split_size_mb {}); splitting it at its median", nodeId,
-                    rangeId, bytes >> 20, settings.splitSizeMb());
             try {
-                var result = client.admin().split(rangeId, null).get(SPLIT_WAIT_MS, TimeUnit.MILLISECONDS);
+                var result = client.admin().split(rangeId, key).get(SPLIT_WAIT_MS, TimeUnit.MILLISECONDS);
                 LOG.info("Node {}: split range {} into {} and {} in {} ms", nodeId, rangeId, result.left(),
                         result.right(), result.elapsedMs());
             } catch (Exception e) {

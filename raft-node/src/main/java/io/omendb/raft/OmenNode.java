@@ -204,7 +204,8 @@ public final class OmenNode implements AutoCloseable {
                 .setProperties(RatisSettings.server(config, layout.raftDir(), layout.removedGroupsDir(), host, port))
                 .setParameters(RaftTls.parameters(tlsOrNull))
                 .setStateMachineRegistry(group -> new RangeStateMachine(EngineSettings.from(config), metadata,
-                        maintenance, clock, archiveSettings(config), forwards, splits))
+                        maintenance, clock, archiveSettings(config), forwards, splits,
+                        config.ranges().splitLoadWindowS() * 1000L))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
     }

@@ -46,6 +46,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -83,6 +84,8 @@ public final class RangeStateMachine extends BaseStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(RangeStateMachine.class);
     /** Distinct minimum indexes stale reads may wait for at once on one replica. */
     static final int STALE_READ_WAITERS_MAX = 10_000;
+    /** Keys sampled per load window ({@link RangeLoad}): enough for a median within about 3 % of the load. */
+    static final int LOAD_SAMPLE_KEYS_MAX = 1_024;
 
     private final EngineOptions options;
     private final ReplicaListener listener;
@@ -106,6 +109,8 @@ public final class RangeStateMachine extends BaseStateMachine {
     private final ArchiveSettings archiveSettings;
     private final ForwardedWrites forwarding;
     private final SplitListener splits;
+    /** Keyed requests this replica applied or answered, window by window (for load-based splits). */
+    private final RangeLoad load;
     /** The staged right half of a split this replica starts from; set in {@link #initialize}, null once adopted. */
     private StagedSplit adopting;
     /** Set in {@link #initialize} when archiving is on. */
@@ -118,12 +123,14 @@ public final class RangeStateMachine extends BaseStateMachine {
      * @param archiving   where to archive the committed log for point-in-time restore; empty: not archived
      * @param forwarding  where writes forwarded to this replica as leader go
      * @param splits      told of every split this replica applies ({@link RangeSplits})
+     * @param loadWindowMs the window {@link #load()} is measured over
      */
     public RangeStateMachine(EngineOptions options, ReplicaListener listener, MaintenancePool maintenance,
                              Clock clock, Optional<ArchiveSettings> archiving, ForwardedWrites forwarding,
-                             SplitListener splits) {
+                             SplitListener splits, long loadWindowMs) {
         this.clock = clock;
         this.splits = splits;
+        this.load = new RangeLoad(loadWindowMs, LOAD_SAMPLE_KEYS_MAX, clock::millis, new SplittableRandom());
         this.forwarding = forwarding;
         this.archiveSettings = archiving.orElse(null);
         this.options = options;
@@ -261,10 +268,20 @@ public final class RangeStateMachine extends BaseStateMachine {
             if (logged.command() instanceof Command.Split && result instanceof CommandResult.Written) {
                 splitsApplied.incrementAndGet();
             }
+            recordLoad(logged.command());
             return result;
         } catch (IOException e) {
             LOG.error("{}: engine failed applying entry {}; stopping this group", this, at.getIndex(), e);
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private void recordLoad(Command c) {
+        byte[] key = Command.singleKeyOf(c);
+        if (key != null) {
+            load.record(key);
+        } else if (c instanceof Command.Group g) {
+            g.commands().forEach(member -> load.record(Command.singleKeyOf(member)));
         }
     }
 
@@ -317,8 +334,10 @@ public final class RangeStateMachine extends BaseStateMachine {
         } else if (q instanceof Query.Describe) {
             return new QueryResult.Described(bounds, applied);
         } else if (q instanceof Query.Get g) {
+            load.record(g.key());
             return new QueryResult.Value(e.get(g.key()), applied);
         } else if (q instanceof Query.MultiGet m) {
+            m.keys().forEach(load::record);
             return new QueryResult.Values(m.keys().stream().map(e::get).toList(), applied);
         } else if (q instanceof Query.Scan s) {
             return new QueryResult.ScanPage(e.scan(s.start(), s.end(), s.limit()), applied);
@@ -460,6 +479,11 @@ public final class RangeStateMachine extends BaseStateMachine {
     /** Snapshots installed from a leader since this replica was opened in this process (for metrics). */
     public long snapshotInstalls() {
         return snapshotInstalls.get();
+    }
+
+    /** The load on this replica over the last complete window (keyed writes applied, gets answered). */
+    public RangeLoad.Window load() {
+        return load.lastWindow();
     }
 
     /** Bytes of keys and values the engine stores ({@code StorageEngine#dataBytes}); 0 while it is not open. */

@@ -148,6 +148,45 @@ class SplitClusterTest {
         }
     }
 
+    /**
+     * {@code [ranges] split_load_ops_per_s = 40}: writes that mostly go to keys "h..." (a hot spot at the top of a range
+     * whose bytes lie mostly in "a...") make the leader's node split the range where the load is: at a key among the
+     * hot ones, not at the byte median.
+     */
+    @Test
+    void aHotRangeSplitsWhereTheLoadIs() throws Exception {
+        Map<String, String> acked = new ConcurrentHashMap<>();
+        try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template("""
+                [ranges]
+                split_load_ops_per_s = 40
+                split_load_window_s = 2
+                split_check_interval_s = 1
+                split_cooldown_s = 3600
+                """)); ClusterClient client = cluster.newClient(null)) {
+            client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S));
+            String big = "x".repeat(4096);
+            for (int i = 0; i < 100; i++) {
+                String k = String.format("a%04d", i);
+                await(client.put(b(k), b(big)));
+                acked.put(k, big);
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(CALL_TIMEOUT_S * 2).toNanos();
+            RangeTable table = client.rangeTable();
+            for (int i = 0; table.ranges().size() < 2 && System.nanoTime() < deadline; i++) {
+                String k = String.format("h%04d", i % 1000);
+                await(client.put(b(k), b("v" + i)));
+                acked.put(k, "v" + i);
+                if (i % 50 == 0) {
+                    table = client.refreshRangeTable().get();
+                }
+            }
+            assertEquals(2, table.ranges().size(), "the hot range split once (then its cool-down holds)");
+            String splitKey = new String(table.ranges().get(1).start());
+            assertTrue(splitKey.startsWith("h"), "split where the load is, not at the bytes' median: " + splitKey);
+            checkEveryWrite(client, acked);
+        }
+    }
+
     /** Every acknowledged write, by linearizable get and by one scan over the whole key space. */
     private static void checkEveryWrite(ClusterClient client, Map<String, String> acked) throws Exception {
         for (Map.Entry<String, String> e : acked.entrySet()) {
