@@ -22,7 +22,13 @@ public enum FaultType {
      * A random range split at its byte median ({@code POST /admin/split}, after a flush so its segments hold its keys)
      * while the workload runs: the range table changes under the clients, who must not notice. Nothing to heal.
      */
-    SPLIT;
+    SPLIT,
+    /**
+     * A split like {@link #SPLIT} with a kill -9 of another random node 0–400 ms after the split was requested, so the
+     * node dies at some step of applying the split or starting the new range's group; restarted after the hold, it
+     * must finish or redo the split from its log and staging directory.
+     */
+    SPLIT_KILL;
 
     public boolean needsPartitions() {
         return name().startsWith("PARTITION");

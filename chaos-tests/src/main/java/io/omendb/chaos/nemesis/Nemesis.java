@@ -39,6 +39,8 @@ public final class Nemesis {
     static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
     static final long CATCH_UP_POLL_MS = 250;
     static final long CATCH_UP_BOUND_MS = 300_000;
+    /** {@link FaultType#SPLIT_KILL}: the kill comes up to this long after the split was requested. */
+    static final int SPLIT_KILL_DELAY_MS_MAX = 400;
 
     private final ChaosCluster cluster;
     private final RecoveryProbe probe;
@@ -65,6 +67,7 @@ public final class Nemesis {
         List<NodeProcess> nodes = cluster.nodes();
         List<NodeProcess> targets;
         String detail = "";
+        NodeProcess splitVia = null;
         switch (type) {
             case KILL_RANDOM, WIPE_RESTART -> targets = List.of(nodes.get(random.nextInt(nodes.size())));
             case KILL_LEADER, PAUSE, PARTITION_LEADER_MINORITY, PARTITION_ONE_WAY -> targets = List.of(leaderOfRandomRange());
@@ -77,14 +80,33 @@ public final class Nemesis {
             }
             case KILL_ALL -> targets = nodes;
             case SPLIT -> targets = List.of(nodes.get(random.nextInt(nodes.size())));
+            case SPLIT_KILL -> {
+                List<NodeProcess> shuffled = new ArrayList<>(nodes);
+                java.util.Collections.shuffle(shuffled, random);
+                targets = List.of(shuffled.get(0)); // killed
+                splitVia = shuffled.get(1);
+            }
             default -> throw new AssertionError(type);
         }
         if (type == FaultType.PARTITION_LEADER_MINORITY || type == FaultType.PARTITION_LEADER_MAJORITY) {
             targets = minorityAround(targets.get(0));
         }
         long start = System.nanoTime();
+        CompletableFuture<String> splitting = null;
         if (type == FaultType.SPLIT) {
-            detail = split(targets.get(0));
+            detail = split(targets.get(0), randomRange());
+        } else if (type == FaultType.SPLIT_KILL) {
+            NodeProcess via = splitVia;
+            RangeInfo range = randomRange();
+            splitting = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return split(via, range);
+                } catch (IOException | InterruptedException e) {
+                    return "split request failed: " + e;
+                }
+            });
+            Thread.sleep(random.nextInt(SPLIT_KILL_DELAY_MS_MAX + 1));
+            targets.get(0).kill9();
         } else {
             inject(type, targets);
         }
@@ -104,6 +126,9 @@ public final class Nemesis {
                 catchUpMs = verifiedMs < 0 ? -1 : catchUpMs;
             }
             installs = snapshotInstallsSinceStart(targets.get(0));
+        }
+        if (splitting != null) {
+            detail = splitting.join() + "; " + targets.get(0).id() + " killed meanwhile";
         }
         long recoveredAt = recovered.join();
         cluster.awaitReady(READY_TIMEOUT);
@@ -133,15 +158,18 @@ public final class Nemesis {
         throw new IllegalStateException("no range reported a leader within " + READY_TIMEOUT, last);
     }
 
+    private RangeInfo randomRange() throws InterruptedException {
+        List<RangeInfo> ranges = cluster.awaitRanges(READY_TIMEOUT);
+        return ranges.get(random.nextInt(ranges.size()));
+    }
+
     /**
-     * Splits a random range through {@code via}: flushes it first ({@code retrain-index}: its keys into segments, where
+     * Splits range {@code r} through {@code via}: flushes it first ({@code retrain-index}: its keys into segments, where
      * the leader estimates the byte median), then {@code POST /admin/split} without a key. Returns what happened, for
      * the report; a refusal (a range too small to split, or changed meanwhile) is reported, not failed: the run's
      * verdict is the checker's.
      */
-    private String split(NodeProcess via) throws IOException, InterruptedException {
-        List<RangeInfo> ranges = cluster.awaitRanges(READY_TIMEOUT);
-        RangeInfo r = ranges.get(random.nextInt(ranges.size()));
+    private String split(NodeProcess via, RangeInfo r) throws IOException, InterruptedException {
         HttpResponse<String> flushed = cluster.post(via, "/admin/retrain-index?range=" + r.id());
         HttpResponse<String> split = cluster.post(via, "/admin/split?range=" + r.id());
         return "range " + r.id() + " via " + via.id() + ": " + (split.statusCode() == 200 ? "split " + split.body()
