@@ -13,8 +13,9 @@ import java.util.TreeSet;
  * so balance moves cannot cycle. A node gives only while above its share and receives only while below it, so a
  * replica moved from {@code s} to {@code t} does not come back: that would need {@code t} to climb above {@code s}
  * by more than one, and {@code t} stops receiving once above its share while {@code s} stops giving once below.
- * At the fixed point no node is more than 1 above its share while another is below its own, so (the surpluses adding
- * up to zero) every node is within ±1 of its share. A move never lowers the number of zones a range spans below what
+ * Moves stop once every node is within ±1 of its share: a node more than 1 above its share can give to any node below
+ * its own, and one more than 1 below can take from any node above, so (the surpluses adding up to zero) no node
+ * stays outside ±1 while a move between them is allowed. A move never lowers the number of zones a range spans below what
  * it should ({@code min(replicationFactor, zones)}).
  *
  * <p>A direct move needs a range on the source that the target may take. When zones forbid every one (the target's
@@ -61,9 +62,14 @@ final class ReplicaBalancer {
         }
     }
 
+    /** Ranges {@code s} does not lead first: moving a leader's replica needs a leadership transfer too. */
     private boolean moveOneFrom(int s, int[] ranges, TreeSet<Integer> sources) {
+        return moveOneFrom(s, ranges, sources, false) || moveOneFrom(s, ranges, sources, true);
+    }
+
+    private boolean moveOneFrom(int s, int[] ranges, TreeSet<Integer> sources, boolean led) {
         for (int r : ranges) {
-            if (!movable(r)) {
+            if (!movable(r) || (view.leaderNode[r] == s) != led) {
                 continue;
             }
             int i = view.replicaIndexOn(r, s);
@@ -138,9 +144,14 @@ final class ReplicaBalancer {
         return !view.busy[r] && healthy(r);
     }
 
-    /** A move from {@code s} to {@code t}: from above its share to below its own, and only if it helps. */
+    /**
+     * A move from {@code s} to {@code t}: from above its share to below its own, only if it helps, and only while one
+     * of them is more than one from its share (moves copy data: none is made that the ±1 goal does not need).
+     */
     private boolean improves(int s, int t) {
-        return view.surplus(s) > 0 && view.surplus(t) < 0 && view.surplus(s) - view.surplus(t) > 1;
+        double from = view.surplus(s);
+        double to = view.surplus(t);
+        return from > 0 && to < 0 && from - to > 1 && (from > 1 || to < -1);
     }
 
     private boolean healthy(int r) {
