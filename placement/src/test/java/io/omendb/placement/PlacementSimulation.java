@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -61,7 +60,6 @@ final class PlacementSimulation {
         long incarnation;
         boolean up = true;
         long lastSeenMs;
-        long crashedAtMs = Long.MIN_VALUE / 2;
 
         SimNode(String id, String zone, long incarnation) {
             this.id = id;
@@ -514,7 +512,6 @@ final class PlacementSimulation {
             return;
         }
         victim.up = false;
-        victim.crashedAtMs = nowMs;
         lastCrashMs = nowMs;
         long suspect = limits.nodeSuspectAfterMs();
         long dead = limits.nodeDeadAfterMs();
