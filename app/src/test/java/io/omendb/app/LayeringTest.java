@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
  * The module picture of docs/ARCHITECTURE.md ("Modules"), checked on the product's classes: this module is the only
  * one that has every product module on its test class path, so the rules for every module edge live here.
  *
- * <p>Between modules: storage-engine and config use no other module; raft-node uses storage-engine and config;
- * router and backup use raft-node, storage-engine and config but not each other; nothing uses app. Inside the
+ * <p>Between modules: storage-engine, config and placement use no other module; raft-node uses storage-engine and
+ * config; router and backup use raft-node, storage-engine and config but not each other; nothing uses app, nor (not
+ * wired yet) placement. Inside the
  * router: {@code backend} is the plain interface to the cluster (no HTTP, JSON or metrics types, so the raft-node
  * adapter stays simple); {@code metrics} knows nothing of HTTP; the HTTP layer reaches the cluster only through
  * {@code backend}, never raft-node or storage-engine directly. No package cycles inside router, raft-node or
@@ -41,9 +42,11 @@ class LayeringTest {
         String router = "io.omendb.router";
         String backup = "io.omendb.backup";
         String app = "io.omendb.app";
+        String placement = "io.omendb.placement";
         Map<String, List<String>> m = new LinkedHashMap<>();
         m.put(storage, List.of());
         m.put(config, List.of());
+        m.put(placement, List.of());
         m.put(raft, List.of(storage, config));
         m.put(router, List.of(raft, storage, config));
         m.put(backup, List.of(raft, storage, config));
@@ -96,8 +99,9 @@ class LayeringTest {
     }
 
     @Test
-    void routerRaftNodeAndBackupPackagesHaveNoCycles() {
-        for (String module : List.of("io.omendb.router", "io.omendb.raft", "io.omendb.backup")) {
+    void routerRaftNodeBackupAndPlacementPackagesHaveNoCycles() {
+        for (String module : List.of("io.omendb.router", "io.omendb.raft", "io.omendb.backup",
+                "io.omendb.placement")) {
             slices().assignedFrom(topPackagesOf(module)).should().beFreeOfCycles().check(PRODUCT);
         }
     }
