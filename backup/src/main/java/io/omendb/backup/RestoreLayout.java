@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
  * the configuration or from the backup.
  *
  * <p><b>Not split</b> ({@code fromBackup == false}): the backup's ranges are those {@code [cluster]
- * initial_split_points} give (same ids and bounds); the layout is {@link ClusterLayout#initialRanges} and the restored
+ * initial_split_points} give (same ids, bounds and groups); the layout is {@link ClusterLayout#initialRanges} and the restored
  * cluster's meta group is created and seeded from the configuration, as on a fresh cluster.
  *
  * <p><b>Split</b> ({@code fromBackup == true}): the backed-up cluster's ranges were split online, so they no longer
@@ -48,7 +48,10 @@ record RestoreLayout(List<RangeDescriptor> ranges, boolean fromBackup) {
     static RestoreLayout of(BackupManifest m, OmenConfig.Cluster cluster) throws BackupException {
         List<RangeDescriptor> initial = ClusterLayout.initialRanges(m.database(), cluster);
         String backedUp = m.ranges().stream().map(RestoreLayout::bounds).collect(Collectors.joining(" "));
-        if (backedUp.equals(initial.stream().map(RestoreLayout::bounds).collect(Collectors.joining(" ")))) {
+        boolean sameGroups = m.ranges().stream().map(BackupManifest.RangeEntry::groupId).toList()
+                .equals(initial.stream().map(r -> r.groupId().toString()).toList());
+        String configured = initial.stream().map(RestoreLayout::bounds).collect(Collectors.joining(" "));
+        if (sameGroups && backedUp.equals(configured)) {
             return new RestoreLayout(initial, false);
         }
         List<RangeDescriptor> ranges = new ArrayList<>();

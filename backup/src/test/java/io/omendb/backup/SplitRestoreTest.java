@@ -1,6 +1,5 @@
 package io.omendb.backup;
 
-import io.omendb.config.ConfigLoader;
 import io.omendb.config.OmenConfig;
 import io.omendb.raft.LocalCluster;
 import io.omendb.raft.OmenNode;
@@ -14,16 +13,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.omendb.backup.RestoreFixtures.key;
+import static io.omendb.backup.RestoreFixtures.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,18 +44,7 @@ class SplitRestoreTest {
 
     @Test
     void restoresTheSplitRangesAndTheirTable() throws Exception {
-        OmenConfig template = ConfigLoader.parse("""
-                [database]
-                name = "%s"
-                [storage]
-                fsync_enabled = false
-                [security]
-                auth_enabled = false
-                [cluster]
-                initial_split_points = ["m"]
-                [wal]
-                snapshot_threshold_entries = 16
-                """.formatted(DATABASE), Map.of());
+        OmenConfig template = RestoreFixtures.template(DATABASE);
         List<OmenConfig> configs = new ArrayList<>();
         RangeTable backedUp;
         try (LocalCluster cluster = LocalCluster.start(tmp.resolve("cluster"), NODES, NODES, template);
@@ -73,13 +60,10 @@ class SplitRestoreTest {
             assertEquals(3, backedUp.ranges().size());
         }
 
-        BackupRepository repo = new BackupRepository(tmp.resolve("backups"));
-        Files.createDirectories(repo.root());
         List<Path> nodeDirs = configs.stream().map(c -> c.database().dataDir()).toList();
-        BackupManifest backup = new BackupTaker(repo, new DataDirSource(tmp.resolve("cluster"), nodeDirs,
-                BackupCommand.STOP_THE_NODE, DATABASE, Files.createTempDirectory(repo.root(), ".datadir-")),
-                Clock.systemUTC(), line -> { })
-                .take(DATABASE, BackupManifest.Kind.FULL);
+        BackupManifest backup = RestoreFixtures.backUpStopped(tmp.resolve("backups"), tmp.resolve("cluster"),
+                nodeDirs, DATABASE);
+        BackupRepository repo = new BackupRepository(tmp.resolve("backups"));
         assertEquals(3, backup.ranges().size());
 
         List<OmenConfig> targets = configs.stream().map(c -> c.withDatabase(new OmenConfig.Database(DATABASE,
@@ -152,14 +136,6 @@ class SplitRestoreTest {
 
     private static <T> T await(CompletableFuture<T> f) throws Exception {
         return f.get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
-    }
-
-    private static byte[] key(int i) {
-        return String.format("%c-key-%03d", (char) ('a' + i % 26), i).getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static byte[] value(int i) {
-        return ("value-" + i).getBytes(StandardCharsets.UTF_8);
     }
 
     private static byte[] concat(byte[] prefix, String suffix) {
