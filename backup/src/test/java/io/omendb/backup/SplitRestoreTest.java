@@ -7,6 +7,7 @@ import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.client.ReadOptions;
 import io.omendb.raft.client.Results;
+import io.omendb.raft.meta.ClusterLayout;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * keys, split a range, write more, stop, are backed up from their data dirs and restored into new ones. The restored
  * cluster's range table is the backed-up one (ids, bounds, groups, epochs, the split halves' epochs above 1), every
  * node hosts exactly the groups of that table, every key reads back, both halves take writes, and a further split
- * works (the range-id counter continues above the restored ids).
+ * works (the range-id counter continues above the restored ids). Restored onto the same membership, and onto one with
+ * replication factor 2, where the ranges' peers differ from the backed-up cluster's (the configuration's placement).
  */
 class SplitRestoreTest {
     private static final String DATABASE = "splitrestore";
@@ -44,6 +46,15 @@ class SplitRestoreTest {
 
     @Test
     void restoresTheSplitRangesAndTheirTable() throws Exception {
+        splitBackUpAndRestore(NODES);
+    }
+
+    @Test
+    void restoresTheSplitRangesOntoAnotherPlacement() throws Exception {
+        splitBackUpAndRestore(2);
+    }
+
+    private void splitBackUpAndRestore(int targetReplicationFactor) throws Exception {
         OmenConfig template = RestoreFixtures.template(DATABASE);
         List<OmenConfig> configs = new ArrayList<>();
         RangeTable backedUp;
@@ -67,7 +78,9 @@ class SplitRestoreTest {
         assertEquals(3, backup.ranges().size());
 
         List<OmenConfig> targets = configs.stream().map(c -> c.withDatabase(new OmenConfig.Database(DATABASE,
-                tmp.resolve("restored").resolve(c.cluster().nodeId()), c.database().logLevel()))).toList();
+                tmp.resolve("restored").resolve(c.cluster().nodeId()), c.database().logLevel())).withCluster(
+                new OmenConfig.Cluster(c.cluster().nodeId(), targetReplicationFactor, c.cluster().members(),
+                        c.cluster().initialSplitPoints()))).toList();
         new ClusterRestorer(repo, line -> { }).restore(backup, targets, false, null, BackupCommand.STOP_THE_NODE);
 
         List<OmenNode> nodes = new ArrayList<>();
@@ -77,9 +90,14 @@ class SplitRestoreTest {
             }
             RangeTable restored = client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S));
             assertSameTable(backedUp, restored);
+            OmenConfig.Cluster target = targets.get(0).cluster();
+            for (RangeDescriptor r : restored.ranges()) {
+                assertEquals(ClusterLayout.placement(target, r.rangeId() - 1), r.peerIds(), "peers of " + r);
+            }
             for (OmenNode n : nodes) {
-                assertEquals(restored.ranges().size() + 1, n.hostedGroups().size(), n.nodeId()
-                        + " hosts every range's group and the meta group, nothing else");
+                long ranges = restored.ranges().stream().filter(r -> r.peerIds().contains(n.nodeId())).count();
+                assertEquals(ranges + 1, n.hostedGroups().size(), n.nodeId()
+                        + " hosts the groups of its ranges and the meta group, nothing else");
             }
             for (int i = 0; i < KEYS; i++) {
                 assertArrayEquals(value(i), read(client, key(i)), "key " + i);
