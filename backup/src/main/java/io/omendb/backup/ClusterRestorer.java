@@ -7,6 +7,7 @@ import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.storage.GroupDir;
 import io.omendb.raft.storage.NodeDataLayout;
 import io.omendb.raft.storage.SnapshotDescriptor;
+import io.omendb.storage.EngineOptions;
 import io.omendb.storage.FileOps;
 import org.apache.ratis.protocol.RaftPeer;
 
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,10 +33,13 @@ import java.util.stream.Collectors;
  * Ratis' metadata ({@link GroupDir#writeRecoveredRaftState}: term of the checkpoint, no vote, the group's
  * configuration = the target cluster's peers for that range) and {@link GroupDir#snapshotDir} = the backed-up engine
  * checkpoint with its checksummed descriptor. On start, Ratis recovers the group from that snapshot (its log starts after the
- * checkpoint's index), the state machine rebuilds the live engine from the snapshot, and the meta group is created
- * and seeded from the configuration as on a fresh cluster. So the restored cluster may have a new membership (other
- * hosts, ports, node ids, even another node count), but the same database name and initial split points, because
- * group ids and the range table derive from them.
+ * checkpoint's index), the state machine rebuilds the live engine from the snapshot. Which ranges, on which peers,
+ * and where the range table comes from is {@link RestoreLayout}'s: for a backup whose ranges are those of the
+ * configuration's initial split points, the meta group is created and seeded from the configuration as on a fresh
+ * cluster; for a backup of a split cluster, the layout is the backup's and restore writes the meta group too, on every
+ * meta peer ({@link MetaGroupImage}), holding the backed-up table. So the restored cluster may have a new membership
+ * (other hosts, ports, node ids, even another node count), but the same database name and initial split points,
+ * because the initial ranges' group ids derive from them.
  *
  * <p><b>Point in time.</b> With {@link Until}, each range is first replayed from the archived Raft log up to the
  * requested time ({@link PointInTimeRestore}) in a scratch directory, and the replayed state is installed instead of
@@ -51,8 +54,10 @@ import java.util.stream.Collectors;
  */
 final class ClusterRestorer {
     static final String RESTORING_SUFFIX = ".restoring";
-    /** Scratch directory of a point-in-time restore's replay, next to the first node's data dir. */
+    /** Scratch directory (a point-in-time restore's replay, the meta group's image), next to the first node's data dir. */
     static final String REPLAY_SUFFIX = ".pitr-replay";
+    /** The meta group's scratch engine of a split cluster's restore, under the scratch directory. */
+    private static final String META_IMAGE_DIR = "meta-group";
 
     private final BackupRepository repo;
     private final BackupVerifier verifier;
@@ -75,9 +80,9 @@ final class ClusterRestorer {
      */
     void restore(BackupManifest m, List<OmenConfig> nodes, boolean force, Until until, String ifRunning)
             throws BackupException {
-        List<RangeDescriptor> layout = checkTarget(m, nodes);
+        RestoreLayout layout = checkTarget(m, nodes);
         for (OmenConfig c : nodes) {
-            checkFreshArchive(c, layout);
+            checkFreshArchive(c, layout.ranges());
         }
         List<String> problems = verifier.verify(m);
         if (!problems.isEmpty()) {
@@ -96,14 +101,22 @@ final class ClusterRestorer {
         }
     }
 
-    private void restoreStopped(BackupManifest m, List<RangeDescriptor> layout, List<OmenConfig> nodes, Until until)
+    private void restoreStopped(BackupManifest m, RestoreLayout layout, List<OmenConfig> nodes, Until until)
             throws BackupException {
         Path first = nodes.get(0).database().dataDir().toAbsolutePath().normalize();
         Path staging = first.resolveSibling(first.getFileName() + REPLAY_SUFFIX);
+        EngineOptions options = EngineSettings.from(nodes.get(0));
         try {
+            Path scratch = cleanDir(staging);
             Map<Long, PointInTimeRestore.Replayed> points = until == null ? asTaken(m)
-                    : until.pitr().replay(m, until.time(), cleanDir(staging), EngineSettings.from(nodes.get(0)));
-            writeNodes(m, layout, nodes, points);
+                    : until.pitr().replay(m, until.time(), scratch, options);
+            RestoreLayout table = layout.withRecordedEpochs(points);
+            try (MetaGroupImage meta = table.fromBackup()
+                    ? MetaGroupImage.build(table.ranges(), scratch.resolve(META_IMAGE_DIR), options) : null) {
+                writeNodes(m, table.ranges(), meta, nodes, points);
+            } catch (IOException e) {
+                throw BackupException.failed("the meta group's range table could not be built: " + e.getMessage());
+            }
         } finally {
             try {
                 FileOps.deleteRecursively(staging);
@@ -133,12 +146,13 @@ final class ClusterRestorer {
         return out;
     }
 
-    private void writeNodes(BackupManifest m, List<RangeDescriptor> layout, List<OmenConfig> nodes,
-                            Map<Long, PointInTimeRestore.Replayed> points) throws BackupException {
+    private void writeNodes(BackupManifest m, List<RangeDescriptor> layout, MetaGroupImage metaOrNull,
+                            List<OmenConfig> nodes, Map<Long, PointInTimeRestore.Replayed> points)
+            throws BackupException {
         long started = System.nanoTime();
         long bytes = 0;
         for (OmenConfig c : nodes) {
-            bytes += restoreNode(m, layout, c, points);
+            bytes += restoreNode(m, layout, metaOrNull, c, points);
         }
         double secs = (System.nanoTime() - started) / 1e9;
         progress.line(String.format("restored backup %s (%d ranges) onto %d nodes: %d bytes written in %.2f s "
@@ -146,8 +160,8 @@ final class ClusterRestorer {
                 secs, bytes / 1e6 / secs));
     }
 
-    /** The target cluster must be one cluster of the backed-up database with the backed-up range bounds. */
-    private static List<RangeDescriptor> checkTarget(BackupManifest m, List<OmenConfig> nodes) throws BackupException {
+    /** The target cluster must be one cluster of the backed-up database that can hold the backed-up ranges. */
+    private static RestoreLayout checkTarget(BackupManifest m, List<OmenConfig> nodes) throws BackupException {
         if (nodes.isEmpty()) {
             throw BackupException.usage("restore needs the configuration of every node of the target cluster "
                     + "(--config FILE, once per node), or --data-dir DIR of an `omendb local` data dir");
@@ -171,24 +185,7 @@ final class ClusterRestorer {
             throw BackupException.usage("give the config of every member exactly once: members are " + members
                     + ", configs given for " + given);
         }
-        List<RangeDescriptor> layout = ClusterLayout.initialRanges(m.database(), first.cluster());
-        String want = m.ranges().stream().map(ClusterRestorer::bounds).collect(Collectors.joining(" "));
-        String have = layout.stream().map(ClusterRestorer::bounds).collect(Collectors.joining(" "));
-        if (!want.equals(have)) {
-            throw BackupException.usage("the backup's ranges (" + want + ") differ from those the target config's "
-                    + "cluster.initial_split_points give (" + have + "); use the split points of the backed-up cluster");
-        }
-        return layout;
-    }
-
-    private static String bounds(BackupManifest.RangeEntry r) {
-        return r.rangeId() + ":[" + r.startHex() + "," + (r.endHex() == null ? "+inf" : r.endHex()) + ")";
-    }
-
-    private static String bounds(RangeDescriptor r) {
-        HexFormat hex = HexFormat.of();
-        return r.rangeId() + ":[" + hex.formatHex(r.start()) + "," + (r.end() == null ? "+inf"
-                : hex.formatHex(r.end())) + ")";
+        return RestoreLayout.of(m, first.cluster());
     }
 
     private static boolean sameSplits(List<byte[]> a, List<byte[]> b) {
@@ -237,7 +234,7 @@ final class ClusterRestorer {
         }
     }
 
-    private long restoreNode(BackupManifest m, List<RangeDescriptor> layout, OmenConfig c,
+    private long restoreNode(BackupManifest m, List<RangeDescriptor> layout, MetaGroupImage metaOrNull, OmenConfig c,
                              Map<Long, PointInTimeRestore.Replayed> points) throws BackupException {
         Path dataDir = c.database().dataDir().toAbsolutePath().normalize();
         Path building = dataDir.resolveSibling(dataDir.getFileName() + RESTORING_SUFFIX);
@@ -256,6 +253,11 @@ final class ClusterRestorer {
                 List<RaftPeer> groupPeers = d.peerIds().stream().map(peers::get).toList();
                 bytes += writeGroup(NodeDataLayout.of(building).group(d.groupId()), r, points.get(r.rangeId()),
                         groupPeers);
+            }
+            List<String> metaPeers = ClusterLayout.metaPeers(c.cluster());
+            if (metaOrNull != null && metaPeers.contains(c.cluster().nodeId())) {
+                bytes += metaOrNull.writeTo(NodeDataLayout.of(building).group(ClusterLayout.metaGroupId(
+                        m.database()).getUuid()), metaPeers.stream().map(peers::get).toList());
             }
             for (Path p : walk(building)) {
                 FileOps.fsync(p);

@@ -4,6 +4,7 @@ import io.omendb.raft.archive.LogArchiveReader;
 import io.omendb.raft.archive.RaftLogFiles;
 import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandCodec;
+import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.storage.SnapshotDescriptor;
 import io.omendb.storage.EngineOptions;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -137,9 +138,9 @@ final class PointInTimeRestore {
             }
             Path work = staging.resolve("range-" + r.rangeId());
             Cut cut = new Cut(until.toEpochMilli());
-            // the manifest does not record the replica's range descriptor yet: replayed entries are not range-checked
+            // replayed entries are checked against the descriptor the checkpoint records, as the replicas checked them
             try (RangeReplay replay = RangeReplay.open(work.resolve("work"), files, options,
-                    TermIndex.valueOf(r.term(), r.index()), null)) {
+                    TermIndex.valueOf(r.term(), r.index()), recordedDescriptor(files))) {
                 checkpointEntry(m, r);
                 long end = reader(r).read(r.index() + 1, e -> {
                     RaftLogFiles.LoggedEntry le = RaftLogFiles.decode(e);
@@ -167,6 +168,12 @@ final class PointInTimeRestore {
         progress.line(String.format("replayed %d archived entries (%d bytes) of %d ranges in %.2f s (%.0f entries/s, "
                 + "%.1f MB/s)", entries, bytes, m.ranges().size(), secs, entries / secs, bytes / 1e6 / secs));
         return out;
+    }
+
+    /** The range descriptor the checkpoint's replicas had recorded (null: none), from its snapshot descriptor. */
+    private static RangeBounds recordedDescriptor(Map<String, Path> files) throws IOException {
+        Path descriptor = files.get(SnapshotDescriptor.FILE_NAME);
+        return descriptor == null ? null : SnapshotDescriptor.readFile(descriptor).rangeOrNull();
     }
 
     /** Where a range's replay stops: the first command stamped after {@code until}. */

@@ -5,7 +5,6 @@ import io.omendb.raft.OmenNode;
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.client.ReadOptions;
-import io.omendb.config.ConfigLoader;
 import io.omendb.config.OmenConfig;
 import io.omendb.raft.meta.ClusterLayout;
 import io.omendb.raft.storage.GroupDir;
@@ -24,10 +23,8 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -36,6 +33,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import static io.omendb.backup.RestoreFixtures.key;
+import static io.omendb.backup.RestoreFixtures.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -58,18 +57,7 @@ class RestoreRoundTripTest {
 
     @Test
     void restoredGroupDirsAreWhatTheNodeWritesAndServeTheData() throws Exception {
-        OmenConfig template = ConfigLoader.parse("""
-                [database]
-                name = "%s"
-                [storage]
-                fsync_enabled = false
-                [security]
-                auth_enabled = false
-                [cluster]
-                initial_split_points = ["m"]
-                [wal]
-                snapshot_threshold_entries = 16
-                """.formatted(DATABASE), Map.of());
+        OmenConfig template = RestoreFixtures.template(DATABASE);
         OmenConfig original;
         try (LocalCluster cluster = LocalCluster.start(tmp.resolve("cluster"), 1, 1, template);
              ClusterClient client = cluster.newClient("n1")) {
@@ -81,12 +69,9 @@ class RestoreRoundTripTest {
         }
         NodeDataLayout node = NodeDataLayout.of(original.database().dataDir());
 
+        BackupManifest backup = RestoreFixtures.backUpStopped(tmp.resolve("backups"), node.dataDir(),
+                List.of(node.dataDir()), DATABASE);
         BackupRepository repo = new BackupRepository(tmp.resolve("backups"));
-        Files.createDirectories(repo.root());
-        BackupManifest backup = new BackupTaker(repo, new DataDirSource(node.dataDir(), List.of(node.dataDir()),
-                BackupCommand.STOP_THE_NODE, DATABASE, Files.createTempDirectory(repo.root(), ".datadir-")),
-                Clock.systemUTC(), line -> { })
-                .take(DATABASE, BackupManifest.Kind.FULL);
         OmenConfig target = original.withDatabase(new OmenConfig.Database(DATABASE, tmp.resolve("restored"),
                 original.database().logLevel()));
         new ClusterRestorer(repo, line -> { }).restore(backup, List.of(target), false, null,
@@ -178,13 +163,5 @@ class RestoreRoundTripTest {
 
     private static Set<UUID> groupIds(NodeDataLayout layout) throws Exception {
         return layout.groups().stream().map(GroupDir::groupId).collect(Collectors.toCollection(TreeSet::new));
-    }
-
-    private static byte[] key(int i) {
-        return String.format("%c-key-%03d", (char) ('a' + i % 26), i).getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static byte[] value(int i) {
-        return ("value-" + i).getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -378,7 +378,7 @@ public final class ConfigLoader {
     }
 
     private static OmenConfig.Ranges ranges(TomlSection t) {
-        return new OmenConfig.Ranges(t.longIn("split_size_mb", 0, 0, 1_048_576),
+        return new OmenConfig.Ranges(t.longIn("split_size_mb", 64, 0, 1_048_576),
                 t.longIn("split_load_ops_per_s", 0, 0, 100_000_000), t.intIn("split_load_window_s", 10, 1, 3600),
                 t.intIn("split_check_interval_s", 10, 1, 3600), t.intIn("split_cooldown_s", 60, 0, 86_400));
     }

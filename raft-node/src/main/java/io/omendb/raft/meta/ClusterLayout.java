@@ -16,7 +16,8 @@ import java.util.UUID;
  *   <li>Group ids are name-based UUIDs of {@code "omendb/<database>/meta"} and {@code "omendb/<database>/range/<id>"}.</li>
  *   <li>Split points {@code s0 < s1 < ...} give ranges {@code [empty, s0), [s0, s1), ..., [sN, +inf)} with ids 1..N+1.</li>
  *   <li>Range {@code i} is placed on {@code replication_factor} consecutive members starting at member {@code i mod N}
- *       (in configuration order), spreading leaders and load round-robin.</li>
+ *       (in configuration order), spreading leaders and load round-robin ({@link #placement}; restore places the
+ *       ranges of a backup the same way, by ordinal = range id - 1, so the initial ranges keep this placement).</li>
  *   <li>The meta group lives on the first {@code min(N, max(3, replication_factor))} members.</li>
  * </ul>
  */
@@ -52,11 +53,18 @@ public final class ClusterLayout {
         return out;
     }
 
-    private static List<String> placement(OmenConfig.Cluster cluster, int ordinal) {
+    /**
+     * The members range number {@code ordinal} (0-based; the initial range with id {@code i} is ordinal {@code i - 1})
+     * is placed on: {@code replication_factor} consecutive members starting at member {@code ordinal mod N}.
+     */
+    public static List<String> placement(OmenConfig.Cluster cluster, long ordinal) {
+        if (ordinal < 0) {
+            throw new IllegalArgumentException("negative range ordinal " + ordinal);
+        }
         List<OmenConfig.Member> members = cluster.members();
         List<String> peers = new ArrayList<>();
         for (int j = 0; j < cluster.replicationFactor(); j++) {
-            peers.add(members.get((ordinal + j) % members.size()).id());
+            peers.add(members.get((int) ((ordinal + j) % members.size())).id());
         }
         return peers;
     }

@@ -94,8 +94,22 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
 
     /** Reads and checks the descriptor of {@code dir}, including that every listed file exists with its size. */
     public static SnapshotDescriptor readFrom(Path dir) throws IOException {
-        Path file = dir.resolve(FILE_NAME);
-        SnapshotDescriptor d;
+        SnapshotDescriptor d = readFile(dir.resolve(FILE_NAME));
+        for (EngineFile f : d.files()) {
+            Path p = dir.resolve(f.name());
+            if (!Files.isRegularFile(p) || Files.size(p) != f.sizeBytes()) {
+                throw new IOException("snapshot " + dir + " is incomplete: " + f.name() + " missing or not "
+                        + f.sizeBytes() + " bytes");
+            }
+        }
+        return d;
+    }
+
+    /**
+     * Decodes the descriptor file {@code file} alone (its checksum and fields), without looking at the engine files
+     * it lists: for a descriptor whose files are stored elsewhere (a backup's, named by its manifest).
+     */
+    public static SnapshotDescriptor readFile(Path file) throws IOException {
         try {
             FrameReader r = new FrameReader(Files.readAllBytes(file));
             if (r.kind() != KIND && r.kind() != KIND_WITH_RANGE) {
@@ -112,17 +126,9 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
             }
             RangeBounds range = r.kind() == KIND_WITH_RANGE ? RangeBounds.read(r) : null;
             r.expectEnd();
-            d = new SnapshotDescriptor(term, index, engineApplied, files, range);
+            return new SnapshotDescriptor(term, index, engineApplied, files, range);
         } catch (CorruptFrameException e) {
             throw new IOException("corrupt snapshot descriptor " + file + ": " + e.getMessage(), e);
         }
-        for (EngineFile f : d.files()) {
-            Path p = dir.resolve(f.name());
-            if (!Files.isRegularFile(p) || Files.size(p) != f.sizeBytes()) {
-                throw new IOException("snapshot " + dir + " is incomplete: " + f.name() + " missing or not "
-                        + f.sizeBytes() + " bytes");
-            }
-        }
-        return d;
     }
 }
