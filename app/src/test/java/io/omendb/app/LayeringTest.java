@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
  * The module picture of docs/ARCHITECTURE.md ("Modules"), checked on the product's classes: this module is the only
  * one that has every product module on its test class path, so the rules for every module edge live here.
  *
- * <p>Between modules: storage-engine, config and placement use no other module; raft-node uses storage-engine and
- * config; router and backup use raft-node, storage-engine and config but not each other; nothing uses app, nor (not
- * wired yet) placement. Inside the
+ * <p>Between modules: storage-engine, config and placement use no other module; raft-node uses storage-engine,
+ * config and placement (the node leading the meta group runs the placement driver); router and backup use raft-node,
+ * storage-engine and config but not each other; nothing uses app. Inside the
  * router: {@code backend} is the plain interface to the cluster (no HTTP, JSON or metrics types, so the raft-node
  * adapter stays simple); {@code metrics} knows nothing of HTTP; the HTTP layer reaches the cluster only through
  * {@code backend}, never raft-node or storage-engine directly. No package cycles inside router, raft-node or
@@ -47,7 +47,7 @@ class LayeringTest {
         m.put(storage, List.of());
         m.put(config, List.of());
         m.put(placement, List.of());
-        m.put(raft, List.of(storage, config));
+        m.put(raft, List.of(storage, config, placement));
         m.put(router, List.of(raft, storage, config));
         m.put(backup, List.of(raft, storage, config));
         m.put(app, List.of(router, backup, raft, storage, config));

@@ -89,7 +89,7 @@ public final class ConfigLoader {
     private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9_.\\-:\\[\\]]+:\\d{1,5}");
     private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
     private static final List<String> SECTIONS = List.of("database", "storage", "index", "wal", "http", "security",
-            "monitoring", "performance", "limits", "cluster", "backup", "ranges");
+            "monitoring", "performance", "limits", "cluster", "backup", "ranges", "placement");
     private static final int PORT_MAX = 65_535;
     /** {@code [performance] io_threads} default: the HTTP API's event loops, sized for the 2-core target machine. */
     public static final int HTTP_IO_THREADS_DEFAULT = 2;
@@ -149,7 +149,8 @@ public final class ConfigLoader {
                 limits(sections.get("limits")),
                 cluster(sections.get("cluster"), http, notices),
                 backup(sections.get("backup")),
-                ranges(sections.get("ranges")));
+                ranges(sections.get("ranges")),
+                new OmenConfig.Placement(sections.get("placement").intIn("leader_balance_interval_s", 60, 0, 86_400)));
         sections.values().forEach(TomlSection::rejectUnknownKeys);
         validate(config);
         return config;

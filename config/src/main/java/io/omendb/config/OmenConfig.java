@@ -16,7 +16,7 @@ import java.util.Optional;
  */
 public record OmenConfig(Database database, Storage storage, Index index, Wal wal, Http http, Security security,
                          Monitoring monitoring, Performance performance, Limits limits, Cluster cluster,
-                         Backup backup, Ranges ranges) {
+                         Backup backup, Ranges ranges, Placement placement) {
 
     /** {@code [database]}: identity of the database and where this node keeps its files. */
     public record Database(String name, Path dataDir, String logLevel) {
@@ -81,6 +81,15 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
         public boolean autoSplit() {
             return splitSizeMb > 0 || splitLoadOpsPerS > 0;
         }
+    }
+
+    /**
+     * {@code [placement]}: the placement driver, run by the node leading the meta group (docs/CONFIG.md).
+     *
+     * @param leaderBalanceIntervalS how often it moves range leaders so that every node leads within one of the mean
+     *                               number of ranges; 0: never
+     */
+    public record Placement(int leaderBalanceIntervalS) {
     }
 
     /** {@code [http]}: read by the router. */
@@ -229,41 +238,46 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
 
     public OmenConfig withDatabase(Database d) {
         return new OmenConfig(d, storage, index, wal, http, security, monitoring, performance, limits, cluster, backup,
-                ranges);
+                ranges, placement);
     }
 
     public OmenConfig withHttp(Http h) {
         return new OmenConfig(database, storage, index, wal, h, security, monitoring, performance, limits,
-                cluster, backup, ranges);
+                cluster, backup, ranges, placement);
     }
 
     public OmenConfig withWal(Wal w) {
         return new OmenConfig(database, storage, index, w, http, security, monitoring, performance, limits,
-                cluster, backup, ranges);
+                cluster, backup, ranges, placement);
     }
 
     public OmenConfig withSecurity(Security s) {
         return new OmenConfig(database, storage, index, wal, http, s, monitoring, performance, limits, cluster, backup,
-                ranges);
+                ranges, placement);
     }
 
     public OmenConfig withMonitoring(Monitoring m) {
         return new OmenConfig(database, storage, index, wal, http, security, m, performance, limits, cluster, backup,
-                ranges);
+                ranges, placement);
     }
 
     public OmenConfig withBackup(Backup b) {
         return new OmenConfig(database, storage, index, wal, http, security, monitoring, performance, limits, cluster,
-                b, ranges);
+                b, ranges, placement);
     }
 
     public OmenConfig withRanges(Ranges r) {
         return new OmenConfig(database, storage, index, wal, http, security, monitoring, performance, limits, cluster,
-                backup, r);
+                backup, r, placement);
+    }
+
+    public OmenConfig withPlacement(Placement pl) {
+        return new OmenConfig(database, storage, index, wal, http, security, monitoring, performance, limits, cluster,
+                backup, ranges, pl);
     }
 
     public OmenConfig withCluster(Cluster c) {
         return new OmenConfig(database, storage, index, wal, http, security, monitoring, performance, limits, c,
-                backup, ranges);
+                backup, ranges, placement);
     }
 }

@@ -87,6 +87,7 @@ public final class OmenNode implements AutoCloseable {
     private final RangeTableSeeder seeder;
     private final SplitFollowUp splitFollowUp;
     private final AutoSplitter autoSplitter;
+    private final LeaderBalancer leaderBalancer;
     /** One thread per group this node lost its storage of, started after bootstrap. */
     private final List<Thread> readmitters = new ArrayList<>();
     /** Null unless {@code backup.log_archive_dir} is set. */
@@ -116,6 +117,7 @@ public final class OmenNode implements AutoCloseable {
         splits.set(splitFollowUp);
         this.autoSplitter = new AutoSplitter(config.cluster().nodeId(), server, client, config.ranges(),
                 System::currentTimeMillis);
+        this.leaderBalancer = new LeaderBalancer(config, server, client, System::currentTimeMillis);
     }
 
     public static OmenNode start(OmenConfig config, Clock clock) throws IOException {
@@ -164,6 +166,7 @@ public final class OmenNode implements AutoCloseable {
             node.startReadmissions(toReadmit);
             node.splitFollowUp.resumeStaged();
             node.autoSplitter.startIfEnabled();
+            node.leaderBalancer.startIfEnabled();
             node.archiving = LogArchiveScheduler.startIfConfigured(config, node.server);
             node.seeder.startIfMetaPeer();
             LOG.info("Node {} started with groups {}", config.cluster().nodeId(), node.hostedGroups());
@@ -310,6 +313,7 @@ public final class OmenNode implements AutoCloseable {
     public void close() throws IOException {
         readmitters.forEach(Thread::interrupt);
         seeder.close();
+        leaderBalancer.close();
         autoSplitter.close();
         splitFollowUp.close();
         try {
