@@ -41,6 +41,9 @@ import java.util.concurrent.RejectedExecutionException;
 public final class ClusterAdmin {
     /** How long a leader transfer may take before it is reported as failed. */
     static final long TRANSFER_LEADER_TIMEOUT_MS = 10_000;
+    /** How long a split waits for the new range's first leader before it answers anyway (see {@code awaitLeader}). */
+    static final long SPLIT_LEADER_WAIT_MS = 20_000;
+    static final long SPLIT_LEADER_POLL_MS = 50;
 
     private final ClusterClient client;
 
@@ -280,7 +283,8 @@ public final class ClusterAdmin {
      * none; a new range id reserved in the meta group ({@link #reserveRangeId}); the {@link Command.Split} entry routed
      * by the table's epoch (a concurrent split or membership change makes it stale: CONFLICT, nothing changed); then
      * the range table changed to both halves ({@link #recordSplit}, which every replica's node also does, so a split
-     * whose proposer dies after the entry committed is finished anyway). The right half's group starts on every
+     * whose proposer dies after the entry committed is finished anyway); then it waits for the new range's first
+     * leader, bounded ({@code awaitLeader}). The right half's group starts on every
      * replica as it applies the entry.
      */
     public CompletableFuture<Results.SplitResult> split(long rangeId, byte[] keyOrNull) {
@@ -302,6 +306,7 @@ public final class ClusterAdmin {
                             RangeBounds left = new RangeBounds(rangeId, d.start(), key, epoch);
                             RangeBounds right = new RangeBounds(newId, key, d.end(), epoch);
                             return recordSplit(left, right, group).thenCompose(v -> client.refreshRangeTable())
+                                    .thenCompose(t -> awaitLeader(newId, startNanos).thenApply(v -> t))
                                     .thenApply(t -> new Results.SplitResult(t.byIdOrThrow(rangeId),
                                             t.byIdOrThrow(newId), key, res.revision(),
                                             (System.nanoTime() - startNanos) / 1_000_000));
@@ -315,6 +320,20 @@ public final class ClusterAdmin {
      * keys are all still in memtables the range is flushed on every replica first ({@link Command.Maintain}) and the
      * median asked again.
      */
+    /**
+     * Completes once range {@code rangeId} has a leader (its new group elected one), or when
+     * {@link #SPLIT_LEADER_WAIT_MS} passed since {@code startNanos}: so that a split's answer means both halves take
+     * requests, not only that the table shows them. Polls the group's status every {@link #SPLIT_LEADER_POLL_MS}.
+     */
+    private CompletableFuture<Void> awaitLeader(long rangeId, long startNanos) {
+        return rangeStatus(rangeId).handle((s, e) -> e == null && s.leaderId() != null).thenCompose(led -> {
+            if (led || System.nanoTime() - startNanos > SPLIT_LEADER_WAIT_MS * 1_000_000) {
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            return client.threads().retryTime().after(SPLIT_LEADER_POLL_MS).thenCompose(v -> awaitLeader(rangeId, startNanos));
+        });
+    }
+
     private CompletableFuture<byte[]> splitKey(RangeDescriptor d, byte[] keyOrNull) {
         if (keyOrNull != null) {
             return CompletableFuture.completedFuture(keyOrNull);

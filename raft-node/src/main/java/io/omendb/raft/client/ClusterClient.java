@@ -322,6 +322,10 @@ public final class ClusterClient implements AutoCloseable {
         return channels;
     }
 
+    ClientThreads threads() {
+        return threads;
+    }
+
     ExecutorService adminExecutor() {
         return threads.admin();
     }
