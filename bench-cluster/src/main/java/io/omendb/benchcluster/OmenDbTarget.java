@@ -238,7 +238,21 @@ final class OmenDbTarget implements KvTarget {
         return leader >= 0 ? leader : nodeOfThread.get();
     }
 
-    private record Reply(int status, byte[] body) {
+    /** An HTTP answer: its status and body. */
+    record Reply(int status, byte[] body) {
+        String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** {@code POST pathAndQuery} (an admin call) to node n1, which forwards it like any router; any status. */
+    Reply adminPost(String pathAndQuery) throws IOException {
+        return send(0, new HttpPost(pathAndQuery));
+    }
+
+    /** {@code GET pathAndQuery} (an admin listing) from node n1; any status. */
+    Reply adminGet(String pathAndQuery) throws IOException {
+        return send(0, new HttpGet(pathAndQuery));
     }
 
     private Reply send(int node, ClassicHttpRequest request) throws IOException {
