@@ -5,8 +5,8 @@ import org.HdrHistogram.Histogram;
 /**
  * Operation latencies and errors in consecutive one-second windows from a start instant, so that what happens in
  * the seconds around an event (a range split) can be set against the seconds before it. An operation belongs to the
- * window in which it <em>completed</em>: a write stalled by the event shows its whole latency in the window where it
- * came back. Latency is in microseconds (HdrHistogram, 3 significant digits, up to
+ * window of the instant the caller gives: its completion (a write stalled by the event shows its whole latency in the
+ * window where it came back) or its start (the writes sent during the event, however long they took). Latency is in microseconds (HdrHistogram, 3 significant digits, up to
  * {@link LoadGenerator#LATENCY_MAX_US}), as in {@link LoadGenerator}; a failed operation counts as an error and adds
  * no latency.
  *
@@ -52,9 +52,9 @@ final class LatencyWindows {
         return windows.length;
     }
 
-    /** Records one operation that completed at {@code endNanos}, having taken {@code latencyNanos}. */
-    void record(long endNanos, long latencyNanos, boolean ok) {
-        int i = windowOf(endNanos);
+    /** Records one operation attributed to instant {@code atNanos}, having taken {@code latencyNanos}. */
+    void record(long atNanos, long latencyNanos, boolean ok) {
+        int i = windowOf(atNanos);
         if (i < 0 || i >= windows.length) {
             synchronized (this) {
                 outside++;

@@ -20,7 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -41,7 +40,11 @@ import picocli.CommandLine.Spec;
  * from sending it until a write to a key of the right half, sent after the answer, first succeeded (both halves
  * serving); write latency p50/p99/max and errors (any non-200 or timeout) per one-second window of completion
  * ({@link LatencyWindows}). "Before" is every window before the one holding the split request; "during" is that
- * window and the next {@value #DURING_EXTRA_WINDOWS}; "after" the rest.
+ * window and the next {@value #DURING_EXTRA_WINDOWS}; "after" the rest. Since a write stalled by the split lands in
+ * the window where it completes (and a timed-out one adds an error, not a latency), the same figures are also kept
+ * per window of the write's <em>start</em>: "during by start" are the writes sent in the during windows, however long
+ * they took, also split by half (left or right of the split key), and the summary counts the windows after the
+ * request in which no write completed.
  *
  * <p>Output: JSON lines on stdout (the machine with its load average at start and end, the answer to the split, one
  * line per window, a summary line); progress and a human summary on stderr. Isolation as in {@link RangeCostMain}:
@@ -93,8 +96,7 @@ public final class SplitBenchMain implements Callable<Integer> {
             description = "Repository root holding app/target (default: the launcher's).")
     Path omendbHome;
 
-    private final AtomicReference<OmenDbTarget> running = new AtomicReference<>();
-    private final AtomicReference<Path> runningDir = new AtomicReference<>();
+    private final RunningCluster running = new RunningCluster();
 
     public static void main(String[] args) {
         System.setOut(System.err);
@@ -148,11 +150,11 @@ public final class SplitBenchMain implements Callable<Integer> {
         defaults.parseArgs();
         String command = ReproducingCommand.of(PROGRAM, spec, defaults.getCommandSpec());
         MachineInfo machine = MachineInfo.probe(Path.of(System.getProperty("java.io.tmpdir")));
-        Runtime.getRuntime().addShutdownHook(new Thread(this::stopRunning));
+        Runtime.getRuntime().addShutdownHook(new Thread(running::stop));
         try {
             run(command, machine);
         } finally {
-            stopRunning();
+            running.stop();
         }
         return 0;
     }
@@ -163,8 +165,7 @@ public final class SplitBenchMain implements Callable<Integer> {
                 Duration.ofSeconds(opTimeoutSeconds), List.of(), OmenDbTarget.Routing.ANY_NODE,
                 readyTimeoutSeconds * 1000L);
         Path dir = Files.createTempDirectory("omendb-split-bench-");
-        runningDir.set(dir);
-        running.set(target);
+        running.starting(target, dir);
         long t0 = System.nanoTime();
         System.err.printf(Locale.ROOT, "starting 3 node processes, one range, in %s%n", dir);
         target.start(dir);
@@ -178,27 +179,38 @@ public final class SplitBenchMain implements Callable<Integer> {
 
         int windowCount = beforeSeconds + afterSeconds + opTimeoutSeconds + DURING_EXTRA_WINDOWS + 2;
         Writers writers = new Writers(target, keys, valueBytes, clients, seed);
-        LatencyWindows windows;
         SplitRun split;
+        Measured measured;
         try {
             Thread.sleep(warmupSeconds * 1000L);
-            long measureStart = System.nanoTime();
-            windows = new LatencyWindows(measureStart, windowCount);
-            writers.measure(windows);
+            measured = new Measured(System.nanoTime(), windowCount);
+            writers.measure(measured);
             Thread.sleep(beforeSeconds * 1000L);
             split = split(target, writers);
             long end = split.answeredNanos() + TimeUnit.SECONDS.toNanos(afterSeconds);
             for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
                 TimeUnit.NANOSECONDS.sleep(left);
             }
-            split = split.withLastWindow(windows.windowOf(end) - 1);
+            split = split.withLastWindow(measured.byEnd().windowOf(end) - 1);
         } finally {
             writers.close();
         }
         String rangesAfter = target.adminGet("/admin/ranges").text();
         System.err.println("ranges after the split: " + rangesAfter);
         MachineInfo ran = machine.atEnd();
-        report(command, ran, keys, preloadSeconds, rangesBefore, windows, split, writers);
+        report(command, ran, keys, preloadSeconds, rangesBefore, measured, split, writers);
+    }
+
+    /**
+     * The writes' windows: by completion, by start, and by start per half of the split, the halves only for writes that
+     * completed after the split's answer (the split key is known from then on; the writes it stalled all did).
+     */
+    record Measured(LatencyWindows byEnd, LatencyWindows byStart, LatencyWindows leftByStart,
+                    LatencyWindows rightByStart) {
+        Measured(long startNanos, int windowCount) {
+            this(new LatencyWindows(startNanos, windowCount), new LatencyWindows(startNanos, windowCount),
+                    new LatencyWindows(startNanos, windowCount), new LatencyWindows(startNanos, windowCount));
+        }
     }
 
     /** What the split request gave, in the clock of {@link LatencyWindows}. */
@@ -232,20 +244,31 @@ public final class SplitBenchMain implements Callable<Integer> {
     }
 
     private void report(String command, MachineInfo ran, KeySpace keys, double preloadSeconds, String rangesBefore,
-                        LatencyWindows windows, SplitRun split, Writers writers) {
+                        Measured measured, SplitRun split, Writers writers) {
+        LatencyWindows windows = measured.byEnd();
+        LatencyWindows byStart = measured.byStart();
         int splitWindow = windows.windowOf(split.requestNanos());
         int duringEnd = splitWindow + DURING_EXTRA_WINDOWS + 1;
         int last = Math.min(split.lastWindow(), windows.windowCount() - 1);
         JSON_OUT.println(ran.jsonLine("split"));
         for (int i = 0; i <= last; i++) {
             LatencyWindows.Stats s = windows.stats(i, i + 1);
+            LatencyWindows.Stats started = byStart.stats(i, i + 1);
             JSON_OUT.println(new JsonLine().put("bench", "split").put("window", i).put("t_s", i - splitWindow)
                     .put("ops", s.ops()).put("errors", s.errors()).put("p50_ms", s.p50Ms()).put("p99_ms", s.p99Ms())
-                    .put("max_ms", s.maxMs()));
+                    .put("max_ms", s.maxMs()).put("started_ok", started.ops()).put("started_errors", started.errors())
+                    .put("started_p99_ms", started.p99Ms()).put("started_max_ms", started.maxMs()));
+        }
+        int idleWindows = 0;
+        for (int i = splitWindow; i <= last; i++) {
+            idleWindows += windows.stats(i, i + 1).ops() == 0 ? 1 : 0;
         }
         LatencyWindows.Stats before = windows.stats(0, splitWindow);
         LatencyWindows.Stats during = windows.stats(splitWindow, duringEnd);
         LatencyWindows.Stats after = windows.stats(duringEnd, last + 1);
+        LatencyWindows.Stats duringByStart = byStart.stats(splitWindow, duringEnd);
+        LatencyWindows.Stats leftDuring = measured.leftByStart().stats(splitWindow, duringEnd);
+        LatencyWindows.Stats rightDuring = measured.rightByStart().stats(splitWindow, duringEnd);
         double splitMs = (split.answeredNanos() - split.requestNanos()) / 1e6;
         long rightFirst = writers.firstRightWriteNanos.get();
         double rightFirstMs = rightFirst == Long.MAX_VALUE ? -1 : (rightFirst - split.requestNanos()) / 1e6;
@@ -264,6 +287,11 @@ public final class SplitBenchMain implements Callable<Integer> {
                 .put("max_before_ms", before.maxMs()).put("p50_during_ms", during.p50Ms())
                 .put("p99_during_ms", during.p99Ms()).put("max_during_ms", during.maxMs())
                 .put("p99_after_ms", after.p99Ms()).put("max_after_ms", after.maxMs()).put("ratio", ratio)
+                .put("p99_during_by_start_ms", duringByStart.p99Ms())
+                .put("max_during_by_start_ms", duringByStart.maxMs())
+                .put("errors_during_by_start", duringByStart.errors())
+                .put("max_during_left_ms", leftDuring.maxMs()).put("max_during_right_ms", rightDuring.maxMs())
+                .put("windows_without_completion", idleWindows)
                 .put("writes_per_s_before", before.ops() / (double) Math.max(1, splitWindow))
                 .put("writes_per_s_during", during.ops() / (double) (duringEnd - splitWindow))
                 .put("errors_before", before.errors()).put("errors_during", during.errors())
@@ -280,13 +308,16 @@ public final class SplitBenchMain implements Callable<Integer> {
                 Write latency  before (%d s): p50 %.1f ms, p99 %.1f ms, max %.1f ms, %,.0f writes/s, %d errors
                                during (%d s): p50 %.1f ms, p99 %.1f ms, max %.1f ms, %,.0f writes/s, %d errors
                                after  (%d s): p99 %.1f ms, max %.1f ms, %d errors
+                Writes sent during: p99 %.1f ms, max %.1f ms, %d errors (left half: max %.1f ms, right half: max %.1f ms)
+                Windows from the split on without a completed write: %d
                 p99 during / p99 before = %.2f (goal <= 2); split %s 1 s (goal < 1 s)
                 %n""", command, ran.markdown(), keys.keyCount(), rangeMb, rangeBytes, preloadSeconds, split.status(),
                 splitMs, split.answer() == null ? "-" : split.answer().elapsedMs(), rightFirstMs, splitWindow,
                 before.p50Ms(), before.p99Ms(), before.maxMs(), before.ops() / (double) Math.max(1, splitWindow),
                 before.errors(), duringEnd - splitWindow, during.p50Ms(), during.p99Ms(), during.maxMs(),
                 during.ops() / (double) (duringEnd - splitWindow), during.errors(), Math.max(0, last + 1 - duringEnd),
-                after.p99Ms(), after.maxMs(), after.errors(), ratio, splitMs < 1000 ? "<" : ">=");
+                after.p99Ms(), after.maxMs(), after.errors(), duringByStart.p99Ms(), duringByStart.maxMs(),
+                duringByStart.errors(), leftDuring.maxMs(), rightDuring.maxMs(), idleWindows, ratio, splitMs < 1000 ? "<" : ">=");
     }
 
     private static long firstLong(Pattern p, String text) {
@@ -307,7 +338,7 @@ public final class SplitBenchMain implements Callable<Integer> {
         final AtomicLong firstRightWriteNanos = new AtomicLong(Long.MAX_VALUE);
         private final ExecutorService pool;
         private final AtomicInteger errorsPrinted = new AtomicInteger();
-        private volatile LatencyWindows windows;
+        private volatile Measured measured;
         private volatile RightHalf rightHalf;
         private volatile boolean stopped;
 
@@ -324,8 +355,9 @@ public final class SplitBenchMain implements Callable<Integer> {
             }
         }
 
-        void measure(LatencyWindows into) {
-            windows = into;
+        /** From now on, each write is recorded into {@code into}. */
+        void measure(Measured into) {
+            measured = into;
         }
 
         void watchRightHalf(byte[] splitKey, long answeredNanos) {
@@ -346,14 +378,18 @@ public final class SplitBenchMain implements Callable<Integer> {
                     }
                 }
                 long end = System.nanoTime();
-                LatencyWindows w = windows;
-                if (w != null) {
-                    w.record(end, end - start, ok);
+                Measured m = measured;
+                if (m != null) {
+                    m.byEnd().record(end, end - start, ok);
+                    m.byStart().record(start, end - start, ok);
                 }
                 RightHalf right = rightHalf;
-                if (ok && right != null && start >= right.answeredNanos()
-                        && Arrays.compareUnsigned(key, right.startKey()) >= 0) {
-                    firstRightWriteNanos.accumulateAndGet(end, Math::min);
+                if (m != null && right != null) {
+                    boolean inRight = Arrays.compareUnsigned(key, right.startKey()) >= 0;
+                    (inRight ? m.rightByStart() : m.leftByStart()).record(start, end - start, ok);
+                    if (ok && inRight && start >= right.answeredNanos()) {
+                        firstRightWriteNanos.accumulateAndGet(end, Math::min);
+                    }
                 }
             }
         }
@@ -363,21 +399,6 @@ public final class SplitBenchMain implements Callable<Integer> {
             stopped = true;
             pool.shutdownNow();
             pool.awaitTermination(60, TimeUnit.SECONDS);
-        }
-    }
-
-    private void stopRunning() {
-        OmenDbTarget t = running.getAndSet(null);
-        if (t != null) {
-            t.close();
-        }
-        Path dir = runningDir.getAndSet(null);
-        if (dir != null) {
-            try {
-                ClusterBenchMain.deleteTree(dir);
-            } catch (Exception e) {
-                System.err.println("cannot delete " + dir + ": " + e);
-            }
         }
     }
 
