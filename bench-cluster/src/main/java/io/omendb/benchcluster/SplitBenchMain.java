@@ -290,7 +290,9 @@ public final class SplitBenchMain implements Callable<Integer> {
                 .put("p99_during_by_start_ms", duringByStart.p99Ms())
                 .put("max_during_by_start_ms", duringByStart.maxMs())
                 .put("errors_during_by_start", duringByStart.errors())
-                .put("max_during_left_ms", leftDuring.maxMs()).put("max_during_right_ms", rightDuring.maxMs())
+                .put("max_during_left_ms", leftDuring.maxMs()).put("ok_during_left", leftDuring.ops())
+                .put("errors_during_left", leftDuring.errors()).put("max_during_right_ms", rightDuring.maxMs())
+                .put("ok_during_right", rightDuring.ops()).put("errors_during_right", rightDuring.errors())
                 .put("windows_without_completion", idleWindows)
                 .put("writes_per_s_before", before.ops() / (double) Math.max(1, splitWindow))
                 .put("writes_per_s_during", during.ops() / (double) (duringEnd - splitWindow))
@@ -308,7 +310,8 @@ public final class SplitBenchMain implements Callable<Integer> {
                 Write latency  before (%d s): p50 %.1f ms, p99 %.1f ms, max %.1f ms, %,.0f writes/s, %d errors
                                during (%d s): p50 %.1f ms, p99 %.1f ms, max %.1f ms, %,.0f writes/s, %d errors
                                after  (%d s): p99 %.1f ms, max %.1f ms, %d errors
-                Writes sent during: p99 %.1f ms, max %.1f ms, %d errors (left half: max %.1f ms, right half: max %.1f ms)
+                Writes sent during: p99 %.1f ms, max %.1f ms, %d errors
+                  left half: %d ok, max %.1f ms, %d errors; right half: %d ok, max %.1f ms, %d errors
                 Windows from the split on without a completed write: %d
                 p99 during / p99 before = %.2f (goal <= 2); split %s 1 s (goal < 1 s)
                 %n""", command, ran.markdown(), keys.keyCount(), rangeMb, rangeBytes, preloadSeconds, split.status(),
@@ -317,7 +320,8 @@ public final class SplitBenchMain implements Callable<Integer> {
                 before.errors(), duringEnd - splitWindow, during.p50Ms(), during.p99Ms(), during.maxMs(),
                 during.ops() / (double) (duringEnd - splitWindow), during.errors(), Math.max(0, last + 1 - duringEnd),
                 after.p99Ms(), after.maxMs(), after.errors(), duringByStart.p99Ms(), duringByStart.maxMs(),
-                duringByStart.errors(), leftDuring.maxMs(), rightDuring.maxMs(), idleWindows, ratio, splitMs < 1000 ? "<" : ">=");
+                duringByStart.errors(), leftDuring.ops(), leftDuring.maxMs(), leftDuring.errors(),
+                rightDuring.ops(), rightDuring.maxMs(), rightDuring.errors(), idleWindows, ratio, splitMs < 1000 ? "<" : ">=");
     }
 
     private static long firstLong(Pattern p, String text) {
