@@ -4,10 +4,12 @@ import io.omendb.benchcommon.JsonLine;
 import io.omendb.benchcommon.MachineInfo;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,7 +41,7 @@ import picocli.CommandLine.Spec;
  *
  * <p>Measured: the time from sending the split to its 200 answer (and the answer's own {@code elapsed_ms}); the time
  * from sending it until a write to a key of the right half, sent after the answer, first succeeded (both halves
- * serving); write latency p50/p99/max and errors (any non-200 or timeout) per one-second window of completion
+ * serving; watched until the writers stop, so it may lie past the after-window); write latency p50/p99/max and errors (any non-200 or timeout) per one-second window of completion
  * ({@link LatencyWindows}). "Before" is every window before the one holding the split request; "during" is that
  * window and the next {@value #DURING_EXTRA_WINDOWS}; "after" the rest. Since a write stalled by the split lands in
  * the window where it completes (and a timed-out one adds an error, not a latency), the same figures are also kept
@@ -92,6 +95,9 @@ public final class SplitBenchMain implements Callable<Integer> {
     @Option(names = "--node-jvm-opts", defaultValue = "-Xms1g -Xmx2g",
             description = "JVM options of each node (default: ${DEFAULT-VALUE}).")
     String nodeJvmOptions;
+    @Option(names = "--keep-logs", description = "Directory to copy the nodes' logs into before the cluster's"
+            + " directory is deleted (default: not kept).")
+    Path keepLogs;
     @Option(names = "--omendb-home", defaultValue = "${sys:omendb.home:-.}",
             description = "Repository root holding app/target (default: the launcher's).")
     Path omendbHome;
@@ -197,6 +203,9 @@ public final class SplitBenchMain implements Callable<Integer> {
         }
         String rangesAfter = target.adminGet("/admin/ranges").text();
         System.err.println("ranges after the split: " + rangesAfter);
+        if (keepLogs != null) {
+            copyLogs(dir, keepLogs);
+        }
         MachineInfo ran = machine.atEnd();
         report(command, ran, keys, preloadSeconds, rangesBefore, measured, split, writers);
     }
@@ -214,10 +223,9 @@ public final class SplitBenchMain implements Callable<Integer> {
     }
 
     /** What the split request gave, in the clock of {@link LatencyWindows}. */
-    private record SplitRun(long requestNanos, long answeredNanos, int status, String body, SplitAnswer answer,
-                            int lastWindow) {
+    private record SplitRun(long requestNanos, long answeredNanos, int status, SplitAnswer answer, int lastWindow) {
         SplitRun withLastWindow(int window) {
-            return new SplitRun(requestNanos, answeredNanos, status, body, answer, window);
+            return new SplitRun(requestNanos, answeredNanos, status, answer, window);
         }
     }
 
@@ -240,7 +248,7 @@ public final class SplitBenchMain implements Callable<Integer> {
             writers.watchRightHalf(answer.splitKey(), answered);
         }
         System.err.printf(Locale.ROOT, "split answered %d after %.0f ms: %s%n", status, (answered - request) / 1e6, body);
-        return new SplitRun(request, answered, status, body, answer, -1);
+        return new SplitRun(request, answered, status, answer, -1);
     }
 
     private void report(String command, MachineInfo ran, KeySpace keys, double preloadSeconds, String rangesBefore,
@@ -322,6 +330,16 @@ public final class SplitBenchMain implements Callable<Integer> {
                 after.p99Ms(), after.maxMs(), after.errors(), duringByStart.p99Ms(), duringByStart.maxMs(),
                 duringByStart.errors(), leftDuring.ops(), leftDuring.maxMs(), leftDuring.errors(),
                 rightDuring.ops(), rightDuring.maxMs(), rightDuring.errors(), idleWindows, ratio, splitMs < 1000 ? "<" : ">=");
+    }
+
+    private static void copyLogs(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path log : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".log"))::iterator) {
+                Files.copy(log, to.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        System.err.println("node logs copied to " + to);
     }
 
     private static long firstLong(Pattern p, String text) {
