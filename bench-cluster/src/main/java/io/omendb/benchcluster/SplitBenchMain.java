@@ -96,7 +96,7 @@ public final class SplitBenchMain implements Callable<Integer> {
             description = "JVM options of each node (default: ${DEFAULT-VALUE}).")
     String nodeJvmOptions;
     @Option(names = "--keep-logs", description = "Directory to copy the nodes' logs into before the cluster's"
-            + " directory is deleted (default: not kept).")
+            + " directory is deleted, also after a failure (default: not kept).")
     Path keepLogs;
     @Option(names = "--omendb-home", defaultValue = "${sys:omendb.home:-.}",
             description = "Repository root holding app/target (default: the launcher's).")
@@ -172,6 +172,17 @@ public final class SplitBenchMain implements Callable<Integer> {
                 readyTimeoutSeconds * 1000L);
         Path dir = Files.createTempDirectory("omendb-split-bench-");
         running.starting(target, dir);
+        try {
+            measure(command, machine, keys, target, dir);
+        } finally {
+            if (keepLogs != null) {
+                copyLogs(dir, keepLogs);
+            }
+        }
+    }
+
+    private void measure(String command, MachineInfo machine, KeySpace keys, OmenDbTarget target, Path dir)
+            throws Exception {
         long t0 = System.nanoTime();
         System.err.printf(Locale.ROOT, "starting 3 node processes, one range, in %s%n", dir);
         target.start(dir);
@@ -203,9 +214,6 @@ public final class SplitBenchMain implements Callable<Integer> {
         }
         String rangesAfter = target.adminGet("/admin/ranges").text();
         System.err.println("ranges after the split: " + rangesAfter);
-        if (keepLogs != null) {
-            copyLogs(dir, keepLogs);
-        }
         MachineInfo ran = machine.atEnd();
         report(command, ran, keys, preloadSeconds, rangesBefore, measured, split, writers);
     }
