@@ -70,8 +70,10 @@ public final class SplitBenchMain implements Callable<Integer> {
     @Option(names = "--range-mb", defaultValue = "1024",
             description = "MiB of keys and values preloaded into the one range to split (default: ${DEFAULT-VALUE}).")
     int rangeMb;
-    @Option(names = "--value-bytes", defaultValue = "1024",
-            description = "Bytes per value, preload and writes; keys are 16 bytes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--value-bytes", defaultValue = "4096",
+            description = "Bytes per value, preload and writes; keys are 16 bytes (default: ${DEFAULT-VALUE}: above"
+                    + " the engine's 1,024-byte inline limit, so segment values stay in their files and a 1-GiB range"
+                    + " fits the nodes' heaps; at 1,024 its values are all held on the heap).")
     int valueBytes;
     @Option(names = "--clients", defaultValue = "64", description = "Closed-loop writers (default: ${DEFAULT-VALUE}).")
     int clients;
