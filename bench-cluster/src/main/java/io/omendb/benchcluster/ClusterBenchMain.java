@@ -243,7 +243,7 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
             target.start(workDir);
             System.err.printf("[%s] serving after %.1f s; preloading %,d keys%n", target.name(),
                     (System.nanoTime() - t0) / 1e9, preload);
-            preload(target, keys, preload);
+            preload(target, keys, preload, ranges, KeySpace.value(new Random(seed)));
             for (Workload w : list) {
                 LoadGenerator.Settings settings = new LoadGenerator.Settings(clients, warmup,
                         durationSeconds * 1000L, distribution, seed);
@@ -269,14 +269,17 @@ public final class ClusterBenchMain implements java.util.concurrent.Callable<Int
         return results;
     }
 
-    private void preload(KvTarget target, KeySpace keys, long count) throws Exception {
+    /**
+     * Writes keys 0 .. {@code count - 1}, all with {@code value}, in batches of {@value #PRELOAD_BATCH_KEYS} keys
+     * that never cross one of the {@code ranges} initial ranges' bounds, {@value #PRELOAD_THREADS} batches at a
+     * time, each resent up to {@value #PRELOAD_ATTEMPTS_MAX} times; prints how long it took.
+     */
+    static void preload(KvTarget target, KeySpace keys, long count, int ranges, byte[] value) throws Exception {
         long t0 = System.nanoTime();
         List<Long> splits = new ArrayList<>();
         for (int i = 1; i < ranges; i++) {
             splits.add(keys.keyCount() * i / ranges);
         }
-        Random random = new Random(seed);
-        byte[] value = KeySpace.value(random);
         AtomicLong done = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(PRELOAD_THREADS);
         try {

@@ -56,7 +56,12 @@ final class KeySpace {
     }
 
     static byte[] value(Random random) {
-        byte[] v = new byte[VALUE_BYTES];
+        return value(random, VALUE_BYTES);
+    }
+
+    /** {@code bytes} printable ASCII bytes drawn from {@code random}. */
+    static byte[] value(Random random, int bytes) {
+        byte[] v = new byte[bytes];
         for (int i = 0; i < v.length; i++) {
             v[i] = (byte) ('a' + random.nextInt(26));
         }

@@ -192,6 +192,9 @@ final class OmenDbTarget implements KvTarget {
         toml.append("[monitoring]\nmetrics_bind_address = \"127.0.0.1\"\nmetrics_port = ")
                 .append(metrics[node]).append("\n\n");
         toml.append("[wal]\nsync_on_write = true\n\n");
+        // The layout a benchmark measures is its own: no automatic splits, and leaders where the benchmark puts them.
+        toml.append("[ranges]\nsplit_size_mb = 0\nsplit_load_ops_per_s = 0\n\n");
+        toml.append("[placement]\nleader_balance_interval_s = 0\n\n");
         if (!performance.isEmpty()) {
             toml.append("[performance]\n");
             performance.forEach(kv -> toml.append(kv.replaceFirst("=", " = ")).append('\n'));
@@ -238,7 +241,21 @@ final class OmenDbTarget implements KvTarget {
         return leader >= 0 ? leader : nodeOfThread.get();
     }
 
-    private record Reply(int status, byte[] body) {
+    /** An HTTP answer: its status and body. */
+    record Reply(int status, byte[] body) {
+        String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** {@code POST pathAndQuery} (an admin call) to node n1, which forwards it like any router; any status. */
+    Reply adminPost(String pathAndQuery) throws IOException {
+        return send(0, new HttpPost(pathAndQuery));
+    }
+
+    /** {@code GET pathAndQuery} (an admin listing) from node n1; any status. */
+    Reply adminGet(String pathAndQuery) throws IOException {
+        return send(0, new HttpGet(pathAndQuery));
     }
 
     private Reply send(int node, ClassicHttpRequest request) throws IOException {

@@ -21,7 +21,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -94,8 +93,7 @@ public final class RangeCostMain implements Callable<Integer> {
             description = "Where range-cost-report.md goes.")
     Path reportDir;
 
-    private final AtomicReference<OmenDbTarget> running = new AtomicReference<>();
-    private final AtomicReference<Path> runningDir = new AtomicReference<>();
+    private final RunningCluster running = new RunningCluster();
 
     public static void main(String[] args) {
         System.setOut(System.err);
@@ -114,7 +112,7 @@ public final class RangeCostMain implements Callable<Integer> {
         defaults.parseArgs();
         String command = ReproducingCommand.of(PROGRAM, spec, defaults.getCommandSpec());
         MachineInfo machine = MachineInfo.probe(Path.of(System.getProperty("java.io.tmpdir")));
-        Runtime.getRuntime().addShutdownHook(new Thread(this::stopRunning));
+        Runtime.getRuntime().addShutdownHook(new Thread(running::stop));
         StringBuilder table = new StringBuilder(RangeCostSample.tableHeader());
         List<String> notes = new ArrayList<>();
         for (int ranges : rangeCounts) {
@@ -124,7 +122,7 @@ public final class RangeCostMain implements Callable<Integer> {
                     table.append(s.tableRow());
                 }
             } finally {
-                stopRunning();
+                running.stop();
             }
         }
         MachineInfo ran = machine.atEnd();
@@ -142,8 +140,7 @@ public final class RangeCostMain implements Callable<Integer> {
         OmenDbTarget target = new OmenDbTarget(omendbHome.resolve("app/target"), keys, ranges, nodeJvmOptions,
                 Duration.ofSeconds(10), omendbPerformance, OmenDbTarget.Routing.ANY_NODE, readyTimeoutSeconds * 1000L);
         Path dir = Files.createTempDirectory("omendb-range-cost-");
-        runningDir.set(dir);
-        running.set(target);
+        running.starting(target, dir);
         System.err.printf(Locale.ROOT, "[%d ranges] starting 3 node processes%n", ranges);
         long started = System.nanoTime();
         try {
@@ -296,21 +293,6 @@ public final class RangeCostMain implements Callable<Integer> {
                     s.rssBytes() / 1048576.0);
         } catch (Exception e) {
             return "pid " + pid + ": gone";
-        }
-    }
-
-    private void stopRunning() {
-        OmenDbTarget t = running.getAndSet(null);
-        if (t != null) {
-            t.close();
-        }
-        Path dir = runningDir.getAndSet(null);
-        if (dir != null) {
-            try {
-                ClusterBenchMain.deleteTree(dir);
-            } catch (Exception e) {
-                System.err.println("cannot delete " + dir + ": " + e);
-            }
         }
     }
 
