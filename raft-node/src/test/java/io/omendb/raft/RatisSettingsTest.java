@@ -36,8 +36,15 @@ class RatisSettingsTest {
         ExecutorService pool = ConcurrentUtils.newThreadPoolWithMax(RaftServerConfigKeys.ThreadPool.serverCached(p),
                 RaftServerConfigKeys.ThreadPool.serverSize(p), "test-server");
         CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch firstRunning = new CountDownLatch(1);
         try {
-            pool.execute(() -> awaitQuietly(release));
+            pool.execute(() -> {
+                firstRunning.countDown();
+                awaitQuietly(release);
+            });
+            // the first task must have left the queue before the second is counted there (a loaded machine may not
+            // have started the worker yet)
+            assertTrue(firstRunning.await(10, TimeUnit.SECONDS), "the group's thread runs the first task");
             pool.execute(() -> awaitQuietly(release));
             ThreadPoolExecutor tpe = (ThreadPoolExecutor) pool;
             assertEquals(1, tpe.getPoolSize(), "a second task waits for the group's one thread");
