@@ -138,8 +138,16 @@ public final class ClusterAdmin {
             RaftGroup target = client.channels().groupOf(next);
             return blocking(() -> {
                 try {
-                    check(ch.raft().getGroupManagementApi(RaftPeerId.valueOf(nodeId)).add(target),
-                            "create range " + rangeId + " on " + nodeId);
+                    // Created with an empty configuration: the new replica neither votes nor campaigns until the
+                    // leader's configuration change reaches it. Created with the target configuration it could
+                    // campaign first (a group's first election comes after a quarter of the election timeout), and
+                    // the members, which do not know it yet, would tell it to shut its replica down.
+                    RaftPeer newPeer = target.getPeer(RaftPeerId.valueOf(nodeId));
+                    try (GroupChannel toNewPeer = client.channels().detached(RaftGroup.valueOf(target.getGroupId(),
+                            newPeer))) {
+                        check(toNewPeer.raft().getGroupManagementApi(newPeer.getId())
+                                .add(RaftGroup.valueOf(target.getGroupId())), "create range " + rangeId + " on " + nodeId);
+                    }
                 } catch (AlreadyExistsException e) {
                     // a previous attempt already created it; continue with the configuration change
                 }
