@@ -112,8 +112,7 @@ public final class OmenNode implements AutoCloseable {
         this.client = ClusterClient.connect(ClientOptions.from(config, tlsOrNull));
         this.bootstrap = new GroupBootstrap(config, server, client);
         this.seeder = new RangeTableSeeder(config, recordDescriptors);
-        this.splitFollowUp = new SplitFollowUp(config.cluster().nodeId(), server, client,
-                NodeDataLayout.of(config.database().dataDir()));
+        this.splitFollowUp = new SplitFollowUp(config, server, client, NodeDataLayout.of(config.database().dataDir()));
         splits.set(splitFollowUp);
         this.autoSplitter = new AutoSplitter(config.cluster().nodeId(), server, client, config.ranges(),
                 System::currentTimeMillis);
@@ -165,6 +164,7 @@ public final class OmenNode implements AutoCloseable {
             }
             node.startReadmissions(toReadmit);
             node.splitFollowUp.resumeStaged();
+            node.splitFollowUp.startReconciling();
             node.autoSplitter.startIfEnabled();
             node.leaderBalancer.startIfEnabled();
             node.archiving = LogArchiveScheduler.startIfConfigured(config, node.server);

@@ -1,9 +1,12 @@
 package io.omendb.raft;
 
+import io.omendb.config.OmenConfig;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
 import io.omendb.raft.storage.NodeDataLayout;
+import io.omendb.raft.range.RangeBounds;
+import io.omendb.raft.statemachine.RangeStateMachine;
 import io.omendb.raft.statemachine.SplitListener;
 import io.omendb.raft.statemachine.StagedSplit;
 import org.apache.ratis.protocol.ClientId;
@@ -11,13 +14,18 @@ import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
 import org.apache.ratis.server.RaftServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.util.Arrays;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -38,6 +46,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * split applied but before its group started (and after a snapshot that will not replay the split entry) is finished
  * here.
  *
+ * <p><b>A replica that never staged the half</b> ({@link #reconcileOnce}, every {@link #RECONCILE_INTERVAL_MS}): a
+ * replica of the parent that was so far behind that it caught up from a snapshot taken after the split never applied
+ * the split entry, so it never stages or starts the new range's group, although the range table names this node. It
+ * is found by its own parent replica: a local replica whose descriptor ends where the new range starts, at the new
+ * range's epoch or later, while this node neither hosts nor stages the new range's group. Then the group is created
+ * here with an empty configuration, as a wiped node's re-admission does: it neither votes nor campaigns, and the new
+ * range's leader, which has this node in its configuration, finds the group there and sends it a snapshot (the new
+ * group's log starts at 1, after its first snapshot), whose configuration makes the replica a voter again. Safe
+ * against a double vote: it is done only when no other member reports that this node took part in the group
+ * ({@code ClusterAdmin#readmissionNeeded}); a node that did (its storage of the group was lost) is left alone, since
+ * it must be re-admitted as a new member, not come back as the voter it was.
+ *
  * <p><b>Retries.</b> Each follow-up is retried on its own schedule, waiting {@link #RETRY_DELAY_INITIAL_MS} doubling
  * to {@link #RETRY_DELAY_MAX_MS}, until it succeeds or {@link #RETRY_DEADLINE_MS} passed (then logged at ERROR: the
  * range table still shows the parent unsplit, so its requests are refused and re-routed until an operator runs
@@ -50,8 +70,11 @@ final class SplitFollowUp implements SplitListener, AutoCloseable {
     static final long RETRY_DELAY_INITIAL_MS = 200;
     static final long RETRY_DELAY_MAX_MS = 5_000;
     static final long RETRY_DEADLINE_MS = 3_600_000;
+    /** How often the node looks for new ranges the table gives it but it never staged (see the class note). */
+    static final long RECONCILE_INTERVAL_MS = 10_000;
 
     private final String nodeId;
+    private final OmenConfig config;
     private final RaftServer server;
     private final ClusterClient client;
     private final NodeDataLayout layout;
@@ -59,8 +82,9 @@ final class SplitFollowUp implements SplitListener, AutoCloseable {
     private final ScheduledExecutorService executor;
     private final AtomicLong callIds = new AtomicLong();
 
-    SplitFollowUp(String nodeId, RaftServer server, ClusterClient client, NodeDataLayout layout) {
-        this.nodeId = nodeId;
+    SplitFollowUp(OmenConfig config, RaftServer server, ClusterClient client, NodeDataLayout layout) {
+        this.config = config;
+        this.nodeId = config.cluster().nodeId();
         this.server = server;
         this.client = client;
         this.layout = layout;
@@ -77,6 +101,72 @@ final class SplitFollowUp implements SplitListener, AutoCloseable {
      * Follows up every staged right half whose group this node does not host yet (after a restart), once the range
      * table names their parents; retried like a follow-up while the meta group has no leader yet.
      */
+    void startReconciling() {
+        executor.scheduleWithFixedDelay(() -> {
+            try {
+                reconcileOnce();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                LOG.debug("Node {}: reconciling new ranges failed: {}", nodeId, e.toString());
+            }
+        }, RECONCILE_INTERVAL_MS, RECONCILE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Creates, empty, each new range's group this node's parent replica passed without staging (see the class note). */
+    void reconcileOnce() throws Exception {
+        RangeTable table = client.refreshRangeTable().get(RETRY_DELAY_MAX_MS * 2, TimeUnit.MILLISECONDS);
+        for (RangeDescriptor r : table.ranges()) {
+            RaftGroupId group = RaftGroupId.valueOf(r.groupId());
+            if (!r.peerIds().contains(nodeId) || hosts(group) || Files.exists(layout.splitStagingDir(r.groupId()))
+                    || !parentPassedSplitOf(r)) {
+                continue;
+            }
+            Optional<RaftGroup> tookPart = client.admin().readmissionNeeded(groupOf(r), self(),
+                    GroupBootstrap.MEMBERSHIP_PROBE_TIMEOUT_MS).get(RETRY_DELAY_MAX_MS * 2, TimeUnit.MILLISECONDS);
+            if (tookPart.isPresent()) {
+                LOG.warn("Node {}: does not host {} although it took part in it (its storage of it is lost); not "
+                        + "re-creating it here: a lost replica must be re-admitted as a new member", nodeId, r);
+                continue;
+            }
+            RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
+                    server.getId(), callIds.incrementAndGet(), RaftGroup.valueOf(group), true));
+            LOG.warn("Node {}: its replica of the range left of {} caught up past the split without staging the new "
+                    + "range; created the group empty to be caught up by snapshot: {}", nodeId, r,
+                    reply.isSuccess() ? "ok" : reply.getException());
+        }
+    }
+
+    private RaftPeer self() {
+        OmenConfig.Member m = config.cluster().self();
+        return RaftPeer.newBuilder().setId(m.id()).setAddress(m.raftAddress()).build();
+    }
+
+    /** {@code r}'s group with its peers' Raft addresses from the configuration. */
+    private RaftGroup groupOf(RangeDescriptor r) {
+        Map<String, String> addresses = new HashMap<>();
+        config.cluster().members().forEach(m -> addresses.put(m.id(), m.raftAddress()));
+        return RaftGroup.valueOf(RaftGroupId.valueOf(r.groupId()), r.peerIds().stream().map(id -> RaftPeer.newBuilder()
+                .setId(id).setAddress(addresses.get(id)).build()).toList());
+    }
+
+    /** Whether a local replica ends where {@code r} starts at {@code r}'s epoch or later: its parent, past the split. */
+    private boolean parentPassedSplitOf(RangeDescriptor r) {
+        for (RaftGroupId g : server.getGroupIds()) {
+            try {
+                if (server.getDivision(g).getStateMachine() instanceof RangeStateMachine sm) {
+                    RangeBounds b = sm.rangeDescriptor();
+                    if (b != null && b.end() != null && Arrays.equals(b.end(), r.start()) && b.epoch() >= r.epoch()) {
+                        return true;
+                    }
+                }
+            } catch (IOException removedMeanwhile) {
+                // not a parent any more
+            }
+        }
+        return false;
+    }
+
     void resumeStaged() {
         resume(RETRY_DELAY_INITIAL_MS, System.currentTimeMillis() + RETRY_DEADLINE_MS);
     }

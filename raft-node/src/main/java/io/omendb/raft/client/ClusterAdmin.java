@@ -34,8 +34,8 @@ import java.util.concurrent.RejectedExecutionException;
  *
  * <p>Membership changes follow Raft's rules through Ratis: to add a node, the group is first created (empty) on
  * it, then the group's configuration is changed (the new member catches up by log or snapshot before it counts),
- * then the range descriptor in the meta group is updated by compare-and-set, bumping its epoch. Removal is the
- * reverse. If the descriptor changed meanwhile the CAS fails with CONFLICT. Thread-safe; blocking Ratis admin
+ * then the range descriptor in the meta group is updated by compare-and-set, bumping its epoch. Removal: the
+ * configuration change, then the descriptor, then the node's replica is deleted. If the descriptor changed meanwhile the CAS fails with CONFLICT. Thread-safe; blocking Ratis admin
  * calls run on the client's admin executor.
  */
 public final class ClusterAdmin {
@@ -170,14 +170,19 @@ public final class ClusterAdmin {
             peers.remove(nodeId);
             RangeDescriptor next = r.withPeers(peers);
             GroupChannel ch = client.channels().channel(r);
+            // The table stops naming the node before its replica is deleted, so a node never sees itself named for a
+            // range it does not host because it was just removed (its split reconciler would take that for a range it
+            // missed).
             return blocking(() -> {
                 check(ch.raft().admin().setConfiguration(client.channels().groupOf(next).getPeers().stream().toList()),
                         "remove " + nodeId + " from range " + rangeId);
+                return next;
+            }).thenCompose(n -> replaceDescriptor(r, n)).thenCompose(replaced -> blocking(() -> {
                 check(ch.raft().getGroupManagementApi(RaftPeerId.valueOf(nodeId))
                         .remove(RaftGroupId.valueOf(r.groupId()), true, false), "delete range " + rangeId
                         + " on " + nodeId);
-                return next;
-            }).thenCompose(n -> replaceDescriptor(r, n));
+                return replaced;
+            }));
         });
     }
 

@@ -187,6 +187,42 @@ class SplitClusterTest {
         }
     }
 
+    /**
+     * A replica down while its range splits, and caught up afterwards from a snapshot taken after the split (the log
+     * with the split entry purged), never applies the split: its node still gets the new range's group (created empty
+     * by the reconciler, filled by the new range's leader's snapshot) with the same contents as the other replicas.
+     */
+    @Test
+    void aReplicaThatMissedTheSplitGetsTheNewRangeBySnapshot() throws Exception {
+        String padding = "p".repeat(6 * 1024);
+        try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template("""
+                [wal]
+                snapshot_threshold_entries = 50
+                purge_gap_entries = 8
+                segment_size_mb = 1
+                """)); ClusterClient client = cluster.newClient(null)) {
+            RangeDescriptor parent = client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S)).ranges().get(0);
+            for (int i = 0; i < 100; i++) {
+                await(client.put(b(String.format("k%04d", i)), b("v" + i)));
+            }
+            cluster.stopNode("n3");
+            Results.SplitResult split = await(client.admin().split(parent.rangeId(), b("k0050")));
+            long last = 0;
+            for (int i = 0; i < 400; i++) { // both halves, far past the snapshot threshold: the split entry is purged
+                last = Math.max(last, await(client.put(b(String.format("k%04d", i % 100)), b("w" + i + padding)))
+                        .revision());
+            }
+            cluster.startNode("n3");
+            long rightLast = await(client.put(b("k0099"), b("tail"))).revision();
+            byte[] reference = await(client.admin().replicaDigest(split.right().rangeId(), "n1", rightLast)).sha256();
+            assertArrayEquals(reference, TestClusters.replicaDigestOnceReachable(client, split.right().rangeId(), "n3",
+                    rightLast), "n3's replica of the new range, which it never staged");
+            long leftLast = await(client.put(b("k0001"), b("tail"))).revision();
+            assertArrayEquals(await(client.admin().replicaDigest(parent.rangeId(), "n1", leftLast)).sha256(),
+                    TestClusters.replicaDigestOnceReachable(client, parent.rangeId(), "n3", leftLast));
+        }
+    }
+
     /** Every acknowledged write, by linearizable get and by one scan over the whole key space. */
     private static void checkEveryWrite(ClusterClient client, Map<String, String> acked) throws Exception {
         for (Map.Entry<String, String> e : acked.entrySet()) {
