@@ -4,12 +4,10 @@ import io.omendb.config.OmenConfig;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.statemachine.RangeLoad;
 import io.omendb.raft.statemachine.RangeStateMachine;
-import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
@@ -81,13 +79,7 @@ final class AutoSplitter implements AutoCloseable {
 
     /** Splits each range this node leads that is over a limit and out of its cool-down; one at a time. */
     void checkOnce() throws InterruptedException {
-        for (RaftGroupId group : server.getGroupIds()) {
-            RaftServer.Division d;
-            try {
-                d = server.getDivision(group);
-            } catch (IOException removedMeanwhile) {
-                continue;
-            }
+        for (RaftServer.Division d : HostedGroups.divisions(server)) {
             if (!d.getInfo().isLeader() || !(d.getStateMachine() instanceof RangeStateMachine sm)
                     || sm.rangeDescriptor() == null) {
                 continue;

@@ -4,9 +4,6 @@ import io.omendb.raft.client.ClusterClient;
 import io.omendb.config.OmenConfig;
 import io.omendb.raft.meta.ClusterLayout;
 import io.omendb.raft.meta.RangeDescriptor;
-import org.apache.ratis.protocol.ClientId;
-import org.apache.ratis.protocol.GroupManagementRequest;
-import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -22,7 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
@@ -40,7 +36,7 @@ import java.util.stream.Collectors;
  * would not do: the leader would install a snapshot whose configuration includes the node, which would then
  * campaign once removed and be told to shut the group down (the CLOSING/CLOSED replicas the chaos suite saw).
  *
- * <p>Thread-safe: group management calls are independent; call ids come from an atomic counter.
+ * <p>Thread-safe: group management calls are independent ({@link HostedGroups#add}).
  */
 final class GroupBootstrap {
     private static final Logger LOG = LoggerFactory.getLogger(GroupBootstrap.class);
@@ -50,7 +46,6 @@ final class GroupBootstrap {
     private final OmenConfig config;
     private final RaftServer server;
     private final ClusterClient client;
-    private final AtomicLong callIds = new AtomicLong();
 
     /** @param client the node's own client of the cluster: membership probes and re-admission */
     GroupBootstrap(OmenConfig config, RaftServer server, ClusterClient client) {
@@ -95,12 +90,7 @@ final class GroupBootstrap {
     }
 
     private boolean hosts(RaftGroupId group) {
-        for (RaftGroupId g : server.getGroupIds()) {
-            if (g.equals(group)) {
-                return true;
-            }
-        }
-        return false;
+        return HostedGroups.hosts(server, group);
     }
 
     private Optional<RaftGroup> readmissionNeeded(RaftGroup group) throws IOException {
@@ -115,22 +105,38 @@ final class GroupBootstrap {
     }
 
     private RaftPeer self() {
-        OmenConfig.Member m = config.cluster().self();
+        return self(config);
+    }
+
+    /** This node as a Raft peer, from its configuration. */
+    static RaftPeer self(OmenConfig config) {
+        return peer(config.cluster().self());
+    }
+
+    private static RaftPeer peer(OmenConfig.Member m) {
         return RaftPeer.newBuilder().setId(m.id()).setAddress(m.raftAddress()).build();
     }
 
+    /** Range {@code r}'s Raft group, its peers' addresses from the configuration's members. */
+    static RaftGroup groupOf(OmenConfig config, RangeDescriptor r) {
+        return RaftGroup.valueOf(RaftGroupId.valueOf(r.groupId()), r.peerIds().stream().map(peersOf(config)::get)
+                .toList());
+    }
+
+    private static Map<String, RaftPeer> peersOf(OmenConfig config) {
+        return config.cluster().members().stream().collect(Collectors.toMap(OmenConfig.Member::id,
+                GroupBootstrap::peer));
+    }
+
     private void addGroup(RaftGroup group) throws IOException {
-        RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
-                server.getId(), callIds.incrementAndGet(), group, true));
-        if (!reply.isSuccess()) {
-            throw new IOException("cannot create group " + group.getGroupId() + ": " + reply.getException());
+        if (!HostedGroups.add(server, group)) {
+            throw new IOException("cannot create group " + group.getGroupId() + ": it exists already");
         }
     }
 
     private List<RaftGroup> initialGroupsOfThisNode() {
         OmenConfig.Cluster cluster = config.cluster();
-        Map<String, RaftPeer> peers = cluster.members().stream().collect(Collectors.toMap(OmenConfig.Member::id,
-                m -> RaftPeer.newBuilder().setId(m.id()).setAddress(m.raftAddress()).build()));
+        Map<String, RaftPeer> peers = peersOf(config);
         List<RaftGroup> out = new ArrayList<>();
         List<String> metaPeers = ClusterLayout.metaPeers(cluster);
         if (metaPeers.contains(cluster.nodeId())) {
@@ -139,8 +145,7 @@ final class GroupBootstrap {
         }
         for (RangeDescriptor r : ClusterLayout.initialRanges(config.database().name(), cluster)) {
             if (r.peerIds().contains(cluster.nodeId())) {
-                out.add(RaftGroup.valueOf(RaftGroupId.valueOf(r.groupId()), r.peerIds().stream().map(peers::get)
-                        .toList()));
+                out.add(groupOf(config, r));
             }
         }
         return out;

@@ -4,12 +4,10 @@ import io.omendb.raft.archive.GroupLogArchiver;
 import io.omendb.raft.client.DaemonThreads;
 import io.omendb.config.OmenConfig;
 import io.omendb.raft.statemachine.RangeStateMachine;
-import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -49,15 +47,7 @@ final class LogArchiveScheduler implements AutoCloseable {
     }
 
     private void archiveEveryReplica() {
-        for (RaftGroupId group : server.getGroupIds()) {
-            try {
-                if (server.getDivision(group).getStateMachine() instanceof RangeStateMachine sm) {
-                    sm.archiveLog();
-                }
-            } catch (IOException removedMeanwhile) {
-                // the group left this node between listing and archiving
-            }
-        }
+        HostedGroups.rangeStateMachines(server).forEach(RangeStateMachine::archiveLog);
     }
 
     /** Stops the timer, then archives once more so a clean stop leaves everything committed in the archive. */

@@ -276,13 +276,8 @@ public final class OmenNode implements AutoCloseable {
      */
     public List<ReplicaMetrics> replicaMetrics() {
         List<ReplicaMetrics> out = new ArrayList<>();
-        for (RaftGroupId group : server.getGroupIds()) {
-            RaftServer.Division d;
-            try {
-                d = server.getDivision(group);
-            } catch (IOException removedMeanwhile) {
-                continue;
-            }
+        for (RaftServer.Division d : HostedGroups.divisions(server)) {
+            RaftGroupId group = d.getMemberId().getGroupId();
             long leaderChanges = 0;
             long snapshotInstalls = 0;
             long memtableBytes = 0;

@@ -9,13 +9,8 @@ import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.statemachine.RangeStateMachine;
 import io.omendb.raft.statemachine.SplitListener;
 import io.omendb.raft.statemachine.StagedSplit;
-import org.apache.ratis.protocol.ClientId;
-import org.apache.ratis.protocol.GroupManagementRequest;
-import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeer;
-import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
 import org.apache.ratis.server.RaftServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,15 +19,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What a node does after one of its replicas applied a split ({@link SplitListener}): (1) start the new range's Raft
@@ -80,7 +72,6 @@ final class SplitFollowUp implements SplitListener, AutoCloseable {
     private final NodeDataLayout layout;
     private final BackgroundThread thread;
     private final ScheduledExecutorService executor;
-    private final AtomicLong callIds = new AtomicLong();
 
     SplitFollowUp(OmenConfig config, RaftServer server, ClusterClient client, NodeDataLayout layout) {
         this.config = config;
@@ -122,46 +113,26 @@ final class SplitFollowUp implements SplitListener, AutoCloseable {
                     || !parentPassedSplitOf(r)) {
                 continue;
             }
-            Optional<RaftGroup> tookPart = client.admin().readmissionNeeded(groupOf(r), self(),
+            Optional<RaftGroup> tookPart = client.admin().readmissionNeeded(GroupBootstrap.groupOf(config, r),
+                    GroupBootstrap.self(config),
                     GroupBootstrap.MEMBERSHIP_PROBE_TIMEOUT_MS).get(RETRY_DELAY_MAX_MS * 2, TimeUnit.MILLISECONDS);
             if (tookPart.isPresent()) {
                 LOG.warn("Node {}: does not host {} although it took part in it (its storage of it is lost); not "
                         + "re-creating it here: a lost replica must be re-admitted as a new member", nodeId, r);
                 continue;
             }
-            RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
-                    server.getId(), callIds.incrementAndGet(), RaftGroup.valueOf(group), true));
+            HostedGroups.add(server, RaftGroup.valueOf(group));
             LOG.warn("Node {}: its replica of the range left of {} caught up past the split without staging the new "
-                    + "range; created the group empty to be caught up by snapshot: {}", nodeId, r,
-                    reply.isSuccess() ? "ok" : reply.getException());
+                    + "range; created the group empty, to be caught up by snapshot", nodeId, r);
         }
-    }
-
-    private RaftPeer self() {
-        OmenConfig.Member m = config.cluster().self();
-        return RaftPeer.newBuilder().setId(m.id()).setAddress(m.raftAddress()).build();
-    }
-
-    /** {@code r}'s group with its peers' Raft addresses from the configuration. */
-    private RaftGroup groupOf(RangeDescriptor r) {
-        Map<String, String> addresses = new HashMap<>();
-        config.cluster().members().forEach(m -> addresses.put(m.id(), m.raftAddress()));
-        return RaftGroup.valueOf(RaftGroupId.valueOf(r.groupId()), r.peerIds().stream().map(id -> RaftPeer.newBuilder()
-                .setId(id).setAddress(addresses.get(id)).build()).toList());
     }
 
     /** Whether a local replica ends where {@code r} starts at {@code r}'s epoch or later: its parent, past the split. */
     private boolean parentPassedSplitOf(RangeDescriptor r) {
-        for (RaftGroupId g : server.getGroupIds()) {
-            try {
-                if (server.getDivision(g).getStateMachine() instanceof RangeStateMachine sm) {
-                    RangeBounds b = sm.rangeDescriptor();
-                    if (b != null && b.end() != null && Arrays.equals(b.end(), r.start()) && b.epoch() >= r.epoch()) {
-                        return true;
-                    }
-                }
-            } catch (IOException removedMeanwhile) {
-                // not a parent any more
+        for (RangeStateMachine sm : HostedGroups.rangeStateMachines(server)) {
+            RangeBounds b = sm.rangeDescriptor();
+            if (b != null && b.end() != null && Arrays.equals(b.end(), r.start()) && b.epoch() >= r.epoch()) {
+                return true;
             }
         }
         return false;
@@ -248,26 +219,13 @@ final class SplitFollowUp implements SplitListener, AutoCloseable {
             return;
         }
         RaftGroup group = RaftGroup.valueOf(child, server.getDivision(parent).getGroup().getPeers());
-        try {
-            RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
-                    server.getId(), callIds.incrementAndGet(), group, true));
-            Object failure = reply.getException();
-            if (!reply.isSuccess() && !(failure instanceof AlreadyExistsException)) {
-                throw new IOException("cannot start group " + child + ": " + reply.getException());
-            }
-        } catch (AlreadyExistsException e) {
-            return;
+        if (HostedGroups.add(server, group)) {
+            LOG.info("Node {}: started group {} for {}", nodeId, child, split.right());
         }
-        LOG.info("Node {}: started group {} for {}", nodeId, child, split.right());
     }
 
     private boolean hosts(RaftGroupId group) {
-        for (RaftGroupId g : server.getGroupIds()) {
-            if (g.equals(group)) {
-                return true;
-            }
-        }
-        return false;
+        return HostedGroups.hosts(server, group);
     }
 
     @Override

@@ -1,0 +1,85 @@
+package io.omendb.raft;
+
+import io.omendb.raft.statemachine.RangeStateMachine;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
+import org.apache.ratis.server.RaftServer;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The Raft groups a node's server hosts, seen the one way every node-level role needs them: whether a group is hosted,
+ * the divisions (or range state machines) hosted now — a group removed between listing and looking it up is left out,
+ * never an error — and adding a group through the server's own group management. Stateless apart from the call-id
+ * counter group management wants; thread-safe.
+ */
+final class HostedGroups {
+    private static final AtomicLong CALL_IDS = new AtomicLong();
+
+    private HostedGroups() {
+    }
+
+    static boolean hosts(RaftServer server, RaftGroupId group) {
+        for (RaftGroupId g : server.getGroupIds()) {
+            if (g.equals(group)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Every division hosted now. */
+    static List<RaftServer.Division> divisions(RaftServer server) {
+        List<RaftServer.Division> out = new ArrayList<>();
+        for (RaftGroupId group : server.getGroupIds()) {
+            try {
+                out.add(server.getDivision(group));
+            } catch (IOException removedMeanwhile) {
+                // the group left this node between listing and looking it up
+            }
+        }
+        return out;
+    }
+
+    /** The state machines of every range replica hosted now (the meta group's too: it is a range state machine). */
+    static List<RangeStateMachine> rangeStateMachines(RaftServer server) {
+        List<RangeStateMachine> out = new ArrayList<>();
+        for (RaftServer.Division d : divisions(server)) {
+            if (d.getStateMachine() instanceof RangeStateMachine sm) {
+                out.add(sm);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Creates {@code group} on this node, formatting new storage, as a voting member of the peers it names (none: a
+     * member that neither votes nor campaigns until a leader's configuration names it).
+     *
+     * @return false when the node hosted it already
+     */
+    static boolean add(RaftServer server, RaftGroup group) throws IOException {
+        RaftClientReply reply;
+        try {
+            reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(),
+                    CALL_IDS.incrementAndGet(), group, true));
+        } catch (AlreadyExistsException e) {
+            return false;
+        }
+        Object failure = reply.getException();
+        if (!reply.isSuccess()) {
+            if (failure instanceof AlreadyExistsException) {
+                return false;
+            }
+            throw new IOException("cannot create group " + group.getGroupId() + ": " + failure);
+        }
+        return true;
+    }
+}
