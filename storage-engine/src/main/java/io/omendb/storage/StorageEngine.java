@@ -889,6 +889,36 @@ public final class StorageEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Moves the end of this engine's {@link #range()} right to {@code newEnd} ({@code null}: unbounded), so that writes
+     * of the keys up to it are accepted; a no-op when the range reaches that far already (never shrinks it). The
+     * records in the added keys are whatever the caller writes next: a range that absorbs its right neighbour by
+     * copying records (the Raft layer's copy-based merge) widens, then writes them. The segments keep the ranges they
+     * answer for, so a segment shared with another engine since a split never shows its keys here. Writer only.
+     *
+     * <p>Crash safety: the manifest is written with the wider range and the unchanged durable index before the new
+     * range is published, so after a crash the engine reopens either narrow or wide, and the Raft layer replays the
+     * entries after its durable index, which widen again (idempotent) and re-write.
+     *
+     * @return the range afterwards
+     */
+    public KeyRange widenTo(byte[] newEnd) throws IOException {
+        synchronized (writeLock) {
+            checkWritable(appliedIndex);
+            KeyRange range = view.get().state.range;
+            if (range.end() == null || (newEnd != null && Bytes.compare(newEnd, range.end()) <= 0)) {
+                return range;
+            }
+            KeyRange wider = new KeyRange(range.start(), newEnd);
+            synchronized (manifestLock) {
+                List<Segment> segments = view.get().state.segments;
+                commitManifest(durableIndex, wider, segments, manifest.pending());
+                publish(wider, segments);
+            }
+            return wider;
+        }
+    }
+
     private static FileLock tryLock(FileChannel ch, Path engineDir) throws IOException {
         FileLock lock = tryLockOrNull(ch);
         if (lock == null) {

@@ -505,4 +505,35 @@ class SplitMergeTest {
             }
         }
     }
+
+    @Test
+    void widenAcceptsTheNewKeysButNeverShowsASharedSegmentsKeysBeyondTheOldEnd() throws IOException {
+        Path right = tmp.resolve("right");
+        Path dir = tmp.resolve("p");
+        byte[] splitKey = KeyDistribution.UNIFORM.encode(250 * 7919L);
+        try (StorageEngine e = StorageEngine.open(dir, OPTS)) {
+            for (int i = 0; i < 500; i++) {
+                e.put(KeyDistribution.UNIFORM.encode(i * 7919L), new byte[]{(byte) i});
+            }
+            e.splitOff(splitKey, e.appliedIndex() + 1, right, 0);
+            byte[] shared = KeyDistribution.UNIFORM.encode(300 * 7919L); // in a segment both halves link
+            KeyRange narrow = e.range();
+            assertEquals(narrow, e.widenTo(KeyDistribution.UNIFORM.encode(100 * 7919L)), "never shrinks");
+            byte[] end = KeyDistribution.UNIFORM.encode(400 * 7919L);
+            assertEquals(new KeyRange(narrow.start(), end), e.widenTo(end));
+            assertNull(e.get(shared), "a linked segment answers only for the range it had");
+            e.apply(new WriteBatch().put(KeyDistribution.UNIFORM.encode(301 * 7919L), new byte[]{9}),
+                    e.appliedIndex() + 1);
+            assertThrows(KeyOutOfRangeException.class, () -> e.apply(new WriteBatch().put(end, new byte[]{1}),
+                    e.appliedIndex() + 1));
+        }
+        try (StorageEngine e = StorageEngine.open(dir, OPTS)) {
+            assertArrayEquals(KeyDistribution.UNIFORM.encode(400 * 7919L), e.range().end(), "the wider range is durable");
+            assertEquals(KeyRange.ALL.end(), e.widenTo(null).end());
+            e.apply(new WriteBatch().put(KeyDistribution.UNIFORM.encode(450 * 7919L), new byte[]{2}),
+                    e.appliedIndex() + 1);
+            assertNull(e.get(KeyDistribution.UNIFORM.encode(300 * 7919L)));
+            assertEquals(250, e.scan(new byte[0], splitKey, Integer.MAX_VALUE).size());
+        }
+    }
 }
