@@ -82,4 +82,16 @@ final class HostedGroups {
         }
         return true;
     }
+
+    /** Removes {@code group} from this node and deletes its storage; a no-op when the node does not host it. */
+    static void remove(RaftServer server, RaftGroupId group) throws IOException {
+        if (!hosts(server, group)) {
+            return;
+        }
+        RaftClientReply reply = server.groupManagement(GroupManagementRequest.newRemove(ClientId.randomId(),
+                server.getId(), CALL_IDS.incrementAndGet(), group, true, false));
+        if (!reply.isSuccess()) {
+            throw new IOException("cannot remove group " + group + ": " + reply.getException());
+        }
+    }
 }

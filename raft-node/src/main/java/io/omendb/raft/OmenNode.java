@@ -11,7 +11,7 @@ import io.omendb.config.OmenConfig;
 import io.omendb.raft.meta.NodeMetadataStore;
 import io.omendb.raft.security.RaftTls;
 import io.omendb.raft.statemachine.RangeStateMachine;
-import io.omendb.raft.statemachine.SplitListener;
+import io.omendb.raft.statemachine.ShapeListener;
 import io.omendb.raft.storage.NodeDataLayout;
 import io.omendb.storage.MaintenancePool;
 import io.omendb.storage.MemtableBudget;
@@ -100,7 +100,7 @@ public final class OmenNode implements AutoCloseable {
      *                 which hands them to the router in this process once it registered
      */
     private OmenNode(OmenConfig config, NodeMetadataStore metadata, RaftServer server, MaintenancePool maintenance,
-                     AtomicReference<ForwardedWrites> forwards, AtomicReference<SplitListener> splits,
+                     AtomicReference<ForwardedWrites> forwards, AtomicReference<ShapeListener> splits,
                      RaftTls tlsOrNull, boolean recordDescriptors) {
         this.tlsOrNull = tlsOrNull;
         this.maintenance = maintenance;
@@ -148,7 +148,7 @@ public final class OmenNode implements AutoCloseable {
         try {
             checkOwner(config, metadata, clock);
             AtomicReference<ForwardedWrites> forwards = new AtomicReference<>(ForwardedWrites.NONE);
-            AtomicReference<SplitListener> splits = new AtomicReference<>();
+            AtomicReference<ShapeListener> splits = new AtomicReference<>();
             OmenNode node = new OmenNode(config, metadata, buildServer(config, layout, tls, metadata, maintenance, clock,
                     (group, entry) -> forwards.get().propose(group, entry),
                     (parent, split) -> splits.get().splitApplied(parent, split)), maintenance, forwards, splits, tls,
@@ -197,7 +197,7 @@ public final class OmenNode implements AutoCloseable {
 
     private static RaftServer buildServer(OmenConfig config, NodeDataLayout layout, RaftTls tlsOrNull,
                                           NodeMetadataStore metadata, MaintenancePool maintenance, Clock clock,
-                                          ForwardedWrites forwards, SplitListener splits) throws IOException {
+                                          ForwardedWrites forwards, ShapeListener splits) throws IOException {
         OmenConfig.Member self = config.cluster().self();
         int colon = self.raftAddress().lastIndexOf(':');
         String host = self.raftAddress().substring(0, colon);

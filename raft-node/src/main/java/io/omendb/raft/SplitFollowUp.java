@@ -7,7 +7,7 @@ import io.omendb.raft.meta.RangeTable;
 import io.omendb.raft.storage.NodeDataLayout;
 import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.statemachine.RangeStateMachine;
-import io.omendb.raft.statemachine.SplitListener;
+import io.omendb.raft.statemachine.ShapeListener;
 import io.omendb.raft.statemachine.StagedSplit;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -27,7 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What a node does after one of its replicas applied a split ({@link SplitListener}): (1) start the new range's Raft
+ * What a node does after one of its replicas applied a split ({@link ShapeListener}): (1) start the new range's Raft
  * group on this node, on the parent's peers, from the staged right half (the group's state machine adopts it); (2) make
  * sure the meta group's range table shows the split ({@code ClusterAdmin#recordSplit}: one atomic compare-and-set of
  * both descriptors, a no-op once any replica's node or the proposer did it). Both steps are idempotent, so every
@@ -57,7 +57,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p><b>Threading.</b> One daemon thread of its own: {@link #splitApplied} (called on apply threads) only enqueues.
  */
-final class SplitFollowUp implements SplitListener, AutoCloseable {
+final class SplitFollowUp implements ShapeListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SplitFollowUp.class);
     static final long RETRY_DELAY_INITIAL_MS = 200;
     static final long RETRY_DELAY_MAX_MS = 5_000;
@@ -72,6 +72,7 @@ final class SplitFollowUp implements SplitListener, AutoCloseable {
     private final NodeDataLayout layout;
     private final BackgroundThread thread;
     private final ScheduledExecutorService executor;
+    private final MergeFollowUp merges;
 
     SplitFollowUp(OmenConfig config, RaftServer server, ClusterClient client, NodeDataLayout layout) {
         this.config = config;
@@ -81,6 +82,7 @@ final class SplitFollowUp implements SplitListener, AutoCloseable {
         this.layout = layout;
         this.thread = new BackgroundThread("omendb-splits-" + nodeId);
         this.executor = thread.executor();
+        this.merges = new MergeFollowUp(nodeId, server, client, System::currentTimeMillis);
     }
 
     @Override
@@ -104,9 +106,13 @@ final class SplitFollowUp implements SplitListener, AutoCloseable {
         }, RECONCILE_INTERVAL_MS, RECONCILE_INTERVAL_MS, TimeUnit.MILLISECONDS);
     }
 
-    /** Creates, empty, each new range's group this node's parent replica passed without staging (see the class note). */
+    /**
+     * Creates, empty, each new range's group this node's parent replica passed without staging (see the class note);
+     * then reconciles this node's replicas with the merges the table records ({@link MergeFollowUp}).
+     */
     void reconcileOnce() throws Exception {
         RangeTable table = client.refreshRangeTable().get(RETRY_DELAY_MAX_MS * 2, TimeUnit.MILLISECONDS);
+        merges.reconcileOnce(table);
         for (RangeDescriptor r : table.ranges()) {
             RaftGroupId group = RaftGroupId.valueOf(r.groupId());
             if (!r.peerIds().contains(nodeId) || hosts(group) || Files.exists(layout.splitStagingDir(r.groupId()))

@@ -6,6 +6,7 @@ import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryResult;
 import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.meta.RangeDescriptor;
+import io.omendb.raft.meta.MergeTombstone;
 import io.omendb.raft.meta.RangeDescriptorCodec;
 import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -46,9 +47,11 @@ public final class ClusterAdmin {
     static final long SPLIT_LEADER_POLL_MS = 50;
 
     private final ClusterClient client;
+    private final RangeMerger merger;
 
     ClusterAdmin(ClusterClient client) {
         this.client = client;
+        this.merger = new RangeMerger(client, this);
     }
 
     /** Each replica's role, applied index and engine statistics. */
@@ -302,8 +305,12 @@ public final class ClusterAdmin {
      */
     public CompletableFuture<Results.SplitResult> split(long rangeId, byte[] keyOrNull) {
         long startNanos = System.nanoTime();
-        return currentDescriptor(rangeId).thenCompose(d -> recordDescriptorIfAbsent(rangeId).thenCompose(recorded ->
-                splitKey(d, keyOrNull).thenCompose(key -> {
+        return currentDescriptor(rangeId).thenCompose(d -> recordDescriptorIfAbsent(rangeId).thenCompose(recorded -> {
+            if (!Arrays.equals(recorded.start(), d.start()) || !Arrays.equals(recorded.end(), d.end())) {
+                throw new ClientException(ErrorCode.CONFLICT, "range " + rangeId + " is changing shape (its log records "
+                        + recorded + ", the table " + d.bounds() + "); retry once it settled");
+            }
+            return splitKey(d, keyOrNull).thenCompose(key -> {
                     if (!d.bounds().canSplitAt(key)) {
                         throw new ClientException(ErrorCode.INVALID_ARGUMENT, "split key " + Bytes.hex(key)
                                 + " does not cut " + d + " into two non-empty halves");
@@ -325,7 +332,8 @@ public final class ClusterAdmin {
                                             (System.nanoTime() - startNanos) / 1_000_000));
                         });
                     });
-                })));
+                });
+        }));
     }
 
     /**
@@ -368,8 +376,9 @@ public final class ClusterAdmin {
     }
 
     /**
-     * A range id no range has or will be given by another caller: the meta group's counter
-     * ({@link RangeDescriptorCodec#NEXT_RANGE_ID_KEY}, starting above the table's highest id) advanced by
+     * A range id no range has, had, or will be given by another caller: the meta group's counter
+     * ({@link RangeDescriptorCodec#NEXT_RANGE_ID_KEY}, starting above the highest id of the table and of the merged-away
+     * ranges, whose ids stay taken by their {@link MergeTombstone}s) advanced by
      * compare-and-set, retried while other callers win.
      */
     CompletableFuture<Long> reserveRangeId() {
@@ -378,8 +387,9 @@ public final class ClusterAdmin {
             byte[] current = ((QueryResult.Value) res).value();
             CompletableFuture<Long> next = current != null
                     ? CompletableFuture.completedFuture(ByteBuffer.wrap(current).getLong())
-                    : client.refreshRangeTable().thenApply(t -> t.ranges().stream().mapToLong(RangeDescriptor::rangeId)
-                            .max().orElse(0) + 1);
+                    : client.refreshRangeTable().thenCombine(mergeTombstones(), (t, merged) -> Math.max(
+                            t.ranges().stream().mapToLong(RangeDescriptor::rangeId).max().orElse(0),
+                            merged.stream().mapToLong(MergeTombstone::sourceRangeId).max().orElse(0)) + 1);
             return next.thenCompose(id -> client.channels().meta().write(new Command.CompareAndSet(key, current,
                             ByteBuffer.allocate(Long.BYTES).putLong(id + 1).array()))
                     .thenCompose(w -> w instanceof CommandResult.CasOutcome c && c.succeeded()
@@ -418,6 +428,56 @@ public final class ClusterAdmin {
         });
     }
 
+    /**
+     * Merges range {@code rangeId} with its right neighbour, which it absorbs ({@link RangeMerger}: the neighbour is
+     * frozen, its records are copied through this range's log, the range table decides). INVALID_ARGUMENT for the last
+     * range or a neighbour above {@link RangeMerger#SOURCE_BYTES_MAX}; CONFLICT when either range is changing shape or
+     * the table changed meanwhile (the merge is abandoned and nothing changed).
+     */
+    public CompletableFuture<Results.MergeResult> merge(long rangeId) {
+        return merger.merge(rangeId);
+    }
+
+    /**
+     * Abandons a merge that froze range {@code rangeId} at {@code frozenEpoch}: the table's descriptor gets that epoch
+     * (by compare-and-set, retried while the descriptor changes under it), so requests routed by the table are
+     * accepted again and the merge's own compare-and-set, which expects the old descriptor, can no longer commit.
+     * A no-op when the range is gone (the merge committed) or the table is at that epoch already.
+     */
+    public CompletableFuture<Void> unfreeze(long rangeId, long frozenEpoch) {
+        return client.channels().meta().read(new Query.Get(RangeDescriptorCodec.key(rangeId)),
+                ReadOptions.linearizable(), null).thenCompose(res -> {
+                    byte[] v = ((QueryResult.Value) res).value();
+                    RangeDescriptor d = v == null ? null : RangeDescriptorCodec.decode(v);
+                    if (d == null || d.epoch() >= frozenEpoch) {
+                        return CompletableFuture.<Void>completedFuture(null);
+                    }
+                    RangeDescriptor thawed = new RangeDescriptor(d.rangeId(), d.start(), d.end(), d.groupId(),
+                            d.peerIds(), frozenEpoch);
+                    return client.channels().meta().write(new Command.CompareAndSet(RangeDescriptorCodec.key(rangeId), v,
+                            RangeDescriptorCodec.encode(thawed))).thenCompose(w -> w instanceof CommandResult.CasOutcome c
+                            && c.succeeded() ? client.refreshRangeTable().<Void>thenApply(t -> null)
+                            : unfreeze(rangeId, frozenEpoch));
+                });
+    }
+
+    /** Every merge the meta group records ({@link MergeTombstone}), in source id order. */
+    public CompletableFuture<List<MergeTombstone>> mergeTombstones() {
+        return client.channels().meta().read(new Query.Scan(MergeTombstone.KEY_PREFIX, MergeTombstone.KEY_PREFIX_END,
+                io.omendb.raft.command.QueryCodec.SCAN_LIMIT_MAX), ReadOptions.linearizable(), null)
+                .thenApply(res -> ((QueryResult.ScanPage) res).entries().stream()
+                        .map(kv -> MergeTombstone.decode(kv.value())).toList());
+    }
+
+    /**
+     * Finishes, on the target's side, a merge the table recorded whose proposer did not: the target {@code merged} (as
+     * the table has it now) widens its descriptor from {@code sourceStart} on ({@link Command.CommitMerge}).
+     * Idempotent. (Each node deletes its own replicas of the source: {@code MergeFollowUp}.)
+     */
+    public CompletableFuture<Void> finishMerge(RangeDescriptor merged, byte[] sourceStart) {
+        return client.write(merged, new Command.CommitMerge(merged.bounds(), sourceStart)).thenApply(r -> null);
+    }
+
     private CompletableFuture<RangeDescriptor> currentDescriptor(long rangeId) {
         return client.channels().meta().read(new Query.Get(RangeDescriptorCodec.key(rangeId)), ReadOptions.linearizable(),
                 null).thenApply(res -> {
@@ -454,12 +514,12 @@ public final class ClusterAdmin {
         }
     }
 
-    private interface IoCall<T> {
+    interface IoCall<T> {
         T call() throws IOException;
     }
 
     /** Runs {@code call} on the admin pool; UNAVAILABLE when its queue is full or the client closed. */
-    private <T> CompletableFuture<T> blocking(IoCall<T> call) {
+    <T> CompletableFuture<T> blocking(IoCall<T> call) {
         try {
             return CompletableFuture.supplyAsync(() -> {
                 try {

@@ -50,6 +50,15 @@ public final class Results {
                               long elapsedMs) {
     }
 
+    /**
+     * What a merge did: {@code merged} is the union as the range table records it (the target's id), {@code removed}
+     * the source's descriptor before the merge; {@code recordsCopied}/{@code bytesCopied} what went through the
+     * target's log.
+     */
+    public record MergeResult(RangeDescriptor merged, RangeDescriptor removed, long recordsCopied, long bytesCopied,
+                              long elapsedMs) {
+    }
+
     public record RangeStatus(RangeDescriptor descriptor, String leaderId, List<ReplicaStatus> replicas) {
         public RangeStatus {
             replicas = List.copyOf(replicas);

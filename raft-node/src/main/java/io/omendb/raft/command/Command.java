@@ -1,6 +1,7 @@
 package io.omendb.raft.command;
 
 import io.omendb.raft.range.RangeBounds;
+import io.omendb.storage.KeyValue;
 import io.omendb.storage.WriteBatch;
 
 import java.nio.ByteBuffer;
@@ -165,6 +166,48 @@ public sealed interface Command {
                     throw new IllegalArgumentException("compare-and-set-all members must have distinct keys");
                 }
             }
+        }
+    }
+
+    /**
+     * First step of merging this range (the source) into its left neighbour {@code intoRangeId} (the target): from this
+     * entry on the replica's epoch is {@code max(route epoch, replica epoch) + 1}, above the range table's, so every
+     * request routed by the table is refused as stale ({@code STALE_EPOCH}) and re-routed: the range takes no more
+     * writes, and its records can be copied into the target ({@link MergeData}). Reads routed with the new epoch (the
+     * merge's own copy) are answered. The range table decides the merge: it either replaces both ranges by the union
+     * (the merge committed, {@link CommitMerge} follows on the target) or sets this range's epoch to the frozen one
+     * (the merge was abandoned: requests routed by it are accepted again). Refused ({@code KEY_OUTSIDE_RANGE}) on a
+     * replica without a descriptor.
+     */
+    record PrepareMerge(long intoRangeId) implements Command {
+    }
+
+    /**
+     * Records of a merge source {@code [sourceStart, sourceEnd)} ({@code sourceEnd} null: unbounded), copied into this
+     * range, the target, whose descriptor ends at {@code sourceStart}. The first chunk of a merge widens the engine to
+     * the source's end ({@code StorageEngine#widenTo}) and deletes whatever an abandoned earlier merge left there.
+     * The records stay invisible (outside the replica's descriptor) until {@link CommitMerge} widens the descriptor.
+     * Refused ({@code KEY_OUTSIDE_RANGE}) unless the target still ends where the source starts and every record is in
+     * the source's range.
+     */
+    record MergeData(byte[] sourceStart, byte[] sourceEnd, boolean first, List<KeyValue> records) implements Command {
+        public MergeData {
+            Objects.requireNonNull(sourceStart, "sourceStart");
+            records = List.copyOf(records);
+        }
+    }
+
+    /**
+     * Makes this range, the target of a merge the range table has recorded, own the union {@code merged}: its
+     * descriptor ends at {@code sourceStart} now and becomes {@code merged} (same start, the source's end, a higher
+     * epoch). Written after the table's compare-and-set, by the merge's proposer or by any node that finds the table
+     * ahead of its replica. A replica whose descriptor is not the target's left part (already merged, or changed)
+     * changes nothing.
+     */
+    record CommitMerge(RangeBounds merged, byte[] sourceStart) implements Command {
+        public CommitMerge {
+            Objects.requireNonNull(merged, "merged");
+            Objects.requireNonNull(sourceStart, "sourceStart");
         }
     }
 

@@ -4,6 +4,7 @@ import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.wire.CorruptFrameException;
 import io.omendb.raft.wire.FrameReader;
 import io.omendb.raft.wire.FrameWriter;
+import io.omendb.storage.KeyValue;
 import io.omendb.storage.WriteBatch;
 
 import java.nio.charset.StandardCharsets;
@@ -58,6 +59,9 @@ public final class CommandCodec {
     private static final int SET_DESCRIPTOR = 12;
     private static final int SPLIT = 13;
     private static final int CAS_ALL = 14;
+    private static final int PREPARE_MERGE = 15;
+    private static final int MERGE_DATA = 16;
+    private static final int COMMIT_MERGE = 17;
 
     /** {@link Logged#timestampMillis()} of an entry written before the leader stamped entries. */
     public static final long UNSTAMPED = -1;
@@ -187,6 +191,12 @@ public final class CommandCodec {
             return SPLIT;
         } else if (command instanceof Command.CompareAndSetAll) {
             return CAS_ALL;
+        } else if (command instanceof Command.PrepareMerge) {
+            return PREPARE_MERGE;
+        } else if (command instanceof Command.MergeData) {
+            return MERGE_DATA;
+        } else if (command instanceof Command.CommitMerge) {
+            return COMMIT_MERGE;
         }
         throw new IllegalArgumentException("unknown command " + command);
     }
@@ -217,6 +227,14 @@ public final class CommandCodec {
         } else if (command instanceof Command.CompareAndSetAll all) {
             w.writeVarLong(all.members().size());
             all.members().forEach(c -> writeFields(w, c));
+        } else if (command instanceof Command.PrepareMerge pm) {
+            w.writeVarLong(pm.intoRangeId());
+        } else if (command instanceof Command.MergeData md) {
+            w.writeBytes(md.sourceStart()).writeNullableBytes(md.sourceEnd()).writeByte(md.first() ? 1 : 0)
+                    .writeVarLong(md.records().size());
+            md.records().forEach(kv -> w.writeBytes(kv.key()).writeBytes(kv.value()));
+        } else if (command instanceof Command.CommitMerge cm) {
+            RangeBounds.write(w, cm.merged()).writeBytes(cm.sourceStart());
         } else if (command instanceof Command.Group g) {
             w.writeVarLong(g.commands().size());
             for (Command member : g.commands()) {
@@ -246,6 +264,9 @@ public final class CommandCodec {
             case SET_DESCRIPTOR -> new Command.SetDescriptor(RangeBounds.read(r));
             case SPLIT -> new Command.Split(r.readBytes(), r.readVarLong(), new UUID(r.readVarLong(), r.readVarLong()));
             case CAS_ALL -> readCompareAndSetAll(r);
+            case PREPARE_MERGE -> new Command.PrepareMerge(r.readVarLong());
+            case MERGE_DATA -> readMergeData(r);
+            case COMMIT_MERGE -> new Command.CommitMerge(RangeBounds.read(r), r.readBytes());
             default -> throw new CorruptFrameException("unknown command kind " + kind);
         };
     }
@@ -261,6 +282,18 @@ public final class CommandCodec {
             members.add(readFields(kind, r));
         }
         return new Command.Group(members);
+    }
+
+    private static Command.MergeData readMergeData(FrameReader r) {
+        byte[] start = r.readBytes();
+        byte[] end = r.readNullableBytes();
+        boolean first = r.readByte() != 0;
+        int n = r.readCount(BATCH_OPS_MAX);
+        List<KeyValue> records = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            records.add(new KeyValue(r.readBytes(), r.readBytes()));
+        }
+        return new Command.MergeData(start, end, first, records);
     }
 
     private static Command.CompareAndSetAll readCompareAndSetAll(FrameReader r) {

@@ -46,6 +46,17 @@ public sealed interface Query {
     record MedianKey() implements Query {
     }
 
+    /**
+     * Up to {@code limit} records of the replica's own range from {@code from} on, answered as a
+     * {@link QueryResult.ScanPage} whatever epoch the request was routed by: how a merge copies the records of its
+     * source, which refuses every request routed by the range table once it is frozen ({@link Command.PrepareMerge}).
+     */
+    record MergeSource(byte[] from, int limit) implements Query {
+        public MergeSource {
+            java.util.Objects.requireNonNull(from, "from");
+        }
+    }
+
     /** The range descriptor this replica has recorded ({@link Command.SetDescriptor}), if any. */
     record Describe() implements Query {
     }

@@ -29,6 +29,7 @@ public final class QueryCodec {
     private static final int ROUTED = 7;
     private static final int DESCRIBE = 8;
     private static final int MEDIAN_KEY = 9;
+    private static final int MERGE_SOURCE = 10;
 
     private static final int RESULT_VALUE = 101;
     private static final int RESULT_SCAN = 102;
@@ -84,6 +85,8 @@ public final class QueryCodec {
             return new FrameWriter(DESCRIBE).finish();
         } else if (query instanceof Query.MedianKey) {
             return new FrameWriter(MEDIAN_KEY).finish();
+        } else if (query instanceof Query.MergeSource m) {
+            return new FrameWriter(MERGE_SOURCE).writeBytes(m.from()).writeVarLong(m.limit()).finish();
         } else if (query instanceof Query.Forward f) {
             return forward(CommandCodec.encode(f.entry()));
         }
@@ -106,6 +109,7 @@ public final class QueryCodec {
             case FORWARD -> readForward(r);
             case DESCRIBE -> new Query.Describe();
             case MEDIAN_KEY -> new Query.MedianKey();
+            case MERGE_SOURCE -> new Query.MergeSource(r.readBytes(), Math.max(1, r.readCount(SCAN_LIMIT_MAX)));
             default -> throw new CorruptFrameException("unknown query kind " + r.kind());
         };
         r.expectEnd();

@@ -10,6 +10,7 @@ import io.omendb.raft.storage.GroupDir;
 import io.omendb.storage.StorageEngine;
 import io.omendb.storage.WriteBatch;
 
+import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.protocol.TermIndex;
 
 import java.io.IOException;
@@ -47,12 +48,23 @@ public final class CommandExecutor {
     }
 
     /**
-     * Refuses to replay a split offline (the backup tool's replay into a restored range): the right half would need
-     * a range the restored layout does not have. Restore to a time after a split by restoring a backup taken after it.
+     * Refuses to replay a split or a merge offline (the backup tool's replay into a restored range): the restored
+     * layout has the ranges of the backup, not those the change makes. Restore to a time after a split or merge by
+     * restoring a backup taken after it.
      */
-    private static final SplitListener OFFLINE = (parent, split) -> {
-        throw new IllegalStateException("the log of group " + parent + " splits it at entry " + split.splitIndex()
-                + "; an offline replay cannot follow a split: restore a backup taken after the split");
+    private static final ShapeListener OFFLINE = new ShapeListener() {
+        @Override
+        public void splitApplied(RaftGroupId parent, StagedSplit split) {
+            throw new IllegalStateException("the log of group " + parent + " splits it at entry " + split.splitIndex()
+                    + "; an offline replay cannot follow a split: restore a backup taken after the split");
+        }
+
+        @Override
+        public void mergeStep(RaftGroupId group, Command step, long index) {
+            throw new IllegalStateException("the log of group " + group + " takes part in a range merge at entry "
+                    + index + "; an offline replay cannot follow a merge: restore to a time before it, or a backup "
+                    + "taken after it");
+        }
     };
 
     /**
@@ -60,7 +72,7 @@ public final class CommandExecutor {
      * {@code splits} told of every split applied ({@link RangeSplits}).
      */
     public static CommandResult applyCommitted(StorageEngine engine, ReplicaDescriptor descriptor, Route route,
-                                               Command command, TermIndex at, GroupDir group, SplitListener splits)
+                                               Command command, TermIndex at, GroupDir group, ShapeListener splits)
             throws IOException {
         if (command instanceof Command.Split s) {
             return RangeSplits.apply(engine, descriptor, route, s, at, group, splits);
@@ -68,6 +80,14 @@ public final class CommandExecutor {
         if (command instanceof Command.SetDescriptor d) {
             descriptor.recordIfAbsent(d.descriptor());
             return new CommandResult.Written(at.getIndex());
+        }
+        RaftGroupId groupId = RaftGroupId.valueOf(group.groupId());
+        if (command instanceof Command.PrepareMerge p) {
+            return RangeMerges.prepare(descriptor, route, p, at, groupId, splits);
+        } else if (command instanceof Command.CommitMerge c) {
+            return RangeMerges.commit(engine, descriptor, route, c, at, groupId, splits);
+        } else if (command instanceof Command.MergeData m) {
+            return RangeMerges.data(engine, descriptor, route, m, at.getIndex());
         }
         if (at.getIndex() <= engine.appliedIndex()) {
             return new CommandResult.AlreadyApplied(at.getIndex());

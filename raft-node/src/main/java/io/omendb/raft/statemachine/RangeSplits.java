@@ -50,7 +50,7 @@ final class RangeSplits {
     }
 
     static CommandResult apply(StorageEngine engine, ReplicaDescriptor descriptor, Route route, Command.Split split,
-                               TermIndex at, GroupDir group, SplitListener listener) throws IOException {
+                               TermIndex at, GroupDir group, ShapeListener listener) throws IOException {
         long index = at.getIndex();
         RangeBounds current = descriptor.current();
         if (current == null) {

@@ -15,8 +15,10 @@ import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.storage.GroupDir;
 import io.omendb.raft.storage.NodeDataLayout;
 import io.omendb.raft.wire.CorruptFrameException;
+import io.omendb.storage.Bytes;
 import io.omendb.storage.EngineOptions;
 import io.omendb.storage.FileOps;
+import io.omendb.storage.KeyValue;
 import io.omendb.storage.MaintenancePool;
 import io.omendb.storage.StorageEngine;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -102,13 +104,14 @@ public final class RangeStateMachine extends BaseStateMachine {
     private final AtomicLong leaderChanges = new AtomicLong();
     private final AtomicLong snapshotInstalls = new AtomicLong();
     private final AtomicLong splitsApplied = new AtomicLong();
+    private final AtomicLong mergesApplied = new AtomicLong();
     /** Newest time stamped into or applied from this group's log (ms since the epoch); see startTransaction. */
     private final AtomicLong newestStampMillis = new AtomicLong(CommandCodec.UNSTAMPED);
     private final Clock clock;
     /** Null when log archiving is off. */
     private final ArchiveSettings archiveSettings;
     private final ForwardedWrites forwarding;
-    private final SplitListener splits;
+    private final ShapeListener splits;
     /** Keyed requests this replica applied or answered, window by window (for load-based splits). */
     private final RangeLoad load;
     /** The staged right half of a split this replica starts from; set in {@link #initialize}, null once adopted. */
@@ -127,7 +130,7 @@ public final class RangeStateMachine extends BaseStateMachine {
      */
     public RangeStateMachine(EngineOptions options, ReplicaListener listener, MaintenancePool maintenance,
                              Clock clock, Optional<ArchiveSettings> archiving, ForwardedWrites forwarding,
-                             SplitListener splits, long loadWindowMs) {
+                             ShapeListener splits, long loadWindowMs) {
         this.clock = clock;
         this.splits = splits;
         this.load = new RangeLoad(loadWindowMs, LOAD_SAMPLE_KEYS_MAX, clock::millis, new SplittableRandom());
@@ -265,8 +268,12 @@ public final class RangeStateMachine extends BaseStateMachine {
         try {
             CommandResult result = CommandExecutor.applyCommitted(engine, descriptor, logged.route(), logged.command(),
                     at, groupDir, splits);
-            if (logged.command() instanceof Command.Split && result instanceof CommandResult.Written) {
-                splitsApplied.incrementAndGet();
+            if (result instanceof CommandResult.Written) {
+                if (logged.command() instanceof Command.Split) {
+                    splitsApplied.incrementAndGet();
+                } else if (logged.command() instanceof Command.CommitMerge) {
+                    mergesApplied.incrementAndGet();
+                }
             }
             recordLoad(logged.command());
             return result;
@@ -347,8 +354,20 @@ public final class RangeStateMachine extends BaseStateMachine {
             return new QueryResult.Digest(e.digest(), applied);
         } else if (q instanceof Query.MedianKey) {
             return new QueryResult.Value(e.estimateMedianKey(), applied);
+        } else if (q instanceof Query.MergeSource m) {
+            return new QueryResult.ScanPage(mergeSource(e, bounds, m), applied);
         }
         throw new IllegalArgumentException("unknown query " + q);
+    }
+
+    /** The records of a {@link Query.MergeSource} page: inside this replica's descriptor (none recorded: none). */
+    private static List<KeyValue> mergeSource(StorageEngine e, RangeBounds bounds, Query.MergeSource m) {
+        if (bounds == null) {
+            return List.of();
+        }
+        byte[] from = Bytes.compare(m.from(), bounds.start()) < 0 ? bounds.start() : m.from();
+        return bounds.end() != null && Bytes.compare(from, bounds.end()) >= 0 ? List.of()
+                : e.scan(from, bounds.end(), m.limit());
     }
 
     /** A read on this replica once it has applied at least {@code minIndex} (0: whatever it has now). */
@@ -474,6 +493,11 @@ public final class RangeStateMachine extends BaseStateMachine {
     /** Splits of this range this replica applied since it was opened in this process (for metrics). */
     public long splitsApplied() {
         return splitsApplied.get();
+    }
+
+    /** Merges into this range (it was the target) this replica applied since it was opened in this process. */
+    public long mergesApplied() {
+        return mergesApplied.get();
     }
 
     /** Snapshots installed from a leader since this replica was opened in this process (for metrics). */

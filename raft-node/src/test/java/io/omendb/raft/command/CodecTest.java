@@ -50,6 +50,11 @@ class CodecTest {
                 new Command.SetDescriptor(new RangeBounds(0, new byte[0], null, 0)),
                 new Command.Split(b("m"), 7, java.util.UUID.randomUUID()),
                 new Command.Split(b("m"), Long.MAX_VALUE, new java.util.UUID(-1, Long.MIN_VALUE)),
+                new Command.PrepareMerge(4),
+                new Command.MergeData(b("m"), null, true, List.of()),
+                new Command.MergeData(b("m"), b("q"), false, List.of(new KeyValue(b("n"), b("1")),
+                        new KeyValue(b("o"), new byte[0]))),
+                new Command.CommitMerge(new RangeBounds(3, b("g"), null, 9), b("p")),
                 new Command.CompareAndSetAll(List.of(new Command.CompareAndSet(b("a"), b("1"), b("2")),
                         new Command.CompareAndSet(b("b"), null, b("3")))),
                 new Command.Group(List.of(new Command.Put(b("g1"), b("v")), new Command.Delete(b("g2")),
@@ -81,7 +86,7 @@ class CodecTest {
             byte[] frame = CommandCodec.encodeResult(r);
             assertArrayEquals(frame, CommandCodec.encodeResult(CommandCodec.decodeResult(frame)), r.toString());
         }
-        List<Query> queries = List.of(new Query.MedianKey(), new Query.Get(b("k")), new Query.MultiGet(List.of(b("a"), b("b"), b("a"))), new Query.Scan(b("a"), null, 10),
+        List<Query> queries = List.of(new Query.MedianKey(), new Query.MergeSource(b("m"), 1024), new Query.Get(b("k")), new Query.MultiGet(List.of(b("a"), b("b"), b("a"))), new Query.Scan(b("a"), null, 10),
                 new Query.Scan(new byte[0], b("z"), 1), new Query.Status(), new Query.Digest(), new Query.Describe(),
                 new Query.Forward(new Command.Put(b("k"), b("v"))), new Query.Forward(new Command.Group(List.of(
                         new Command.Put(b("a"), b("1")), new Command.CompareAndSet(b("b"), null, b("2"))))));

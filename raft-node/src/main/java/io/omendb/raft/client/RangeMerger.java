@@ -1,0 +1,228 @@
+package io.omendb.raft.client;
+
+import io.omendb.raft.command.Command;
+import io.omendb.raft.command.CommandResult;
+import io.omendb.raft.command.Query;
+import io.omendb.raft.command.QueryResult;
+import io.omendb.raft.meta.MergeTombstone;
+import io.omendb.raft.meta.RangeDescriptor;
+import io.omendb.raft.meta.RangeDescriptorCodec;
+import io.omendb.raft.range.RangeBounds;
+import io.omendb.storage.KeyValue;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Merges a range (the target) with its right neighbour (the source) by copying the source's records through the
+ * target's Raft log; the meta group's range table is the one place that decides whether the merge happened.
+ *
+ * <p><b>Steps</b> (docs/ARCHITECTURE.md, "Range merges"): (1) both ranges' logs must record the descriptors the table
+ * has (a range that is still changing shape is refused, CONFLICT); (2) {@link Command.PrepareMerge} freezes the
+ * source: its epoch rises above the table's, so every request routed by the table is refused and retried; (3) the
+ * source's records are read from its leader ({@link Query.MergeSource}, linearizable, so every write it acknowledged
+ * before the freeze is read) and written into the target as {@link Command.MergeData} entries of at most
+ * {@link #CHUNK_BYTES_MAX}; (4) one compare-and-set in the meta group replaces both descriptors by the union (a higher
+ * epoch) and records a {@link MergeTombstone} for the source — the commit point; (5) {@link Command.CommitMerge}
+ * widens the target's descriptor; (6) the source's replicas are deleted.
+ *
+ * <p><b>Failure.</b> Any failure before the commit point abandons the merge: the source's table epoch is raised to its
+ * frozen epoch ({@link ClusterAdmin#unfreeze}), which both unfreezes it and makes a late commit by this merge fail (its
+ * compare-and-set expects the old descriptor). The records already copied stay invisible beyond the target's
+ * descriptor and are deleted by the next merge's first chunk. A proposer that dies leaves either a frozen source (each
+ * node's reconciler unfreezes it after {@code MergeFollowUp#FROZEN_ABANDON_AFTER_MS}) or a committed merge whose
+ * steps 5-6 are not done (each node's reconciler finishes them from the tombstone). Nothing here is lost on a crash:
+ * the table's compare-and-set is atomic and every other step is idempotent.
+ *
+ * <p><b>Cost.</b> Copies the source's bytes once through the target's log (replicated to its peers): merges are for
+ * small ranges ({@code [ranges] merge_size_mb}); a source above {@link #SOURCE_BYTES_MAX} is refused while copying.
+ * Unlike a zero-copy merge it needs neither the same members for both ranges nor the source's replicas to be caught up
+ * on the target's nodes. Thread-safe; holds no thread while it waits.
+ */
+final class RangeMerger {
+    /** Bytes of keys and values one {@link Command.MergeData} entry carries at most (one record may exceed it). */
+    static final int CHUNK_BYTES_MAX = 1 << 20;
+    /** Records one {@link Query.MergeSource} page reads. */
+    static final int PAGE_KEYS = 1_024;
+    /** Largest source (bytes of keys and values) a merge copies; larger ones are abandoned, INVALID_ARGUMENT. */
+    static final long SOURCE_BYTES_MAX = 256L << 20;
+
+    private final ClusterClient client;
+    private final ClusterAdmin admin;
+
+    RangeMerger(ClusterClient client, ClusterAdmin admin) {
+        this.client = client;
+        this.admin = admin;
+    }
+
+    CompletableFuture<Results.MergeResult> merge(long rangeId) {
+        long startNanos = System.nanoTime();
+        return client.refreshRangeTable().thenCompose(table -> {
+            RangeDescriptor target = table.byId(rangeId).orElseThrow(() ->
+                    new ClientException(ErrorCode.NOT_FOUND, "no range with id " + rangeId));
+            if (target.end() == null) {
+                throw new ClientException(ErrorCode.INVALID_ARGUMENT, "range " + rangeId + " is the last range: it has "
+                        + "no right neighbour to merge with (merge its left neighbour instead)");
+            }
+            RangeDescriptor source = table.rangeForKey(target.end());
+            return admin.recordDescriptorIfAbsent(target.rangeId())
+                    .thenCombine(admin.recordDescriptorIfAbsent(source.rangeId()), (t, s) -> {
+                        requireSettled(target, t);
+                        requireSettled(source, s);
+                        return t;
+                    })
+                    .thenCompose(recordedTarget -> client.write(source, new Command.PrepareMerge(target.rangeId()))
+                            .thenCompose(res -> admin.recordedDescriptor(source.rangeId()))
+                            .thenCompose(frozen -> commitOrAbandon(target, recordedTarget, source, frozen)))
+                    .thenCompose(committed -> finish(committed.merged(), target.end(), source)
+                            .handle((index, failure) -> new Results.MergeResult(committed.merged(), source,
+                                    committed.records(), committed.bytes(),
+                                    (System.nanoTime() - startNanos) / 1_000_000)));
+        });
+    }
+
+    private static ClientException abandoned(RangeDescriptor target, RangeDescriptor source, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof ClientException c && c.code() != ErrorCode.UNAVAILABLE) {
+            return new ClientException(c.code(), "merge of range " + source.rangeId() + " into range "
+                    + target.rangeId() + " abandoned, nothing changed: " + c.getMessage(), c);
+        }
+        return new ClientException(ErrorCode.CONFLICT, "merge of range " + source.rangeId() + " into range "
+                + target.rangeId() + " abandoned, nothing changed: " + cause, cause);
+    }
+
+    /** A range whose log records exactly the table's bounds, at no higher epoch: not in the middle of a change. */
+    private static void requireSettled(RangeDescriptor table, RangeBounds recorded) {
+        if (recorded == null || !Arrays.equals(recorded.start(), table.start())
+                || !Arrays.equals(recorded.end(), table.end()) || recorded.epoch() > table.epoch()) {
+            throw new ClientException(ErrorCode.CONFLICT, "range " + table.rangeId() + " is changing shape (its log "
+                    + "records " + recorded + ", the table " + table.bounds() + "); retry once it settled");
+        }
+    }
+
+    /** What the commit point left: the union as the table records it, and what was copied into it. */
+    private record Committed(RangeDescriptor merged, long records, long bytes) {
+    }
+
+    /** Copies and commits; on any failure unfreezes the source and fails with what went wrong. */
+    private CompletableFuture<Committed> commitOrAbandon(RangeDescriptor target, RangeBounds recordedTarget,
+                                                         RangeDescriptor source, RangeBounds frozen) {
+        return CompletableFuture.completedFuture(frozen)
+                .thenCompose(f -> copyAndCommit(target, recordedTarget, source, f))
+                .handle((committed, failure) -> failure == null ? CompletableFuture.completedFuture(committed)
+                        : admin.unfreeze(source.rangeId(), frozen == null ? 0 : frozen.epoch())
+                                .<Committed>handle((v, e) -> {
+                                    throw abandoned(target, source, failure);
+                                }))
+                .thenCompose(f -> f);
+    }
+
+    private CompletableFuture<Committed> copyAndCommit(RangeDescriptor target, RangeBounds recordedTarget,
+                                                       RangeDescriptor source, RangeBounds frozen) {
+        if (frozen == null || frozen.epoch() <= source.epoch()) {
+            throw new ClientException(ErrorCode.CONFLICT, "range " + source.rangeId() + " did not freeze (it records "
+                    + frozen + ")");
+        }
+        Copy copy = new Copy(target, source);
+        return copy.from(source.start()).thenCompose(v -> {
+            long epoch = Math.max(Math.max(target.epoch(), recordedTarget.epoch()), frozen.epoch()) + 1;
+            RangeDescriptor merged = new RangeDescriptor(target.rangeId(), target.start(), source.end(),
+                    target.groupId(), target.peerIds(), epoch);
+            MergeTombstone tombstone = new MergeTombstone(source.rangeId(), target.rangeId(), source.start(), epoch);
+            return client.channels().meta().write(new Command.CompareAndSetAll(List.of(
+                    new Command.CompareAndSet(RangeDescriptorCodec.key(target.rangeId()),
+                            RangeDescriptorCodec.encode(target), RangeDescriptorCodec.encode(merged)),
+                    new Command.CompareAndSet(RangeDescriptorCodec.key(source.rangeId()),
+                            RangeDescriptorCodec.encode(source), null),
+                    new Command.CompareAndSet(MergeTombstone.key(source.rangeId()), null, tombstone.encode()))))
+                    .thenApply(res -> {
+                        if (!(res instanceof CommandResult.CasOutcome c) || !c.succeeded()) {
+                            throw new ClientException(ErrorCode.CONFLICT, "the range table changed while merging");
+                        }
+                        return new Committed(merged, copy.records, copy.bytes);
+                    });
+        });
+    }
+
+    /**
+     * Steps after the commit point, each idempotent (a node's reconciler redoes them when this proposer dies): the
+     * target's log widens its descriptor, the source's replicas are deleted. Completes with the entry's index.
+     */
+    CompletableFuture<Long> finish(RangeDescriptor merged, byte[] sourceStart, RangeDescriptor source) {
+        return client.refreshRangeTable()
+                .thenCompose(t -> client.write(merged, new Command.CommitMerge(merged.bounds(), sourceStart)))
+                .thenCompose(res -> deleteReplicas(source).thenApply(v -> res.revision()));
+    }
+
+    /** Deletes the source's replica on each of its peers; a peer that does not answer is left to its reconciler. */
+    CompletableFuture<Void> deleteReplicas(RangeDescriptor source) {
+        GroupChannel ch = client.channels().channel(source);
+        List<CompletableFuture<Void>> deletes = new ArrayList<>();
+        for (String peer : source.peerIds()) {
+            deletes.add(admin.<Void>blocking(() -> {
+                ch.raft().getGroupManagementApi(RaftPeerId.valueOf(peer)).remove(
+                        RaftGroupId.valueOf(source.groupId()), true, false);
+                return null;
+            }).exceptionally(t -> null));
+        }
+        return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new));
+    }
+
+    /** The copy of one source into one target: pages read from the source, chunks written to the target in order. */
+    private final class Copy {
+        private final RangeDescriptor target;
+        private final RangeDescriptor source;
+        private boolean first = true;
+        long records;
+        long bytes;
+
+        Copy(RangeDescriptor target, RangeDescriptor source) {
+            this.target = target;
+            this.source = source;
+        }
+
+        CompletableFuture<Void> from(byte[] start) {
+            return client.read(source, new Query.MergeSource(start, PAGE_KEYS), ReadOptions.linearizable())
+                    .thenCompose(res -> {
+                        List<KeyValue> page = ((QueryResult.ScanPage) res).entries();
+                        return writeChunks(page, 0).thenCompose(v -> page.size() < PAGE_KEYS
+                                ? CompletableFuture.<Void>completedFuture(null)
+                                : from(ClusterClient.successor(page.get(page.size() - 1).key())));
+                    });
+        }
+
+        /** Writes {@code page[from..]} as chunks of at most {@link #CHUNK_BYTES_MAX}; always at least one entry. */
+        private CompletableFuture<Void> writeChunks(List<KeyValue> page, int from) {
+            if (from == page.size() && !first) {
+                return CompletableFuture.completedFuture(null);
+            }
+            List<KeyValue> chunk = new ArrayList<>();
+            long chunkBytes = 0;
+            int i = from;
+            while (i < page.size() && (chunk.isEmpty() || chunkBytes + size(page.get(i)) <= CHUNK_BYTES_MAX)) {
+                chunkBytes += size(page.get(i));
+                chunk.add(page.get(i++));
+            }
+            records += chunk.size();
+            bytes += chunkBytes;
+            if (bytes > SOURCE_BYTES_MAX) {
+                throw new ClientException(ErrorCode.INVALID_ARGUMENT, "range " + source.rangeId() + " holds more than "
+                        + SOURCE_BYTES_MAX + " bytes; merges copy the right range and are for small ranges");
+            }
+            Command.MergeData data = new Command.MergeData(source.start(), source.end(), first, chunk);
+            first = false;
+            int next = i;
+            return client.write(target, data).thenCompose(res -> writeChunks(page, next));
+        }
+
+        private static long size(KeyValue kv) {
+            return kv.key().length + kv.value().length;
+        }
+    }
+}

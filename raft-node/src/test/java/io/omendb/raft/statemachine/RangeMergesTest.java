@@ -1,0 +1,162 @@
+package io.omendb.raft.statemachine;
+
+import io.omendb.raft.command.Command;
+import io.omendb.raft.command.CommandResult;
+import io.omendb.raft.command.RangeRefusal;
+import io.omendb.raft.command.Route;
+import io.omendb.raft.range.RangeBounds;
+import io.omendb.raft.storage.GroupDir;
+import io.omendb.raft.storage.NodeDataLayout;
+import io.omendb.storage.EngineOptions;
+import io.omendb.storage.KeyValue;
+import io.omendb.storage.StorageEngine;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The merge commands on the apply path, on real engines: a frozen source refuses what the table routes to it; the
+ * target takes the copied records invisibly, widens only at the commit, and clears what an abandoned merge left; a
+ * replay after a restart gives the same descriptor and records; the offline replay refuses both merge steps.
+ */
+class RangeMergesTest {
+    private static final RangeBounds LEFT = new RangeBounds(1, b(""), b("m"), 4);
+    private static final RangeBounds RIGHT = new RangeBounds(2, b("m"), null, 5);
+
+    @TempDir
+    Path dir;
+
+    private final ShapeListener live = (parent, split) -> {
+    };
+
+    @Test
+    void prepareFreezesTheSourceAgainstEveryRouteOfTheTable() throws Exception {
+        GroupDir group = NodeDataLayout.of(dir).group(UUID.randomUUID());
+        ReplicaDescriptor d = new ReplicaDescriptor();
+        try (StorageEngine engine = StorageEngine.open(group.engineDir(), EngineOptions.defaults())) {
+            apply(engine, d, null, new Command.SetDescriptor(RIGHT), 1, group);
+            apply(engine, d, new Route(2, 5), new Command.Put(b("n"), b("1")), 2, group);
+            CommandResult stale = apply(engine, d, new Route(2, 4), new Command.PrepareMerge(1), 3, group);
+            assertEquals(RangeRefusal.Reason.STALE_EPOCH, ((CommandResult.Refused) stale).refusal().reason());
+            assertEquals(new CommandResult.Written(4), apply(engine, d, new Route(2, 6), new Command.PrepareMerge(1), 4,
+                    group));
+            assertEquals(new RangeBounds(2, b("m"), null, 7), d.current(), "above the route (6) and the replica (5)");
+            CommandResult late = apply(engine, d, new Route(2, 6), new Command.Put(b("o"), b("2")), 5, group);
+            assertEquals(RangeRefusal.Reason.STALE_EPOCH, ((CommandResult.Refused) late).refusal().reason());
+            assertNull(engine.get(b("o")), "a frozen source takes no write routed by the table");
+            assertInstanceOf(CommandResult.Written.class, apply(engine, d, new Route(2, 7),
+                    new Command.Put(b("o"), b("3")), 6, group), "a table at the frozen epoch (abandoned) unfreezes it");
+        }
+    }
+
+    @Test
+    void targetTakesRecordsInvisiblyAndWidensAtTheCommit() throws Exception {
+        GroupDir group = NodeDataLayout.of(dir).group(UUID.randomUUID());
+        ReplicaDescriptor d = new ReplicaDescriptor();
+        Route route = new Route(1, 4);
+        RangeBounds merged = new RangeBounds(1, b(""), null, 8);
+        try (StorageEngine engine = StorageEngine.open(group.engineDir(), EngineOptions.defaults())) {
+            apply(engine, d, null, new Command.SetDescriptor(LEFT), 1, group);
+            apply(engine, d, route, new Command.Put(b("a"), b("left")), 2, group);
+            // an abandoned merge's copy: visible to nobody, cleared by the next merge's first chunk
+            apply(engine, d, route, new Command.MergeData(b("m"), null, true, List.of(kv("stale", "x"))), 3, group);
+            CommandResult outside = apply(engine, d, route, new Command.MergeData(b("m"), b("q"), true,
+                    List.of(kv("z", "1"))), 4, group);
+            assertEquals(RangeRefusal.Reason.KEY_OUTSIDE_RANGE, ((CommandResult.Refused) outside).refusal().reason());
+            CommandResult notAdjacent = apply(engine, d, route, new Command.MergeData(b("n"), null, true,
+                    List.of(kv("o", "1"))), 5, group);
+            assertInstanceOf(CommandResult.Refused.class, notAdjacent);
+
+            apply(engine, d, route, new Command.MergeData(b("m"), null, true, List.of(kv("n", "1"), kv("p", "2"))), 6,
+                    group);
+            apply(engine, d, route, new Command.MergeData(b("m"), null, false, List.of(kv("q", "3"))), 7, group);
+            assertEquals(LEFT, d.current(), "copied records do not widen the descriptor");
+            CommandResult beforeCommit = apply(engine, d, route, new Command.Put(b("n"), b("w")), 8, group);
+            assertEquals(RangeRefusal.Reason.KEY_OUTSIDE_RANGE,
+                    ((CommandResult.Refused) beforeCommit).refusal().reason());
+
+            assertEquals(new CommandResult.Written(9), apply(engine, d, new Route(1, 8),
+                    new Command.CommitMerge(merged, b("m")), 9, group));
+            assertEquals(merged, d.current());
+            assertInstanceOf(CommandResult.AlreadyApplied.class, apply(engine, d, new Route(1, 8),
+                    new Command.CommitMerge(merged, b("m")), 10, group), "a second commit changes nothing");
+            assertArrayEquals(b("1"), engine.get(b("n")));
+            assertArrayEquals(b("3"), engine.get(b("q")));
+            assertNull(engine.get(b("stale")), "the first chunk cleared the abandoned copy");
+            assertEquals(List.of("a", "n", "p", "q"), engine.scan(b(""), null, 100).stream()
+                    .map(e -> new String(e.key(), StandardCharsets.UTF_8)).toList());
+        }
+
+        // a restart replays the whole log on the reopened engine (whatever it flushed): same descriptor, same records
+        ReplicaDescriptor replayed = new ReplicaDescriptor();
+        List<Entry> log = List.copyOf(this.log);
+        try (StorageEngine engine = StorageEngine.open(group.engineDir(), EngineOptions.defaults())) {
+            for (Entry e : log) {
+                apply(engine, replayed, e.route(), e.command(), e.index(), group);
+            }
+            assertEquals(merged, replayed.current());
+            assertArrayEquals(b("2"), engine.get(b("p")));
+            assertNull(engine.get(b("stale")));
+            assertNull(engine.get(b("w")));
+        }
+    }
+
+    @Test
+    void commitOnAnEngineThatNeverGotTheRecordsStopsTheGroup() throws Exception {
+        GroupDir group = NodeDataLayout.of(dir).group(UUID.randomUUID());
+        ReplicaDescriptor d = new ReplicaDescriptor();
+        try (StorageEngine engine = StorageEngine.open(group.engineDir(), EngineOptions.defaults(),
+                null, new io.omendb.storage.KeyRange(b(""), b("m")))) {
+            apply(engine, d, null, new Command.SetDescriptor(LEFT), 1, group);
+            assertThrows(IllegalStateException.class, () -> apply(engine, d, new Route(1, 8),
+                    new Command.CommitMerge(new RangeBounds(1, b(""), null, 8), b("m")), 2, group));
+        }
+    }
+
+    @Test
+    void offlineReplayRefusesBothMergeSteps() throws Exception {
+        GroupDir group = NodeDataLayout.of(dir).group(UUID.randomUUID());
+        ReplicaDescriptor d = new ReplicaDescriptor();
+        try (StorageEngine engine = StorageEngine.open(group.engineDir(), EngineOptions.defaults())) {
+            CommandExecutor.applyCommitted(engine, d, null, new Command.SetDescriptor(RIGHT), TermIndex.valueOf(1, 1),
+                    group);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> CommandExecutor.applyCommitted(
+                    engine, d, new Route(2, 5), new Command.PrepareMerge(1), TermIndex.valueOf(1, 2), group));
+            assertTrue(e.getMessage().contains("merge"), e.getMessage());
+            assertThrows(IllegalStateException.class, () -> CommandExecutor.applyCommitted(engine, d, null,
+                    new Command.CommitMerge(new RangeBounds(2, b("m"), null, 9), b("q")), TermIndex.valueOf(1, 3),
+                    group));
+        }
+    }
+
+    private record Entry(Route route, Command command, long index) {
+    }
+
+    private final List<Entry> log = new java.util.ArrayList<>();
+
+    private CommandResult apply(StorageEngine engine, ReplicaDescriptor d, Route route, Command c, long index,
+                                GroupDir group) throws Exception {
+        log.add(new Entry(route, c, index));
+        return CommandExecutor.applyCommitted(engine, d, route, c, TermIndex.valueOf(1, index), group, live);
+    }
+
+    private static KeyValue kv(String k, String v) {
+        return new KeyValue(b(k), b(v));
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
