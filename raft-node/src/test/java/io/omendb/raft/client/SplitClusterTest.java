@@ -224,7 +224,7 @@ class SplitClusterTest {
     }
 
     /** Every acknowledged write, by linearizable get and by one scan over the whole key space. */
-    private static void checkEveryWrite(ClusterClient client, Map<String, String> acked) throws Exception {
+    static void checkEveryWrite(ClusterClient client, Map<String, String> acked) throws Exception {
         for (Map.Entry<String, String> e : acked.entrySet()) {
             assertArrayEquals(b(e.getValue()), getWithRetry(client, e.getKey()), e.getKey());
         }
@@ -243,7 +243,7 @@ class SplitClusterTest {
     }
 
     /** A new range's group may still be electing its first leader right after the split: wait for it, bounded. */
-    private static byte[] getWithRetry(ClusterClient client, String key) throws Exception {
+    static byte[] getWithRetry(ClusterClient client, String key) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(CALL_TIMEOUT_S).toNanos();
         while (true) {
             try {

@@ -1,0 +1,165 @@
+package io.omendb.raft.client;
+
+import io.omendb.raft.LocalCluster;
+import io.omendb.raft.TestClusters;
+import io.omendb.raft.command.Command;
+import io.omendb.raft.meta.RangeDescriptor;
+import io.omendb.raft.meta.RangeTable;
+import io.omendb.raft.range.RangeBounds;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static io.omendb.raft.TestClusters.CALL_TIMEOUT_S;
+import static io.omendb.raft.TestClusters.await;
+import static io.omendb.raft.TestClusters.b;
+import static io.omendb.raft.client.SplitClusterTest.checkEveryWrite;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three nodes in one JVM: a range split in two and merged back under concurrent writes keeps every acknowledged write
+ * (by get and by one scan), leaves one range with a higher epoch, deletes the merged-away group on every node, refuses
+ * to reuse its id, and survives a restart of every node; a merge of the last range is refused; a source frozen by a
+ * merge that never committed refuses writes until the merge is abandoned, and then takes them again.
+ */
+class MergeClusterTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void mergeUnderWritesKeepsEveryWriteAndSurvivesRestart() throws Exception {
+        Map<String, String> acked = new ConcurrentHashMap<>();
+        try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template(""));
+             ClusterClient client = cluster.newClient(null)) {
+            RangeDescriptor whole = client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S)).ranges().get(0);
+            for (int i = 0; i < 400; i++) {
+                String k = String.format("k%04d", i);
+                await(client.put(b(k), b("v" + i)));
+                acked.put(k, "v" + i);
+            }
+            Results.SplitResult split = await(client.admin().split(whole.rangeId(), b("k0200")));
+            ClientException last = assertThrows(ClientException.class, () -> unwrap(client.admin()
+                    .merge(split.right().rangeId())));
+            assertEquals(ErrorCode.INVALID_ARGUMENT, last.code(), last.getMessage());
+
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Throwable> writerErrors = new ArrayList<>();
+            Thread writer = new Thread(() -> {
+                int i = 0;
+                while (!stop.get()) {
+                    String k = String.format("k%04d", (i * 37) % 400);
+                    String v = "w" + i++;
+                    try {
+                        await(client.put(b(k), b(v)));
+                        acked.put(k, v);
+                    } catch (Exception e) {
+                        writerErrors.add(e);
+                        return;
+                    }
+                }
+            });
+            writer.start();
+            Thread.sleep(200);
+            Results.MergeResult merge = await(client.admin().merge(split.left().rangeId()));
+            Thread.sleep(500); // writes keep going to the merged range
+            stop.set(true);
+            writer.join();
+            assertEquals(List.of(), writerErrors, "no write failed across the merge");
+
+            assertEquals(split.left().rangeId(), merge.merged().rangeId());
+            assertEquals(split.right().toString(), merge.removed().toString());
+            assertNull(merge.merged().end());
+            assertTrue(merge.merged().epoch() > split.right().epoch(), merge.toString());
+            assertTrue(merge.recordsCopied() >= 200, merge.toString());
+            RangeTable after = client.refreshRangeTable().get();
+            assertEquals(1, after.ranges().size());
+            RangeBounds recorded = await(client.admin().recordedDescriptor(merge.merged().rangeId()));
+            assertEquals(merge.merged().bounds(), recorded, "the range's log records the union");
+            checkEveryWrite(client, acked);
+            RaftGroupId removed = RaftGroupId.valueOf(split.right().groupId());
+            for (String node : cluster.nodeIds()) {
+                assertFalse(hosts(cluster, node, removed), node + " still hosts the merged-away group");
+            }
+
+            Results.SplitResult again = await(client.admin().split(merge.merged().rangeId(), b("k0300")));
+            assertTrue(again.right().rangeId() > split.right().rangeId(), "a merged-away range's id is never reused");
+            for (String node : cluster.nodeIds()) {
+                cluster.stopNode(node);
+            }
+            for (String node : cluster.nodeIds()) {
+                cluster.startNode(node);
+            }
+            try (ClusterClient restarted = cluster.newClient(null)) {
+                assertEquals(2, restarted.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S)).ranges().size());
+                checkEveryWrite(restarted, acked);
+            }
+        }
+    }
+
+    /**
+     * A merge whose proposer froze the source and died: writes to the source are refused (the client gives up with
+     * RANGE_MOVED after its retries) until the merge is abandoned, which raises the table's epoch to the frozen one;
+     * then the same writes go through and nothing was lost.
+     */
+    @Test
+    void aFrozenSourceTakesWritesAgainOnceItsMergeIsAbandoned() throws Exception {
+        try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template(""));
+             ClusterClient client = cluster.newClient(null)) {
+            RangeDescriptor whole = client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S)).ranges().get(0);
+            await(client.put(b("a"), b("1")));
+            await(client.put(b("x"), b("2")));
+            Results.SplitResult split = await(client.admin().split(whole.rangeId(), b("m")));
+            RangeDescriptor source = client.refreshRangeTable().get().byIdOrThrow(split.right().rangeId());
+            await(client.write(source, new Command.PrepareMerge(split.left().rangeId())));
+            RangeBounds frozen = await(client.admin().recordedDescriptor(source.rangeId()));
+            assertTrue(frozen.epoch() > source.epoch());
+            ClientException refused = assertThrows(ClientException.class, () -> unwrap(client.put(b("y"), b("3"))));
+            assertEquals(ErrorCode.RANGE_MOVED, refused.code(), refused.getMessage());
+            ClientException busy = assertThrows(ClientException.class, () -> unwrap(client.admin()
+                    .merge(split.left().rangeId())));
+            assertEquals(ErrorCode.CONFLICT, busy.code(), "a frozen source is changing shape: " + busy.getMessage());
+
+            await(client.admin().unfreeze(source.rangeId(), frozen.epoch()));
+            assertEquals(source.rangeId(), await(client.put(b("y"), b("3"))).rangeId());
+            assertEquals("2", new String(await(client.get(b("x"), ReadOptions.linearizable())).value()));
+            Results.MergeResult merge = await(client.admin().merge(split.left().rangeId()));
+            assertInstanceOf(Results.MergeResult.class, merge);
+            assertEquals("3", new String(await(client.get(b("y"), ReadOptions.linearizable())).value()));
+            assertEquals(1, client.refreshRangeTable().get().ranges().size());
+        }
+    }
+
+    private static boolean hosts(LocalCluster cluster, String node, RaftGroupId group) {
+        for (RaftGroupId g : cluster.node(node).raftServer().getGroupIds()) {
+            if (g.equals(group)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static <T> T unwrap(java.util.concurrent.CompletableFuture<T> f) throws Exception {
+        try {
+            return f.get(CALL_TIMEOUT_S * 3L, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+}
