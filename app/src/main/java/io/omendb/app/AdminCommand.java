@@ -26,7 +26,7 @@ import java.util.Base64;
 import java.util.concurrent.Callable;
 
 /**
- * {@code omendb admin split --range ID [--key K]}: operator actions on a running cluster, through any node's HTTP
+ * {@code omendb admin split --range ID [--key K]}, {@code omendb admin merge --range ID}: operator actions on a running cluster, through any node's HTTP
  * API (the same endpoints as {@code curl}, docs/API.md "Admin"), so they need no access to the nodes' files.
  * Authentication: {@code --user} with the password from stdin ({@code --password-stdin}) or {@code OMENDB_PASSWORD};
  * TLS: an {@code https://} URL, verified against {@code --cacert} (the cluster CA) or the JVM's trust store.
@@ -35,9 +35,9 @@ import java.util.concurrent.Callable;
  * arguments or an unreachable server.
  */
 @CommandLine.Command(name = "admin", mixinStandardHelpOptions = true, description = "Operate a running cluster",
-        subcommands = AdminCommand.Split.class)
+        subcommands = {AdminCommand.Split.class, AdminCommand.Merge.class})
 final class AdminCommand implements Runnable {
-    /** How long one admin call may take: a split waits for the range table, a few seconds at most. */
+    /** How long one admin call may take: a split or merge waits for the range table, a few seconds at most. */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
     static final String PASSWORD_ENV = "OMENDB_PASSWORD";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,7 +47,7 @@ final class AdminCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: split");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: split or merge");
     }
 
     /** Where and as whom to call the HTTP API. */
@@ -159,6 +159,22 @@ final class AdminCommand implements Runnable {
             String query = "/admin/split?range=" + range + (key == null ? ""
                     : "&key=" + percentEncode(key.getBytes(StandardCharsets.UTF_8)));
             return connection.post(query);
+        }
+    }
+
+    @CommandLine.Command(name = "merge", mixinStandardHelpOptions = true,
+            description = "Merge a range with its right neighbour (POST /admin/merge)")
+    static final class Merge implements Callable<Integer> {
+        @CommandLine.Mixin
+        Connection connection = new Connection();
+
+        @CommandLine.Option(names = "--range", required = true,
+                description = "the left range's id (GET /admin/ranges); the union keeps it")
+        long range;
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            return connection.post("/admin/merge?range=" + range);
         }
     }
 

@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * its halves through the HTTP API; afterwards every acknowledged write reads back, a paged scan across the split point
  * sees every key once and in order, {@code /admin/ranges} shows five ranges with the new epochs, a batch across the
  * split point is refused with 409 {@code cross_range_batch}, the metrics count the split, a bad split key is refused
- * with exit code 1 and {@code bad_split}, and after a restart of the process all of it still holds.
+ * with exit code 1 and {@code bad_split}, and after a restart of the process all of it still holds; then
+ * {@code omendb admin merge} puts the halves back together under writes ({@link #mergeBackUnderWrites}).
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class SplitEndToEndTest {
@@ -78,9 +79,62 @@ class SplitEndToEndTest {
             local.stopAndExpectCleanExit();
             try (LocalProcess restarted = local.restart(tmp.resolve("local2.log"))) {
                 checkEverything(restarted, acked, newId);
+                mergeBackUnderWrites(restarted, acked, newId);
                 restarted.stopAndExpectCleanExit();
             }
         }
+    }
+
+    /**
+     * {@code omendb admin merge} puts the two halves back together while the writer writes to both: every write is
+     * kept, {@code /admin/ranges} shows four ranges again (range 1 up to where the right half ended, a higher epoch),
+     * a batch across the old split point is accepted again, the metrics count the merge, and merging the last range
+     * is refused with exit code 1 and {@code bad_merge}.
+     */
+    private void mergeBackUnderWrites(LocalProcess local, Map<String, String> acked, long rightId) throws Exception {
+        JsonNode before = json(local.send("GET", "/admin/ranges", (String) null)).get("ranges");
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Throwable> writerErrors = new ArrayList<>();
+        Thread writer = new Thread(() -> {
+            try {
+                for (int i = 0; !stop.get(); i++) {
+                    put(local, acked, String.format("c%03d", (i * 11) % 200), "m" + i);
+                }
+            } catch (Exception | AssertionError e) {
+                writerErrors.add(e);
+            }
+        });
+        writer.start();
+        CliRun merge = admin(local, "merge", "--range", "1");
+        Thread.sleep(500);
+        stop.set(true);
+        writer.join();
+        assertEquals(List.of(), writerErrors, "no write failed across the merge");
+        assertEquals(0, merge.exitCode(), merge.toString());
+        JsonNode answer = LocalProcess.JSON.readTree(merge.stdout());
+        assertEquals(rightId, answer.get("removed").get("id").asLong(), answer.toString());
+        assertEquals(before.get(1).get("end").asText(), answer.get("merged").get("end").asText(), answer.toString());
+
+        CliRun last = admin(local, "merge", "--range", String.valueOf(before.get(before.size() - 1).get("id").asLong()));
+        assertEquals(1, last.exitCode(), last.toString());
+        assertTrue(last.stderr().contains("bad_merge"), last.toString());
+
+        for (Map.Entry<String, String> e : acked.entrySet()) {
+            HttpResponse<byte[]> r = local.send("GET", "/v1/kv/" + e.getKey(), (String) null);
+            assertEquals(200, r.statusCode(), "acknowledged write lost: " + e.getKey());
+            assertEquals(e.getValue(), body(r), e.getKey());
+        }
+        assertEquals(new ArrayList<>(new TreeMap<>(acked).keySet()), local.scanAll(7));
+        JsonNode ranges = json(local.send("GET", "/admin/ranges", (String) null)).get("ranges");
+        assertEquals(4, ranges.size(), ranges.toString());
+        assertTrue(ranges.get(0).get("epoch").asLong() > before.get(1).get("epoch").asLong(), ranges.toString());
+        HttpResponse<byte[]> batch = local.send("POST", "/v1/batch", """
+                {"ops":[{"op":"put","key":"c050","value":"x"},{"op":"put","key":"c150","value":"x"}]}""");
+        assertEquals(200, batch.statusCode(), "one range again: " + body(batch));
+        acked.put("c050", "x");
+        acked.put("c150", "x");
+        assertTrue(body(local.metrics()).contains("omendb_range_merges_total{node=\"n1\",range=\"1\"} 1.0"),
+                "omendb_range_merges_total counts the merge");
     }
 
     private static void put(LocalProcess local, Map<String, String> acked, String key, String value) throws Exception {

@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
  * Brings a started node's groups in line with the cluster's initial layout ({@link ClusterLayout}), idempotently.
  *
  * <p><b>Bootstrap.</b> Every group the layout places on this node and that the server does not host yet is created
- * through group management as a voting member; except a group another member reports this node took part in: this
+ * through group management as a voting member, unless the node's metadata records it as retired (its replica here was
+ * removed: the range was merged away or the replica moved off); except a group another member reports this node took part in: this
  * node lost its storage of it (a wiped data directory), and it is returned for re-admission. So a fresh node, a
  * wiped node and a node that crashed half-way through bootstrap all converge to the same state.
  *
@@ -46,12 +47,22 @@ final class GroupBootstrap {
     private final OmenConfig config;
     private final RaftServer server;
     private final ClusterClient client;
+    private final RetiredGroups retired;
 
-    /** @param client the node's own client of the cluster: membership probes and re-admission */
-    GroupBootstrap(OmenConfig config, RaftServer server, ClusterClient client) {
+    /** Whether this node's replica of a group was removed for good (a merge, a membership change). */
+    interface RetiredGroups {
+        boolean retired(RaftGroupId group) throws IOException;
+    }
+
+    /**
+     * @param client  the node's own client of the cluster: membership probes and re-admission
+     * @param retired groups of the initial layout not to create again: this node's replica was removed
+     */
+    GroupBootstrap(OmenConfig config, RaftServer server, ClusterClient client, RetiredGroups retired) {
         this.config = config;
         this.server = server;
         this.client = client;
+        this.retired = retired;
     }
 
     /**
@@ -64,6 +75,11 @@ final class GroupBootstrap {
         List<RaftGroup> toReadmit = new ArrayList<>();
         for (RaftGroup group : initialGroupsOfThisNode()) {
             if (hosted.contains(group.getGroupId())) {
+                continue;
+            }
+            if (retired.retired(group.getGroupId())) {
+                LOG.info("Node {}: not creating group {} of the initial layout: its replica here was removed (merged "
+                        + "away or moved off this node)", nodeId(), group.getGroupId());
                 continue;
             }
             Optional<RaftGroup> current = readmissionNeeded(group);

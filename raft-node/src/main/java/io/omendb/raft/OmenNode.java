@@ -110,7 +110,7 @@ public final class OmenNode implements AutoCloseable {
         this.localDivisions = new LocalDivisions(server);
         forwards.set(localDivisions::proposeForwarded);
         this.client = ClusterClient.connect(ClientOptions.from(config, tlsOrNull));
-        this.bootstrap = new GroupBootstrap(config, server, client);
+        this.bootstrap = new GroupBootstrap(config, server, client, metadata::retired);
         this.seeder = new RangeTableSeeder(config, recordDescriptors);
         this.splitFollowUp = new SplitFollowUp(config, server, client, NodeDataLayout.of(config.database().dataDir()));
         splits.set(splitFollowUp);
@@ -283,6 +283,7 @@ public final class OmenNode implements AutoCloseable {
             long memtableBytes = 0;
             long pressureFlushes = 0;
             long splitsApplied = 0;
+            long mergesApplied = 0;
             Optional<GroupLogArchiver> archiver = Optional.empty();
             if (d.getStateMachine() instanceof RangeStateMachine sm) {
                 leaderChanges = sm.leaderChanges();
@@ -290,12 +291,13 @@ public final class OmenNode implements AutoCloseable {
                 memtableBytes = sm.memtableBytes();
                 pressureFlushes = sm.memoryPressureFlushes();
                 splitsApplied = sm.splitsApplied();
+                mergesApplied = sm.mergesApplied();
                 archiver = sm.archiver();
             }
             out.add(new ReplicaMetrics(group.getUuid(), nodeId(), d.getInfo().getCurrentRole().name(),
                     d.getInfo().getCurrentTerm(), d.getRaftLog().getLastCommittedIndex(),
                     d.getInfo().getLastAppliedIndex(), leaderChanges, snapshotInstalls, memtableBytes, pressureFlushes,
-                    splitsApplied, archiver.map(a -> new ReplicaMetrics.Archive(a.archivedIndex(), a.failures(), a.gaps()))));
+                    splitsApplied, mergesApplied, archiver.map(a -> new ReplicaMetrics.Archive(a.archivedIndex(), a.failures(), a.gaps()))));
         }
         return out;
     }

@@ -9,12 +9,14 @@ import io.omendb.raft.meta.RangeDescriptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 
 /**
  * Writes the initial range descriptors ({@link ClusterLayout#initialRanges}) into the meta group, by
- * compare-and-set (absent ones only, so a restart or a second meta peer doing the same is a no-op), then makes every
+ * compare-and-set (absent ones only, so a restart or a second meta peer doing the same is a no-op; never one a merge
+ * removed, whose tombstone stays), then makes every
  * range's replicas record their descriptor from that table ({@link ClusterAdmin#recordDescriptorIfAbsent}: a no-op
  * for ranges whose log holds one; for ranges created by older builds this is the
  * upgrade). Until a range's log holds its descriptor, its replicas accept every key. Runs on a meta
@@ -62,6 +64,13 @@ final class RangeTableSeeder implements AutoCloseable {
                     return;
                 }
             }
+            // an initial range merged away keeps its tombstone: createRangeIfAbsent left it out, and so does this
+            List<Long> merged = new ArrayList<>();
+            if (!retry(() -> client.admin().mergeTombstones().get().forEach(t -> merged.add(t.sourceRangeId())),
+                    deadline, "read the merged ranges")) {
+                return;
+            }
+            ranges = ranges.stream().filter(r -> !merged.contains(r.rangeId())).toList();
             LOG.info("Node {}: initial range table present ({} ranges)", nodeId, ranges.size());
             if (!recordDescriptors) {
                 return;

@@ -20,11 +20,13 @@ import java.util.UUID;
  * @param pressureFlushes  memtables the node's memtable budget flushed early (memory pressure), since the replica's
  *                         engine opened
  * @param splitsApplied    splits of this range this replica applied (as the parent) since it opened
+ * @param mergesApplied    merges into this range this replica applied (as the left range) since it opened
  * @param archive          log archiving of this replica; empty when {@code backup.log_archive_dir} is not set
  */
 public record ReplicaMetrics(UUID groupId, String nodeId, String role, long term, long commitIndex,
                              long appliedIndex, long leaderChanges, long snapshotInstalls, long memtableBytes,
-                             long pressureFlushes, long splitsApplied, Optional<Archive> archive) {
+                             long pressureFlushes, long splitsApplied, long mergesApplied,
+                             Optional<Archive> archive) {
     /**
      * @param archivedIndex highest log index this replica archived (-1: none yet)
      * @param failures      archiving passes that failed since the replica opened

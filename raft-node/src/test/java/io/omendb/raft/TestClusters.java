@@ -44,7 +44,7 @@ public final class TestClusters {
      * group are forwarded to the meta leader's router like any write, so a test that counts the writes a router
      * proposed must not start counting while a seeder may still send one.
      */
-    static void awaitSeedersDone() throws InterruptedException {
+    public static void awaitSeedersDone() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CALL_TIMEOUT_S);
         while (Thread.getAllStackTraces().keySet().stream()
                 .anyMatch(t -> t.isAlive() && t.getName().startsWith(RangeTableSeeder.THREAD_NAME_PREFIX))) {

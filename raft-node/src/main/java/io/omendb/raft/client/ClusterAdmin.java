@@ -261,11 +261,15 @@ public final class ClusterAdmin {
                 .map(CompletableFuture::join).flatMap(Optional::stream).findFirst());
     }
 
-    /** Writes {@code d} into the meta group unless a descriptor with its id exists; true when this call created it. */
+    /**
+     * Writes {@code d} into the meta group unless a descriptor with its id exists or existed (a merge removed it and
+     * left a {@link MergeTombstone}); true when this call created it.
+     */
     public CompletableFuture<Boolean> createRangeIfAbsent(RangeDescriptor d) {
-        return client.channels().meta().write(new Command.CompareAndSet(RangeDescriptorCodec.key(d.rangeId()), null,
-                RangeDescriptorCodec.encode(d))).thenApply(res -> res instanceof CommandResult.CasOutcome c
-                && c.succeeded());
+        return client.channels().meta().write(new Command.CompareAndSetAll(List.of(
+                new Command.CompareAndSet(RangeDescriptorCodec.key(d.rangeId()), null, RangeDescriptorCodec.encode(d)),
+                new Command.CompareAndSet(MergeTombstone.key(d.rangeId()), null, null))))
+                .thenApply(res -> res instanceof CommandResult.CasOutcome c && c.succeeded());
     }
 
     /**

@@ -10,6 +10,7 @@ import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,13 +34,18 @@ import java.util.function.UnaryOperator;
  * (recover), and is it the same node the directory belongs to?" without scanning the Raft storage.
  *
  * <p>The identity is written with a synced write; group records are advisory progress information (Ratis' own
- * storage stays the source of truth for Raft state), written without sync. Every value is a CRC32C-checked frame.
+ * storage stays the source of truth for Raft state), written without sync. A group whose replica was removed from this
+ * node is recorded as <em>retired</em> (synced), so that start-up does not create it again from the initial layout
+ * ({@code GroupBootstrap}): a range merged away, or a replica moved off this node, stays gone; a group added to the
+ * node again is no longer retired once its replica opens. Every value is a CRC32C-checked frame.
  * Thread-safe: RocksDB is, and read-modify-write of a group record is serialized by {@code this}.
  */
 public final class NodeMetadataStore implements ReplicaListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeMetadataStore.class);
     private static final byte[] IDENTITY_KEY = "node/identity".getBytes(StandardCharsets.UTF_8);
     private static final String GROUP_PREFIX = "group/";
+    /** Groups whose replica was removed from this node (a membership change or a merge): not re-created at start. */
+    private static final String RETIRED_PREFIX = "retired/";
     private static final int IDENTITY_KIND = 1;
     private static final int GROUP_KIND = 2;
     private static final int PEERS_MAX = 64;
@@ -120,6 +126,20 @@ public final class NodeMetadataStore implements ReplicaListener, AutoCloseable {
     @Override
     public void replicaOpened(RaftGroupId group, long appliedIndex, long durableIndex) {
         update(group, r -> new GroupRecord(r.peerIds(), appliedIndex, durableIndex, r.snapshotTerm(), r.snapshotIndex()));
+        try {
+            db.delete(plainWrite, retiredKey(group));
+        } catch (RocksDBException e) {
+            LOG.warn("Cannot clear the retired mark of group {}: {}", group, e.getMessage());
+        }
+    }
+
+    /** Whether this node's replica of {@code group} was removed (and not added again since). */
+    public boolean retired(RaftGroupId group) throws IOException {
+        return get(retiredKey(group)) != null;
+    }
+
+    private static byte[] retiredKey(RaftGroupId group) {
+        return utf8(RETIRED_PREFIX + group.getUuid());
     }
 
     @Override
@@ -135,8 +155,10 @@ public final class NodeMetadataStore implements ReplicaListener, AutoCloseable {
 
     @Override
     public void replicaRemoved(RaftGroupId group) {
-        try {
-            db.delete(plainWrite, groupKey(group));
+        try (WriteBatch batch = new WriteBatch()) {
+            batch.delete(groupKey(group));
+            batch.put(retiredKey(group), new byte[0]);
+            db.write(syncWrite, batch);
         } catch (RocksDBException e) {
             LOG.warn("Cannot remove metadata of group {}: {}", group, e.getMessage());
         }

@@ -111,35 +111,60 @@ class MergeClusterTest {
     }
 
     /**
-     * A merge whose proposer froze the source and died: writes to the source are refused (the client gives up with
-     * RANGE_MOVED after its retries) until the merge is abandoned, which raises the table's epoch to the frozen one;
-     * then the same writes go through and nothing was lost.
+     * Two initial ranges. A merge whose proposer froze the source and died: writes to the source are refused (the
+     * client gives up with RANGE_MOVED after its retries) and a new merge is refused as CONFLICT until the merge is
+     * abandoned, which raises the table's epoch to the frozen one; then the same writes go through. A real merge of
+     * the two initial ranges then survives a restart of every node: the seeder does not write the merged-away range's
+     * descriptor again and no node creates its group again from the initial layout.
      */
     @Test
     void aFrozenSourceTakesWritesAgainOnceItsMergeIsAbandoned() throws Exception {
-        try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template(""));
-             ClusterClient client = cluster.newClient(null)) {
-            RangeDescriptor whole = client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S)).ranges().get(0);
+        try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template("""
+                [cluster]
+                initial_split_points = ["m"]
+                """)); ClusterClient client = cluster.newClient(null)) {
+            RangeTable table = client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S));
+            RangeDescriptor target = table.rangeForKey(b("a"));
+            RangeDescriptor source = table.rangeForKey(b("x"));
             await(client.put(b("a"), b("1")));
             await(client.put(b("x"), b("2")));
-            Results.SplitResult split = await(client.admin().split(whole.rangeId(), b("m")));
-            RangeDescriptor source = client.refreshRangeTable().get().byIdOrThrow(split.right().rangeId());
-            await(client.write(source, new Command.PrepareMerge(split.left().rangeId())));
+            await(client.admin().recordDescriptorIfAbsent(source.rangeId()));
+            await(client.write(source, new Command.PrepareMerge(target.rangeId())));
             RangeBounds frozen = await(client.admin().recordedDescriptor(source.rangeId()));
             assertTrue(frozen.epoch() > source.epoch());
             ClientException refused = assertThrows(ClientException.class, () -> unwrap(client.put(b("y"), b("3"))));
             assertEquals(ErrorCode.RANGE_MOVED, refused.code(), refused.getMessage());
             ClientException busy = assertThrows(ClientException.class, () -> unwrap(client.admin()
-                    .merge(split.left().rangeId())));
+                    .merge(target.rangeId())));
             assertEquals(ErrorCode.CONFLICT, busy.code(), "a frozen source is changing shape: " + busy.getMessage());
 
             await(client.admin().unfreeze(source.rangeId(), frozen.epoch()));
             assertEquals(source.rangeId(), await(client.put(b("y"), b("3"))).rangeId());
             assertEquals("2", new String(await(client.get(b("x"), ReadOptions.linearizable())).value()));
-            Results.MergeResult merge = await(client.admin().merge(split.left().rangeId()));
-            assertInstanceOf(Results.MergeResult.class, merge);
+            Results.MergeResult merge = await(client.admin().merge(target.rangeId()));
+            assertEquals(target.rangeId(), merge.merged().rangeId());
             assertEquals("3", new String(await(client.get(b("y"), ReadOptions.linearizable())).value()));
             assertEquals(1, client.refreshRangeTable().get().ranges().size());
+
+            for (String node : cluster.nodeIds()) {
+                cluster.stopNode(node);
+            }
+            for (String node : cluster.nodeIds()) {
+                cluster.startNode(node);
+            }
+            try (ClusterClient restarted = cluster.newClient(null)) {
+                restarted.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S));
+                for (String[] kv : new String[][]{{"a", "1"}, {"x", "2"}, {"y", "3"}}) {
+                    assertEquals(kv[1], new String(SplitClusterTest.getWithRetry(restarted, kv[0])));
+                }
+                TestClusters.awaitSeedersDone();
+                assertEquals(1, restarted.refreshRangeTable().get().ranges().size(),
+                        "the seeder does not bring the merged-away initial range back");
+                RaftGroupId gone = RaftGroupId.valueOf(source.groupId());
+                for (String node : cluster.nodeIds()) {
+                    assertFalse(hosts(cluster, node, gone), node + " created the merged-away group again");
+                }
+            }
         }
     }
 

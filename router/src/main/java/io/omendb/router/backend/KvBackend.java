@@ -89,6 +89,14 @@ public interface KvBackend {
      */
     CompletableFuture<SplitOutcome> split(long rangeId, byte[] keyOrNull);
 
+    /**
+     * Merges range {@code rangeId} with its right neighbour (the union keeps {@code rangeId}) and completes once the
+     * range table shows the union. Fails with {@link UnknownRangeException}, or {@link RangeChangeRefusedException}
+     * (operation {@code merge}: the last range, a neighbour too large to copy, or a concurrent change of either range;
+     * nothing changed).
+     */
+    CompletableFuture<MergeOutcome> merge(long rangeId);
+
     /** Current on-disk sizes for metrics; must be cheap and non-blocking (called on every scrape). */
     StorageFootprint footprint();
 }

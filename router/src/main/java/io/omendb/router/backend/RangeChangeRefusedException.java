@@ -9,13 +9,25 @@ public final class RangeChangeRefusedException extends BackendException {
     public enum Reason { BAD_REQUEST, CONFLICT }
 
     private final Reason reason;
+    private final String operation;
 
+    /** A refused split. */
     public RangeChangeRefusedException(Reason reason, String message) {
+        this(reason, message, "split");
+    }
+
+    /** @param operation what was refused, {@code split} or {@code merge} (the API's error code names it) */
+    public RangeChangeRefusedException(Reason reason, String message, String operation) {
         super(message);
         this.reason = reason;
+        this.operation = operation;
     }
 
     public Reason reason() {
         return reason;
+    }
+
+    public String operation() {
+        return operation;
     }
 }

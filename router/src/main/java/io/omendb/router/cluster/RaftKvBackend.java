@@ -18,6 +18,8 @@ import io.omendb.router.backend.RangeIndexStats;
 import io.omendb.router.backend.RangeInfo;
 import io.omendb.router.backend.RangeShape;
 import io.omendb.router.backend.SplitOutcome;
+import io.omendb.router.backend.MergeOutcome;
+import io.omendb.router.backend.RangeChangeRefusedException;
 import io.omendb.router.backend.ReadConsistency;
 import io.omendb.router.backend.ScanPage;
 import io.omendb.router.backend.StorageFootprint;
@@ -269,6 +271,17 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
             return client.admin().split(rangeId, keyOrNull).thenApply(s -> new SplitOutcome(shape(s.left()),
                     shape(s.right()), s.splitKey(), s.index(), s.elapsedMs()));
         });
+    }
+
+    @Override
+    public CompletableFuture<MergeOutcome> merge(long rangeId) {
+        return this.<MergeOutcome>bounded(() -> {
+            targets(client.rangeTable(), rangeId);
+            return client.admin().merge(rangeId).thenApply(m -> new MergeOutcome(shape(m.merged()),
+                    shape(m.removed()), m.recordsCopied(), m.bytesCopied(), m.elapsedMs()));
+        }).exceptionallyCompose(t -> CompletableFuture.failedFuture(
+                ClientFailures.unwrap(t) instanceof RangeChangeRefusedException r
+                        ? new RangeChangeRefusedException(r.reason(), r.getMessage(), "merge") : t));
     }
 
     private static RangeShape shape(RangeDescriptor d) {

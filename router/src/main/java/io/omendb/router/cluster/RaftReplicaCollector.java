@@ -22,7 +22,8 @@ import java.util.function.ToDoubleFunction;
  * recorded on the write path): {@code omendb_raft_leader_changes_total}, {@code omendb_raft_snapshot_installs_total}
  * (counters), {@code omendb_raft_commit_index}, {@code omendb_raft_applied_index}, {@code omendb_raft_term} and
  * {@code omendb_raft_is_leader} (gauges), {@code omendb_memtable_bytes} (gauge) and
- * {@code omendb_memory_pressure_flushes_total} and {@code omendb_range_splits_total} (counters),
+ * {@code omendb_memory_pressure_flushes_total}, {@code omendb_range_splits_total} and
+ * {@code omendb_range_merges_total} (counters),
  * {@code omendb_ranges} (gauge, per node only), and with log archiving on {@code omendb_raft_archived_index},
  * {@code omendb_raft_archive_lag_entries} (gauges) and {@code omendb_raft_archive_failures_total}; each labelled {@code node} and {@code range} (the range id from the
  * router's cached range table, {@code meta} for the meta group, the group UUID for a group the table does not
@@ -73,6 +74,8 @@ public final class RaftReplicaCollector implements MultiCollector {
                         + "node's memtables passed their budget", all, rangeOfGroup, ReplicaMetrics::pressureFlushes),
                 counter("omendb_range_splits", "Splits of a range its replica applied (as the parent) since it "
                         + "opened", all, rangeOfGroup, ReplicaMetrics::splitsApplied),
+                counter("omendb_range_merges", "Merges into a range its replica applied (as the left range) since it "
+                        + "opened", all, rangeOfGroup, ReplicaMetrics::mergesApplied),
                 rangesPerNode(all));
     }
 

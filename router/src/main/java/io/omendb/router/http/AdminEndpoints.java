@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code /admin/*}: the range table, learned-index statistics, scheduling of index retrain/rebuild, leader
- * transfer and range splits.
+ * transfer and range splits and merges.
  * Range boundaries are rendered percent-encoded (the form scan's {@code start}/{@code end} take), so any bytes
  * show, and an operator can paste them into a scan.
  */
@@ -95,6 +95,20 @@ public final class AdminEndpoints {
         return backend.split(rangeId, key).thenApply(s -> Json.response(200, Json.object("range", rangeId,
                 "split_key", PercentCodec.encode(s.splitKey()), "index", s.index(), "elapsed_ms", s.elapsedMs(),
                 "left", shape(s.left()), "right", shape(s.right()))));
+    }
+
+    /**
+     * {@code POST /admin/merge?range=ID}: merges the range with its right neighbour; 200 once the range table shows
+     * the union (which keeps {@code ID}).
+     */
+    public CompletableFuture<ApiResponse> merge(ApiRequest request) {
+        Long rangeId = rangeIdOrNull(request.query().textOrNull(RANGE_PARAM));
+        if (rangeId == null) {
+            throw ApiError.badRequest("bad_range", "range is required; GET /admin/ranges lists them").asException();
+        }
+        return backend.merge(rangeId).thenApply(m -> Json.response(200, Json.object("range", rangeId,
+                "records_copied", m.recordsCopied(), "bytes_copied", m.bytesCopied(), "elapsed_ms", m.elapsedMs(),
+                "merged", shape(m.merged()), "removed", shape(m.removed()))));
     }
 
     private static Map<String, Object> shape(RangeShape r) {

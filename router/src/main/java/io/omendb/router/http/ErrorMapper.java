@@ -34,9 +34,10 @@ public final class ErrorMapper {
                     Map.of());
         }
         if (cause instanceof RangeChangeRefusedException refused) {
+            String badChange = "bad_" + refused.operation(); // bad_split, bad_merge
             return refused.reason() == RangeChangeRefusedException.Reason.CONFLICT
                     ? ApiError.of(409, "range_changed", cause.getMessage())
-                    : ApiError.of(400, "bad_split", cause.getMessage());
+                    : ApiError.of(400, badChange, cause.getMessage());
         }
         if (cause instanceof UnknownRangeException) {
             return ApiError.of(404, "unknown_range", cause.getMessage());

@@ -61,9 +61,11 @@ class ApiDocsTest {
             "ApiError.badRequest(\"missing_\" + param,", Stream.of(BackupEndpoints.ID, BackupEndpoints.RANGE,
                     BackupEndpoints.NAME, BackupEndpoints.OFFSET).map(p -> "missing_" + p).toList(),
             "ApiError.badRequest(\"bad_\" + param,", Stream.of(BackupEndpoints.RANGE, BackupEndpoints.OFFSET)
-                    .map(p -> "bad_" + p).toList());
+                    .map(p -> "bad_" + p).toList(),
+            "ApiError.of(400, badChange,", List.of("bad_split", "bad_merge"));
     private static final Map<String, Integer> COMPUTED_STATUS = Map.of(
-            "ApiError.badRequest(\"missing_\" + param,", 400, "ApiError.badRequest(\"bad_\" + param,", 400);
+            "ApiError.badRequest(\"missing_\" + param,", 400, "ApiError.badRequest(\"bad_\" + param,", 400,
+            "ApiError.of(400, badChange,", 400);
 
     @Test
     void theErrorTableListsExactlyTheCodesTheRouterAnswers() throws IOException {
@@ -196,7 +198,7 @@ class ApiDocsTest {
         metrics.recordInsert(1_000_000, false);
         metrics.recordRefusal("too_many_requests");
         UUID meta = ClusterLayout.metaGroupId("omendb").getUuid();
-        List<ReplicaMetrics> replicas = List.of(new ReplicaMetrics(meta, "n1", "LEADER", 3, 120, 118, 1, 0, 0, 0, 0,
+        List<ReplicaMetrics> replicas = List.of(new ReplicaMetrics(meta, "n1", "LEADER", 3, 120, 118, 1, 0, 0, 0, 0, 0,
                 Optional.of(new ReplicaMetrics.Archive(100, 2, 0))));
         try (ClusterClient client = ClusterClient.connect(ClientOptions.from(ConfigLoader.defaults()))) {
             metrics.prometheusRegistry().register(new RaftReplicaCollector(() -> replicas, client, "omendb"));

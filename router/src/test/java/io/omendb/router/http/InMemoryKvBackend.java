@@ -11,6 +11,7 @@ import io.omendb.router.backend.RangeIndexStats;
 import io.omendb.router.backend.RangeChangeRefusedException;
 import io.omendb.router.backend.RangeInfo;
 import io.omendb.router.backend.SplitOutcome;
+import io.omendb.router.backend.MergeOutcome;
 import io.omendb.router.backend.ReadConsistency;
 import io.omendb.router.backend.ScanPage;
 import io.omendb.router.backend.StorageFootprint;
@@ -220,6 +221,16 @@ final class InMemoryKvBackend implements KvBackend {
             return CompletableFuture.failedFuture(new UnknownNodeException(rangeId, nodeId, PEERS));
         }
         return CompletableFuture.completedFuture(null);
+    }
+
+    /** The in-memory ranges are fixed: a merge of a known range is refused as a bad request. */
+    @Override
+    public CompletableFuture<MergeOutcome> merge(long rangeId) {
+        if (rangeId < 1 || rangeId > SPLITS.length + 1) {
+            return CompletableFuture.failedFuture(new UnknownRangeException(rangeId));
+        }
+        return CompletableFuture.failedFuture(new RangeChangeRefusedException(
+                RangeChangeRefusedException.Reason.BAD_REQUEST, "the in-memory backend's ranges are fixed", "merge"));
     }
 
     /** The in-memory ranges are fixed: a split of a known range is refused as a bad request. */
