@@ -28,7 +28,19 @@ public enum FaultType {
      * node dies at some step of applying the split or starting the new range's group; restarted after the hold, it
      * must finish or redo the split from its log and staging directory.
      */
-    SPLIT_KILL;
+    SPLIT_KILL,
+    /**
+     * A random range that has a right neighbour merged with it ({@code POST /admin/merge}) while the workload runs: the
+     * neighbour's records are copied into it and the neighbour disappears from the range table under the clients,
+     * who must not notice. Nothing to heal.
+     */
+    MERGE,
+    /**
+     * A merge like {@link #MERGE} with a kill -9 of another random node 0–400 ms after the merge was requested, so the
+     * node dies at some step of the copy or the commit; restarted after the hold, the merge is finished or abandoned
+     * from the range table.
+     */
+    MERGE_KILL;
 
     public boolean needsPartitions() {
         return name().startsWith("PARTITION");

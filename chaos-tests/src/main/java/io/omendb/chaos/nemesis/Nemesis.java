@@ -39,8 +39,8 @@ public final class Nemesis {
     static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
     static final long CATCH_UP_POLL_MS = 250;
     static final long CATCH_UP_BOUND_MS = 300_000;
-    /** {@link FaultType#SPLIT_KILL}: the kill comes up to this long after the split was requested. */
-    static final int SPLIT_KILL_DELAY_MS_MAX = 400;
+    /** {@link FaultType#SPLIT_KILL}, {@link FaultType#MERGE_KILL}: the kill comes up to this long after the request. */
+    static final int SHAPE_KILL_DELAY_MS_MAX = 400;
 
     private final ChaosCluster cluster;
     private final RecoveryProbe probe;
@@ -67,7 +67,7 @@ public final class Nemesis {
         List<NodeProcess> nodes = cluster.nodes();
         List<NodeProcess> targets;
         String detail = "";
-        NodeProcess splitVia = null;
+        NodeProcess changeVia = null;
         switch (type) {
             case KILL_RANDOM, WIPE_RESTART -> targets = List.of(nodes.get(random.nextInt(nodes.size())));
             case KILL_LEADER, PAUSE, PARTITION_LEADER_MINORITY, PARTITION_ONE_WAY -> targets = List.of(leaderOfRandomRange());
@@ -79,12 +79,12 @@ public final class Nemesis {
                 detail = "leader " + leader.id() + " stays with the majority";
             }
             case KILL_ALL -> targets = nodes;
-            case SPLIT -> targets = List.of(nodes.get(random.nextInt(nodes.size())));
-            case SPLIT_KILL -> {
+            case SPLIT, MERGE -> targets = List.of(nodes.get(random.nextInt(nodes.size())));
+            case SPLIT_KILL, MERGE_KILL -> {
                 List<NodeProcess> shuffled = new ArrayList<>(nodes);
                 java.util.Collections.shuffle(shuffled, random);
                 targets = List.of(shuffled.get(0)); // killed
-                splitVia = shuffled.get(1);
+                changeVia = shuffled.get(1);
             }
             default -> throw new AssertionError(type);
         }
@@ -92,20 +92,23 @@ public final class Nemesis {
             targets = minorityAround(targets.get(0));
         }
         long start = System.nanoTime();
-        CompletableFuture<String> splitting = null;
+        CompletableFuture<String> changing = null;
         if (type == FaultType.SPLIT) {
             detail = split(targets.get(0), randomRange());
-        } else if (type == FaultType.SPLIT_KILL) {
-            NodeProcess via = splitVia;
-            RangeInfo range = randomRange();
-            splitting = CompletableFuture.supplyAsync(() -> {
+        } else if (type == FaultType.MERGE) {
+            detail = merge(targets.get(0), randomRangeWithRightNeighbour());
+        } else if (type == FaultType.SPLIT_KILL || type == FaultType.MERGE_KILL) {
+            NodeProcess via = changeVia;
+            boolean merge = type == FaultType.MERGE_KILL;
+            RangeInfo range = merge ? randomRangeWithRightNeighbour() : randomRange();
+            changing = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return split(via, range);
+                    return merge ? merge(via, range) : split(via, range);
                 } catch (IOException | InterruptedException e) {
-                    return "split request failed: " + e;
+                    return (merge ? "merge" : "split") + " request failed: " + e;
                 }
             });
-            Thread.sleep(random.nextInt(SPLIT_KILL_DELAY_MS_MAX + 1));
+            Thread.sleep(random.nextInt(SHAPE_KILL_DELAY_MS_MAX + 1));
             targets.get(0).kill9();
         } else {
             inject(type, targets);
@@ -127,8 +130,8 @@ public final class Nemesis {
             }
             installs = snapshotInstallsSinceStart(targets.get(0));
         }
-        if (splitting != null) {
-            detail = splitting.join() + "; " + targets.get(0).id() + " killed meanwhile";
+        if (changing != null) {
+            detail = changing.join() + "; " + targets.get(0).id() + " killed meanwhile";
         }
         long recoveredAt = recovered.join();
         cluster.awaitReady(READY_TIMEOUT);
@@ -161,6 +164,22 @@ public final class Nemesis {
     private RangeInfo randomRange() throws InterruptedException {
         List<RangeInfo> ranges = cluster.awaitRanges(READY_TIMEOUT);
         return ranges.get(random.nextInt(ranges.size()));
+    }
+
+    /** A random range that is not the last one (a merge takes its right neighbour); any range when there is one. */
+    private RangeInfo randomRangeWithRightNeighbour() throws InterruptedException {
+        List<RangeInfo> ranges = cluster.awaitRanges(READY_TIMEOUT).stream().filter(r -> r.end() != null).toList();
+        return ranges.isEmpty() ? randomRange() : ranges.get(random.nextInt(ranges.size()));
+    }
+
+    /**
+     * Merges range {@code r} with its right neighbour through {@code via} ({@code POST /admin/merge}). Returns what
+     * happened, for the report; a refusal (the last range, or a range changing shape) is reported, not failed.
+     */
+    private String merge(NodeProcess via, RangeInfo r) throws IOException, InterruptedException {
+        HttpResponse<String> merge = cluster.post(via, "/admin/merge?range=" + r.id());
+        return "range " + r.id() + " via " + via.id() + ": " + (merge.statusCode() == 200 ? "merged " + merge.body()
+                : "not merged (" + merge.statusCode() + " " + merge.body() + ")");
     }
 
     /**
@@ -211,7 +230,7 @@ public final class Nemesis {
     /** Heals; for a wiped node, returns the applied index of each of its ranges at restart (its catch-up goal). */
     private Map<Long, Long> heal(FaultType type, List<NodeProcess> targets) throws IOException, InterruptedException {
         switch (type) {
-            case SPLIT -> {
+            case SPLIT, MERGE -> {
                 return Map.of();
             }
             case PAUSE -> targets.get(0).resume();
