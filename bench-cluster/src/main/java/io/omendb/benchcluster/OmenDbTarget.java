@@ -192,8 +192,8 @@ final class OmenDbTarget implements KvTarget {
         toml.append("[monitoring]\nmetrics_bind_address = \"127.0.0.1\"\nmetrics_port = ")
                 .append(metrics[node]).append("\n\n");
         toml.append("[wal]\nsync_on_write = true\n\n");
-        // The layout a benchmark measures is its own: no automatic splits, and leaders where the benchmark puts them.
-        toml.append("[ranges]\nsplit_size_mb = 0\nsplit_load_ops_per_s = 0\n\n");
+        // The layout a benchmark measures is its own: no automatic splits or merges, and leaders where the benchmark puts them.
+        toml.append("[ranges]\nsplit_size_mb = 0\nsplit_load_ops_per_s = 0\nmerge_size_mb = 0\n\n");
         toml.append("[placement]\nleader_balance_interval_s = 0\n\n");
         if (!performance.isEmpty()) {
             toml.append("[performance]\n");

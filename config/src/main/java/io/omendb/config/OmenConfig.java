@@ -66,7 +66,7 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
     }
 
     /**
-     * {@code [ranges]}: automatic splits (docs/CONFIG.md). A node splits a range it leads once the range's stored bytes
+     * {@code [ranges]}: automatic splits and merges (docs/CONFIG.md). A node splits a range it leads once the range's stored bytes
      * pass {@code splitSizeMb} (at the byte median) or its load passes {@code splitLoadOpsPerS} over a window of
      * {@code splitLoadWindowS} (at the load's median key), at most once per {@code splitCooldownS} per range.
      *
@@ -74,12 +74,20 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
      * @param splitLoadOpsPerS    keyed requests per second (reads and writes) above which a range is split; 0: never
      * @param splitLoadWindowS    the window the load is measured over
      * @param splitCheckIntervalS how often a node looks at the ranges it leads
-     * @param splitCooldownS      least time between two automatic splits of one range
+     * @param splitCooldownS      least time between two automatic splits of one range, and how long a range must
+     *                            keep its shape before it is merged automatically
+     * @param mergeSizeMb         MiB under which two adjacent ranges (both, and together under half of
+     *                            {@code splitSizeMb}) are merged by the left one's leader; 0: never automatically
      */
     public record Ranges(long splitSizeMb, long splitLoadOpsPerS, int splitLoadWindowS, int splitCheckIntervalS,
-                         int splitCooldownS) {
+                         int splitCooldownS, long mergeSizeMb) {
         public boolean autoSplit() {
             return splitSizeMb > 0 || splitLoadOpsPerS > 0;
+        }
+
+        /** Whether the periodic check runs at all: automatic splits or merges are on. */
+        public boolean autoChangeShape() {
+            return autoSplit() || mergeSizeMb > 0;
         }
     }
 

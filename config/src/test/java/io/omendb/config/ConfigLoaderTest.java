@@ -63,6 +63,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void mergeSizeDefaultsBelowHalfTheSplitSizeAndAnExplicitOneAboveIsRefused() {
+        assertEquals(8, ConfigLoader.parse("", Map.of()).ranges().mergeSizeMb());
+        assertEquals(2, ConfigLoader.parse("""
+                [ranges]
+                split_size_mb = 16
+                """, Map.of()).ranges().mergeSizeMb(), "an eighth of a small split size");
+        assertEquals(8, ConfigLoader.parse("""
+                [ranges]
+                split_size_mb = 0
+                """, Map.of()).ranges().mergeSizeMb());
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
+                [ranges]
+                split_size_mb = 16
+                merge_size_mb = 9
+                """, Map.of()));
+        assertEquals("ranges.merge_size_mb", e.key());
+        assertTrue(e.getMessage().contains("at most half of split_size_mb = 16"), e.getMessage());
+    }
+
+    @Test
     void aWriteBufferTooSmallForTheLimitsIsRefusedWithTheSizeNeeded() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
                 [performance]

@@ -106,7 +106,7 @@ final class AutoSplitter implements AutoCloseable {
             }
             lastAttemptMs.put(rangeId, now);
             try {
-                var result = client.admin().split(rangeId, key).get(SPLIT_WAIT_MS, TimeUnit.MILLISECONDS);
+                var result = client.admin().split(rangeId, key, false).get(SPLIT_WAIT_MS, TimeUnit.MILLISECONDS);
                 LOG.info("Node {}: split range {} into {} and {} in {} ms", nodeId, rangeId, result.left(),
                         result.right(), result.elapsedMs());
             } catch (Exception e) {

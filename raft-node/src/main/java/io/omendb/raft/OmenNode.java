@@ -87,6 +87,7 @@ public final class OmenNode implements AutoCloseable {
     private final RangeTableSeeder seeder;
     private final SplitFollowUp splitFollowUp;
     private final AutoSplitter autoSplitter;
+    private final AutoMerger autoMerger;
     private final LeaderBalancer leaderBalancer;
     /** One thread per group this node lost its storage of, started after bootstrap. */
     private final List<Thread> readmitters = new ArrayList<>();
@@ -116,6 +117,7 @@ public final class OmenNode implements AutoCloseable {
         splits.set(splitFollowUp);
         this.autoSplitter = new AutoSplitter(config.cluster().nodeId(), server, client, config.ranges(),
                 System::currentTimeMillis);
+        this.autoMerger = new AutoMerger(config, server, client, System::currentTimeMillis);
         this.leaderBalancer = new LeaderBalancer(config, server, client, System::currentTimeMillis);
     }
 
@@ -166,6 +168,7 @@ public final class OmenNode implements AutoCloseable {
             node.splitFollowUp.resumeStaged();
             node.splitFollowUp.startReconciling();
             node.autoSplitter.startIfEnabled();
+            node.autoMerger.startIfEnabled();
             node.leaderBalancer.startIfEnabled();
             node.archiving = LogArchiveScheduler.startIfConfigured(config, node.server);
             node.seeder.startIfMetaPeer();
@@ -312,6 +315,7 @@ public final class OmenNode implements AutoCloseable {
         seeder.close();
         leaderBalancer.close();
         autoSplitter.close();
+        autoMerger.close();
         splitFollowUp.close();
         try {
             for (Thread t : readmitters) {

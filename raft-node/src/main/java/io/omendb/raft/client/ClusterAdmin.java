@@ -308,6 +308,15 @@ public final class ClusterAdmin {
      * replica as it applies the entry.
      */
     public CompletableFuture<Results.SplitResult> split(long rangeId, byte[] keyOrNull) {
+        return split(rangeId, keyOrNull, true);
+    }
+
+    /**
+     * As {@link #split(long, byte[])}; {@code sticky}: the split point is an operator's, recorded in the meta group
+     * ({@link RangeDescriptorCodec#stickySplitKey}) before the split is proposed, so automatic merges never remove it.
+     * Automatic splits are not sticky.
+     */
+    public CompletableFuture<Results.SplitResult> split(long rangeId, byte[] keyOrNull, boolean sticky) {
         long startNanos = System.nanoTime();
         return currentDescriptor(rangeId).thenCompose(d -> recordDescriptorIfAbsent(rangeId).thenCompose(recorded -> {
             if (!Arrays.equals(recorded.start(), d.start()) || !Arrays.equals(recorded.end(), d.end())) {
@@ -319,7 +328,10 @@ public final class ClusterAdmin {
                         throw new ClientException(ErrorCode.INVALID_ARGUMENT, "split key " + Bytes.hex(key)
                                 + " does not cut " + d + " into two non-empty halves");
                     }
-                    return reserveRangeId().thenCompose(newId -> {
+                    CompletableFuture<?> marked = !sticky ? CompletableFuture.completedFuture(null)
+                            : client.channels().meta().write(new Command.Put(RangeDescriptorCodec.stickySplitKey(key),
+                            new byte[0]));
+                    return marked.thenCompose(m -> reserveRangeId()).thenCompose(newId -> {
                         UUID group = UUID.randomUUID();
                         return client.write(d, new Command.Split(key, newId, group)).thenCompose(res -> {
                             if (res instanceof CommandResult.Refused refused) {
@@ -463,6 +475,18 @@ public final class ClusterAdmin {
                             && c.succeeded() ? client.refreshRangeTable().<Void>thenApply(t -> null)
                             : unfreeze(rangeId, frozenEpoch));
                 });
+    }
+
+    /** Whether {@code boundary} is an operator's split point ({@link #split(long, byte[], boolean)}). */
+    public CompletableFuture<Boolean> stickySplit(byte[] boundary) {
+        return client.channels().meta().read(new Query.Get(RangeDescriptorCodec.stickySplitKey(boundary)),
+                ReadOptions.linearizable(), null).thenApply(res -> ((QueryResult.Value) res).value() != null);
+    }
+
+    /** Range {@code rangeId}'s stored bytes and load, as its leader counts them ({@link Query.Size}). */
+    public CompletableFuture<QueryResult.Size> rangeSize(long rangeId) {
+        return client.read(client.routing().rangeOrThrow(rangeId), new Query.Size(), ReadOptions.linearizable())
+                .thenApply(res -> (QueryResult.Size) res);
     }
 
     /** Every merge the meta group records ({@link MergeTombstone}), in source id order. */

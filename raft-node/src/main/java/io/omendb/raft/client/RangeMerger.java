@@ -29,7 +29,8 @@ import java.util.concurrent.CompletionException;
  * before the freeze is read) and written into the target as {@link Command.MergeData} entries of at most
  * {@link #CHUNK_BYTES_MAX}; (4) one compare-and-set in the meta group replaces both descriptors by the union (a higher
  * epoch) and records a {@link MergeTombstone} for the source — the commit point; (5) {@link Command.CommitMerge}
- * widens the target's descriptor; (6) the source's replicas are deleted.
+ * widens the target's descriptor; (6) the boundary's operator mark (a sticky split point) is cleared and the source's
+ * replicas are deleted.
  *
  * <p><b>Failure.</b> Any failure before the commit point abandons the merge: the source's table epoch is raised to its
  * frozen epoch ({@link ClusterAdmin#unfreeze}), which both unfreezes it and makes a late commit by this merge fail (its
@@ -157,7 +158,9 @@ final class RangeMerger {
     CompletableFuture<Long> finish(RangeDescriptor merged, byte[] sourceStart, RangeDescriptor source) {
         return client.refreshRangeTable()
                 .thenCompose(t -> client.write(merged, new Command.CommitMerge(merged.bounds(), sourceStart)))
-                .thenCompose(res -> deleteReplicas(source).thenApply(v -> res.revision()));
+                .thenCompose(res -> client.channels().meta().write(new Command.Delete(
+                                RangeDescriptorCodec.stickySplitKey(sourceStart)))
+                        .thenCompose(v -> deleteReplicas(source)).thenApply(v -> res.revision()));
     }
 
     /** Deletes the source's replica on each of its peers; a peer that does not answer is left to its reconciler. */

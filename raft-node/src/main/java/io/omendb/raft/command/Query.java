@@ -57,6 +57,13 @@ public sealed interface Query {
         }
     }
 
+    /**
+     * What automatic merges decide by, answered as a {@link QueryResult.Size}: the replica's stored bytes of keys and
+     * values and the keyed requests per second it served over its last load window.
+     */
+    record Size() implements Query {
+    }
+
     /** The range descriptor this replica has recorded ({@link Command.SetDescriptor}), if any. */
     record Describe() implements Query {
     }

@@ -30,6 +30,7 @@ public final class QueryCodec {
     private static final int DESCRIBE = 8;
     private static final int MEDIAN_KEY = 9;
     private static final int MERGE_SOURCE = 10;
+    private static final int SIZE = 11;
 
     private static final int RESULT_VALUE = 101;
     private static final int RESULT_SCAN = 102;
@@ -39,6 +40,7 @@ public final class QueryCodec {
     private static final int RESULT_FORWARDED = 106;
     private static final int RESULT_REFUSED = 107;
     private static final int RESULT_DESCRIBED = 108;
+    private static final int RESULT_SIZE = 109;
     /** Upper bound on keys of one multi-get, checked when decoding. */
     public static final int MULTI_GET_KEYS_MAX = 100_000;
 
@@ -85,6 +87,8 @@ public final class QueryCodec {
             return new FrameWriter(DESCRIBE).finish();
         } else if (query instanceof Query.MedianKey) {
             return new FrameWriter(MEDIAN_KEY).finish();
+        } else if (query instanceof Query.Size) {
+            return new FrameWriter(SIZE).finish();
         } else if (query instanceof Query.MergeSource m) {
             return new FrameWriter(MERGE_SOURCE).writeBytes(m.from()).writeVarLong(m.limit()).finish();
         } else if (query instanceof Query.Forward f) {
@@ -109,6 +113,7 @@ public final class QueryCodec {
             case FORWARD -> readForward(r);
             case DESCRIBE -> new Query.Describe();
             case MEDIAN_KEY -> new Query.MedianKey();
+            case SIZE -> new Query.Size();
             case MERGE_SOURCE -> new Query.MergeSource(r.readBytes(), Math.max(1, r.readCount(SCAN_LIMIT_MAX)));
             default -> throw new CorruptFrameException("unknown query kind " + r.kind());
         };
@@ -140,6 +145,9 @@ public final class QueryCodec {
             FrameWriter w = new FrameWriter(RESULT_DESCRIBED).writeVarLong(d.appliedIndex())
                     .writeBoolean(d.descriptor() != null);
             return (d.descriptor() == null ? w : RangeBounds.write(w, d.descriptor())).finish();
+        } else if (result instanceof QueryResult.Size z) {
+            return new FrameWriter(RESULT_SIZE).writeVarLong(z.appliedIndex()).writeVarLong(z.dataBytes())
+                    .writeDouble(z.opsPerSecond()).finish();
         } else if (result instanceof QueryResult.Forwarded f) {
             return new FrameWriter(RESULT_FORWARDED).writeVarLong(f.appliedIndex())
                     .writeNullableBytes(f.result() == null ? null : CommandCodec.encodeResult(f.result())).finish();
@@ -168,6 +176,10 @@ public final class QueryCodec {
             case RESULT_DESCRIBED -> {
                 long applied = r.readVarLong();
                 yield new QueryResult.Described(r.readBoolean() ? RangeBounds.read(r) : null, applied);
+            }
+            case RESULT_SIZE -> {
+                long applied = r.readVarLong();
+                yield new QueryResult.Size(r.readVarLong(), r.readDouble(), applied);
             }
             case RESULT_FORWARDED -> {
                 long applied = r.readVarLong();

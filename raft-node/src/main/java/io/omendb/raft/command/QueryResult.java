@@ -46,6 +46,10 @@ public sealed interface QueryResult {
         }
     }
 
+    /** The answer to {@link Query.Size}. */
+    record Size(long dataBytes, double opsPerSecond, long appliedIndex) implements QueryResult {
+    }
+
     /** The answer to {@link Query.Describe}: {@code descriptor == null} when the replica has recorded none. */
     record Described(RangeBounds descriptor, long appliedIndex) implements QueryResult {
     }

@@ -24,6 +24,11 @@ public final class RangeDescriptorCodec {
      * key prefix; absent until the first split, when it starts above the table's highest id.
      */
     public static final byte[] NEXT_RANGE_ID_KEY = "next-range-id".getBytes(StandardCharsets.UTF_8);
+    /**
+     * Prefix of the meta group's marks of boundaries an operator split at ({@code "sticky-split/" + key}, empty value):
+     * automatic merges never remove them (an operator's split stays until an operator merges).
+     */
+    public static final byte[] STICKY_SPLIT_PREFIX = "sticky-split/".getBytes(StandardCharsets.UTF_8);
     private static final int KIND = 1;
     private static final int PEERS_MAX = 64;
 
@@ -32,6 +37,12 @@ public final class RangeDescriptorCodec {
 
     public static byte[] key(long rangeId) {
         return ByteBuffer.allocate(KEY_PREFIX.length + Long.BYTES).put(KEY_PREFIX).putLong(rangeId).array();
+    }
+
+    /** The meta key marking {@code boundary} as an operator's split point. */
+    public static byte[] stickySplitKey(byte[] boundary) {
+        return ByteBuffer.allocate(STICKY_SPLIT_PREFIX.length + boundary.length).put(STICKY_SPLIT_PREFIX).put(boundary)
+                .array();
     }
 
     public static byte[] encode(RangeDescriptor d) {

@@ -354,6 +354,8 @@ public final class RangeStateMachine extends BaseStateMachine {
             return new QueryResult.Digest(e.digest(), applied);
         } else if (q instanceof Query.MedianKey) {
             return new QueryResult.Value(e.estimateMedianKey(), applied);
+        } else if (q instanceof Query.Size) {
+            return new QueryResult.Size(e.dataBytes(), load.lastWindow().opsPerSecond(), applied);
         } else if (q instanceof Query.MergeSource m) {
             return new QueryResult.ScanPage(mergeSource(e, bounds, m), applied);
         }

@@ -168,6 +168,49 @@ class MergeClusterTest {
         }
     }
 
+    /**
+     * {@code [ranges] merge_size_mb = 1} with a 2 s cool-down: a pair made by a split that is not the operator's (as an
+     * automatic split makes it) is merged back on its own; an operator's split (sticky) stays, past several checks and
+     * cool-downs, until the operator merges; after that the boundary is no longer sticky.
+     */
+    @Test
+    void smallColdNeighboursMergeOnTheirOwnUnlessAnOperatorSplitThem() throws Exception {
+        try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template("""
+                [ranges]
+                split_size_mb = 0
+                merge_size_mb = 1
+                split_check_interval_s = 1
+                split_cooldown_s = 2
+                """)); ClusterClient client = cluster.newClient(null)) {
+            RangeDescriptor whole = client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S)).ranges().get(0);
+            for (int i = 0; i < 100; i++) {
+                await(client.put(b(String.format("k%04d", i)), b("v" + i)));
+            }
+            await(client.admin().split(whole.rangeId(), b("k0050"), false));
+            awaitRanges(client, 1, "the automatic split's halves are merged back");
+
+            await(client.admin().split(whole.rangeId(), b("k0050")));
+            Thread.sleep(8_000); // four cool-downs' worth of checks
+            assertEquals(2, client.refreshRangeTable().get().ranges().size(), "an operator's split stays");
+            await(client.admin().merge(whole.rangeId()));
+            await(client.admin().split(whole.rangeId(), b("k0050"), false));
+            awaitRanges(client, 1, "the operator's merge cleared the boundary's mark");
+            for (int i = 0; i < 100; i++) {
+                assertEquals("v" + i, new String(await(client.get(b(String.format("k%04d", i)),
+                        ReadOptions.linearizable())).value()));
+            }
+        }
+    }
+
+    private static void awaitRanges(ClusterClient client, int n, String what) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(CALL_TIMEOUT_S).toNanos();
+        while (client.refreshRangeTable().get().ranges().size() != n) {
+            assertTrue(System.nanoTime() < deadline, what + ": still " + client.rangeTable().ranges().size()
+                    + " ranges");
+            Thread.sleep(200);
+        }
+    }
+
     private static boolean hosts(LocalCluster cluster, String node, RaftGroupId group) {
         for (RaftGroupId g : cluster.node(node).raftServer().getGroupIds()) {
             if (g.equals(group)) {

@@ -86,7 +86,7 @@ class CodecTest {
             byte[] frame = CommandCodec.encodeResult(r);
             assertArrayEquals(frame, CommandCodec.encodeResult(CommandCodec.decodeResult(frame)), r.toString());
         }
-        List<Query> queries = List.of(new Query.MedianKey(), new Query.MergeSource(b("m"), 1024), new Query.Get(b("k")), new Query.MultiGet(List.of(b("a"), b("b"), b("a"))), new Query.Scan(b("a"), null, 10),
+        List<Query> queries = List.of(new Query.MedianKey(), new Query.Size(), new Query.MergeSource(b("m"), 1024), new Query.Get(b("k")), new Query.MultiGet(List.of(b("a"), b("b"), b("a"))), new Query.Scan(b("a"), null, 10),
                 new Query.Scan(new byte[0], b("z"), 1), new Query.Status(), new Query.Digest(), new Query.Describe(),
                 new Query.Forward(new Command.Put(b("k"), b("v"))), new Query.Forward(new Command.Group(List.of(
                         new Command.Put(b("a"), b("1")), new Command.CompareAndSet(b("b"), null, b("2"))))));
@@ -100,7 +100,8 @@ class CodecTest {
                 new QueryResult.Status(new EngineStats(2, 100, 5, 7, 1.5, 9, 1000, 4096, 31.2, 11, 10), 12),
                 new QueryResult.Digest(new byte[32], 13), new QueryResult.Forwarded(new CommandResult.Written(14), 14),
                 new QueryResult.Forwarded(null, 0), new QueryResult.Refused(REFUSAL, 15),
-                new QueryResult.Described(null, 16), new QueryResult.Described(REFUSAL.current(), 17));
+                new QueryResult.Described(null, 16), new QueryResult.Described(REFUSAL.current(), 17),
+                new QueryResult.Size(1L << 33, 2500.5, 18));
         for (QueryResult a : answers) {
             byte[] frame = QueryCodec.encodeResult(a);
             assertArrayEquals(frame, QueryCodec.encodeResult(QueryCodec.decodeResult(frame)), a.toString());
