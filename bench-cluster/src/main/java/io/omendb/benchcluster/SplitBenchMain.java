@@ -49,6 +49,10 @@ import picocli.CommandLine.Spec;
  * they took, also split by half (left or right of the split key), and the summary counts the windows after the
  * request in which no write completed.
  *
+ * <p>{@code --merge}: the range is split at its median right after the preload (not measured), and the measured
+ * operation is the merge of the two halves back into one ({@code POST /admin/merge?range=1}); "right half" is then the
+ * range the merge removes, whose writes wait while it is frozen and copied.
+ *
  * <p>Output: JSON lines on stdout (the machine with its load average at start and end, the answer to the split, one
  * line per window, a summary line); progress and a human summary on stderr. Isolation as in {@link RangeCostMain}:
  * the cluster is stopped and its temporary directory deleted at the end (and by a shutdown hook). Bounded: the
@@ -100,6 +104,9 @@ public final class SplitBenchMain implements Callable<Integer> {
     @Option(names = "--keep-logs", description = "Directory to copy the nodes' logs into before the cluster's"
             + " directory is deleted, also after a failure (default: not kept).")
     Path keepLogs;
+    @Option(names = "--merge", description = "Split the range before the measurement and measure the merge of its"
+            + " halves instead of a split (default: measure a split).")
+    boolean merge;
     @Option(names = "--omendb-home", defaultValue = "${sys:omendb.home:-.}",
             description = "Repository root holding app/target (default: the launcher's).")
     Path omendbHome;
@@ -113,7 +120,7 @@ public final class SplitBenchMain implements Callable<Integer> {
 
     /** The split's 200 answer: {@code elapsed_ms}, the split key (decoded), the right half's range id. */
     record SplitAnswer(long elapsedMs, byte[] splitKey, long rightId) {
-        private static final Pattern ELAPSED = Pattern.compile("\"elapsed_ms\":(\\d+)");
+        static final Pattern ELAPSED = Pattern.compile("\"elapsed_ms\":(\\d+)");
         private static final Pattern KEY = Pattern.compile("\"split_key\":\"([^\"]*)\"");
         private static final Pattern RIGHT_ID = Pattern.compile("\"right\":\\{\"id\":(\\d+)");
 
@@ -122,7 +129,7 @@ public final class SplitBenchMain implements Callable<Integer> {
                     Long.parseLong(group(RIGHT_ID, body)));
         }
 
-        private static String group(Pattern p, String body) {
+        static String group(Pattern p, String body) {
             Matcher m = p.matcher(body);
             if (!m.find()) {
                 throw new IllegalArgumentException("no " + p.pattern() + " in split answer " + body);
@@ -193,8 +200,17 @@ public final class SplitBenchMain implements Callable<Integer> {
         long preloadStart = System.nanoTime();
         ClusterBenchMain.preload(target, keys, keys.keyCount(), 1, KeySpace.value(new Random(seed), valueBytes));
         double preloadSeconds = seconds(preloadStart);
+        byte[] presplitKey = null;
+        if (merge) {
+            OmenDbTarget.Reply presplit = target.adminPost("/admin/split?range=1");
+            if (presplit.status() != 200) {
+                throw new IllegalStateException("the split before the merge failed: " + presplit.text());
+            }
+            presplitKey = SplitAnswer.parse(presplit.text()).splitKey();
+            System.err.println("split before the merge (not measured): " + presplit.text());
+        }
         String rangesBefore = target.adminGet("/admin/ranges").text();
-        System.err.println("ranges before the split: " + rangesBefore);
+        System.err.println("ranges before the " + operation() + ": " + rangesBefore);
 
         int windowCount = beforeSeconds + afterSeconds + opTimeoutSeconds + DURING_EXTRA_WINDOWS + 2;
         Writers writers = new Writers(target, keys, valueBytes, clients, seed);
@@ -205,7 +221,7 @@ public final class SplitBenchMain implements Callable<Integer> {
             measured = new Measured(System.nanoTime(), windowCount);
             writers.measure(measured);
             Thread.sleep(beforeSeconds * 1000L);
-            split = split(target, writers);
+            split = split(target, writers, presplitKey);
             long end = split.answeredNanos() + TimeUnit.SECONDS.toNanos(afterSeconds);
             for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
                 TimeUnit.NANOSECONDS.sleep(left);
@@ -215,7 +231,7 @@ public final class SplitBenchMain implements Callable<Integer> {
             writers.close();
         }
         String rangesAfter = target.adminGet("/admin/ranges").text();
-        System.err.println("ranges after the split: " + rangesAfter);
+        System.err.println("ranges after the " + operation() + ": " + rangesAfter);
         MachineInfo ran = machine.atEnd();
         report(command, ran, keys, preloadSeconds, rangesBefore, measured, split, writers);
     }
@@ -239,13 +255,19 @@ public final class SplitBenchMain implements Callable<Integer> {
         }
     }
 
-    private SplitRun split(OmenDbTarget target, Writers writers) {
-        System.err.println("POST /admin/split?range=1");
+    private String operation() {
+        return merge ? "merge" : "split";
+    }
+
+    /** The measured split, or (with {@code --merge}) merge at {@code presplitKey}, whose right half it watches. */
+    private SplitRun split(OmenDbTarget target, Writers writers, byte[] presplitKey) {
+        String path = "/admin/" + operation() + "?range=1";
+        System.err.println("POST " + path);
         long request = System.nanoTime();
         int status;
         String body;
         try {
-            OmenDbTarget.Reply reply = target.adminPost("/admin/split?range=1");
+            OmenDbTarget.Reply reply = target.adminPost(path);
             status = reply.status();
             body = reply.text();
         } catch (Exception e) {
@@ -253,11 +275,13 @@ public final class SplitBenchMain implements Callable<Integer> {
             body = e.toString();
         }
         long answered = System.nanoTime();
-        SplitAnswer answer = status == 200 ? SplitAnswer.parse(body) : null;
+        SplitAnswer answer = status != 200 ? null : merge ? new SplitAnswer(Long.parseLong(SplitAnswer.group(
+                SplitAnswer.ELAPSED, body)), presplitKey, -1) : SplitAnswer.parse(body);
         if (answer != null) {
             writers.watchRightHalf(answer.splitKey(), answered);
         }
-        System.err.printf(Locale.ROOT, "split answered %d after %.0f ms: %s%n", status, (answered - request) / 1e6, body);
+        System.err.printf(Locale.ROOT, "%s answered %d after %.0f ms: %s%n", operation(), status,
+                (answered - request) / 1e6, body);
         return new SplitRun(request, answered, status, answer, -1);
     }
 
@@ -292,7 +316,7 @@ public final class SplitBenchMain implements Callable<Integer> {
         double rightFirstMs = rightFirst == Long.MAX_VALUE ? -1 : (rightFirst - split.requestNanos()) / 1e6;
         double ratio = before.p99Ms() > 0 && during.p99Ms() > 0 ? during.p99Ms() / before.p99Ms() : -1;
         long rangeBytes = firstLong(Pattern.compile("\"bytes\":(\\d+)"), rangesBefore);
-        JsonLine summary = new JsonLine().put("bench", "split").put("summary", "split")
+        JsonLine summary = new JsonLine().put("bench", "split").put("summary", operation())
                 .put("range_mb", rangeMb).put("value_bytes", valueBytes).put("keys", keys.keyCount())
                 .put("range_bytes_reported", rangeBytes).put("clients", clients).put("preload_s", preloadSeconds)
                 .put("split_status", split.status()).put("split_ms", splitMs)
@@ -323,7 +347,7 @@ public final class SplitBenchMain implements Callable<Integer> {
                 Command: %s
                 %s
                 Range: %,d keys, %d MiB of keys+values asked, %,d bytes reported by /admin/ranges; preload %.1f s
-                Split: HTTP %d after %.0f ms (server elapsed_ms %s); first right-half write acknowledged %.0f ms after \
+                %s: HTTP %d after %.0f ms (server elapsed_ms %s); first right-half write acknowledged %.0f ms after \
                 the request
                 Write latency  before (%d s): p50 %.1f ms, p99 %.1f ms, max %.1f ms, %,.0f writes/s, %d errors
                                during (%d s): p50 %.1f ms, p99 %.1f ms, max %.1f ms, %,.0f writes/s, %d errors
@@ -331,15 +355,17 @@ public final class SplitBenchMain implements Callable<Integer> {
                 Writes sent during: p99 %.1f ms, max %.1f ms, %d errors
                   left half: %d ok, max %.1f ms, %d errors; right half: %d ok, max %.1f ms, %d errors
                 Windows from the split on without a completed write: %d
-                p99 during / p99 before = %.2f (goal <= 2); split %s 1 s (goal < 1 s)
-                %n""", command, ran.markdown(), keys.keyCount(), rangeMb, rangeBytes, preloadSeconds, split.status(),
+                p99 during / p99 before = %.2f (goal <= 2); %s %s 1 s (goal < 1 s)
+                %n""", command, ran.markdown(), keys.keyCount(), rangeMb, rangeBytes, preloadSeconds, operation(),
+                split.status(),
                 splitMs, split.answer() == null ? "-" : split.answer().elapsedMs(), rightFirstMs, splitWindow,
                 before.p50Ms(), before.p99Ms(), before.maxMs(), before.ops() / (double) Math.max(1, splitWindow),
                 before.errors(), duringEnd - splitWindow, during.p50Ms(), during.p99Ms(), during.maxMs(),
                 during.ops() / (double) (duringEnd - splitWindow), during.errors(), Math.max(0, last + 1 - duringEnd),
                 after.p99Ms(), after.maxMs(), after.errors(), duringByStart.p99Ms(), duringByStart.maxMs(),
                 duringByStart.errors(), leftDuring.ops(), leftDuring.maxMs(), leftDuring.errors(),
-                rightDuring.ops(), rightDuring.maxMs(), rightDuring.errors(), idleWindows, ratio, splitMs < 1000 ? "<" : ">=");
+                rightDuring.ops(), rightDuring.maxMs(), rightDuring.errors(), idleWindows, ratio, operation(),
+                splitMs < 1000 ? "<" : ">=");
     }
 
     private static void copyLogs(Path from, Path to) throws IOException {

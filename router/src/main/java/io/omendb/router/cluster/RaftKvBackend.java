@@ -5,6 +5,7 @@ import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.client.ErrorCode;
 import io.omendb.raft.client.ReadOptions;
 import io.omendb.raft.client.Results;
+import io.omendb.raft.command.QueryResult;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
 import io.omendb.router.backend.BatchOp;
@@ -187,17 +188,19 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
 
     @Override
     public CompletableFuture<List<RangeInfo>> ranges() {
-        return forEveryRange(r -> client.admin().rangeStatus(r.rangeId()).thenApply(RaftKvBackend::toRangeInfo));
+        return forEveryRange(r -> client.admin().rangeStatus(r.rangeId()).thenCombine(client.admin()
+                .rangeSize(r.rangeId()).exceptionally(t -> null), RaftKvBackend::toRangeInfo));
     }
 
-    private static RangeInfo toRangeInfo(Results.RangeStatus status) {
+    private static RangeInfo toRangeInfo(Results.RangeStatus status, QueryResult.Size sizeOrNull) {
         RangeDescriptor d = status.descriptor();
         Optional<Results.ReplicaStatus> best = bestReplica(status);
         EngineStats stats = best.map(Results.ReplicaStatus::stats).orElse(null);
         return new RangeInfo(d.rangeId(), d.start(), d.end(), d.epoch(), status.leaderId(), d.peerIds(),
                 best.map(Results.ReplicaStatus::appliedIndex).orElse(-1L),
                 stats == null ? 0 : stats.segmentRecords() + stats.memtableEntries(),
-                stats == null ? 0 : stats.diskBytes());
+                stats == null ? 0 : stats.diskBytes(), sizeOrNull == null ? -1 : sizeOrNull.dataBytes(),
+                sizeOrNull == null ? -1 : sizeOrNull.opsPerSecond());
     }
 
     /** The leader's view when it answered, else the answering replica with the highest applied index. */

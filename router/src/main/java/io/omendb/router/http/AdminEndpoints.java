@@ -35,7 +35,8 @@ public final class AdminEndpoints {
                 out.add(Json.object("id", r.id(), "start", PercentCodec.encode(r.start()),
                         "end", r.endOrNull() == null ? null : PercentCodec.encode(r.endOrNull()), "epoch", r.epoch(),
                         "leader", r.leaderOrNull(), "peers", r.peers(), "applied_index", r.appliedIndex(),
-                        "keys", r.keys(), "bytes", r.bytes()));
+                        "keys", r.keys(), "bytes", r.bytes(), "data_bytes", r.dataBytes(),
+                        "load_ops_per_s", r.loadOpsPerSecond()));
             }
             return Json.response(200, Json.object("ranges", out));
         });

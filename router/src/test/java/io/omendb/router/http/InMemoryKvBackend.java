@@ -181,7 +181,7 @@ final class InMemoryKvBackend implements KvBackend {
                     : data.subMap(start, true, end, false);
             long bytes = view.entrySet().stream().mapToLong(e -> e.getKey().length + e.getValue().value().length).sum();
             out.add(new RangeInfo(id, start, end, 1, leaderless.contains(id) ? null : "n1", PEERS,
-                    revision, view.size(), bytes));
+                    revision, view.size(), bytes, bytes, 0));
         }
         return CompletableFuture.completedFuture(out);
     }
