@@ -161,9 +161,11 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
     @Override
     public CompletableFuture<WriteResult> batch(List<BatchOp> ops) {
         return bounded(() -> {
-            List<Long> touched = rangesTouched(client.rangeTable(), ops);
+            RangeTable table = client.rangeTable();
+            List<Long> touched = rangesTouched(table, ops);
             if (touched.size() > 1) {
-                return CompletableFuture.failedFuture(new CrossRangeBatchException(touched));
+                return CompletableFuture.failedFuture(new CrossRangeBatchException(touched, boundaries(table,
+                        touched)));
             }
             List<WriteBatch.Op> converted = ops.stream().map(RaftKvBackend::toEngineOp).toList();
             return client.batch(converted).thenApply(w -> new WriteResult(w.revision()));
@@ -177,6 +179,15 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
             ids.add(table.rangeForKey(op.key()).rangeId());
         }
         return table.ranges().stream().map(RangeDescriptor::rangeId).filter(ids::contains).toList();
+    }
+
+    /** The range boundaries between the first and the last of {@code touched} (ids in key order). */
+    static List<byte[]> boundaries(RangeTable table, List<Long> touched) {
+        List<RangeDescriptor> ranges = table.ranges();
+        List<Long> ids = ranges.stream().map(RangeDescriptor::rangeId).toList();
+        int first = ids.indexOf(touched.get(0));
+        int last = ids.indexOf(touched.get(touched.size() - 1));
+        return ranges.subList(first + 1, last + 1).stream().map(RangeDescriptor::start).toList();
     }
 
     private static WriteBatch.Op toEngineOp(BatchOp op) {

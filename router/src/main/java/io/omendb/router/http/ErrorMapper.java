@@ -30,8 +30,8 @@ public final class ErrorMapper {
             return api.error();
         }
         if (cause instanceof CrossRangeBatchException cross) {
-            return new ApiError(409, "cross_range_batch", cause.getMessage(), Map.of("ranges", cross.rangeIds()),
-                    Map.of());
+            return new ApiError(409, "cross_range_batch", cause.getMessage(), Map.of("ranges", cross.rangeIds(),
+                    "boundaries", cross.boundaries().stream().map(PercentCodec::encode).toList()), Map.of());
         }
         if (cause instanceof RangeChangeRefusedException refused) {
             String badChange = "bad_" + refused.operation(); // bad_split, bad_merge

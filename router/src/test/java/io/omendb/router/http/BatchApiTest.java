@@ -38,7 +38,8 @@ class BatchApiTest {
         JsonNode error = assertError(t.send("POST", "/v1/batch", "{\"ops\": [{\"op\": \"put\", \"key\": \"a\","
                 + " \"value\": \"x\"}, {\"op\": \"put\", \"key\": \"z\", \"value\": \"y\"}]}"), 409, "cross_range_batch");
         assertEquals("[1,3]", error.get("ranges").toString());
-        assertTrue(error.get("message").asText().contains("[1, 3]"));
+        assertEquals("[\"g\",\"p\"]", error.get("boundaries").toString(), "the boundaries the batch crosses");
+        assertTrue(error.get("message").asText().contains("[1, 3], cut at [g, p]"), error.get("message").asText());
         assertEquals(before, t.backend.snapshotAsStrings());
     }
 

@@ -161,7 +161,9 @@ final class InMemoryKvBackend implements KvBackend {
                 ranges.add(rangeOf(op.key()));
             }
             if (ranges.size() > 1) {
-                throw new CrossRangeBatchException(new ArrayList<>(ranges));
+                List<Long> ids = new ArrayList<>(ranges);
+                throw new CrossRangeBatchException(ids, Arrays.asList(SPLITS).subList((int) (long) ids.get(0) - 1,
+                        (int) (long) ids.get(ids.size() - 1) - 1));
             }
             long rev = ++revision;
             for (BatchOp op : ops) {
