@@ -47,8 +47,8 @@ public sealed interface Query {
     }
 
     /**
-     * Up to {@code limit} records of the replica's own range from {@code from} on, answered as a
-     * {@link QueryResult.ScanPage} whatever epoch the request was routed by: how a merge copies the records of its
+     * Up to {@code limit} records (and about 4 MiB) of the replica's own range from {@code from} on, answered as a
+     * {@link QueryResult.ScanPage} whatever epoch the request was routed by (empty: no record left): how a merge copies the records of its
      * source, which refuses every request routed by the range table once it is frozen ({@link Command.PrepareMerge}).
      */
     record MergeSource(byte[] from, int limit) implements Query {

@@ -46,6 +46,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -362,14 +364,37 @@ public final class RangeStateMachine extends BaseStateMachine {
         throw new IllegalArgumentException("unknown query " + q);
     }
 
-    /** The records of a {@link Query.MergeSource} page: inside this replica's descriptor (none recorded: none). */
+    /** Bytes of keys and values after which a {@link Query.MergeSource} page ends, whatever its key limit. */
+    static final long MERGE_SOURCE_PAGE_BYTES_MAX = 4L << 20;
+    /** Keys read from the engine at a time while a {@link Query.MergeSource} page fills up. */
+    static final int MERGE_SOURCE_READ_KEYS = 256;
+
+    /**
+     * The records of a {@link Query.MergeSource} page: inside this replica's descriptor (none recorded: none), at most
+     * {@code limit} of them and ending after the record that passes {@link #MERGE_SOURCE_PAGE_BYTES_MAX}; empty exactly
+     * when no record is left from {@code from} on.
+     */
     private static List<KeyValue> mergeSource(StorageEngine e, RangeBounds bounds, Query.MergeSource m) {
+        List<KeyValue> page = new ArrayList<>();
         if (bounds == null) {
-            return List.of();
+            return page;
         }
         byte[] from = Bytes.compare(m.from(), bounds.start()) < 0 ? bounds.start() : m.from();
-        return bounds.end() != null && Bytes.compare(from, bounds.end()) >= 0 ? List.of()
-                : e.scan(from, bounds.end(), m.limit());
+        long bytes = 0;
+        while (page.size() < m.limit() && bytes < MERGE_SOURCE_PAGE_BYTES_MAX
+                && (bounds.end() == null || Bytes.compare(from, bounds.end()) < 0)) {
+            List<KeyValue> part = e.scan(from, bounds.end(), Math.min(MERGE_SOURCE_READ_KEYS, m.limit() - page.size()));
+            for (KeyValue kv : part) {
+                page.add(kv);
+                bytes += kv.key().length + kv.value().length;
+            }
+            if (part.isEmpty()) {
+                break;
+            }
+            byte[] last = part.get(part.size() - 1).key();
+            from = Arrays.copyOf(last, last.length + 1);
+        }
+        return page;
     }
 
     /** A read on this replica once it has applied at least {@code minIndex} (0: whatever it has now). */

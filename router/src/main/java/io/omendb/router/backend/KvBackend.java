@@ -90,6 +90,12 @@ public interface KvBackend {
     CompletableFuture<SplitOutcome> split(long rangeId, byte[] keyOrNull);
 
     /**
+     * How long {@link #split} and {@link #merge} may take (the HTTP layer answers them within it too, not within
+     * {@code max_query_duration_ms}): a merge copies a range's records, a split waits for the new range's leader.
+     */
+    long RESHAPE_DEADLINE_MS = 120_000;
+
+    /**
      * Merges range {@code rangeId} with its right neighbour (the union keeps {@code rangeId}) and completes once the
      * range table shows the union. Fails with {@link UnknownRangeException}, or {@link RangeChangeRefusedException}
      * (operation {@code merge}: the last range, a neighbour too large to copy, or a concurrent change of either range;

@@ -284,7 +284,7 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
             targets(client.rangeTable(), rangeId);
             return client.admin().split(rangeId, keyOrNull).thenApply(s -> new SplitOutcome(shape(s.left()),
                     shape(s.right()), s.splitKey(), s.index(), s.elapsedMs()));
-        });
+        }, Math.max(deadlineMs, RESHAPE_DEADLINE_MS));
     }
 
     @Override
@@ -293,7 +293,7 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
             targets(client.rangeTable(), rangeId);
             return client.admin().merge(rangeId).thenApply(m -> new MergeOutcome(shape(m.merged()),
                     shape(m.removed()), m.recordsCopied(), m.bytesCopied(), m.elapsedMs()));
-        }).exceptionallyCompose(t -> CompletableFuture.failedFuture(
+        }, Math.max(deadlineMs, RESHAPE_DEADLINE_MS)).exceptionallyCompose(t -> CompletableFuture.failedFuture(
                 ClientFailures.unwrap(t) instanceof RangeChangeRefusedException r
                         ? new RangeChangeRefusedException(r.reason(), r.getMessage(), "merge") : t));
     }
@@ -331,16 +331,21 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
      * says why rather than timing out.
      */
     private <T> CompletableFuture<T> bounded(Supplier<CompletableFuture<T>> body) {
+        return bounded(body, deadlineMs);
+    }
+
+    /** As {@link #bounded(Supplier)} with a deadline of {@code timeoutMs} (splits and merges). */
+    private <T> CompletableFuture<T> bounded(Supplier<CompletableFuture<T>> body, long timeoutMs) {
         CompletableFuture<RangeTable> loaded = client.rangeTableLoaded();
         CompletableFuture<T> started = loaded.isDone() ? start(body) : loaded
                 .orTimeout(tableWaitMs(), TimeUnit.MILLISECONDS).thenCompose(table -> start(body));
         return translated(started, () -> loaded.isCompletedExceptionally()
-                ? new ClientException(ErrorCode.NOT_READY, "the range table has not been loaded yet") : null);
+                ? new ClientException(ErrorCode.NOT_READY, "the range table has not been loaded yet") : null, timeoutMs);
     }
 
     /** As {@link #bounded} without waiting for the range table (readiness must answer at once). */
     private <T> CompletableFuture<T> boundedNow(Supplier<CompletableFuture<T>> body) {
-        return translated(start(body), () -> null);
+        return translated(start(body), () -> null, deadlineMs);
     }
 
     /** 90% of the deadline: the rest leaves time for the NOT_READY answer before the HTTP layer's own deadline. */
@@ -357,9 +362,10 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
     }
 
     /** {@code started} bounded by the deadline, its failure (or {@code failureOrNull}'s, when given) translated. */
-    private <T> CompletableFuture<T> translated(CompletableFuture<T> started, Supplier<Throwable> failureOrNull) {
+    private <T> CompletableFuture<T> translated(CompletableFuture<T> started, Supplier<Throwable> failureOrNull,
+                                                long timeoutMs) {
         CompletableFuture<T> out = new CompletableFuture<>();
-        started.orTimeout(deadlineMs, TimeUnit.MILLISECONDS).whenComplete((v, error) -> {
+        started.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).whenComplete((v, error) -> {
             if (error == null) {
                 out.complete(v);
             } else {

@@ -42,8 +42,8 @@ final class ApiRoutes {
                 exact(HttpMethod.POST, "/admin/transfer-leader", Set.of(AdminEndpoints.RANGE_PARAM,
                         AdminEndpoints.TO_PARAM), Route.Kind.ADMIN, admin::transferLeader),
                 exact(HttpMethod.POST, "/admin/split", Set.of(AdminEndpoints.RANGE_PARAM, AdminEndpoints.KEY_PARAM),
-                        Route.Kind.ADMIN, admin::split),
-                exact(HttpMethod.POST, "/admin/merge", range, Route.Kind.ADMIN, admin::merge)));
+                        Route.Kind.RESHAPE, admin::split),
+                exact(HttpMethod.POST, "/admin/merge", range, Route.Kind.RESHAPE, admin::merge)));
         if (backupsOrNull != null) {
             routes.addAll(new BackupEndpoints(backupsOrNull).routes());
         }

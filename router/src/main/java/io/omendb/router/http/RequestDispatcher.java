@@ -205,9 +205,10 @@ final class RequestDispatcher extends SimpleChannelInboundHandler<FullHttpReques
                 request.caller().admittedAs(user));
         long startedNanos = nanoClock.getAsLong();
         CompletableFuture<ApiResponse> answer = invoke(route.endpoint(), routed).copy();
+        long deadlineMs = route.deadlineMs(maxQueryDurationMs);
         ScheduledFuture<?> deadline = ctx.executor().schedule(
-                () -> answer.completeExceptionally(new RequestDeadlineException(maxQueryDurationMs)),
-                maxQueryDurationMs, TimeUnit.MILLISECONDS);
+                () -> answer.completeExceptionally(new RequestDeadlineException(deadlineMs)),
+                deadlineMs, TimeUnit.MILLISECONDS);
         onEventLoop(ctx, answer, (response, failure) -> {
             deadline.cancel(false);
             if (limited) {

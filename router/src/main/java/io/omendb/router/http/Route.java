@@ -1,6 +1,7 @@
 package io.omendb.router.http;
 
 import io.netty.handler.codec.http.HttpMethod;
+import io.omendb.router.backend.KvBackend;
 import java.util.Set;
 
 /**
@@ -17,6 +18,11 @@ public record Route(HttpMethod method, String path, boolean keyInPath, Set<Strin
         /** Counted as an insert ({@code omendb_inserts_total}, {@code omendb_insert_duration_seconds}). */
         WRITE,
         ADMIN,
+        /**
+         * Range splits and merges: admin, but answered within {@code KvBackend#RESHAPE_DEADLINE_MS} instead of
+         * {@code max_query_duration_ms} (a merge copies a range's records; a split waits for the new range's leader).
+         */
+        RESHAPE,
         /** Session login and logout: the {@link RequestGate} authenticates them but asks for no role. */
         SESSION,
         /** Health and readiness probes: exempt from the concurrency limit so orchestrators can always see us. */
@@ -25,6 +31,11 @@ public record Route(HttpMethod method, String path, boolean keyInPath, Set<Strin
 
     public Route {
         queryParams = Set.copyOf(queryParams);
+    }
+
+    /** How long this route's requests may take before the answer is 504, given {@code max_query_duration_ms}. */
+    public long deadlineMs(long maxQueryDurationMs) {
+        return kind == Kind.RESHAPE ? Math.max(maxQueryDurationMs, KvBackend.RESHAPE_DEADLINE_MS) : maxQueryDurationMs;
     }
 
     /** The path as logs show it: a key route's key as {@code {key}} ({@code /v1/kv/{key}}), never a real key. */

@@ -112,7 +112,7 @@ public final class AuthGate implements RequestGate, AutoCloseable {
         Role needed = switch (route.kind()) {
             case READ -> Role.READ;
             case WRITE -> Role.WRITE;
-            case ADMIN -> Role.ADMIN;
+            case ADMIN, RESHAPE -> Role.ADMIN;
             case SESSION, PROBE -> null;
         };
         if (needed == null || verifier.users().roles(user).contains(needed)) {
