@@ -150,7 +150,7 @@ public final class ConfigLoader {
                 cluster(sections.get("cluster"), http, notices),
                 backup(sections.get("backup")),
                 ranges(sections.get("ranges")),
-                new OmenConfig.Placement(sections.get("placement").intIn("leader_balance_interval_s", 60, 0, 86_400)));
+                placement(sections.get("placement")));
         sections.values().forEach(TomlSection::rejectUnknownKeys);
         validate(config);
         return config;
@@ -382,6 +382,11 @@ public final class ConfigLoader {
         return new OmenConfig.Ranges(t.longIn("split_size_mb", 64, 0, 1_048_576),
                 t.longIn("split_load_ops_per_s", 0, 0, 100_000_000), t.intIn("split_load_window_s", 10, 1, 3600),
                 t.intIn("split_check_interval_s", 10, 1, 3600), t.intIn("split_cooldown_s", 60, 0, 86_400));
+    }
+
+    private static OmenConfig.Placement placement(TomlSection t) {
+        return new OmenConfig.Placement(t.intIn("leader_balance_interval_s", 60, 0, 86_400),
+                t.intIn("max_moves_per_node", 4, 1, 64), t.intIn("busy_round_interval_ms", 1_000, 100, 60_000));
     }
 
     private static OmenConfig.Backup backup(TomlSection t) {

@@ -454,12 +454,12 @@ public final class ClusterAdmin {
         }
     }
 
-    private interface IoCall<T> {
+    interface IoCall<T> {
         T call() throws IOException;
     }
 
     /** Runs {@code call} on the admin pool; UNAVAILABLE when its queue is full or the client closed. */
-    private <T> CompletableFuture<T> blocking(IoCall<T> call) {
+    <T> CompletableFuture<T> blocking(IoCall<T> call) {
         try {
             return CompletableFuture.supplyAsync(() -> {
                 try {
@@ -479,5 +479,10 @@ public final class ClusterAdmin {
             t = t.getCause();
         }
         return t;
+    }
+
+    /** The cluster's nodes: their recorded states, decommissioning, and what each answers ({@link NodeAdmin}). */
+    public NodeAdmin nodes() {
+        return new NodeAdmin(client);
     }
 }
