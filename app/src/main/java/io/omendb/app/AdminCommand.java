@@ -26,7 +26,8 @@ import java.util.Base64;
 import java.util.concurrent.Callable;
 
 /**
- * {@code omendb admin split --range ID [--key K]}: operator actions on a running cluster, through any node's HTTP
+ * {@code omendb admin split --range ID [--key K]}, {@code omendb admin decommission NODE} and {@code omendb admin
+ * nodes}: operator actions on a running cluster, through any node's HTTP
  * API (the same endpoints as {@code curl}, docs/API.md "Admin"), so they need no access to the nodes' files.
  * Authentication: {@code --user} with the password from stdin ({@code --password-stdin}) or {@code OMENDB_PASSWORD};
  * TLS: an {@code https://} URL, verified against {@code --cacert} (the cluster CA) or the JVM's trust store.
@@ -35,7 +36,7 @@ import java.util.concurrent.Callable;
  * arguments or an unreachable server.
  */
 @CommandLine.Command(name = "admin", mixinStandardHelpOptions = true, description = "Operate a running cluster",
-        subcommands = AdminCommand.Split.class)
+        subcommands = {AdminCommand.Split.class, AdminCommand.Decommission.class, AdminCommand.Nodes.class})
 final class AdminCommand implements Runnable {
     /** How long one admin call may take: a split waits for the range table, a few seconds at most. */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
@@ -47,7 +48,8 @@ final class AdminCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: split");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: split, decommission or "
+                + "nodes");
     }
 
     /** Where and as whom to call the HTTP API. */
@@ -68,8 +70,17 @@ final class AdminCommand implements Runnable {
 
         /** POSTs to {@code pathAndQuery}; prints the answer; the exit code. */
         int post(String pathAndQuery) throws IOException, InterruptedException {
+            return send("POST", pathAndQuery);
+        }
+
+        /** GETs {@code pathAndQuery}; prints the answer; the exit code. */
+        int get(String pathAndQuery) throws IOException, InterruptedException {
+            return send("GET", pathAndQuery);
+        }
+
+        private int send(String method, String pathAndQuery) throws IOException, InterruptedException {
             HttpRequest.Builder request = HttpRequest.newBuilder(url.resolve(pathAndQuery))
-                    .timeout(REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.noBody());
+                    .timeout(REQUEST_TIMEOUT).method(method, HttpRequest.BodyPublishers.noBody());
             if (user != null) {
                 String credentials = user + ":" + password();
                 request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
@@ -159,6 +170,34 @@ final class AdminCommand implements Runnable {
             String query = "/admin/split?range=" + range + (key == null ? ""
                     : "&key=" + percentEncode(key.getBytes(StandardCharsets.UTF_8)));
             return connection.post(query);
+        }
+    }
+
+    @CommandLine.Command(name = "decommission", mixinStandardHelpOptions = true,
+            description = "Move every replica and leader off a node, then mark it removed (POST /admin/decommission); "
+                    + "follow the drain with 'omendb admin nodes'")
+    static final class Decommission implements Callable<Integer> {
+        @CommandLine.Mixin
+        Connection connection = new Connection();
+
+        @CommandLine.Parameters(index = "0", paramLabel = "NODE", description = "the node's id (GET /admin/nodes)")
+        String node;
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            return connection.post("/admin/decommission?node=" + percentEncode(node.getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    @CommandLine.Command(name = "nodes", mixinStandardHelpOptions = true,
+            description = "List the members: state, replicas and leaders (GET /admin/nodes)")
+    static final class Nodes implements Callable<Integer> {
+        @CommandLine.Mixin
+        Connection connection = new Connection();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            return connection.get("/admin/nodes");
         }
     }
 

@@ -89,6 +89,16 @@ public interface KvBackend {
      */
     CompletableFuture<SplitOutcome> split(long rangeId, byte[] keyOrNull);
 
+    /** Every member of the cluster, in configuration order, with its state and the replicas and leaders it has. */
+    CompletableFuture<List<NodeInfo>> nodes();
+
+    /**
+     * Starts draining node {@code nodeId}: its replicas and leaders move to the other members, then it is recorded
+     * removed. Completes with its state once the drain is recorded ("draining", or "removed" when already done).
+     * Fails with {@link UnknownNodeException} (no such member) or {@link DecommissionRefusedException}.
+     */
+    CompletableFuture<String> decommission(String nodeId);
+
     /** Current on-disk sizes for metrics; must be cheap and non-blocking (called on every scrape). */
     StorageFootprint footprint();
 }
