@@ -4,6 +4,7 @@ import io.omendb.raft.client.ClusterClient;
 import io.omendb.config.OmenConfig;
 import io.omendb.raft.meta.ClusterLayout;
 import io.omendb.raft.meta.RangeDescriptor;
+import io.omendb.raft.meta.RangeTable;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -19,6 +20,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -27,7 +30,10 @@ import java.util.stream.Collectors;
  * <p><b>Bootstrap.</b> Every group the layout places on this node and that the server does not host yet is created
  * through group management as a voting member; except a group another member reports this node took part in: this
  * node lost its storage of it (a wiped data directory), and it is returned for re-admission. So a fresh node, a
- * wiped node and a node that crashed half-way through bootstrap all converge to the same state.
+ * wiped node and a node that crashed half-way through bootstrap all converge to the same state. A node restarting on
+ * its own data skips the initial groups the range table no longer places on it (the placement driver moved those
+ * replicas away, and deleted them): re-created from the initial layout they would be voters of a configuration long
+ * gone. When the table cannot be read within {@link #TABLE_WAIT_MS}, it creates them as before.
  *
  * <p><b>Re-admission</b> ({@link #readmitOnce}, retried by {@link Readmission}): the group's leader first removes
  * the node from the configuration (its lost votes and acknowledgements stop counting and nothing is sent to it),
@@ -42,6 +48,8 @@ final class GroupBootstrap {
     private static final Logger LOG = LoggerFactory.getLogger(GroupBootstrap.class);
     /** How long bootstrap waits for each other member's answer on whether this node was a member of a group. */
     static final long MEMBERSHIP_PROBE_TIMEOUT_MS = 5_000;
+    /** How long a restarting node with missing groups waits for the range table before it creates them anyway. */
+    static final long TABLE_WAIT_MS = 10_000;
 
     private final OmenConfig config;
     private final RaftServer server;
@@ -57,13 +65,26 @@ final class GroupBootstrap {
     /**
      * Creates every group of the initial layout placed on this node that it does not host yet, as a voting member;
      * returns the groups this node lost its storage of, with their current members, to re-admit.
+     *
+     * @param restarted the data directory was this node's before this start (not a first start, not wiped)
      */
-    List<RaftGroup> createMissingGroups() throws IOException {
+    List<RaftGroup> createMissingGroups(boolean restarted) throws IOException {
         Set<RaftGroupId> hosted = new HashSet<>();
         server.getGroupIds().forEach(hosted::add);
         List<RaftGroup> toReadmit = new ArrayList<>();
+        RangeTable table = null;
+        boolean tableAsked = false;
         for (RaftGroup group : initialGroupsOfThisNode()) {
             if (hosted.contains(group.getGroupId())) {
+                continue;
+            }
+            if (restarted && !tableAsked) {
+                tableAsked = true;
+                table = rangeTableOrNull();
+            }
+            if (table != null && !placedHere(table, group.getGroupId())) {
+                LOG.info("Node {} no longer holds a replica of group {} (moved to other nodes); not re-creating it",
+                        nodeId(), group.getGroupId());
                 continue;
             }
             Optional<RaftGroup> current = readmissionNeeded(group);
@@ -77,6 +98,29 @@ final class GroupBootstrap {
             }
         }
         return toReadmit;
+    }
+
+    /** The range table, or null when the meta group does not answer it within {@link #TABLE_WAIT_MS}. */
+    private RangeTable rangeTableOrNull() {
+        try {
+            return client.refreshRangeTable().get(TABLE_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("Node {} could not read the range table within {} ms ({}); creating its missing initial groups",
+                    nodeId(), TABLE_WAIT_MS, e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * The table names this node among the peers of {@code group}'s range (a meta group is not in the table, and is
+     * placed here by the layout; a range the table no longer has was merged away).
+     */
+    private boolean placedHere(RangeTable table, RaftGroupId group) {
+        return group.equals(ClusterLayout.metaGroupId(config.database().name())) || table.ranges().stream()
+                .anyMatch(r -> r.groupId().equals(group.getUuid()) && r.peerIds().contains(nodeId()));
     }
 
     /** One try of the three re-admission steps for {@code group} (its members as reported at bootstrap). */

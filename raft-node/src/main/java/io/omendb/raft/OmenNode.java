@@ -147,7 +147,7 @@ public final class OmenNode implements AutoCloseable {
         MaintenancePool maintenance = MaintenancePool.create(config.performance().workerThreadCount(),
                 "omendb-maintenance-" + config.cluster().nodeId(), MemtableBudget.create(memtableBudgetBytes));
         try {
-            checkOwner(config, metadata, clock);
+            boolean restarted = checkOwner(config, metadata, clock);
             AtomicReference<ForwardedWrites> forwards = new AtomicReference<>(ForwardedWrites.NONE);
             AtomicReference<SplitListener> splits = new AtomicReference<>();
             OmenNode node = new OmenNode(config, metadata, buildServer(config, layout, tls, metadata, maintenance, clock,
@@ -157,7 +157,7 @@ public final class OmenNode implements AutoCloseable {
             List<RaftGroup> toReadmit;
             try {
                 node.server.start();
-                toReadmit = node.bootstrap.createMissingGroups();
+                toReadmit = node.bootstrap.createMissingGroups(restarted);
             } catch (IOException | RuntimeException e) {
                 node.client.close();
                 node.server.close();
@@ -183,17 +183,20 @@ public final class OmenNode implements AutoCloseable {
         return start(config, Clock.systemUTC());
     }
 
-    private static void checkOwner(OmenConfig config, NodeMetadataStore metadata, Clock clock) throws IOException {
+    /** Records this node as the data directory's owner, or checks it is; true when it was already (a restart). */
+    private static boolean checkOwner(OmenConfig config, NodeMetadataStore metadata, Clock clock) throws IOException {
         String nodeId = config.cluster().nodeId();
         String db = config.database().name();
         var identity = metadata.identity();
         if (identity.isEmpty()) {
             metadata.saveIdentity(new NodeMetadataStore.NodeIdentity(nodeId, db, clock.millis()));
+            return false;
         } else if (!identity.get().nodeId().equals(nodeId) || !identity.get().database().equals(db)) {
             throw new IllegalStateException("data_dir " + config.database().dataDir() + " belongs to node '"
                     + identity.get().nodeId() + "' of database '" + identity.get().database() + "', not node '" + nodeId
                     + "' of '" + db + "'");
         }
+        return true;
     }
 
     private static RaftServer buildServer(OmenConfig config, NodeDataLayout layout, RaftTls tlsOrNull,

@@ -34,8 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Four nodes, replication factor 3, four ranges (n4 holds three replicas and may lead some): decommissioning n4 while
  * two writers keep writing moves every replica and leader off it (add on another node, caught up, then removed from
- * n4), after which it is recorded REMOVED, hosts no range group, every range has three replicas on n1..n3, and every
- * write that was acknowledged reads back. Refusals: an unknown node (NOT_FOUND), a meta peer, and a node whose
+ * n4), after which it is recorded REMOVED, hosts no range group (nor after a restart), every range has three replicas
+ * on n1..n3, and every write that was acknowledged reads back. Refusals: an unknown node (NOT_FOUND), a meta peer, and a node whose
  * departure would leave fewer members than a range's replicas (INVALID_ARGUMENT).
  */
 class DecommissionTest {
@@ -90,10 +90,10 @@ class DecommissionTest {
                 assertEquals(3, r.peerIds().size(), r.toString());
                 assertFalse(r.peerIds().contains("n4"), r.toString());
             }
-            for (RaftGroupId g : cluster.node("n4").hostedGroups()) {
-                assertFalse(after.ranges().stream().anyMatch(r -> r.groupId().equals(g.getUuid())),
-                        "n4 still hosts a range group " + g);
-            }
+            assertHostsNoRangeGroup(cluster, after);
+            cluster.stopNode("n4");
+            cluster.startNode("n4"); // does not re-create the initial groups it was moved off
+            assertHostsNoRangeGroup(cluster, after);
             assertTrue(acknowledged.size() > 0, "the writers wrote during the drain");
             for (Map.Entry<String, String> e : acknowledged.entrySet()) {
                 assertArrayEquals(b(e.getValue()), await(client.get(b(e.getKey()), ReadOptions.linearizable()))
@@ -101,6 +101,13 @@ class DecommissionTest {
             }
             // n1..n3 are left for ranges of 3 replicas: none of them can go
             refused(client, "n3", ErrorCode.INVALID_ARGUMENT);
+        }
+    }
+
+    private static void assertHostsNoRangeGroup(LocalCluster cluster, RangeTable table) {
+        for (RaftGroupId g : cluster.node("n4").hostedGroups()) {
+            assertFalse(table.ranges().stream().anyMatch(r -> r.groupId().equals(g.getUuid())),
+                    "n4 hosts a range group " + g);
         }
     }
 
