@@ -78,12 +78,12 @@ public final class NodeAdmin {
     }
 
     /**
-     * Starts draining {@code nodeId}: completes with its recorded state afterwards (DRAINING; REMOVED or DRAINING
-     * again when asked twice). Fails NOT_FOUND for a node that is no member, INVALID_ARGUMENT when the node is a meta
+     * Starts draining {@code nodeId}: completes with its recorded state afterwards, as {@link NodeStatus#state()}
+     * names it ({@code draining}; {@code removed} or {@code draining} again when asked twice). Fails NOT_FOUND for a node that is no member, INVALID_ARGUMENT when the node is a meta
      * peer or the other members cannot hold every range's replicas, CONFLICT when another node's state changed
      * meanwhile (retry).
      */
-    public CompletableFuture<NodeState> decommission(String nodeId) {
+    public CompletableFuture<String> decommission(String nodeId) {
         List<String> members = client.options().members().stream().map(OmenConfig.Member::id).toList();
         if (!members.contains(nodeId)) {
             return CompletableFuture.failedFuture(new ClientException(ErrorCode.NOT_FOUND, "no cluster member '"
@@ -92,7 +92,7 @@ public final class NodeAdmin {
         return recordedStates().thenCompose(states -> {
             NodeState current = states.getOrDefault(nodeId, NodeState.LIVE);
             if (current == NodeState.DRAINING || current == NodeState.REMOVED) {
-                return CompletableFuture.completedFuture(current);
+                return CompletableFuture.completedFuture(shown(current));
             }
             return client.refreshRangeTable().thenCompose(table -> {
                 checkCapacity(nodeId, members, states, table);
@@ -107,7 +107,7 @@ public final class NodeAdmin {
                         throw new ClientException(ErrorCode.CONFLICT, "a node's state changed while decommissioning '"
                                 + nodeId + "'; retry");
                     }
-                    return NodeState.DRAINING;
+                    return shown(NodeState.DRAINING);
                 });
             });
         });
@@ -147,14 +147,18 @@ public final class NodeAdmin {
             List<NodeStatus> out = new ArrayList<>();
             for (OmenConfig.Member m : members) {
                 NodeState recorded = states.getOrDefault(m.id(), NodeState.LIVE);
-                String state = recorded != NodeState.LIVE ? recorded.name()
-                        : answers.get(m.id()).join() ? "LIVE" : "SUSPECT";
+                NodeState state = recorded != NodeState.LIVE ? recorded
+                        : answers.get(m.id()).join() ? NodeState.LIVE : NodeState.SUSPECT;
                 int[] c = counts.getOrDefault(m.id(), new int[2]);
-                out.add(new NodeStatus(m.id(), m.raftAddress(), m.httpAddress(), state.toLowerCase(Locale.ROOT), c[0],
-                        c[1]));
+                out.add(new NodeStatus(m.id(), m.raftAddress(), m.httpAddress(), shown(state), c[0], c[1]));
             }
             return out;
         });
+    }
+
+    /** A state as the admin API shows it: its name in lower case. */
+    private static String shown(NodeState state) {
+        return state.name().toLowerCase(Locale.ROOT);
     }
 
     /** Per node: {replicas the table places on it, ranges it leads}. */

@@ -34,7 +34,6 @@ import io.omendb.storage.WriteBatch;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -286,7 +285,7 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
     public CompletableFuture<String> decommission(String nodeId) {
         return bounded(() -> client.admin().nodes().decommission(nodeId).handle((state, e) -> {
             if (e == null) {
-                return state.name().toLowerCase(Locale.ROOT);
+                return state;
             }
             Throwable t = ClientFailures.unwrap(e);
             if (t instanceof ClientException ce && ce.code() == ErrorCode.NOT_FOUND) {
