@@ -5,6 +5,7 @@ import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.client.ErrorCode;
 import io.omendb.raft.client.NodeStatus;
 import io.omendb.raft.client.ReadOptions;
+import io.omendb.raft.meta.ClusterLayout;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -34,27 +36,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Four nodes, replication factor 3, four ranges (n4 holds three replicas and may lead some): decommissioning n4 while
  * two writers keep writing moves every replica and leader off it (add on another node, caught up, then removed from
  * n4), after which it is recorded REMOVED, hosts no range group (nor after a restart), every range has three replicas
- * on n1..n3, and every write that was acknowledged reads back. Refusals: an unknown node (NOT_FOUND), a meta peer, and a node whose
- * departure would leave fewer members than a range's replicas (INVALID_ARGUMENT).
+ * on n1..n3, and every write that was acknowledged reads back; the same when the meta leader (which runs the drain)
+ * restarts during it. Refusals: an unknown node (NOT_FOUND), a meta peer, and a node whose departure would leave fewer
+ * members than a range's replicas (INVALID_ARGUMENT).
  */
 class DecommissionTest {
     /** How long the drain of three replicas may take on a loaded machine. */
     static final long DRAIN_WAIT_S = 180;
     static final int WRITERS = 2;
+    /** How long the test looks for the moment the meta leader's driver has moves in flight, to restart it then. */
+    static final long MOVES_WATCH_MS = 10_000;
 
     @TempDir
     Path dir;
 
     @Test
     void decommissionedNodeIsEmptiedUnderWritesAndLosesNoAcknowledgedWrite() throws Exception {
-        try (LocalCluster cluster = LocalCluster.start(dir, 4, 3, TestClusters.template("""
-                [placement]
-                leader_balance_interval_s = 0
-                busy_round_interval_ms = 200
-                max_moves_per_node = 2
-                [cluster]
-                initial_split_points = ["b", "c", "d"]
-                """)); ClusterClient client = cluster.newClient(null)) {
+        try (LocalCluster cluster = start(); ClusterClient client = cluster.newClient(null)) {
             RangeTable before = client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S));
             assertTrue(before.ranges().stream().filter(r -> r.peerIds().contains("n4")).count() >= 3, before.ranges()
                     .toString());
@@ -64,43 +62,119 @@ class DecommissionTest {
             refused(client, "n9", ErrorCode.NOT_FOUND);
             refused(client, "n1", ErrorCode.INVALID_ARGUMENT); // a meta peer
 
-            Map<String, String> acknowledged = new ConcurrentHashMap<>();
-            AtomicBoolean stop = new AtomicBoolean();
-            List<Thread> writers = new ArrayList<>();
-            for (int w = 0; w < WRITERS; w++) {
-                writers.add(writer(client, w, acknowledged, stop));
-            }
-            writers.forEach(Thread::start);
-            try {
-                assertEquals("draining", await(client.admin().nodes().decommission("n4")));
-                assertEquals("draining", await(client.admin().nodes().decommission("n4")), "idempotent");
-                NodeStatus n4 = awaitRemoved(client);
-                assertEquals(0, n4.replicas());
-                assertEquals(0, n4.leaders());
-            } finally {
-                stop.set(true);
-                for (Thread t : writers) {
-                    t.join(TimeUnit.SECONDS.toMillis(CALL_TIMEOUT_S));
-                }
-            }
-
+            drainUnderWrites(cluster, client, () -> assertEquals("draining",
+                    await(client.admin().nodes().decommission("n4")), "idempotent"));
             RangeTable after = await(client.refreshRangeTable());
-            for (RangeDescriptor r : after.ranges()) {
-                assertEquals(3, r.peerIds().size(), r.toString());
-                assertFalse(r.peerIds().contains("n4"), r.toString());
-            }
             assertHostsNoRangeGroup(cluster, after);
             cluster.stopNode("n4");
             cluster.startNode("n4"); // does not re-create the initial groups it was moved off
             assertHostsNoRangeGroup(cluster, after);
-            assertTrue(acknowledged.size() > 0, "the writers wrote during the drain");
-            for (Map.Entry<String, String> e : acknowledged.entrySet()) {
-                assertArrayEquals(b(e.getValue()), await(client.get(b(e.getKey()), ReadOptions.linearizable()))
-                        .value(), e.getKey());
-            }
             // n1..n3 are left for ranges of 3 replicas: none of them can go
             refused(client, "n3", ErrorCode.INVALID_ARGUMENT);
         }
+    }
+
+    /**
+     * The node leading the meta group (which runs the driver and tracks the moves it started) is restarted while moves
+     * of the drain are in flight: the drain is recorded in the meta group, so the next meta leader finishes it, and
+     * the half-done moves it finds (a range with a fourth replica, or a copy never finished) are completed or undone.
+     */
+    @Test
+    void drainGoesOnAcrossARestartOfTheMetaLeader() throws Exception {
+        try (LocalCluster cluster = start(); ClusterClient client = cluster.newClient(null)) {
+            client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S));
+            drainUnderWrites(cluster, client, () -> {
+                String runner = nodeWithMovesInFlight(cluster).orElse(metaLeader(cluster));
+                cluster.stopNode(runner);
+                cluster.startNode(runner);
+            });
+            assertHostsNoRangeGroup(cluster, await(client.refreshRangeTable()));
+        }
+    }
+
+    private LocalCluster start() throws Exception {
+        return LocalCluster.start(dir, 4, 3, TestClusters.template("""
+                [placement]
+                leader_balance_interval_s = 0
+                busy_round_interval_ms = 200
+                max_moves_per_node = 2
+                [cluster]
+                initial_split_points = ["b", "c", "d"]
+                """));
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /**
+     * Decommissions n4 while {@link #WRITERS} writers write, runs {@code meanwhile}, waits until n4 is removed, then
+     * checks the table (three replicas per range, none on n4) and that every acknowledged write reads back, through a
+     * new client (the writers' client may hold a broken channel to a node {@code meanwhile} restarted).
+     */
+    private static void drainUnderWrites(LocalCluster cluster, ClusterClient client, Step meanwhile)
+            throws Exception {
+        Map<String, String> acknowledged = new ConcurrentHashMap<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> writers = new ArrayList<>();
+        for (int w = 0; w < WRITERS; w++) {
+            writers.add(writer(client, w, acknowledged, stop));
+        }
+        writers.forEach(Thread::start);
+        try {
+            assertEquals("draining", await(client.admin().nodes().decommission("n4")));
+            meanwhile.run();
+            NodeStatus n4 = awaitRemoved(client);
+            assertEquals(0, n4.replicas());
+            assertEquals(0, n4.leaders());
+        } finally {
+            stop.set(true);
+            for (Thread t : writers) {
+                t.join(TimeUnit.SECONDS.toMillis(CALL_TIMEOUT_S));
+            }
+        }
+        try (ClusterClient reader = cluster.newClient(null)) {
+            for (RangeDescriptor r : await(reader.refreshRangeTable()).ranges()) {
+                assertEquals(3, r.peerIds().size(), r.toString());
+                assertFalse(r.peerIds().contains("n4"), r.toString());
+            }
+            assertTrue(acknowledged.size() > 0, "the writers wrote during the drain");
+            for (Map.Entry<String, String> e : acknowledged.entrySet()) {
+                assertArrayEquals(b(e.getValue()), await(reader.get(b(e.getKey()), ReadOptions.linearizable()))
+                        .value(), e.getKey());
+            }
+        }
+    }
+
+    /**
+     * The node whose placement driver reports replica moves in flight (so that restarting it loses them), watched for
+     * up to {@link #MOVES_WATCH_MS}; empty if none was seen (the drain is then restarted from its recorded state only).
+     */
+    private static Optional<String> nodeWithMovesInFlight(LocalCluster cluster) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MOVES_WATCH_MS);
+        while (System.nanoTime() < deadline) {
+            for (String id : List.of("n1", "n2", "n3")) {
+                if (cluster.node(id).placementMetrics().filter(m -> m.movesInFlight() > 0).isPresent()) {
+                    return Optional.of(id);
+                }
+            }
+            Thread.sleep(10);
+        }
+        return Optional.empty();
+    }
+
+    private static String metaLeader(LocalCluster cluster) throws Exception {
+        RaftGroupId meta = ClusterLayout.metaGroupId(cluster.configOf("n1").database().name());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CALL_TIMEOUT_S);
+        while (System.nanoTime() < deadline) {
+            for (String id : List.of("n1", "n2", "n3")) {
+                if (cluster.node(id).raftServer().getDivision(meta).getInfo().isLeader()) {
+                    return id;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the meta group has no leader");
     }
 
     private static void assertHostsNoRangeGroup(LocalCluster cluster, RangeTable table) {
