@@ -153,26 +153,6 @@ final class AdminCommand implements Runnable {
         }
     }
 
-    @CommandLine.Command(name = "split", mixinStandardHelpOptions = true,
-            description = "Split a range in two (POST /admin/split)")
-    static final class Split implements Callable<Integer> {
-        @CommandLine.Mixin
-        Connection connection = new Connection();
-
-        @CommandLine.Option(names = "--range", required = true, description = "the range's id (GET /admin/ranges)")
-        long range;
-
-        @CommandLine.Option(names = "--key", description = "split key (UTF-8 text; default: the range's byte median)")
-        String key;
-
-        @Override
-        public Integer call() throws IOException, InterruptedException {
-            String query = "/admin/split?range=" + range + (key == null ? ""
-                    : "&key=" + percentEncode(key.getBytes(StandardCharsets.UTF_8)));
-            return connection.post(query);
-        }
-    }
-
     @CommandLine.Command(name = "decommission", mixinStandardHelpOptions = true,
             description = "Move every replica and leader off a node, then mark it removed (POST /admin/decommission); "
                     + "follow the drain with 'omendb admin nodes'")
@@ -198,6 +178,26 @@ final class AdminCommand implements Runnable {
         @Override
         public Integer call() throws IOException, InterruptedException {
             return connection.get("/admin/nodes");
+        }
+    }
+
+    @CommandLine.Command(name = "split", mixinStandardHelpOptions = true,
+            description = "Split a range in two (POST /admin/split)")
+    static final class Split implements Callable<Integer> {
+        @CommandLine.Mixin
+        Connection connection = new Connection();
+
+        @CommandLine.Option(names = "--range", required = true, description = "the range's id (GET /admin/ranges)")
+        long range;
+
+        @CommandLine.Option(names = "--key", description = "split key (UTF-8 text; default: the range's byte median)")
+        String key;
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            String query = "/admin/split?range=" + range + (key == null ? ""
+                    : "&key=" + percentEncode(key.getBytes(StandardCharsets.UTF_8)));
+            return connection.post(query);
         }
     }
 

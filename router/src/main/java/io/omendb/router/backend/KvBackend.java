@@ -82,13 +82,6 @@ public interface KvBackend {
      */
     CompletableFuture<Void> transferLeader(long rangeId, String nodeId);
 
-    /**
-     * Splits range {@code rangeId} at {@code keyOrNull} (null: the range's byte median) and completes once the range
-     * table shows both halves. Fails with {@link UnknownRangeException}, or {@link RangeChangeRefusedException} (a key
-     * that does not cut the range in two, or a concurrent change of the range).
-     */
-    CompletableFuture<SplitOutcome> split(long rangeId, byte[] keyOrNull);
-
     /** Every member of the cluster, in configuration order, with its state and the replicas and leaders it has. */
     CompletableFuture<List<NodeInfo>> nodes();
 
@@ -98,6 +91,13 @@ public interface KvBackend {
      * Fails with {@link UnknownNodeException} (no such member) or {@link DecommissionRefusedException}.
      */
     CompletableFuture<String> decommission(String nodeId);
+
+    /**
+     * Splits range {@code rangeId} at {@code keyOrNull} (null: the range's byte median) and completes once the range
+     * table shows both halves. Fails with {@link UnknownRangeException}, or {@link RangeChangeRefusedException} (a key
+     * that does not cut the range in two, or a concurrent change of the range).
+     */
+    CompletableFuture<SplitOutcome> split(long rangeId, byte[] keyOrNull);
 
     /** Current on-disk sizes for metrics; must be cheap and non-blocking (called on every scrape). */
     StorageFootprint footprint();

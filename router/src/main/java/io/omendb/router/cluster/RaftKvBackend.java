@@ -266,15 +266,6 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<SplitOutcome> split(long rangeId, byte[] keyOrNull) {
-        return bounded(() -> {
-            targets(client.rangeTable(), rangeId);
-            return client.admin().split(rangeId, keyOrNull).thenApply(s -> new SplitOutcome(shape(s.left()),
-                    shape(s.right()), s.splitKey(), s.index(), s.elapsedMs()));
-        });
-    }
-
-    @Override
     public CompletableFuture<List<NodeInfo>> nodes() {
         return bounded(() -> client.admin().nodes().nodes().thenApply(all -> all.stream().map(n -> new NodeInfo(
                 n.nodeId(), n.raftAddress(), n.httpAddressOrNull(), n.state(), n.replicas(), n.leaders())).toList()));
@@ -297,6 +288,15 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
             }
             throw e instanceof CompletionException ce ? ce : new CompletionException(e);
         }));
+    }
+
+    @Override
+    public CompletableFuture<SplitOutcome> split(long rangeId, byte[] keyOrNull) {
+        return bounded(() -> {
+            targets(client.rangeTable(), rangeId);
+            return client.admin().split(rangeId, keyOrNull).thenApply(s -> new SplitOutcome(shape(s.left()),
+                    shape(s.right()), s.splitKey(), s.index(), s.elapsedMs()));
+        });
     }
 
     private static RangeShape shape(RangeDescriptor d) {

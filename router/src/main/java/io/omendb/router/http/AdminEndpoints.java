@@ -14,9 +14,11 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code /admin/*}: the range table, learned-index statistics, scheduling of index retrain/rebuild, leader
- * transfer, range splits, and the cluster's nodes (listing them, decommissioning one).
+ * transfer and range splits.
  * Range boundaries are rendered percent-encoded (the form scan's {@code start}/{@code end} take), so any bytes
  * show, and an operator can paste them into a scan.
+ *
+ * <p>Also the cluster's nodes: listing them ({@code GET /admin/nodes}) and decommissioning one.
  */
 public final class AdminEndpoints {
     static final String RANGE_PARAM = "range";
@@ -84,21 +86,6 @@ public final class AdminEndpoints {
                 Json.object("range", rangeId, "leader", node)));
     }
 
-    /**
-     * {@code POST /admin/split?range=ID[&key=K]}: 200 once the range table shows both halves; {@code K}
-     * percent-encoded like a scan's {@code start}; without it, the range's byte median.
-     */
-    public CompletableFuture<ApiResponse> split(ApiRequest request) {
-        Long rangeId = rangeIdOrNull(request.query().textOrNull(RANGE_PARAM));
-        if (rangeId == null) {
-            throw ApiError.badRequest("bad_range", "range is required; GET /admin/ranges lists them").asException();
-        }
-        byte[] key = request.query().bytesOrNull(KEY_PARAM);
-        return backend.split(rangeId, key).thenApply(s -> Json.response(200, Json.object("range", rangeId,
-                "split_key", PercentCodec.encode(s.splitKey()), "index", s.index(), "elapsed_ms", s.elapsedMs(),
-                "left", shape(s.left()), "right", shape(s.right()))));
-    }
-
     /** {@code GET /admin/nodes}: every member, its state, and the replicas and leaders it has. */
     public CompletableFuture<ApiResponse> nodes(ApiRequest request) {
         return backend.nodes().thenApply(nodes -> {
@@ -123,6 +110,21 @@ public final class AdminEndpoints {
         }
         return backend.decommission(node).thenApply(state -> Json.response(202, Json.object("node", node,
                 "state", state)));
+    }
+
+    /**
+     * {@code POST /admin/split?range=ID[&key=K]}: 200 once the range table shows both halves; {@code K}
+     * percent-encoded like a scan's {@code start}; without it, the range's byte median.
+     */
+    public CompletableFuture<ApiResponse> split(ApiRequest request) {
+        Long rangeId = rangeIdOrNull(request.query().textOrNull(RANGE_PARAM));
+        if (rangeId == null) {
+            throw ApiError.badRequest("bad_range", "range is required; GET /admin/ranges lists them").asException();
+        }
+        byte[] key = request.query().bytesOrNull(KEY_PARAM);
+        return backend.split(rangeId, key).thenApply(s -> Json.response(200, Json.object("range", rangeId,
+                "split_key", PercentCodec.encode(s.splitKey()), "index", s.index(), "elapsed_ms", s.elapsedMs(),
+                "left", shape(s.left()), "right", shape(s.right()))));
     }
 
     private static Map<String, Object> shape(RangeShape r) {

@@ -41,11 +41,11 @@ final class ApiRoutes {
                 exact(HttpMethod.POST, "/admin/rebuild-index", range, Route.Kind.ADMIN, admin::rebuildIndex),
                 exact(HttpMethod.POST, "/admin/transfer-leader", Set.of(AdminEndpoints.RANGE_PARAM,
                         AdminEndpoints.TO_PARAM), Route.Kind.ADMIN, admin::transferLeader),
-                exact(HttpMethod.POST, "/admin/split", Set.of(AdminEndpoints.RANGE_PARAM, AdminEndpoints.KEY_PARAM),
-                        Route.Kind.ADMIN, admin::split),
                 exact(HttpMethod.GET, "/admin/nodes", none, Route.Kind.ADMIN, admin::nodes),
                 exact(HttpMethod.POST, "/admin/decommission", Set.of(AdminEndpoints.NODE_PARAM), Route.Kind.ADMIN,
-                        admin::decommission)));
+                        admin::decommission),
+                exact(HttpMethod.POST, "/admin/split", Set.of(AdminEndpoints.RANGE_PARAM, AdminEndpoints.KEY_PARAM),
+                        Route.Kind.ADMIN, admin::split)));
         if (backupsOrNull != null) {
             routes.addAll(new BackupEndpoints(backupsOrNull).routes());
         }
