@@ -26,7 +26,8 @@ import java.util.Base64;
 import java.util.concurrent.Callable;
 
 /**
- * {@code omendb admin split --range ID [--key K]}, {@code omendb admin merge --range ID}: operator actions on a running cluster, through any node's HTTP
+ * {@code omendb admin split --range ID [--key K]}, {@code omendb admin merge --range ID}, {@code omendb admin
+ * decommission NODE} and {@code omendb admin nodes}: operator actions on a running cluster, through any node's HTTP
  * API (the same endpoints as {@code curl}, docs/API.md "Admin"), so they need no access to the nodes' files.
  * Authentication: {@code --user} with the password from stdin ({@code --password-stdin}) or {@code OMENDB_PASSWORD};
  * TLS: an {@code https://} URL, verified against {@code --cacert} (the cluster CA) or the JVM's trust store.
@@ -35,10 +36,11 @@ import java.util.concurrent.Callable;
  * arguments or an unreachable server.
  */
 @CommandLine.Command(name = "admin", mixinStandardHelpOptions = true, description = "Operate a running cluster",
-        subcommands = {AdminCommand.Split.class, AdminCommand.Merge.class})
+        subcommands = {AdminCommand.Split.class, AdminCommand.Merge.class, AdminCommand.Decommission.class,
+                AdminCommand.Nodes.class})
 final class AdminCommand implements Runnable {
-    /** How long one admin call may take: a split or merge waits for the range table, a few seconds at most. */
-    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    /** How long one admin call may take: the server answers a split or merge within 2 minutes. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(150);
     static final String PASSWORD_ENV = "OMENDB_PASSWORD";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -47,7 +49,8 @@ final class AdminCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: split or merge");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: split, merge, "
+                + "decommission or nodes");
     }
 
     /** Where and as whom to call the HTTP API. */
@@ -68,8 +71,17 @@ final class AdminCommand implements Runnable {
 
         /** POSTs to {@code pathAndQuery}; prints the answer; the exit code. */
         int post(String pathAndQuery) throws IOException, InterruptedException {
+            return send("POST", pathAndQuery);
+        }
+
+        /** GETs {@code pathAndQuery}; prints the answer; the exit code. */
+        int get(String pathAndQuery) throws IOException, InterruptedException {
+            return send("GET", pathAndQuery);
+        }
+
+        private int send(String method, String pathAndQuery) throws IOException, InterruptedException {
             HttpRequest.Builder request = HttpRequest.newBuilder(url.resolve(pathAndQuery))
-                    .timeout(REQUEST_TIMEOUT).POST(HttpRequest.BodyPublishers.noBody());
+                    .timeout(REQUEST_TIMEOUT).method(method, HttpRequest.BodyPublishers.noBody());
             if (user != null) {
                 String credentials = user + ":" + password();
                 request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
@@ -139,6 +151,34 @@ final class AdminCommand implements Runnable {
             } catch (IOException notJson) {
                 return body;
             }
+        }
+    }
+
+    @CommandLine.Command(name = "decommission", mixinStandardHelpOptions = true,
+            description = "Move every replica and leader off a node, then mark it removed (POST /admin/decommission); "
+                    + "follow the drain with 'omendb admin nodes'")
+    static final class Decommission implements Callable<Integer> {
+        @CommandLine.Mixin
+        Connection connection = new Connection();
+
+        @CommandLine.Parameters(index = "0", paramLabel = "NODE", description = "the node's id (GET /admin/nodes)")
+        String node;
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            return connection.post("/admin/decommission?node=" + percentEncode(node.getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    @CommandLine.Command(name = "nodes", mixinStandardHelpOptions = true,
+            description = "List the members: state, replicas and leaders (GET /admin/nodes)")
+    static final class Nodes implements Callable<Integer> {
+        @CommandLine.Mixin
+        Connection connection = new Connection();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            return connection.get("/admin/nodes");
         }
     }
 

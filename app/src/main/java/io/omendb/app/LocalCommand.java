@@ -93,7 +93,8 @@ final class LocalCommand implements Callable<Integer> {
                         ClientOptions.from(configs.get(0)).withLocalServer(nodes.get(0).localServer()),
                         new DiskFootprint(configs.stream().map(c -> c.database().dataDir()).toList(),
                                 System::nanoTime),
-                        () -> nodes.stream().flatMap(n -> n.replicaMetrics().stream()).toList()));
+                        () -> nodes.stream().flatMap(n -> n.replicaMetrics().stream()).toList(),
+                        () -> nodes.stream().flatMap(n -> n.placementMetrics().stream()).toList()));
             } catch (Exception e) {
                 System.err.println("omendb: local cluster failed to start: " + e);
                 return OmenDbCli.EXIT_START_FAILED;

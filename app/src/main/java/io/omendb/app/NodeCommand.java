@@ -41,7 +41,7 @@ final class NodeCommand implements Callable<Integer> {
                             .withLocalServer(node.localServer());
                     RouterService router = closer.register(RouterService.start(cfg, clientOptions,
                             new DiskFootprint(List.of(cfg.database().dataDir()), System::nanoTime),
-                            node::replicaMetrics));
+                            node::replicaMetrics, () -> node.placementMetrics().stream().toList()));
                     ReloadSignal.install(router::reloadSecurity);
                     System.out.println(router.describe(cfg.http().bindAddress()));
                 } else if (node.tlsOrNull() != null) {

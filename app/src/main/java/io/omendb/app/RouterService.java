@@ -1,5 +1,6 @@
 package io.omendb.app;
 
+import io.omendb.raft.PlacementMetrics;
 import io.omendb.raft.ReplicaMetrics;
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
@@ -10,6 +11,7 @@ import io.omendb.router.backend.StorageFootprint;
 import io.omendb.router.cluster.ClusterBackupCheckpoints;
 import io.omendb.router.cluster.DiskFootprint;
 import io.omendb.router.cluster.RaftKvBackend;
+import io.omendb.router.cluster.PlacementCollector;
 import io.omendb.router.cluster.RaftReplicaCollector;
 import io.omendb.router.http.AccessLog;
 import io.omendb.router.http.HttpApiServer;
@@ -46,7 +48,8 @@ final class RouterService implements AutoCloseable {
     private final MetricsEndpoint metricsEndpoint;
 
     private RouterService(OmenConfig config, ClientOptions clientOptions, Supplier<StorageFootprint> footprint,
-                          Supplier<List<ReplicaMetrics>> localReplicas) throws IOException, InterruptedException {
+                          Supplier<List<ReplicaMetrics>> localReplicas, Supplier<List<PlacementMetrics>> localPlacement)
+            throws IOException, InterruptedException {
         try {
             security = closer.register(RouterSecurity.start(config.security(), config.database().dataDir(),
                     System::nanoTime, clientOptions.tlsOrNull()));
@@ -68,6 +71,7 @@ final class RouterService implements AutoCloseable {
             metrics.registerRangeReroutes(client::reroutes);
             metrics.prometheusRegistry().register(new RaftReplicaCollector(localReplicas, client,
                     config.database().name()));
+            metrics.prometheusRegistry().register(new PlacementCollector(localPlacement));
             ServerGuards guards = new ServerGuards(security.gate(), security.apiSslContextOrNull(),
                     config.limits().requestReadTimeoutMs(), memoryLimit);
             ClusterBackupCheckpoints backups = closer.register(new ClusterBackupCheckpoints(client,
@@ -88,16 +92,18 @@ final class RouterService implements AutoCloseable {
     /** A router without Raft nodes in its process (so without {@code omendb_raft_*} metrics). */
     static RouterService start(OmenConfig config, ClientOptions clientOptions, Supplier<StorageFootprint> footprint)
             throws IOException, InterruptedException {
-        return start(config, clientOptions, footprint, List::of);
+        return start(config, clientOptions, footprint, List::of, List::of);
     }
 
     /**
-     * @param localReplicas readings of the Raft replicas of the nodes in this process, exported per range
+     * @param localReplicas  readings of the Raft replicas of the nodes in this process, exported per range
+     * @param localPlacement the placement driver's readings of the nodes in this process (the meta leader's only)
      */
     static RouterService start(OmenConfig config, ClientOptions clientOptions, Supplier<StorageFootprint> footprint,
-                               Supplier<List<ReplicaMetrics>> localReplicas) throws IOException, InterruptedException {
+                               Supplier<List<ReplicaMetrics>> localReplicas,
+                               Supplier<List<PlacementMetrics>> localPlacement) throws IOException, InterruptedException {
         try {
-            return new RouterService(config, clientOptions, footprint, localReplicas);
+            return new RouterService(config, clientOptions, footprint, localReplicas, localPlacement);
         } catch (SecurityFileException e) {
             throw new ConfigException("security", e.getMessage());
         }

@@ -27,9 +27,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Test fixture shared by the local-mode end-to-end tests: {@code omendb local --nodes 3 --ranges 4} started as a
- * separate JVM (this test's class path) on free ports, its output in a log file, and an HTTP client for its API
- * and metrics ports. Split points for 4 ranges are "g", "n", "t".
+ * Test fixture shared by the local-mode end-to-end tests: {@code omendb local --nodes 3 --ranges 4} (or another
+ * number of nodes) started as a separate JVM (this test's class path) on free ports, its output in a log file, an HTTP
+ * client for its API and metrics ports, and {@link #admin} to run {@code omendb admin} against it. Split points for 4
+ * ranges are "g", "n", "t".
  *
  * <p><b>Authentication</b> is on, as by default: the first start on a data dir prints the generated admin
  * password once; {@link #start} reads it from the log and every request but {@link #sendAnonymous} carries it as
@@ -49,6 +50,8 @@ final class LocalProcess implements AutoCloseable {
     /** Generous: on a shared 2-core machine under load, three nodes took 35 s to start. */
     private static final Duration READY_WAIT = Duration.ofSeconds(120);
     private static final long STOP_WAIT_SECONDS = 30;
+    /** How long one {@code omendb admin} run may take (a JVM start and one admin call). */
+    private static final long ADMIN_WAIT_SECONDS = 120;
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration RETRY_BUDGET = Duration.ofSeconds(60);
     private static final long RETRY_PAUSE_MS_MAX = 1000;
@@ -57,6 +60,7 @@ final class LocalProcess implements AutoCloseable {
 
     final int httpPort;
     final int metricsPort;
+    final int nodes;
     final String adminPassword;
     /** Requests {@link #send} repeated after a 429/503/504; reported by tests, never asserted on. */
     final AtomicInteger retries = new AtomicInteger();
@@ -67,9 +71,10 @@ final class LocalProcess implements AutoCloseable {
     private final Process process;
     private final String authorization;
 
-    private LocalProcess(Path dataDir, int httpPort, int metricsPort, String adminPassword, Path log,
+    private LocalProcess(Path dataDir, int nodes, int httpPort, int metricsPort, String adminPassword, Path log,
                          Process process) {
         this.dataDir = dataDir;
+        this.nodes = nodes;
         this.httpPort = httpPort;
         this.metricsPort = metricsPort;
         this.adminPassword = adminPassword;
@@ -81,30 +86,35 @@ final class LocalProcess implements AutoCloseable {
 
     /** First start on a fresh data dir and free ports; waits for {@code GET /ready} = 200, reads the password. */
     static LocalProcess start(Path dataDir, Path log) throws Exception {
+        return start(dataDir, log, 3);
+    }
+
+    /** As {@link #start(Path, Path)}, with {@code nodes} nodes (replication factor min(3, nodes)). */
+    static LocalProcess start(Path dataDir, Path log, int nodes) throws Exception {
         int[] ports = LocalCluster.freePorts(2);
-        LocalProcess withoutPassword = launch(dataDir, ports[0], ports[1], null, log);
+        LocalProcess withoutPassword = launch(dataDir, nodes, ports[0], ports[1], null, log);
         Matcher m = PASSWORD.matcher(withoutPassword.logText());
         if (!m.find()) {
             withoutPassword.close();
             fail("the first start prints the admin password:\n" + withoutPassword.logText());
         }
-        return new LocalProcess(dataDir, ports[0], ports[1], m.group(1), log, withoutPassword.process);
+        return new LocalProcess(dataDir, nodes, ports[0], ports[1], m.group(1), log, withoutPassword.process);
     }
 
     /** Starts again on this (stopped) process's data dir and ports, with the same admin password. */
     LocalProcess restart(Path newLog) throws Exception {
-        return launch(dataDir, httpPort, metricsPort, adminPassword, newLog);
+        return launch(dataDir, nodes, httpPort, metricsPort, adminPassword, newLog);
     }
 
-    private static LocalProcess launch(Path dataDir, int httpPort, int metricsPort, String password, Path log)
-            throws Exception {
+    private static LocalProcess launch(Path dataDir, int nodes, int httpPort, int metricsPort, String password,
+                                       Path log) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                OmenDbCli.class.getName(), "local", "--nodes", "3", "--ranges", "4", "--data-dir", dataDir.toString(),
+                OmenDbCli.class.getName(), "local", "--nodes", Integer.toString(nodes), "--ranges", "4", "--data-dir", dataDir.toString(),
                 "--http-port", Integer.toString(httpPort), "--metrics-port", Integer.toString(metricsPort))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().remove("OMENDB_AUTH_DISABLED");
-        LocalProcess local = new LocalProcess(dataDir, httpPort, metricsPort, password, log, pb.start());
+        LocalProcess local = new LocalProcess(dataDir, nodes, httpPort, metricsPort, password, log, pb.start());
         try {
             local.awaitReady();
             return local;
@@ -248,6 +258,29 @@ final class LocalProcess implements AutoCloseable {
             cursor = page.get("cursor").asText();
         }
         return fail("scan did not finish within 10000 pages");
+    }
+
+    /** What an {@code omendb admin} run printed, and its exit code. */
+    record CliRun(int exitCode, String stdout, String stderr) {
+    }
+
+    /**
+     * {@code omendb admin ARGS} in a JVM of its own against this process, as user admin (password through {@code
+     * OMENDB_PASSWORD}); its output in files under {@code tmp}.
+     */
+    CliRun admin(Path tmp, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), OmenDbCli.class.getName(), "admin"));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--url", "http://127.0.0.1:" + httpPort, "--user", "admin"));
+        Path out = Files.createTempFile(tmp, "admin", ".out");
+        Path err = Files.createTempFile(tmp, "admin", ".err");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().put(AdminCommand.PASSWORD_ENV, adminPassword);
+        Process p = pb.start();
+        assertTrue(p.waitFor(ADMIN_WAIT_SECONDS, TimeUnit.SECONDS), "omendb admin did not finish");
+        return new CliRun(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
     }
 
     static String body(HttpResponse<byte[]> r) {

@@ -55,7 +55,7 @@ class SplitEndToEndTest {
                 }
             });
             writer.start();
-            CliRun split = admin(local, "split", "--range", "1", "--key", "c100");
+            LocalProcess.CliRun split = local.admin(tmp, "split", "--range", "1", "--key", "c100");
             Thread.sleep(500);
             stop.set(true);
             writer.join();
@@ -67,7 +67,7 @@ class SplitEndToEndTest {
             long newId = answer.get("right").get("id").asLong();
             assertTrue(newId > 4, "a new range id: " + answer);
 
-            CliRun bad = admin(local, "split", "--range", "1", "--key", "zzz");
+            LocalProcess.CliRun bad = local.admin(tmp, "split", "--range", "1", "--key", "zzz");
             assertEquals(1, bad.exitCode(), bad.toString());
             assertTrue(bad.stderr().contains("bad_split"), bad.toString());
 
@@ -105,7 +105,7 @@ class SplitEndToEndTest {
             }
         });
         writer.start();
-        CliRun merge = admin(local, "merge", "--range", "1");
+        LocalProcess.CliRun merge = local.admin(tmp, "merge", "--range", "1");
         Thread.sleep(500);
         stop.set(true);
         writer.join();
@@ -115,7 +115,7 @@ class SplitEndToEndTest {
         assertEquals(rightId, answer.get("removed").get("id").asLong(), answer.toString());
         assertEquals(before.get(1).get("end").asText(), answer.get("merged").get("end").asText(), answer.toString());
 
-        CliRun last = admin(local, "merge", "--range", String.valueOf(before.get(before.size() - 1).get("id").asLong()));
+        LocalProcess.CliRun last = local.admin(tmp, "merge", "--range", String.valueOf(before.get(before.size() - 1).get("id").asLong()));
         assertEquals(1, last.exitCode(), last.toString());
         assertTrue(last.stderr().contains("bad_merge"), last.toString());
 
@@ -159,24 +159,5 @@ class SplitEndToEndTest {
                 {"ops":[{"op":"put","key":"c050","value":"x"},{"op":"put","key":"c150","value":"x"}]}""");
         assertEquals(409, batch.statusCode(), body(batch));
         assertEquals("cross_range_batch", json(batch).get("error").asText());
-    }
-
-    record CliRun(int exitCode, String stdout, String stderr) {
-    }
-
-    /** {@code omendb admin ARGS} in a JVM of its own against {@code local}, as user admin. */
-    private CliRun admin(LocalProcess local, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), OmenDbCli.class.getName(), "admin"));
-        cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--url", "http://127.0.0.1:" + local.httpPort, "--user", "admin"));
-        Path out = Files.createTempFile(tmp, "admin", ".out");
-        Path err = Files.createTempFile(tmp, "admin", ".err");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().put(AdminCommand.PASSWORD_ENV, local.adminPassword);
-        Process p = pb.start();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "omendb admin did not finish");
-        return new CliRun(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
     }
 }

@@ -150,7 +150,7 @@ public final class ConfigLoader {
                 cluster(sections.get("cluster"), http, notices),
                 backup(sections.get("backup")),
                 ranges(sections.get("ranges")),
-                new OmenConfig.Placement(sections.get("placement").intIn("leader_balance_interval_s", 60, 0, 86_400)));
+                placement(sections.get("placement")));
         sections.values().forEach(TomlSection::rejectUnknownKeys);
         validate(config);
         return config;
@@ -394,6 +394,11 @@ public final class ConfigLoader {
                     + "lower merge_size_mb or set it to 0");
         }
         return r;
+    }
+
+    private static OmenConfig.Placement placement(TomlSection t) {
+        return new OmenConfig.Placement(t.intIn("leader_balance_interval_s", 60, 0, 86_400),
+                t.intIn("max_moves_per_node", 4, 1, 64), t.intIn("busy_round_interval_ms", 1_000, 100, 60_000));
     }
 
     private static OmenConfig.Backup backup(TomlSection t) {

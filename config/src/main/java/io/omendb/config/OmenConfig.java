@@ -94,10 +94,13 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
     /**
      * {@code [placement]}: the placement driver, run by the node leading the meta group (docs/CONFIG.md).
      *
-     * @param leaderBalanceIntervalS how often it moves range leaders so that every node leads within one of the mean
-     *                               number of ranges; 0: never
+     * @param leaderBalanceIntervalS how often it balances range leaders and replicas (every node within one of the
+     *                               mean); 0: never
+     * @param maxMovesPerNode        replica moves in flight that load one node (as the new replica or the leader
+     *                               sending it the snapshot)
+     * @param busyRoundIntervalMs    how often it runs while a node drains or a replica move is in flight
      */
-    public record Placement(int leaderBalanceIntervalS) {
+    public record Placement(int leaderBalanceIntervalS, int maxMovesPerNode, int busyRoundIntervalMs) {
     }
 
     /** {@code [http]}: read by the router. */

@@ -160,6 +160,18 @@ class ConfigLoaderTest {
         assertEquals("warn", c.database().logLevel());
     }
 
+    @Test
+    void placementSettingsAreRead() {
+        OmenConfig.Placement p = ConfigLoader.parse("""
+                [placement]
+                leader_balance_interval_s = 0
+                max_moves_per_node = 2
+                busy_round_interval_ms = 250
+                """, Map.of()).placement();
+        assertEquals(new OmenConfig.Placement(0, 2, 250), p);
+        assertEquals(new OmenConfig.Placement(60, 4, 1000), ConfigLoader.defaults().placement());
+    }
+
     static Stream<Arguments> badValues() {
         return Stream.of(
                 Arguments.of("[database]\nname = \"\"", "database.name"),
@@ -183,6 +195,8 @@ class ConfigLoaderTest {
                 Arguments.of("[monitoring]\nmetrics_port = 3000", "monitoring.metrics_port"),
                 Arguments.of("[performance]\nelection_timeout_min_ms = 3000", "performance.election_timeout_max_ms"),
                 Arguments.of("[performance]\nraft_write_buffer_kb = 1", "performance.raft_write_buffer_kb"),
+                Arguments.of("[placement]\nmax_moves_per_node = 0", "placement.max_moves_per_node"),
+                Arguments.of("[placement]\nbusy_round_interval_ms = 50", "placement.busy_round_interval_ms"),
                 Arguments.of("[limits]\nmax_key_size_bytes = 0", "limits.max_key_size_bytes"),
                 Arguments.of("[limits]\nmax_value_size_bytes = -5", "limits.max_value_size_bytes"),
                 Arguments.of("[limits]\nmax_insert_batch_size = 0", "limits.max_insert_batch_size"),

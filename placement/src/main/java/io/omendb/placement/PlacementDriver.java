@@ -72,6 +72,25 @@ public final class PlacementDriver {
         return view.operations();
     }
 
+    /**
+     * Ranges with fewer than {@code replicationFactor} GOOD replicas (on a LIVE node, of its current incarnation):
+     * those a lost, suspect or draining replica leaves short, and those whose new replica is still being copied (a
+     * move's target counts only once it has joined the range's voters). What {@code omendb_ranges_under_replicated}
+     * reports.
+     */
+    public int underReplicated(ClusterSnapshot snapshot) {
+        ClusterView view = new ClusterView(snapshot, limits, clockMs.getAsLong());
+        int under = 0;
+        for (int r = 0; r < view.ranges.length; r++) {
+            int good = 0;
+            for (ReplicaStatus s : view.status[r]) {
+                good += s == ReplicaStatus.GOOD ? 1 : 0;
+            }
+            under += good < limits.replicationFactor() ? 1 : 0;
+        }
+        return under;
+    }
+
     /** Declares dead the nodes unheard from for too long; removes drained nodes that hold nothing any more. */
     private static void recordNodeStates(ClusterView view) {
         for (int n = 0; n < view.nodes.length; n++) {

@@ -194,6 +194,22 @@ class PlacementDriverTest {
 
     // ---- helpers ----
 
+    // ---- under-replicated ranges (the metric) ----
+
+    @Test
+    void rangesShortOfGoodReplicasCountAsUnderReplicated() {
+        List<Node> nodes = List.of(live("n0", "z0"), live("n1", "z1"), draining("n2", "z2"), live("n3", "z2"),
+                seenAgo("n4", "z0", 20_000));
+        List<Range> ranges = List.of(range(1, "n0", "n1", "n3"), range(2, "n0", "n1", "n2"),
+                range(3, "n0", "n1", "n4"), range(4, "n0", "n1"));
+        PlacementDriver driver = new PlacementDriver(LIMITS, () -> NOW_MS);
+        assertEquals(3, driver.underReplicated(new ClusterSnapshot(nodes, ranges, List.of())),
+                "draining (2), suspect (3) and missing (4) replicas leave a range short; range 1 is whole");
+        Move copying = new Move(4, new Replica("n3", 0), null, NOW_MS, false);
+        assertEquals(3, driver.underReplicated(new ClusterSnapshot(nodes, ranges, List.of(copying))),
+                "a replica still being copied does not count yet");
+    }
+
     private static List<Operation> decide(List<Node> nodes, List<Range> ranges, List<Move> moves) {
         return decide(LIMITS, nodes, ranges, moves);
     }

@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * peers) and one group per key range it replicates, each with its own {@link RangeStateMachine} and engine. This
  * class owns the node's lifecycle and wires its parts, each of which has one role:
  * {@link GroupBootstrap} (creating the layout's groups), {@link Readmission} (a wiped node rejoining them),
- * {@link RangeTableSeeder} (the initial range table) and {@link LogArchiveScheduler} (log archiving).
+ * {@link RangeTableSeeder} (the initial range table), {@link PlacementRunner} (replica and leader placement, drains)
+ * and {@link LogArchiveScheduler} (log archiving).
  *
  * <p><b>Start.</b> The server is always started with {@code RECOVER}: it re-opens every group found in its Raft
  * storage (a restart, even after kill -9, replays each group's log after its engine's durable index). Then the node
@@ -88,7 +89,7 @@ public final class OmenNode implements AutoCloseable {
     private final SplitFollowUp splitFollowUp;
     private final AutoSplitter autoSplitter;
     private final AutoMerger autoMerger;
-    private final LeaderBalancer leaderBalancer;
+    private final PlacementRunner placement;
     /** One thread per group this node lost its storage of, started after bootstrap. */
     private final List<Thread> readmitters = new ArrayList<>();
     /** Null unless {@code backup.log_archive_dir} is set. */
@@ -118,7 +119,7 @@ public final class OmenNode implements AutoCloseable {
         this.autoSplitter = new AutoSplitter(config.cluster().nodeId(), server, client, config.ranges(),
                 System::currentTimeMillis);
         this.autoMerger = new AutoMerger(config, server, client, System::currentTimeMillis);
-        this.leaderBalancer = new LeaderBalancer(config, server, client, System::currentTimeMillis);
+        this.placement = new PlacementRunner(config, server, client, System::currentTimeMillis);
     }
 
     public static OmenNode start(OmenConfig config, Clock clock) throws IOException {
@@ -169,7 +170,7 @@ public final class OmenNode implements AutoCloseable {
             node.splitFollowUp.startReconciling();
             node.autoSplitter.startIfEnabled();
             node.autoMerger.startIfEnabled();
-            node.leaderBalancer.startIfEnabled();
+            node.placement.start();
             node.archiving = LogArchiveScheduler.startIfConfigured(config, node.server);
             node.seeder.startIfMetaPeer();
             LOG.info("Node {} started with groups {}", config.cluster().nodeId(), node.hostedGroups());
@@ -185,6 +186,7 @@ public final class OmenNode implements AutoCloseable {
         return start(config, Clock.systemUTC());
     }
 
+    /** Records this node as the data directory's owner, or checks it is. */
     private static void checkOwner(OmenConfig config, NodeMetadataStore metadata, Clock clock) throws IOException {
         String nodeId = config.cluster().nodeId();
         String db = config.database().name();
@@ -305,6 +307,11 @@ public final class OmenNode implements AutoCloseable {
         return out;
     }
 
+    /** The placement driver's last reading while this node leads the meta group (it runs the driver), else empty. */
+    public Optional<PlacementMetrics> placementMetrics() {
+        return placement.metrics();
+    }
+
     public Map<RaftGroupId, NodeMetadataStore.GroupRecord> groupRecords() throws IOException {
         return metadata.groups();
     }
@@ -313,7 +320,7 @@ public final class OmenNode implements AutoCloseable {
     public void close() throws IOException {
         readmitters.forEach(Thread::interrupt);
         seeder.close();
-        leaderBalancer.close();
+        placement.close();
         autoSplitter.close();
         autoMerger.close();
         splitFollowUp.close();

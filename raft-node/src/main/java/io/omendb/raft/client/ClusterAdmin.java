@@ -568,4 +568,9 @@ public final class ClusterAdmin {
         }
         return t;
     }
+
+    /** The cluster's nodes: their recorded states, decommissioning, and what each answers ({@link NodeAdmin}). */
+    public NodeAdmin nodes() {
+        return new NodeAdmin(client);
+    }
 }

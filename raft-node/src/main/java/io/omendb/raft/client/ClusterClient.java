@@ -72,8 +72,10 @@ public final class ClusterClient implements AutoCloseable {
     private final ForwardAcceptor forwardsOrNull;
     private final ClusterAdmin admin;
     private final Rerouter rerouter;
+    private final ClientOptions options;
 
     private ClusterClient(ClientOptions options) {
+        this.options = options;
         this.configLimits = options.limits();
         this.limits = new RequestLimits(configLimits);
         this.routing = new RangeRouter(options.preferredReplica());
@@ -106,6 +108,11 @@ public final class ClusterClient implements AutoCloseable {
 
     public ClusterAdmin admin() {
         return admin;
+    }
+
+    /** What this client was built with (the members and the meta group's peers, for {@link NodeAdmin}). */
+    ClientOptions options() {
+        return options;
     }
 
     /** How much this client's writes and linearizable gets were grouped so far (for metrics). */

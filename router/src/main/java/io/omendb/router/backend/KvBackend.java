@@ -82,6 +82,16 @@ public interface KvBackend {
      */
     CompletableFuture<Void> transferLeader(long rangeId, String nodeId);
 
+    /** Every member of the cluster, in configuration order, with its state and the replicas and leaders it has. */
+    CompletableFuture<List<NodeInfo>> nodes();
+
+    /**
+     * Starts draining node {@code nodeId}: its replicas and leaders move to the other members, then it is recorded
+     * removed. Completes with its state once the drain is recorded ("draining", or "removed" when already done).
+     * Fails with {@link UnknownNodeException} (no such member) or {@link DecommissionRefusedException}.
+     */
+    CompletableFuture<String> decommission(String nodeId);
+
     /**
      * Splits range {@code rangeId} at {@code keyOrNull} (null: the range's byte median) and completes once the range
      * table shows both halves. Fails with {@link UnknownRangeException}, or {@link RangeChangeRefusedException} (a key

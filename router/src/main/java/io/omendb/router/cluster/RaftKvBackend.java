@@ -11,10 +11,12 @@ import io.omendb.raft.meta.RangeTable;
 import io.omendb.router.backend.BatchOp;
 import io.omendb.router.backend.CasResult;
 import io.omendb.router.backend.CrossRangeBatchException;
+import io.omendb.router.backend.DecommissionRefusedException;
 import io.omendb.router.backend.DeleteResult;
 import io.omendb.router.backend.IndexWork;
 import io.omendb.router.backend.KeyValue;
 import io.omendb.router.backend.KvBackend;
+import io.omendb.router.backend.NodeInfo;
 import io.omendb.router.backend.RangeIndexStats;
 import io.omendb.router.backend.RangeInfo;
 import io.omendb.router.backend.RangeShape;
@@ -38,6 +40,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -276,6 +279,31 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
             }
             return client.admin().transferLeader(rangeId, nodeId);
         });
+    }
+
+    @Override
+    public CompletableFuture<List<NodeInfo>> nodes() {
+        return bounded(() -> client.admin().nodes().nodes().thenApply(all -> all.stream().map(n -> new NodeInfo(
+                n.nodeId(), n.raftAddress(), n.httpAddressOrNull(), n.state(), n.replicas(), n.leaders())).toList()));
+    }
+
+    /** INVALID_ARGUMENT and CONFLICT from the client are refusals; NOT_FOUND an unknown member. */
+    @Override
+    public CompletableFuture<String> decommission(String nodeId) {
+        return bounded(() -> client.admin().nodes().decommission(nodeId).handle((state, e) -> {
+            if (e == null) {
+                return state;
+            }
+            Throwable t = ClientFailures.unwrap(e);
+            if (t instanceof ClientException ce && ce.code() == ErrorCode.NOT_FOUND) {
+                throw new UnknownNodeException(ce.getMessage());
+            }
+            if (t instanceof ClientException ce && (ce.code() == ErrorCode.INVALID_ARGUMENT
+                    || ce.code() == ErrorCode.CONFLICT)) {
+                throw new DecommissionRefusedException(ce.getMessage());
+            }
+            throw e instanceof CompletionException ce ? ce : new CompletionException(e);
+        }));
     }
 
     @Override

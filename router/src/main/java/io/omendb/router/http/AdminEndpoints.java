@@ -2,6 +2,7 @@ package io.omendb.router.http;
 
 import io.omendb.router.backend.IndexWork;
 import io.omendb.router.backend.KvBackend;
+import io.omendb.router.backend.NodeInfo;
 import io.omendb.router.backend.RangeIndexStats;
 import io.omendb.router.backend.RangeInfo;
 import io.omendb.router.backend.RangeShape;
@@ -16,11 +17,14 @@ import java.util.concurrent.CompletableFuture;
  * transfer and range splits and merges.
  * Range boundaries are rendered percent-encoded (the form scan's {@code start}/{@code end} take), so any bytes
  * show, and an operator can paste them into a scan.
+ *
+ * <p>Also the cluster's nodes: listing them ({@code GET /admin/nodes}) and decommissioning one.
  */
 public final class AdminEndpoints {
     static final String RANGE_PARAM = "range";
     static final String TO_PARAM = "to";
     static final String KEY_PARAM = "key";
+    static final String NODE_PARAM = "node";
 
     private final KvBackend backend;
 
@@ -81,6 +85,32 @@ public final class AdminEndpoints {
         }
         return backend.transferLeader(rangeId, node).thenApply(v -> Json.response(200,
                 Json.object("range", rangeId, "leader", node)));
+    }
+
+    /** {@code GET /admin/nodes}: every member, its state, and the replicas and leaders it has. */
+    public CompletableFuture<ApiResponse> nodes(ApiRequest request) {
+        return backend.nodes().thenApply(nodes -> {
+            List<Map<String, Object>> out = new ArrayList<>(nodes.size());
+            for (NodeInfo n : nodes) {
+                out.add(Json.object("id", n.id(), "raft_address", n.raftAddress(), "http_address",
+                        n.httpAddressOrNull(), "state", n.state(), "replicas", n.replicas(), "leaders", n.leaders()));
+            }
+            return Json.response(200, Json.object("nodes", out));
+        });
+    }
+
+    /**
+     * {@code POST /admin/decommission?node=ID}: 202 once the drain is recorded; the node's replicas and leaders then
+     * move off in the background ({@code GET /admin/nodes} shows it {@code draining}, then {@code removed}).
+     */
+    public CompletableFuture<ApiResponse> decommission(ApiRequest request) {
+        String node = request.query().textOrNull(NODE_PARAM);
+        if (node == null || node.isEmpty()) {
+            throw ApiError.badRequest("bad_node", "node is required: the id of the member to decommission "
+                    + "(GET /admin/nodes lists them)").asException();
+        }
+        return backend.decommission(node).thenApply(state -> Json.response(202, Json.object("node", node,
+                "state", state)));
     }
 
     /**

@@ -41,6 +41,9 @@ final class ApiRoutes {
                 exact(HttpMethod.POST, "/admin/rebuild-index", range, Route.Kind.ADMIN, admin::rebuildIndex),
                 exact(HttpMethod.POST, "/admin/transfer-leader", Set.of(AdminEndpoints.RANGE_PARAM,
                         AdminEndpoints.TO_PARAM), Route.Kind.ADMIN, admin::transferLeader),
+                exact(HttpMethod.GET, "/admin/nodes", none, Route.Kind.ADMIN, admin::nodes),
+                exact(HttpMethod.POST, "/admin/decommission", Set.of(AdminEndpoints.NODE_PARAM), Route.Kind.ADMIN,
+                        admin::decommission),
                 exact(HttpMethod.POST, "/admin/split", Set.of(AdminEndpoints.RANGE_PARAM, AdminEndpoints.KEY_PARAM),
                         Route.Kind.RESHAPE, admin::split),
                 exact(HttpMethod.POST, "/admin/merge", range, Route.Kind.RESHAPE, admin::merge)));

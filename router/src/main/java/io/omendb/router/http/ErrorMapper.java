@@ -3,6 +3,7 @@ package io.omendb.router.http;
 import io.omendb.router.backend.BackendTimeoutException;
 import io.omendb.router.backend.BackendUnavailableException;
 import io.omendb.router.backend.CrossRangeBatchException;
+import io.omendb.router.backend.DecommissionRefusedException;
 import io.omendb.router.backend.EntryTooLargeException;
 import io.omendb.router.backend.RangeChangeRefusedException;
 import io.omendb.router.backend.UnknownNodeException;
@@ -14,7 +15,7 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * The one place that turns failures into HTTP answers, so every error has a stable code and status:
- * {@link ApiException} keeps its own, backend exceptions map by type (409 cross_range_batch, 404 unknown_range,
+ * {@link ApiException} keeps its own, backend exceptions map by type (409 cross_range_batch, 409 decommission_refused, 404 unknown_range,
  * 404 unknown_node, 413 batch_too_large, 503 unavailable, 504 timeout), and anything unexpected is a 500 internal whose detail goes to the log, not to
  * the client. Stateless, thread-safe.
  */
@@ -38,6 +39,9 @@ public final class ErrorMapper {
             return refused.reason() == RangeChangeRefusedException.Reason.CONFLICT
                     ? ApiError.of(409, "range_changed", cause.getMessage())
                     : ApiError.of(400, badChange, cause.getMessage());
+        }
+        if (cause instanceof DecommissionRefusedException) {
+            return ApiError.of(409, "decommission_refused", cause.getMessage());
         }
         if (cause instanceof UnknownRangeException) {
             return ApiError.of(404, "unknown_range", cause.getMessage());

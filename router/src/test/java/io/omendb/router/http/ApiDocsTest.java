@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.omendb.config.ConfigLoader;
+import io.omendb.raft.PlacementMetrics;
 import io.omendb.raft.ReplicaMetrics;
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.meta.ClusterLayout;
 import io.omendb.router.backend.StorageFootprint;
+import io.omendb.router.cluster.PlacementCollector;
 import io.omendb.router.cluster.RaftReplicaCollector;
 import io.omendb.router.metrics.RouterMetrics;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -202,6 +204,8 @@ class ApiDocsTest {
                 Optional.of(new ReplicaMetrics.Archive(100, 2, 0))));
         try (ClusterClient client = ClusterClient.connect(ClientOptions.from(ConfigLoader.defaults()))) {
             metrics.prometheusRegistry().register(new RaftReplicaCollector(() -> replicas, client, "omendb"));
+            metrics.prometheusRegistry().register(new PlacementCollector(() -> List.of(
+                    new PlacementMetrics("n1", 1, 1, 2))));
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             PrometheusTextFormatWriter.create().write(out, metrics.prometheusRegistry().scrape());
             Set<String> names = new TreeSet<>();

@@ -3,10 +3,12 @@ package io.omendb.router.http;
 import io.omendb.router.backend.BatchOp;
 import io.omendb.router.backend.CasResult;
 import io.omendb.router.backend.CrossRangeBatchException;
+import io.omendb.router.backend.DecommissionRefusedException;
 import io.omendb.router.backend.DeleteResult;
 import io.omendb.router.backend.IndexWork;
 import io.omendb.router.backend.KeyValue;
 import io.omendb.router.backend.KvBackend;
+import io.omendb.router.backend.NodeInfo;
 import io.omendb.router.backend.RangeIndexStats;
 import io.omendb.router.backend.RangeChangeRefusedException;
 import io.omendb.router.backend.RangeInfo;
@@ -243,6 +245,23 @@ final class InMemoryKvBackend implements KvBackend {
         }
         return CompletableFuture.failedFuture(new RangeChangeRefusedException(
                 RangeChangeRefusedException.Reason.BAD_REQUEST, "the in-memory backend's ranges are fixed"));
+    }
+
+    /** Every peer, live, each holding a replica of every range. */
+    @Override
+    public CompletableFuture<List<NodeInfo>> nodes() {
+        return CompletableFuture.completedFuture(PEERS.stream().map(p -> new NodeInfo(p, p + ":4000", null, "live",
+                SPLITS.length + 1, p.equals(PEERS.get(0)) ? SPLITS.length + 1 : 0)).toList());
+    }
+
+    /** Three members with a replica of every range: none can go. */
+    @Override
+    public CompletableFuture<String> decommission(String nodeId) {
+        if (!PEERS.contains(nodeId)) {
+            return CompletableFuture.failedFuture(new UnknownNodeException("no cluster member '" + nodeId + "'"));
+        }
+        return CompletableFuture.failedFuture(new DecommissionRefusedException("cannot decommission '" + nodeId
+                + "': 2 other live member(s) would be left for ranges of 3 replicas"));
     }
 
     @Override

@@ -80,4 +80,23 @@ class ProbeAndAdminApiTest {
         assertError(t.send("POST", "/admin/transfer-leader?range=2", ""), 400, "bad_node");
         assertError(t.send("POST", "/admin/transfer-leader?range=2&to=n3&x=1", ""), 400, "unknown_parameter");
     }
+
+    @Test
+    void nodesListsEveryMemberWithItsStateAndCounts() {
+        var nodes = t.send("GET", "/admin/nodes", "");
+        assertEquals(200, nodes.statusCode());
+        assertEquals("{\"nodes\":[{\"id\":\"n1\",\"raft_address\":\"n1:4000\",\"http_address\":null,"
+                + "\"state\":\"live\",\"replicas\":3,\"leaders\":3},{\"id\":\"n2\",\"raft_address\":\"n2:4000\","
+                + "\"http_address\":null,\"state\":\"live\",\"replicas\":3,\"leaders\":0},{\"id\":\"n3\","
+                + "\"raft_address\":\"n3:4000\",\"http_address\":null,\"state\":\"live\",\"replicas\":3,"
+                + "\"leaders\":0}]}", TestServer.text(nodes));
+    }
+
+    @Test
+    void decommissionChecksTheNodeAndReportsARefusal() {
+        assertError(t.send("POST", "/admin/decommission?node=n2", ""), 409, "decommission_refused");
+        assertError(t.send("POST", "/admin/decommission?node=n7", ""), 404, "unknown_node");
+        assertError(t.send("POST", "/admin/decommission", ""), 400, "bad_node");
+        assertError(t.send("POST", "/admin/decommission?node=n2&x=1", ""), 400, "unknown_parameter");
+    }
 }

@@ -1,0 +1,246 @@
+package io.omendb.raft;
+
+import io.omendb.config.OmenConfig;
+import io.omendb.placement.ClusterSnapshot;
+import io.omendb.placement.Move;
+import io.omendb.placement.Node;
+import io.omendb.placement.NodeState;
+import io.omendb.placement.Operation;
+import io.omendb.placement.PlacementDriver;
+import io.omendb.placement.PlacementLimits;
+import io.omendb.placement.Range;
+import io.omendb.placement.Replica;
+import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.client.NodeAdmin;
+import io.omendb.raft.client.Results;
+import io.omendb.raft.meta.ClusterLayout;
+import io.omendb.raft.meta.RangeDescriptor;
+import io.omendb.raft.meta.RangeTable;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * Runs the {@link PlacementDriver} on the node leading the meta group (one per cluster; another one after a meta
+ * leader change) and carries out what it decides: leadership transfers, replica moves (add the new replica, wait until
+ * it caught up, then remove the one it replaces), and node state changes (a drained node becomes REMOVED). So leaders
+ * and replicas stay balanced, and a node an operator decommissions ({@link NodeAdmin#decommission}) is emptied.
+ *
+ * <p><b>When it runs.</b> Every {@code [placement] busy_round_interval_ms} the meta leader reads the recorded node
+ * states; it runs a round when a node is DRAINING or a move is in flight, and otherwise every {@code
+ * leader_balance_interval_s} (0: only for drains and moves; the first one that long after the node started, as
+ * before replica moves existed). Between rounds, every {@link #OBSERVE_INTERVAL_MS} it builds the same picture without
+ * acting on it, for {@link #metrics} (under-replicated ranges).
+ *
+ * <p><b>What it gives the driver.</b> Every member of the configuration, with the state the meta group records (LIVE
+ * without a record) and heard from when it last answered a probe ({@link NodeAdmin#hostedGroups}): one that stops
+ * answering becomes SUSPECT after {@link PlacementLimits#NODE_SUSPECT_AFTER_MS_DEFAULT}, and the driver then balances
+ * nothing (it repairs first), nor removes a replica whose loss would leave a range without a live quorum. Nodes are
+ * never declared dead here ({@link #NODE_DEAD_AFTER_MS}). Every range of the table with its voters and current
+ * leader, less the target of a copy in flight, and the moves in flight ({@link ReplicaMoves}), bounded by {@code
+ * max_moves_per_node} per node.
+ *
+ * <p><b>Threading.</b> One daemon thread of its own ({@link BackgroundThread}): a round waits for each transfer,
+ * removal and state change; copies run in the background, at most the driver's limits of them.
+ */
+final class PlacementRunner implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PlacementRunner.class);
+    /** How long one status call, transfer or removal may take before the round moves on. */
+    static final long CALL_WAIT_MS = 15_000;
+    /** Never declared dead here (see the class note). */
+    static final long NODE_DEAD_AFTER_MS = Long.MAX_VALUE / 4;
+    /** How long a new replica may take to catch up with its leader before its move is given up. */
+    static final long CATCH_UP_TIMEOUT_MS = 600_000;
+    /** How often the meta leader refreshes {@link #metrics} when no round is due. */
+    static final long OBSERVE_INTERVAL_MS = 10_000;
+    /** How often a copy checks whether its new replica caught up. */
+    static final long CATCH_UP_POLL_MS = 200;
+
+    private final OmenConfig config;
+    private final RaftServer server;
+    private final ClusterClient client;
+    private final LongSupplier clockMs;
+    private final PlacementDriver driver;
+    private final ReplicaMoves moves;
+    private final Map<String, Long> lastSeenMs = new HashMap<>();
+    private final BackgroundThread thread;
+    private long lastRoundMs;
+    private long lastObservedMs = Long.MIN_VALUE / 2;
+    private volatile Optional<PlacementMetrics> metrics = Optional.empty();
+
+    PlacementRunner(OmenConfig config, RaftServer server, ClusterClient client, LongSupplier clockMs) {
+        this.config = config;
+        this.server = server;
+        this.client = client;
+        this.clockMs = clockMs;
+        int perNode = config.placement().maxMovesPerNode();
+        this.driver = new PlacementDriver(new PlacementLimits(config.cluster().replicationFactor(),
+                PlacementLimits.NODE_SUSPECT_AFTER_MS_DEFAULT, NODE_DEAD_AFTER_MS, perNode,
+                Math.min(PlacementLimits.MAX_MOVES_TOTAL_DEFAULT, perNode * config.cluster().members().size()),
+                PlacementLimits.MAX_LEADER_TRANSFERS_PER_ROUND_DEFAULT), clockMs);
+        this.moves = new ReplicaMoves(this::copy);
+        this.thread = new BackgroundThread("omendb-placement-" + config.cluster().nodeId());
+        this.lastRoundMs = clockMs.getAsLong();
+    }
+
+    void start() {
+        long ms = config.placement().busyRoundIntervalMs();
+        thread.executor().scheduleWithFixedDelay(this::tickSafely, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    /** The last round's reading while this node leads the meta group, else empty. */
+    Optional<PlacementMetrics> metrics() {
+        return metrics;
+    }
+
+    private void tickSafely() {
+        try {
+            if (leadsMetaGroup()) {
+                tick();
+            } else {
+                metrics = Optional.empty();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warn("Node {}: placement round failed: {}", config.cluster().nodeId(), e.toString());
+        }
+    }
+
+    private boolean leadsMetaGroup() {
+        try {
+            RaftGroupId meta = ClusterLayout.metaGroupId(config.database().name());
+            return server.getDivision(meta).getInfo().isLeader();
+        } catch (IOException notHostedHere) {
+            return false;
+        }
+    }
+
+    private void tick() throws Exception {
+        Map<String, NodeState> states = await(client.admin().nodes().recordedStates());
+        long balanceMs = config.placement().leaderBalanceIntervalS() * 1000L;
+        boolean due = balanceMs > 0 && clockMs.getAsLong() - lastRoundMs >= balanceMs;
+        if (due || moves.inFlight() > 0 || states.containsValue(NodeState.DRAINING)) {
+            lastRoundMs = clockMs.getAsLong();
+            round(states, true);
+        } else if (clockMs.getAsLong() - lastObservedMs >= OBSERVE_INTERVAL_MS) {
+            round(states, false);
+        }
+    }
+
+    /**
+     * One round: the cluster as it is now, and with {@code act} the driver's decisions carried out (copies started in
+     * the background); either way, {@link #metrics} updated.
+     */
+    private void round(Map<String, NodeState> states, boolean act) throws Exception {
+        lastObservedMs = clockMs.getAsLong();
+        probeMembers();
+        RangeTable table = await(client.refreshRangeTable());
+        List<Move> inFlight = moves.current(table);
+        // asked all at once: each replica on a node that does not answer waits for its own timeout
+        List<CompletableFuture<Results.RangeStatus>> statuses = table.ranges().stream()
+                .map(d -> client.admin().rangeStatus(d.rangeId())).toList();
+        List<Range> ranges = new ArrayList<>();
+        for (int i = 0; i < statuses.size(); i++) {
+            RangeDescriptor d = table.ranges().get(i);
+            Results.RangeStatus status = await(statuses.get(i));
+            Optional<String> copying = moves.copyingTo(d.rangeId());
+            ranges.add(new Range(d.rangeId(), d.peerIds().stream().filter(p -> copying.map(c -> !c.equals(p))
+                    .orElse(true)).map(p -> new Replica(p, 0)).toList(), status.leaderId(), 0, 0));
+        }
+        List<Node> nodes = new ArrayList<>();
+        for (OmenConfig.Member m : config.cluster().members()) {
+            nodes.add(new Node(m.id(), "", states.getOrDefault(m.id(), NodeState.LIVE),
+                    lastSeenMs.getOrDefault(m.id(), 0L), 0));
+        }
+        ClusterSnapshot snapshot = new ClusterSnapshot(nodes, ranges, inFlight);
+        for (Operation op : act ? driver.nextOperations(snapshot) : List.<Operation>of()) {
+            carryOut(op, states);
+        }
+        metrics = Optional.of(new PlacementMetrics(config.cluster().nodeId(), driver.underReplicated(snapshot),
+                moves.inFlight(), moves.completed()));
+    }
+
+    /** Records when each member last answered; one that does not answer within the probe timeout is not updated. */
+    private void probeMembers() {
+        List<String> ids = config.cluster().members().stream().map(OmenConfig.Member::id).toList();
+        List<CompletableFuture<Boolean>> answers = ids.stream().map(id -> client.admin().nodes().hostedGroups(id)
+                .thenApply(g -> true).completeOnTimeout(false, NodeAdmin.PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .exceptionally(t -> false)).toList();
+        long now = clockMs.getAsLong();
+        for (int i = 0; i < ids.size(); i++) {
+            if (answers.get(i).join()) { // bounded by the probe timeout, never fails
+                lastSeenMs.put(ids.get(i), now);
+            }
+        }
+    }
+
+    private void carryOut(Operation op, Map<String, NodeState> states) throws Exception {
+        String self = config.cluster().nodeId();
+        if (op instanceof Operation.TransferLeader t) {
+            LOG.info("Node {}: moving the leadership of range {} from {} to {}", self, t.rangeId(), t.fromNodeId(),
+                    t.toNodeId());
+            await(client.admin().transferLeader(t.rangeId(), t.toNodeId()));
+        } else if (op instanceof Operation.AddReplica a) {
+            LOG.info("Node {}: adding a replica of range {} on {} (to replace {})", self, a.rangeId(),
+                    a.target().nodeId(), a.sourceNodeId());
+            moves.start(a, clockMs.getAsLong());
+        } else if (op instanceof Operation.RemoveReplica r) {
+            LOG.info("Node {}: removing the replica of range {} on {}", self, r.rangeId(), r.replica().nodeId());
+            await(client.admin().removePeer(r.rangeId(), r.replica().nodeId()));
+        } else if (op instanceof Operation.SetNodeState s) {
+            NodeState recorded = states.getOrDefault(s.nodeId(), NodeState.LIVE);
+            LOG.info("Node {}: recording node {} as {} (was {})", self, s.nodeId(), s.state(), recorded);
+            await(client.admin().nodes().compareAndSetState(s.nodeId(), recorded, s.state()));
+        }
+    }
+
+    /** Adds a replica of the range on {@code nodeId}, then waits until it applied what its leader had then. */
+    private CompletableFuture<Void> copy(long rangeId, String nodeId) {
+        long deadlineMs = clockMs.getAsLong() + CATCH_UP_TIMEOUT_MS;
+        return client.admin().addPeer(rangeId, nodeId).thenCompose(d -> client.admin().rangeStatus(rangeId))
+                .thenCompose(status -> caughtUp(rangeId, nodeId, leaderIndex(status), deadlineMs));
+    }
+
+    private static long leaderIndex(Results.RangeStatus status) {
+        return status.replicas().stream().filter(r -> r.nodeId().equals(status.leaderId()))
+                .mapToLong(Results.ReplicaStatus::appliedIndex).findFirst().orElse(Long.MAX_VALUE);
+    }
+
+    private CompletableFuture<Void> caughtUp(long rangeId, String nodeId, long index, long deadlineMs) {
+        return client.admin().rangeStatus(rangeId).thenCompose(status -> {
+            long target = status.replicas().stream().filter(r -> r.nodeId().equals(nodeId))
+                    .mapToLong(Results.ReplicaStatus::appliedIndex).findFirst().orElse(-1);
+            long reference = index == Long.MAX_VALUE ? leaderIndex(status) : index;
+            if (reference != Long.MAX_VALUE && target >= reference) {
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            if (clockMs.getAsLong() > deadlineMs) {
+                throw new IllegalStateException("the replica of range " + rangeId + " on " + nodeId + " did not catch "
+                        + "up within " + CATCH_UP_TIMEOUT_MS + " ms");
+            }
+            return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(CATCH_UP_POLL_MS,
+                    TimeUnit.MILLISECONDS)).thenCompose(v -> caughtUp(rangeId, nodeId, reference, deadlineMs));
+        });
+    }
+
+    private static <T> T await(CompletableFuture<T> f) throws Exception {
+        return f.get(CALL_WAIT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        thread.close();
+    }
+}

@@ -1,0 +1,191 @@
+package io.omendb.raft.client;
+
+import io.omendb.config.OmenConfig;
+import io.omendb.placement.NodeState;
+import io.omendb.raft.command.Command;
+import io.omendb.raft.command.CommandResult;
+import io.omendb.raft.command.Query;
+import io.omendb.raft.command.QueryResult;
+import io.omendb.raft.meta.NodeStateCodec;
+import io.omendb.raft.meta.RangeDescriptor;
+import io.omendb.raft.meta.RangeTable;
+import io.omendb.storage.KeyValue;
+import org.apache.ratis.protocol.GroupListReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The cluster's nodes: the states the meta group records of them ({@link NodeStateCodec}; a node without a record is
+ * LIVE), decommissioning one, and what each answers now. The members are the configuration's {@code [cluster]
+ * members}; this class never adds one.
+ *
+ * <p><b>Decommission guarantees.</b> {@link #decommission} records DRAINING only if, after it, the members that stay
+ * (neither draining, removed nor dead) can still hold as many replicas of every range as it has now (one per node), and
+ * only for a node outside the meta group (whose membership does not move yet). The check and the record are one
+ * compare-and-set over every member's state ({@link Command.CompareAndSetAll}), so two decommissions racing cannot
+ * both pass a check that only one of them could. The node's replicas and leaders are then moved off by the placement
+ * driver on the meta group's leader, which records REMOVED once the range table names it nowhere.
+ *
+ * <p>Stateless and thread-safe; blocking Ratis calls run on the client's admin executor.
+ */
+public final class NodeAdmin {
+    /** How long {@link #nodes} waits for a member to answer before showing it as suspect. */
+    public static final long PROBE_TIMEOUT_MS = 2_000;
+    /** Members the {@code node/} prefix is read for in one scan: far above any configuration's. */
+    static final int NODES_MAX = 1_024;
+
+    private final ClusterClient client;
+
+    NodeAdmin(ClusterClient client) {
+        this.client = client;
+    }
+
+    /** Every state the meta group records, by node id (members without a record are LIVE, and absent here). */
+    public CompletableFuture<Map<String, NodeState>> recordedStates() {
+        Query q = new Query.Scan(NodeStateCodec.KEY_PREFIX, NodeStateCodec.KEY_PREFIX_END, NODES_MAX);
+        return client.channels().meta().read(q, ReadOptions.linearizable(), null).thenApply(r -> {
+            Map<String, NodeState> out = new HashMap<>();
+            for (KeyValue kv : ((QueryResult.ScanPage) r).entries()) {
+                out.put(NodeStateCodec.nodeId(kv.key()), NodeStateCodec.decode(kv.value()));
+            }
+            return out;
+        });
+    }
+
+    /** Records {@code next} for {@code nodeId} if its recorded state is {@code expected}; true when it did. */
+    public CompletableFuture<Boolean> compareAndSetState(String nodeId, NodeState expected, NodeState next) {
+        return client.channels().meta().write(stateChange(nodeId, expected, next)).thenApply(res ->
+                res instanceof CommandResult.CasOutcome c && c.succeeded());
+    }
+
+    private static Command.CompareAndSet stateChange(String nodeId, NodeState expected, NodeState next) {
+        return new Command.CompareAndSet(NodeStateCodec.key(nodeId), recorded(expected), recorded(next));
+    }
+
+    /** LIVE is the absence of a record. */
+    private static byte[] recorded(NodeState state) {
+        return state == NodeState.LIVE ? null : NodeStateCodec.encode(state);
+    }
+
+    /**
+     * Starts draining {@code nodeId}: completes with its recorded state afterwards, as {@link NodeStatus#state()}
+     * names it ({@code draining}; {@code removed} or {@code draining} again when asked twice). Fails NOT_FOUND for a node that is no member, INVALID_ARGUMENT when the node is a meta
+     * peer or the other members cannot hold every range's replicas, CONFLICT when another node's state changed
+     * meanwhile (retry).
+     */
+    public CompletableFuture<String> decommission(String nodeId) {
+        List<String> members = client.options().members().stream().map(OmenConfig.Member::id).toList();
+        if (!members.contains(nodeId)) {
+            return CompletableFuture.failedFuture(new ClientException(ErrorCode.NOT_FOUND, "no cluster member '"
+                    + nodeId + "'; the members are " + members));
+        }
+        return recordedStates().thenCompose(states -> {
+            NodeState current = states.getOrDefault(nodeId, NodeState.LIVE);
+            if (current == NodeState.DRAINING || current == NodeState.REMOVED) {
+                return CompletableFuture.completedFuture(shown(current));
+            }
+            return client.refreshRangeTable().thenCompose(table -> {
+                checkCapacity(nodeId, members, states, table);
+                checkNotMetaPeer(nodeId, client.options().metaPeers());
+                List<Command.CompareAndSet> changes = new ArrayList<>();
+                for (String m : members) {
+                    NodeState s = states.getOrDefault(m, NodeState.LIVE);
+                    changes.add(stateChange(m, s, m.equals(nodeId) ? NodeState.DRAINING : s));
+                }
+                return client.channels().meta().write(new Command.CompareAndSetAll(changes)).thenApply(res -> {
+                    if (!(res instanceof CommandResult.CasOutcome c) || !c.succeeded()) {
+                        throw new ClientException(ErrorCode.CONFLICT, "a node's state changed while decommissioning '"
+                                + nodeId + "'; retry");
+                    }
+                    return shown(NodeState.DRAINING);
+                });
+            });
+        });
+    }
+
+    /** The members that stay must be at least as many as the replicas of the range that has most. */
+    private static void checkCapacity(String nodeId, List<String> members, Map<String, NodeState> states,
+                                      RangeTable table) {
+        long staying = members.stream().filter(m -> !m.equals(nodeId)
+                && states.getOrDefault(m, NodeState.LIVE) == NodeState.LIVE).count();
+        RangeDescriptor widest = table.ranges().stream()
+                .max((a, b) -> Integer.compare(a.peerIds().size(), b.peerIds().size())).orElseThrow();
+        if (staying < widest.peerIds().size()) {
+            throw new ClientException(ErrorCode.INVALID_ARGUMENT, "cannot decommission '" + nodeId + "': " + staying
+                    + " other live member(s) would be left for ranges of " + widest.peerIds().size() + " replicas (range "
+                    + widest.rangeId() + "), one per node; add a member first");
+        }
+    }
+
+    private static void checkNotMetaPeer(String nodeId, List<String> metaPeers) {
+        if (metaPeers.contains(nodeId)) {
+            throw new ClientException(ErrorCode.INVALID_ARGUMENT, "cannot decommission '" + nodeId + "': it is a peer "
+                    + "of the meta group " + metaPeers + ", whose membership does not move yet; only other members can "
+                    + "be decommissioned");
+        }
+    }
+
+    /** Every member: its recorded or observed state, and the replicas and leaders it has (for GET /admin/nodes). */
+    public CompletableFuture<List<NodeStatus>> nodes() {
+        List<OmenConfig.Member> members = client.options().members();
+        Map<String, CompletableFuture<Boolean>> answers = new HashMap<>();
+        members.forEach(m -> answers.put(m.id(), hostedGroups(m.id()).thenApply(g -> true)
+                .completeOnTimeout(false, PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS).exceptionally(t -> false)));
+        CompletableFuture<Void> probed = CompletableFuture.allOf(answers.values().toArray(CompletableFuture[]::new));
+        return probed.thenCompose(v -> recordedStates()).thenCombine(client.refreshRangeTable()
+                .thenCompose(this::leaders), (states, counts) -> {
+            List<NodeStatus> out = new ArrayList<>();
+            for (OmenConfig.Member m : members) {
+                NodeState recorded = states.getOrDefault(m.id(), NodeState.LIVE);
+                NodeState state = recorded != NodeState.LIVE ? recorded
+                        : answers.get(m.id()).join() ? NodeState.LIVE : NodeState.SUSPECT;
+                int[] c = counts.getOrDefault(m.id(), new int[2]);
+                out.add(new NodeStatus(m.id(), m.raftAddress(), m.httpAddress(), shown(state), c[0], c[1]));
+            }
+            return out;
+        });
+    }
+
+    /** A state as the admin API shows it: its name in lower case. */
+    private static String shown(NodeState state) {
+        return state.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Per node: {replicas the table places on it, ranges it leads}. */
+    private CompletableFuture<Map<String, int[]>> leaders(RangeTable table) {
+        List<CompletableFuture<Optional<String>>> leaderOfRange = table.ranges().stream().map(r -> client.admin()
+                .rangeStatus(r.rangeId()).thenApply(s -> Optional.ofNullable(s.leaderId()))
+                .exceptionally(t -> Optional.empty())).toList();
+        return CompletableFuture.allOf(leaderOfRange.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Map<String, int[]> counts = new HashMap<>();
+            table.ranges().forEach(r -> r.peerIds().forEach(p -> counts.computeIfAbsent(p, k -> new int[2])[0]++));
+            leaderOfRange.forEach(f -> f.join().ifPresent(l -> counts.computeIfAbsent(l, k -> new int[2])[1]++));
+            return counts;
+        });
+    }
+
+    /** The groups {@code nodeId}'s Raft server hosts; fails when it does not answer (how a member is probed). */
+    public CompletableFuture<List<RaftGroupId>> hostedGroups(String nodeId) {
+        RaftPeer peer = client.channels().peer(nodeId);
+        return client.admin().blocking(() -> {
+            try (GroupChannel ch = client.channels().detached(RaftGroup.valueOf(RaftGroupId.randomId(), peer))) {
+                GroupListReply reply = ch.raft().getGroupManagementApi(peer.getId()).list();
+                if (!reply.isSuccess()) {
+                    throw new ClientException(ErrorCode.UNAVAILABLE, "node " + nodeId + " did not list its groups: "
+                            + reply.getException());
+                }
+                return List.copyOf(reply.getGroupIds());
+            }
+        });
+    }
+}

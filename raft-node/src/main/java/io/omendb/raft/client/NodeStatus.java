@@ -1,0 +1,16 @@
+package io.omendb.raft.client;
+
+/**
+ * One cluster member as {@code GET /admin/nodes} shows it.
+ *
+ * @param nodeId            the member's id
+ * @param raftAddress       its Raft address ({@code host:port})
+ * @param httpAddressOrNull its HTTP address, or null when the configuration gives none
+ * @param state             {@code live} (answers), {@code suspect} (does not answer), or as recorded in the meta
+ *                          group: {@code draining}, {@code removed}, {@code dead}
+ * @param replicas          range replicas the range table places on it (what a drain waits to reach 0)
+ * @param leaders           ranges whose leader answered from it
+ */
+public record NodeStatus(String nodeId, String raftAddress, String httpAddressOrNull, String state, int replicas,
+                         int leaders) {
+}

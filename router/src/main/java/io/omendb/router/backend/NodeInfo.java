@@ -1,0 +1,15 @@
+package io.omendb.router.backend;
+
+/**
+ * One cluster member as {@code GET /admin/nodes} shows it.
+ *
+ * @param id                the node id
+ * @param raftAddress       its Raft address ({@code host:port})
+ * @param httpAddressOrNull its HTTP address, or null when the configuration gives none
+ * @param state             live, suspect (does not answer), draining, removed or dead
+ * @param replicas          range replicas the range table places on it
+ * @param leaders           ranges it leads
+ */
+public record NodeInfo(String id, String raftAddress, String httpAddressOrNull, String state, int replicas,
+                       int leaders) {
+}
