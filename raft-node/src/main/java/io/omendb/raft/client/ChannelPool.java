@@ -19,9 +19,12 @@ import java.util.function.Supplier;
  * One {@link GroupChannel} per Raft group of the cluster (the meta group's, made at once, and each range's, made on
  * first use), cached by group id and replaced when the group's peers change.
  *
- * <p>Invariant: a cached channel's group has the peers it was last asked for; a replaced channel is closed. The
- * transport of each channel comes from the injected factory (Ratis clients in production). Thread-safe: the cache
- * is a concurrent map, a channel is replaced inside its entry's compute.
+ * <p>Invariant: a cached channel's group has the peers it was last asked for. A replaced channel is closed
+ * {@link #REPLACED_CLOSE_GRACE_MS} later (or when the pool closes), not at once: requests already sent on it (a
+ * replica move changes a range's peers under running writes) finish there instead of failing over to nothing, which
+ * left them retrying on a closed Ratis client until their budget ran out (about 60 s). The transport of each channel
+ * comes from the injected factory (Ratis clients in production). Thread-safe: the cache is a concurrent map, a
+ * channel is replaced inside its entry's compute.
  */
 final class ChannelPool implements AutoCloseable {
     private final Map<String, RaftPeer> members = new LinkedHashMap<>();
@@ -30,6 +33,10 @@ final class ChannelPool implements AutoCloseable {
     private final GroupChannel meta;
     private final Map<RaftGroupId, GroupChannel> channels = new ConcurrentHashMap<>();
     private final Function<RaftGroupId, Route> routes;
+    /** Replaced channels not closed yet. */
+    private final Set<GroupChannel> retired = ConcurrentHashMap.newKeySet();
+    /** How long a replaced channel stays open for the requests already sent on it (longer than any request). */
+    static final long REPLACED_CLOSE_GRACE_MS = 120_000;
 
     /**
      * @param members    every cluster member, with its Raft address
@@ -69,7 +76,7 @@ final class ChannelPool implements AutoCloseable {
             if (existing != null && Set.copyOf(existing.group().getPeers()).equals(Set.copyOf(group.getPeers()))) {
                 return existing;
             }
-            closeQuietly(existing);
+            retire(existing);
             return new GroupChannel(group, transports.apply(group), settings, routesOf(group));
         });
     }
@@ -107,6 +114,16 @@ final class ChannelPool implements AutoCloseable {
         return p;
     }
 
+    private void retire(GroupChannel c) {
+        if (c != null && retired.add(c)) {
+            settings.retryTime().after(REPLACED_CLOSE_GRACE_MS).whenComplete((v, e) -> {
+                if (retired.remove(c)) {
+                    closeQuietly(c);
+                }
+            });
+        }
+    }
+
     private static void closeQuietly(GroupChannel c) {
         if (c != null) {
             try {
@@ -121,6 +138,11 @@ final class ChannelPool implements AutoCloseable {
     public void close() {
         channels.values().forEach(ChannelPool::closeQuietly);
         channels.clear();
+        retired.forEach(c -> {
+            if (retired.remove(c)) {
+                closeQuietly(c);
+            }
+        });
         closeQuietly(meta);
     }
 }
