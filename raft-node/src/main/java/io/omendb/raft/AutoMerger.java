@@ -18,7 +18,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
@@ -58,7 +57,6 @@ final class AutoMerger implements AutoCloseable {
     /** Per range id: the epoch last seen and since when (ms on {@link #clockMs}). Checking thread only. */
     private final Map<Long, long[]> shapeSince = new HashMap<>();
     private final BackgroundThread thread;
-    private final ScheduledExecutorService executor;
 
     AutoMerger(OmenConfig config, RaftServer server, ClusterClient client, LongSupplier clockMs) {
         this.nodeId = config.cluster().nodeId();
@@ -69,24 +67,13 @@ final class AutoMerger implements AutoCloseable {
                 .map(RangeDescriptor::start).filter(k -> k.length > 0).map(ByteBuffer::wrap).collect(Collectors.toSet());
         this.clockMs = clockMs;
         this.thread = new BackgroundThread("omendb-automerge-" + nodeId);
-        this.executor = thread.executor();
     }
 
     /** Starts the periodic check, unless automatic merges are off ({@code merge_size_mb = 0}). */
     void startIfEnabled() {
         if (settings.mergeSizeMb() > 0) {
-            executor.scheduleWithFixedDelay(this::checkSafely, settings.splitCheckIntervalS(),
-                    settings.splitCheckIntervalS(), TimeUnit.SECONDS);
-        }
-    }
-
-    private void checkSafely() {
-        try {
-            checkOnce();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            LOG.warn("Node {}: automatic merge check failed: {}", nodeId, e.toString());
+            thread.every(settings.splitCheckIntervalS(), this::checkOnce, LOG, "Node " + nodeId
+                    + ": automatic merge check");
         }
     }
 

@@ -10,7 +10,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -46,7 +45,6 @@ final class AutoSplitter implements AutoCloseable {
     /** Last split attempt per range id (ms on {@link #clockMs}); touched by the checking thread only. */
     private final Map<Long, Long> lastAttemptMs = new HashMap<>();
     private final BackgroundThread thread;
-    private final ScheduledExecutorService executor;
 
     AutoSplitter(String nodeId, RaftServer server, ClusterClient client, OmenConfig.Ranges settings,
                  LongSupplier clockMs) {
@@ -56,24 +54,13 @@ final class AutoSplitter implements AutoCloseable {
         this.settings = settings;
         this.clockMs = clockMs;
         this.thread = new BackgroundThread("omendb-autosplit-" + nodeId);
-        this.executor = thread.executor();
     }
 
     /** Starts the periodic check, unless automatic splits are off ({@code split_size_mb = 0}). */
     void startIfEnabled() {
         if (settings.autoSplit()) {
-            executor.scheduleWithFixedDelay(this::checkSafely, settings.splitCheckIntervalS(),
-                    settings.splitCheckIntervalS(), TimeUnit.SECONDS);
-        }
-    }
-
-    private void checkSafely() {
-        try {
-            checkOnce();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.warn("Node {}: automatic split check failed: {}", nodeId, e.toString());
+            thread.every(settings.splitCheckIntervalS(), this::checkOnce, LOG, "Node " + nodeId
+                    + ": automatic split check");
         }
     }
 

@@ -1,6 +1,7 @@
 package io.omendb.raft;
 
 import io.omendb.raft.client.DaemonThreads;
+import org.slf4j.Logger;
 
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -23,6 +24,27 @@ final class BackgroundThread implements AutoCloseable {
 
     ScheduledExecutorService executor() {
         return executor;
+    }
+
+    /** A periodic check; it may throw, and is run again at its next time all the same. */
+    interface Check {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code check} every {@code periodS} seconds, the first time one period from now; a run that fails is logged
+     * (WARN, "{@code what} failed") and the next one comes at its time; an interrupted run ends quietly (closing).
+     */
+    void every(long periodS, Check check, Logger log, String what) {
+        executor.scheduleWithFixedDelay(() -> {
+            try {
+                check.run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                log.warn("{} failed: {}", what, e.toString());
+            }
+        }, periodS, periodS, TimeUnit.SECONDS);
     }
 
     @Override

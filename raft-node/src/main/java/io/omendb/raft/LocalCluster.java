@@ -87,6 +87,16 @@ public final class LocalCluster implements AutoCloseable {
         return node;
     }
 
+    /** Stops every node, then starts every node again (a full-cluster restart from the same data directories). */
+    public void restartAll() throws IOException {
+        for (String id : nodeIds()) {
+            stopNode(id);
+        }
+        for (String id : nodeIds()) {
+            startNode(id);
+        }
+    }
+
     public void stopNode(String id) throws IOException {
         OmenNode node = running.remove(id);
         if (node != null) {

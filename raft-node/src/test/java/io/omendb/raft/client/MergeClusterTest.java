@@ -12,17 +12,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.omendb.raft.TestClusters.CALL_TIMEOUT_S;
 import static io.omendb.raft.TestClusters.await;
 import static io.omendb.raft.TestClusters.b;
 import static io.omendb.raft.client.SplitClusterTest.checkEveryWrite;
+import static io.omendb.raft.client.SplitClusterTest.restartAndCheck;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -56,29 +55,11 @@ class MergeClusterTest {
                     .merge(split.right().rangeId())));
             assertEquals(ErrorCode.INVALID_ARGUMENT, last.code(), last.getMessage());
 
-            AtomicBoolean stop = new AtomicBoolean();
-            List<Throwable> writerErrors = new ArrayList<>();
-            Thread writer = new Thread(() -> {
-                int i = 0;
-                while (!stop.get()) {
-                    String k = String.format("k%04d", (i * 37) % 400);
-                    String v = "w" + i++;
-                    try {
-                        await(client.put(b(k), b(v)));
-                        acked.put(k, v);
-                    } catch (Exception e) {
-                        writerErrors.add(e);
-                        return;
-                    }
-                }
-            });
-            writer.start();
+            WriteLoad writes = WriteLoad.start(client, acked, 400);
             Thread.sleep(200);
             Results.MergeResult merge = await(client.admin().merge(split.left().rangeId()));
             Thread.sleep(500); // writes keep going to the merged range
-            stop.set(true);
-            writer.join();
-            assertEquals(List.of(), writerErrors, "no write failed across the merge");
+            assertEquals(List.of(), writes.stop(), "no write failed across the merge");
 
             assertEquals(split.left().rangeId(), merge.merged().rangeId());
             assertEquals(split.right().toString(), merge.removed().toString());
@@ -97,16 +78,7 @@ class MergeClusterTest {
 
             Results.SplitResult again = await(client.admin().split(merge.merged().rangeId(), b("k0300")));
             assertTrue(again.right().rangeId() > split.right().rangeId(), "a merged-away range's id is never reused");
-            for (String node : cluster.nodeIds()) {
-                cluster.stopNode(node);
-            }
-            for (String node : cluster.nodeIds()) {
-                cluster.startNode(node);
-            }
-            try (ClusterClient restarted = cluster.newClient(null)) {
-                assertEquals(2, restarted.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S)).ranges().size());
-                checkEveryWrite(restarted, acked);
-            }
+            restartAndCheck(cluster, acked, 2);
         }
     }
 
@@ -146,12 +118,7 @@ class MergeClusterTest {
             assertEquals("3", new String(await(client.get(b("y"), ReadOptions.linearizable())).value()));
             assertEquals(1, client.refreshRangeTable().get().ranges().size());
 
-            for (String node : cluster.nodeIds()) {
-                cluster.stopNode(node);
-            }
-            for (String node : cluster.nodeIds()) {
-                cluster.startNode(node);
-            }
+            cluster.restartAll();
             try (ClusterClient restarted = cluster.newClient(null)) {
                 restarted.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S));
                 for (String[] kv : new String[][]{{"a", "1"}, {"x", "2"}, {"y", "3"}}) {

@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.omendb.raft.TestClusters.CALL_TIMEOUT_S;
 import static io.omendb.raft.TestClusters.await;
@@ -50,28 +49,10 @@ class SplitClusterTest {
                 await(client.put(b(k), b("v" + i)));
                 acked.put(k, "v" + i);
             }
-            AtomicBoolean stop = new AtomicBoolean();
-            List<Throwable> writerErrors = new ArrayList<>();
-            Thread writer = new Thread(() -> {
-                int i = 0;
-                while (!stop.get()) {
-                    String k = String.format("k%04d", (i * 37) % 400);
-                    String v = "w" + i++;
-                    try {
-                        await(client.put(b(k), b(v)));
-                        acked.put(k, v);
-                    } catch (Exception e) {
-                        writerErrors.add(e);
-                        return;
-                    }
-                }
-            });
-            writer.start();
+            WriteLoad writes = WriteLoad.start(client, acked, 400);
             Results.SplitResult split = await(client.admin().split(parent.rangeId(), b("k0200")));
             Thread.sleep(500); // writes keep going to both halves
-            stop.set(true);
-            writer.join();
-            assertEquals(List.of(), writerErrors, "no write failed across the split");
+            assertEquals(List.of(), writes.stop(), "no write failed across the split");
 
             assertArrayEquals(b("k0200"), split.splitKey());
             assertEquals(parent.rangeId(), split.left().rangeId());
@@ -104,16 +85,7 @@ class SplitClusterTest {
             assertEquals(3, client.refreshRangeTable().get().ranges().size());
             checkEveryWrite(client, acked);
 
-            for (String node : cluster.nodeIds()) {
-                cluster.stopNode(node);
-            }
-            for (String node : cluster.nodeIds()) {
-                cluster.startNode(node);
-            }
-            try (ClusterClient restarted = cluster.newClient(null)) {
-                assertEquals(3, restarted.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S)).ranges().size());
-                checkEveryWrite(restarted, acked);
-            }
+            restartAndCheck(cluster, acked, 3);
         }
     }
 
@@ -223,6 +195,15 @@ class SplitClusterTest {
             long leftLast = await(client.put(b("k0001"), b("tail"))).revision();
             assertArrayEquals(await(client.admin().replicaDigest(parent.rangeId(), "n1", leftLast)).sha256(),
                     TestClusters.replicaDigestOnceReachable(client, parent.rangeId(), "n3", leftLast));
+        }
+    }
+
+    /** Restarts every node; then the table has {@code ranges} ranges and every acknowledged write is there. */
+    static void restartAndCheck(LocalCluster cluster, Map<String, String> acked, int ranges) throws Exception {
+        cluster.restartAll();
+        try (ClusterClient restarted = cluster.newClient(null)) {
+            assertEquals(ranges, restarted.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S)).ranges().size());
+            checkEveryWrite(restarted, acked);
         }
     }
 
