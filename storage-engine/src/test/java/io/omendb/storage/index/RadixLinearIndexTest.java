@@ -1,0 +1,170 @@
+package io.omendb.storage.index;
+
+import io.omendb.storage.Bytes;
+import io.omendb.storage.KeyDistribution;
+import io.omendb.storage.ModelType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+import static io.omendb.storage.index.RecursiveModelIndexTest.assertLowerBoundsExact;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RadixLinearIndexTest {
+
+    static Stream<Arguments> distributionsAndBounds() {
+        return Arrays.stream(KeyDistribution.values())
+                .flatMap(d -> Stream.of(1, 4, 32, 256).map(e -> Arguments.of(d, e)));
+    }
+
+    /**
+     * The property the lookup relies on: for every distribution and bound, every present key is found at its
+     * first position, and every absent key (each key's neighbours, random probes, the extremes) gets the
+     * position of the next larger key — so it is never "found" — and no leaf records more than the bound.
+     */
+    @ParameterizedTest(name = "{0} max_error={1}")
+    @MethodSource("distributionsAndBounds")
+    void everyKeyIsFoundAbsentKeysAreNotAndTheBoundHolds(KeyDistribution dist, int maxError) {
+        long[] keys = dist.sortedUniqueKeys(80_000, 31 + maxError);
+        RadixLinearIndex index = RadixLinearIndex.build(keys, maxError);
+        assertTrue(index.stats().maxError() <= maxError, dist + ": leaf error " + index.stats().maxError());
+        assertLowerBoundsExact(keys, index, 23);
+    }
+
+    /** The engine trains on 8-byte heads after a common prefix: string keys give repeated heads and stairs. */
+    @ParameterizedTest
+    @EnumSource(KeyDistribution.class)
+    void headsOfEncodedKeysAsTheEngineSeesThem(KeyDistribution dist) {
+        long[] raw = dist.sortedUniqueKeys(50_000, 8);
+        byte[] first = dist.encode(raw[0]);
+        byte[] last = dist.encode(raw[raw.length - 1]);
+        int prefix = Bytes.commonPrefix(first, last);
+        long[] heads = new long[raw.length]; // in unsigned order, as the keys are
+        for (int i = 0; i < raw.length; i++) {
+            heads[i] = Bytes.head(dist.encode(raw[i]), prefix);
+        }
+        assertLowerBoundsExact(heads, RadixLinearIndex.build(heads, 32), 29);
+    }
+
+    @ParameterizedTest(name = "max_error={0}")
+    @MethodSource("io.omendb.storage.index.RecursiveModelIndexTest#bounds")
+    void duplicateRunsLongerThanTheWindowStillKeepTheBound(int maxError) {
+        SplittableRandom rnd = new SplittableRandom(5);
+        long[] keys = new long[50_000];
+        long k = 0;
+        for (int i = 0; i < keys.length; ) {
+            int run = rnd.nextInt(10) == 0 ? 1 + rnd.nextInt(2_000) : 1;
+            k += 1 + rnd.nextInt(rnd.nextInt(5) == 0 ? 2 : 1_000); // runs often end right before key + 1
+            for (int j = 0; j < run && i < keys.length; j++) {
+                keys[i++] = k;
+            }
+        }
+        RadixLinearIndex index = RadixLinearIndex.build(keys, maxError);
+        assertTrue(index.stats().maxError() <= maxError);
+        assertLowerBoundsExact(keys, index, 13);
+    }
+
+    @Test
+    void keysAcrossTheUnsignedRangeAndRunsAtItsEnds() {
+        long[] keys = {0, 0, 0, 1, 5, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1, -2L, -1L, -1L, -1L};
+        for (int maxError : new int[]{1, 32}) {
+            assertLowerBoundsExact(keys, RadixLinearIndex.build(keys, maxError), 37);
+        }
+        long[] allMax = new long[200];
+        Arrays.fill(allMax, -1L);
+        assertLowerBoundsExact(allMax, RadixLinearIndex.build(allMax, 4), 41);
+    }
+
+    @Test
+    void recursiveModelTypeBuildsTheRadixIndex() {
+        long[] keys = KeyDistribution.LOGNORMAL.sortedUniqueKeys(10_000, 1);
+        assertInstanceOf(RadixLinearIndex.class, IndexCodec.build(ModelType.RECURSIVE, keys, 32));
+    }
+
+    @ParameterizedTest
+    @EnumSource(KeyDistribution.class)
+    void serializedIndexAnswersTheSame(KeyDistribution dist) throws IOException {
+        long[] keys = dist.sortedUniqueKeys(30_000, 9);
+        KeyIndex index = IndexCodec.build(ModelType.RECURSIVE, keys, 16);
+        KeyIndex copy = IndexCodec.read(input(serialize(index)), keys);
+        assertInstanceOf(RadixLinearIndex.class, copy);
+        assertEquals(index.stats(), copy.stats());
+        assertLowerBoundsExact(keys, copy, 17);
+    }
+
+    /** Segments written before the radix index hold the recursive model tree (tag 1): they still read. */
+    @ParameterizedTest
+    @EnumSource(value = KeyDistribution.class, names = {"LOGNORMAL", "CLUSTERED", "OUTLIERS"})
+    void modelTreesWrittenBeforeStillRead(KeyDistribution dist) throws IOException {
+        long[] keys = dist.sortedUniqueKeys(30_000, 9);
+        byte[] old = serialize(RecursiveModelIndex.buildRecursive(keys, 16));
+        assertEquals(1, old[0], "tag of the recursive model tree");
+        KeyIndex copy = IndexCodec.read(input(old), keys);
+        assertInstanceOf(RecursiveModelIndex.class, copy);
+        assertLowerBoundsExact(keys, copy, 43);
+    }
+
+    @Test
+    void malformedModelsAreRejected() throws IOException {
+        long[] keys = KeyDistribution.UNIFORM.sortedUniqueKeys(5_000, 2);
+        byte[] good = serialize(IndexCodec.build(ModelType.RECURSIVE, keys, 8));
+        // layout: tag, transform, logBase:8, shift, bits, leafCount:4, then leaves of four longs
+        int leaves = 1 + 1 + 8 + 1 + 1 + 4;
+        assertRejected(with(good, 1, (byte) 7), keys, "unknown transform");
+        assertRejected(with(good, 10, (byte) 0), keys, "shift 0");
+        assertRejected(with(good, 11, (byte) 40), keys, "too many bucket bits");
+        assertRejected(withInt(good, 12, 0), keys, "no leaves");
+        assertRejected(withLong(good, leaves + 8, Double.doubleToRawLongBits(-1.0)), keys, "negative slope");
+        assertRejected(withLong(good, leaves + 16, Double.doubleToRawLongBits(Double.NaN)), keys, "NaN intercept");
+        assertRejected(withLong(good, leaves + 24, -1), keys, "negative error");
+        assertRejected(withLong(good, leaves + 32, ByteBuffer.wrap(good, leaves, 8).getLong()), keys, "leaves out of order");
+        assertRejected(Arrays.copyOf(good, good.length - 3), keys, "truncated");
+    }
+
+    private static void assertRejected(byte[] bytes, long[] keys, String what) {
+        assertThrows(IOException.class, () -> IndexCodec.read(input(bytes), keys), what);
+    }
+
+    private static byte[] with(byte[] b, int at, byte v) {
+        byte[] c = b.clone();
+        c[at] = v;
+        return c;
+    }
+
+    private static byte[] withInt(byte[] b, int at, int v) {
+        byte[] c = b.clone();
+        ByteBuffer.wrap(c).putInt(at, v);
+        return c;
+    }
+
+    private static byte[] withLong(byte[] b, int at, long v) {
+        byte[] c = b.clone();
+        ByteBuffer.wrap(c).putLong(at, v);
+        return c;
+    }
+
+    private static byte[] serialize(KeyIndex index) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        IndexCodec.write(index, new DataOutputStream(bytes));
+        return bytes.toByteArray();
+    }
+
+    private static DataInputStream input(byte[] bytes) {
+        return new DataInputStream(new ByteArrayInputStream(bytes));
+    }
+}
