@@ -65,6 +65,8 @@ public final class RadixLinearIndex implements KeyIndex {
     private static final double ROUNDING_SLACK = 0.25;
 
     private final long[] keys;
+    /** Applied to a key before the root and the leaves see it; {@code null} for none. */
+    private final ByteAlphabet alphabet;
     private final long[] leaves;
     private final int leafCount;
     private final long min;
@@ -75,8 +77,10 @@ public final class RadixLinearIndex implements KeyIndex {
     /** {@code starts[b]}: the leaf holding bucket {@code b}'s smallest key; {@code starts[buckets]}: the last leaf. */
     private final int[] starts;
 
-    private RadixLinearIndex(long[] keys, long[] leaves, int transform, long logBase, int shift, int bucketBits) {
+    private RadixLinearIndex(long[] keys, ByteAlphabet alphabet, long[] leaves, int transform, long logBase,
+                             int shift, int bucketBits) {
         this.keys = keys;
+        this.alphabet = alphabet;
         this.leaves = leaves;
         this.leafCount = leaves.length / STRIDE;
         this.min = leafCount == 0 ? 0 : leaves[FIRST] ^ Long.MIN_VALUE;
@@ -93,14 +97,23 @@ public final class RadixLinearIndex implements KeyIndex {
             throw new IllegalArgumentException("maxError must be >= 1, got " + maxError);
         }
         long[] leaves = new LeafBuilder(keys, maxError).build();
-        return Router.choose(keys, leaves).index(keys, leaves);
+        ByteAlphabet alphabet = ByteAlphabet.of(keys);
+        if (alphabet != null) {
+            long[] images = alphabet.applyAll(keys);
+            long[] imageLeaves = new LeafBuilder(images, maxError).build();
+            if ((long) imageLeaves.length * 4 < (long) leaves.length * 3) {
+                return Router.choose(images, imageLeaves).index(keys, alphabet, imageLeaves);
+            }
+        }
+        return Router.choose(keys, leaves).index(keys, null, leaves);
     }
 
     @Override
     public int lowerBound(long key) {
         final long[] lv = leaves;
-        long flipped = key ^ Long.MIN_VALUE;
-        int b = bucket(key);
+        long m = alphabet == null ? key : alphabet.apply(key);
+        long flipped = m ^ Long.MIN_VALUE;
+        int b = bucket(m);
         int lo = starts[b];
         int n = starts[b + 1] - lo + 1;
         while (n > 1) { // branch-free: the last leaf in [lo, lo + n) whose first key is <= key (or lo)
@@ -109,7 +122,7 @@ public final class RadixLinearIndex implements KeyIndex {
             n -= half;
         }
         int off = lo * STRIDE;
-        long p = predict(lv, off, key);
+        long p = predict(lv, off, m);
         int err = (int) lv[off + END_ERR];
         int from = (int) Math.max(0, p - err);
         int to = (int) Math.min(keys.length, p + err + 1);
@@ -175,6 +188,10 @@ public final class RadixLinearIndex implements KeyIndex {
         out.writeLong(logBase);
         out.writeByte(shift);
         out.writeByte(bucketBits);
+        out.writeBoolean(alphabet != null);
+        if (alphabet != null) {
+            alphabet.writeTo(out);
+        }
         out.writeInt(leafCount);
         for (long v : leaves) {
             out.writeLong(v);
@@ -187,6 +204,7 @@ public final class RadixLinearIndex implements KeyIndex {
         long logBase = in.readLong();
         int shift = in.readByte();
         int bucketBits = in.readByte();
+        ByteAlphabet alphabet = in.readBoolean() ? ByteAlphabet.read(in) : null;
         int leafCount = in.readInt();
         if (transform != TRANSFORM_LINEAR && transform != TRANSFORM_LOG || shift < 1 || shift > 63
                 || bucketBits < 0 || bucketBits > BUCKET_BITS_MAX) {
@@ -211,7 +229,7 @@ public final class RadixLinearIndex implements KeyIndex {
                 throw new IOException("model leaf " + off / STRIDE + " is malformed");
             }
         }
-        return new RadixLinearIndex(keys, leaves, transform, logBase, shift, bucketBits);
+        return new RadixLinearIndex(keys, alphabet, leaves, transform, logBase, shift, bucketBits);
     }
 
     /**
@@ -366,8 +384,8 @@ public final class RadixLinearIndex implements KeyIndex {
 
     /** One candidate radix table: a transform, a shift, and the table size. */
     private record Router(int transform, long logBase, int shift, int bucketBits) {
-        RadixLinearIndex index(long[] keys, long[] leaves) {
-            return new RadixLinearIndex(keys, leaves, transform, logBase, shift, bucketBits);
+        RadixLinearIndex index(long[] keys, ByteAlphabet alphabet, long[] leaves) {
+            return new RadixLinearIndex(keys, alphabet, leaves, transform, logBase, shift, bucketBits);
         }
 
         /**
@@ -385,7 +403,7 @@ public final class RadixLinearIndex implements KeyIndex {
             double bestSteps = Double.POSITIVE_INFINITY;
             for (int bits = bitsLow; bits <= Math.min(BUCKET_BITS_MAX, bitsLow + BUCKET_BITS_EXTRA); bits++) {
                 for (Router r : new Router[]{linear(span, bits), log(keys, span, bits)}) {
-                    double steps = r.index(keys, leaves).expectedSteps();
+                    double steps = r.index(keys, null, leaves).expectedSteps(keys);
                     if (steps < bestSteps - 0.05) {
                         best = r;
                         bestSteps = steps;
@@ -416,13 +434,13 @@ public final class RadixLinearIndex implements KeyIndex {
         }
     }
 
-    /** Mean number of branch-free search steps among leaves per lookup of a key in the array (sampled). */
-    private double expectedSteps() {
-        int stride = Math.max(1, keys.length / 1_000_000);
+    /** Mean number of branch-free search steps among leaves per lookup of a model key (sampled). */
+    private double expectedSteps(long[] modelKeys) {
+        int stride = Math.max(1, modelKeys.length / 1_000_000);
         long steps = 0;
         long samples = 0;
-        for (int i = 0; i < keys.length; i += stride) {
-            int b = bucket(keys[i]);
+        for (int i = 0; i < modelKeys.length; i += stride) {
+            int b = bucket(modelKeys[i]);
             steps += 32 - Integer.numberOfLeadingZeros(starts[b + 1] - starts[b]);
             samples++;
         }

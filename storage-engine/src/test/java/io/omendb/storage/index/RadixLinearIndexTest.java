@@ -50,14 +50,7 @@ class RadixLinearIndexTest {
     @ParameterizedTest
     @EnumSource(KeyDistribution.class)
     void headsOfEncodedKeysAsTheEngineSeesThem(KeyDistribution dist) {
-        long[] raw = dist.sortedUniqueKeys(50_000, 8);
-        byte[] first = dist.encode(raw[0]);
-        byte[] last = dist.encode(raw[raw.length - 1]);
-        int prefix = Bytes.commonPrefix(first, last);
-        long[] heads = new long[raw.length]; // in unsigned order, as the keys are
-        for (int i = 0; i < raw.length; i++) {
-            heads[i] = Bytes.head(dist.encode(raw[i]), prefix);
-        }
+        long[] heads = heads(dist, 50_000, 8);
         assertLowerBoundsExact(heads, RadixLinearIndex.build(heads, 32), 29);
     }
 
@@ -123,17 +116,68 @@ class RadixLinearIndexTest {
     void malformedModelsAreRejected() throws IOException {
         long[] keys = KeyDistribution.UNIFORM.sortedUniqueKeys(5_000, 2);
         byte[] good = serialize(IndexCodec.build(ModelType.RECURSIVE, keys, 8));
-        // layout: tag, transform, logBase:8, shift, bits, leafCount:4, then leaves of four longs
-        int leaves = 1 + 1 + 8 + 1 + 1 + 4;
+        // layout: tag, transform, logBase:8, shift, bits, alphabet flag (false here), leafCount:4, leaves
+        int leaves = 1 + 1 + 8 + 1 + 1 + 1 + 4;
         assertRejected(with(good, 1, (byte) 7), keys, "unknown transform");
         assertRejected(with(good, 10, (byte) 0), keys, "shift 0");
         assertRejected(with(good, 11, (byte) 40), keys, "too many bucket bits");
-        assertRejected(withInt(good, 12, 0), keys, "no leaves");
+        assertRejected(withInt(good, 13, 0), keys, "no leaves");
         assertRejected(withLong(good, leaves + 8, Double.doubleToRawLongBits(-1.0)), keys, "negative slope");
         assertRejected(withLong(good, leaves + 16, Double.doubleToRawLongBits(Double.NaN)), keys, "NaN intercept");
         assertRejected(withLong(good, leaves + 24, -1), keys, "negative error");
         assertRejected(withLong(good, leaves + 32, ByteBuffer.wrap(good, leaves, 8).getLong()), keys, "leaves out of order");
         assertRejected(Arrays.copyOf(good, good.length - 3), keys, "truncated");
+    }
+
+    /** Decimal strings: the index maps heads through their byte alphabet, stored with the model. */
+    @Test
+    void stringHeadsUseTheByteAlphabetAndItsStoredFormReads() throws IOException {
+        long[] heads = heads(KeyDistribution.STRING_PREFIX, 40_000, 12);
+        KeyIndex index = IndexCodec.build(ModelType.RECURSIVE, heads, 32);
+        KeyIndex copy = IndexCodec.read(input(serialize(index)), heads);
+        assertEquals(index.stats(), copy.stats());
+        assertLowerBoundsExact(heads, copy, 47);
+        byte[] bytes = serialize(index);
+        assertEquals(1, bytes[12], "alphabet flag");
+        byte[] everyByte = bytes.clone();
+        Arrays.fill(everyByte, 13, 13 + 32 * 8, (byte) 0xFF);
+        assertRejected(everyByte, heads, "an alphabet that does not compress");
+    }
+
+    @Test
+    void byteAlphabetIsMonotoneAndKeepsTrainedKeysApart() {
+        long[] keys = heads(KeyDistribution.STRING_PREFIX, 5_000, 3);
+        ByteAlphabet alphabet = ByteAlphabet.of(keys);
+        long[] images = alphabet.applyAll(keys);
+        for (int i = 1; i < keys.length; i++) {
+            assertTrue(images[i - 1] < images[i] || keys[i - 1] == keys[i], "trained keys keep order and stay apart");
+        }
+        SplittableRandom rnd = new SplittableRandom(4);
+        long[] probes = new long[20_000];
+        for (int i = 0; i < probes.length; i++) {
+            long k = keys[rnd.nextInt(keys.length)];
+            probes[i] = switch (i % 3) { // near trained keys: one byte changed to any value, or a random key
+                case 0 -> k ^ ((long) rnd.nextInt(256) << (8 * rnd.nextInt(8)));
+                case 1 -> k + rnd.nextInt(1 << 20) - (1 << 19);
+                default -> rnd.nextLong();
+            };
+        }
+        long[] sorted = Arrays.stream(probes).map(k -> k ^ Long.MIN_VALUE).sorted().map(k -> k ^ Long.MIN_VALUE).toArray();
+        for (int i = 1; i < sorted.length; i++) {
+            assertTrue(alphabet.apply(sorted[i - 1]) <= alphabet.apply(sorted[i]), "monotone at " + i);
+            assertTrue(alphabet.apply(sorted[i]) >= 0);
+        }
+        assertEquals(null, ByteAlphabet.of(KeyDistribution.UNIFORM.sortedUniqueKeys(5_000, 3)), "uniform keys use every byte");
+    }
+
+    private static long[] heads(KeyDistribution dist, int n, long seed) {
+        long[] raw = dist.sortedUniqueKeys(n, seed);
+        int prefix = Bytes.commonPrefix(dist.encode(raw[0]), dist.encode(raw[raw.length - 1]));
+        long[] heads = new long[raw.length]; // in unsigned order, as the keys are
+        for (int i = 0; i < raw.length; i++) {
+            heads[i] = Bytes.head(dist.encode(raw[i]), prefix);
+        }
+        return heads;
     }
 
     private static void assertRejected(byte[] bytes, long[] keys, String what) {
