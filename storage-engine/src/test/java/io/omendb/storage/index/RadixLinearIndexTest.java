@@ -57,16 +57,7 @@ class RadixLinearIndexTest {
     @ParameterizedTest(name = "max_error={0}")
     @MethodSource("io.omendb.storage.index.RecursiveModelIndexTest#bounds")
     void duplicateRunsLongerThanTheWindowStillKeepTheBound(int maxError) {
-        SplittableRandom rnd = new SplittableRandom(5);
-        long[] keys = new long[50_000];
-        long k = 0;
-        for (int i = 0; i < keys.length; ) {
-            int run = rnd.nextInt(10) == 0 ? 1 + rnd.nextInt(2_000) : 1;
-            k += 1 + rnd.nextInt(rnd.nextInt(5) == 0 ? 2 : 1_000); // runs often end right before key + 1
-            for (int j = 0; j < run && i < keys.length; j++) {
-                keys[i++] = k;
-            }
-        }
+        long[] keys = RecursiveModelIndexTest.keysWithLongRuns(true);
         RadixLinearIndex index = RadixLinearIndex.build(keys, maxError);
         assertTrue(index.stats().maxError() <= maxError);
         assertLowerBoundsExact(keys, index, 13);
