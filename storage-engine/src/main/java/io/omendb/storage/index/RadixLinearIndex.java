@@ -398,7 +398,7 @@ public final class RadixLinearIndex implements KeyIndex {
                 return new Router(TRANSFORM_LINEAR, 0, 1, 0);
             }
             long span = keys[keys.length - 1] - keys[0];
-            int bitsLow = Math.max(BUCKET_BITS_MIN, 64 - Long.numberOfLeadingZeros(leafCount));
+            int bitsLow = Math.min(BUCKET_BITS_MAX, Math.max(BUCKET_BITS_MIN, 64 - Long.numberOfLeadingZeros(leafCount)));
             Router best = null;
             double bestSteps = Double.POSITIVE_INFINITY;
             for (int bits = bitsLow; bits <= Math.min(BUCKET_BITS_MAX, bitsLow + BUCKET_BITS_EXTRA); bits++) {

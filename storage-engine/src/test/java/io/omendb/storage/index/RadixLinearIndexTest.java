@@ -74,6 +74,18 @@ class RadixLinearIndexTest {
         assertLowerBoundsExact(allMax, RadixLinearIndex.build(allMax, 4), 41);
     }
 
+    /** More leaves than the largest radix table has buckets: buckets then hold several leaves each. */
+    @Test
+    void moreLeavesThanTheLargestTable() {
+        long[] keys = new long[4 * ((1 << 19) + 1)];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = (i / 4) * 3L; // runs of four with a gap after each: two leaves a run at max_error 1
+        }
+        RadixLinearIndex index = RadixLinearIndex.build(keys, 1);
+        assertTrue(index.stats().leaves() > 1 << 20, "leaves " + index.stats().leaves());
+        assertLowerBoundsExact(keys, index, 53, 7);
+    }
+
     @Test
     void recursiveModelTypeBuildsTheRadixIndex() {
         long[] keys = KeyDistribution.LOGNORMAL.sortedUniqueKeys(10_000, 1);

@@ -98,7 +98,12 @@ class RecursiveModelIndexTest {
 
     /** Every key, its neighbours, and random probes must match a plain unsigned lower bound. */
     static void assertLowerBoundsExact(long[] keys, KeyIndex index, long seed) {
-        for (int i = 0; i < keys.length; i++) {
+        assertLowerBoundsExact(keys, index, seed, 1);
+    }
+
+    /** The same, probing every {@code keyStride}-th key and its neighbours (for arrays of millions). */
+    static void assertLowerBoundsExact(long[] keys, KeyIndex index, long seed, int keyStride) {
+        for (int i = 0; i < keys.length; i += keyStride) {
             for (long probe : new long[]{keys[i], keys[i] - 1, keys[i] + 1}) {
                 assertEquals(reference(keys, probe), index.lowerBound(probe), "probe " + Long.toUnsignedString(probe));
             }
