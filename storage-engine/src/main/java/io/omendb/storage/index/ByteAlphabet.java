@@ -26,6 +26,8 @@ final class ByteAlphabet {
     private static final int POSITIONS = 8;
     private static final int SEEN_WORDS = POSITIONS * 4;
     private static final int SAVED_BITS_MIN = 8;
+    /** Memory of the lookup table. */
+    static final int TABLE_BYTES = POSITIONS * 256 * Long.BYTES;
 
     private final long[] seen;
     /** {@code rank * weight} per (position, byte); the sign bit marks a value the trained keys lack there. */

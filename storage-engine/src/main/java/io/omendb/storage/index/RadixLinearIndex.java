@@ -11,7 +11,7 @@ import java.util.Arrays;
  * around the prediction is searched.
  *
  * <p><b>Why this shape.</b> A lookup is bound by dependent cache misses, not arithmetic. The radix table (four
- * bytes a bucket, a few hundred KiB) and the leaves (32 bytes each, one leaf per few hundred keys) are small
+ * bytes a bucket, a few hundred KiB) and the leaves (32 bytes each, one leaf per hundreds to thousands of keys) are small
  * enough to stay in the CPU caches at 10M keys, so a lookup pays about one miss into the keys for its window —
  * against the five or more routing levels of a recursive model on skewed keys. At 100M keys the leaves outgrow
  * the caches and a lookup pays the limit the field aims at: one miss for the leaf, one for the window.
@@ -24,7 +24,7 @@ import java.util.Arrays;
  * distinct key's first position and the position right before the next distinct key (see
  * {@link #measureError}), and (3) a key routes to the last leaf whose first key is at or below it, so a key
  * between two trained keys is judged by the leaf that holds both or by the one holding the lower key, whose
- * error covers the position after its last key. A run of equal keys longer than the window allows gets two
+ * error covers the position after its last key and whose prediction is clamped to that position. A run of equal keys longer than the window allows gets two
  * zero-error constant leaves (the run, and the gap after it).
  *
  * <p><b>Leaves.</b> Built greedily left to right with a shrinking cone (the FITing-tree construction): a leaf
@@ -39,9 +39,16 @@ import java.util.Arrays;
  * branch would cost more than the loads); the window search is a plain binary search, which measured faster
  * than a branch-free one or a linear count over the window (its speculated loads overlap the window's misses).
  *
+ * <p><b>Alphabet.</b> Keys that use few values per byte (decimal or hex digits) are first mapped through their
+ * {@link ByteAlphabet}, and root and leaves work on the images (the window is still searched on the keys: the
+ * map is monotone, so a lower bound of the image is a lower bound of the key). The build keeps the map only when
+ * it cuts the leaves by a quarter or more, and only for segments whose keys take at least eight times the map's
+ * 16 KiB.
+ *
  * <p><b>Layout.</b> Leaves live in one flat {@code long[]}, four slots each: first key (sign-flipped so a
- * signed compare orders it unsigned), slope and intercept (raw double bits), error. The radix table is
- * derived from the leaves and rebuilt on read, so the stored form is the leaves plus three routing numbers.
+ * signed compare orders it unsigned), slope and intercept (raw double bits), end position and error. The radix
+ * table is derived from the leaves and rebuilt on read, so the stored form is the leaves, three routing numbers
+ * and, when used, the alphabet's byte sets.
  * Immutable after construction; any number of readers.
  */
 public final class RadixLinearIndex implements KeyIndex {
@@ -97,7 +104,9 @@ public final class RadixLinearIndex implements KeyIndex {
             throw new IllegalArgumentException("maxError must be >= 1, got " + maxError);
         }
         long[] leaves = new LeafBuilder(keys, maxError).build();
-        ByteAlphabet alphabet = ByteAlphabet.of(keys);
+        // the alphabet's table must not cost more than an eighth of the keys' own memory (small segments skip it)
+        boolean alphabetFits = (long) keys.length * Long.BYTES >= 8L * ByteAlphabet.TABLE_BYTES;
+        ByteAlphabet alphabet = alphabetFits ? ByteAlphabet.of(keys) : null;
         if (alphabet != null) {
             long[] images = alphabet.applyAll(keys);
             long[] imageLeaves = new LeafBuilder(images, maxError).build();
@@ -179,7 +188,8 @@ public final class RadixLinearIndex implements KeyIndex {
             errMax = Math.max(errMax, (int) leaves[off + END_ERR]);
         }
         return new IndexStats(leafCount, 1, 2, leafCount == 0 ? 0 : (double) errSum / leafCount, errMax,
-                (long) leaves.length * Long.BYTES + (long) starts.length * Integer.BYTES);
+                (long) leaves.length * Long.BYTES + (long) starts.length * Integer.BYTES
+                        + (alphabet == null ? 0 : ByteAlphabet.TABLE_BYTES));
     }
 
     @Override

@@ -145,6 +145,8 @@ class RadixLinearIndexTest {
         byte[] everyByte = bytes.clone();
         Arrays.fill(everyByte, 13, 13 + 32 * 8, (byte) 0xFF);
         assertRejected(everyByte, heads, "an alphabet that does not compress");
+        long[] few = heads(KeyDistribution.STRING_PREFIX, 10_000, 12);
+        assertEquals(0, serialize(IndexCodec.build(ModelType.RECURSIVE, few, 32))[12], "no 16 KiB table for 80 KB of keys");
     }
 
     @Test
