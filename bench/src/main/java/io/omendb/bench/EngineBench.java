@@ -8,9 +8,10 @@ import io.omendb.storage.EngineStats;
 import io.omendb.storage.FileOps;
 import io.omendb.storage.KeyDistribution;
 import io.omendb.storage.KeyValue;
+import io.omendb.storage.ModelType;
 import io.omendb.storage.StorageEngine;
+import io.omendb.storage.index.IndexCodec;
 import io.omendb.storage.index.KeyIndex;
-import io.omendb.storage.index.RecursiveModelIndex;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import picocli.CommandLine.Command;
@@ -36,7 +37,7 @@ import java.util.concurrent.Callable;
  * same JVM run, single-threaded.
  *
  * <ul>
- *   <li>{@code index_lookup}: the RMI alone vs {@code Arrays.binarySearch} over the same sorted {@code long[]}.</li>
+ *   <li>{@code index_lookup}: the engine's learned index ({@code model_type recursive}) alone vs {@code Arrays.binarySearch} over the same sorted {@code long[]}.</li>
  *   <li>{@code ingest}: every record in random order until flushed and searchable (OmenDB: puts + flush;
  *       RocksDB: puts with the WAL off + a waiting flush; TreeMap: puts).</li>
  *   <li>{@code get}: random point reads of present keys on a compacted, warm store.</li>
@@ -199,7 +200,7 @@ final class EngineBench implements Callable<Integer> {
             emit("index_lookup", d, "binary_search", ns);
         }
         if (impls.contains("omendb")) {
-            KeyIndex rmi = RecursiveModelIndex.buildRecursive(heads, maxError);
+            KeyIndex rmi = IndexCodec.build(ModelType.RECURSIVE, heads, maxError);
             for (int i = 0; i < Math.min(probes.length, 100_000); i++) {
                 if (heads[rmi.lowerBound(probeKeys[i])] != probeKeys[i]) {
                     throw new IllegalStateException("learned index answered wrongly");
@@ -214,7 +215,7 @@ final class EngineBench implements Callable<Integer> {
             }, probeKeys.length);
             emit("index_lookup", d, "omendb", ns);
             var st = rmi.stats();
-            progress(String.format("rmi: %d leaves, %d inner, depth %d, mean err %.1f, max err %d, %d model bytes",
+            progress(String.format("index: %d leaves, %d inner, depth %d, mean err %.1f, max err %d, %d model bytes",
                     st.leaves(), st.innerNodes(), st.depth(), st.meanError(), st.maxError(), st.modelBytes()));
         }
     }

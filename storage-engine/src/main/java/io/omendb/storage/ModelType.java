@@ -4,7 +4,10 @@ import java.util.Locale;
 
 /** The {@code [index] model_type} choices: how a segment finds a key's position among its sorted keys. */
 public enum ModelType {
-    /** Root linear model routing to leaf linear models; every leaf's error is bounded by max_error. */
+    /**
+     * A radix root routing to piecewise-linear leaves ({@code index.RadixLinearIndex}); every leaf's error is
+     * bounded by max_error. (Segments written before it hold a recursive model tree and still read.)
+     */
     RECURSIVE,
     /** One linear model over the whole segment; its error is measured, not bounded (a baseline). */
     LINEAR,

@@ -8,6 +8,11 @@ import java.util.Arrays;
 /**
  * A recursive model index (RMI) over one sorted array of unsigned 64-bit keys.
  *
+ * <p><b>Role now.</b> {@code model_type = "linear"} builds it (one leaf); {@code "recursive"} builds
+ * {@link RadixLinearIndex} instead, which reaches a lookup in fewer dependent cache misses on skewed keys (see
+ * its note and docs/ARCHITECTURE.md). Segments written before that hold this tree (codec tag 1), so it stays
+ * readable, and {@link #buildRecursive} stays as that format's writer, which the compatibility tests use.
+ *
  * <p><b>Shape.</b> A root linear model routes a key to one of about {@code n / leafSize} children; a child is
  * a leaf linear model that predicts the key's position, or — where a leaf could not meet the error bound — an
  * inner node that routes again. Each leaf stores its measured max error {@code e}; a lookup predicts

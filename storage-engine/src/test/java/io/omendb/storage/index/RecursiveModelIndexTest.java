@@ -48,19 +48,28 @@ class RecursiveModelIndexTest {
     @ParameterizedTest(name = "max_error={0}")
     @MethodSource("bounds")
     void duplicateRunsLongerThanTheBoundStillKeepIt(int maxError) {
+        long[] keys = keysWithLongRuns(false);
+        RecursiveModelIndex index = RecursiveModelIndex.buildRecursive(keys, maxError);
+        assertTrue(index.stats().maxError() <= maxError);
+        assertLowerBoundsExact(keys, index, 13);
+    }
+
+    /**
+     * 50,000 sorted keys where one run in ten repeats a key up to 2,000 times; with {@code adjacentRuns} one
+     * key in five also follows the previous one at distance 1 or 2 (a run that ends right before key + 1).
+     */
+    static long[] keysWithLongRuns(boolean adjacentRuns) {
         SplittableRandom rnd = new SplittableRandom(5);
         long[] keys = new long[50_000];
         long k = 0;
         for (int i = 0; i < keys.length; ) {
             int run = rnd.nextInt(10) == 0 ? 1 + rnd.nextInt(2_000) : 1;
-            k += 1 + rnd.nextInt(1_000);
+            k += 1 + rnd.nextInt(adjacentRuns && rnd.nextInt(5) == 0 ? 2 : 1_000);
             for (int j = 0; j < run && i < keys.length; j++) {
                 keys[i++] = k;
             }
         }
-        RecursiveModelIndex index = RecursiveModelIndex.buildRecursive(keys, maxError);
-        assertTrue(index.stats().maxError() <= maxError);
-        assertLowerBoundsExact(keys, index, 13);
+        return keys;
     }
 
     static Stream<Integer> bounds() {
@@ -89,7 +98,12 @@ class RecursiveModelIndexTest {
 
     /** Every key, its neighbours, and random probes must match a plain unsigned lower bound. */
     static void assertLowerBoundsExact(long[] keys, KeyIndex index, long seed) {
-        for (int i = 0; i < keys.length; i++) {
+        assertLowerBoundsExact(keys, index, seed, 1);
+    }
+
+    /** The same, probing every {@code keyStride}-th key and its neighbours (for arrays of millions). */
+    static void assertLowerBoundsExact(long[] keys, KeyIndex index, long seed, int keyStride) {
+        for (int i = 0; i < keys.length; i += keyStride) {
             for (long probe : new long[]{keys[i], keys[i] - 1, keys[i] + 1}) {
                 assertEquals(reference(keys, probe), index.lowerBound(probe), "probe " + Long.toUnsignedString(probe));
             }
