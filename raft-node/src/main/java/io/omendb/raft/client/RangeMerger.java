@@ -78,6 +78,12 @@ final class RangeMerger {
                         return t;
                     })
                     .thenCompose(recordedTarget -> client.write(source, new Command.PrepareMerge(target.rangeId()))
+                            .handle((res, failure) -> {
+                                if (failure != null) {
+                                    throw refusedAsConflict(source, failure);
+                                }
+                                return res;
+                            })
                             .thenCompose(res -> admin.recordedDescriptor(source.rangeId()))
                             .thenCompose(frozen -> commitOrAbandon(target, recordedTarget, source, frozen)))
                     .thenCompose(committed -> finish(committed.merged(), target.end(), source)
@@ -96,6 +102,17 @@ final class RangeMerger {
         }
         return new ClientException(ErrorCode.CONFLICT, "merge of range " + source.rangeId() + " into range "
                 + target.rangeId() + " abandoned, nothing changed: " + cause, cause);
+    }
+
+    /** A refused freeze (the right range changed since the table was read) as CONFLICT; other failures as they are. */
+    private static RuntimeException refusedAsConflict(RangeDescriptor source, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof ClientException c && c.code() == ErrorCode.RANGE_MOVED) {
+            return new ClientException(ErrorCode.CONFLICT, "range " + source.rangeId() + " changed before it could be "
+                    + "frozen for the merge (" + c.getMessage() + "); nothing changed, retry", c);
+        }
+        return cause instanceof RuntimeException r ? r : new CompletionException(cause);
     }
 
     /** A range whose log records exactly the table's bounds, at no higher epoch: not in the middle of a change. */
