@@ -263,29 +263,38 @@ public final class GrowthBenchMain implements Callable<Integer> {
         }
 
         void start(int periodMs) {
-            timer.scheduleAtFixedRate(this::sampleNow, periodMs, periodMs, TimeUnit.MILLISECONDS);
+            // Fixed delay: a sample the busy cluster answers late is not followed by a burst of catching-up ones.
+            timer.scheduleWithFixedDelay(this::sampleNow, periodMs, periodMs, TimeUnit.MILLISECONDS);
         }
 
-        /** One sample; a failed read is reported and skipped (the next one comes a period later). */
+        /** One sample; a failed read is recorded as such (the next one comes a period later). */
         synchronized void sampleNow() {
             double elapsed = seconds(startNanos);
             long ingested = ingest.acknowledgedBytes();
+            String failure;
+            GrowthTracker.Sample s = null;
             try {
                 OmenDbTarget.Reply reply = target.adminGet("/admin/ranges");
-                if (reply.status() != 200) {
-                    System.err.println("sample at " + elapsed + " s: HTTP " + reply.status() + " " + reply.text());
-                    return;
-                }
-                GrowthTracker.Sample s = tracker.record(elapsed, ingested, RangeRow.parse(reply.text()));
-                JSON_OUT.println(s.jsonLine());
-                long now = System.nanoTime();
-                if (now - lastProgressNanos >= TimeUnit.MILLISECONDS.toNanos(PROGRESS_EVERY_MS)) {
-                    lastProgressNanos = now;
-                    System.err.printf(Locale.ROOT, "%6.1f s: %7.1f MiB ingested, %3d ranges, largest %.1f MiB%n",
-                            elapsed, ingested / (double) MIB, s.rangeCount(), s.maxDataBytes() / (double) MIB);
+                failure = reply.status() == 200 ? null : "HTTP " + reply.status();
+                if (failure == null) {
+                    s = tracker.record(elapsed, ingested, RangeRow.parse(reply.text()));
                 }
             } catch (Exception e) {
-                System.err.println("sample at " + elapsed + " s failed: " + e);
+                failure = e.getClass().getSimpleName();
+            }
+            if (s != null) {
+                JSON_OUT.println(s.jsonLine());
+            } else {
+                tracker.recordUnanswered(elapsed, ingested);
+                JSON_OUT.println(new JsonLine().put("bench", "growth").put("t_s", elapsed)
+                        .put("ingested_mib", ingested / (double) MIB).put("sample_error", failure));
+            }
+            long now = System.nanoTime();
+            if (now - lastProgressNanos >= TimeUnit.MILLISECONDS.toNanos(PROGRESS_EVERY_MS)) {
+                lastProgressNanos = now;
+                System.err.printf(Locale.ROOT, "%6.1f s: %7.1f MiB ingested, %s%n", elapsed, ingested / (double) MIB,
+                        s == null ? "/admin/ranges: " + failure : String.format(Locale.ROOT,
+                                "%3d ranges, largest %.1f MiB", s.rangeCount(), s.maxDataBytes() / (double) MIB));
             }
         }
 
@@ -322,7 +331,9 @@ public final class GrowthBenchMain implements Callable<Integer> {
                 .put("ingest_s", ingestSeconds).put("ingest_mib_per_s", mibPerS).put("writes_per_s", writesPerS)
                 .put("write_retries", ingest.retries.get()).put("writes_lost", ingest.lost.get())
                 .put("range_mib_min", minMib).put("range_mib_median", medianMib).put("range_mib_max", maxMib)
-                .put("peak_range_mib", tracker.peakRangeBytes() / (double) MIB).put("leaders_per_node", leaders));
+                .put("peak_range_mib", tracker.peakRangeBytes() / (double) MIB).put("leaders_per_node", leaders)
+                .put("samples_answered", tracker.samples().size()).put("samples_unanswered", tracker.unanswered())
+                .put("longest_gap_s", tracker.longestGapS()));
         JSON_OUT.flush();
         String title = String.format(Locale.ROOT, "%d MiB ingest, split_size_mb %d, %d writers", ingestMb,
                 splitSizeMb, clients);
@@ -336,11 +347,13 @@ public final class GrowthBenchMain implements Callable<Integer> {
                 Range sizes at the end (data_bytes): min %.1f MiB, median %.1f MiB, max %.1f MiB; largest ever %.1f MiB \
                 (split_size_mb %d)
                 Leaders per node at the end: %s (every node holds a replica of every range)
+                Samples of /admin/ranges: %d answered, %d not (timed out on the busy cluster); longest gap %.1f s
                 Chart: %s
                 %n""", command, ran.markdown(), keys.keyCount(), KeySpace.KEY_BYTES, valueBytes, ingestSeconds,
                 mibPerS, writesPerS, ingest.retries.get(), ingest.lost.get(), initialRanges, finalRanges,
                 splits.size(), lastSplitS, ingestSeconds, minMib, medianMib, maxMib,
-                tracker.peakRangeBytes() / (double) MIB, splitSizeMb, leaders, chart.toAbsolutePath());
+                tracker.peakRangeBytes() / (double) MIB, splitSizeMb, leaders, tracker.samples().size(),
+                tracker.unanswered(), tracker.longestGapS(), chart.toAbsolutePath());
     }
 
     private static double seconds(long sinceNanos) {

@@ -11,6 +11,7 @@ import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -31,21 +32,30 @@ final class GrowthChart {
         List<GrowthTracker.Sample> samples = tracker.samples();
         List<Double> t = new ArrayList<>();
         List<Double> ranges = new ArrayList<>();
-        List<Double> ingested = new ArrayList<>();
         List<Double> stored = new ArrayList<>();
         for (GrowthTracker.Sample s : samples) {
             t.add(s.elapsedS());
             ranges.add((double) s.rangeCount());
-            ingested.add(s.ingestedBytes() / MIB);
             stored.add(s.totalDataBytes() / MIB);
         }
+        List<Double> progressT = new ArrayList<>();
+        List<Double> ingested = new ArrayList<>();
+        for (GrowthTracker.Progress p : tracker.progress()) {
+            progressT.add(p.elapsedS());
+            ingested.add(p.ingestedBytes() / MIB);
+        }
+        // Markers on the answered samples only: a stretch without markers is a time /admin/ranges did not answer.
         XYChart count = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Ranges: " + title)
                 .xAxisTitle("s since the ingest started").yAxisTitle("ranges").build();
-        count.addSeries("ranges", t, ranges).setMarker(SeriesMarkers.NONE);
+        count.getStyler().setLegendVisible(false);
+        count.getStyler().setMarkerSize(3);
+        count.addSeries("ranges", t, ranges).setMarker(SeriesMarkers.CIRCLE);
         XYChart data = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Data")
                 .xAxisTitle("s since the ingest started").yAxisTitle("MiB").build();
-        data.addSeries("ingested (acknowledged)", t, ingested).setMarker(SeriesMarkers.NONE);
-        data.addSeries("stored (sum of data_bytes)", t, stored).setMarker(SeriesMarkers.NONE);
+        data.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        data.getStyler().setMarkerSize(3);
+        data.addSeries("ingested (acknowledged)", progressT, ingested).setMarker(SeriesMarkers.NONE);
+        data.addSeries("stored (sum of data_bytes)", t, stored).setMarker(SeriesMarkers.CIRCLE);
         List<String> ids = new ArrayList<>();
         List<Double> sizes = new ArrayList<>();
         for (RangeRow r : tracker.latest()) {

@@ -35,11 +35,17 @@ final class GrowthTracker {
         }
     }
 
+    /** Bytes acknowledged at a sampling time, whether {@code /admin/ranges} answered then or not. */
+    record Progress(double elapsedS, long ingestedBytes) {
+    }
+
     /** A range that appeared after the first sample: its id and the elapsed second of the first sample holding it. */
     record Split(long id, double firstSeenS) {
     }
 
     private final List<Sample> samples = new ArrayList<>();
+    private final List<Progress> progress = new ArrayList<>();
+    private int unanswered;
     private final Set<Long> initialIds = new HashSet<>();
     private final Map<Long, Double> firstSeen = new LinkedHashMap<>();
     private List<RangeRow> latest = List.of();
@@ -68,8 +74,35 @@ final class GrowthTracker {
         }
         Sample s = new Sample(elapsedS, ingestedBytes, ranges.size(), total, max, rate);
         samples.add(s);
+        progress.add(new Progress(elapsedS, ingestedBytes));
         latest = List.copyOf(ranges);
         return s;
+    }
+
+    /**
+     * Records a sampling time at which {@code /admin/ranges} did not answer (a busy cluster times it out): the ingest's
+     * progress is kept, the ranges are not known; a split seen at the next answer is dated then.
+     */
+    synchronized void recordUnanswered(double elapsedS, long ingestedBytes) {
+        unanswered++;
+        progress.add(new Progress(elapsedS, ingestedBytes));
+    }
+
+    synchronized int unanswered() {
+        return unanswered;
+    }
+
+    /** The longest time between two answered samples, s: the most a split time may lag behind the split. */
+    synchronized double longestGapS() {
+        double gap = 0;
+        for (int i = 1; i < samples.size(); i++) {
+            gap = Math.max(gap, samples.get(i).elapsedS() - samples.get(i - 1).elapsedS());
+        }
+        return gap;
+    }
+
+    synchronized List<Progress> progress() {
+        return List.copyOf(progress);
     }
 
     synchronized List<Sample> samples() {

@@ -46,6 +46,23 @@ class GrowthTrackerTest {
     }
 
     @Test
+    void unansweredSamplesKeepTheIngestProgressAndWidenTheGap() {
+        GrowthTracker t = new GrowthTracker();
+        t.record(0, 0, List.of(row(1, "n1", 0)));
+        t.recordUnanswered(1, MIB);
+        t.recordUnanswered(2, 2 * MIB);
+        t.record(3, 3 * MIB, List.of(row(1, "n1", MIB), row(2, "n2", 2 * MIB)));
+        t.record(4, 4 * MIB, List.of(row(1, "n1", 2 * MIB), row(2, "n2", 2 * MIB)));
+        assertEquals(2, t.unanswered());
+        assertEquals(3.0, t.longestGapS(), 1e-9);
+        assertEquals(List.of(new GrowthTracker.Progress(0, 0), new GrowthTracker.Progress(1, MIB),
+                new GrowthTracker.Progress(2, 2 * MIB), new GrowthTracker.Progress(3, 3 * MIB),
+                new GrowthTracker.Progress(4, 4 * MIB)), t.progress());
+        assertEquals(List.of(new GrowthTracker.Split(2, 3)), t.splits());
+        assertEquals(1.0, t.samples().get(1).ingestMibPerS(), 1e-9);
+    }
+
+    @Test
     void sampleLineHasFixedFieldsInMebibytes() {
         GrowthTracker.Sample s = new GrowthTracker.Sample(12.5, 100 * MIB, 9, 99 * MIB, 17 * MIB, 8.25);
         assertEquals("{\"bench\":\"growth\",\"t_s\":12.50,\"ingested_mib\":100.00,\"ranges\":9,\"data_mib\":99.00,"
