@@ -6,7 +6,6 @@ import io.omendb.benchcommon.MachineInfo;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -22,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -81,23 +81,13 @@ public final class GrowthBenchMain implements Callable<Integer> {
     @Option(names = "--settle-s", defaultValue = "30",
             description = "Seconds of sampling after the ingest (default: ${DEFAULT-VALUE}).")
     int settleSeconds;
-    @Option(names = "--op-timeout-s", defaultValue = "30",
-            description = "Client timeout of a write and of a sample, seconds (default: ${DEFAULT-VALUE}).")
-    int opTimeoutSeconds;
-    @Option(names = "--ready-timeout-s", defaultValue = "300",
-            description = "Seconds to wait for the cluster to serve (default: ${DEFAULT-VALUE}).")
-    int readyTimeoutSeconds;
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the values (default: ${DEFAULT-VALUE}).")
     long seed;
-    @Option(names = "--node-jvm-opts", defaultValue = "-Xms1g -Xmx2g",
-            description = "JVM options of each node (default: ${DEFAULT-VALUE}).")
-    String nodeJvmOptions;
+    @Mixin
+    ClusterNodeOptions cluster = new ClusterNodeOptions();
     @Option(names = "--chart", defaultValue = "growth.png",
             description = "PNG to write the charts to (default: ${DEFAULT-VALUE}).")
     Path chart;
-    @Option(names = "--omendb-home", defaultValue = "${sys:omendb.home:-.}",
-            description = "Repository root holding app/target (default: the launcher's).")
-    Path omendbHome;
 
     private final RunningCluster running = new RunningCluster();
 
@@ -110,22 +100,13 @@ public final class GrowthBenchMain implements Callable<Integer> {
     public Integer call() throws Exception {
         if (ingestMb < 1 || splitSizeMb < 1 || initialRanges < 1 || initialRanges > 1024 || valueBytes < 1
                 || valueBytes > 65536 || clients < 1 || clients > 4096 || sampleMs < 100 || settleSeconds < 0
-                || opTimeoutSeconds < 1 || readyTimeoutSeconds < 1) {
+                || !cluster.valid()) {
             System.err.println("omendb-bench growth: --ingest-mb, --split-size-mb, --op-timeout-s, --ready-timeout-s"
                     + " must be >= 1; --initial-ranges in 1..1024; --value-bytes in 1..65536; --clients in 1..4096;"
                     + " --sample-ms >= 100; --settle-s >= 0");
             return 2;
         }
-        CommandLine defaults = new CommandLine(new GrowthBenchMain());
-        defaults.parseArgs();
-        String command = ReproducingCommand.of(PROGRAM, spec, defaults.getCommandSpec());
-        MachineInfo machine = MachineInfo.probe(Path.of(System.getProperty("java.io.tmpdir")));
-        Runtime.getRuntime().addShutdownHook(new Thread(running::stop));
-        try {
-            run(command, machine);
-        } finally {
-            running.stop();
-        }
+        running.runOnce(PROGRAM, spec, new GrowthBenchMain(), this::run);
         return 0;
     }
 
@@ -138,9 +119,7 @@ public final class GrowthBenchMain implements Callable<Integer> {
 
     private void run(String command, MachineInfo machine) throws Exception {
         KeySpace keys = new KeySpace(ingestMb * MIB / (KeySpace.KEY_BYTES + valueBytes));
-        OmenDbTarget target = new OmenDbTarget(omendbHome.resolve("app/target"), keys, initialRanges, nodeJvmOptions,
-                Duration.ofSeconds(opTimeoutSeconds), List.of(), rangesSection(splitSizeMb),
-                OmenDbTarget.Routing.ANY_NODE, readyTimeoutSeconds * 1000L);
+        OmenDbTarget target = cluster.target(keys, initialRanges, rangesSection(splitSizeMb));
         Path dir = Files.createTempDirectory("omendb-growth-bench-");
         running.starting(target, dir);
         long t0 = System.nanoTime();
@@ -194,11 +173,7 @@ public final class GrowthBenchMain implements Callable<Integer> {
         }
 
         void run(KvTarget target, int clients, byte[] value) throws Exception {
-            ExecutorService pool = Executors.newFixedThreadPool(clients, r -> {
-                Thread t = new Thread(r, "growth-bench-writer");
-                t.setDaemon(true);
-                return t;
-            });
+            ExecutorService pool = Executors.newFixedThreadPool(clients, DaemonThreads.named("growth-bench-writer"));
             try {
                 List<Future<?>> writers = new ArrayList<>();
                 for (int c = 0; c < clients; c++) {
@@ -248,11 +223,7 @@ public final class GrowthBenchMain implements Callable<Integer> {
         private final Ingest ingest;
         private final long startNanos;
         private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-                r -> {
-                    Thread t = new Thread(r, "growth-bench-sampler");
-                    t.setDaemon(true);
-                    return t;
-                });
+                DaemonThreads.named("growth-bench-sampler"));
         private long lastProgressNanos;
 
         ScheduledSampler(OmenDbTarget target, GrowthTracker tracker, Ingest ingest, long startNanos) {

@@ -79,11 +79,8 @@ final class OmenDbTarget implements KvTarget {
     private final Routing routing;
     private final long readyTimeoutMs;
     private final LeaderDirectory leaders;
-    private final ScheduledExecutorService leadersRefresh = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "omendb-leaders-refresh");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService leadersRefresh = Executors.newSingleThreadScheduledExecutor(
+            DaemonThreads.named("omendb-leaders-refresh"));
     private final ChildProcesses children = new ChildProcesses();
     private final List<HttpHost> hosts = new ArrayList<>();
     private int[] raftPorts = new int[0];
