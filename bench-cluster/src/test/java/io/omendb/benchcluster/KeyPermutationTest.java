@@ -12,7 +12,7 @@ class KeyPermutationTest {
     @Test
     void everyIndexComesExactlyOnce() {
         // 1, 2, primes, powers of two, and counts sharing factors with the golden-ratio stride's neighbours
-        for (long n : new long[]{1, 2, 3, 10, 64, 97, 100, 1000, 4096, 65_535, 65_536, 262_144, 258_111}) {
+        for (long n : new long[]{1, 2, 3, 10, 64, 97, 100, 1000, 4096, 65_535, 65_536, 65_280}) {
             KeyPermutation p = new KeyPermutation(n);
             BitSet seen = new BitSet((int) n);
             for (long i = 0; i < n; i++) {
