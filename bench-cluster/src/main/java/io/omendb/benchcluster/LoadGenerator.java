@@ -67,11 +67,7 @@ final class LoadGenerator {
             throws Exception {
         Phase phase = new Phase();
         AtomicInteger errorsPrinted = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(settings.clients(), r -> {
-            Thread t = new Thread(r, "bench-client");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = Executors.newFixedThreadPool(settings.clients(), DaemonThreads.named("bench-client"));
         try {
             List<Future<ClientStats>> futures = new ArrayList<>();
             for (int i = 0; i < settings.clients(); i++) {

@@ -55,6 +55,11 @@ final class OmenDbTarget implements KvTarget {
     /** Pooled connections at most: more than any sensible --clients. */
     private static final int CONNECTIONS_MAX = 4096;
     static final long LEADERS_REFRESH_MS = 500;
+    /**
+     * The nodes' {@code [ranges]} section unless a benchmark asks for another: the layout a benchmark measures is its
+     * own, so no automatic splits or merges.
+     */
+    static final List<String> FIXED_RANGES = List.of("split_size_mb=0", "split_load_ops_per_s=0", "merge_size_mb=0");
 
     /** How a request's node is chosen. */
     enum Routing {
@@ -70,14 +75,12 @@ final class OmenDbTarget implements KvTarget {
     private final String jvmOptions;
     private final Duration opTimeout;
     private final List<String> performance;
+    private final List<String> ranges;
     private final Routing routing;
     private final long readyTimeoutMs;
     private final LeaderDirectory leaders;
-    private final ScheduledExecutorService leadersRefresh = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "omendb-leaders-refresh");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService leadersRefresh = Executors.newSingleThreadScheduledExecutor(
+            DaemonThreads.named("omendb-leaders-refresh"));
     private final ChildProcesses children = new ChildProcesses();
     private final List<HttpHost> hosts = new ArrayList<>();
     private int[] raftPorts = new int[0];
@@ -92,6 +95,14 @@ final class OmenDbTarget implements KvTarget {
      */
     OmenDbTarget(Path appTarget, KeySpace keys, int rangeCount, String jvmOptions, Duration opTimeout,
                  List<String> performance, Routing routing, long readyTimeoutMs) {
+        this(appTarget, keys, rangeCount, jvmOptions, opTimeout, performance, FIXED_RANGES, routing, readyTimeoutMs);
+    }
+
+    /**
+     * @param ranges the nodes' {@code [ranges]} section as {@code key=value} lines (instead of {@link #FIXED_RANGES})
+     */
+    OmenDbTarget(Path appTarget, KeySpace keys, int rangeCount, String jvmOptions, Duration opTimeout,
+                 List<String> performance, List<String> ranges, Routing routing, long readyTimeoutMs) {
         if (rangeCount < 1) {
             throw new IllegalArgumentException("ranges must be >= 1, got " + rangeCount);
         }
@@ -100,15 +111,20 @@ final class OmenDbTarget implements KvTarget {
         this.rangeCount = rangeCount;
         this.jvmOptions = jvmOptions;
         this.opTimeout = opTimeout;
-        for (String setting : performance) {
-            if (!setting.matches("[a-z_]+=[A-Za-z0-9_.\"-]+")) {
-                throw new IllegalArgumentException("--omendb-performance wants key=value, got '" + setting + "'");
-            }
-        }
-        this.performance = List.copyOf(performance);
+        this.performance = settings("--omendb-performance", performance);
+        this.ranges = settings("[ranges]", ranges);
         this.routing = routing;
         this.readyTimeoutMs = readyTimeoutMs;
         this.leaders = new LeaderDirectory(keys.splitPoints(rangeCount), NODES);
+    }
+
+    private static List<String> settings(String what, List<String> lines) {
+        for (String setting : lines) {
+            if (!setting.matches("[a-z_]+=[A-Za-z0-9_.\"-]+")) {
+                throw new IllegalArgumentException(what + " wants key=value, got '" + setting + "'");
+            }
+        }
+        return List.copyOf(lines);
     }
 
     @Override
@@ -192,14 +208,10 @@ final class OmenDbTarget implements KvTarget {
         toml.append("[monitoring]\nmetrics_bind_address = \"127.0.0.1\"\nmetrics_port = ")
                 .append(metrics[node]).append("\n\n");
         toml.append("[wal]\nsync_on_write = true\n\n");
-        // The layout a benchmark measures is its own: no automatic splits or merges, and leaders where the benchmark puts them.
-        toml.append("[ranges]\nsplit_size_mb = 0\nsplit_load_ops_per_s = 0\nmerge_size_mb = 0\n\n");
+        appendSection(toml, "ranges", ranges);
+        // Leaders stay where the benchmark puts them.
         toml.append("[placement]\nleader_balance_interval_s = 0\n\n");
-        if (!performance.isEmpty()) {
-            toml.append("[performance]\n");
-            performance.forEach(kv -> toml.append(kv.replaceFirst("=", " = ")).append('\n'));
-            toml.append('\n');
-        }
+        appendSection(toml, "performance", performance);
         toml.append("[cluster]\nnode_id = \"n").append(node + 1).append("\"\nreplication_factor = ").append(NODES)
                 .append("\ninitial_split_points = [");
         List<String> points = keys.splitPoints(rangeCount);
@@ -212,6 +224,14 @@ final class OmenDbTarget implements KvTarget {
                     .append(raft[i]).append("\"\nhttp_address = \"127.0.0.1:").append(http[i]).append("\"\n");
         }
         return toml.toString();
+    }
+
+    private static void appendSection(StringBuilder toml, String section, List<String> settings) {
+        if (!settings.isEmpty()) {
+            toml.append('[').append(section).append("]\n");
+            settings.forEach(kv -> toml.append(kv.replaceFirst("=", " = ")).append('\n'));
+            toml.append('\n');
+        }
     }
 
     private void awaitReady() throws Exception {

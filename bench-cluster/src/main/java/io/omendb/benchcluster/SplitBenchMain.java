@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,6 +26,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -90,26 +90,16 @@ public final class SplitBenchMain implements Callable<Integer> {
     @Option(names = "--after-s", defaultValue = "20",
             description = "Seconds of load measured after the split's answer (default: ${DEFAULT-VALUE}).")
     int afterSeconds;
-    @Option(names = "--op-timeout-s", defaultValue = "30",
-            description = "Client timeout of a write and of the split request, seconds (default: ${DEFAULT-VALUE}).")
-    int opTimeoutSeconds;
-    @Option(names = "--ready-timeout-s", defaultValue = "300",
-            description = "Seconds to wait for the cluster to serve (default: ${DEFAULT-VALUE}).")
-    int readyTimeoutSeconds;
     @Option(names = "--seed", defaultValue = "1", description = "Seed of values and writers' keys (default: ${DEFAULT-VALUE}).")
     long seed;
-    @Option(names = "--node-jvm-opts", defaultValue = "-Xms1g -Xmx2g",
-            description = "JVM options of each node (default: ${DEFAULT-VALUE}).")
-    String nodeJvmOptions;
+    @Mixin
+    ClusterNodeOptions cluster = new ClusterNodeOptions();
     @Option(names = "--keep-logs", description = "Directory to copy the nodes' logs into before the cluster's"
             + " directory is deleted, also after a failure (default: not kept).")
     Path keepLogs;
     @Option(names = "--merge", description = "Split the range before the measurement and measure the merge of its"
             + " halves instead of a split (default: measure a split).")
     boolean merge;
-    @Option(names = "--omendb-home", defaultValue = "${sys:omendb.home:-.}",
-            description = "Repository root holding app/target (default: the launcher's).")
-    Path omendbHome;
 
     private final RunningCluster running = new RunningCluster();
 
@@ -156,29 +146,18 @@ public final class SplitBenchMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (rangeMb < 1 || valueBytes < 1 || valueBytes > 65536 || clients < 1 || clients > 4096 || warmupSeconds < 0
-                || beforeSeconds < 1 || afterSeconds < 1 || opTimeoutSeconds < 1 || readyTimeoutSeconds < 1) {
+                || beforeSeconds < 1 || afterSeconds < 1 || !cluster.valid()) {
             System.err.println("omendb-bench split: --range-mb, --before-s, --after-s, --op-timeout-s,"
                     + " --ready-timeout-s must be >= 1; --value-bytes in 1..65536; --clients in 1..4096; --warmup-s >= 0");
             return 2;
         }
-        CommandLine defaults = new CommandLine(new SplitBenchMain());
-        defaults.parseArgs();
-        String command = ReproducingCommand.of(PROGRAM, spec, defaults.getCommandSpec());
-        MachineInfo machine = MachineInfo.probe(Path.of(System.getProperty("java.io.tmpdir")));
-        Runtime.getRuntime().addShutdownHook(new Thread(running::stop));
-        try {
-            run(command, machine);
-        } finally {
-            running.stop();
-        }
+        running.runOnce(PROGRAM, spec, new SplitBenchMain(), this::run);
         return 0;
     }
 
     private void run(String command, MachineInfo machine) throws Exception {
         KeySpace keys = new KeySpace(rangeMb * MIB / (KeySpace.KEY_BYTES + valueBytes));
-        OmenDbTarget target = new OmenDbTarget(omendbHome.resolve("app/target"), keys, 1, nodeJvmOptions,
-                Duration.ofSeconds(opTimeoutSeconds), List.of(), OmenDbTarget.Routing.ANY_NODE,
-                readyTimeoutSeconds * 1000L);
+        OmenDbTarget target = cluster.target(keys, 1, OmenDbTarget.FIXED_RANGES);
         Path dir = Files.createTempDirectory("omendb-split-bench-");
         running.starting(target, dir);
         try {
@@ -212,7 +191,7 @@ public final class SplitBenchMain implements Callable<Integer> {
         String rangesBefore = target.adminGet("/admin/ranges").text();
         System.err.println("ranges before the " + operation() + ": " + rangesBefore);
 
-        int windowCount = beforeSeconds + afterSeconds + opTimeoutSeconds + DURING_EXTRA_WINDOWS + 2;
+        int windowCount = beforeSeconds + afterSeconds + cluster.opTimeoutSeconds + DURING_EXTRA_WINDOWS + 2;
         Writers writers = new Writers(target, keys, valueBytes, clients, seed);
         SplitRun split;
         Measured measured;
@@ -401,11 +380,7 @@ public final class SplitBenchMain implements Callable<Integer> {
         private volatile boolean stopped;
 
         Writers(KvTarget target, KeySpace keys, int valueBytes, int clients, long seed) {
-            pool = Executors.newFixedThreadPool(clients, r -> {
-                Thread t = new Thread(r, "split-bench-writer");
-                t.setDaemon(true);
-                return t;
-            });
+            pool = Executors.newFixedThreadPool(clients, DaemonThreads.named("split-bench-writer"));
             for (int c = 0; c < clients; c++) {
                 long clientSeed = seed + c;
                 pool.submit(() -> write(target, keys, KeyChooser.of("uniform", keys.keyCount(), clientSeed),
