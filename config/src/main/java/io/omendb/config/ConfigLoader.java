@@ -398,7 +398,8 @@ public final class ConfigLoader {
 
     private static OmenConfig.Placement placement(TomlSection t) {
         return new OmenConfig.Placement(t.intIn("leader_balance_interval_s", 60, 0, 86_400),
-                t.intIn("max_moves_per_node", 4, 1, 64), t.intIn("busy_round_interval_ms", 1_000, 100, 60_000));
+                t.intIn("max_moves_per_node", 4, 1, 64), t.intIn("busy_round_interval_ms", 1_000, 100, 60_000),
+                t.intIn("node_dead_after_s", 300, 15, 86_400 * 30));
     }
 
     private static OmenConfig.Backup backup(TomlSection t) {

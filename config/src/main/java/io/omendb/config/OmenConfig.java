@@ -99,8 +99,11 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
      * @param maxMovesPerNode        replica moves in flight that load one node (as the new replica or the leader
      *                               sending it the snapshot)
      * @param busyRoundIntervalMs    how often it runs while a node drains or a replica move is in flight
+     * @param nodeDeadAfterS         how long a member may go unheard from (by the node leading the meta group, since it
+     *                               leads) before it is recorded DEAD and its replicas are re-created on other nodes
      */
-    public record Placement(int leaderBalanceIntervalS, int maxMovesPerNode, int busyRoundIntervalMs) {
+    public record Placement(int leaderBalanceIntervalS, int maxMovesPerNode, int busyRoundIntervalMs,
+                            int nodeDeadAfterS) {
     }
 
     /** {@code [http]}: read by the router. */

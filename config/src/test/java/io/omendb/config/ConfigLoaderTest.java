@@ -168,8 +168,8 @@ class ConfigLoaderTest {
                 max_moves_per_node = 2
                 busy_round_interval_ms = 250
                 """, Map.of()).placement();
-        assertEquals(new OmenConfig.Placement(0, 2, 250), p);
-        assertEquals(new OmenConfig.Placement(60, 4, 1000), ConfigLoader.defaults().placement());
+        assertEquals(new OmenConfig.Placement(0, 2, 250, 300), p);
+        assertEquals(new OmenConfig.Placement(60, 4, 1000, 300), ConfigLoader.defaults().placement());
     }
 
     static Stream<Arguments> badValues() {

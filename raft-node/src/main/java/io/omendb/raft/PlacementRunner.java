@@ -46,8 +46,11 @@ import java.util.function.LongSupplier;
  * <p><b>What it gives the driver.</b> Every member of the configuration, with the state the meta group records (LIVE
  * without a record) and heard from when it last answered a probe ({@link NodeAdmin#hostedGroups}): one that stops
  * answering becomes SUSPECT after {@link PlacementLimits#NODE_SUSPECT_AFTER_MS_DEFAULT}, and the driver then balances
- * nothing (it repairs first), nor removes a replica whose loss would leave a range without a live quorum. Nodes are
- * never declared dead here ({@link #NODE_DEAD_AFTER_MS}). Every range of the table with its voters and current
+ * nothing (it repairs first), nor removes a replica whose loss would leave a range without a live quorum. One unheard
+ * from for {@code [placement] node_dead_after_s} is recorded DEAD by the driver, and its replicas are re-created on
+ * the other nodes (it stays DEAD when it comes back: its replicas there are stale). "Unheard from" counts from when
+ * this node last started leading the meta group at the earliest (what an earlier leader heard is not known here), so
+ * a leader change never makes a node dead sooner. Every range of the table with its voters and current
  * leader, less the target of a copy in flight, and the moves in flight ({@link ReplicaMoves}), bounded by {@code
  * max_moves_per_node} per node.
  *
@@ -58,8 +61,6 @@ final class PlacementRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PlacementRunner.class);
     /** How long one status call, transfer or removal may take before the round moves on. */
     static final long CALL_WAIT_MS = 15_000;
-    /** Never declared dead here (see the class note). */
-    static final long NODE_DEAD_AFTER_MS = Long.MAX_VALUE / 4;
     /** How long a new replica may take to catch up with its leader before its move is given up. */
     static final long CATCH_UP_TIMEOUT_MS = 600_000;
     /** How often the meta leader refreshes {@link #metrics} when no round is due. */
@@ -73,7 +74,10 @@ final class PlacementRunner implements AutoCloseable {
     private final LongSupplier clockMs;
     private final PlacementDriver driver;
     private final ReplicaMoves moves;
+    /** When each member last answered a probe, while this node leads the meta group (cleared when it stops). */
     private final Map<String, Long> lastSeenMs = new HashMap<>();
+    /** When this node started leading the meta group; null while it does not. */
+    private Long leadingSinceMs;
     private final BackgroundThread thread;
     private long lastRoundMs;
     private long lastObservedMs = Long.MIN_VALUE / 2;
@@ -86,7 +90,7 @@ final class PlacementRunner implements AutoCloseable {
         this.clockMs = clockMs;
         int perNode = config.placement().maxMovesPerNode();
         this.driver = new PlacementDriver(new PlacementLimits(config.cluster().replicationFactor(),
-                PlacementLimits.NODE_SUSPECT_AFTER_MS_DEFAULT, NODE_DEAD_AFTER_MS, perNode,
+                PlacementLimits.NODE_SUSPECT_AFTER_MS_DEFAULT, config.placement().nodeDeadAfterS() * 1000L, perNode,
                 Math.min(PlacementLimits.MAX_MOVES_TOTAL_DEFAULT, perNode * config.cluster().members().size()),
                 PlacementLimits.MAX_LEADER_TRANSFERS_PER_ROUND_DEFAULT), clockMs);
         this.moves = new ReplicaMoves(this::copy);
@@ -107,8 +111,13 @@ final class PlacementRunner implements AutoCloseable {
     private void tickSafely() {
         try {
             if (leadsMetaGroup()) {
+                if (leadingSinceMs == null) {
+                    leadingSinceMs = clockMs.getAsLong();
+                }
                 tick();
             } else {
+                leadingSinceMs = null;
+                lastSeenMs.clear();
                 metrics = Optional.empty();
             }
         } catch (InterruptedException e) {
@@ -131,7 +140,7 @@ final class PlacementRunner implements AutoCloseable {
         Map<String, NodeState> states = await(client.admin().nodes().recordedStates());
         long balanceMs = config.placement().leaderBalanceIntervalS() * 1000L;
         boolean due = balanceMs > 0 && clockMs.getAsLong() - lastRoundMs >= balanceMs;
-        if (due || moves.inFlight() > 0 || states.containsValue(NodeState.DRAINING)) {
+        if (due || moves.inFlight() > 0 || states.containsValue(NodeState.DRAINING) || someMemberSilent()) {
             lastRoundMs = clockMs.getAsLong();
             round(states, true);
         } else if (clockMs.getAsLong() - lastObservedMs >= OBSERVE_INTERVAL_MS) {
@@ -140,10 +149,22 @@ final class PlacementRunner implements AutoCloseable {
     }
 
     /**
+     * Whether a LIVE-recorded member has not answered for the suspect time: then rounds run at the busy pace whatever
+     * {@code leader_balance_interval_s} says, so a dead node is declared and repaired in time (the driver balances
+     * nothing while a node is silent).
+     */
+    private boolean someMemberSilent() {
+        long now = clockMs.getAsLong();
+        return config.cluster().members().stream().anyMatch(m -> now - lastSeenMs.getOrDefault(m.id(), leadingSinceMs)
+                >= PlacementLimits.NODE_SUSPECT_AFTER_MS_DEFAULT);
+    }
+
+    /**
      * One round: the cluster as it is now, and with {@code act} the driver's decisions carried out (copies started in
      * the background); either way, {@link #metrics} updated.
      */
-    private void round(Map<String, NodeState> states, boolean act) throws Exception {
+    private void round(Map<String, NodeState> states, boolean actWanted) throws Exception {
+        boolean act = actWanted;
         lastObservedMs = clockMs.getAsLong();
         probeMembers();
         RangeTable table = await(client.refreshRangeTable());
@@ -162,9 +183,15 @@ final class PlacementRunner implements AutoCloseable {
         List<Node> nodes = new ArrayList<>();
         for (OmenConfig.Member m : config.cluster().members()) {
             nodes.add(new Node(m.id(), "", states.getOrDefault(m.id(), NodeState.LIVE),
-                    lastSeenMs.getOrDefault(m.id(), 0L), 0));
+                    lastSeenMs.getOrDefault(m.id(), leadingSinceMs), 0));
         }
         ClusterSnapshot snapshot = new ClusterSnapshot(nodes, ranges, inFlight);
+        if (act && !seesMajority()) {
+            LOG.warn("Node {}: heard from fewer than a majority of the members within {} ms; deciding nothing this "
+                    + "round (a node is never declared dead by a leader that cannot see the cluster)",
+                    config.cluster().nodeId(), PlacementLimits.NODE_SUSPECT_AFTER_MS_DEFAULT);
+            act = false;
+        }
         for (Operation op : act ? driver.nextOperations(snapshot) : List.<Operation>of()) {
             carryOut(op, states);
         }
@@ -172,7 +199,18 @@ final class PlacementRunner implements AutoCloseable {
                 moves.inFlight(), moves.completed()));
     }
 
-    /** Records when each member last answered; one that does not answer within the probe timeout is not updated. */
+    /** Whether more than half of the members (this node included) answered within the suspect time. */
+    private boolean seesMajority() {
+        long now = clockMs.getAsLong();
+        long heard = config.cluster().members().stream().filter(m -> now - lastSeenMs.getOrDefault(m.id(),
+                Long.MIN_VALUE / 2) < PlacementLimits.NODE_SUSPECT_AFTER_MS_DEFAULT).count();
+        return heard * 2 > config.cluster().members().size();
+    }
+
+    /**
+     * Records when each member last answered (this node always: it runs the round); one that does not answer within
+     * the probe timeout is not updated.
+     */
     private void probeMembers() {
         List<String> ids = config.cluster().members().stream().map(OmenConfig.Member::id).toList();
         List<CompletableFuture<Boolean>> answers = ids.stream().map(id -> client.admin().nodes().hostedGroups(id)
@@ -180,7 +218,7 @@ final class PlacementRunner implements AutoCloseable {
                 .exceptionally(t -> false)).toList();
         long now = clockMs.getAsLong();
         for (int i = 0; i < ids.size(); i++) {
-            if (answers.get(i).join()) { // bounded by the probe timeout, never fails
+            if (answers.get(i).join() || ids.get(i).equals(config.cluster().nodeId())) { // bounded, never fails
                 lastSeenMs.put(ids.get(i), now);
             }
         }
@@ -198,7 +236,8 @@ final class PlacementRunner implements AutoCloseable {
             moves.start(a, clockMs.getAsLong());
         } else if (op instanceof Operation.RemoveReplica r) {
             LOG.info("Node {}: removing the replica of range {} on {}", self, r.rangeId(), r.replica().nodeId());
-            await(client.admin().removePeer(r.rangeId(), r.replica().nodeId()));
+            String node = r.replica().nodeId();
+            await(client.admin().removePeer(r.rangeId(), node, states.get(node) != NodeState.DEAD));
         } else if (op instanceof Operation.SetNodeState s) {
             NodeState recorded = states.getOrDefault(s.nodeId(), NodeState.LIVE);
             LOG.info("Node {}: recording node {} as {} (was {})", self, s.nodeId(), s.state(), recorded);

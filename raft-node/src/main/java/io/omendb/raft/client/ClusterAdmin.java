@@ -163,6 +163,14 @@ public final class ClusterAdmin {
 
     /** Removes the replica of the range on {@code nodeId} (and its files); returns the updated descriptor. */
     public CompletableFuture<RangeDescriptor> removePeer(long rangeId, String nodeId) {
+        return removePeer(rangeId, nodeId, true);
+    }
+
+    /**
+     * As {@link #removePeer(long, String)}; {@code deleteOnNode} false leaves the node's files alone (a node recorded
+     * dead: it does not answer, and a call to it would hold an admin thread for its whole retry budget).
+     */
+    public CompletableFuture<RangeDescriptor> removePeer(long rangeId, String nodeId, boolean deleteOnNode) {
         return currentDescriptor(rangeId).thenCompose(r -> {
             requireMember(r, nodeId, true);
             if (r.peerIds().size() == 1) {
@@ -180,7 +188,8 @@ public final class ClusterAdmin {
                 check(ch.raft().admin().setConfiguration(client.channels().groupOf(next).getPeers().stream().toList()),
                         "remove " + nodeId + " from range " + rangeId);
                 return next;
-            }).thenCompose(n -> replaceDescriptor(r, n)).thenCompose(replaced -> blocking(() -> {
+            }).thenCompose(n -> replaceDescriptor(r, n)).thenCompose(replaced -> !deleteOnNode
+                    ? CompletableFuture.completedFuture(replaced) : blocking(() -> {
                 check(ch.raft().getGroupManagementApi(RaftPeerId.valueOf(nodeId))
                         .remove(RaftGroupId.valueOf(r.groupId()), true, false), "delete range " + rangeId
                         + " on " + nodeId);
