@@ -172,14 +172,18 @@ final class RangeMerger {
 
     /**
      * Steps after the commit point, each idempotent (a node's reconciler redoes them when this proposer dies): the
-     * target's log widens its descriptor, the source's replicas are deleted. Completes with the entry's index.
+     * target's log widens its descriptor, the source's replicas are deleted (started, not waited for: closing a Raft
+     * group takes a while and the union serves already). Completes with the entry's index.
      */
     CompletableFuture<Long> finish(RangeDescriptor merged, byte[] sourceStart, RangeDescriptor source) {
         return client.refreshRangeTable()
                 .thenCompose(t -> client.write(merged, new Command.CommitMerge(merged.bounds(), sourceStart)))
                 .thenCompose(res -> client.channels().meta().write(new Command.Delete(
                                 RangeDescriptorCodec.stickySplitKey(sourceStart)))
-                        .thenCompose(v -> deleteReplicas(source)).thenApply(v -> res.revision()));
+                        .thenApply(v -> {
+                            deleteReplicas(source); // not waited for: the union serves already (a peer that misses
+                            return res.revision();  // it deletes its replica in its reconciling pass)
+                        }));
     }
 
     /** Deletes the source's replica on each of its peers; a peer that does not answer is left to its reconciler. */
