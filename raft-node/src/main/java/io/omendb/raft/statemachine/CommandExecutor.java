@@ -81,11 +81,10 @@ public final class CommandExecutor {
             descriptor.recordIfAbsent(d.descriptor());
             return new CommandResult.Written(at.getIndex());
         }
-        RaftGroupId groupId = RaftGroupId.valueOf(group.groupId());
         if (command instanceof Command.PrepareMerge p) {
-            return RangeMerges.prepare(descriptor, route, p, at, groupId, splits);
+            return RangeMerges.prepare(descriptor, route, p, at, RaftGroupId.valueOf(group.groupId()), splits);
         } else if (command instanceof Command.CommitMerge c) {
-            return RangeMerges.commit(engine, descriptor, route, c, at, groupId, splits);
+            return RangeMerges.commit(engine, descriptor, route, c, at, RaftGroupId.valueOf(group.groupId()), splits);
         } else if (command instanceof Command.MergeData m) {
             return RangeMerges.data(engine, descriptor, route, m, at.getIndex());
         }
