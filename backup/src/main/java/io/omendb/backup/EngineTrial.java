@@ -65,7 +65,7 @@ final class EngineTrial {
                 return n;
             }
             byte[] last = page.get(page.size() - 1).key();
-            start = java.util.Arrays.copyOf(last, last.length + 1);
+            start = io.omendb.storage.Bytes.successor(last);
         }
     }
 }

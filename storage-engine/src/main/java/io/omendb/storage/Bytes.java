@@ -55,6 +55,11 @@ public final class Bytes {
                 && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
     }
 
+    /** The smallest key greater than {@code key} in unsigned byte order: {@code key} followed by a zero byte. */
+    public static byte[] successor(byte[] key) {
+        return Arrays.copyOf(key, key.length + 1);
+    }
+
     /** {@code a} followed by {@code b}. */
     public static byte[] concat(byte[] a, byte[] b) {
         byte[] out = Arrays.copyOf(a, a.length + b.length);

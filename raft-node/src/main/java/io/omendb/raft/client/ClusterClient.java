@@ -24,7 +24,6 @@ import org.apache.ratis.util.TimeDuration;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -166,7 +165,7 @@ public final class ClusterClient implements AutoCloseable {
             if (page.size() < META_SCAN_PAGE) {
                 return CompletableFuture.completedFuture(acc);
             }
-            return scanMeta(successor(page.get(page.size() - 1).key()), acc);
+            return scanMeta(Bytes.successor(page.get(page.size() - 1).key()), acc);
         });
     }
 
@@ -305,7 +304,7 @@ public final class ClusterClient implements AutoCloseable {
         return read(r, new Query.Scan(s, e, limit), readOptions).thenApply(res -> {
             QueryResult.ScanPage p = (QueryResult.ScanPage) res;
             byte[] next = p.entries().size() < limit ? null
-                    : successor(p.entries().get(p.entries().size() - 1).key());
+                    : Bytes.successor(p.entries().get(p.entries().size() - 1).key());
             return new Results.ScanResult(r.rangeId(), p.entries(), next, r.end(), p.appliedIndex());
         });
     }
@@ -372,10 +371,6 @@ public final class ClusterClient implements AutoCloseable {
         }
     }
 
-    /** The smallest key greater than {@code key}. */
-    static byte[] successor(byte[] key) {
-        return Arrays.copyOf(key, key.length + 1);
-    }
 
     private static byte[] max(byte[] a, byte[] b) {
         return Bytes.compare(a, b) >= 0 ? a : b;

@@ -8,6 +8,7 @@ import io.omendb.raft.meta.MergeTombstone;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeDescriptorCodec;
 import io.omendb.raft.range.RangeBounds;
+import io.omendb.storage.Bytes;
 import io.omendb.storage.KeyValue;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -237,7 +238,7 @@ final class RangeMerger {
             if (page.isEmpty()) {
                 return previousWrites.thenCombine(written, (a, b) -> null);
             }
-            return previousWrites.thenCombine(read(ClusterClient.successor(page.get(page.size() - 1).key())),
+            return previousWrites.thenCombine(read(Bytes.successor(page.get(page.size() - 1).key())),
                     (v, next) -> next).thenCompose(next -> pump(next, chunks(next), written));
         }
 

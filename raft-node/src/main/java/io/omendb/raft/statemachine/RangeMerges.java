@@ -112,8 +112,7 @@ final class RangeMerges {
             if (page.size() < CLEAR_PAGE_KEYS) {
                 return;
             }
-            byte[] last = page.get(page.size() - 1).key();
-            from = Arrays.copyOf(last, last.length + 1); // the smallest key after it
+            from = Bytes.successor(page.get(page.size() - 1).key());
         }
     }
 

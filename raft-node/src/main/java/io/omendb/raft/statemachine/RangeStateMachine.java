@@ -47,7 +47,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -391,8 +390,7 @@ public final class RangeStateMachine extends BaseStateMachine {
             if (part.isEmpty()) {
                 break;
             }
-            byte[] last = part.get(part.size() - 1).key();
-            from = Arrays.copyOf(last, last.length + 1);
+            from = Bytes.successor(part.get(part.size() - 1).key());
         }
         return page;
     }
