@@ -19,14 +19,30 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Invariant: once installed, the table is replaced only as a whole (an immutable {@link RangeTable}), so every
  * decision sees one consistent table. Thread-safe.
+ *
+ * <p><b>Routes of groups that left the table.</b> A merge removes the right range from the table while requests
+ * routed to it by the older table may still be waiting to be proposed (a coalescer's linger, a forward). Such a
+ * request keeps the route the group last had ({@link #routeOfGroupOrNull}), never none: the merged-away replica is
+ * frozen at an epoch above it and refuses it, so it is re-routed to the union. Without a route a replica checks the
+ * keys only, and the frozen replica — whose records were already copied — took the write and acknowledged it, a lost
+ * acknowledged write.
  */
 public final class RangeRouter {
-    /** The table and its ranges by group id, replaced together. */
-    private record Cached(RangeTable table, Map<UUID, RangeDescriptor> byGroup) {
-        static Cached of(RangeTable t) {
+    /**
+     * The table and its ranges by group id, replaced together; {@code retired}: the last route of every group that was
+     * in an earlier table of this router and is not in this one.
+     */
+    private record Cached(RangeTable table, Map<UUID, RangeDescriptor> byGroup, Map<UUID, Route> retired) {
+        static Cached of(Cached previousOrNull, RangeTable t) {
             Map<UUID, RangeDescriptor> byGroup = new HashMap<>();
             t.ranges().forEach(r -> byGroup.put(r.groupId(), r));
-            return new Cached(t, Map.copyOf(byGroup));
+            Map<UUID, Route> retired = new HashMap<>();
+            if (previousOrNull != null) {
+                retired.putAll(previousOrNull.retired());
+                previousOrNull.byGroup().values().forEach(r -> retired.put(r.groupId(), routeOf(r)));
+                retired.keySet().removeAll(byGroup.keySet());
+            }
+            return new Cached(t, Map.copyOf(byGroup), Map.copyOf(retired));
         }
     }
 
@@ -49,22 +65,31 @@ public final class RangeRouter {
 
     /** Caches {@code t} (read from the meta group) for every later decision. */
     public void install(RangeTable t) {
-        table.set(Cached.of(t));
+        table.updateAndGet(c -> Cached.of(c, t));
     }
 
     /** Replaces the cached descriptor of {@code updated}'s range (after this client changed it in the meta group). */
     public void replaceRange(RangeDescriptor updated) {
-        table.updateAndGet(c -> Cached.of(new RangeTable(c.table().ranges().stream()
+        table.updateAndGet(c -> Cached.of(c, new RangeTable(c.table().ranges().stream()
                 .map(r -> r.rangeId() == updated.rangeId() ? updated : r).toList())));
     }
 
     /**
-     * What a request to Raft group {@code groupId} is routed by now: its range's id and epoch in the cached table, or
-     * null (no table yet, or no range of that group: the meta group).
+     * What a request to Raft group {@code groupId} is routed by now: its range's id and epoch in the cached table; for
+     * a group that left the table (merged away), the route it last had, which its replicas refuse; null for a group
+     * no table of this router had (the meta group) or before the first table.
      */
     public Route routeOfGroupOrNull(UUID groupId) {
-        RangeDescriptor r = rangeOfGroupOrNull(groupId);
-        return r == null ? null : new Route(r.rangeId(), r.epoch());
+        Cached c = table.get();
+        if (c == null) {
+            return null;
+        }
+        RangeDescriptor r = c.byGroup().get(groupId);
+        return r != null ? routeOf(r) : c.retired().get(groupId);
+    }
+
+    private static Route routeOf(RangeDescriptor r) {
+        return new Route(r.rangeId(), r.epoch());
     }
 
     public RangeDescriptor rangeForKey(byte[] key) {
