@@ -63,12 +63,15 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void automaticMergesAreOffByDefaultAndAnExplicitSizeAboveHalfTheSplitSizeIsRefused() {
-        assertEquals(0, ConfigLoader.parse("", Map.of()).ranges().mergeSizeMb());
+    void mergeSizeDefaultsBelowHalfTheSplitSizeAndAnExplicitOneAboveIsRefused() {
+        assertEquals(8, ConfigLoader.parse("", Map.of()).ranges().mergeSizeMb());
         assertEquals(2, ConfigLoader.parse("""
                 [ranges]
                 split_size_mb = 16
-                merge_size_mb = 2
+                """, Map.of()).ranges().mergeSizeMb(), "an eighth of a small split size");
+        assertEquals(8, ConfigLoader.parse("""
+                [ranges]
+                split_size_mb = 0
                 """, Map.of()).ranges().mergeSizeMb());
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
                 [ranges]
