@@ -65,7 +65,7 @@ final class MetaGroupImage implements AutoCloseable {
         group.writeRecoveredRaftState(AT.getTerm(), AT.getIndex(), metaPeers);
         Files.createDirectories(group.stateMachineDir());
         SnapshotDescriptor d = SnapshotDescriptor.writeSnapshotDir(engine, group.snapshotDir(AT.getTerm(),
-                AT.getIndex()), AT, null);
+                AT.getIndex()), AT, null, 0);
         return d.files().stream().mapToLong(SnapshotDescriptor.EngineFile::sizeBytes).sum();
     }
 

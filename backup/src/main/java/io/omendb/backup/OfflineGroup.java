@@ -78,7 +78,8 @@ final class OfflineGroup {
             // the live engine: the snapshot's descriptor is the newest the replica could have recorded before the
             // log the replay starts from (a replica records descriptors in its snapshots)
             RangeReplay r = RangeReplay.open(workDir.resolve("engine"), regularFiles(engineDir), options,
-                    TermIndex.valueOf(0, -1), snapshot.map(SnapshotDescriptor::rangeOrNull).orElse(null));
+                    TermIndex.valueOf(0, -1), snapshot.map(SnapshotDescriptor::rangeOrNull).orElse(null),
+                    snapshot.map(SnapshotDescriptor::mergeFence).orElse(0L));
             long engineIndex = r.engineIndex();
             if (snapshot.isEmpty() || engineIndex >= snapshot.get().engineAppliedIndex()) {
                 // entries between the engine's index and the snapshot's changed no data (the snapshot's engine
@@ -97,12 +98,12 @@ final class OfflineGroup {
             r.close(); // the engine is behind the snapshot (an install was interrupted): start from the snapshot
         }
         if (snapshot.isEmpty()) {
-            return RangeReplay.open(workDir.resolve("empty"), Map.of(), options, TermIndex.valueOf(0, -1), null);
+            return RangeReplay.open(workDir.resolve("empty"), Map.of(), options, TermIndex.valueOf(0, -1), null, 0);
         }
         SnapshotDescriptor d = snapshot.get();
         Path dir = group.snapshotDir(d.term(), d.index());
         return RangeReplay.open(workDir.resolve("snapshot"), regularFiles(dir), options,
-                TermIndex.valueOf(d.term(), d.index()), d.rangeOrNull());
+                TermIndex.valueOf(d.term(), d.index()), d.rangeOrNull(), d.mergeFence());
     }
 
     /** Term of entry {@code index} in the log (0 for index 0: before the first entry). */

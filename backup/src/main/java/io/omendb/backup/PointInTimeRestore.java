@@ -139,8 +139,7 @@ final class PointInTimeRestore {
             Path work = staging.resolve("range-" + r.rangeId());
             Cut cut = new Cut(until.toEpochMilli());
             // replayed entries are checked against the descriptor the checkpoint records, as the replicas checked them
-            try (RangeReplay replay = RangeReplay.open(work.resolve("work"), files, options,
-                    TermIndex.valueOf(r.term(), r.index()), recordedDescriptor(files))) {
+            try (RangeReplay replay = openAtCheckpoint(work.resolve("work"), files, options, r)) {
                 checkpointEntry(m, r);
                 long end = reader(r).read(r.index() + 1, e -> {
                     RaftLogFiles.LoggedEntry le = RaftLogFiles.decode(e);
@@ -170,10 +169,17 @@ final class PointInTimeRestore {
         return out;
     }
 
-    /** The range descriptor the checkpoint's replicas had recorded (null: none), from its snapshot descriptor. */
-    private static RangeBounds recordedDescriptor(Map<String, Path> files) throws IOException {
+    /**
+     * A replay of the checkpoint {@code files} of range entry {@code r}, starting from the range descriptor and merge
+     * fence its snapshot descriptor records (none: none).
+     */
+    private static RangeReplay openAtCheckpoint(Path work, Map<String, Path> files, EngineOptions options,
+                                                BackupManifest.RangeEntry r)
+            throws IOException {
         Path descriptor = files.get(SnapshotDescriptor.FILE_NAME);
-        return descriptor == null ? null : SnapshotDescriptor.readFile(descriptor).rangeOrNull();
+        SnapshotDescriptor d = descriptor == null ? null : SnapshotDescriptor.readFile(descriptor);
+        return RangeReplay.open(work, files, options, TermIndex.valueOf(r.term(), r.index()),
+                d == null ? null : d.rangeOrNull(), d == null ? 0 : d.mergeFence());
     }
 
     /** Where a range's replay stops: the first command stamped after {@code until}. */

@@ -35,8 +35,9 @@ final class RangeReplay implements AutoCloseable {
     private TermIndex last;
     private long applied;
 
-    private RangeReplay(StorageEngine engine, GroupDir group, TermIndex start, RangeBounds descriptorOrNull) {
-        this.descriptor.reset(descriptorOrNull);
+    private RangeReplay(StorageEngine engine, GroupDir group, TermIndex start, RangeBounds descriptorOrNull,
+                        long mergeFence) {
+        this.descriptor.reset(descriptorOrNull, mergeFence);
         this.engine = engine;
         this.group = group;
         this.last = start;
@@ -49,13 +50,13 @@ final class RangeReplay implements AutoCloseable {
      *               replayed entries are checked against as the live replica checked them
      */
     static RangeReplay open(Path workDir, Map<String, Path> files, EngineOptions options, TermIndex start,
-                            RangeBounds descriptorOrNull) throws IOException {
+                            RangeBounds descriptorOrNull, long mergeFence) throws IOException {
         Path engineDir = Files.createDirectories(workDir.resolve("engine"));
         for (Map.Entry<String, Path> f : files.entrySet()) {
             Files.copy(f.getValue(), engineDir.resolve(f.getKey()));
         }
         return new RangeReplay(StorageEngine.open(engineDir, options), GroupDir.of(workDir.resolve("group")), start,
-                descriptorOrNull);
+                descriptorOrNull, mergeFence);
     }
 
     /** Applies one committed entry, which must directly follow the previous one. */
@@ -101,7 +102,8 @@ final class RangeReplay implements AutoCloseable {
 
     /** Writes the state as a snapshot directory {@code target} for {@link #last()}. */
     SnapshotDescriptor snapshot(Path target) throws IOException {
-        return SnapshotDescriptor.writeSnapshotDir(engine, target, last, descriptor.current());
+        return SnapshotDescriptor.writeSnapshotDir(engine, target, last, descriptor.current(),
+                descriptor.mergeFence());
     }
 
     @Override

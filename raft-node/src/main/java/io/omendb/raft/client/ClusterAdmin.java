@@ -20,6 +20,7 @@ import io.omendb.storage.Bytes;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,6 +28,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
@@ -51,7 +53,8 @@ public final class ClusterAdmin {
 
     ClusterAdmin(ClusterClient client) {
         this.client = client;
-        this.merger = new RangeMerger(client, this);
+        this.merger = new RangeMerger(client, this, () -> ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE),
+                Clock.systemUTC());
     }
 
     /** Each replica's role, applied index and engine statistics. */

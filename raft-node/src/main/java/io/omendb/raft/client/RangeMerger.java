@@ -4,6 +4,7 @@ import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandResult;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryResult;
+import io.omendb.raft.meta.MergeIntent;
 import io.omendb.raft.meta.MergeTombstone;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeDescriptorCodec;
@@ -13,38 +14,54 @@ import io.omendb.storage.KeyValue;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * Merges a range (the target) with its right neighbour (the source) by copying the source's records through the
  * target's Raft log; the meta group's range table is the one place that decides whether the merge happened.
  *
  * <p><b>Steps</b> (docs/ARCHITECTURE.md, "Range merges"): (1) both ranges' logs must record the descriptors the table
- * has (a range that is still changing shape is refused, CONFLICT); (2) {@link Command.PrepareMerge} freezes the
- * source: its epoch rises above the table's, so every request routed by the table is refused and retried; (3) the
- * source's records are read from its leader ({@link Query.MergeSource}, linearizable, so every write it acknowledged
- * before the freeze is read) and written into the target as {@link Command.MergeData} entries of at most
- * {@link #CHUNK_BYTES_MAX}; (4) one compare-and-set in the meta group replaces both descriptors by the union (a higher
- * epoch) and records a {@link MergeTombstone} for the source — the commit point; (5) {@link Command.CommitMerge}
- * widens the target's descriptor; (6) the boundary's operator mark (a sticky split point) is cleared and the source's
- * replicas are deleted.
+ * has (a range that is still changing shape is refused, CONFLICT), and the merge claims the target in the meta group
+ * ({@link MergeIntent}; another merge into it: CONFLICT); (2) <em>pre-copy</em>, while the source still takes
+ * writes: its records are read from its leader ({@link Query.MergeSource}) and written into the target as
+ * {@link Command.MergeData} entries of at most {@link #CHUNK_BYTES_MAX}, the first of which fences the target to this
+ * merge's id; (3) {@link Command.PrepareMerge} freezes the source: its epoch rises above the table's, so every request
+ * routed by the table is refused and retried; (4) <em>catch-up</em>, frozen: the source's records are read again
+ * (linearizable, so every write it acknowledged before the freeze is read) and compared, page by page, with what the
+ * target holds beyond its descriptor ({@link Query.MergeCopied}); only the differences are written (records changed or
+ * added since the pre-copy, deletes of records gone), so the freeze lasts two reads and the writes of one pre-copy's
+ * worth of changes rather than the whole copy; (5) one compare-and-set in the meta group replaces both descriptors by
+ * the union (a higher epoch), records a {@link MergeTombstone} for the source and removes the claim — the commit
+ * point; (6) {@link Command.CommitMerge} widens the target's descriptor; (7) the boundary's operator mark (a sticky
+ * split point) is cleared and the source's replicas are deleted.
  *
- * <p><b>Failure.</b> Any failure before the commit point abandons the merge: the source's table epoch is raised to its
- * frozen epoch ({@link ClusterAdmin#unfreeze}), which both unfreezes it and makes a late commit by this merge fail (its
- * compare-and-set expects the old descriptor). The records already copied stay invisible beyond the target's
- * descriptor and are deleted by the next merge's first chunk. A proposer that dies leaves either a frozen source (each
- * node's reconciler unfreezes it after {@code MergeFollowUp#FROZEN_ABANDON_AFTER_MS}) or a committed merge whose
- * steps 5-6 are not done (each node's reconciler finishes them from the tombstone). Nothing here is lost on a crash:
- * the table's compare-and-set is atomic and every other step is idempotent.
+ * <p><b>Why the copy is exact.</b> After the freeze the source changes no more. The target's copied records change
+ * only by this merge's chunks: its fence refuses chunks of any other merge (a late one of an abandoned merge), and the
+ * claim keeps any other live merge from starting a copy (a merge whose claim expired and was taken over finds its
+ * chunks refused, or its commit point failing). So once the catch-up has written every difference, the target holds
+ * exactly the frozen source's records.
  *
- * <p><b>Cost.</b> Copies the source's bytes once through the target's log (replicated to its peers): merges are for
- * small ranges ({@code [ranges] merge_size_mb}); a source above {@link #SOURCE_BYTES_MAX} is refused while copying.
- * Unlike a zero-copy merge it needs neither the same members for both ranges nor the source's replicas to be caught up
- * on the target's nodes. Thread-safe; holds no thread while it waits.
+ * <p><b>Failure.</b> Any failure before the commit point abandons the merge: the claim is released and, once the
+ * source was frozen, its table epoch is raised to its frozen epoch ({@link ClusterAdmin#unfreeze}), which both unfreezes
+ * it and makes a late commit by this merge fail (its compare-and-set expects the old descriptor). The records already
+ * copied stay invisible beyond the target's descriptor and are deleted by the next merge's first chunk. A proposer that
+ * dies leaves either a frozen source (each node's reconciler unfreezes it after
+ * {@code MergeFollowUp#FROZEN_ABANDON_AFTER_MS}) or a committed merge whose steps 6-7 are not done (each node's
+ * reconciler finishes them from the tombstone), and a claim that expires after {@link #CLAIM_LEASE_MS}. Nothing here
+ * is lost on a crash: the table's compare-and-set is atomic and every other step is idempotent.
+ *
+ * <p><b>Cost.</b> Copies the source's bytes once through the target's log (replicated to its peers), plus what
+ * changed during the pre-copy: merges are for small ranges ({@code [ranges] merge_size_mb}); a source above
+ * {@link #SOURCE_BYTES_MAX} is refused while copying. Unlike a zero-copy merge it needs neither the same members for
+ * both ranges nor the source's replicas to be caught up on the target's nodes. Thread-safe; holds no thread while it
+ * waits; merge ids come from the injected supplier, claim expiry from the injected clock.
  */
 final class RangeMerger {
     /** Bytes of keys and values one {@link Command.MergeData} entry carries at most (one record may exceed it). */
@@ -53,13 +70,20 @@ final class RangeMerger {
     static final int PAGE_KEYS = 4_096;
     /** Largest source (bytes of keys and values) a merge copies; larger ones are abandoned, INVALID_ARGUMENT. */
     static final long SOURCE_BYTES_MAX = 256L << 20;
+    /** How long a merge's claim on its target holds before another merge may take it over (a merge's deadline). */
+    static final long CLAIM_LEASE_MS = 120_000;
 
     private final ClusterClient client;
     private final ClusterAdmin admin;
+    private final LongSupplier mergeIds;
+    private final Clock clock;
 
-    RangeMerger(ClusterClient client, ClusterAdmin admin) {
+    /** @param mergeIds a new, positive id per merge attempt (random: ids of two attempts must differ) */
+    RangeMerger(ClusterClient client, ClusterAdmin admin, LongSupplier mergeIds, Clock clock) {
         this.client = client;
         this.admin = admin;
+        this.mergeIds = mergeIds;
+        this.clock = clock;
     }
 
     CompletableFuture<Results.MergeResult> merge(long rangeId) {
@@ -72,26 +96,80 @@ final class RangeMerger {
                         + "no right neighbour to merge with (merge its left neighbour instead)");
             }
             RangeDescriptor source = table.rangeForKey(target.end());
+            MergeIntent claim = new MergeIntent(mergeIds.getAsLong(), clock.millis() + CLAIM_LEASE_MS);
+            Copy copy = new Copy(target, source, claim.mergeId());
             return admin.recordDescriptorIfAbsent(target.rangeId())
                     .thenCombine(admin.recordDescriptorIfAbsent(source.rangeId()), (t, s) -> {
                         requireSettled(target, t);
                         requireSettled(source, s);
                         return t;
                     })
-                    .thenCompose(recordedTarget -> client.write(source, new Command.PrepareMerge(target.rangeId()))
-                            .handle((res, failure) -> {
-                                if (failure != null) {
-                                    throw refusedAsConflict(source, failure);
-                                }
-                                return res;
-                            })
-                            .thenCompose(res -> admin.recordedDescriptor(source.rangeId()))
-                            .thenCompose(frozen -> commitOrAbandon(target, recordedTarget, source, frozen)))
+                    .thenCompose(recordedTarget -> claim(target, claim)
+                            .thenCompose(v -> preCopyAndFreeze(target, source, claim, copy))
+                            .thenCompose(v -> {
+                                long frozenNanos = System.nanoTime();
+                                return admin.recordedDescriptor(source.rangeId()).thenCompose(frozen ->
+                                        commitOrAbandon(target, recordedTarget, source, frozen, claim, copy))
+                                        .thenApply(merged -> new Committed(merged,
+                                                (System.nanoTime() - frozenNanos) / 1_000_000));
+                            }))
                     .thenCompose(committed -> finish(committed.merged(), target.end(), source)
-                            .handle((index, failure) -> new Results.MergeResult(committed.merged(), source,
-                                    committed.records(), committed.bytes(),
-                                    (System.nanoTime() - startNanos) / 1_000_000)));
+                            .handle((index, failure) -> {
+                                synchronized (copy) {
+                                    return new Results.MergeResult(committed.merged(), source, copy.records,
+                                            copy.bytes, (System.nanoTime() - startNanos) / 1_000_000,
+                                            committed.frozenMs());
+                                }
+                            }));
         });
+    }
+
+    /** Pass 1 of the copy, then the freeze; on a failure the claim is released (nothing was frozen or committed). */
+    private CompletableFuture<Void> preCopyAndFreeze(RangeDescriptor target, RangeDescriptor source,
+                                                     MergeIntent claim, Copy copy) {
+        CompletableFuture<Void> frozen = copy.preCopy()
+                .thenCompose(w -> client.write(source, new Command.PrepareMerge(target.rangeId())))
+                .handle((res, failure) -> {
+                    if (failure != null) {
+                        throw refusedAsConflict(source, failure);
+                    }
+                    return null;
+                });
+        return frozen.handle((v, failure) -> failure == null ? CompletableFuture.<Void>completedFuture(null)
+                        : release(target, claim).<Void>thenApply(r -> {
+                            throw abandoned(target, source, failure);
+                        }))
+                .thenCompose(Function.identity());
+    }
+
+    /** The union as the table records it and how long the source was frozen until then. */
+    private record Committed(RangeDescriptor merged, long frozenMs) {
+    }
+
+    /** Takes the claim on {@code target} for this merge: absent, or expired by this node's clock; else CONFLICT. */
+    private CompletableFuture<Void> claim(RangeDescriptor target, MergeIntent claim) {
+        byte[] key = MergeIntent.key(target.rangeId());
+        return client.channels().meta().read(new Query.Get(key), ReadOptions.linearizable(), null).thenCompose(res -> {
+            byte[] held = ((QueryResult.Value) res).value();
+            if (held != null && MergeIntent.decode(held).expiresAtMs() > clock.millis()) {
+                throw new ClientException(ErrorCode.CONFLICT, "range " + target.rangeId() + " is the target of "
+                        + "another merge in progress (merge " + MergeIntent.decode(held).mergeId() + "); retry once "
+                        + "it finished");
+            }
+            return client.channels().meta().write(new Command.CompareAndSet(key, held, claim.encode()))
+                    .thenAccept(w -> {
+                        if (!(w instanceof CommandResult.CasOutcome c) || !c.succeeded()) {
+                            throw new ClientException(ErrorCode.CONFLICT, "range " + target.rangeId() + " became "
+                                    + "the target of another merge; retry once it finished");
+                        }
+                    });
+        });
+    }
+
+    /** Gives the claim back (if this merge still holds it); never fails: an unreleased claim expires. */
+    private CompletableFuture<Void> release(RangeDescriptor target, MergeIntent claim) {
+        return client.channels().meta().write(new Command.CompareAndSet(MergeIntent.key(target.rangeId()),
+                claim.encode(), null)).handle((res, e) -> null);
     }
 
     private static ClientException abandoned(RangeDescriptor target, RangeDescriptor source, Throwable failure) {
@@ -125,31 +203,29 @@ final class RangeMerger {
         }
     }
 
-    /** What the commit point left: the union as the table records it, and what was copied into it. */
-    private record Committed(RangeDescriptor merged, long records, long bytes) {
-    }
-
-    /** Copies and commits; on any failure unfreezes the source and fails with what went wrong. */
-    private CompletableFuture<Committed> commitOrAbandon(RangeDescriptor target, RangeBounds recordedTarget,
-                                                         RangeDescriptor source, RangeBounds frozen) {
+    /** Catches up and commits; on any failure releases the claim, unfreezes the source and fails with the reason. */
+    private CompletableFuture<RangeDescriptor> commitOrAbandon(RangeDescriptor target, RangeBounds recordedTarget,
+                                                               RangeDescriptor source, RangeBounds frozen,
+                                                               MergeIntent claim, Copy copy) {
         return CompletableFuture.completedFuture(frozen)
-                .thenCompose(f -> copyAndCommit(target, recordedTarget, source, f))
-                .handle((committed, failure) -> failure == null ? CompletableFuture.completedFuture(committed)
-                        : admin.unfreeze(source.rangeId(), frozen == null ? 0 : frozen.epoch())
-                                .<Committed>handle((v, e) -> {
+                .thenCompose(f -> catchUpAndCommit(target, recordedTarget, source, f, claim, copy))
+                .handle((merged, failure) -> failure == null ? CompletableFuture.completedFuture(merged)
+                        : release(target, claim)
+                                .thenCompose(v -> admin.unfreeze(source.rangeId(), frozen == null ? 0 : frozen.epoch()))
+                                .<RangeDescriptor>handle((v, e) -> {
                                     throw abandoned(target, source, failure);
                                 }))
                 .thenCompose(f -> f);
     }
 
-    private CompletableFuture<Committed> copyAndCommit(RangeDescriptor target, RangeBounds recordedTarget,
-                                                       RangeDescriptor source, RangeBounds frozen) {
+    private CompletableFuture<RangeDescriptor> catchUpAndCommit(RangeDescriptor target, RangeBounds recordedTarget,
+                                                                RangeDescriptor source, RangeBounds frozen,
+                                                                MergeIntent claim, Copy copy) {
         if (frozen == null || frozen.epoch() <= source.epoch()) {
             throw new ClientException(ErrorCode.CONFLICT, "range " + source.rangeId() + " did not freeze (it records "
                     + frozen + ")");
         }
-        Copy copy = new Copy(target, source);
-        return copy.from(source.start()).thenCompose(v -> {
+        return copy.catchUp().thenCompose(v -> {
             long epoch = Math.max(Math.max(target.epoch(), recordedTarget.epoch()), frozen.epoch()) + 1;
             RangeDescriptor merged = new RangeDescriptor(target.rangeId(), target.start(), source.end(),
                     target.groupId(), target.peerIds(), epoch);
@@ -159,14 +235,14 @@ final class RangeMerger {
                             RangeDescriptorCodec.encode(target), RangeDescriptorCodec.encode(merged)),
                     new Command.CompareAndSet(RangeDescriptorCodec.key(source.rangeId()),
                             RangeDescriptorCodec.encode(source), null),
-                    new Command.CompareAndSet(MergeTombstone.key(source.rangeId()), null, tombstone.encode()))))
+                    new Command.CompareAndSet(MergeTombstone.key(source.rangeId()), null, tombstone.encode()),
+                    new Command.CompareAndSet(MergeIntent.key(target.rangeId()), claim.encode(), null))))
                     .thenApply(res -> {
                         if (!(res instanceof CommandResult.CasOutcome c) || !c.succeeded()) {
-                            throw new ClientException(ErrorCode.CONFLICT, "the range table changed while merging");
+                            throw new ClientException(ErrorCode.CONFLICT, "the range table (or the merge's claim on "
+                                    + "range " + target.rangeId() + ") changed while merging");
                         }
-                        synchronized (copy) {
-                            return new Committed(merged, copy.records, copy.bytes);
-                        }
+                        return merged;
                     });
         });
     }
@@ -201,84 +277,167 @@ final class RangeMerger {
         return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new));
     }
 
+    /** One {@link Command.MergeData} entry's worth: records to write, keys to delete. */
+    private record Chunk(List<KeyValue> puts, List<byte[]> deletes) {
+        boolean isEmpty() {
+            return puts.isEmpty() && deletes.isEmpty();
+        }
+    }
+
     /**
-     * The copy of one source into one target. The first chunk (it clears what an abandoned merge left) is written
-     * alone; after it, the chunks of a page are written concurrently while the next page is read: they hold distinct
-     * keys, so their order in the target's log does not matter, and the copy costs about one Raft round per page rather
-     * than one per chunk plus one per read.
+     * One step of a pass over the source: the chunks to write, and where the next step reads from ({@code last}: this
+     * step read the end of the source).
+     */
+    private record Step(List<Chunk> chunks, byte[] next, boolean last) {
+    }
+
+    /**
+     * The copy of one source into one target, in two passes over the source. The pre-copy's first chunk (it clears what
+     * an abandoned merge left and fences the target to this merge) is written alone; after it, the chunks of a step are
+     * written concurrently while the next step is read: they hold distinct keys, so their order in the target's log
+     * does not matter, and a pass costs about one Raft round per page rather than one per chunk plus one per read.
      */
     private final class Copy {
         private final RangeDescriptor target;
         private final RangeDescriptor source;
+        private final long mergeId;
         long records;
         long bytes;
 
-        Copy(RangeDescriptor target, RangeDescriptor source) {
+        Copy(RangeDescriptor target, RangeDescriptor source, long mergeId) {
             this.target = target;
             this.source = source;
+            this.mergeId = mergeId;
         }
 
-        CompletableFuture<Void> from(byte[] start) {
-            return read(start).thenCompose(page -> {
-                List<List<KeyValue>> chunks = chunks(page);
-                return write(chunks.get(0), true).thenCompose(v -> pump(page, chunks.subList(1, chunks.size()),
-                        CompletableFuture.completedFuture(null)));
-            });
+        /** Pass 1, while the source takes writes: every record it holds. */
+        CompletableFuture<Void> preCopy() {
+            return preCopyStep(source.start()).thenCompose(step -> write(step.chunks().get(0), true)
+                    .thenCompose(v -> pump(this::preCopyStep, new Step(step.chunks().subList(1, step.chunks().size()),
+                            step.next(), step.last()), CompletableFuture.completedFuture(null))));
+        }
+
+        /** Pass 2, the source frozen: what differs between its records and the target's copy of them. */
+        CompletableFuture<Void> catchUp() {
+            return catchUpStep(source.start()).thenCompose(step -> pump(this::catchUpStep, step,
+                    CompletableFuture.completedFuture(null)));
         }
 
         /**
-         * Starts writing {@code chunks} of {@code page} and reads the next page meanwhile; once the next page is read
-         * and the writes of the page before this one are done, goes on with the next page. At most two pages' writes
-         * are in flight; an empty page ends the copy.
+         * Starts writing {@code step}'s chunks and reads the next step meanwhile; once it is read and the writes of the
+         * step before are done, goes on with it. At most two steps' writes are in flight.
          */
-        private CompletableFuture<Void> pump(List<KeyValue> page, List<List<KeyValue>> chunks,
+        private CompletableFuture<Void> pump(Function<byte[], CompletableFuture<Step>> read, Step step,
                                              CompletableFuture<Void> previousWrites) {
-            CompletableFuture<Void> written = CompletableFuture.allOf(chunks.stream().map(c -> write(c, false))
+            CompletableFuture<Void> written = CompletableFuture.allOf(step.chunks().stream().map(c -> write(c, false))
                     .toArray(CompletableFuture[]::new));
-            if (page.isEmpty()) {
+            if (step.last()) {
                 return previousWrites.thenCombine(written, (a, b) -> null);
             }
-            return previousWrites.thenCombine(read(Bytes.successor(page.get(page.size() - 1).key())),
-                    (v, next) -> next).thenCompose(next -> pump(next, chunks(next), written));
+            return previousWrites.thenCombine(read.apply(step.next()), (v, next) -> next)
+                    .thenCompose(next -> pump(read, next, written));
         }
 
-        private CompletableFuture<List<KeyValue>> read(byte[] from) {
+        private CompletableFuture<Step> preCopyStep(byte[] from) {
+            return sourcePage(from).thenApply(page -> new Step(chunks(page, List.of()), nextOf(page), page.isEmpty()));
+        }
+
+        /**
+         * The source's page from {@code from} and the target's copy of the same keys ({@code [from, the key after the
+         * page's last)}, or up to the source's end after its last page), compared.
+         */
+        private CompletableFuture<Step> catchUpStep(byte[] from) {
+            return sourcePage(from).thenCompose(page -> copied(from, page.isEmpty() ? source.end() : nextOf(page),
+                    new ArrayList<>()).thenApply(copied -> new Step(diff(page, copied), nextOf(page), page.isEmpty())));
+        }
+
+        private CompletableFuture<List<KeyValue>> sourcePage(byte[] from) {
             return client.read(source, new Query.MergeSource(from, PAGE_KEYS), ReadOptions.linearizable())
                     .thenApply(res -> ((QueryResult.ScanPage) res).entries());
         }
 
-        /** {@code page} cut into chunks of at most {@link #CHUNK_BYTES_MAX}; one (maybe empty) chunk at least. */
-        private List<List<KeyValue>> chunks(List<KeyValue> page) {
-            List<List<KeyValue>> out = new ArrayList<>();
-            List<KeyValue> chunk = new ArrayList<>();
+        /** Every record the target holds beyond its descriptor in {@code [from, to)}, added to {@code into}. */
+        private CompletableFuture<List<KeyValue>> copied(byte[] from, byte[] to, List<KeyValue> into) {
+            return client.read(target, new Query.MergeCopied(from, to, PAGE_KEYS), ReadOptions.linearizable())
+                    .thenCompose(res -> {
+                        List<KeyValue> page = ((QueryResult.ScanPage) res).entries();
+                        if (page.isEmpty()) {
+                            return CompletableFuture.completedFuture(into);
+                        }
+                        into.addAll(page);
+                        return copied(nextOf(page), to, into);
+                    });
+        }
+
+        private static byte[] nextOf(List<KeyValue> page) {
+            return page.isEmpty() ? null : Bytes.successor(page.get(page.size() - 1).key());
+        }
+
+        /** The writes that make {@code copied} equal to {@code source} (both sorted by key), in chunks. */
+        private static List<Chunk> diff(List<KeyValue> source, List<KeyValue> copied) {
+            List<KeyValue> puts = new ArrayList<>();
+            List<byte[]> deletes = new ArrayList<>();
+            int i = 0;
+            int j = 0;
+            while (i < source.size() || j < copied.size()) {
+                int cmp = i == source.size() ? 1 : j == copied.size() ? -1
+                        : Bytes.compare(source.get(i).key(), copied.get(j).key());
+                if (cmp < 0) {
+                    puts.add(source.get(i++));
+                } else if (cmp > 0) {
+                    deletes.add(copied.get(j++).key());
+                } else {
+                    if (!Arrays.equals(source.get(i).value(), copied.get(j).value())) {
+                        puts.add(source.get(i));
+                    }
+                    i++;
+                    j++;
+                }
+            }
+            return chunks(puts, deletes);
+        }
+
+        /** {@code puts} and {@code deletes} cut into chunks of at most {@link #CHUNK_BYTES_MAX}; one (maybe empty) at least. */
+        private static List<Chunk> chunks(List<KeyValue> puts, List<byte[]> deletes) {
+            List<Chunk> out = new ArrayList<>();
+            List<KeyValue> chunkPuts = new ArrayList<>();
+            List<byte[]> chunkDeletes = new ArrayList<>();
             long chunkBytes = 0;
-            for (KeyValue kv : page) {
-                if (!chunk.isEmpty() && chunkBytes + size(kv) > CHUNK_BYTES_MAX) {
-                    out.add(chunk);
-                    chunk = new ArrayList<>();
+            for (int n = 0; n < puts.size() + deletes.size(); n++) {
+                long size = n < puts.size() ? size(puts.get(n)) : deletes.get(n - puts.size()).length;
+                if (chunkBytes > 0 && chunkBytes + size > CHUNK_BYTES_MAX) {
+                    out.add(new Chunk(chunkPuts, chunkDeletes));
+                    chunkPuts = new ArrayList<>();
+                    chunkDeletes = new ArrayList<>();
                     chunkBytes = 0;
                 }
-                chunk.add(kv);
-                chunkBytes += size(kv);
+                if (n < puts.size()) {
+                    chunkPuts.add(puts.get(n));
+                } else {
+                    chunkDeletes.add(deletes.get(n - puts.size()));
+                }
+                chunkBytes += size;
             }
-            out.add(chunk);
+            out.add(new Chunk(chunkPuts, chunkDeletes));
             return out;
         }
 
-        private CompletableFuture<?> write(List<KeyValue> chunk, boolean first) {
+        private CompletableFuture<?> write(Chunk chunk, boolean first) {
             if (chunk.isEmpty() && !first) {
                 return CompletableFuture.completedFuture(null);
             }
             synchronized (this) {
-                records += chunk.size();
-                bytes += chunk.stream().mapToLong(Copy::size).sum();
+                records += chunk.puts().size() + chunk.deletes().size();
+                bytes += chunk.puts().stream().mapToLong(Copy::size).sum()
+                        + chunk.deletes().stream().mapToLong(k -> k.length).sum();
                 if (bytes > SOURCE_BYTES_MAX) {
                     return CompletableFuture.failedFuture(new ClientException(ErrorCode.INVALID_ARGUMENT, "range "
                             + source.rangeId() + " holds more than " + SOURCE_BYTES_MAX + " bytes; merges copy the "
                             + "right range and are for small ranges"));
                 }
             }
-            return client.write(target, new Command.MergeData(source.start(), source.end(), first, chunk));
+            return client.write(target, new Command.MergeData(source.start(), source.end(), first, mergeId,
+                    chunk.puts(), chunk.deletes()));
         }
 
         private static long size(KeyValue kv) {

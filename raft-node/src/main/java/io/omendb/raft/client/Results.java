@@ -53,10 +53,11 @@ public final class Results {
     /**
      * What a merge did: {@code merged} is the union as the range table records it (the target's id), {@code removed}
      * the source's descriptor before the merge; {@code recordsCopied}/{@code bytesCopied} what went through the
-     * target's log.
+     * target's log (the pre-copy and the catch-up's differences, deletes counted by key); {@code frozenMs} how long the
+     * source refused requests (from its freeze to the commit point).
      */
     public record MergeResult(RangeDescriptor merged, RangeDescriptor removed, long recordsCopied, long bytesCopied,
-                              long elapsedMs) {
+                              long elapsedMs, long frozenMs) {
     }
 
     public record RangeStatus(RangeDescriptor descriptor, String leaderId, List<ReplicaStatus> replicas) {

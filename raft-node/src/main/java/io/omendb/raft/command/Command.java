@@ -184,16 +184,22 @@ public sealed interface Command {
 
     /**
      * Records of a merge source {@code [sourceStart, sourceEnd)} ({@code sourceEnd} null: unbounded), copied into this
-     * range, the target, whose descriptor ends at {@code sourceStart}. The first chunk of a merge widens the engine to
-     * the source's end ({@code StorageEngine#widenTo}) and deletes whatever an abandoned earlier merge left there.
-     * The records stay invisible (outside the replica's descriptor) until {@link CommitMerge} widens the descriptor.
-     * Refused ({@code KEY_OUTSIDE_RANGE}) unless the target still ends where the source starts and every record is in
-     * the source's range.
+     * range, the target, whose descriptor ends at {@code sourceStart}: {@code records} are written, {@code deletes}
+     * (keys the source no longer holds, found by the merge's second pass) deleted. The first chunk of a merge widens
+     * the engine to the source's end ({@code StorageEngine#widenTo}), deletes whatever an abandoned earlier merge left
+     * there and makes {@code mergeId} the replica's merge fence: from then on only chunks of that merge are applied,
+     * so a chunk of another merge of the same ranges (a concurrent one, or a late one of an abandoned merge) can never
+     * overwrite what this merge copied. The records stay invisible (outside the replica's descriptor) until
+     * {@link CommitMerge} widens the descriptor. Refused ({@code KEY_OUTSIDE_RANGE}) unless the target still ends where
+     * the source starts, every key is in the source's range and (after the first) the chunk is of the fenced merge.
+     * {@code mergeId} 0 and no deletes: a chunk logged by a build before merge fences.
      */
-    record MergeData(byte[] sourceStart, byte[] sourceEnd, boolean first, List<KeyValue> records) implements Command {
+    record MergeData(byte[] sourceStart, byte[] sourceEnd, boolean first, long mergeId, List<KeyValue> records,
+                     List<byte[]> deletes) implements Command {
         public MergeData {
             Objects.requireNonNull(sourceStart, "sourceStart");
             records = List.copyOf(records);
+            deletes = List.copyOf(deletes);
         }
     }
 

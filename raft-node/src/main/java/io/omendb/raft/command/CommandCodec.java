@@ -233,6 +233,8 @@ public final class CommandCodec {
             w.writeBytes(md.sourceStart()).writeNullableBytes(md.sourceEnd()).writeByte(md.first() ? 1 : 0)
                     .writeVarLong(md.records().size());
             md.records().forEach(kv -> w.writeBytes(kv.key()).writeBytes(kv.value()));
+            w.writeVarLong(md.mergeId()).writeVarLong(md.deletes().size());
+            md.deletes().forEach(w::writeBytes);
         } else if (command instanceof Command.CommitMerge cm) {
             RangeBounds.write(w, cm.merged()).writeBytes(cm.sourceStart());
         } else if (command instanceof Command.Group g) {
@@ -293,7 +295,16 @@ public final class CommandCodec {
         for (int i = 0; i < n; i++) {
             records.add(new KeyValue(r.readBytes(), r.readBytes()));
         }
-        return new Command.MergeData(start, end, first, records);
+        if (r.atEnd()) {
+            return new Command.MergeData(start, end, first, 0, records, List.of()); // logged before merge fences
+        }
+        long mergeId = r.readVarLong();
+        int d = r.readCount(BATCH_OPS_MAX);
+        List<byte[]> deletes = new ArrayList<>(d);
+        for (int i = 0; i < d; i++) {
+            deletes.add(r.readBytes());
+        }
+        return new Command.MergeData(start, end, first, mergeId, records, deletes);
     }
 
     private static Command.CompareAndSetAll readCompareAndSetAll(FrameReader r) {

@@ -58,6 +58,18 @@ public sealed interface Query {
     }
 
     /**
+     * Up to {@code limit} records (and about 4 MiB) that an unfinished merge copied into this replica (a merge's
+     * target): those its engine holds beyond its descriptor's end, in {@code [from, to)} ({@code to} null: unbounded),
+     * answered as a {@link QueryResult.ScanPage} (empty: none left). A merge's second pass compares them with the
+     * frozen source's records and writes only the differences.
+     */
+    record MergeCopied(byte[] from, byte[] to, int limit) implements Query {
+        public MergeCopied {
+            java.util.Objects.requireNonNull(from, "from");
+        }
+    }
+
+    /**
      * What automatic merges decide by, answered as a {@link QueryResult.Size}: the replica's stored bytes of keys and
      * values and the keyed requests per second it served over its last load window.
      */

@@ -31,6 +31,7 @@ public final class QueryCodec {
     private static final int MEDIAN_KEY = 9;
     private static final int MERGE_SOURCE = 10;
     private static final int SIZE = 11;
+    private static final int MERGE_COPIED = 12;
 
     private static final int RESULT_VALUE = 101;
     private static final int RESULT_SCAN = 102;
@@ -91,6 +92,9 @@ public final class QueryCodec {
             return new FrameWriter(SIZE).finish();
         } else if (query instanceof Query.MergeSource m) {
             return new FrameWriter(MERGE_SOURCE).writeBytes(m.from()).writeVarLong(m.limit()).finish();
+        } else if (query instanceof Query.MergeCopied m) {
+            return new FrameWriter(MERGE_COPIED).writeBytes(m.from()).writeNullableBytes(m.to())
+                    .writeVarLong(m.limit()).finish();
         } else if (query instanceof Query.Forward f) {
             return forward(CommandCodec.encode(f.entry()));
         }
@@ -115,6 +119,8 @@ public final class QueryCodec {
             case MEDIAN_KEY -> new Query.MedianKey();
             case SIZE -> new Query.Size();
             case MERGE_SOURCE -> new Query.MergeSource(r.readBytes(), Math.max(1, r.readCount(SCAN_LIMIT_MAX)));
+            case MERGE_COPIED -> new Query.MergeCopied(r.readBytes(), r.readNullableBytes(),
+                    Math.max(1, r.readCount(SCAN_LIMIT_MAX)));
             default -> throw new CorruptFrameException("unknown query kind " + r.kind());
         };
         r.expectEnd();

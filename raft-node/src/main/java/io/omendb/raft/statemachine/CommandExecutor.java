@@ -86,7 +86,7 @@ public final class CommandExecutor {
         } else if (command instanceof Command.CommitMerge c) {
             return RangeMerges.commit(engine, descriptor, route, c, at, RaftGroupId.valueOf(group.groupId()), splits);
         } else if (command instanceof Command.MergeData m) {
-            return RangeMerges.data(engine, descriptor, route, m, at.getIndex());
+            return RangeMerges.data(engine, descriptor, route, m, at.getIndex(), RaftGroupId.valueOf(group.groupId()));
         }
         if (at.getIndex() <= engine.appliedIndex()) {
             return new CommandResult.AlreadyApplied(at.getIndex());
@@ -95,17 +95,18 @@ public final class CommandExecutor {
         if (refusal != null) {
             return new CommandResult.Refused(at.getIndex(), refusal);
         }
-        return execute(engine, descriptor.current(), command, at, group);
+        return execute(engine, descriptor, command, at, group);
     }
 
     /**
-     * @param bounds   the replica's descriptor (null: none), for members' checks and backup checkpoints
-     * @param at       term and index of the entry being applied
-     * @param group    the replica's group directory (where {@link Command.Checkpoint} puts its files)
+     * @param descriptor the replica's descriptor, for members' checks and backup checkpoints
+     * @param at         term and index of the entry being applied
+     * @param group      the replica's group directory (where {@link Command.Checkpoint} puts its files)
      */
-    private static CommandResult execute(StorageEngine engine, RangeBounds bounds, Command command, TermIndex at,
-                                         GroupDir group) throws IOException {
+    private static CommandResult execute(StorageEngine engine, ReplicaDescriptor descriptor, Command command,
+                                         TermIndex at, GroupDir group) throws IOException {
         long index = at.getIndex();
+        RangeBounds bounds = descriptor.current();
         if (command instanceof Command.Put p) {
             engine.apply(new WriteBatch().put(p.key(), p.value()), index);
             return new CommandResult.Written(index);
@@ -125,7 +126,7 @@ public final class CommandExecutor {
             maintain(engine, m.kind());
             return new CommandResult.Written(index);
         } else if (command instanceof Command.Checkpoint c) {
-            BackupCheckpoints.create(engine, group, c.backupId(), at, bounds);
+            BackupCheckpoints.create(engine, group, c.backupId(), at, bounds, descriptor.mergeFence());
             return new CommandResult.Written(index);
         } else if (command instanceof Command.Group g) {
             return applyGroup(engine, bounds, g, index);

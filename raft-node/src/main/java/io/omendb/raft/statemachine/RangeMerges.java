@@ -34,8 +34,8 @@ import java.util.List;
  * </ol>
  * Every replica applies each entry at the same index to the same prefix, so every target replica holds the same union.
  *
- * <p><b>Replay.</b> Descriptor changes are decided again from the descriptor each entry sees (rebuilt entry by entry,
- * as for splits); engine writes already in the engine are skipped. A crash between widening the engine and writing
+ * <p><b>Replay.</b> Descriptor changes and the merge fence are decided again from what each entry sees (rebuilt entry
+ * by entry from the snapshot's, as for splits); engine writes already in the engine are skipped. A crash between widening the engine and writing
  * the first chunk leaves a wider engine range with nothing new in it, which the replayed chunk widens again
  * (idempotent) and fills.
  *
@@ -72,21 +72,28 @@ final class RangeMerges {
     }
 
     static CommandResult data(StorageEngine engine, ReplicaDescriptor descriptor, Route route, Command.MergeData data,
-                              long index) throws IOException {
-        if (index <= engine.appliedIndex()) {
-            return new CommandResult.AlreadyApplied(index);
-        }
+                              long index, RaftGroupId group) throws IOException {
         RangeBounds current = descriptor.current();
         if (current == null) {
             return new CommandResult.AlreadyApplied(index);
         }
         RangeRefusal refusal = EpochCheck.route(current, route);
         if (refusal == null && !(current.end() != null && Arrays.equals(current.end(), data.sourceStart())
-                && allIn(data))) {
+                && allIn(data) && (data.first() || data.mergeId() == descriptor.mergeFence()))) {
             refusal = new RangeRefusal(RangeRefusal.Reason.KEY_OUTSIDE_RANGE, current);
         }
         if (refusal != null) {
+            if (data.mergeId() != descriptor.mergeFence()) {
+                LOG.info("{}: merge chunk at entry {} refused: it is of merge {}, the replica takes merge {}'s", group,
+                        index, data.mergeId(), descriptor.mergeFence());
+            }
             return new CommandResult.Refused(index, refusal);
+        }
+        if (data.first()) {
+            descriptor.fenceMerge(data.mergeId()); // also when replayed into an engine that holds the entry already
+        }
+        if (index <= engine.appliedIndex()) {
+            return new CommandResult.AlreadyApplied(index);
         }
         WriteBatch batch = new WriteBatch();
         if (data.first()) {
@@ -94,13 +101,15 @@ final class RangeMerges {
             clear(engine, data.sourceStart(), data.sourceEnd(), batch);
         }
         data.records().forEach(kv -> batch.put(kv.key(), kv.value()));
+        data.deletes().forEach(batch::delete);
         engine.apply(batch, index);
         return new CommandResult.Written(index);
     }
 
     private static boolean allIn(Command.MergeData data) {
         KeyRange source = new KeyRange(data.sourceStart(), data.sourceEnd());
-        return data.records().stream().allMatch(kv -> source.contains(kv.key()));
+        return data.records().stream().allMatch(kv -> source.contains(kv.key()))
+                && data.deletes().stream().allMatch(source::contains);
     }
 
     /** Deletes, in {@code batch}, every key the engine holds in {@code [start, end)}: left by an abandoned merge. */

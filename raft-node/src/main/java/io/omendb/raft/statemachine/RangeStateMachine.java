@@ -196,10 +196,11 @@ public final class RangeStateMachine extends BaseStateMachine {
                 // The right half of a split: its data is this snapshot, so a replica that joins the group later (or
                 // lagged behind the split) is sent it before the log, which starts at index 1.
                 snapshot = Optional.of(snapshots.create(engine, TermIndex.valueOf(0, RangeSplits.RIGHT_START_INDEX),
-                        adopting.right()));
+                        adopting.right(), 0));
             }
             snapshot.ifPresent(s -> setLastAppliedTermIndex(s.termIndex()));
-            descriptor.reset(snapshot.map(s -> s.descriptor().rangeOrNull()).orElse(null));
+            descriptor.reset(snapshot.map(s -> s.descriptor().rangeOrNull()).orElse(null),
+                    snapshot.map(s -> s.descriptor().mergeFence()).orElse(0L));
             waiters.advance(getLastAppliedTermIndex().getIndex());
             LOG.info("{}: opened engine {} (applied {}, durable {}), snapshot {}, {}", this, directory.path(),
                     engine.appliedIndex(), engine.durableIndex(),
@@ -358,31 +359,42 @@ public final class RangeStateMachine extends BaseStateMachine {
         } else if (q instanceof Query.Size) {
             return new QueryResult.Size(e.dataBytes(), load.lastWindow().opsPerSecond(), applied);
         } else if (q instanceof Query.MergeSource m) {
-            return new QueryResult.ScanPage(mergeSource(e, bounds, m), applied);
+            return new QueryResult.ScanPage(bounds == null ? List.of()
+                    : mergePage(e, bounds.start(), bounds.end(), m.from(), m.limit()), applied);
+        } else if (q instanceof Query.MergeCopied m) {
+            return new QueryResult.ScanPage(mergeCopied(e, bounds, m), applied);
         }
         throw new IllegalArgumentException("unknown query " + q);
     }
 
-    /** Bytes of keys and values after which a {@link Query.MergeSource} page ends, whatever its key limit. */
+    /** Bytes of keys and values after which a merge's page ends, whatever its key limit. */
     static final long MERGE_SOURCE_PAGE_BYTES_MAX = 4L << 20;
-    /** Keys read from the engine at a time while a {@link Query.MergeSource} page fills up. */
+    /** Keys read from the engine at a time while a merge's page fills up. */
     static final int MERGE_SOURCE_READ_KEYS = 256;
 
-    /**
-     * The records of a {@link Query.MergeSource} page: inside this replica's descriptor (none recorded: none), at most
-     * {@code limit} of them and ending after the record that passes {@link #MERGE_SOURCE_PAGE_BYTES_MAX}; empty exactly
-     * when no record is left from {@code from} on.
-     */
-    private static List<KeyValue> mergeSource(StorageEngine e, RangeBounds bounds, Query.MergeSource m) {
-        List<KeyValue> page = new ArrayList<>();
-        if (bounds == null) {
-            return page;
+    /** A {@link Query.MergeCopied} page: the engine's keys beyond the descriptor's end (none recorded: none). */
+    private static List<KeyValue> mergeCopied(StorageEngine e, RangeBounds bounds, Query.MergeCopied m) {
+        if (bounds == null || bounds.end() == null) {
+            return List.of();
         }
-        byte[] from = Bytes.compare(m.from(), bounds.start()) < 0 ? bounds.start() : m.from();
+        byte[] engineEnd = e.range().end();
+        byte[] to = m.to() == null ? engineEnd : engineEnd == null || Bytes.compare(m.to(), engineEnd) < 0 ? m.to()
+                : engineEnd;
+        return mergePage(e, bounds.end(), to, m.from(), m.limit());
+    }
+
+    /**
+     * A page of a merge's copy: the engine's records in {@code [lo, hi)} ({@code hi} null: unbounded) from
+     * {@code from} on, at most {@code limit} of them and ending after the record that passes
+     * {@link #MERGE_SOURCE_PAGE_BYTES_MAX}; empty exactly when no record is left from {@code from} on.
+     */
+    private static List<KeyValue> mergePage(StorageEngine e, byte[] lo, byte[] hi, byte[] fromKey, int limit) {
+        List<KeyValue> page = new ArrayList<>();
+        byte[] from = Bytes.compare(fromKey, lo) < 0 ? lo : fromKey;
         long bytes = 0;
-        while (page.size() < m.limit() && bytes < MERGE_SOURCE_PAGE_BYTES_MAX
-                && (bounds.end() == null || Bytes.compare(from, bounds.end()) < 0)) {
-            List<KeyValue> part = e.scan(from, bounds.end(), Math.min(MERGE_SOURCE_READ_KEYS, m.limit() - page.size()));
+        while (page.size() < limit && bytes < MERGE_SOURCE_PAGE_BYTES_MAX
+                && (hi == null || Bytes.compare(from, hi) < 0)) {
+            List<KeyValue> part = e.scan(from, hi, Math.min(MERGE_SOURCE_READ_KEYS, limit - page.size()));
             for (KeyValue kv : part) {
                 page.add(kv);
                 bytes += kv.key().length + kv.value().length;
@@ -417,7 +429,7 @@ public final class RangeStateMachine extends BaseStateMachine {
             if (engine == null) {
                 return current.map(s -> s.descriptor().index()).orElse(RaftLog.INVALID_LOG_INDEX);
             }
-            SnapshotStore.Stored s = snapshots.create(engine, applied, descriptor.current());
+            SnapshotStore.Stored s = snapshots.create(engine, applied, descriptor.current(), descriptor.mergeFence());
             listener.snapshotTaken(getGroupId(), applied.getTerm(), applied.getIndex(), engine.durableIndex());
             LOG.info("{}: snapshot {} (engine index {})", this, applied, s.descriptor().engineAppliedIndex());
             return applied.getIndex();

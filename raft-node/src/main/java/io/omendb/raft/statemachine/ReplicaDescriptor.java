@@ -10,11 +10,16 @@ import io.omendb.raft.range.RangeBounds;
  * may already hold: Ratis replays the log from the snapshot's index, so the descriptor is rebuilt entry by entry and
  * each replayed write is checked against the descriptor of its own index.
  *
+ * <p>It also holds the replica's <b>merge fence</b>: the id of the merge whose copied records this replica (as a
+ * merge's target) accepts ({@link Command.MergeData}; 0: none yet, or chunks logged before fences), set by that
+ * merge's first chunk and kept in snapshots with the descriptor, so that every replica decides each chunk the same.
+ *
  * <p>Threading: written only by the group's apply thread (or by a single offline replay); read by query threads
  * (volatile).
  */
 public final class ReplicaDescriptor {
     private volatile RangeBounds current;
+    private volatile long mergeFence;
 
     /** No descriptor recorded. */
     public ReplicaDescriptor() {
@@ -25,9 +30,23 @@ public final class ReplicaDescriptor {
         return current;
     }
 
-    /** Starts over from the descriptor of the snapshot the replica opened (null: that snapshot had none). */
-    public void reset(RangeBounds fromSnapshotOrNull) {
+    /**
+     * Starts over from the descriptor and merge fence of the snapshot the replica opened (null and 0: that snapshot
+     * had none).
+     */
+    public void reset(RangeBounds fromSnapshotOrNull, long mergeFenceFromSnapshot) {
         current = fromSnapshotOrNull;
+        mergeFence = mergeFenceFromSnapshot;
+    }
+
+    /** The id of the merge whose chunks this replica accepts (0: none set). */
+    public long mergeFence() {
+        return mergeFence;
+    }
+
+    /** A merge's first chunk applied at this index: only that merge's chunks are accepted from now on. */
+    public void fenceMerge(long mergeId) {
+        mergeFence = mergeId;
     }
 
     /** Replaces the descriptor: a split or merge applied at this index changed the range's bounds and epoch. */

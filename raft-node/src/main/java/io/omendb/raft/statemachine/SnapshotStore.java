@@ -112,13 +112,15 @@ public final class SnapshotStore implements StateMachineStorage {
 
     /**
      * Checkpoints {@code engine} (after a flush) as the snapshot {@code applied}, with the replica's range descriptor
-     * at that index ({@code rangeOrNull}). Called on the updater thread, so
+     * and merge fence at that index ({@code rangeOrNull}, {@code mergeFence}). Called on the updater thread, so
      * no entry is applied meanwhile and the engine holds exactly the effects of the entries up to {@code applied}.
      */
-    public Stored create(StorageEngine engine, TermIndex applied, RangeBounds rangeOrNull) throws IOException {
+    public Stored create(StorageEngine engine, TermIndex applied, RangeBounds rangeOrNull, long mergeFence)
+            throws IOException {
         Path dir = GroupDir.snapshotDir(smDir, applied.getTerm(), applied.getIndex());
         engine.flush();
-        Stored s = new Stored(dir, SnapshotDescriptor.writeSnapshotDir(engine, dir, applied, rangeOrNull));
+        Stored s = new Stored(dir, SnapshotDescriptor.writeSnapshotDir(engine, dir, applied, rangeOrNull,
+                mergeFence));
         latest.set(Optional.of(s));
         return s;
     }

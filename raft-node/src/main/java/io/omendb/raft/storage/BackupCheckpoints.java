@@ -36,13 +36,13 @@ public final class BackupCheckpoints {
 
     /**
      * Checkpoints {@code engine} as the state after entry {@code at}, with the replica's range descriptor
-     * {@code rangeOrNull} at that entry; returns the descriptor written with it.
+     * {@code rangeOrNull} and merge fence at that entry; returns the descriptor written with it.
      */
     public static SnapshotDescriptor create(StorageEngine engine, GroupDir group, String backupId, TermIndex at,
-                                            RangeBounds rangeOrNull) throws IOException {
+                                            RangeBounds rangeOrNull, long mergeFence) throws IOException {
         Path target = dir(group, backupId);
         FileOps.deleteRecursively(target);
-        return SnapshotDescriptor.writeSnapshotDir(engine, target, at, rangeOrNull);
+        return SnapshotDescriptor.writeSnapshotDir(engine, target, at, rangeOrNull, mergeFence);
     }
 
     /** Deletes the checkpoint of {@code backupId} in every group directory of {@code node}; returns how many. */

@@ -32,12 +32,15 @@ import java.util.List;
  * @param rangeOrNull        the range descriptor the replica had recorded at {@code index}, or null (none: the
  *                           meta group, a range without a descriptor entry yet). Written as a second descriptor
  *                           kind only when present, so snapshots without one stay readable by older builds.
+ * @param mergeFence         the replica's merge fence at {@code index} ({@code ReplicaDescriptor#mergeFence}; 0:
+ *                           none). Written, after the range, as a third kind only when set.
  */
 public record SnapshotDescriptor(long term, long index, long engineAppliedIndex, List<EngineFile> files,
-                                 RangeBounds rangeOrNull) {
+                                 RangeBounds rangeOrNull, long mergeFence) {
     public static final String FILE_NAME = "OMENDB_SNAPSHOT";
     private static final int KIND = 1;
     private static final int KIND_WITH_RANGE = 2;
+    private static final int KIND_WITH_RANGE_AND_FENCE = 3;
     private static final int FILES_MAX = 1_000_000;
 
     public record EngineFile(String name, long sizeBytes) {
@@ -45,6 +48,9 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
 
     public SnapshotDescriptor {
         files = List.copyOf(files);
+        if (mergeFence != 0 && rangeOrNull == null) {
+            throw new IllegalArgumentException("a merge fence without a range descriptor");
+        }
     }
 
     /**
@@ -54,7 +60,7 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
      * checkpoints and, offline, by the backup tool for a replayed range.
      */
     public static SnapshotDescriptor writeSnapshotDir(StorageEngine engine, Path target, TermIndex at,
-                                                      RangeBounds rangeOrNull) throws IOException {
+                                                      RangeBounds rangeOrNull, long mergeFence) throws IOException {
         Path tmp = GroupDir.tmpOf(target);
         FileOps.deleteRecursively(tmp);
         Files.createDirectories(tmp.getParent());
@@ -64,7 +70,7 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
             files.add(new EngineFile(f, Files.size(tmp.resolve(f))));
         }
         SnapshotDescriptor d = new SnapshotDescriptor(at.getTerm(), at.getIndex(), cp.appliedIndex(), files,
-                rangeOrNull);
+                rangeOrNull, mergeFence);
         d.writeTo(tmp);
         FileOps.fsync(tmp);
         Files.move(tmp, target);
@@ -73,7 +79,8 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
     }
 
     private void writeTo(Path dir) throws IOException {
-        FrameWriter w = new FrameWriter(rangeOrNull == null ? KIND : KIND_WITH_RANGE).writeVarLong(term)
+        int kind = rangeOrNull == null ? KIND : mergeFence == 0 ? KIND_WITH_RANGE : KIND_WITH_RANGE_AND_FENCE;
+        FrameWriter w = new FrameWriter(kind).writeVarLong(term)
                 .writeVarLong(index).writeVarLong(engineAppliedIndex)
                 .writeVarLong(files.size());
         for (EngineFile f : files) {
@@ -81,6 +88,9 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
         }
         if (rangeOrNull != null) {
             RangeBounds.write(w, rangeOrNull);
+        }
+        if (mergeFence != 0) {
+            w.writeVarLong(mergeFence);
         }
         try (FileChannel ch = FileChannel.open(dir.resolve(FILE_NAME), StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE)) {
@@ -112,7 +122,7 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
     public static SnapshotDescriptor readFile(Path file) throws IOException {
         try {
             FrameReader r = new FrameReader(Files.readAllBytes(file));
-            if (r.kind() != KIND && r.kind() != KIND_WITH_RANGE) {
+            if (r.kind() != KIND && r.kind() != KIND_WITH_RANGE && r.kind() != KIND_WITH_RANGE_AND_FENCE) {
                 throw new CorruptFrameException("unknown descriptor kind " + r.kind());
             }
             long term = r.readVarLong();
@@ -124,9 +134,10 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
                 files.add(new EngineFile(new String(r.readBytes(), StandardCharsets.UTF_8),
                         r.readVarLong()));
             }
-            RangeBounds range = r.kind() == KIND_WITH_RANGE ? RangeBounds.read(r) : null;
+            RangeBounds range = r.kind() == KIND ? null : RangeBounds.read(r);
+            long mergeFence = r.kind() == KIND_WITH_RANGE_AND_FENCE ? r.readVarLong() : 0;
             r.expectEnd();
-            return new SnapshotDescriptor(term, index, engineApplied, files, range);
+            return new SnapshotDescriptor(term, index, engineApplied, files, range, mergeFence);
         } catch (CorruptFrameException e) {
             throw new IOException("corrupt snapshot descriptor " + file + ": " + e.getMessage(), e);
         }

@@ -96,6 +96,11 @@ public final class FrameReader {
         return n == 0 ? null : take(n - 1);
     }
 
+    /** Whether every field was read (a frame of an older layout may end before fields added since). */
+    public boolean atEnd() {
+        return pos == end;
+    }
+
     public void expectEnd() {
         if (pos != end) {
             throw new CorruptFrameException((end - pos) + " trailing bytes after the last field");

@@ -57,9 +57,25 @@ class MergeClusterTest {
 
             WriteLoad writes = WriteLoad.start(client, acked, 400);
             Thread.sleep(200);
-            Results.MergeResult merge = await(client.admin().merge(split.left().rangeId()));
+            // two merges into one range at once (an operator's and an automatic one): one claims the target, the
+            // other is refused before it copies anything
+            List<java.util.concurrent.CompletableFuture<Results.MergeResult>> both = List.of(
+                    client.admin().merge(split.left().rangeId()), client.admin().merge(split.left().rangeId()));
+            List<Results.MergeResult> merged = new java.util.ArrayList<>();
+            List<ClientException> refused = new java.util.ArrayList<>();
+            for (java.util.concurrent.CompletableFuture<Results.MergeResult> f : both) {
+                try {
+                    merged.add(unwrap(f));
+                } catch (ClientException e) {
+                    refused.add(e);
+                }
+            }
+            assertEquals(1, merged.size(), "exactly one merge: " + refused);
+            assertEquals(ErrorCode.CONFLICT, refused.get(0).code(), refused.get(0).getMessage());
+            Results.MergeResult merge = merged.get(0);
             Thread.sleep(500); // writes keep going to the merged range
             assertEquals(List.of(), writes.stop(), "no write failed across the merge");
+            assertTrue(merge.frozenMs() <= merge.elapsedMs(), merge.toString());
 
             assertEquals(split.left().rangeId(), merge.merged().rangeId());
             assertEquals(split.right().toString(), merge.removed().toString());

@@ -71,29 +71,39 @@ class RangeMergesTest {
             apply(engine, d, null, new Command.SetDescriptor(LEFT), 1, group);
             apply(engine, d, route, new Command.Put(b("a"), b("left")), 2, group);
             // an abandoned merge's copy: visible to nobody, cleared by the next merge's first chunk
-            apply(engine, d, route, new Command.MergeData(b("m"), null, true, List.of(kv("stale", "x"))), 3, group);
-            CommandResult outside = apply(engine, d, route, new Command.MergeData(b("m"), b("q"), true,
-                    List.of(kv("z", "1"))), 4, group);
+            apply(engine, d, route, data(true, 11, List.of(kv("stale", "x")), List.of()), 3, group);
+            CommandResult outside = apply(engine, d, route, new Command.MergeData(b("m"), b("q"), true, 12,
+                    List.of(kv("z", "1")), List.of()), 4, group);
             assertEquals(RangeRefusal.Reason.KEY_OUTSIDE_RANGE, ((CommandResult.Refused) outside).refusal().reason());
-            CommandResult notAdjacent = apply(engine, d, route, new Command.MergeData(b("n"), null, true,
-                    List.of(kv("o", "1"))), 5, group);
+            CommandResult notAdjacent = apply(engine, d, route, new Command.MergeData(b("n"), null, true, 12,
+                    List.of(kv("o", "1")), List.of()), 5, group);
             assertInstanceOf(CommandResult.Refused.class, notAdjacent);
 
-            apply(engine, d, route, new Command.MergeData(b("m"), null, true, List.of(kv("n", "1"), kv("p", "2"))), 6,
+            apply(engine, d, route, data(true, 12, List.of(kv("n", "1"), kv("p", "2"), kv("r", "gone")), List.of()), 6,
                     group);
-            apply(engine, d, route, new Command.MergeData(b("m"), null, false, List.of(kv("q", "3"))), 7, group);
+            assertEquals(12, d.mergeFence(), "the first chunk fences the target to its merge");
+            // a late chunk of the abandoned merge 11 must not overwrite what merge 12 copied
+            CommandResult late = apply(engine, d, route, data(false, 11, List.of(kv("n", "old")), List.of()), 7, group);
+            assertInstanceOf(CommandResult.Refused.class, late);
+            // merge 12's catch-up: a changed record and a record the frozen source no longer holds
+            apply(engine, d, route, data(false, 12, List.of(kv("q", "3")), List.of(b("r"))), 8, group);
+            CommandResult deleteOutside = apply(engine, d, route, data(false, 12, List.of(), List.of(b("a"))), 9,
+                    group);
+            assertEquals(RangeRefusal.Reason.KEY_OUTSIDE_RANGE,
+                    ((CommandResult.Refused) deleteOutside).refusal().reason());
             assertEquals(LEFT, d.current(), "copied records do not widen the descriptor");
-            CommandResult beforeCommit = apply(engine, d, route, new Command.Put(b("n"), b("w")), 8, group);
+            CommandResult beforeCommit = apply(engine, d, route, new Command.Put(b("n"), b("w")), 10, group);
             assertEquals(RangeRefusal.Reason.KEY_OUTSIDE_RANGE,
                     ((CommandResult.Refused) beforeCommit).refusal().reason());
 
-            assertEquals(new CommandResult.Written(9), apply(engine, d, new Route(1, 8),
-                    new Command.CommitMerge(merged, b("m")), 9, group));
+            assertEquals(new CommandResult.Written(11), apply(engine, d, new Route(1, 8),
+                    new Command.CommitMerge(merged, b("m")), 11, group));
             assertEquals(merged, d.current());
             assertInstanceOf(CommandResult.AlreadyApplied.class, apply(engine, d, new Route(1, 8),
-                    new Command.CommitMerge(merged, b("m")), 10, group), "a second commit changes nothing");
+                    new Command.CommitMerge(merged, b("m")), 12, group), "a second commit changes nothing");
             assertArrayEquals(b("1"), engine.get(b("n")));
             assertArrayEquals(b("3"), engine.get(b("q")));
+            assertNull(engine.get(b("r")), "deleted by the catch-up");
             assertNull(engine.get(b("stale")), "the first chunk cleared the abandoned copy");
             assertEquals(List.of("a", "n", "p", "q"), engine.scan(b(""), null, 100).stream()
                     .map(e -> new String(e.key(), StandardCharsets.UTF_8)).toList());
@@ -107,10 +117,19 @@ class RangeMergesTest {
                 apply(engine, replayed, e.route(), e.command(), e.index(), group);
             }
             assertEquals(merged, replayed.current());
+            assertEquals(12, replayed.mergeFence(), "the fence is rebuilt by the replay, even of entries the engine "
+                    + "held already");
             assertArrayEquals(b("2"), engine.get(b("p")));
+            assertArrayEquals(b("1"), engine.get(b("n")));
             assertNull(engine.get(b("stale")));
+            assertNull(engine.get(b("r")));
             assertNull(engine.get(b("w")));
         }
+    }
+
+    /** A chunk of the merge of the right range [m, ∞) into the left one, of merge {@code mergeId}. */
+    private static Command.MergeData data(boolean first, long mergeId, List<KeyValue> puts, List<byte[]> deletes) {
+        return new Command.MergeData(b("m"), null, first, mergeId, puts, deletes);
     }
 
     @Test

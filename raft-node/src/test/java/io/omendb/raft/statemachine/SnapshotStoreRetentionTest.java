@@ -49,7 +49,7 @@ class SnapshotStoreRetentionTest {
         try (StorageEngine engine = StorageEngine.open(group.engineDir(), EngineOptions.defaults().withFsync(false))) {
             for (int i = 1; i <= 4; i++) {
                 engine.apply(new WriteBatch().put(("k" + i).getBytes(StandardCharsets.UTF_8), new byte[] {1}), i);
-                snapshots.add(store.create(engine, TermIndex.valueOf(1, i), null).dir());
+                snapshots.add(store.create(engine, TermIndex.valueOf(1, i), null, 0).dir());
             }
         }
         long[] ageMinutes = {40, 30, 5, 1}; // oldest first: s2 was superseded (s3 taken) 5 minutes ago

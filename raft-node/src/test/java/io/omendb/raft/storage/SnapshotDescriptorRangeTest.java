@@ -27,9 +27,11 @@ class SnapshotDescriptorRangeTest {
             engine.apply(new WriteBatch().put("k".getBytes(StandardCharsets.UTF_8), new byte[] {1}), 1);
             engine.flush();
             SnapshotDescriptor with = SnapshotDescriptor.writeSnapshotDir(engine, dir.resolve("with"),
-                    TermIndex.valueOf(1, 3), range);
+                    TermIndex.valueOf(1, 3), range, 0);
             SnapshotDescriptor without = SnapshotDescriptor.writeSnapshotDir(engine, dir.resolve("without"),
-                    TermIndex.valueOf(1, 3), null);
+                    TermIndex.valueOf(1, 3), null, 0);
+            SnapshotDescriptor fenced = SnapshotDescriptor.writeSnapshotDir(engine, dir.resolve("fenced"),
+                    TermIndex.valueOf(1, 3), range, 77);
             assertEquals(with, SnapshotDescriptor.readFrom(dir.resolve("with")));
             assertEquals(range, SnapshotDescriptor.readFrom(dir.resolve("with")).rangeOrNull());
             assertNull(SnapshotDescriptor.readFrom(dir.resolve("without")).rangeOrNull());
@@ -37,6 +39,11 @@ class SnapshotDescriptorRangeTest {
             // a descriptor without a range is byte for byte what builds before ranges wrote (kind 1)
             assertEquals(1, Files.readAllBytes(dir.resolve("without").resolve(SnapshotDescriptor.FILE_NAME))[1]);
             assertEquals(2, Files.readAllBytes(dir.resolve("with").resolve(SnapshotDescriptor.FILE_NAME))[1]);
+            // a merge fence (a merge's target in the middle of its copy) is kept, as a third kind
+            assertEquals(fenced, SnapshotDescriptor.readFrom(dir.resolve("fenced")));
+            assertEquals(77, SnapshotDescriptor.readFrom(dir.resolve("fenced")).mergeFence());
+            assertEquals(0, SnapshotDescriptor.readFrom(dir.resolve("with")).mergeFence());
+            assertEquals(3, Files.readAllBytes(dir.resolve("fenced").resolve(SnapshotDescriptor.FILE_NAME))[1]);
         }
     }
 }

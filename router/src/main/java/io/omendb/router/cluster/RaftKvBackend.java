@@ -320,7 +320,7 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
         return this.<MergeOutcome>bounded(() -> {
             targets(client.rangeTable(), rangeId);
             return client.admin().merge(rangeId).thenApply(m -> new MergeOutcome(shape(m.merged()),
-                    shape(m.removed()), m.recordsCopied(), m.bytesCopied(), m.elapsedMs()));
+                    shape(m.removed()), m.recordsCopied(), m.bytesCopied(), m.elapsedMs(), m.frozenMs()));
         }, Math.max(deadlineMs, RESHAPE_DEADLINE_MS)).exceptionallyCompose(t -> CompletableFuture.failedFuture(
                 ClientFailures.unwrap(t) instanceof RangeChangeRefusedException r
                         ? new RangeChangeRefusedException(r.reason(), r.getMessage(), "merge") : t));

@@ -139,7 +139,7 @@ public final class AdminEndpoints {
         }
         return backend.merge(rangeId).thenApply(m -> Json.response(200, Json.object("range", rangeId,
                 "records_copied", m.recordsCopied(), "bytes_copied", m.bytesCopied(), "elapsed_ms", m.elapsedMs(),
-                "merged", shape(m.merged()), "removed", shape(m.removed()))));
+                "frozen_ms", m.frozenMs(), "merged", shape(m.merged()), "removed", shape(m.removed()))));
     }
 
     private static Map<String, Object> shape(RangeShape r) {

@@ -66,7 +66,7 @@ final class SimReplica {
             throws IOException {
         this.id = id;
         this.initialDescriptor = descriptor;
-        this.descriptor.reset(descriptor);
+        this.descriptor.reset(descriptor, 0);
         this.dir = dir;
         this.engineOptions = engineOptions;
         this.pool = pool;
@@ -83,7 +83,7 @@ final class SimReplica {
         engine.close();
         engine = StorageEngine.open(dir.resolve("engine"), engineOptions, pool);
         lastApplied = 0;
-        descriptor.reset(initialDescriptor);
+        descriptor.reset(initialDescriptor, 0);
         retryCache.clear();
         waiting.clear();
         leader = false;
