@@ -128,7 +128,7 @@ class RestoreLayoutTest {
     private PointInTimeRestore.Replayed checkpoint(long rangeId, RangeBounds recordedOrNull) throws Exception {
         Path dir = tmp.resolve("snapshot-" + rangeId);
         try (StorageEngine engine = StorageEngine.open(tmp.resolve("engine-" + rangeId), EngineOptions.defaults())) {
-            SnapshotDescriptor.writeSnapshotDir(engine, dir, TermIndex.valueOf(1, 5), recordedOrNull);
+            SnapshotDescriptor.writeSnapshotDir(engine, dir, TermIndex.valueOf(1, 5), recordedOrNull, 0);
         }
         return new PointInTimeRestore.Replayed(1, 5, Map.of(SnapshotDescriptor.FILE_NAME,
                 dir.resolve(SnapshotDescriptor.FILE_NAME)));
