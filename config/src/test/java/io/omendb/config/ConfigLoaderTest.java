@@ -6,6 +6,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -231,6 +232,53 @@ class ConfigLoaderTest {
                 () -> ConfigLoader.parse("", Map.of(ConfigLoader.ENV_AUTH_DISABLED, "maybe"))).key());
         assertEquals("database.log_level (OMENDB_LOG_LEVEL)", assertThrows(ConfigException.class,
                 () -> ConfigLoader.parse("", Map.of(ConfigLoader.ENV_LOG_LEVEL, "chatty"))).key());
+    }
+
+    /** The running cluster's three members as their files list them, then n4 joining through them. */
+    private static final String N4_JOINS = THREE_NODES.replace("node_id = \"n2\"", "node_id = \"n4\"\njoin = true") + """
+            [[cluster.members]]
+            id = "n4"
+            raft_address = "127.0.0.1:7004"
+            http_address = "127.0.0.1:3004"
+            """;
+
+    @Test
+    void aJoiningNodeListsTheMetaPeersThenItself() {
+        OmenConfig.Cluster c = ConfigLoader.parse(N4_JOINS, Map.of()).cluster();
+        assertTrue(c.join());
+        assertEquals("n4", c.self().id());
+        assertEquals(List.of("n1", "n2", "n3"), c.metaPeers().stream().map(OmenConfig.Member::id).toList());
+        assertFalse(ConfigLoader.parse(THREE_NODES, Map.of()).cluster().join(), "a member of the initial configuration");
+    }
+
+    @Test
+    void aJoinWithoutTheMetaPeersBeforeTheNodeIsRefused() {
+        ConfigException alone = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
+                [cluster]
+                join = true
+                """, Map.of()));
+        assertEquals("cluster.join", alone.key());
+        assertTrue(alone.getMessage().contains("needs the running cluster's members"), alone.getMessage());
+        // n4 listed among the first three: it would be taken for a meta group peer
+        ConfigException early = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
+                [cluster]
+                node_id = "n4"
+                join = true
+                [[cluster.members]]
+                id = "n1"
+                raft_address = "127.0.0.1:7001"
+                [[cluster.members]]
+                id = "n4"
+                raft_address = "127.0.0.1:7004"
+                [[cluster.members]]
+                id = "n2"
+                raft_address = "127.0.0.1:7002"
+                """, Map.of()));
+        assertEquals("cluster.join", early.key());
+        assertTrue(early.getMessage().contains("cannot be a meta group peer"), early.getMessage());
+        assertTrue(early.getMessage().contains("first 3 members"), early.getMessage());
+        assertEquals("cluster.join", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("[cluster]\njoin = \"yes\"", Map.of())).key());
     }
 
     @Test
