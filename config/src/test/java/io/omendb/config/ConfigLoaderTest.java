@@ -234,17 +234,19 @@ class ConfigLoaderTest {
                 () -> ConfigLoader.parse("", Map.of(ConfigLoader.ENV_LOG_LEVEL, "chatty"))).key());
     }
 
-    /** The running cluster's three members as their files list them, then n4 joining through them. */
-    private static final String N4_JOINS = THREE_NODES.replace("node_id = \"n2\"", "node_id = \"n4\"\njoin = true") + """
-            [[cluster.members]]
-            id = "n4"
-            raft_address = "127.0.0.1:7004"
-            http_address = "127.0.0.1:3004"
-            """;
+    /** {@code [cluster]} of node {@code nodeId} joining, members {@code ids} in this order ({@code nI}: port 700I). */
+    private static String joining(String nodeId, String... ids) {
+        StringBuilder toml = new StringBuilder("[cluster]\nnode_id = \"" + nodeId + "\"\njoin = true\n");
+        for (String id : ids) {
+            toml.append("[[cluster.members]]\nid = \"").append(id).append("\"\nraft_address = \"127.0.0.1:700")
+                    .append(id.substring(1)).append("\"\n");
+        }
+        return toml.toString();
+    }
 
     @Test
     void aJoiningNodeListsTheMetaPeersThenItself() {
-        OmenConfig.Cluster c = ConfigLoader.parse(N4_JOINS, Map.of()).cluster();
+        OmenConfig.Cluster c = ConfigLoader.parse(joining("n4", "n1", "n2", "n3", "n4"), Map.of()).cluster();
         assertTrue(c.join());
         assertEquals("n4", c.self().id());
         assertEquals(List.of("n1", "n2", "n3"), c.metaPeers().stream().map(OmenConfig.Member::id).toList());
@@ -260,20 +262,8 @@ class ConfigLoaderTest {
         assertEquals("cluster.join", alone.key());
         assertTrue(alone.getMessage().contains("needs the running cluster's members"), alone.getMessage());
         // n4 listed among the first three: it would be taken for a meta group peer
-        ConfigException early = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
-                [cluster]
-                node_id = "n4"
-                join = true
-                [[cluster.members]]
-                id = "n1"
-                raft_address = "127.0.0.1:7001"
-                [[cluster.members]]
-                id = "n4"
-                raft_address = "127.0.0.1:7004"
-                [[cluster.members]]
-                id = "n2"
-                raft_address = "127.0.0.1:7002"
-                """, Map.of()));
+        ConfigException early = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(joining("n4", "n1", "n4", "n2"), Map.of()));
         assertEquals("cluster.join", early.key());
         assertTrue(early.getMessage().contains("cannot be a meta group peer"), early.getMessage());
         assertTrue(early.getMessage().contains("first 3 members"), early.getMessage());

@@ -45,13 +45,13 @@ final class MemberRegistration implements AutoCloseable {
 
     private final OmenConfig config;
     private final ClusterClient client;
-    private final Thread thread;
+    private final OneShotThread thread;
 
     MemberRegistration(OmenConfig config, ClusterClient client) {
         this.config = config;
         this.client = client;
-        this.thread = new Thread(this::registerConfigured, THREAD_NAME_PREFIX + config.cluster().nodeId());
-        this.thread.setDaemon(true);
+        this.thread = new OneShotThread(THREAD_NAME_PREFIX + config.cluster().nodeId(), this::registerConfigured,
+                JOIN_MS);
     }
 
     /** Registers this joining node, blocking; fails with the reason when its id is taken or the meta group is silent. */
@@ -110,11 +110,6 @@ final class MemberRegistration implements AutoCloseable {
 
     @Override
     public void close() {
-        thread.interrupt();
-        try {
-            thread.join(JOIN_MS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        thread.close();
     }
 }

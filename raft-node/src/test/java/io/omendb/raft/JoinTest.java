@@ -3,7 +3,6 @@ package io.omendb.raft;
 import io.omendb.config.OmenConfig;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.client.NodeStatus;
-import io.omendb.raft.client.ReadOptions;
 import io.omendb.raft.meta.ClusterLayout;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
@@ -24,7 +23,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import static io.omendb.raft.TestClusters.CALL_TIMEOUT_S;
 import static io.omendb.raft.TestClusters.await;
 import static io.omendb.raft.TestClusters.b;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -35,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with {@code [cluster] join = true}. It registers in the meta group and bootstraps no group of its own; the placement
  * driver moves replicas onto it until every node holds within one of the mean (3 of the 12); a range led from it takes
  * writes; every acknowledged write reads back. After every node restarts, a client configured with n1..n3 only learns
- * n4's address from the meta group, lists it in {@code nodes()} and reads every write, including from ranges n4 leads.
+ * n4's address from the meta group, lists it in {@code nodes()}, reads every write, including from ranges n4 leads,
+ * and can start decommissioning it.
  * A node joining with an id already taken (a joined node's, or a configured member's) is refused at start.
  */
 class JoinTest {
@@ -63,7 +62,7 @@ class JoinTest {
             AtomicBoolean stop = new AtomicBoolean();
             List<Thread> writers = new ArrayList<>();
             for (int w = 0; w < WRITERS; w++) {
-                writers.add(writer(client, w, acknowledged, stop));
+                writers.add(TestClusters.writer(client, "join", w, acknowledged, stop));
             }
             writers.forEach(Thread::start);
             try {
@@ -95,6 +94,8 @@ class JoinTest {
                         .findFirst().orElseThrow();
                 assertEquals(cluster.configOf("n4").cluster().self().raftAddress(), n4.raftAddress());
                 assertTrue(n4.replicas() >= 2, n4.toString());
+                // a joined member can be decommissioned like a configured one (the drain itself: DecommissionTest)
+                assertEquals("draining", await(fresh.admin().nodes().decommission("n4")));
             }
         }
     }
@@ -174,27 +175,7 @@ class JoinTest {
             for (RangeDescriptor r : reader.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S)).ranges()) {
                 assertEquals(REPLICATION, r.peerIds().size(), r.toString());
             }
-            for (Map.Entry<String, String> e : acknowledged.entrySet()) {
-                assertArrayEquals(b(e.getValue()), await(reader.get(b(e.getKey()), ReadOptions.linearizable()))
-                        .value(), e.getKey());
-            }
+            TestClusters.assertReadsBack(reader, acknowledged);
         }
-    }
-
-    /** Writes keys over every range until {@code stop}; records each write the cluster acknowledged. */
-    private static Thread writer(ClusterClient client, int id, Map<String, String> acknowledged, AtomicBoolean stop) {
-        return new Thread(() -> {
-            String[] prefixes = {"a", "b", "c", "d"};
-            for (int i = 0; !stop.get(); i++) {
-                String key = prefixes[i % prefixes.length] + "-w" + id + "-" + i;
-                String value = "v" + i;
-                try {
-                    client.put(b(key), b(value)).get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
-                    acknowledged.put(key, value);
-                } catch (Exception notAcknowledged) {
-                    // neither counted nor checked: the write may or may not have committed
-                }
-            }
-        }, "join-writer-" + id);
     }
 }
