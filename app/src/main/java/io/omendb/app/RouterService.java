@@ -75,7 +75,7 @@ final class RouterService implements AutoCloseable {
             ServerGuards guards = new ServerGuards(security.gate(), security.apiSslContextOrNull(),
                     config.limits().requestReadTimeoutMs(), memoryLimit);
             ClusterBackupCheckpoints backups = closer.register(new ClusterBackupCheckpoints(client,
-                    config.database().name(), clientOptions.members(), footprint instanceof DiskFootprint d
+                    config.database().name(), footprint instanceof DiskFootprint d
                     ? d.dataDirs() : List.of()));
             http = closer.register(HttpApiServer.start(HttpServerOptions.from(config), guards, backend, backups,
                     metrics, System::nanoTime, accessLog(config.monitoring().logs())));

@@ -51,22 +51,7 @@ class DecommissionEndToEndTest {
             assertTrue(metaPeer.stderr().contains("decommission_refused"), metaPeer.toString());
 
             AtomicBoolean stop = new AtomicBoolean();
-            Thread writer = new Thread(() -> {
-                String[] prefixes = {"a", "h", "o", "u"}; // one per range (split points g, n, t)
-                for (int i = 0; !stop.get(); i++) {
-                    String key = prefixes[i % prefixes.length] + i;
-                    try {
-                        HttpResponse<byte[]> r = local.send("PUT", "/v1/kv/" + key, "v" + i);
-                        if (r.statusCode() == 200) {
-                            acked.put(key, "v" + i);
-                        } else {
-                            unacknowledged.incrementAndGet();
-                        }
-                    } catch (Exception e) {
-                        unacknowledged.incrementAndGet();
-                    }
-                }
-            }, "decommission-e2e-writer");
+            Thread writer = local.writer("decommission-e2e-writer", acked, unacknowledged, stop);
             writer.start();
             try {
                 LocalProcess.CliRun drain = local.admin(tmp, "decommission", "n4");

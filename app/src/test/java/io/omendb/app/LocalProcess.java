@@ -20,8 +20,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -258,6 +260,29 @@ final class LocalProcess implements AutoCloseable {
             cursor = page.get("cursor").asText();
         }
         return fail("scan did not finish within 10000 pages");
+    }
+
+    /**
+     * A thread writing {@code <a|h|o|u><i>} = {@code v<i>} (one key per range of split points g, n, t) through the
+     * HTTP API until {@code stop}: 200s go to {@code acked}, anything else counts in {@code unacknowledged}.
+     */
+    Thread writer(String name, Map<String, String> acked, AtomicInteger unacknowledged, AtomicBoolean stop) {
+        return new Thread(() -> {
+            String[] prefixes = {"a", "h", "o", "u"};
+            for (int i = 0; !stop.get(); i++) {
+                String key = prefixes[i % prefixes.length] + i;
+                try {
+                    HttpResponse<byte[]> r = send("PUT", "/v1/kv/" + key, "v" + i);
+                    if (r.statusCode() == 200) {
+                        acked.put(key, "v" + i);
+                    } else {
+                        unacknowledged.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    unacknowledged.incrementAndGet();
+                }
+            }
+        }, name);
     }
 
     /** What an {@code omendb admin} run printed, and its exit code. */

@@ -219,6 +219,9 @@ public final class ConfigLoader {
             }
         }
         cl.self();
+        if (cl.join()) {
+            validateJoin(cl);
+        }
         if (cl.replicationFactor() > cl.members().size()) {
             throw new ConfigException("cluster.replication_factor", "must be <= the number of cluster.members ("
                     + cl.members().size() + "), got " + cl.replicationFactor());
@@ -228,6 +231,24 @@ public final class ConfigLoader {
                 throw new ConfigException("cluster.initial_split_points",
                         "must be strictly increasing (unsigned byte order); entry " + i + " is not");
             }
+        }
+    }
+
+    /**
+     * A joining node reaches the cluster through the meta group, whose peers are the first members of the cluster's
+     * configuration: its own file must list them first, as the other nodes' files do, and itself after them.
+     */
+    private static void validateJoin(OmenConfig.Cluster cl) {
+        if (cl.members().size() < 2) {
+            throw new ConfigException("cluster.join", "a joining node needs the running cluster's members in "
+                    + "[[cluster.members]] (at least its meta group's peers, as in their files), then itself; only '"
+                    + cl.nodeId() + "' is listed");
+        }
+        if (cl.metaPeers().contains(cl.self())) {
+            int metaPeers = Math.max(OmenConfig.Cluster.META_PEERS_MIN, cl.replicationFactor());
+            throw new ConfigException("cluster.join", "a joining node cannot be a meta group peer: list the running "
+                    + "cluster's first " + metaPeers + " members (its meta group's peers, max(3, replication_factor), "
+                    + "in the order of their files) before '" + cl.nodeId() + "' in [[cluster.members]]");
         }
     }
 
@@ -441,7 +462,7 @@ public final class ConfigLoader {
         for (String s : t.strings("initial_split_points")) {
             splits.add(splitPoint(s));
         }
-        return new OmenConfig.Cluster(nodeId, rf, members, splits);
+        return new OmenConfig.Cluster(nodeId, rf, members, splits, t.bool("join", false));
     }
 
     /** {@code "hex:00ff"} is raw bytes; anything else is the UTF-8 bytes of the string. Empty is refused. */

@@ -229,11 +229,35 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
                          long memoryLimitMb, int maxScanLimit, long requestReadTimeoutMs) {
     }
 
-    /** {@code [cluster]}: membership and initial layout. */
-    public record Cluster(String nodeId, int replicationFactor, List<Member> members, List<byte[]> initialSplitPoints) {
+    /**
+     * {@code [cluster]}: membership and initial layout.
+     *
+     * @param members the members this node knows from its file: the whole cluster for a node that bootstraps it, the
+     *                existing cluster's members it joins through (at least the meta group's peers) and itself for a
+     *                node that joins; members that joined later are learnt from the meta group, not from here
+     * @param join    this node joins a running cluster: it bootstraps no group and registers itself in the meta group
+     */
+    public record Cluster(String nodeId, int replicationFactor, List<Member> members, List<byte[]> initialSplitPoints,
+                          boolean join) {
+        /** The meta group has at least this many peers (fewer only when the cluster has fewer members). */
+        public static final int META_PEERS_MIN = 3;
+
         public Cluster {
             members = List.copyOf(members);
             initialSplitPoints = List.copyOf(initialSplitPoints);
+        }
+
+        /** A member of the cluster's initial configuration (no {@code join}). */
+        public Cluster(String nodeId, int replicationFactor, List<Member> members, List<byte[]> initialSplitPoints) {
+            this(nodeId, replicationFactor, members, initialSplitPoints, false);
+        }
+
+        /**
+         * The meta group's peers: the first {@code min(members, max(3, replication_factor))} members. Fixed for the
+         * cluster's life (members that join later never become meta peers).
+         */
+        public List<Member> metaPeers() {
+            return members.subList(0, Math.min(members.size(), Math.max(META_PEERS_MIN, replicationFactor)));
         }
 
         public Optional<Member> member(String id) {

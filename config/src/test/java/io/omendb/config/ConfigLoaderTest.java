@@ -6,6 +6,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -234,6 +235,43 @@ class ConfigLoaderTest {
                 () -> ConfigLoader.parse("", Map.of(ConfigLoader.ENV_AUTH_DISABLED, "maybe"))).key());
         assertEquals("database.log_level (OMENDB_LOG_LEVEL)", assertThrows(ConfigException.class,
                 () -> ConfigLoader.parse("", Map.of(ConfigLoader.ENV_LOG_LEVEL, "chatty"))).key());
+    }
+
+    /** {@code [cluster]} of node {@code nodeId} joining, members {@code ids} in this order ({@code nI}: port 700I). */
+    private static String joining(String nodeId, String... ids) {
+        StringBuilder toml = new StringBuilder("[cluster]\nnode_id = \"" + nodeId + "\"\njoin = true\n");
+        for (String id : ids) {
+            toml.append("[[cluster.members]]\nid = \"").append(id).append("\"\nraft_address = \"127.0.0.1:700")
+                    .append(id.substring(1)).append("\"\n");
+        }
+        return toml.toString();
+    }
+
+    @Test
+    void aJoiningNodeListsTheMetaPeersThenItself() {
+        OmenConfig.Cluster c = ConfigLoader.parse(joining("n4", "n1", "n2", "n3", "n4"), Map.of()).cluster();
+        assertTrue(c.join());
+        assertEquals("n4", c.self().id());
+        assertEquals(List.of("n1", "n2", "n3"), c.metaPeers().stream().map(OmenConfig.Member::id).toList());
+        assertFalse(ConfigLoader.parse(THREE_NODES, Map.of()).cluster().join(), "a member of the initial configuration");
+    }
+
+    @Test
+    void aJoinWithoutTheMetaPeersBeforeTheNodeIsRefused() {
+        ConfigException alone = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
+                [cluster]
+                join = true
+                """, Map.of()));
+        assertEquals("cluster.join", alone.key());
+        assertTrue(alone.getMessage().contains("needs the running cluster's members"), alone.getMessage());
+        // n4 listed among the first three: it would be taken for a meta group peer
+        ConfigException early = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(joining("n4", "n1", "n4", "n2"), Map.of()));
+        assertEquals("cluster.join", early.key());
+        assertTrue(early.getMessage().contains("cannot be a meta group peer"), early.getMessage());
+        assertTrue(early.getMessage().contains("first 3 members"), early.getMessage());
+        assertEquals("cluster.join", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("[cluster]\njoin = \"yes\"", Map.of())).key());
     }
 
     @Test

@@ -133,8 +133,8 @@ final class GroupBootstrap {
         return RaftPeer.newBuilder().setId(m.id()).setAddress(m.raftAddress()).build();
     }
 
-    /** Range {@code r}'s Raft group, its peers' addresses from the configuration's members. */
-    static RaftGroup groupOf(OmenConfig config, RangeDescriptor r) {
+    /** Initial range {@code r}'s Raft group, its peers' addresses from the configuration's members. */
+    private static RaftGroup groupOf(OmenConfig config, RangeDescriptor r) {
         return RaftGroup.valueOf(RaftGroupId.valueOf(r.groupId()), r.peerIds().stream().map(peersOf(config)::get)
                 .toList());
     }

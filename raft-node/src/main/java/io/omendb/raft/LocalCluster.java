@@ -19,13 +19,16 @@ import java.util.function.BiFunction;
 /**
  * N OmenNodes in one JVM on loopback, each under {@code <root>/<node id>}: the {@code local} mode and the in-JVM
  * multi-node tests. Node ids are {@code n1..nN}; Raft and HTTP ports are picked free at start. Every other setting
- * comes from the template config. Not thread-safe: driven by one thread.
+ * comes from the template config; {@link #join} adds a node that joins the running cluster. Not thread-safe: driven by
+ * one thread.
  */
 public final class LocalCluster implements AutoCloseable {
     private final Map<String, OmenConfig> configs = new LinkedHashMap<>();
     private final Map<String, OmenNode> running = new LinkedHashMap<>();
+    private final Path root;
 
-    private LocalCluster() {
+    private LocalCluster(Path root) {
+        this.root = root;
     }
 
     public static LocalCluster start(Path root, int nodes, int replicationFactor, OmenConfig template)
@@ -46,7 +49,7 @@ public final class LocalCluster implements AutoCloseable {
     static LocalCluster start(Path root, int nodes, int replicationFactor, OmenConfig template,
                               BiFunction<String, OmenConfig, OmenConfig> perNode, boolean recordDescriptors)
             throws IOException {
-        LocalCluster c = new LocalCluster();
+        LocalCluster c = new LocalCluster(root);
         List<OmenConfig.Member> members = new ArrayList<>();
         int[] ports = freePorts(2 * nodes);
         for (int i = 0; i < nodes; i++) {
@@ -70,6 +73,33 @@ public final class LocalCluster implements AutoCloseable {
             throw e;
         }
         return c;
+    }
+
+    /**
+     * Starts a node that joins the running cluster ({@code [cluster] join = true}) under {@code <root>/<id>}, on free
+     * ports, its file listing the first node's members and then itself; no other node's config changes. It is one of
+     * {@link #nodeIds()} from then on (restarted by {@link #restartAll}).
+     */
+    public OmenNode join(String id) throws IOException {
+        if (configs.containsKey(id)) {
+            throw new IllegalArgumentException("node " + id + " exists already");
+        }
+        OmenConfig first = configOf(nodeIds().get(0));
+        int[] ports = freePorts(2);
+        List<OmenConfig.Member> members = new ArrayList<>(first.cluster().members());
+        members.add(new OmenConfig.Member(id, "127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1]));
+        OmenConfig.Cluster cluster = new OmenConfig.Cluster(id, first.cluster().replicationFactor(), members,
+                first.cluster().initialSplitPoints(), true);
+        OmenConfig.Database db = new OmenConfig.Database(first.database().name(), root.resolve(id),
+                first.database().logLevel());
+        OmenConfig.Http http = new OmenConfig.Http("127.0.0.1", ports[1], first.http().maxConnections());
+        configs.put(id, first.withDatabase(db).withHttp(http).withCluster(cluster));
+        try {
+            return startNode(id);
+        } catch (IOException | RuntimeException e) {
+            configs.remove(id);
+            throw e;
+        }
     }
 
     public OmenNode startNode(String id) throws IOException {

@@ -44,7 +44,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p><b>Start.</b> The server is always started with {@code RECOVER}: it re-opens every group found in its Raft
  * storage (a restart, even after kill -9, replays each group's log after its engine's durable index). Then the node
  * bootstraps idempotently ({@link GroupBootstrap}), re-admits itself to the groups it lost its storage of, and a meta
- * peer seeds the range table. The data directory's owner is recorded in the node metadata store; starting a
+ * peer seeds the range table. A node that joins a running cluster ({@code [cluster] join = true}) does none of this:
+ * it registers its addresses in the meta group ({@link MemberRegistration}; the start fails if its id is taken) and
+ * waits for the placement driver to give it replicas. The data directory's owner is recorded in the node metadata store; starting a
  * different node id or database on it is refused.
  *
  * <p><b>Wiped node (Raft amnesia).</b> A node that lost its data directory and restarts with the same id has
@@ -90,6 +92,7 @@ public final class OmenNode implements AutoCloseable {
     private final AutoSplitter autoSplitter;
     private final AutoMerger autoMerger;
     private final PlacementRunner placement;
+    private final MemberRegistration registration;
     /** One thread per group this node lost its storage of, started after bootstrap. */
     private final List<Thread> readmitters = new ArrayList<>();
     /** Null unless {@code backup.log_archive_dir} is set. */
@@ -120,6 +123,7 @@ public final class OmenNode implements AutoCloseable {
                 System::currentTimeMillis);
         this.autoMerger = new AutoMerger(config, server, client, System::currentTimeMillis);
         this.placement = new PlacementRunner(config, server, client, System::currentTimeMillis);
+        this.registration = new MemberRegistration(config, client);
     }
 
     public static OmenNode start(OmenConfig config, Clock clock) throws IOException {
@@ -159,7 +163,7 @@ public final class OmenNode implements AutoCloseable {
             List<RaftGroup> toReadmit;
             try {
                 node.server.start();
-                toReadmit = node.bootstrap.createMissingGroups();
+                toReadmit = node.joinOrBootstrap();
             } catch (IOException | RuntimeException e) {
                 node.client.close();
                 node.server.close();
@@ -184,6 +188,20 @@ public final class OmenNode implements AutoCloseable {
 
     public static OmenNode start(OmenConfig config) throws IOException {
         return start(config, Clock.systemUTC());
+    }
+
+    /**
+     * A joining node registers in the meta group and creates no group (it gets replicas from the placement driver);
+     * a configured member creates the initial layout's groups it lacks and registers in the background. Returns the
+     * groups to re-admit this node to.
+     */
+    private List<RaftGroup> joinOrBootstrap() throws IOException {
+        if (config.cluster().join()) {
+            registration.join();
+            return List.of();
+        }
+        registration.startInBackground();
+        return bootstrap.createMissingGroups();
     }
 
     /** Records this node as the data directory's owner, or checks it is. */
@@ -320,6 +338,7 @@ public final class OmenNode implements AutoCloseable {
     public void close() throws IOException {
         readmitters.forEach(Thread::interrupt);
         seeder.close();
+        registration.close();
         placement.close();
         autoSplitter.close();
         autoMerger.close();

@@ -43,14 +43,17 @@ import java.util.function.LongSupplier;
  * before replica moves existed). Between rounds, every {@link #OBSERVE_INTERVAL_MS} it builds the same picture without
  * acting on it, for {@link #metrics} (under-replicated ranges).
  *
- * <p><b>What it gives the driver.</b> Every member of the configuration, with the state the meta group records (LIVE
+ * <p><b>What it gives the driver.</b> Every member, configured or registered in the meta group (a node that joined
+ * the running cluster: {@link ClusterClient#members()}, read again with the range table every round), with the state the meta group records (LIVE
  * without a record) and heard from when it last answered a probe ({@link NodeAdmin#hostedGroups}): one that stops
  * answering becomes SUSPECT after {@link PlacementLimits#NODE_SUSPECT_AFTER_MS_DEFAULT}, and the driver then balances
  * nothing (it repairs first), nor removes a replica whose loss would leave a range without a live quorum. One unheard
  * from for {@code [placement] node_dead_after_s} is recorded DEAD by the driver, and its replicas are re-created on
  * the other nodes (it stays DEAD when it comes back: its replicas there are stale). "Unheard from" counts from when
  * this node last started leading the meta group at the earliest (what an earlier leader heard is not known here), so
- * a leader change never makes a node dead sooner. Every range of the table with its voters and current
+ * a leader change never makes a node dead sooner, and from when a joined member was first listed. The total of moves
+ * in flight is bounded for the members configured ({@code max_moves_per_node} each), not raised by members that
+ * joined. Every range of the table with its voters and current
  * leader, less the target of a copy in flight, and the moves in flight ({@link ReplicaMoves}), bounded by {@code
  * max_moves_per_node} per node.
  *
@@ -76,6 +79,12 @@ final class PlacementRunner implements AutoCloseable {
     private final ReplicaMoves moves;
     /** When each member last answered a probe, while this node leads the meta group (cleared when it stops). */
     private final Map<String, Long> lastSeenMs = new HashMap<>();
+    /**
+     * When each member was first listed while this node leads the meta group (cleared when it stops): a member not
+     * heard from is unheard since then, so a node that joined while this one led is not dead for having been silent
+     * before it existed.
+     */
+    private final Map<String, Long> listedSinceMs = new HashMap<>();
     /** When this node started leading the meta group; null while it does not. */
     private Long leadingSinceMs;
     private final BackgroundThread thread;
@@ -118,6 +127,7 @@ final class PlacementRunner implements AutoCloseable {
             } else {
                 leadingSinceMs = null;
                 lastSeenMs.clear();
+                listedSinceMs.clear();
                 metrics = Optional.empty();
             }
         } catch (InterruptedException e) {
@@ -155,8 +165,15 @@ final class PlacementRunner implements AutoCloseable {
      */
     private boolean someMemberSilent() {
         long now = clockMs.getAsLong();
-        return config.cluster().members().stream().anyMatch(m -> now - lastSeenMs.getOrDefault(m.id(), leadingSinceMs)
+        return client.members().stream().anyMatch(m -> now - lastHeardMs(m.id())
                 >= PlacementLimits.NODE_SUSPECT_AFTER_MS_DEFAULT);
+    }
+
+    /** When {@code nodeId} last answered, or else when it was first listed while this node leads (at the earliest). */
+    private long lastHeardMs(String nodeId) {
+        Long seen = lastSeenMs.get(nodeId);
+        return seen != null ? seen : listedSinceMs.computeIfAbsent(nodeId, id -> Math.max(leadingSinceMs,
+                clockMs.getAsLong()));
     }
 
     /**
@@ -166,8 +183,9 @@ final class PlacementRunner implements AutoCloseable {
     private void round(Map<String, NodeState> states, boolean actWanted) throws Exception {
         boolean act = actWanted;
         lastObservedMs = clockMs.getAsLong();
-        probeMembers();
-        RangeTable table = await(client.refreshRangeTable());
+        RangeTable table = await(client.refreshRangeTable()); // first: it also learns the members that joined
+        List<OmenConfig.Member> members = client.members();
+        probeMembers(members);
         List<Move> inFlight = moves.current(table);
         // asked all at once: each replica on a node that does not answer waits for its own timeout
         List<CompletableFuture<Results.RangeStatus>> statuses = table.ranges().stream()
@@ -181,12 +199,11 @@ final class PlacementRunner implements AutoCloseable {
                     .orElse(true)).map(p -> new Replica(p, 0)).toList(), status.leaderId(), 0, 0));
         }
         List<Node> nodes = new ArrayList<>();
-        for (OmenConfig.Member m : config.cluster().members()) {
-            nodes.add(new Node(m.id(), "", states.getOrDefault(m.id(), NodeState.LIVE),
-                    lastSeenMs.getOrDefault(m.id(), leadingSinceMs), 0));
+        for (OmenConfig.Member m : members) {
+            nodes.add(new Node(m.id(), "", states.getOrDefault(m.id(), NodeState.LIVE), lastHeardMs(m.id()), 0));
         }
         ClusterSnapshot snapshot = new ClusterSnapshot(nodes, ranges, inFlight);
-        if (act && !seesMajority()) {
+        if (act && !seesMajority(members)) {
             LOG.warn("Node {}: heard from fewer than a majority of the members within {} ms; deciding nothing this "
                     + "round (a node is never declared dead by a leader that cannot see the cluster)",
                     config.cluster().nodeId(), PlacementLimits.NODE_SUSPECT_AFTER_MS_DEFAULT);
@@ -200,19 +217,19 @@ final class PlacementRunner implements AutoCloseable {
     }
 
     /** Whether more than half of the members (this node included) answered within the suspect time. */
-    private boolean seesMajority() {
+    private boolean seesMajority(List<OmenConfig.Member> members) {
         long now = clockMs.getAsLong();
-        long heard = config.cluster().members().stream().filter(m -> now - lastSeenMs.getOrDefault(m.id(),
+        long heard = members.stream().filter(m -> now - lastSeenMs.getOrDefault(m.id(),
                 Long.MIN_VALUE / 2) < PlacementLimits.NODE_SUSPECT_AFTER_MS_DEFAULT).count();
-        return heard * 2 > config.cluster().members().size();
+        return heard * 2 > members.size();
     }
 
     /**
      * Records when each member last answered (this node always: it runs the round); one that does not answer within
      * the probe timeout is not updated.
      */
-    private void probeMembers() {
-        List<String> ids = config.cluster().members().stream().map(OmenConfig.Member::id).toList();
+    private void probeMembers(List<OmenConfig.Member> members) {
+        List<String> ids = members.stream().map(OmenConfig.Member::id).toList();
         List<CompletableFuture<Boolean>> answers = ids.stream().map(id -> client.admin().nodes().hostedGroups(id)
                 .thenApply(g -> true).completeOnTimeout(false, NodeAdmin.PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                 .exceptionally(t -> false)).toList();

@@ -35,15 +35,14 @@ final class RangeTableSeeder implements AutoCloseable {
     static final String THREAD_NAME_PREFIX = "omendb-seed-";
 
     private final OmenConfig config;
-    private final Thread thread;
+    private final OneShotThread thread;
     private final boolean recordDescriptors;
 
     /** @param recordDescriptors false: write the table only, as builds before range descriptors did */
     RangeTableSeeder(OmenConfig config, boolean recordDescriptors) {
         this.config = config;
         this.recordDescriptors = recordDescriptors;
-        this.thread = new Thread(this::seed, THREAD_NAME_PREFIX + config.cluster().nodeId());
-        this.thread.setDaemon(true);
+        this.thread = new OneShotThread(THREAD_NAME_PREFIX + config.cluster().nodeId(), this::seed, JOIN_MS);
     }
 
     /** Starts seeding if this node is a meta peer. */
@@ -110,11 +109,6 @@ final class RangeTableSeeder implements AutoCloseable {
 
     @Override
     public void close() {
-        thread.interrupt();
-        try {
-            thread.join(JOIN_MS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        thread.close();
     }
 }

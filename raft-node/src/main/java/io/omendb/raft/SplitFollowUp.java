@@ -119,7 +119,7 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
                     || !parentPassedSplitOf(r)) {
                 continue;
             }
-            Optional<RaftGroup> tookPart = client.admin().readmissionNeeded(GroupBootstrap.groupOf(config, r),
+            Optional<RaftGroup> tookPart = client.admin().readmissionNeeded(client.groupOf(r),
                     GroupBootstrap.self(config),
                     GroupBootstrap.MEMBERSHIP_PROBE_TIMEOUT_MS).get(RETRY_DELAY_MAX_MS * 2, TimeUnit.MILLISECONDS);
             if (tookPart.isPresent()) {

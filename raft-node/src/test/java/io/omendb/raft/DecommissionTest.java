@@ -4,7 +4,6 @@ import io.omendb.raft.client.ClientException;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.client.ErrorCode;
 import io.omendb.raft.client.NodeStatus;
-import io.omendb.raft.client.ReadOptions;
 import io.omendb.raft.meta.ClusterLayout;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
@@ -25,8 +24,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.omendb.raft.TestClusters.CALL_TIMEOUT_S;
 import static io.omendb.raft.TestClusters.await;
-import static io.omendb.raft.TestClusters.b;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -118,7 +115,7 @@ class DecommissionTest {
         AtomicBoolean stop = new AtomicBoolean();
         List<Thread> writers = new ArrayList<>();
         for (int w = 0; w < WRITERS; w++) {
-            writers.add(writer(client, w, acknowledged, stop));
+            writers.add(TestClusters.writer(client, "decommission", w, acknowledged, stop));
         }
         writers.forEach(Thread::start);
         try {
@@ -139,10 +136,7 @@ class DecommissionTest {
                 assertFalse(r.peerIds().contains("n4"), r.toString());
             }
             assertTrue(acknowledged.size() > 0, "the writers wrote during the drain");
-            for (Map.Entry<String, String> e : acknowledged.entrySet()) {
-                assertArrayEquals(b(e.getValue()), await(reader.get(b(e.getKey()), ReadOptions.linearizable()))
-                        .value(), e.getKey());
-            }
+            TestClusters.assertReadsBack(reader, acknowledged);
         }
     }
 
@@ -182,23 +176,6 @@ class DecommissionTest {
             assertFalse(table.ranges().stream().anyMatch(r -> r.groupId().equals(g.getUuid())),
                     "n4 hosts a range group " + g);
         }
-    }
-
-    /** Writes keys over every range until {@code stop}; records each write the cluster acknowledged. */
-    private static Thread writer(ClusterClient client, int id, Map<String, String> acknowledged, AtomicBoolean stop) {
-        return new Thread(() -> {
-            String[] prefixes = {"a", "b", "c", "d"};
-            for (int i = 0; !stop.get(); i++) {
-                String key = prefixes[i % prefixes.length] + "-w" + id + "-" + i;
-                String value = "v" + i;
-                try {
-                    client.put(b(key), b(value)).get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
-                    acknowledged.put(key, value);
-                } catch (Exception notAcknowledged) {
-                    // neither counted nor checked: the write may or may not have committed
-                }
-            }
-        }, "decommission-writer-" + id);
     }
 
     private static NodeStatus awaitRemoved(ClusterClient client) throws Exception {

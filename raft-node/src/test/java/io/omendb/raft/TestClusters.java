@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,15 +41,16 @@ public final class TestClusters {
     }
 
     /**
-     * Waits until no node in this JVM is still writing the initial range table. Its compare-and-sets to the meta
-     * group are forwarded to the meta leader's router like any write, so a test that counts the writes a router
-     * proposed must not start counting while a seeder may still send one.
+     * Waits until no node in this JVM is still writing the initial range table or its member record. Their
+     * compare-and-sets to the meta group are forwarded to the meta leader's router like any write, so a test that
+     * counts the writes a router proposed must not start counting while a seeder may still send one.
      */
     public static void awaitSeedersDone() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CALL_TIMEOUT_S);
-        while (Thread.getAllStackTraces().keySet().stream()
-                .anyMatch(t -> t.isAlive() && t.getName().startsWith(RangeTableSeeder.THREAD_NAME_PREFIX))) {
-            assertTrue(System.nanoTime() < deadline, "a node is still writing the initial range table");
+        while (Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.isAlive()
+                && (t.getName().startsWith(RangeTableSeeder.THREAD_NAME_PREFIX)
+                || t.getName().startsWith(MemberRegistration.THREAD_NAME_PREFIX)))) {
+            assertTrue(System.nanoTime() < deadline, "a node is still writing the initial range table or its record");
             Thread.sleep(50);
         }
     }
@@ -109,5 +111,35 @@ public final class TestClusters {
     static void assertLinearizable(ClusterClient client, String key, String value) throws Exception {
         assertArrayEquals(value == null ? null : b(value), await(client.get(b(key), ReadOptions.linearizable())).value(),
                 key);
+    }
+
+    /**
+     * A thread writing keys over the ranges split at "b", "c", "d" ({@code <a|b|c|d>-w<id>-<i>}) until {@code stop};
+     * it records each write the cluster acknowledged (one not acknowledged may or may not have committed: neither
+     * counted nor checked).
+     */
+    public static Thread writer(ClusterClient client, String namePrefix, int id, Map<String, String> acknowledged,
+                                AtomicBoolean stop) {
+        return new Thread(() -> {
+            String[] prefixes = {"a", "b", "c", "d"};
+            for (int i = 0; !stop.get(); i++) {
+                String key = prefixes[i % prefixes.length] + "-w" + id + "-" + i;
+                String value = "v" + i;
+                try {
+                    client.put(b(key), b(value)).get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
+                    acknowledged.put(key, value);
+                } catch (Exception notAcknowledged) {
+                    // neither counted nor checked: the write may or may not have committed
+                }
+            }
+        }, namePrefix + "-writer-" + id);
+    }
+
+    /** Every write of {@code written} reads back through {@code reader} (linearizable). */
+    public static void assertReadsBack(ClusterClient reader, Map<String, String> written) throws Exception {
+        for (Map.Entry<String, String> e : written.entrySet()) {
+            assertArrayEquals(b(e.getValue()), await(reader.get(b(e.getKey()), ReadOptions.linearizable())).value(),
+                    e.getKey());
+        }
     }
 }

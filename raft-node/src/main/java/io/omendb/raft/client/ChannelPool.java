@@ -7,7 +7,6 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 
 import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,7 +26,7 @@ import java.util.function.Supplier;
  * channel is replaced inside its entry's compute.
  */
 final class ChannelPool implements AutoCloseable {
-    private final Map<String, RaftPeer> members = new LinkedHashMap<>();
+    private final MemberDirectory members;
     private final Function<RaftGroup, GroupTransport> transports;
     private final GroupChannel.Settings settings;
     private final GroupChannel meta;
@@ -39,17 +38,17 @@ final class ChannelPool implements AutoCloseable {
     static final long REPLACED_CLOSE_GRACE_MS = 120_000;
 
     /**
-     * @param members    every cluster member, with its Raft address
+     * @param members    where each cluster member is reached (configured and learnt from the meta group)
      * @param metaGroup  the meta group's id
      * @param metaPeers  the meta group's members (node ids)
      * @param transports opens the transport of a group's channel
      * @param settings   what every range's channel shares (the meta group's takes commands of any size)
      * @param routes     the route of a range group's requests when they are sent (the meta group's have none)
      */
-    ChannelPool(List<RaftPeer> members, RaftGroupId metaGroup, List<String> metaPeers,
+    ChannelPool(MemberDirectory members, RaftGroupId metaGroup, List<String> metaPeers,
                 Function<RaftGroup, GroupTransport> transports, GroupChannel.Settings settings,
                 Function<RaftGroupId, Route> routes) {
-        members.forEach(m -> this.members.put(m.getId().toString(), m));
+        this.members = members;
         this.routes = routes;
         this.transports = transports;
         this.settings = settings;
@@ -107,11 +106,7 @@ final class ChannelPool implements AutoCloseable {
 
     /** The member with id {@code nodeId}; NOT_FOUND when the cluster has none. */
     RaftPeer peer(String nodeId) {
-        RaftPeer p = members.get(nodeId);
-        if (p == null) {
-            throw new ClientException(ErrorCode.NOT_FOUND, "no cluster member '" + nodeId + "'");
-        }
-        return p;
+        return members.peer(nodeId);
     }
 
     private void retire(GroupChannel c) {

@@ -15,6 +15,7 @@ import io.omendb.storage.KeyValue;
 import io.omendb.storage.WriteBatch;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.ExponentialBackoffRetry;
@@ -67,6 +68,7 @@ public final class ClusterClient implements AutoCloseable {
     /** Completes with the first range table loaded ({@link #rangeTableLoaded()}); never fails. */
     private final CompletableFuture<RangeTable> firstTable = new CompletableFuture<>();
     private final CoalescingTallies coalescing = CoalescingTallies.create();
+    private final MemberDirectory members;
     private final ChannelPool channels;
     private final ForwardAcceptor forwardsOrNull;
     private final ClusterAdmin admin;
@@ -91,8 +93,8 @@ public final class ClusterClient implements AutoCloseable {
         GroupChannel.Settings channelSettings = new GroupChannel.Settings(options.commandBytesMax(),
                 options.groupCommit(), coalescing, options.localServerOrNull(), retryPolicy, options.requestTimeoutMs(),
                 threads.lingerTime(), threads.retryTime());
-        this.channels = new ChannelPool(options.members().stream().map(m -> RaftPeer.newBuilder().setId(m.id())
-                .setAddress(m.raftAddress()).build()).toList(), ClusterLayout.metaGroupId(options.database()),
+        this.members = new MemberDirectory(options.members());
+        this.channels = new ChannelPool(members, ClusterLayout.metaGroupId(options.database()),
                 options.metaPeers(), group -> new RatisGroupClients(group, ratis), channelSettings,
                 group -> routing.routeOfGroupOrNull(group.getUuid()));
         this.rerouter = new Rerouter(this::refreshRangeTable, threads.retryTime());
@@ -112,6 +114,19 @@ public final class ClusterClient implements AutoCloseable {
     /** What this client was built with (the members and the meta group's peers, for {@link NodeAdmin}). */
     ClientOptions options() {
         return options;
+    }
+
+    /**
+     * Every cluster member this client knows: the configured ones, then those that registered in the meta group
+     * (nodes that joined), as of the last {@link #refreshRangeTable()}.
+     */
+    public List<OmenConfig.Member> members() {
+        return members.all();
+    }
+
+    /** Range {@code r}'s Raft group, with its peers' addresses as this client knows them ({@link #members()}). */
+    public RaftGroup groupOf(RangeDescriptor r) {
+        return channels.groupOf(r);
     }
 
     /** How much this client's writes and linearizable gets were grouped so far (for metrics). */
@@ -144,12 +159,17 @@ public final class ClusterClient implements AutoCloseable {
         return firstTable.copy();
     }
 
-    /** Reads the range table from the meta group (linearizable) and caches it. */
+    /**
+     * Reads the range table and the member registry from the meta group (linearizable) and caches them: the members
+     * first, so that every peer the table names can be reached once it is installed.
+     */
     public CompletableFuture<RangeTable> refreshRangeTable() {
-        return scanMeta(RangeDescriptorCodec.KEY_PREFIX, new ArrayList<>()).thenApply(descriptors -> {
+        CompletableFuture<List<OmenConfig.Member>> registered = admin.nodes().registeredMembers();
+        return scanMeta(RangeDescriptorCodec.KEY_PREFIX, new ArrayList<>()).thenCombine(registered, (descriptors, m) -> {
             if (descriptors.isEmpty()) {
                 throw new ClientException(ErrorCode.NOT_READY, "the meta group holds no ranges yet");
             }
+            members.learn(m);
             RangeTable t = new RangeTable(descriptors);
             routing.install(t);
             firstTable.complete(t);

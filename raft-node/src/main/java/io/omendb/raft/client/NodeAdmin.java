@@ -6,6 +6,7 @@ import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandResult;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryResult;
+import io.omendb.raft.meta.MemberRecordCodec;
 import io.omendb.raft.meta.NodeStateCodec;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
@@ -27,7 +28,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The cluster's nodes: the states the meta group records of them ({@link NodeStateCodec}; a node without a record is
  * LIVE), decommissioning one, and what each answers now. The members are the configuration's {@code [cluster]
- * members}; this class never adds one.
+ * members} and those registered in the meta group ({@link #register}: nodes that joined the running cluster),
+ * as the client last read them ({@link ClusterClient#members()}).
  *
  * <p><b>Decommission guarantees.</b> {@link #decommission} records DRAINING only if, after it, the members that stay
  * (neither draining, removed nor dead) can still hold as many replicas of every range as it has now (one per node), and
@@ -48,6 +50,57 @@ public final class NodeAdmin {
 
     NodeAdmin(ClusterClient client) {
         this.client = client;
+    }
+
+    /** Every member registered in the meta group ({@link MemberRecordCodec}), in id order. */
+    public CompletableFuture<List<OmenConfig.Member>> registeredMembers() {
+        Query q = new Query.Scan(MemberRecordCodec.KEY_PREFIX, MemberRecordCodec.KEY_PREFIX_END, NODES_MAX);
+        return client.channels().meta().read(q, ReadOptions.linearizable(), null).thenApply(r ->
+                ((QueryResult.ScanPage) r).entries().stream().map(kv -> MemberRecordCodec.decode(kv.key(), kv.value()))
+                        .toList());
+    }
+
+    /**
+     * Records where {@code self} is reached in the member registry, unless it is recorded there already as given.
+     * With {@code configured}, the node is a member of the cluster's initial configuration, whose file is
+     * authoritative: a different record of its id is replaced. Otherwise the node joins the running cluster: a
+     * record of its id with another address, or replicas the range table already places on an unregistered node of
+     * its id, mean that id belongs to another node, and the registration fails with INVALID_ARGUMENT (nothing
+     * changed; the node needs another id). CONFLICT: the record changed meanwhile (retry). Completes with true when it
+     * wrote a record.
+     */
+    public CompletableFuture<Boolean> register(OmenConfig.Member self, boolean configured) {
+        byte[] key = MemberRecordCodec.key(self.id());
+        return client.channels().meta().read(new Query.Get(key), ReadOptions.linearizable(), null).thenCompose(r -> {
+            byte[] current = ((QueryResult.Value) r).value();
+            if (current != null && MemberRecordCodec.decode(key, current).equals(self)) {
+                return CompletableFuture.completedFuture(false);
+            }
+            if (!configured && current != null) {
+                throw new ClientException(ErrorCode.INVALID_ARGUMENT, "node id '" + self.id() + "' is registered already "
+                        + "for another node (" + MemberRecordCodec.decode(key, current) + "); give this node another "
+                        + "[cluster] node_id");
+            }
+            CompletableFuture<Void> checked = configured ? CompletableFuture.completedFuture(null)
+                    : client.refreshRangeTable().thenAccept(table -> checkIdUnused(self.id(), table));
+            return checked.thenCompose(v -> client.channels().meta().write(new Command.CompareAndSet(key, current,
+                    MemberRecordCodec.encode(self)))).thenApply(res -> {
+                if (!(res instanceof CommandResult.CasOutcome c) || !c.succeeded()) {
+                    throw new ClientException(ErrorCode.CONFLICT, "the member record of '" + self.id()
+                            + "' changed while registering it; retry");
+                }
+                return true;
+            });
+        });
+    }
+
+    /** A node of a configuration this client does not know may hold {@code nodeId}: the table names it. */
+    private static void checkIdUnused(String nodeId, RangeTable table) {
+        table.ranges().stream().filter(d -> d.peerIds().contains(nodeId)).findFirst().ifPresent(d -> {
+            throw new ClientException(ErrorCode.INVALID_ARGUMENT, "node id '" + nodeId + "' holds replicas already (range "
+                    + d.rangeId() + "): it is a member of the cluster's configuration; give this node another "
+                    + "[cluster] node_id");
+        });
     }
 
     /** Every state the meta group records, by node id (members without a record are LIVE, and absent here). */
@@ -84,7 +137,14 @@ public final class NodeAdmin {
      * meanwhile (retry).
      */
     public CompletableFuture<String> decommission(String nodeId) {
-        List<String> members = client.options().members().stream().map(OmenConfig.Member::id).toList();
+        boolean known = client.members().stream().anyMatch(m -> m.id().equals(nodeId));
+        // a node that joined since this client last read the member registry is learnt with the range table
+        return (known ? CompletableFuture.<Void>completedFuture(null) : client.refreshRangeTable().thenAccept(t -> { }))
+                .thenCompose(v -> decommissionMember(nodeId));
+    }
+
+    private CompletableFuture<String> decommissionMember(String nodeId) {
+        List<String> members = client.members().stream().map(OmenConfig.Member::id).toList();
         if (!members.contains(nodeId)) {
             return CompletableFuture.failedFuture(new ClientException(ErrorCode.NOT_FOUND, "no cluster member '"
                     + nodeId + "'; the members are " + members));
@@ -137,13 +197,16 @@ public final class NodeAdmin {
 
     /** Every member: its recorded or observed state, and the replicas and leaders it has (for GET /admin/nodes). */
     public CompletableFuture<List<NodeStatus>> nodes() {
-        List<OmenConfig.Member> members = client.options().members();
+        return client.refreshRangeTable().thenCompose(this::nodes); // first: it learns the members that joined
+    }
+
+    private CompletableFuture<List<NodeStatus>> nodes(RangeTable table) {
+        List<OmenConfig.Member> members = client.members();
         Map<String, CompletableFuture<Boolean>> answers = new HashMap<>();
         members.forEach(m -> answers.put(m.id(), hostedGroups(m.id()).thenApply(g -> true)
                 .completeOnTimeout(false, PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS).exceptionally(t -> false)));
         CompletableFuture<Void> probed = CompletableFuture.allOf(answers.values().toArray(CompletableFuture[]::new));
-        return probed.thenCompose(v -> recordedStates()).thenCombine(client.refreshRangeTable()
-                .thenCompose(this::leaders), (states, counts) -> {
+        return probed.thenCompose(v -> recordedStates()).thenCombine(leaders(table), (states, counts) -> {
             List<NodeStatus> out = new ArrayList<>();
             for (OmenConfig.Member m : members) {
                 NodeState recorded = states.getOrDefault(m.id(), NodeState.LIVE);

@@ -22,8 +22,6 @@ import java.util.UUID;
  * </ul>
  */
 public final class ClusterLayout {
-    private static final int META_REPLICAS_MIN = 3;
-
     private ClusterLayout() {
     }
 
@@ -36,8 +34,7 @@ public final class ClusterLayout {
     }
 
     public static List<String> metaPeers(OmenConfig.Cluster cluster) {
-        int n = Math.min(cluster.members().size(), Math.max(META_REPLICAS_MIN, cluster.replicationFactor()));
-        return cluster.members().subList(0, n).stream().map(OmenConfig.Member::id).toList();
+        return cluster.metaPeers().stream().map(OmenConfig.Member::id).toList();
     }
 
     public static List<RangeDescriptor> initialRanges(String database, OmenConfig.Cluster cluster) {

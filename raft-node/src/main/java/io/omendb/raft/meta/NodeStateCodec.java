@@ -6,7 +6,6 @@ import io.omendb.raft.wire.FrameReader;
 import io.omendb.raft.wire.FrameWriter;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * How a node's recorded state (DRAINING once an operator decommissions it, REMOVED once drained) is stored in the
@@ -24,15 +23,12 @@ public final class NodeStateCodec {
     }
 
     public static byte[] key(String nodeId) {
-        byte[] id = nodeId.getBytes(StandardCharsets.UTF_8);
-        byte[] key = Arrays.copyOf(KEY_PREFIX, KEY_PREFIX.length + id.length);
-        System.arraycopy(id, 0, key, KEY_PREFIX.length, id.length);
-        return key;
+        return MetaKeys.withId(KEY_PREFIX, nodeId);
     }
 
     /** The node id a key of the {@code node/} prefix names. */
     public static String nodeId(byte[] key) {
-        return new String(key, KEY_PREFIX.length, key.length - KEY_PREFIX.length, StandardCharsets.UTF_8);
+        return MetaKeys.idOf(KEY_PREFIX, key);
     }
 
     public static byte[] encode(NodeState state) {

@@ -2,7 +2,6 @@ package io.omendb.router.cluster;
 
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.client.Results;
-import io.omendb.config.OmenConfig;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
 import io.omendb.raft.storage.BackupCheckpoints;
@@ -46,19 +45,24 @@ public final class ClusterBackupCheckpoints implements BackupCheckpointStore, Au
     private final ClusterClient client;
     private final String database;
     private final List<Path> localDataDirs;
-    private final Map<String, String> nodeHttp = new LinkedHashMap<>();
     private final ExecutorService io = Executors.newFixedThreadPool(IO_THREADS, r -> {
         Thread t = new Thread(r, "omendb-backup-io");
         t.setDaemon(true);
         return t;
     });
 
-    public ClusterBackupCheckpoints(ClusterClient client, String database, List<OmenConfig.Member> members,
-                                    List<Path> localDataDirs) {
+    /** The nodes' HTTP addresses are the client's members' ({@link ClusterClient#members()}), joined ones included. */
+    public ClusterBackupCheckpoints(ClusterClient client, String database, List<Path> localDataDirs) {
         this.client = client;
         this.database = database;
         this.localDataDirs = List.copyOf(localDataDirs);
-        members.forEach(m -> nodeHttp.put(m.id(), m.httpAddress()));
+    }
+
+    /** Each member's HTTP address as the client knows it after its last range-table refresh. */
+    private Map<String, String> nodeHttp() {
+        Map<String, String> out = new LinkedHashMap<>();
+        client.members().forEach(m -> out.put(m.id(), m.httpAddress()));
+        return out;
     }
 
     @Override
@@ -73,7 +77,7 @@ public final class ClusterBackupCheckpoints implements BackupCheckpointStore, Au
                                         r.groupId().toString(), w.revision(), leader, r.peerIds()))));
             }
             return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> new Checkpoints(
-                    database, all.stream().map(CompletableFuture::join).toList(), Map.copyOf(nodeHttp)));
+                    database, all.stream().map(CompletableFuture::join).toList(), Map.copyOf(nodeHttp())));
         }).handle((cps, t) -> {
             if (t != null) {
                 throw new java.util.concurrent.CompletionException(ClientFailures.translate(t));

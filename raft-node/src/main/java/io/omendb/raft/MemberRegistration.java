@@ -1,0 +1,115 @@
+package io.omendb.raft;
+
+import io.omendb.config.OmenConfig;
+import io.omendb.raft.client.ClientException;
+import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.client.ErrorCode;
+import io.omendb.raft.meta.MemberRecordCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Records this node (id, Raft address, HTTP address) in the meta group's member registry ({@link MemberRecordCodec}),
+ * which is how every other node's client learns where a node that joined the running cluster is reached.
+ *
+ * <p><b>A joining node</b> ({@code [cluster] join = true}) registers before it does anything else, and its start
+ * fails when it cannot: with the reason when its id belongs to another node (registered with another address, or
+ * named by the range table), or after {@link #JOIN_WAIT_MS} without an answer from the meta group. Registering again
+ * with the same addresses (a restart) is a no-op. <b>A member of the initial configuration</b> registers in the
+ * background (its file is authoritative: a different record of its id is replaced), retrying until
+ * {@link #BACKGROUND_WAIT_MS} after start, so that the cluster's first start, which needs several members up before
+ * the meta group answers, is not held up; its record only keeps a joining node from taking its id.
+ *
+ * <p>Threading: {@link #join} runs on the starting thread; the background registration on one daemon thread of its
+ * own, which ends once registered and which {@link #close} interrupts and waits for.
+ */
+final class MemberRegistration implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MemberRegistration.class);
+    /** How long a joining node waits for the meta group to take its registration before its start fails. */
+    static final long JOIN_WAIT_MS = 120_000;
+    /** How long a configured member keeps trying to register in the background. */
+    static final long BACKGROUND_WAIT_MS = 300_000;
+    /** Time between two tries while the meta group does not answer. */
+    static final long RETRY_SLEEP_MS = 500;
+    /** How long one try may take. */
+    static final long CALL_WAIT_MS = 15_000;
+    /** How long {@link #close} waits for the background thread to end. */
+    static final long JOIN_MS = CALL_WAIT_MS;
+    /** The background registration thread's name, followed by the node id. */
+    static final String THREAD_NAME_PREFIX = "omendb-register-";
+
+    private final OmenConfig config;
+    private final ClusterClient client;
+    private final OneShotThread thread;
+
+    MemberRegistration(OmenConfig config, ClusterClient client) {
+        this.config = config;
+        this.client = client;
+        this.thread = new OneShotThread(THREAD_NAME_PREFIX + config.cluster().nodeId(), this::registerConfigured,
+                JOIN_MS);
+    }
+
+    /** Registers this joining node, blocking; fails with the reason when its id is taken or the meta group is silent. */
+    void join() throws IOException {
+        try {
+            registerWithin(JOIN_WAIT_MS, false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while registering node " + nodeId() + " in the meta group", e);
+        }
+    }
+
+    /** Registers this configured member in the background. */
+    void startInBackground() {
+        thread.start();
+    }
+
+    private void registerConfigured() {
+        try {
+            registerWithin(BACKGROUND_WAIT_MS, true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            LOG.error("Node {}: {}", nodeId(), e.getMessage());
+        }
+    }
+
+    private void registerWithin(long waitMs, boolean configured) throws IOException, InterruptedException {
+        OmenConfig.Member self = config.cluster().self();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (client.admin().nodes().register(self, configured).get(CALL_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                    LOG.info("Node {}: registered in the meta group as {}", nodeId(), self);
+                }
+                return;
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof ClientException ce && ce.code() == ErrorCode.INVALID_ARGUMENT) {
+                    throw new IOException("node " + nodeId() + " cannot join the cluster: " + ce.getMessage(), ce);
+                }
+                last = e;
+            } catch (TimeoutException e) {
+                last = e;
+            }
+            Thread.sleep(RETRY_SLEEP_MS);
+        }
+        throw new IOException("node " + nodeId() + " could not register in the meta group (peers "
+                + config.cluster().metaPeers() + ") within " + waitMs + " ms; is the cluster running, and are its meta "
+                + "group's peers the first members of this node's file? Last failure: " + last, last);
+    }
+
+    private String nodeId() {
+        return config.cluster().nodeId();
+    }
+
+    @Override
+    public void close() {
+        thread.close();
+    }
+}
