@@ -54,6 +54,12 @@ import java.util.function.LongSupplier;
  * leader, less the target of a copy in flight, and the moves in flight ({@link ReplicaMoves}), bounded by {@code
  * max_moves_per_node} per node.
  *
+ * <p><b>Dead nodes.</b> Calls to a node that does not answer are bounded and run on that node's own lanes
+ * ({@code NodeCalls}), so they no longer hold up probes of the live members. Two guards stay: a replica of a DEAD
+ * node is removed without asking that node to delete it (the delete could only fail, after the admin call bound, and
+ * fail the round's remaining operations with it), and a round that heard from no majority decides nothing (a leader
+ * cut off from the cluster must not declare the others dead, whatever its threads do).
+ *
  * <p><b>Threading.</b> One daemon thread of its own ({@link BackgroundThread}): a round waits for each transfer,
  * removal and state change; copies run in the background, at most the driver's limits of them.
  */

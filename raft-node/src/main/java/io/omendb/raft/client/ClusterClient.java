@@ -14,7 +14,10 @@ import io.omendb.storage.Bytes;
 import io.omendb.storage.KeyValue;
 import io.omendb.storage.WriteBatch;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.ExponentialBackoffRetry;
@@ -28,6 +31,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -57,6 +61,12 @@ public final class ClusterClient implements AutoCloseable {
     /** Replica-addressed reads (stale reads, status, digests) fail fast: a dead replica is reported, not waited for. */
     static final int REPLICA_RETRY_ATTEMPTS_MAX = 3;
     static final TimeDuration REPLICA_RETRY_SLEEP = TimeDuration.valueOf(200, TimeUnit.MILLISECONDS);
+    /**
+     * Calls addressed to one node ({@link NodeCalls}) give up after this many attempts, each at most the request
+     * timeout and at most a share of {@link ClientOptions#adminCallTimeoutMs()}, {@link #REPLICA_RETRY_SLEEP} apart:
+     * the thread a call to a dead node holds is free again about when its caller gives up.
+     */
+    static final int NODE_CALL_ATTEMPTS_MAX = 2;
     private static final int META_SCAN_PAGE = 1000;
     private static final long TABLE_POLL_MS = 200;
 
@@ -68,6 +78,7 @@ public final class ClusterClient implements AutoCloseable {
     private final CompletableFuture<RangeTable> firstTable = new CompletableFuture<>();
     private final CoalescingTallies coalescing = CoalescingTallies.create();
     private final ChannelPool channels;
+    private final NodeCalls<RaftClient> nodeCalls;
     private final ForwardAcceptor forwardsOrNull;
     private final ClusterAdmin admin;
     private final Rerouter rerouter;
@@ -95,6 +106,8 @@ public final class ClusterClient implements AutoCloseable {
                 .setAddress(m.raftAddress()).build()).toList(), ClusterLayout.metaGroupId(options.database()),
                 options.metaPeers(), group -> new RatisGroupClients(group, ratis), channelSettings,
                 group -> routing.routeOfGroupOrNull(group.getUuid()));
+        this.nodeCalls = new NodeCalls<>(nodeClients(options, ratis), threads.retryTime(),
+                options.adminCallTimeoutMs());
         this.rerouter = new Rerouter(this::refreshRangeTable, threads.retryTime());
         this.admin = new ClusterAdmin(this);
         this.forwardsOrNull = options.localServerOrNull() == null ? null
@@ -336,6 +349,28 @@ public final class ClusterClient implements AutoCloseable {
         return threads.admin();
     }
 
+    /** Blocking calls addressed to one node, each node on its own bounded lanes. */
+    NodeCalls<RaftClient> nodeCalls() {
+        return nodeCalls;
+    }
+
+    /**
+     * Makes the Ratis client of one node's calls: a group of that node alone (group management requests name their
+     * group themselves), attempts of at most the request timeout and a share of the admin call timeout, and a retry
+     * policy that gives up after {@link #NODE_CALL_ATTEMPTS_MAX} attempts.
+     */
+    private Function<String, RaftClient> nodeClients(ClientOptions options, RatisGroupClients.Settings ratis) {
+        long attemptMs = Math.max(1, Math.min(options.requestTimeoutMs(), (options.adminCallTimeoutMs()
+                - REPLICA_RETRY_SLEEP.toLong(TimeUnit.MILLISECONDS)) / NODE_CALL_ATTEMPTS_MAX));
+        RaftProperties properties = new RaftProperties(ratis.properties());
+        RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(attemptMs, TimeUnit.MILLISECONDS));
+        RatisGroupClients.Settings bounded = new RatisGroupClients.Settings(properties, ratis.parameters(),
+                RetryPolicies.retryUpToMaximumCountWithFixedSleep(NODE_CALL_ATTEMPTS_MAX, REPLICA_RETRY_SLEEP),
+                ratis.replicaRetryPolicy(), ratis.reconnects());
+        return nodeId -> bounded.newClient(RaftGroup.valueOf(RaftGroupId.randomId(), channels.peer(nodeId)),
+                bounded.leaderRetryPolicy());
+    }
+
     /**
      * Retries of leader-addressed requests and of log entries ({@link LeaderPath}): sleeps doubling from 200 ms to
      * 2 s, each scaled by a random 0.5–1.5, for {@code attemptsMax} attempts in all.
@@ -386,6 +421,7 @@ public final class ClusterClient implements AutoCloseable {
             forwardsOrNull.close();
         }
         threads.close();
+        nodeCalls.close();
         channels.close();
     }
 }

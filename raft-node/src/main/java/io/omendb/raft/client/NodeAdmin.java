@@ -11,7 +11,6 @@ import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
 import io.omendb.storage.KeyValue;
 import org.apache.ratis.protocol.GroupListReply;
-import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 
@@ -36,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  * both pass a check that only one of them could. The node's replicas and leaders are then moved off by the placement
  * driver on the meta group's leader, which records REMOVED once the range table names it nowhere.
  *
- * <p>Stateless and thread-safe; blocking Ratis calls run on the client's admin executor.
+ * <p>Stateless and thread-safe; blocking Ratis calls to a node run on that node's own lanes ({@link NodeCalls}), so
+ * a probe of a live node never waits for a call to one that does not answer.
  */
 public final class NodeAdmin {
     /** How long {@link #nodes} waits for a member to answer before showing it as suspect. */
@@ -177,15 +177,13 @@ public final class NodeAdmin {
     /** The groups {@code nodeId}'s Raft server hosts; fails when it does not answer (how a member is probed). */
     public CompletableFuture<List<RaftGroupId>> hostedGroups(String nodeId) {
         RaftPeer peer = client.channels().peer(nodeId);
-        return client.admin().blocking(() -> {
-            try (GroupChannel ch = client.channels().detached(RaftGroup.valueOf(RaftGroupId.randomId(), peer))) {
-                GroupListReply reply = ch.raft().getGroupManagementApi(peer.getId()).list();
-                if (!reply.isSuccess()) {
-                    throw new ClientException(ErrorCode.UNAVAILABLE, "node " + nodeId + " did not list its groups: "
-                            + reply.getException());
-                }
-                return List.copyOf(reply.getGroupIds());
+        return client.nodeCalls().probe(nodeId, c -> {
+            GroupListReply reply = c.getGroupManagementApi(peer.getId()).list();
+            if (!reply.isSuccess()) {
+                throw new ClientException(ErrorCode.UNAVAILABLE, "node " + nodeId + " did not list its groups: "
+                        + reply.getException());
             }
+            return List.copyOf(reply.getGroupIds());
         });
     }
 }

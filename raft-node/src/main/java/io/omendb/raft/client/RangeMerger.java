@@ -10,8 +10,6 @@ import io.omendb.raft.meta.RangeDescriptorCodec;
 import io.omendb.raft.range.RangeBounds;
 import io.omendb.storage.Bytes;
 import io.omendb.storage.KeyValue;
-import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeerId;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -189,14 +187,9 @@ final class RangeMerger {
 
     /** Deletes the source's replica on each of its peers; a peer that does not answer is left to its reconciler. */
     CompletableFuture<Void> deleteReplicas(RangeDescriptor source) {
-        GroupChannel ch = client.channels().channel(source);
         List<CompletableFuture<Void>> deletes = new ArrayList<>();
         for (String peer : source.peerIds()) {
-            deletes.add(admin.<Void>blocking(() -> {
-                ch.raft().getGroupManagementApi(RaftPeerId.valueOf(peer)).remove(
-                        RaftGroupId.valueOf(source.groupId()), true, false);
-                return null;
-            }).exceptionally(t -> null));
+            deletes.add(admin.deleteReplica(source, peer).<Void>thenApply(reply -> null).exceptionally(t -> null));
         }
         return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new));
     }
