@@ -8,6 +8,7 @@ import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.MergeTombstone;
 import io.omendb.raft.meta.RangeDescriptorCodec;
+import io.omendb.raft.meta.RangeTable;
 import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -53,10 +54,26 @@ public final class ClusterAdmin {
 
     private final ClusterClient client;
     private final RangeMerger merger;
+    private final RangeReports reports;
 
     ClusterAdmin(ClusterClient client) {
         this.client = client;
         this.merger = new RangeMerger(client, this);
+        this.reports = new RangeReports(client);
+    }
+
+    /**
+     * Every range of the cached table, with its replicas' status and its leader's size and load, at one call per node
+     * ({@link RangeReports}): a node that does not answer within {@link NodeAdmin#PROBE_TIMEOUT_MS} shows its replicas
+     * UNREACHABLE. NOT_READY before the first table is cached.
+     */
+    public CompletableFuture<List<Results.RangeReport>> rangeReports() {
+        return rangeReports(client.rangeTable());
+    }
+
+    /** As {@link #rangeReports()}, for the ranges of {@code table}. */
+    CompletableFuture<List<Results.RangeReport>> rangeReports(RangeTable table) {
+        return reports.of(table, NodeAdmin.PROBE_TIMEOUT_MS);
     }
 
     /** Each replica's role, applied index and engine statistics. */
@@ -582,7 +599,7 @@ public final class ClusterAdmin {
         }
     }
 
-    private static Throwable rootCause(Throwable t) {
+    static Throwable rootCause(Throwable t) {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
