@@ -38,7 +38,10 @@ import java.util.stream.Collectors;
  *       point {@code admin split} split at (a sticky mark in the meta group, cleared by {@code admin merge}).</li>
  * </ul>
  * Only the left range's leader decides, from its own engine counters and one linearizable size read of the neighbour,
- * so a pair is never merged by two nodes at once (and a second attempt would be refused: the range changed).
+ * so a pair is never merged by two nodes at once (and a second attempt would be refused: the range changed). The
+ * range table it looks at is the node's latest meta read ({@link SharedMetaReads#recent}), shared with the split and
+ * merge reconciler: a few seconds old at most, which is safe because the merge reads the table again and commits by
+ * compare-and-set.
  *
  * <p><b>Threading.</b> One daemon thread of its own, checking every {@code split_check_interval_s}, one merge at a
  * time; the clock is injected.
@@ -51,6 +54,8 @@ final class AutoMerger implements AutoCloseable {
     private final String nodeId;
     private final RaftServer server;
     private final ClusterClient client;
+    /** The range table, read at most once per reconcile interval for this role and the reconciler together. */
+    private final SharedMetaReads metaReads;
     private final OmenConfig.Ranges settings;
     private final Set<ByteBuffer> initialSplitPoints;
     private final LongSupplier clockMs;
@@ -58,8 +63,10 @@ final class AutoMerger implements AutoCloseable {
     private final Map<Long, long[]> shapeSince = new HashMap<>();
     private final BackgroundThread thread;
 
-    AutoMerger(OmenConfig config, RaftServer server, ClusterClient client, LongSupplier clockMs) {
+    AutoMerger(OmenConfig config, RaftServer server, ClusterClient client, SharedMetaReads metaReads,
+               LongSupplier clockMs) {
         this.nodeId = config.cluster().nodeId();
+        this.metaReads = metaReads;
         this.server = server;
         this.client = client;
         this.settings = config.ranges();
@@ -79,7 +86,7 @@ final class AutoMerger implements AutoCloseable {
 
     /** Merges at most one pair this node's replica leads the left range of; see the class note for when. */
     void checkOnce() throws Exception {
-        RangeTable table = client.refreshRangeTable().get(CALL_WAIT_MS, TimeUnit.MILLISECONDS);
+        RangeTable table = metaReads.recent().get(CALL_WAIT_MS, TimeUnit.MILLISECONDS).table();
         long now = clockMs.getAsLong();
         table.ranges().forEach(r -> shapeSince.compute(r.rangeId(), (id, seen) ->
                 seen != null && seen[0] == r.epoch() ? seen : new long[]{r.epoch(), now}));

@@ -1,6 +1,7 @@
 package io.omendb.raft;
 
 import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.client.MetaView;
 import io.omendb.raft.meta.MergeTombstone;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
@@ -58,8 +59,10 @@ final class MergeFollowUp {
         this.clockMs = clockMs;
     }
 
-    void reconcileOnce(RangeTable table) throws Exception {
-        List<MergeTombstone> tombstones = client.admin().mergeTombstones().get(CALL_WAIT_MS, TimeUnit.MILLISECONDS);
+    /** One pass over this node's replicas, by the table and tombstones of {@code view} (read for this pass). */
+    void reconcileOnce(MetaView view) throws Exception {
+        RangeTable table = view.table();
+        List<MergeTombstone> tombstones = view.tombstones();
         long now = clockMs.getAsLong();
         Map<Long, long[]> stillFrozen = new HashMap<>();
         for (RaftServer.Division division : HostedGroups.divisions(server)) {

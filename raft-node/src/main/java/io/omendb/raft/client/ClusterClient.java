@@ -6,6 +6,7 @@ import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryResult;
 import io.omendb.config.OmenConfig;
 import io.omendb.raft.meta.ClusterLayout;
+import io.omendb.raft.meta.MergeTombstone;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeDescriptorCodec;
 import io.omendb.raft.meta.RangeTable;
@@ -159,22 +160,46 @@ public final class ClusterClient implements AutoCloseable {
 
     /** Reads the range table from the meta group (linearizable) and caches it. */
     public CompletableFuture<RangeTable> refreshRangeTable() {
-        return scanMeta(RangeDescriptorCodec.KEY_PREFIX, new ArrayList<>()).thenApply(descriptors -> {
-            if (descriptors.isEmpty()) {
-                throw new ClientException(ErrorCode.NOT_READY, "the meta group holds no ranges yet");
+        return scanMeta(RangeDescriptorCodec.KEY_PREFIX, new ArrayList<>()).thenApply(entries -> install(entries
+                .stream().map(kv -> RangeDescriptorCodec.decode(kv.value())).toList()));
+    }
+
+    /**
+     * Reads the range table (cached, as {@link #refreshRangeTable}) and every merge tombstone by one linearizable scan
+     * of the meta group, paged like the table's: the tombstones' key prefix sorts before the table's, with only the
+     * node states and the range-id counter between them.
+     */
+    public CompletableFuture<MetaView> refreshMetaView() {
+        return scanMeta(MergeTombstone.KEY_PREFIX, new ArrayList<>()).thenApply(entries -> {
+            List<RangeDescriptor> descriptors = new ArrayList<>();
+            List<MergeTombstone> tombstones = new ArrayList<>();
+            for (KeyValue kv : entries) {
+                if (Bytes.startsWith(kv.key(), RangeDescriptorCodec.KEY_PREFIX)) {
+                    descriptors.add(RangeDescriptorCodec.decode(kv.value()));
+                } else if (Bytes.startsWith(kv.key(), MergeTombstone.KEY_PREFIX)) {
+                    tombstones.add(MergeTombstone.decode(kv.value()));
+                }
             }
-            RangeTable t = new RangeTable(descriptors);
-            routing.install(t);
-            firstTable.complete(t);
-            return t;
+            return new MetaView(install(descriptors), tombstones);
         });
     }
 
-    private CompletableFuture<List<RangeDescriptor>> scanMeta(byte[] from, List<RangeDescriptor> acc) {
+    private RangeTable install(List<RangeDescriptor> descriptors) {
+        if (descriptors.isEmpty()) {
+            throw new ClientException(ErrorCode.NOT_READY, "the meta group holds no ranges yet");
+        }
+        RangeTable t = new RangeTable(descriptors);
+        routing.install(t);
+        firstTable.complete(t);
+        return t;
+    }
+
+    /** The meta group's entries from {@code from} to the end of the range table's prefix, page by page. */
+    private CompletableFuture<List<KeyValue>> scanMeta(byte[] from, List<KeyValue> acc) {
         Query q = new Query.Scan(from, RangeDescriptorCodec.KEY_PREFIX_END, META_SCAN_PAGE);
         return channels.meta().read(q, ReadOptions.linearizable(), null).thenCompose(r -> {
             List<KeyValue> page = ((QueryResult.ScanPage) r).entries();
-            page.forEach(kv -> acc.add(RangeDescriptorCodec.decode(kv.value())));
+            acc.addAll(page);
             if (page.size() < META_SCAN_PAGE) {
                 return CompletableFuture.completedFuture(acc);
             }
