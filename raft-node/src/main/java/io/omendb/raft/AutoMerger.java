@@ -14,8 +14,6 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +58,7 @@ final class AutoMerger implements AutoCloseable {
     private final Set<ByteBuffer> initialSplitPoints;
     private final LongSupplier clockMs;
     /** Per range id: the epoch last seen and since when (ms on {@link #clockMs}). Checking thread only. */
-    private final Map<Long, long[]> shapeSince = new HashMap<>();
+    private final EpochsSeen shapes = new EpochsSeen();
     private final BackgroundThread thread;
 
     AutoMerger(OmenConfig config, RaftServer server, ClusterClient client, SharedMetaReads metaReads,
@@ -88,9 +86,8 @@ final class AutoMerger implements AutoCloseable {
     void checkOnce() throws Exception {
         RangeTable table = metaReads.recent().get(CALL_WAIT_MS, TimeUnit.MILLISECONDS).table();
         long now = clockMs.getAsLong();
-        table.ranges().forEach(r -> shapeSince.compute(r.rangeId(), (id, seen) ->
-                seen != null && seen[0] == r.epoch() ? seen : new long[]{r.epoch(), now}));
-        shapeSince.keySet().removeIf(id -> table.byId(id).isEmpty());
+        table.ranges().forEach(r -> shapes.observe(r.rangeId(), r.epoch(), now));
+        shapes.retainOnly(id -> table.byId(id).isPresent());
         for (RaftServer.Division d : HostedGroups.divisions(server)) {
             if (!d.getInfo().isLeader() || !(d.getStateMachine() instanceof RangeStateMachine sm)) {
                 continue;
@@ -111,7 +108,7 @@ final class AutoMerger implements AutoCloseable {
             LOG.info("Node {}: merging range {} ({} bytes) with range {} ({} bytes): both under merge_size_mb {}",
                     nodeId, left.rangeId(), sm.dataBytes(), right.rangeId(), rightSize.dataBytes(),
                     settings.mergeSizeMb());
-            shapeSince.put(left.rangeId(), new long[]{-1, now}); // attempted: wait a cool-down before trying again
+            shapes.restart(left.rangeId(), now); // attempted: wait a cool-down before trying again
             try {
                 var result = client.admin().merge(left.rangeId()).get(CALL_WAIT_MS, TimeUnit.MILLISECONDS);
                 LOG.info("Node {}: merged range {} into {} in {} ms", nodeId, right.rangeId(), result.merged(),
@@ -146,8 +143,7 @@ final class AutoMerger implements AutoCloseable {
     }
 
     private boolean settled(RangeDescriptor r, long now) {
-        long[] seen = shapeSince.get(r.rangeId());
-        return seen != null && seen[0] == r.epoch() && now - seen[1] >= settings.splitCooldownS() * 1000L;
+        return shapes.heldFor(r.rangeId(), r.epoch(), now, settings.splitCooldownS() * 1000L);
     }
 
     private boolean small(long leftBytes, long rightBytes) {

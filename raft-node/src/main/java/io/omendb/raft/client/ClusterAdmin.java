@@ -99,7 +99,8 @@ public final class ClusterAdmin {
         return role.thenCombine(stats, (ro, st) -> {
             QueryResult.Status s = (QueryResult.Status) st;
             return new Results.ReplicaStatus(node, ro, s.appliedIndex(), s.stats(), null);
-        }).exceptionally(t -> new Results.ReplicaStatus(node, "UNREACHABLE", -1, null, String.valueOf(rootCause(t))));
+        }).exceptionally(t -> new Results.ReplicaStatus(node, "UNREACHABLE", -1, null,
+                String.valueOf(Failures.rootCause(t))));
     }
 
     /** Flushes the memtable into a freshly trained segment on every replica ({@code /admin/retrain-index}). */
@@ -597,13 +598,6 @@ public final class ClusterAdmin {
             return CompletableFuture.failedFuture(new ClientException(ErrorCode.UNAVAILABLE, "admin calls refused ("
                     + ClientThreads.ADMIN_QUEUED_MAX + " already wait, or the client is closed); retry later", e));
         }
-    }
-
-    static Throwable rootCause(Throwable t) {
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t;
     }
 
     /** The cluster's nodes: their recorded states, decommissioning, and what each answers ({@link NodeAdmin}). */

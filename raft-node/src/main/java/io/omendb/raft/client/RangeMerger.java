@@ -93,8 +93,7 @@ final class RangeMerger {
     }
 
     private static ClientException abandoned(RangeDescriptor target, RangeDescriptor source, Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
+        Throwable cause = Failures.unwrap(failure);
         if (cause instanceof ClientException c && c.code() != ErrorCode.UNAVAILABLE) {
             return new ClientException(c.code(), "merge of range " + source.rangeId() + " into range "
                     + target.rangeId() + " abandoned, nothing changed: " + c.getMessage(), c);
@@ -105,8 +104,7 @@ final class RangeMerger {
 
     /** A refused freeze (the right range changed since the table was read) as CONFLICT; other failures as they are. */
     private static RuntimeException refusedAsConflict(RangeDescriptor source, Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
+        Throwable cause = Failures.unwrap(failure);
         if (cause instanceof ClientException c && c.code() == ErrorCode.RANGE_MOVED) {
             return new ClientException(ErrorCode.CONFLICT, "range " + source.rangeId() + " changed before it could be "
                     + "frozen for the merge (" + c.getMessage() + "); nothing changed, retry", c);

@@ -67,7 +67,7 @@ final class RangeReports {
             CompletableFuture<Map<UUID, QueryResult.HostedReplica>> answer = byNode.get(node);
             if (answer.isCompletedExceptionally()) {
                 Throwable t = answer.handle((ok, e) -> e).join();
-                replicas.add(unreachable(node, String.valueOf(ClusterAdmin.rootCause(t))));
+                replicas.add(unreachable(node, String.valueOf(Failures.rootCause(t))));
                 continue;
             }
             QueryResult.HostedReplica h = answer.join().get(r.groupId());

@@ -104,7 +104,7 @@ final class RatisGroupClients implements GroupTransport {
             if (error == null) {
                 return CompletableFuture.completedFuture(reply);
             }
-            Throwable cause = ReplyDecoder.unwrap(error);
+            Throwable cause = Failures.unwrap(error);
             rpc.handleException(r.getServerId(), cause, true);
             return CompletableFuture.<RaftClientReply>failedFuture(refusedBeforeSending
                     ? new RequestNotSentException(r, cause) : cause);

@@ -3,6 +3,7 @@ package io.omendb.router.cluster;
 import io.omendb.raft.client.ClientException;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.client.ErrorCode;
+import io.omendb.raft.client.Failures;
 import io.omendb.raft.client.ReadOptions;
 import io.omendb.raft.client.Results;
 import io.omendb.raft.command.QueryResult;
@@ -294,7 +295,7 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
             if (e == null) {
                 return state;
             }
-            Throwable t = ClientFailures.unwrap(e);
+            Throwable t = Failures.unwrap(e);
             if (t instanceof ClientException ce && ce.code() == ErrorCode.NOT_FOUND) {
                 throw new UnknownNodeException(ce.getMessage());
             }
@@ -322,7 +323,7 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
             return client.admin().merge(rangeId).thenApply(m -> new MergeOutcome(shape(m.merged()),
                     shape(m.removed()), m.recordsCopied(), m.bytesCopied(), m.elapsedMs()));
         }, Math.max(deadlineMs, RESHAPE_DEADLINE_MS)).exceptionallyCompose(t -> CompletableFuture.failedFuture(
-                ClientFailures.unwrap(t) instanceof RangeChangeRefusedException r
+                Failures.unwrap(t) instanceof RangeChangeRefusedException r
                         ? new RangeChangeRefusedException(r.reason(), r.getMessage(), "merge") : t));
     }
 
