@@ -53,7 +53,8 @@ import java.util.function.Supplier;
  * {@link ClientThreads} (its named, bounded pools and the timer of every delay).
  *
  * <p><b>Threading.</b> Thread-safe. Channels are created lazily and replaced when the range's peers change.
- * Callbacks run on Ratis client threads; blocking admin calls run on a small private executor.
+ * Callbacks run on Ratis client threads; blocking admin calls addressed to a group's leader run on a small private
+ * executor, those addressed to one node on that node's own bounded lanes ({@link NodeCalls}).
  */
 public final class ClusterClient implements AutoCloseable {
     /** Leader-addressed retries: the first sleep, doubling up to {@link #RETRY_SLEEP_MAX} (each jittered 0.5-1.5x). */
