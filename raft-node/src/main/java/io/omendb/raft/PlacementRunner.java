@@ -175,13 +175,12 @@ final class PlacementRunner implements AutoCloseable {
         probeMembers();
         RangeTable table = await(client.refreshRangeTable());
         List<Move> inFlight = moves.current(table);
-        // asked all at once: each replica on a node that does not answer waits for its own timeout
-        List<CompletableFuture<Results.RangeStatus>> statuses = table.ranges().stream()
-                .map(d -> client.admin().rangeStatus(d.rangeId())).toList();
+        // one status call per node, each bounded: a node that does not answer shows its replicas unreachable
+        List<Results.RangeReport> reports = await(client.admin().rangeReports(table));
         List<Range> ranges = new ArrayList<>();
-        for (int i = 0; i < statuses.size(); i++) {
+        for (int i = 0; i < reports.size(); i++) {
             RangeDescriptor d = table.ranges().get(i);
-            Results.RangeStatus status = await(statuses.get(i));
+            Results.RangeStatus status = reports.get(i).status();
             Optional<String> copying = moves.copyingTo(d.rangeId());
             ranges.add(new Range(d.rangeId(), d.peerIds().stream().filter(p -> copying.map(c -> !c.equals(p))
                     .orElse(true)).map(p -> new Replica(p, 0)).toList(), status.leaderId(), 0, 0));

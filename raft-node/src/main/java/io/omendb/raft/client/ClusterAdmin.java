@@ -72,7 +72,7 @@ public final class ClusterAdmin {
     }
 
     /** As {@link #rangeReports()}, for the ranges of {@code table}. */
-    CompletableFuture<List<Results.RangeReport>> rangeReports(RangeTable table) {
+    public CompletableFuture<List<Results.RangeReport>> rangeReports(RangeTable table) {
         return reports.of(table, NodeAdmin.PROBE_TIMEOUT_MS);
     }
 
