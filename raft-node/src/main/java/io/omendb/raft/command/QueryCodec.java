@@ -33,7 +33,8 @@ public final class QueryCodec {
     private static final int MEDIAN_KEY = 9;
     private static final int MERGE_SOURCE = 10;
     private static final int SIZE = 11;
-    private static final int HOSTED_REPLICAS = 12;
+    /** 12 is taken by the merge pre-copy's query (MERGE_COPIED), built in parallel. */
+    private static final int HOSTED_REPLICAS = 13;
 
     private static final int RESULT_VALUE = 101;
     private static final int RESULT_SCAN = 102;
