@@ -51,7 +51,12 @@ final class RangeReports {
     /** What {@code node} hosts, by group id, asked through its replica of {@code r}. */
     private CompletableFuture<Map<UUID, QueryResult.HostedReplica>> hostedBy(String node, RangeDescriptor r,
                                                                              long timeoutMs) {
-        CompletableFuture<QueryResult> answer = client.read(r, new Query.HostedReplicas(), ReadOptions.staleOn(node, 0));
+        CompletableFuture<QueryResult> answer;
+        try {
+            answer = client.read(r, new Query.HostedReplicas(), ReadOptions.staleOn(node, 0));
+        } catch (ClientException e) { // a node the table names but this client does not know: shown unreachable
+            return CompletableFuture.failedFuture(e);
+        }
         return client.threads().retryTime().orTimeout(answer, timeoutMs).thenApply(res -> {
             Map<UUID, QueryResult.HostedReplica> hosted = new HashMap<>();
             ((QueryResult.HostedReplicas) res).replicas().forEach(h -> hosted.put(h.group(), h));
