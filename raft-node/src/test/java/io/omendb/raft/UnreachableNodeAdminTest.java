@@ -31,8 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * Admin calls to a stopped node on a real cluster (three nodes, RF 3, four ranges, n3 stopped): many calls to n3 at
  * once (more than the client's admin pool has threads) do not delay a probe of the live n1 beyond the admin call bound
  * ({@link ClientOptions#ADMIN_CALL_TIMEOUT_MS_DEFAULT}); under the shared pool each held a thread for the client's
- * whole retry budget (about 25 s against a refused connection) and the probe waited behind them. Each call to n3
- * fails UNAVAILABLE, and a range status shows n3's replica unreachable.
+ * whole retry budget (about 30 s of backoff against a refused connection) and the probe waited behind them. Each
+ * call to n3 fails UNAVAILABLE, and a range status shows n3's replica unreachable.
  */
 class UnreachableNodeAdminTest {
     /** Calls to the stopped node started at once: several times the old shared pool's two threads. */
