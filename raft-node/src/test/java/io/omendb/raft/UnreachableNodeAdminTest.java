@@ -51,10 +51,8 @@ class UnreachableNodeAdminTest {
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void callsToANodeThatDoesNotAnswerDoNotDelayAProbeOfALiveNode() throws Exception {
-        try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template("""
-                [cluster]
-                initial_split_points = ["b", "c", "d"]
-                """)); ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        try (LocalCluster cluster = startCluster();
+             ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
              ClusterClient client = clientWithSilentMember(cluster, silent)) {
             RangeTable table = client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S));
             List<CompletableFuture<List<RaftGroupId>>> toSilent = new ArrayList<>();
@@ -74,10 +72,7 @@ class UnreachableNodeAdminTest {
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void aStoppedNodeShowsUnreachableAndTheOthersAnswer() throws Exception {
-        try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template("""
-                [cluster]
-                initial_split_points = ["b", "c", "d"]
-                """)); ClusterClient client = cluster.newClient(null)) {
+        try (LocalCluster cluster = startCluster(); ClusterClient client = cluster.newClient(null)) {
             RangeTable table = client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S));
             await(client.admin().nodes().hostedGroups("n3")); // the client has talked to n3 while it was up
             cluster.stopNode("n3");
@@ -90,6 +85,14 @@ class UnreachableNodeAdminTest {
                 }
             }
         }
+    }
+
+    /** Three nodes, RF 3, four ranges. */
+    private LocalCluster startCluster() throws Exception {
+        return LocalCluster.start(dir, 3, 3, TestClusters.template("""
+                [cluster]
+                initial_split_points = ["b", "c", "d"]
+                """));
     }
 
     /** A client of {@code cluster} that also knows a member "silent" at {@code silent}'s address. */
