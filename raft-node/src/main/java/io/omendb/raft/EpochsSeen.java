@@ -22,7 +22,7 @@ final class EpochsSeen {
         return seen.compute(rangeId, (id, s) -> s != null && s[0] == epoch ? s : new long[]{epoch, nowMs})[1];
     }
 
-    /** Whether {@code rangeId} was last seen at {@code epoch}, and has been for at least {@code forMs} at {@code nowMs}. */
+    /** Whether {@code rangeId} was last seen at {@code epoch}, and has been for {@code forMs} or more at {@code nowMs}. */
     boolean heldFor(long rangeId, long epoch, long nowMs, long forMs) {
         long[] s = seen.get(rangeId);
         return s != null && s[0] == epoch && nowMs - s[1] >= forMs;

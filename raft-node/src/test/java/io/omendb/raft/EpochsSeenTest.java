@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@link EpochsSeen}: the time a range has kept one epoch, as the merger's cool-down and the frozen-merge timer use it. */
+/** {@link EpochsSeen}: how long a range kept one epoch, as the merger's cool-down and the frozen-merge timer use it. */
 class EpochsSeenTest {
     @Test
     void theTimeRunsWhileTheEpochStaysAndStartsAgainWhenItChanges() {

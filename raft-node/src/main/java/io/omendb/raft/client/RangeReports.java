@@ -64,10 +64,11 @@ final class RangeReports {
         });
     }
 
-    private static Results.RangeReport report(RangeDescriptor r,
-                                              Map<String, CompletableFuture<Map<UUID, QueryResult.HostedReplica>>> byNode) {
+    private static Results.RangeReport report(
+            RangeDescriptor r, Map<String, CompletableFuture<Map<UUID, QueryResult.HostedReplica>>> byNode) {
         List<Results.ReplicaStatus> replicas = new ArrayList<>();
         QueryResult.HostedReplica leader = null;
+        String leaderId = null;
         for (String node : r.peerIds()) {
             CompletableFuture<Map<UUID, QueryResult.HostedReplica>> answer = byNode.get(node);
             if (answer.isCompletedExceptionally()) {
@@ -84,10 +85,9 @@ final class RangeReports {
             replicas.add(new Results.ReplicaStatus(node, h.role(), h.appliedIndex(), h.statsOrNull(), null));
             if (leader == null && "LEADER".equals(h.role())) {
                 leader = h;
+                leaderId = node;
             }
         }
-        String leaderId = leader == null ? null : replicas.stream().filter(s -> "LEADER".equals(s.role()))
-                .map(Results.ReplicaStatus::nodeId).findFirst().orElse(null);
         QueryResult.Size size = leader == null ? null : new QueryResult.Size(leader.dataBytes(), leader.opsPerSecond(),
                 leader.appliedIndex());
         return new Results.RangeReport(new Results.RangeStatus(r, leaderId, replicas), size);

@@ -54,7 +54,8 @@ class RangeReportsClusterTest {
                     reports.stream().map(r -> r.status().descriptor().rangeId()).toList(), "every range, in order");
             for (Results.RangeReport r : reports) {
                 Results.RangeStatus s = r.status();
-                assertEquals(s.descriptor().peerIds(), s.replicas().stream().map(Results.ReplicaStatus::nodeId).toList());
+                assertEquals(s.descriptor().peerIds(),
+                        s.replicas().stream().map(Results.ReplicaStatus::nodeId).toList());
                 for (Results.ReplicaStatus replica : s.replicas()) {
                     assertNull(replica.error(), replica.toString());
                     assertNotNull(replica.stats(), replica.toString());
