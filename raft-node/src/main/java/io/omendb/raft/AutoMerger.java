@@ -14,8 +14,6 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +36,10 @@ import java.util.stream.Collectors;
  *       point {@code admin split} split at (a sticky mark in the meta group, cleared by {@code admin merge}).</li>
  * </ul>
  * Only the left range's leader decides, from its own engine counters and one linearizable size read of the neighbour,
- * so a pair is never merged by two nodes at once (and a second attempt would be refused: the range changed).
+ * so a pair is never merged by two nodes at once (and a second attempt would be refused: the range changed). The
+ * range table it looks at is the node's latest meta read ({@link SharedMetaReads#recent}), shared with the split and
+ * merge reconciler: a few seconds old at most, which is safe because the merge reads the table again and commits by
+ * compare-and-set.
  *
  * <p><b>Threading.</b> One daemon thread of its own, checking every {@code split_check_interval_s}, one merge at a
  * time; the clock is injected.
@@ -51,15 +52,19 @@ final class AutoMerger implements AutoCloseable {
     private final String nodeId;
     private final RaftServer server;
     private final ClusterClient client;
+    /** The range table, read at most once per reconcile interval for this role and the reconciler together. */
+    private final SharedMetaReads metaReads;
     private final OmenConfig.Ranges settings;
     private final Set<ByteBuffer> initialSplitPoints;
     private final LongSupplier clockMs;
     /** Per range id: the epoch last seen and since when (ms on {@link #clockMs}). Checking thread only. */
-    private final Map<Long, long[]> shapeSince = new HashMap<>();
+    private final EpochsSeen shapes = new EpochsSeen();
     private final BackgroundThread thread;
 
-    AutoMerger(OmenConfig config, RaftServer server, ClusterClient client, LongSupplier clockMs) {
+    AutoMerger(OmenConfig config, RaftServer server, ClusterClient client, SharedMetaReads metaReads,
+               LongSupplier clockMs) {
         this.nodeId = config.cluster().nodeId();
+        this.metaReads = metaReads;
         this.server = server;
         this.client = client;
         this.settings = config.ranges();
@@ -79,11 +84,10 @@ final class AutoMerger implements AutoCloseable {
 
     /** Merges at most one pair this node's replica leads the left range of; see the class note for when. */
     void checkOnce() throws Exception {
-        RangeTable table = client.refreshRangeTable().get(CALL_WAIT_MS, TimeUnit.MILLISECONDS);
+        RangeTable table = metaReads.recent().get(CALL_WAIT_MS, TimeUnit.MILLISECONDS).table();
         long now = clockMs.getAsLong();
-        table.ranges().forEach(r -> shapeSince.compute(r.rangeId(), (id, seen) ->
-                seen != null && seen[0] == r.epoch() ? seen : new long[]{r.epoch(), now}));
-        shapeSince.keySet().removeIf(id -> table.byId(id).isEmpty());
+        table.ranges().forEach(r -> shapes.observe(r.rangeId(), r.epoch(), now));
+        shapes.retainOnly(id -> table.byId(id).isPresent());
         for (RaftServer.Division d : HostedGroups.divisions(server)) {
             if (!d.getInfo().isLeader() || !(d.getStateMachine() instanceof RangeStateMachine sm)) {
                 continue;
@@ -104,7 +108,7 @@ final class AutoMerger implements AutoCloseable {
             LOG.info("Node {}: merging range {} ({} bytes) with range {} ({} bytes): both under merge_size_mb {}",
                     nodeId, left.rangeId(), sm.dataBytes(), right.rangeId(), rightSize.dataBytes(),
                     settings.mergeSizeMb());
-            shapeSince.put(left.rangeId(), new long[]{-1, now}); // attempted: wait a cool-down before trying again
+            shapes.restart(left.rangeId(), now); // attempted: wait a cool-down before trying again
             try {
                 var result = client.admin().merge(left.rangeId()).get(CALL_WAIT_MS, TimeUnit.MILLISECONDS);
                 LOG.info("Node {}: merged range {} into {} in {} ms", nodeId, right.rangeId(), result.merged(),
@@ -139,8 +143,7 @@ final class AutoMerger implements AutoCloseable {
     }
 
     private boolean settled(RangeDescriptor r, long now) {
-        long[] seen = shapeSince.get(r.rangeId());
-        return seen != null && seen[0] == r.epoch() && now - seen[1] >= settings.splitCooldownS() * 1000L;
+        return shapes.heldFor(r.rangeId(), r.epoch(), now, settings.splitCooldownS() * 1000L);
     }
 
     private boolean small(long leftBytes, long rightBytes) {

@@ -154,7 +154,7 @@ public final class LocalCluster implements AutoCloseable {
     public ClusterClient newClient(String preferredReplica) {
         ClientOptions base = ClientOptions.from(configOf(nodeIds().get(0)));
         return ClusterClient.connect(new ClientOptions(base.database(), base.members(), base.metaPeers(), base.limits(),
-                base.commandBytesMax(), base.requestTimeoutMs(), base.retryAttemptsMax(),
+                base.commandBytesMax(), base.requestTimeoutMs(), base.retryAttemptsMax(), base.adminCallTimeoutMs(),
                 base.outstandingRequestsMax(), preferredReplica, base.tlsOrNull(), base.groupCommit(), null));
     }
 

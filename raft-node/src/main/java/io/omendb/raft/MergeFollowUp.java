@@ -1,6 +1,7 @@
 package io.omendb.raft;
 
 import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.client.MetaView;
 import io.omendb.raft.meta.MergeTombstone;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
@@ -13,10 +14,10 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -49,7 +50,7 @@ final class MergeFollowUp {
     private final ClusterClient client;
     private final LongSupplier clockMs;
     /** Frozen sources seen, by range id: the frozen epoch and when this node first saw it. */
-    private final Map<Long, long[]> frozenSince = new HashMap<>();
+    private final EpochsSeen frozenSince = new EpochsSeen();
 
     MergeFollowUp(String nodeId, RaftServer server, ClusterClient client, LongSupplier clockMs) {
         this.nodeId = nodeId;
@@ -58,10 +59,12 @@ final class MergeFollowUp {
         this.clockMs = clockMs;
     }
 
-    void reconcileOnce(RangeTable table) throws Exception {
-        List<MergeTombstone> tombstones = client.admin().mergeTombstones().get(CALL_WAIT_MS, TimeUnit.MILLISECONDS);
+    /** One pass over this node's replicas, by the table and tombstones of {@code view} (read for this pass). */
+    void reconcileOnce(MetaView view) throws Exception {
+        RangeTable table = view.table();
+        List<MergeTombstone> tombstones = view.tombstones();
         long now = clockMs.getAsLong();
-        Map<Long, long[]> stillFrozen = new HashMap<>();
+        Set<Long> stillFrozen = new HashSet<>();
         for (RaftServer.Division division : HostedGroups.divisions(server)) {
             if (!(division.getStateMachine() instanceof RangeStateMachine sm) || sm.rangeDescriptor() == null) {
                 continue;
@@ -85,20 +88,16 @@ final class MergeFollowUp {
                 client.admin().finishMerge(inTable.get(), b.end()).get(CALL_WAIT_MS, TimeUnit.MILLISECONDS);
             }
             if (inTable.isPresent() && frozen(b, inTable.get())) {
-                long[] seen = frozenSince.getOrDefault(b.rangeId(), new long[]{b.epoch(), now});
-                if (seen[0] != b.epoch()) {
-                    seen = new long[]{b.epoch(), now};
-                }
-                stillFrozen.put(b.rangeId(), seen);
-                if (leads && now - seen[1] >= FROZEN_ABANDON_AFTER_MS) {
+                long since = frozenSince.observe(b.rangeId(), b.epoch(), now);
+                stillFrozen.add(b.rangeId());
+                if (leads && now - since >= FROZEN_ABANDON_AFTER_MS) {
                     LOG.warn("Node {}: range {} has been frozen for a merge for {} ms without the merge committing; "
-                            + "abandoning it", nodeId, b.rangeId(), now - seen[1]);
+                            + "abandoning it", nodeId, b.rangeId(), now - since);
                     client.admin().unfreeze(b.rangeId(), b.epoch()).get(CALL_WAIT_MS, TimeUnit.MILLISECONDS);
                 }
             }
         }
-        frozenSince.clear();
-        frozenSince.putAll(stillFrozen);
+        frozenSince.retainOnly(stillFrozen::contains);
     }
 
     /** The table's bounds at a higher epoch in the replica's log: only a merge's freeze makes that. */

@@ -117,11 +117,14 @@ public final class OmenNode implements AutoCloseable {
         this.client = ClusterClient.connect(ClientOptions.from(config, tlsOrNull));
         this.bootstrap = new GroupBootstrap(config, server, client, metadata::retired);
         this.seeder = new RangeTableSeeder(config, recordDescriptors);
-        this.splitFollowUp = new SplitFollowUp(config, server, client, NodeDataLayout.of(config.database().dataDir()));
+        SharedMetaReads metaReads = new SharedMetaReads(client::refreshMetaView, System::currentTimeMillis,
+                SplitFollowUp.RECONCILE_INTERVAL_MS);
+        this.splitFollowUp = new SplitFollowUp(config, server, client, NodeDataLayout.of(config.database().dataDir()),
+                metaReads);
         splits.set(splitFollowUp);
         this.autoSplitter = new AutoSplitter(config.cluster().nodeId(), server, client, config.ranges(),
                 System::currentTimeMillis);
-        this.autoMerger = new AutoMerger(config, server, client, System::currentTimeMillis);
+        this.autoMerger = new AutoMerger(config, server, client, metaReads, System::currentTimeMillis);
         this.placement = new PlacementRunner(config, server, client, System::currentTimeMillis);
         this.registration = new MemberRegistration(config, client);
     }

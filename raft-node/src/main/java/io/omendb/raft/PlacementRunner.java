@@ -57,6 +57,12 @@ import java.util.function.LongSupplier;
  * leader, less the target of a copy in flight, and the moves in flight ({@link ReplicaMoves}), bounded by {@code
  * max_moves_per_node} per node.
  *
+ * <p><b>Dead nodes.</b> Calls to a node that does not answer are bounded and run on that node's own lanes
+ * ({@code NodeCalls}), so they no longer hold up probes of the live members. Two guards stay: a replica of a DEAD
+ * node is removed without asking that node to delete it (the delete could only fail, after the admin call bound, and
+ * fail the round's remaining operations with it), and a round that heard from no majority decides nothing (a leader
+ * cut off from the cluster must not declare the others dead, whatever its threads do).
+ *
  * <p><b>Threading.</b> One daemon thread of its own ({@link BackgroundThread}): a round waits for each transfer,
  * removal and state change; copies run in the background, at most the driver's limits of them.
  */
@@ -187,13 +193,12 @@ final class PlacementRunner implements AutoCloseable {
         List<OmenConfig.Member> members = client.members();
         probeMembers(members);
         List<Move> inFlight = moves.current(table);
-        // asked all at once: each replica on a node that does not answer waits for its own timeout
-        List<CompletableFuture<Results.RangeStatus>> statuses = table.ranges().stream()
-                .map(d -> client.admin().rangeStatus(d.rangeId())).toList();
+        // one status call per node, each bounded: a node that does not answer shows its replicas unreachable
+        List<Results.RangeReport> reports = await(client.admin().rangeReports(table));
         List<Range> ranges = new ArrayList<>();
-        for (int i = 0; i < statuses.size(); i++) {
+        for (int i = 0; i < reports.size(); i++) {
             RangeDescriptor d = table.ranges().get(i);
-            Results.RangeStatus status = await(statuses.get(i));
+            Results.RangeStatus status = reports.get(i).status();
             Optional<String> copying = moves.copyingTo(d.rangeId());
             ranges.add(new Range(d.rangeId(), d.peerIds().stream().filter(p -> copying.map(c -> !c.equals(p))
                     .orElse(true)).map(p -> new Replica(p, 0)).toList(), status.leaderId(), 0, 0));

@@ -1,10 +1,11 @@
 package io.omendb.raft;
 
+import io.omendb.raft.client.Failures;
+
 import org.apache.ratis.protocol.RaftGroupId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.ExecutionException;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
@@ -100,8 +101,7 @@ final class Readmission {
                 failure = e;
             }
             failures++;
-            Throwable cause = failure instanceof ExecutionException && failure.getCause() != null
-                    ? failure.getCause() : failure;
+            Throwable cause = Failures.unwrap(failure);
             long delayMs = policy.delayMs(failures, random);
             long elapsedMs = clockMs.getAsLong() - startedMs;
             if (elapsedMs + delayMs > policy.deadlineMs()) {

@@ -2,6 +2,7 @@ package io.omendb.raft;
 
 import io.omendb.config.OmenConfig;
 import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.client.MetaView;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
 import io.omendb.raft.storage.NodeDataLayout;
@@ -73,9 +74,13 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
     private final BackgroundThread thread;
     private final ScheduledExecutorService executor;
     private final MergeFollowUp merges;
+    /** The table and tombstones, read once per pass (and shared with {@link AutoMerger}). */
+    private final SharedMetaReads metaReads;
 
-    SplitFollowUp(OmenConfig config, RaftServer server, ClusterClient client, NodeDataLayout layout) {
+    SplitFollowUp(OmenConfig config, RaftServer server, ClusterClient client, NodeDataLayout layout,
+                  SharedMetaReads metaReads) {
         this.config = config;
+        this.metaReads = metaReads;
         this.nodeId = config.cluster().nodeId();
         this.server = server;
         this.client = client;
@@ -108,12 +113,13 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
 
     /**
      * Creates, empty, each new range's group this node's parent replica passed without staging (see the class note);
-     * then reconciles this node's replicas with the merges the table records ({@link MergeFollowUp}).
+     * then reconciles this node's replicas with the merges the table records ({@link MergeFollowUp}). One read of the
+     * meta group serves both: a fresh one, started with the pass ({@link SharedMetaReads#fresh}).
      */
     void reconcileOnce() throws Exception {
-        RangeTable table = client.refreshRangeTable().get(RETRY_DELAY_MAX_MS * 2, TimeUnit.MILLISECONDS);
-        merges.reconcileOnce(table);
-        for (RangeDescriptor r : table.ranges()) {
+        MetaView view = metaReads.fresh().get(RETRY_DELAY_MAX_MS * 2, TimeUnit.MILLISECONDS);
+        merges.reconcileOnce(view);
+        for (RangeDescriptor r : view.table().ranges()) {
             RaftGroupId group = RaftGroupId.valueOf(r.groupId());
             if (!r.peerIds().contains(nodeId) || hosts(group) || Files.exists(layout.splitStagingDir(r.groupId()))
                     || !parentPassedSplitOf(r)) {

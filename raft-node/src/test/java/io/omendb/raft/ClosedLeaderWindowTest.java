@@ -55,8 +55,8 @@ class ClosedLeaderWindowTest {
     private static ClusterClient impatientClient(LocalCluster cluster) {
         ClientOptions base = ClientOptions.from(cluster.configOf("n1"));
         return ClusterClient.connect(new ClientOptions(base.database(), base.members(), base.metaPeers(),
-                base.limits(), base.commandBytesMax(), 500, 2, base.outstandingRequestsMax(), null, base.tlsOrNull(),
-                base.groupCommit(), null));
+                base.limits(), base.commandBytesMax(), 500, 2, base.adminCallTimeoutMs(), base.outstandingRequestsMax(),
+                null, base.tlsOrNull(), base.groupCommit(), null));
     }
 
     private static boolean writesWithin(ClusterClient client, long boundMs) throws InterruptedException {

@@ -12,6 +12,9 @@ import java.util.List;
  *
  * @param requestTimeoutMs  timeout of one RPC attempt
  * @param retryAttemptsMax  attempts per request (leader changes, timeouts) before failing with UNAVAILABLE
+ * @param adminCallTimeoutMs how long one blocking admin call addressed to one node (a group's role there, its group
+ *                          list, creating or deleting a group there) may take, queueing and retries included, before
+ *                          it fails with UNAVAILABLE ({@link NodeCalls})
  * @param preferredReplica  node id stale reads go to when the range has a replica there (the co-located node), or null
  * @param tlsOrNull         mutual TLS towards the peers ({@code [security] tls_enabled}), or null for plaintext
  * @param groupCommit       how single-key writes share Raft entries
@@ -20,10 +23,13 @@ import java.util.List;
  */
 public record ClientOptions(String database, List<OmenConfig.Member> members, List<String> metaPeers,
                             OmenConfig.Limits limits, int commandBytesMax, int requestTimeoutMs, int retryAttemptsMax,
-                            int outstandingRequestsMax, String preferredReplica, RaftTls tlsOrNull,
+                            long adminCallTimeoutMs, int outstandingRequestsMax, String preferredReplica,
+                            RaftTls tlsOrNull,
                             GroupCommitSettings groupCommit, LocalRaftServer localServerOrNull) {
     public static final int RETRY_ATTEMPTS_MAX_DEFAULT = 20;
     public static final int OUTSTANDING_REQUESTS_MAX_DEFAULT = 1000;
+    /** Longer than two attempts of the default 3 000 ms request timeout: a live node's slow answer is not cut off. */
+    public static final long ADMIN_CALL_TIMEOUT_MS_DEFAULT = 10_000;
 
     public ClientOptions {
         members = List.copyOf(members);
@@ -40,7 +46,8 @@ public record ClientOptions(String database, List<OmenConfig.Member> members, Li
         return new ClientOptions(config.database().name(), config.cluster().members(),
                 ClusterLayout.metaPeers(config.cluster()), config.limits(),
                 config.performance().commandBytesMax(), config.performance().raftRequestTimeoutMs(),
-                RETRY_ATTEMPTS_MAX_DEFAULT, OUTSTANDING_REQUESTS_MAX_DEFAULT, config.cluster().nodeId(),
+                RETRY_ATTEMPTS_MAX_DEFAULT, ADMIN_CALL_TIMEOUT_MS_DEFAULT, OUTSTANDING_REQUESTS_MAX_DEFAULT,
+                config.cluster().nodeId(),
                 tlsOrNull, new GroupCommitSettings(
                         config.performance().groupCommitEntriesInFlightMax(), config.performance().groupCommitWritesMax(),
                         config.performance().groupCommitLingerMaxUs(),
@@ -51,6 +58,7 @@ public record ClientOptions(String database, List<OmenConfig.Member> members, Li
     /** These options for a client inside the node whose Raft server is {@code server}. */
     public ClientOptions withLocalServer(LocalRaftServer server) {
         return new ClientOptions(database, members, metaPeers, limits, commandBytesMax, requestTimeoutMs,
-                retryAttemptsMax, outstandingRequestsMax, preferredReplica, tlsOrNull, groupCommit, server);
+                retryAttemptsMax, adminCallTimeoutMs, outstandingRequestsMax, preferredReplica, tlsOrNull, groupCommit,
+                server);
     }
 }

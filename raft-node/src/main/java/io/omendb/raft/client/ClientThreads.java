@@ -12,8 +12,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * The threads a {@link ClusterClient} owns, each pool named and bounded:
  * <ul>
- *   <li>{@code omendb-client-admin}: blocking Ratis admin calls ({@link ClusterAdmin}), {@value #ADMIN_THREADS}
- *       threads, at most {@value #ADMIN_QUEUED_MAX} calls waiting (more are refused, not queued without end);</li>
+ *   <li>{@code omendb-client-admin}: blocking Ratis admin calls addressed to a group's leader (configuration
+ *       changes, leadership transfers: {@link ClusterAdmin#blocking}), {@value #ADMIN_THREADS} threads, at most
+ *       {@value #ADMIN_QUEUED_MAX} calls waiting (more are refused, not queued without end). Calls addressed to one
+ *       node are not run here but on that node's own lanes ({@link NodeCalls}), so a node that does not answer never
+ *       holds these threads;</li>
  *   <li>{@code omendb-client-reconnect}: replies of log entries, and resets of gRPC proxies after transport failures,
  *       which block while a channel shuts down; up to {@value #RECONNECT_THREADS_MAX} threads, idle ones leave after
  *       {@value #RECONNECT_IDLE_MS} ms; beyond that the thread that completed the reply runs the task itself;</li>

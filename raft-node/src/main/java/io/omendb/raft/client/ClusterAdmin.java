@@ -8,6 +8,7 @@ import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.MergeTombstone;
 import io.omendb.raft.meta.RangeDescriptorCodec;
+import io.omendb.raft.meta.RangeTable;
 import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -38,8 +39,13 @@ import java.util.concurrent.RejectedExecutionException;
  * <p>Membership changes follow Raft's rules through Ratis: to add a node, the group is first created (empty) on
  * it, then the group's configuration is changed (the new member catches up by log or snapshot before it counts),
  * then the range descriptor in the meta group is updated by compare-and-set, bumping its epoch. Removal: the
- * configuration change, then the descriptor, then the node's replica is deleted. If the descriptor changed meanwhile the CAS fails with CONFLICT. Thread-safe; blocking Ratis admin
- * calls run on the client's admin executor.
+ * configuration change, then the descriptor, then the node's replica is deleted. If the descriptor changed meanwhile
+ * the CAS fails with CONFLICT.
+ *
+ * <p><b>Threading.</b> Thread-safe. Blocking Ratis calls addressed to one node (a group's role there, creating or
+ * deleting a group there) run on that node's own lanes, each bounded by {@link ClientOptions#adminCallTimeoutMs()}
+ * ({@link NodeCalls}), so a node that does not answer delays no call to another node; calls addressed to a group's
+ * leader run on the client's admin executor ({@link #blocking}).
  */
 public final class ClusterAdmin {
     /** How long a leader transfer may take before it is reported as failed. */
@@ -50,11 +56,27 @@ public final class ClusterAdmin {
 
     private final ClusterClient client;
     private final RangeMerger merger;
+    private final RangeReports reports;
 
     ClusterAdmin(ClusterClient client) {
         this.client = client;
         this.merger = new RangeMerger(client, this, () -> ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE),
                 Clock.systemUTC());
+        this.reports = new RangeReports(client);
+    }
+
+    /**
+     * Every range of the cached table, with its replicas' status and its leader's size and load, at one call per node
+     * ({@link RangeReports}): a node that does not answer within {@link NodeAdmin#PROBE_TIMEOUT_MS} shows its replicas
+     * UNREACHABLE. NOT_READY before the first table is cached.
+     */
+    public CompletableFuture<List<Results.RangeReport>> rangeReports() {
+        return rangeReports(client.rangeTable());
+    }
+
+    /** As {@link #rangeReports()}, for the ranges of {@code table}. */
+    public CompletableFuture<List<Results.RangeReport>> rangeReports(RangeTable table) {
+        return reports.of(table, NodeAdmin.PROBE_TIMEOUT_MS);
     }
 
     /** Each replica's role, applied index and engine statistics. */
@@ -73,17 +95,15 @@ public final class ClusterAdmin {
     }
 
     private CompletableFuture<Results.ReplicaStatus> replicaStatus(RangeDescriptor r, String node) {
-        GroupChannel ch = client.channels().channel(r);
-        CompletableFuture<String> role = blocking(() -> {
-            GroupInfoReply info = ch.raft().getGroupManagementApi(RaftPeerId.valueOf(node))
-                    .info(ch.group().getGroupId());
-            return info.getRoleInfoProto().getRole().name();
-        });
+        RaftGroupId group = RaftGroupId.valueOf(r.groupId());
+        CompletableFuture<String> role = client.nodeCalls().probe(node, c -> c.getGroupManagementApi(
+                RaftPeerId.valueOf(node)).info(group).getRoleInfoProto().getRole().name());
         CompletableFuture<QueryResult> stats = client.read(r, new Query.Status(), ReadOptions.staleOn(node, 0));
         return role.thenCombine(stats, (ro, st) -> {
             QueryResult.Status s = (QueryResult.Status) st;
             return new Results.ReplicaStatus(node, ro, s.appliedIndex(), s.stats(), null);
-        }).exceptionally(t -> new Results.ReplicaStatus(node, "UNREACHABLE", -1, null, String.valueOf(rootCause(t))));
+        }).exceptionally(t -> new Results.ReplicaStatus(node, "UNREACHABLE", -1, null,
+                String.valueOf(Failures.rootCause(t))));
     }
 
     /** Flushes the memtable into a freshly trained segment on every replica ({@code /admin/retrain-index}). */
@@ -142,25 +162,23 @@ public final class ClusterAdmin {
             RangeDescriptor next = r.withPeers(peers);
             GroupChannel ch = client.channels().channel(r);
             RaftGroup target = client.channels().groupOf(next);
-            return blocking(() -> {
+            // Created with an empty configuration: the new replica neither votes nor campaigns until the leader's
+            // configuration change reaches it. Created with the target configuration it could campaign first (a
+            // group's first election comes after a quarter of the election timeout), and the members, which do not
+            // know it yet, would tell it to shut its replica down.
+            return client.nodeCalls().change(nodeId, c -> {
                 try {
-                    // Created with an empty configuration: the new replica neither votes nor campaigns until the
-                    // leader's configuration change reaches it. Created with the target configuration it could
-                    // campaign first (a group's first election comes after a quarter of the election timeout), and
-                    // the members, which do not know it yet, would tell it to shut its replica down.
-                    RaftPeer newPeer = target.getPeer(RaftPeerId.valueOf(nodeId));
-                    try (GroupChannel toNewPeer = client.channels().detached(RaftGroup.valueOf(target.getGroupId(),
-                            newPeer))) {
-                        check(toNewPeer.raft().getGroupManagementApi(newPeer.getId())
-                                .add(RaftGroup.valueOf(target.getGroupId())), "create range " + rangeId + " on " + nodeId);
-                    }
+                    check(c.getGroupManagementApi(RaftPeerId.valueOf(nodeId)).add(RaftGroup.valueOf(
+                            target.getGroupId())), "create range " + rangeId + " on " + nodeId);
                 } catch (AlreadyExistsException e) {
                     // a previous attempt already created it; continue with the configuration change
                 }
+                return null;
+            }).thenCompose(created -> blocking(() -> {
                 check(ch.raft().admin().setConfiguration(target.getPeers().stream().toList()),
                         "add " + nodeId + " to range " + rangeId);
                 return next;
-            }).thenCompose(n -> replaceDescriptor(r, n));
+            })).thenCompose(n -> replaceDescriptor(r, n));
         });
     }
 
@@ -171,7 +189,8 @@ public final class ClusterAdmin {
 
     /**
      * As {@link #removePeer(long, String)}; {@code deleteOnNode} false leaves the node's files alone (a node recorded
-     * dead: it does not answer, and a call to it would hold an admin thread for its whole retry budget).
+     * dead: it does not answer, and the delete would fail the removal after {@link ClientOptions#adminCallTimeoutMs()},
+     * although the node was removed from the range).
      */
     public CompletableFuture<RangeDescriptor> removePeer(long rangeId, String nodeId, boolean deleteOnNode) {
         return currentDescriptor(rangeId).thenCompose(r -> {
@@ -192,12 +211,10 @@ public final class ClusterAdmin {
                         "remove " + nodeId + " from range " + rangeId);
                 return next;
             }).thenCompose(n -> replaceDescriptor(r, n)).thenCompose(replaced -> !deleteOnNode
-                    ? CompletableFuture.completedFuture(replaced) : blocking(() -> {
-                check(ch.raft().getGroupManagementApi(RaftPeerId.valueOf(nodeId))
-                        .remove(RaftGroupId.valueOf(r.groupId()), true, false), "delete range " + rangeId
-                        + " on " + nodeId);
-                return replaced;
-            }));
+                    ? CompletableFuture.completedFuture(replaced) : deleteReplica(r, nodeId).thenApply(v -> {
+                        check(v, "delete range " + rangeId + " on " + nodeId);
+                        return replaced;
+                    }));
         });
     }
 
@@ -254,15 +271,14 @@ public final class ClusterAdmin {
      * @return the group with its current members as the answering member sees them, if re-admission is needed
      */
     public CompletableFuture<Optional<RaftGroup>> readmissionNeeded(RaftGroup group, RaftPeer self, long timeoutMs) {
-        GroupChannel ch = client.channels().channel(group);
         String id = self.getId().toString();
         List<CompletableFuture<Optional<RaftGroup>>> answers = new ArrayList<>();
         for (RaftPeer p : group.getPeers()) {
             if (p.getId().equals(self.getId())) {
                 continue;
             }
-            answers.add(blocking(() -> {
-                GroupInfoReply info = ch.replica().getGroupManagementApi(p.getId()).info(group.getGroupId());
+            answers.add(client.nodeCalls().probe(p.getId().toString(), node -> {
+                GroupInfoReply info = node.getGroupManagementApi(p.getId()).info(group.getGroupId());
                 boolean tookPart = info.getCommitInfos().stream().anyMatch(c ->
                         c.getServer().getId().toStringUtf8().equals(id) && c.getCommitIndex() >= 0);
                 return info.isSuccess() && tookPart ? Optional.of(info.getGroup()) : Optional.<RaftGroup>empty();
@@ -558,7 +574,20 @@ public final class ClusterAdmin {
         T call() throws IOException;
     }
 
-    /** Runs {@code call} on the admin pool; UNAVAILABLE when its queue is full or the client closed. */
+    /**
+     * Deletes range {@code r}'s replica (and its files) on {@code nodeId}, a change bounded like every call to one
+     * node ({@link NodeCalls}); completes with the node's reply.
+     */
+    CompletableFuture<RaftClientReply> deleteReplica(RangeDescriptor r, String nodeId) {
+        return client.nodeCalls().change(nodeId, c -> c.getGroupManagementApi(RaftPeerId.valueOf(nodeId))
+                .remove(RaftGroupId.valueOf(r.groupId()), true, false));
+    }
+
+    /**
+     * Runs {@code call}, a call addressed to a group's leader (a configuration change, a leadership transfer: they
+     * ride out elections, with the client's retry budget), on the admin pool; UNAVAILABLE when its queue is full or
+     * the client closed. Calls addressed to one node go through {@link NodeCalls} instead.
+     */
     <T> CompletableFuture<T> blocking(IoCall<T> call) {
         try {
             return CompletableFuture.supplyAsync(() -> {
@@ -572,13 +601,6 @@ public final class ClusterAdmin {
             return CompletableFuture.failedFuture(new ClientException(ErrorCode.UNAVAILABLE, "admin calls refused ("
                     + ClientThreads.ADMIN_QUEUED_MAX + " already wait, or the client is closed); retry later", e));
         }
-    }
-
-    private static Throwable rootCause(Throwable t) {
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t;
     }
 
     /** The cluster's nodes: their recorded states, decommissioning, and what each answers ({@link NodeAdmin}). */

@@ -6,6 +6,8 @@ import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryResult;
 import io.omendb.config.OmenConfig;
 import io.omendb.raft.meta.ClusterLayout;
+import io.omendb.raft.meta.MemberRecordCodec;
+import io.omendb.raft.meta.MergeTombstone;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeDescriptorCodec;
 import io.omendb.raft.meta.RangeTable;
@@ -14,8 +16,10 @@ import io.omendb.storage.Bytes;
 import io.omendb.storage.KeyValue;
 import io.omendb.storage.WriteBatch;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.ExponentialBackoffRetry;
@@ -29,6 +33,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -49,7 +54,8 @@ import java.util.function.Supplier;
  * {@link ClientThreads} (its named, bounded pools and the timer of every delay).
  *
  * <p><b>Threading.</b> Thread-safe. Channels are created lazily and replaced when the range's peers change.
- * Callbacks run on Ratis client threads; blocking admin calls run on a small private executor.
+ * Callbacks run on Ratis client threads; blocking admin calls addressed to a group's leader run on a small private
+ * executor, those addressed to one node on that node's own bounded lanes ({@link NodeCalls}).
  */
 public final class ClusterClient implements AutoCloseable {
     /** Leader-addressed retries: the first sleep, doubling up to {@link #RETRY_SLEEP_MAX} (each jittered 0.5-1.5x). */
@@ -58,6 +64,12 @@ public final class ClusterClient implements AutoCloseable {
     /** Replica-addressed reads (stale reads, status, digests) fail fast: a dead replica is reported, not waited for. */
     static final int REPLICA_RETRY_ATTEMPTS_MAX = 3;
     static final TimeDuration REPLICA_RETRY_SLEEP = TimeDuration.valueOf(200, TimeUnit.MILLISECONDS);
+    /**
+     * Calls addressed to one node ({@link NodeCalls}) give up after this many attempts, each at most the request
+     * timeout and at most a share of {@link ClientOptions#adminCallTimeoutMs()}, {@link #REPLICA_RETRY_SLEEP} apart:
+     * the thread a call to a dead node holds is free again about when its caller gives up.
+     */
+    static final int NODE_CALL_ATTEMPTS_MAX = 2;
     private static final int META_SCAN_PAGE = 1000;
     private static final long TABLE_POLL_MS = 200;
 
@@ -70,6 +82,7 @@ public final class ClusterClient implements AutoCloseable {
     private final CoalescingTallies coalescing = CoalescingTallies.create();
     private final MemberDirectory members;
     private final ChannelPool channels;
+    private final NodeCalls<RaftClient> nodeCalls;
     private final ForwardAcceptor forwardsOrNull;
     private final ClusterAdmin admin;
     private final Rerouter rerouter;
@@ -97,6 +110,8 @@ public final class ClusterClient implements AutoCloseable {
         this.channels = new ChannelPool(members, ClusterLayout.metaGroupId(options.database()),
                 options.metaPeers(), group -> new RatisGroupClients(group, ratis), channelSettings,
                 group -> routing.routeOfGroupOrNull(group.getUuid()));
+        this.nodeCalls = new NodeCalls<>(nodeClients(options, ratis), threads.retryTime(),
+                options.adminCallTimeoutMs());
         this.rerouter = new Rerouter(this::refreshRangeTable, threads.retryTime());
         this.admin = new ClusterAdmin(this);
         this.forwardsOrNull = options.localServerOrNull() == null ? null
@@ -164,24 +179,53 @@ public final class ClusterClient implements AutoCloseable {
      * first, so that every peer the table names can be reached once it is installed.
      */
     public CompletableFuture<RangeTable> refreshRangeTable() {
-        CompletableFuture<List<OmenConfig.Member>> registered = admin.nodes().registeredMembers();
-        return scanMeta(RangeDescriptorCodec.KEY_PREFIX, new ArrayList<>()).thenCombine(registered, (descriptors, m) -> {
-            if (descriptors.isEmpty()) {
-                throw new ClientException(ErrorCode.NOT_READY, "the meta group holds no ranges yet");
+        return scanMeta(RangeDescriptorCodec.KEY_PREFIX, new ArrayList<>())
+                .thenCombine(admin.nodes().registeredMembers(), (entries, registered) -> {
+                    members.learn(registered);
+                    return install(entries.stream().map(kv -> RangeDescriptorCodec.decode(kv.value())).toList());
+                });
+    }
+
+    /**
+     * Reads the member registry, every merge tombstone and the range table (cached, as {@link #refreshRangeTable}) by
+     * one linearizable scan of the meta group, paged like the table's: the registry's and the tombstones' key prefixes
+     * sort before the table's, with only merge claims, node states and the range-id counter between them.
+     */
+    public CompletableFuture<MetaView> refreshMetaView() {
+        return scanMeta(MemberRecordCodec.KEY_PREFIX, new ArrayList<>()).thenApply(entries -> {
+            List<OmenConfig.Member> registered = new ArrayList<>();
+            List<RangeDescriptor> descriptors = new ArrayList<>();
+            List<MergeTombstone> tombstones = new ArrayList<>();
+            for (KeyValue kv : entries) {
+                if (Bytes.startsWith(kv.key(), RangeDescriptorCodec.KEY_PREFIX)) {
+                    descriptors.add(RangeDescriptorCodec.decode(kv.value()));
+                } else if (Bytes.startsWith(kv.key(), MergeTombstone.KEY_PREFIX)) {
+                    tombstones.add(MergeTombstone.decode(kv.value()));
+                } else if (Bytes.startsWith(kv.key(), MemberRecordCodec.KEY_PREFIX)) {
+                    registered.add(MemberRecordCodec.decode(kv.key(), kv.value()));
+                }
             }
-            members.learn(m);
-            RangeTable t = new RangeTable(descriptors);
-            routing.install(t);
-            firstTable.complete(t);
-            return t;
+            members.learn(registered);
+            return new MetaView(install(descriptors), tombstones);
         });
     }
 
-    private CompletableFuture<List<RangeDescriptor>> scanMeta(byte[] from, List<RangeDescriptor> acc) {
+    private RangeTable install(List<RangeDescriptor> descriptors) {
+        if (descriptors.isEmpty()) {
+            throw new ClientException(ErrorCode.NOT_READY, "the meta group holds no ranges yet");
+        }
+        RangeTable t = new RangeTable(descriptors);
+        routing.install(t);
+        firstTable.complete(t);
+        return t;
+    }
+
+    /** The meta group's entries from {@code from} to the end of the range table's prefix, page by page. */
+    private CompletableFuture<List<KeyValue>> scanMeta(byte[] from, List<KeyValue> acc) {
         Query q = new Query.Scan(from, RangeDescriptorCodec.KEY_PREFIX_END, META_SCAN_PAGE);
         return channels.meta().read(q, ReadOptions.linearizable(), null).thenCompose(r -> {
             List<KeyValue> page = ((QueryResult.ScanPage) r).entries();
-            page.forEach(kv -> acc.add(RangeDescriptorCodec.decode(kv.value())));
+            acc.addAll(page);
             if (page.size() < META_SCAN_PAGE) {
                 return CompletableFuture.completedFuture(acc);
             }
@@ -356,6 +400,28 @@ public final class ClusterClient implements AutoCloseable {
         return threads.admin();
     }
 
+    /** Blocking calls addressed to one node, each node on its own bounded lanes. */
+    NodeCalls<RaftClient> nodeCalls() {
+        return nodeCalls;
+    }
+
+    /**
+     * Makes the Ratis client of one node's calls: a group of that node alone (group management requests name their
+     * group themselves), attempts of at most the request timeout and a share of the admin call timeout, and a retry
+     * policy that gives up after {@link #NODE_CALL_ATTEMPTS_MAX} attempts.
+     */
+    private Function<String, RaftClient> nodeClients(ClientOptions options, RatisGroupClients.Settings ratis) {
+        long attemptMs = Math.max(1, Math.min(options.requestTimeoutMs(), (options.adminCallTimeoutMs()
+                - REPLICA_RETRY_SLEEP.toLong(TimeUnit.MILLISECONDS)) / NODE_CALL_ATTEMPTS_MAX));
+        RaftProperties properties = new RaftProperties(ratis.properties());
+        RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(attemptMs, TimeUnit.MILLISECONDS));
+        RatisGroupClients.Settings bounded = new RatisGroupClients.Settings(properties, ratis.parameters(),
+                RetryPolicies.retryUpToMaximumCountWithFixedSleep(NODE_CALL_ATTEMPTS_MAX, REPLICA_RETRY_SLEEP),
+                ratis.replicaRetryPolicy(), ratis.reconnects());
+        return nodeId -> bounded.newClient(RaftGroup.valueOf(RaftGroupId.randomId(), channels.peer(nodeId)),
+                bounded.leaderRetryPolicy());
+    }
+
     /**
      * Retries of leader-addressed requests and of log entries ({@link LeaderPath}): sleeps doubling from 200 ms to
      * 2 s, each scaled by a random 0.5–1.5, for {@code attemptsMax} attempts in all.
@@ -406,6 +472,7 @@ public final class ClusterClient implements AutoCloseable {
             forwardsOrNull.close();
         }
         threads.close();
+        nodeCalls.close();
         channels.close();
     }
 }

@@ -95,11 +95,6 @@ final class GroupChannel implements AutoCloseable {
         return ratis().leader();
     }
 
-    /** The replica-addressed Ratis client (short retries): admin calls to one member that must not wait for it. */
-    RaftClient replica() {
-        return ratis().replica();
-    }
-
     private RatisGroupClients ratis() {
         if (transport instanceof RatisGroupClients r) {
             return r;

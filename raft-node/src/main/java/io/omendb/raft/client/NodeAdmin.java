@@ -12,7 +12,6 @@ import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
 import io.omendb.storage.KeyValue;
 import org.apache.ratis.protocol.GroupListReply;
-import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 
@@ -38,7 +37,8 @@ import java.util.concurrent.TimeUnit;
  * both pass a check that only one of them could. The node's replicas and leaders are then moved off by the placement
  * driver on the meta group's leader, which records REMOVED once the range table names it nowhere.
  *
- * <p>Stateless and thread-safe; blocking Ratis calls run on the client's admin executor.
+ * <p>Stateless and thread-safe; blocking Ratis calls to a node run on that node's own lanes ({@link NodeCalls}), so
+ * a probe of a live node never waits for a call to one that does not answer.
  */
 public final class NodeAdmin {
     /** How long {@link #nodes} waits for a member to answer before showing it as suspect. */
@@ -224,15 +224,13 @@ public final class NodeAdmin {
         return state.name().toLowerCase(Locale.ROOT);
     }
 
-    /** Per node: {replicas the table places on it, ranges it leads}. */
+    /** Per node: {replicas the table places on it, ranges it leads}, at one status call per node. */
     private CompletableFuture<Map<String, int[]>> leaders(RangeTable table) {
-        List<CompletableFuture<Optional<String>>> leaderOfRange = table.ranges().stream().map(r -> client.admin()
-                .rangeStatus(r.rangeId()).thenApply(s -> Optional.ofNullable(s.leaderId()))
-                .exceptionally(t -> Optional.empty())).toList();
-        return CompletableFuture.allOf(leaderOfRange.toArray(CompletableFuture[]::new)).thenApply(v -> {
+        return client.admin().rangeReports(table).thenApply(reports -> {
             Map<String, int[]> counts = new HashMap<>();
             table.ranges().forEach(r -> r.peerIds().forEach(p -> counts.computeIfAbsent(p, k -> new int[2])[0]++));
-            leaderOfRange.forEach(f -> f.join().ifPresent(l -> counts.computeIfAbsent(l, k -> new int[2])[1]++));
+            reports.forEach(r -> Optional.ofNullable(r.status().leaderId())
+                    .ifPresent(l -> counts.computeIfAbsent(l, k -> new int[2])[1]++));
             return counts;
         });
     }
@@ -240,15 +238,13 @@ public final class NodeAdmin {
     /** The groups {@code nodeId}'s Raft server hosts; fails when it does not answer (how a member is probed). */
     public CompletableFuture<List<RaftGroupId>> hostedGroups(String nodeId) {
         RaftPeer peer = client.channels().peer(nodeId);
-        return client.admin().blocking(() -> {
-            try (GroupChannel ch = client.channels().detached(RaftGroup.valueOf(RaftGroupId.randomId(), peer))) {
-                GroupListReply reply = ch.raft().getGroupManagementApi(peer.getId()).list();
-                if (!reply.isSuccess()) {
-                    throw new ClientException(ErrorCode.UNAVAILABLE, "node " + nodeId + " did not list its groups: "
-                            + reply.getException());
-                }
-                return List.copyOf(reply.getGroupIds());
+        return client.nodeCalls().probe(nodeId, c -> {
+            GroupListReply reply = c.getGroupManagementApi(peer.getId()).list();
+            if (!reply.isSuccess()) {
+                throw new ClientException(ErrorCode.UNAVAILABLE, "node " + nodeId + " did not list its groups: "
+                        + reply.getException());
             }
+            return List.copyOf(reply.getGroupIds());
         });
     }
 }

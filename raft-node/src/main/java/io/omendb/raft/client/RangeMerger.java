@@ -11,8 +11,6 @@ import io.omendb.raft.meta.RangeDescriptorCodec;
 import io.omendb.raft.range.RangeBounds;
 import io.omendb.storage.Bytes;
 import io.omendb.storage.KeyValue;
-import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeerId;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -173,8 +171,7 @@ final class RangeMerger {
     }
 
     private static ClientException abandoned(RangeDescriptor target, RangeDescriptor source, Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
+        Throwable cause = Failures.unwrap(failure);
         if (cause instanceof ClientException c && c.code() != ErrorCode.UNAVAILABLE) {
             return new ClientException(c.code(), "merge of range " + source.rangeId() + " into range "
                     + target.rangeId() + " abandoned, nothing changed: " + c.getMessage(), c);
@@ -185,8 +182,7 @@ final class RangeMerger {
 
     /** A refused freeze (the right range changed since the table was read) as CONFLICT; other failures as they are. */
     private static RuntimeException refusedAsConflict(RangeDescriptor source, Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
+        Throwable cause = Failures.unwrap(failure);
         if (cause instanceof ClientException c && c.code() == ErrorCode.RANGE_MOVED) {
             return new ClientException(ErrorCode.CONFLICT, "range " + source.rangeId() + " changed before it could be "
                     + "frozen for the merge (" + c.getMessage() + "); nothing changed, retry", c);
@@ -265,14 +261,9 @@ final class RangeMerger {
 
     /** Deletes the source's replica on each of its peers; a peer that does not answer is left to its reconciler. */
     CompletableFuture<Void> deleteReplicas(RangeDescriptor source) {
-        GroupChannel ch = client.channels().channel(source);
         List<CompletableFuture<Void>> deletes = new ArrayList<>();
         for (String peer : source.peerIds()) {
-            deletes.add(admin.<Void>blocking(() -> {
-                ch.raft().getGroupManagementApi(RaftPeerId.valueOf(peer)).remove(
-                        RaftGroupId.valueOf(source.groupId()), true, false);
-                return null;
-            }).exceptionally(t -> null));
+            deletes.add(admin.deleteReplica(source, peer).<Void>thenApply(reply -> null).exceptionally(t -> null));
         }
         return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new));
     }

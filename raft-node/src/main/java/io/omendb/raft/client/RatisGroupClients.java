@@ -63,11 +63,6 @@ final class RatisGroupClients implements GroupTransport {
         return leader.get();
     }
 
-    /** The replica-addressed client (short retries): calls to one given member that must not wait out its absence. */
-    RaftClient replica() {
-        return replica.get();
-    }
-
     @Override
     public CompletableFuture<RaftClientReply> readFromLeader(Message query) {
         return leader.callOnce(c -> c.async().sendReadOnly(query));
@@ -104,7 +99,7 @@ final class RatisGroupClients implements GroupTransport {
             if (error == null) {
                 return CompletableFuture.completedFuture(reply);
             }
-            Throwable cause = ReplyDecoder.unwrap(error);
+            Throwable cause = Failures.unwrap(error);
             rpc.handleException(r.getServerId(), cause, true);
             return CompletableFuture.<RaftClientReply>failedFuture(refusedBeforeSending
                     ? new RequestNotSentException(r, cause) : cause);

@@ -43,7 +43,7 @@ final class ReplaceableClient<C extends Closeable> implements Closeable {
     <T> CompletableFuture<T> callOnce(Function<C, CompletableFuture<T>> call) {
         C used = current.get();
         return call.apply(used).whenComplete((answer, error) -> {
-            if (error != null && ReplyDecoder.unwrap(error) instanceof AlreadyClosedException) {
+            if (error != null && Failures.unwrap(error) instanceof AlreadyClosedException) {
                 replace(used);
             }
         });
@@ -56,12 +56,12 @@ final class ReplaceableClient<C extends Closeable> implements Closeable {
     <T> CompletableFuture<T> callRepeatingIfClosed(Function<C, CompletableFuture<T>> call) {
         C used = current.get();
         return call.apply(used).handle((answer, error) -> {
-            if (error != null && ReplyDecoder.unwrap(error) instanceof AlreadyClosedException) {
+            if (error != null && Failures.unwrap(error) instanceof AlreadyClosedException) {
                 replace(used);
                 return call.apply(current.get());
             }
             return error == null ? CompletableFuture.completedFuture(answer)
-                    : CompletableFuture.<T>failedFuture(ReplyDecoder.unwrap(error));
+                    : CompletableFuture.<T>failedFuture(Failures.unwrap(error));
         }).thenCompose(Function.identity());
     }
 

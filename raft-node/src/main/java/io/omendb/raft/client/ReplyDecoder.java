@@ -6,7 +6,6 @@ import io.omendb.raft.wire.CorruptFrameException;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 
-import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
@@ -77,11 +76,7 @@ final class ReplyDecoder {
 
     /** What failed: the future's error (unwrapped), the reply's exception, or null for a successful reply. */
     static Throwable failureOf(RaftClientReply reply, Throwable error) {
-        return error != null ? unwrap(error) : reply.isSuccess() ? null : reply.getException();
-    }
-
-    static Throwable unwrap(Throwable error) {
-        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return error != null ? Failures.unwrap(error) : reply.isSuccess() ? null : reply.getException();
     }
 
     /** Whether {@code t} or any exception in its cause chain is a {@code type}. */

@@ -3,7 +3,6 @@ package io.omendb.raft.client;
 import io.omendb.raft.meta.RangeTable;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
@@ -59,7 +58,7 @@ final class Rerouter {
             if (error == null) {
                 return CompletableFuture.completedFuture(value);
             }
-            Throwable t = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable t = Failures.unwrap(error);
             if (!(t instanceof ClientException ce) || ce.code() != ErrorCode.RANGE_MOVED || n >= ATTEMPTS_MAX) {
                 return CompletableFuture.<T>failedFuture(t);
             }

@@ -1,5 +1,6 @@
 package io.omendb.raft.client;
 
+import io.omendb.raft.command.QueryResult;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.storage.EngineStats;
 import io.omendb.storage.KeyValue;
@@ -64,5 +65,12 @@ public final class Results {
         public RangeStatus {
             replicas = List.copyOf(replicas);
         }
+    }
+
+    /**
+     * A range in a listing of every range ({@link ClusterAdmin#rangeReports}): its replicas' status, and the stored
+     * bytes and load its leader counts ({@code leaderSizeOrNull}: null when no leader answered).
+     */
+    public record RangeReport(RangeStatus status, QueryResult.Size leaderSizeOrNull) {
     }
 }

@@ -76,6 +76,14 @@ public sealed interface Query {
     record Size() implements Query {
     }
 
+    /**
+     * The status of every range replica the answering node hosts, answered as a {@link QueryResult.HostedReplicas}
+     * whichever of its groups it was sent to: one call per node, not one per replica, for the views that list every
+     * range ({@code GET /admin/ranges}).
+     */
+    record HostedReplicas() implements Query {
+    }
+
     /** The range descriptor this replica has recorded ({@link Command.SetDescriptor}), if any. */
     record Describe() implements Query {
     }

@@ -7,8 +7,10 @@ import io.omendb.raft.wire.FrameWriter;
 import io.omendb.storage.EngineStats;
 import io.omendb.storage.KeyValue;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * Encoding of {@link Query}s and {@link QueryResult}s, framed with a CRC32C like commands. Kinds are stable wire
@@ -32,6 +34,7 @@ public final class QueryCodec {
     private static final int MERGE_SOURCE = 10;
     private static final int SIZE = 11;
     private static final int MERGE_COPIED = 12;
+    private static final int HOSTED_REPLICAS = 13;
 
     private static final int RESULT_VALUE = 101;
     private static final int RESULT_SCAN = 102;
@@ -42,6 +45,9 @@ public final class QueryCodec {
     private static final int RESULT_REFUSED = 107;
     private static final int RESULT_DESCRIBED = 108;
     private static final int RESULT_SIZE = 109;
+    private static final int RESULT_HOSTED_REPLICAS = 110;
+    /** Upper bound on replicas in one {@link QueryResult.HostedReplicas} answer, checked when decoding. */
+    public static final int HOSTED_REPLICAS_MAX = 1_000_000;
     /** Upper bound on keys of one multi-get, checked when decoding. */
     public static final int MULTI_GET_KEYS_MAX = 100_000;
 
@@ -90,6 +96,8 @@ public final class QueryCodec {
             return new FrameWriter(MEDIAN_KEY).finish();
         } else if (query instanceof Query.Size) {
             return new FrameWriter(SIZE).finish();
+        } else if (query instanceof Query.HostedReplicas) {
+            return new FrameWriter(HOSTED_REPLICAS).finish();
         } else if (query instanceof Query.MergeSource m) {
             return new FrameWriter(MERGE_SOURCE).writeBytes(m.from()).writeVarLong(m.limit()).finish();
         } else if (query instanceof Query.MergeCopied m) {
@@ -118,6 +126,7 @@ public final class QueryCodec {
             case DESCRIBE -> new Query.Describe();
             case MEDIAN_KEY -> new Query.MedianKey();
             case SIZE -> new Query.Size();
+            case HOSTED_REPLICAS -> new Query.HostedReplicas();
             case MERGE_SOURCE -> new Query.MergeSource(r.readBytes(), Math.max(1, r.readCount(SCAN_LIMIT_MAX)));
             case MERGE_COPIED -> new Query.MergeCopied(r.readBytes(), r.readNullableBytes(),
                     Math.max(1, r.readCount(SCAN_LIMIT_MAX)));
@@ -154,6 +163,11 @@ public final class QueryCodec {
         } else if (result instanceof QueryResult.Size z) {
             return new FrameWriter(RESULT_SIZE).writeVarLong(z.appliedIndex()).writeVarLong(z.dataBytes())
                     .writeDouble(z.opsPerSecond()).finish();
+        } else if (result instanceof QueryResult.HostedReplicas h) {
+            FrameWriter w = new FrameWriter(RESULT_HOSTED_REPLICAS).writeVarLong(h.appliedIndex())
+                    .writeVarLong(h.replicas().size());
+            h.replicas().forEach(replica -> writeHostedReplica(w, replica));
+            return w.finish();
         } else if (result instanceof QueryResult.Forwarded f) {
             return new FrameWriter(RESULT_FORWARDED).writeVarLong(f.appliedIndex())
                     .writeNullableBytes(f.result() == null ? null : CommandCodec.encodeResult(f.result())).finish();
@@ -187,6 +201,7 @@ public final class QueryCodec {
                 long applied = r.readVarLong();
                 yield new QueryResult.Size(r.readVarLong(), r.readDouble(), applied);
             }
+            case RESULT_HOSTED_REPLICAS -> readHostedReplicas(r);
             case RESULT_FORWARDED -> {
                 long applied = r.readVarLong();
                 byte[] outcome = r.readNullableBytes();
@@ -233,6 +248,31 @@ public final class QueryCodec {
             entries.add(new KeyValue(r.readBytes(), r.readBytes()));
         }
         return new QueryResult.ScanPage(entries, applied);
+    }
+
+    private static void writeHostedReplica(FrameWriter w, QueryResult.HostedReplica h) {
+        w.writeVarLong(h.group().getMostSignificantBits()).writeVarLong(h.group().getLeastSignificantBits())
+                .writeBytes(h.role().getBytes(StandardCharsets.UTF_8))
+                .writeVarLong(h.appliedIndex()).writeBoolean(h.statsOrNull() != null);
+        if (h.statsOrNull() != null) {
+            writeStats(w, h.statsOrNull());
+        }
+        w.writeVarLong(h.dataBytes()).writeDouble(h.opsPerSecond());
+    }
+
+    private static QueryResult.HostedReplicas readHostedReplicas(FrameReader r) {
+        long applied = r.readVarLong();
+        int n = r.readCount(HOSTED_REPLICAS_MAX);
+        List<QueryResult.HostedReplica> replicas = new ArrayList<>(Math.min(n, 1024));
+        for (int i = 0; i < n; i++) {
+            UUID group = new UUID(r.readVarLong(), r.readVarLong());
+            String role = new String(r.readBytes(), StandardCharsets.UTF_8);
+            long replicaApplied = r.readVarLong();
+            EngineStats stats = r.readBoolean() ? readStats(r) : null;
+            replicas.add(new QueryResult.HostedReplica(group, role, replicaApplied, stats, r.readVarLong(),
+                    r.readDouble()));
+        }
+        return new QueryResult.HostedReplicas(replicas, applied);
     }
 
     private static FrameWriter writeStats(FrameWriter w, EngineStats s) {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
 
 /** Answers to {@link Query}s. {@code appliedIndex} is the replica's applied Raft index when it answered. */
 public sealed interface QueryResult {
@@ -48,6 +49,31 @@ public sealed interface QueryResult {
 
     /** The answer to {@link Query.Size}. */
     record Size(long dataBytes, double opsPerSecond, long appliedIndex) implements QueryResult {
+    }
+
+    /**
+     * One range replica in a {@link HostedReplicas} answer.
+     *
+     * @param group        the replica's Raft group id
+     * @param role         its Raft role there ({@code LEADER}, {@code FOLLOWER}, {@code CANDIDATE}, ...)
+     * @param appliedIndex its applied index
+     * @param statsOrNull  its engine's statistics, null while the engine is not open (installing a snapshot)
+     * @param dataBytes    bytes of keys and values it stores (as {@link Size})
+     * @param opsPerSecond keyed requests per second over its last load window (as {@link Size})
+     */
+    record HostedReplica(UUID group, String role, long appliedIndex, EngineStats statsOrNull, long dataBytes,
+                         double opsPerSecond) {
+        public HostedReplica {
+            Objects.requireNonNull(group, "group");
+            Objects.requireNonNull(role, "role");
+        }
+    }
+
+    /** The answer to {@link Query.HostedReplicas}: every range replica of the answering node. */
+    record HostedReplicas(List<HostedReplica> replicas, long appliedIndex) implements QueryResult {
+        public HostedReplicas {
+            replicas = List.copyOf(replicas);
+        }
     }
 
     /** The answer to {@link Query.Describe}: {@code descriptor == null} when the replica has recorded none. */

@@ -79,6 +79,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * before a non-linearizable read) and is handed to the node's router through {@link ForwardedWrites}, never answered from
  * this replica's data: it is how routers send single-key writes to the leader's node to be grouped there.
  *
+ * <p><b>Node reports.</b> A {@link Query.HostedReplicas} is answered for the whole node, whichever replica it reaches
+ * ({@link HostedReplicaReport}: every range replica's role, applied index, engine statistics and size), before this
+ * replica's lock is taken: views of every range ask each node once instead of each replica.
+ *
  * <p><b>Threading.</b> Apply, snapshot and reinitialize run on the updater thread; queries on Ratis RPC threads.
  * {@code swapLock} (read side: apply, query, snapshot; write side: pause, reinitialize, close) guarantees no one
  * uses an engine while it is being closed or swapped. {@code engine} is null exactly while paused or closed.
@@ -318,6 +322,9 @@ public final class RangeStateMachine extends BaseStateMachine {
         if (q instanceof Query.Forward f) {
             return forwarding.propose(getGroupId(), f.entry()).thenApply(result -> message(QueryCodec.encodeResult(
                     new QueryResult.Forwarded(result, result == null ? 0 : result.revision()))));
+        } else if (q instanceof Query.HostedReplicas) { // about the node, not this replica: before its lock
+            return getServer().thenApply(server -> message(QueryCodec.encodeResult(HostedReplicaReport.of(server,
+                    getLastAppliedTermIndex().getIndex()))));
         }
         swapLock.readLock().lock();
         try {
@@ -545,6 +552,21 @@ public final class RangeStateMachine extends BaseStateMachine {
     /** The load on this replica over the last complete window (keyed writes applied, gets answered). */
     public RangeLoad.Window load() {
         return load.lastWindow();
+    }
+
+    /**
+     * This replica as a node's {@link Query.HostedReplicas} answer shows it, with its Raft {@code role}; no engine
+     * statistics while the engine is not open.
+     */
+    QueryResult.HostedReplica report(String role) {
+        swapLock.readLock().lock();
+        try {
+            StorageEngine e = engine;
+            return new QueryResult.HostedReplica(getGroupId().getUuid(), role, getLastAppliedTermIndex().getIndex(),
+                    e == null ? null : e.stats(), e == null ? 0 : e.dataBytes(), load.lastWindow().opsPerSecond());
+        } finally {
+            swapLock.readLock().unlock();
+        }
     }
 
     /** Bytes of keys and values the engine stores ({@code StorageEngine#dataBytes}); 0 while it is not open. */

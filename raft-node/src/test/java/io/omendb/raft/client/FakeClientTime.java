@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A virtual clock and timer for the client path: nothing runs until the test advances time, then due tasks run on
  * the test's thread in due order (ties in scheduling order), the clock standing at each task's due time while it
- * runs. No real time passes, so a run is deterministic and takes microseconds.
+ * runs. No real time passes, so a run is deterministic and takes microseconds. Thread-safe (a future completed on
+ * another thread cancels its timeout from there); tasks run on the thread that advances time.
  */
 final class FakeClientTime implements ClientTime {
     private final PriorityQueue<Task> tasks = new PriorityQueue<>((a, b) -> a.dueNanos != b.dueNanos
@@ -31,25 +32,29 @@ final class FakeClientTime implements ClientTime {
     }
 
     @Override
-    public long nanoTime() {
+    public synchronized long nanoTime() {
         return nowNanos;
     }
 
     @Override
-    public Cancellable schedule(Runnable body, long delayUs) {
+    public synchronized Cancellable schedule(Runnable body, long delayUs) {
         Task t = new Task(nowNanos + TimeUnit.MICROSECONDS.toNanos(delayUs), scheduled++, body);
         tasks.add(t);
         delaysUs.add(delayUs);
-        return () -> tasks.remove(t);
+        return () -> {
+            synchronized (this) {
+                tasks.remove(t);
+            }
+        };
     }
 
     /** Milliseconds since the start. */
-    long nowMs() {
+    synchronized long nowMs() {
         return TimeUnit.NANOSECONDS.toMillis(nowNanos);
     }
 
     /** Runs every task due within {@code ms} from now (including those they schedule), then stands at now + ms. */
-    void advanceMs(long ms) {
+    synchronized void advanceMs(long ms) {
         long until = nowNanos + TimeUnit.MILLISECONDS.toNanos(ms);
         while (!tasks.isEmpty() && tasks.peek().dueNanos <= until) {
             runNext();
@@ -58,7 +63,7 @@ final class FakeClientTime implements ClientTime {
     }
 
     /** Runs tasks in due order until none is left, at most {@code tasksMax} of them (a guard against endless loops). */
-    void runAll(int tasksMax) {
+    synchronized void runAll(int tasksMax) {
         for (int i = 0; i < tasksMax && !tasks.isEmpty(); i++) {
             runNext();
         }
@@ -67,7 +72,7 @@ final class FakeClientTime implements ClientTime {
         }
     }
 
-    int pending() {
+    synchronized int pending() {
         return tasks.size();
     }
 

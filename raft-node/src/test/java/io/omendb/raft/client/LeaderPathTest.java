@@ -245,7 +245,7 @@ class LeaderPathTest {
     void aForwardWhoseOutcomeIsUnknownIsReportedNotResent() throws Exception {
         LeaderPath timedOut = remoteOnly(List.of(
                 r -> CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException("no answer in 3 s"))));
-        assertInstanceOf(java.util.concurrent.TimeoutException.class, ReplyDecoder.unwrap(assertThrowsExecution(
+        assertInstanceOf(java.util.concurrent.TimeoutException.class, Failures.unwrap(assertThrowsExecution(
                 timedOut.forward(M))));
         assertEquals(1, remote.size(), "the leader's node may have taken it: a second copy could apply it twice");
 

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -84,6 +85,12 @@ class MergeClusterTest {
             assertTrue(merge.recordsCopied() >= 200, merge.toString());
             RangeTable after = client.refreshRangeTable().get();
             assertEquals(1, after.ranges().size());
+            MetaView view = await(client.refreshMetaView()); // what each node's reconciler reads, in one scan
+            assertEquals(after.ranges().toString(), view.table().ranges().toString());
+            assertEquals(await(client.admin().mergeTombstones()).stream().map(t -> Arrays.toString(t.encode()))
+                    .toList(), view.tombstones().stream().map(t -> Arrays.toString(t.encode())).toList());
+            assertEquals(List.of(split.right().rangeId()), view.tombstones().stream()
+                    .map(t -> t.sourceRangeId()).toList());
             RangeBounds recorded = await(client.admin().recordedDescriptor(merge.merged().rangeId()));
             assertEquals(merge.merged().bounds(), recorded, "the range's log records the union");
             checkEveryWrite(client, acked);

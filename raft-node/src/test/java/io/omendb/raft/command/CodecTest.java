@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.UUID;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -86,7 +87,7 @@ class CodecTest {
             byte[] frame = CommandCodec.encodeResult(r);
             assertArrayEquals(frame, CommandCodec.encodeResult(CommandCodec.decodeResult(frame)), r.toString());
         }
-        List<Query> queries = List.of(new Query.MedianKey(), new Query.Size(), new Query.MergeSource(b("m"), 1024), new Query.Get(b("k")), new Query.MultiGet(List.of(b("a"), b("b"), b("a"))), new Query.Scan(b("a"), null, 10),
+        List<Query> queries = List.of(new Query.MedianKey(), new Query.Size(), new Query.HostedReplicas(), new Query.MergeSource(b("m"), 1024), new Query.Get(b("k")), new Query.MultiGet(List.of(b("a"), b("b"), b("a"))), new Query.Scan(b("a"), null, 10),
                 new Query.Scan(new byte[0], b("z"), 1), new Query.Status(), new Query.Digest(), new Query.Describe(),
                 new Query.Forward(new Command.Put(b("k"), b("v"))), new Query.Forward(new Command.Group(List.of(
                         new Command.Put(b("a"), b("1")), new Command.CompareAndSet(b("b"), null, b("2"))))));
@@ -101,7 +102,10 @@ class CodecTest {
                 new QueryResult.Digest(new byte[32], 13), new QueryResult.Forwarded(new CommandResult.Written(14), 14),
                 new QueryResult.Forwarded(null, 0), new QueryResult.Refused(REFUSAL, 15),
                 new QueryResult.Described(null, 16), new QueryResult.Described(REFUSAL.current(), 17),
-                new QueryResult.Size(1L << 33, 2500.5, 18));
+                new QueryResult.Size(1L << 33, 2500.5, 18), new QueryResult.HostedReplicas(List.of(), 19),
+                new QueryResult.HostedReplicas(List.of(new QueryResult.HostedReplica(new UUID(-1, 7), "LEADER", 20,
+                        new EngineStats(2, 100, 5, 7, 1.5, 9, 1000, 4096, 31.2, 11, 10), 1L << 33, 12.5),
+                        new QueryResult.HostedReplica(UUID.randomUUID(), "FOLLOWER", 0, null, 0, 0)), 21));
         for (QueryResult a : answers) {
             byte[] frame = QueryCodec.encodeResult(a);
             assertArrayEquals(frame, QueryCodec.encodeResult(QueryCodec.decodeResult(frame)), a.toString());

@@ -1,14 +1,13 @@
 package io.omendb.router.cluster;
 
 import io.omendb.raft.client.ClientException;
+import io.omendb.raft.client.Failures;
 import io.omendb.router.backend.BackendException;
 import io.omendb.router.backend.BackendTimeoutException;
 import io.omendb.router.backend.BackendUnavailableException;
 import io.omendb.router.backend.EntryTooLargeException;
 import io.omendb.router.backend.RangeChangeRefusedException;
 
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -25,7 +24,7 @@ final class ClientFailures {
     }
 
     static Throwable translate(Throwable error) {
-        Throwable t = unwrap(error);
+        Throwable t = Failures.unwrap(error);
         if (t instanceof BackendException) {
             return t;
         }
@@ -45,13 +44,6 @@ final class ClientFailures {
                         ce.getMessage());
                 default -> ce;
             };
-        }
-        return t;
-    }
-
-    static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
         }
         return t;
     }

@@ -3,6 +3,7 @@ package io.omendb.router.cluster;
 import io.omendb.raft.client.ClientException;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.client.ErrorCode;
+import io.omendb.raft.client.Failures;
 import io.omendb.raft.client.ReadOptions;
 import io.omendb.raft.client.Results;
 import io.omendb.raft.command.QueryResult;
@@ -44,7 +45,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -58,7 +58,7 @@ import java.util.function.Supplier;
  * {@link #rangesWithoutLeader()} (readiness) never waits. (3) Range-table following: the cached
  * table is refreshed from the meta group every {@code tableRefreshMs} on the injected scheduler. (4) Batch
  * routing: a batch whose keys span ranges is refused with the ids of every range it touches, before anything is
- * sent. (5) Admin views assembled from per-range replica status.
+ * sent. (5) Admin views of every range assembled from one status call per node ({@code ClusterAdmin#rangeReports}).
  *
  * <p><b>Known approximations.</b> A GET's revision is the answering replica's applied index, an upper bound of
  * the key's last-write revision (the engine does not keep per-key revisions). {@link RangeInfo#keys()} counts
@@ -202,8 +202,8 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
 
     @Override
     public CompletableFuture<List<RangeInfo>> ranges() {
-        return forEveryRange(r -> client.admin().rangeStatus(r.rangeId()).thenCombine(client.admin()
-                .rangeSize(r.rangeId()).exceptionally(t -> null), RaftKvBackend::toRangeInfo));
+        return bounded(() -> client.admin().rangeReports().thenApply(all -> all.stream()
+                .map(r -> toRangeInfo(r.status(), r.leaderSizeOrNull())).toList()));
     }
 
     private static RangeInfo toRangeInfo(Results.RangeStatus status, QueryResult.Size sizeOrNull) {
@@ -247,12 +247,13 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
 
     @Override
     public CompletableFuture<List<RangeIndexStats>> indexStats() {
-        return forEveryRange(r -> client.admin().rangeStatus(r.rangeId()).thenApply(status -> {
-            EngineStats s = bestReplica(status).map(Results.ReplicaStatus::stats).orElse(null);
-            return s == null ? new RangeIndexStats(r.rangeId(), 0, 0, 0, 0, 0, 0)
-                    : new RangeIndexStats(r.rangeId(), s.segments(), s.leaves(), s.meanError(), s.maxError(),
+        return bounded(() -> client.admin().rangeReports().thenApply(all -> all.stream().map(report -> {
+            long rangeId = report.status().descriptor().rangeId();
+            EngineStats s = bestReplica(report.status()).map(Results.ReplicaStatus::stats).orElse(null);
+            return s == null ? new RangeIndexStats(rangeId, 0, 0, 0, 0, 0, 0)
+                    : new RangeIndexStats(rangeId, s.segments(), s.leaves(), s.meanError(), s.maxError(),
                     s.modelBytes(), s.bytesPerRecord());
-        }));
+        }).toList()));
     }
 
     /** RETRAIN: flush into a freshly trained segment; REBUILD: full compaction; on every replica, through the log. */
@@ -294,7 +295,7 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
             if (e == null) {
                 return state;
             }
-            Throwable t = ClientFailures.unwrap(e);
+            Throwable t = Failures.unwrap(e);
             if (t instanceof ClientException ce && ce.code() == ErrorCode.NOT_FOUND) {
                 throw new UnknownNodeException(ce.getMessage());
             }
@@ -322,7 +323,7 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
             return client.admin().merge(rangeId).thenApply(m -> new MergeOutcome(shape(m.merged()),
                     shape(m.removed()), m.recordsCopied(), m.bytesCopied(), m.elapsedMs(), m.frozenMs()));
         }, Math.max(deadlineMs, RESHAPE_DEADLINE_MS)).exceptionallyCompose(t -> CompletableFuture.failedFuture(
-                ClientFailures.unwrap(t) instanceof RangeChangeRefusedException r
+                Failures.unwrap(t) instanceof RangeChangeRefusedException r
                         ? new RangeChangeRefusedException(r.reason(), r.getMessage(), "merge") : t));
     }
 
@@ -343,14 +344,6 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
     }
 
     // ---------------------------------------------------------------- plumbing
-
-    private <T> CompletableFuture<List<T>> forEveryRange(Function<RangeDescriptor, CompletableFuture<T>> perRange) {
-        return bounded(() -> {
-            List<CompletableFuture<T>> parts = client.rangeTable().ranges().stream().map(perRange).toList();
-            return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v ->
-                    parts.stream().map(CompletableFuture::join).toList());
-        });
-    }
 
     /**
      * Runs {@code body} once the client holds a range table (turning synchronous throws into a failed future),

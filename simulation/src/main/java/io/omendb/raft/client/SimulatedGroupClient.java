@@ -110,7 +110,7 @@ public final class SimulatedGroupClient {
                 .setGroupId(group.getGroupId()).setCallId(CallId.getAndIncrement()).setMessage(m)
                 .setType(RaftClientRequest.readRequestType()).build();
         return transport.apply(r).handle((reply, error) -> {
-            Throwable failure = error != null ? ReplyDecoder.unwrap(error) : reply.isSuccess() ? null
+            Throwable failure = error != null ? Failures.unwrap(error) : reply.isSuccess() ? null
                     : reply.getException();
             if (failure == null) {
                 readLeaderHint = target;
