@@ -108,15 +108,20 @@ public final class SplitBenchMain implements Callable<Integer> {
         System.exit(new CommandLine(new SplitBenchMain()).execute(args));
     }
 
-    /** The split's 200 answer: {@code elapsed_ms}, the split key (decoded), the right half's range id. */
-    record SplitAnswer(long elapsedMs, byte[] splitKey, long rightId) {
+    /**
+     * The split's (or merge's) 200 answer: {@code elapsed_ms}, the split key (decoded), the right half's range id, and
+     * for a merge {@code frozen_ms}, how long the right range refused requests (-1 for a split).
+     */
+    record SplitAnswer(long elapsedMs, byte[] splitKey, long rightId, long frozenMs) {
         static final Pattern ELAPSED = Pattern.compile("\"elapsed_ms\":(\\d+)");
+        static final Pattern FROZEN = Pattern.compile("\"frozen_ms\":(\\d+)");
         private static final Pattern KEY = Pattern.compile("\"split_key\":\"([^\"]*)\"");
         private static final Pattern RIGHT_ID = Pattern.compile("\"right\":\\{\"id\":(\\d+)");
 
         static SplitAnswer parse(String body) {
+            Matcher frozen = FROZEN.matcher(body);
             return new SplitAnswer(Long.parseLong(group(ELAPSED, body)), percentDecode(group(KEY, body)),
-                    Long.parseLong(group(RIGHT_ID, body)));
+                    Long.parseLong(group(RIGHT_ID, body)), frozen.find() ? Long.parseLong(frozen.group(1)) : -1);
         }
 
         static String group(Pattern p, String body) {
@@ -255,7 +260,8 @@ public final class SplitBenchMain implements Callable<Integer> {
         }
         long answered = System.nanoTime();
         SplitAnswer answer = status != 200 ? null : merge ? new SplitAnswer(Long.parseLong(SplitAnswer.group(
-                SplitAnswer.ELAPSED, body)), presplitKey, -1) : SplitAnswer.parse(body);
+                SplitAnswer.ELAPSED, body)), presplitKey, -1, Long.parseLong(SplitAnswer.group(SplitAnswer.FROZEN,
+                body))) : SplitAnswer.parse(body);
         if (answer != null) {
             writers.watchRightHalf(answer.splitKey(), answered);
         }
@@ -300,6 +306,7 @@ public final class SplitBenchMain implements Callable<Integer> {
                 .put("range_bytes_reported", rangeBytes).put("clients", clients).put("preload_s", preloadSeconds)
                 .put("split_status", split.status()).put("split_ms", splitMs)
                 .put("split_elapsed_ms", split.answer() == null ? -1 : split.answer().elapsedMs())
+                .put("frozen_ms", split.answer() == null ? -1 : split.answer().frozenMs())
                 .put("right_first_write_ms", rightFirstMs)
                 .put("split_key", split.answer() == null ? "" : new String(split.answer().splitKey(), StandardCharsets.ISO_8859_1))
                 .put("windows_before", splitWindow).put("windows_during", duringEnd - splitWindow)
@@ -326,7 +333,8 @@ public final class SplitBenchMain implements Callable<Integer> {
                 Command: %s
                 %s
                 Range: %,d keys, %d MiB of keys+values asked, %,d bytes reported by /admin/ranges; preload %.1f s
-                %s: HTTP %d after %.0f ms (server elapsed_ms %s); first right-half write acknowledged %.0f ms after \
+                %s: HTTP %d after %.0f ms (server elapsed_ms %s, frozen_ms %s); first right-half write acknowledged \
+                %.0f ms after \
                 the request
                 Write latency  before (%d s): p50 %.1f ms, p99 %.1f ms, max %.1f ms, %,.0f writes/s, %d errors
                                during (%d s): p50 %.1f ms, p99 %.1f ms, max %.1f ms, %,.0f writes/s, %d errors
@@ -337,7 +345,9 @@ public final class SplitBenchMain implements Callable<Integer> {
                 p99 during / p99 before = %.2f (goal <= 2); %s %s 1 s (goal < 1 s)
                 %n""", command, ran.markdown(), keys.keyCount(), rangeMb, rangeBytes, preloadSeconds, operation(),
                 split.status(),
-                splitMs, split.answer() == null ? "-" : split.answer().elapsedMs(), rightFirstMs, splitWindow,
+                splitMs, split.answer() == null ? "-" : split.answer().elapsedMs(),
+                split.answer() == null || split.answer().frozenMs() < 0 ? "-" : split.answer().frozenMs(), rightFirstMs,
+                splitWindow,
                 before.p50Ms(), before.p99Ms(), before.maxMs(), before.ops() / (double) Math.max(1, splitWindow),
                 before.errors(), duringEnd - splitWindow, during.p50Ms(), during.p99Ms(), during.maxMs(),
                 during.ops() / (double) (duringEnd - splitWindow), during.errors(), Math.max(0, last + 1 - duringEnd),

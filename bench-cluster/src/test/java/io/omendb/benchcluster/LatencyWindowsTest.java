@@ -65,6 +65,7 @@ class LatencyWindowsTest {
         SplitBenchMain.SplitAnswer a = SplitBenchMain.SplitAnswer.parse(body);
         assertEquals(41, a.elapsedMs());
         assertEquals(5, a.rightId());
+        assertEquals(-1, a.frozenMs(), "a split freezes nothing");
         assertArrayEquals("key:0000005%".getBytes(StandardCharsets.US_ASCII), a.splitKey());
     }
 }
