@@ -40,7 +40,8 @@ MANIFESTS="$(kubectl kustomize "$K8S/overlays/$ENV")"
 NAMESPACE="$(sed -n 's/^  namespace: //p' <<<"$MANIFESTS" | head -1)"
 INITIAL="$(grep -c '^    \[\[cluster\.members\]\]$' <<<"$MANIFESTS" || true)"
 RUNNING="$(kubectl -n "$NAMESPACE" get statefulset omendb -o 'jsonpath={.spec.replicas}')"
-[[ "$RUNNING" =~ ^[0-9]+$ ]] || { echo "scale.sh: no StatefulSet omendb in $NAMESPACE (deploy.sh $ENV first)" >&2; exit 1; }
+[[ "$RUNNING" =~ ^[0-9]+$ ]] \
+  || { echo "scale.sh: no StatefulSet omendb in $NAMESPACE (deploy.sh $ENV first)" >&2; exit 1; }
 [[ "$WANTED" -ge "$INITIAL" ]] \
   || { echo "scale.sh: $WANTED pods: at least the $INITIAL initial members (pods 0..$((INITIAL - 1)))" >&2; exit 2; }
 
@@ -52,7 +53,7 @@ admin() {
 
 # the state GET /admin/nodes shows for node $2 in the answer $1 (empty: not a member)
 state_in() {
-  grep -o "{\"id\":\"$2\"[^}]*}" <<<"$1" | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'
+  { grep -o "{\"id\":\"$2\"[^}]*}" <<<"$1" || true; } | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'
 }
 
 if [[ "$WANTED" -eq "$RUNNING" ]]; then
@@ -98,5 +99,7 @@ while :; do
 done
 kubectl -n "$NAMESPACE" scale statefulset/omendb --replicas="$WANTED"
 kubectl -n "$NAMESPACE" rollout status statefulset/omendb --timeout="$ROLLOUT_TIMEOUT"
-echo "scale.sh: $WANTED pods. The removed pods' volumes are kept (no replica on them): kubectl -n $NAMESPACE" \
-  "delete pvc $(for ((n = WANTED; n < RUNNING; n++)); do echo -n "data-omendb-$n backups-omendb-$n "; done)"
+claims=()
+for ((n = WANTED; n < RUNNING; n++)); do claims+=("data-omendb-$n" "backups-omendb-$n"); done
+echo "scale.sh: $WANTED pods. The removed pods' volumes are kept (no replica is on them; the ids stay removed):" \
+  "kubectl -n $NAMESPACE delete pvc ${claims[*]}"

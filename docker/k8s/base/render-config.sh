@@ -18,7 +18,8 @@ tmp="$CONFIG.tmp"
 cluster_line="node_id = \"$POD_NAME\""
 [ "$ordinal" -lt "$initial" ] || cluster_line="$cluster_line\\
 join = true"
-sed -e "s/^node_id = .*/$cluster_line/" -e "s#/etc/omendb/tls/$first\\.#/etc/omendb/tls/$POD_NAME.#" "$TEMPLATE" > "$tmp"
+sed -e "s/^node_id = .*/$cluster_line/" -e "s#/etc/omendb/tls/$first\\.#/etc/omendb/tls/$POD_NAME.#" \
+  "$TEMPLATE" > "$tmp"
 if [ "$ordinal" -ge "$initial" ]; then
   entry="$(sed -n "/^id = \"$first\"\$/,/^\\[/p" "$TEMPLATE" | sed -e '/^\[/d' -e '/^$/d' -e "s/$first/$POD_NAME/g")"
   printf '[[cluster.members]]\n%s\n' "$entry" >> "$tmp"
