@@ -12,8 +12,9 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CERTS="$HERE/../../bin/omendb-certs"
 DIR="${1:-$HERE/tls}"
 OMENDB_UID=10001
-# service name -> ipv4_address in docker-compose.yml (networks.omendb)
-NODES=("omendb-1 172.28.5.11" "omendb-2 172.28.5.12" "omendb-3 172.28.5.13")
+# service name -> ipv4_address in docker-compose.yml (networks.omendb); omendb-4 is the node that
+# docker-compose.omendb-4.yml adds to the running cluster
+NODES=("omendb-1 172.28.5.11" "omendb-2 172.28.5.12" "omendb-3 172.28.5.13" "omendb-4 172.28.5.14")
 
 mkdir -p "$DIR"
 [[ -f "$DIR/ca.pem" && -f "$DIR/ca.key" ]] || "$CERTS" ca "$DIR"

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Deploys OmenDB to Kubernetes: docker/k8s/deploy.sh ENV [--render]
-#   ENV       an overlay under docker/k8s/overlays/ (dev, prod): namespace, sizes, image
-#   --render  print the manifests instead of applying them (what CI validates; needs no cluster)
+# Deploys OmenDB to Kubernetes: docker/k8s/deploy.sh ENV [--render] [--replicas N]
+#   ENV           an overlay under docker/k8s/overlays/ (dev, prod): namespace, sizes, image
+#   --render      print the manifests instead of applying them (what CI validates; needs no cluster)
+#   --replicas N  pods of the StatefulSet, at least the initial members (3, the ConfigMap's [[cluster.members]]);
+#                 pods past them join the running cluster. Default: the StatefulSet's current count when it exists
+#                 (so a deploy never undoes a scale), else the overlay's (3). Applying fewer pods than are running is
+#                 refused: docker/k8s/scale.sh decommissions the pods first (docs/OPERATIONS.md "Scaling a
+#                 Kubernetes cluster").
 # TLS (on in every environment): Secret omendb-tls is made from the directory OMENDB_TLS_DIR, which must hold
 # ca.pem (the cluster CA) and omendb-N.pem + omendb-N.key for every pod ordinal N, each certificate signed by
 # that CA and naming omendb-N.omendb-peers: make it with `docker/k8s/make-certs.sh NAMESPACE DIR`.
@@ -12,11 +17,19 @@ set -euo pipefail
 K8S="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROLLOUT_TIMEOUT="${OMENDB_ROLLOUT_TIMEOUT:-600s}"
 
-usage() { echo "usage: $0 ENV [--render]   (ENV: $(ls "$K8S/overlays" | tr '\n' ' '))" >&2; exit 2; }
-[[ $# -ge 1 && $# -le 2 ]] || usage
+usage() { echo "usage: $0 ENV [--render] [--replicas N]   (ENV: $(ls "$K8S/overlays" | tr '\n' ' '))" >&2; exit 2; }
+[[ $# -ge 1 ]] || usage
 ENV="$1"
+shift
 RENDER=0
-if [[ $# -eq 2 ]]; then [[ "$2" == "--render" ]] || usage; RENDER=1; fi
+WANTED=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --render) RENDER=1; shift ;;
+    --replicas) [[ $# -ge 2 && "$2" =~ ^[0-9]+$ ]] || usage; WANTED="$2"; shift 2 ;;
+    *) usage ;;
+  esac
+done
 [[ -f "$K8S/overlays/$ENV/kustomization.yaml" ]] || { echo "deploy.sh: no overlay '$ENV'" >&2; usage; }
 command -v kubectl >/dev/null || { echo "deploy.sh: kubectl is needed (apt-get install kubectl)" >&2; exit 1; }
 
@@ -27,6 +40,22 @@ NAMESPACE="$(sed -n 's/^  namespace: //p' "$WORK/manifests.yaml" | head -1)"
 
 REPLICAS="$(sed -n 's/^  replicas: //p' "$WORK/manifests.yaml" | head -1)"
 [[ "$REPLICAS" =~ ^[0-9]+$ ]] || { echo "deploy.sh: no StatefulSet replicas in the manifests" >&2; exit 1; }
+# the initial members: the [[cluster.members]] of the ConfigMap's omendb.toml (pods 0..INITIAL-1)
+INITIAL="$(grep -c '^    \[\[cluster\.members\]\]$' "$WORK/manifests.yaml" || true)"
+RUNNING=""
+if [[ $RENDER -eq 0 ]]; then
+  RUNNING="$(kubectl -n "$NAMESPACE" get statefulset omendb -o 'jsonpath={.spec.replicas}' 2>/dev/null || true)"
+fi
+REPLICAS="${WANTED:-${RUNNING:-$REPLICAS}}"
+[[ "$REPLICAS" -ge "$INITIAL" ]] \
+  || { echo "deploy.sh: --replicas $REPLICAS: at least the $INITIAL initial members (pods 0..$((INITIAL - 1)))" >&2; exit 2; }
+if [[ -n "$RUNNING" && "$REPLICAS" -lt "$RUNNING" ]]; then
+  echo "deploy.sh: StatefulSet omendb runs $RUNNING pods; shrinking it to $REPLICAS without decommissioning pods" \
+    "$REPLICAS..$((RUNNING - 1)) first loses their replicas until the cluster re-creates them: use" \
+    "docker/k8s/scale.sh $ENV $REPLICAS" >&2
+  exit 2
+fi
+sed -i "0,/^  replicas: [0-9]*\$/s//  replicas: $REPLICAS/" "$WORK/manifests.yaml"
 TLS_DIR="${OMENDB_TLS_DIR:-}"
 [[ -n "$TLS_DIR" ]] || { echo "deploy.sh: set OMENDB_TLS_DIR (docker/k8s/make-certs.sh $NAMESPACE DIR makes it)" >&2; exit 2; }
 TLS_FILES=(ca.pem)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # TLS files of the Kubernetes StatefulSet (docker/k8s), made with bin/omendb-certs:
-#   docker/k8s/make-certs.sh NAMESPACE DIR [REPLICAS]      (REPLICAS: 3, as the StatefulSet)
+#   docker/k8s/make-certs.sh NAMESPACE DIR [REPLICAS]      (REPLICAS: the StatefulSet's pods, 3 by default; before
+#   scaling up with scale.sh ENV N, run it with N)
 # DIR/ca.pem + ca.key: the cluster CA, made on the first run and reused after (rotation keeps the CA; keep ca.key
 # offline between runs). DIR/omendb-N.pem + omendb-N.key per pod (N = ordinal): serverAuth + clientAuth, with
 # subjectAltNames for the pod's Raft address (omendb-N.omendb-peers, gRPC checks it), its fully qualified forms,
@@ -10,7 +11,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CERTS="$HERE/../../bin/omendb-certs"
-[[ $# -ge 2 && $# -le 3 ]] || { sed -n '2,2p' "$0" >&2; exit 2; }
+[[ $# -ge 2 && $# -le 3 ]] || { sed -n '3,4p' "$0" >&2; exit 2; }
 NS="$1"
 DIR="$2"
 REPLICAS="${3:-3}"

@@ -31,8 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code deploy.sh ENV --render} produces for every overlay (TLS files from k8s/make-certs.sh) pass the Kubernetes
  * OpenAPI schema check (kubernetes-models) and agree with the omendb.toml in their ConfigMap (ports, TLS files and
  * certificates per pod, exec probes over HTTPS, paths, node ids from the pod ordinal, Raft addresses through the
- * headless service, no two replicas on one node). Each validator is also shown a broken input, so a validator that
- * checks nothing fails the test.
+ * headless service, no two replicas on one node), also scaled past the initial members (pods 3 and up join);
+ * scale.sh drains pods before the StatefulSet shrinks (run against a stand-in kubectl); docker-compose.omendb-4.yml
+ * adds a fourth node that joins. Each validator is also shown a broken input, so a validator that checks nothing
+ * fails the test.
  */
 class DeploymentManifestsTest {
     private static final YAMLMapper YAML = new YAMLMapper();
@@ -40,6 +42,8 @@ class DeploymentManifestsTest {
     private static final String HEALTH_COMMAND = "/opt/omendb/bin/omendb-health";
     private static final String GRAFANA_DASHBOARDS_SOURCE = "./grafana/dashboards";
     private static final String GRAFANA_PROVISIONING_TARGET = "/etc/grafana/provisioning";
+    /** The StatefulSet's initial members (base/omendb.toml), which hold the meta group; later pods join. */
+    private static final List<String> INITIAL_PODS = List.of("omendb-0", "omendb-1", "omendb-2");
 
     @TempDir
     Path tmp;
@@ -114,29 +118,16 @@ class DeploymentManifestsTest {
         Tools.Result made = Tools.run(DistPaths.docker().resolve("compose/make-certs.sh").toString(), tls.toString());
         assertEquals(0, made.exit(), made.output());
         DockerfileModel image = DockerfileModel.parse(DistPaths.docker().resolve("Dockerfile"));
-        String healthHost = image.healthcheckCommand().split("\\s+")[2];
         Set<String> caSources = new TreeSet<>();
         int nodes = 0;
         for (Map.Entry<String, JsonNode> s : fields(compose.get("services"))) {
             JsonNode svc = s.getValue();
-            Map<String, String> mounts = bindMounts(svc);
             if (!svc.has("build")) {
                 continue;
             }
             nodes++;
-            Map<String, String> env = new HashMap<>(image.env());
-            svc.path("environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
-            OmenConfig c = ConfigLoader.load(composeFile.getParent().resolve(mounts.get("/etc/omendb/omendb.toml")), env);
-            OmenConfig.Security sec = c.security();
-            assertTrue(sec.tlsEnabled(), s.getKey() + ": TLS is the compose cluster's path");
-            assertEquals(sec.tlsCaFile(), env.get(HEALTH_CACERT_ENV), s.getKey() + ": the HEALTHCHECK trusts the CA");
-            Path cert = generated(tls, mounts.get(sec.tlsCertFile()));
-            assertTrue(Files.isRegularFile(generated(tls, mounts.get(sec.tlsKeyFile()))), s.getKey() + ": key");
-            caSources.add(mounts.get(sec.tlsCaFile()));
-            String raftHost = c.cluster().self().raftAddress().split(":")[0];
-            String address = svc.get("networks").get("omendb").get("ipv4_address").asText();
-            NodeCertificates.assertNodeCertificate(cert, generated(tls, mounts.get(sec.tlsCaFile())),
-                    List.of(raftHost, address, healthHost));
+            OmenConfig c = assertComposeNodeRunsTls(s.getKey(), svc, image, tls);
+            caSources.add(bindMounts(svc).get(c.security().tlsCaFile()));
         }
         assertEquals(3, nodes);
         JsonNode prometheus = compose.get("services").get("prometheus");
@@ -145,6 +136,101 @@ class DeploymentManifestsTest {
         assertEquals("https", job.get("scheme").asText(), "Prometheus scrapes over TLS");
         caSources.add(bindMounts(prometheus).get(job.get("tls_config").get("ca_file").asText()));
         assertEquals(1, caSources.size(), "nodes and Prometheus trust one CA: " + caSources);
+    }
+
+    /**
+     * The compose node {@code name}'s config (loaded by the product with the image's and the service's environment)
+     * runs TLS with the files the service mounts, made by compose/make-certs.sh into {@code tls}: its certificate is
+     * signed by the CA and names its Raft host, its compose address and the HEALTHCHECK's host. Returns the config.
+     */
+    private static OmenConfig assertComposeNodeRunsTls(String name, JsonNode svc, DockerfileModel image, Path tls)
+            throws Exception {
+        Map<String, String> mounts = bindMounts(svc);
+        Map<String, String> env = new HashMap<>(image.env());
+        svc.path("environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        OmenConfig c = ConfigLoader.load(DistPaths.docker().resolve(mounts.get("/etc/omendb/omendb.toml")), env);
+        OmenConfig.Security sec = c.security();
+        assertTrue(sec.tlsEnabled(), name + ": TLS is the compose cluster's path");
+        assertEquals(sec.tlsCaFile(), env.get(HEALTH_CACERT_ENV), name + ": the HEALTHCHECK trusts the CA");
+        Path cert = generated(tls, mounts.get(sec.tlsCertFile()));
+        assertTrue(Files.isRegularFile(generated(tls, mounts.get(sec.tlsKeyFile()))), name + ": key");
+        String raftHost = c.cluster().self().raftAddress().split(":")[0];
+        String address = svc.get("networks").get("omendb").get("ipv4_address").asText();
+        String healthHost = image.healthcheckCommand().split("\\s+")[2];
+        NodeCertificates.assertNodeCertificate(cert, generated(tls, mounts.get(sec.tlsCaFile())),
+                List.of(raftHost, address, healthHost));
+        return c;
+    }
+
+    /**
+     * docker-compose.omendb-4.yml, the documented way to add a fourth node: with the main file it passes {@code
+     * docker-compose config} (a typo in it does not), it adds only service omendb-4 and its volumes (the merged
+     * services omendb-1..3, Prometheus and Grafana are the main file's), and omendb-4 runs TLS like the others with
+     * a config that joins: {@code join = true}, omendb-1..3 (the meta peers, as in their files) then itself, and
+     * otherwise omendb-1.toml.
+     */
+    @Test
+    void composeOverrideAddsAFourthNodeThatJoins() throws Exception {
+        Path main = DistPaths.docker().resolve("docker-compose.yml");
+        Path override = DistPaths.docker().resolve("docker-compose.omendb-4.yml");
+        Tools.Result merged = Tools.run("docker-compose", "-f", main.toString(), "-f", override.toString(), "config");
+        assertEquals(0, merged.exit(), merged.output());
+        Tools.Result alone = Tools.run("docker-compose", "-f", main.toString(), "config");
+        assertEquals(0, alone.exit(), alone.output());
+        JsonNode mergedServices = YAML.readTree(merged.output()).get("services");
+        JsonNode mainServices = YAML.readTree(alone.output()).get("services");
+        List<String> added = new ArrayList<>();
+        mergedServices.fieldNames().forEachRemaining(added::add);
+        mainServices.fieldNames().forEachRemaining(added::remove);
+        assertEquals(List.of("omendb-4"), added);
+        mainServices.fields().forEachRemaining(e -> assertEquals(volumesSorted(e.getValue()),
+                volumesSorted(mergedServices.get(e.getKey())), e.getKey() + " changed by the override"));
+
+        Path broken = DistPaths.docker().resolve("compose-override-broken-" + ProcessHandle.current().pid() + ".yml");
+        try {
+            Files.writeString(broken, Files.readString(override).replaceFirst("    command:", "    comand:"));
+            Tools.Result bad = Tools.run("docker-compose", "-f", main.toString(), "-f", broken.toString(), "config",
+                    "-q");
+            assertNotEquals(0, bad.exit(), "docker-compose config accepted an unknown key in the override");
+        } finally {
+            Files.deleteIfExists(broken);
+        }
+
+        Path tls = tmp.resolve("tls");
+        Tools.Result made = Tools.run(DistPaths.docker().resolve("compose/make-certs.sh").toString(), tls.toString());
+        assertEquals(0, made.exit(), made.output());
+        DockerfileModel image = DockerfileModel.parse(DistPaths.docker().resolve("Dockerfile"));
+        JsonNode node4 = YAML.readTree(override.toFile()).get("services").get("omendb-4");
+        OmenConfig c = assertComposeNodeRunsTls("omendb-4", node4, image, tls);
+        assertEquals("omendb-4", c.cluster().nodeId());
+        assertTrue(c.cluster().join(), "omendb-4 joins the running cluster");
+        assertEquals(List.of("omendb-1", "omendb-2", "omendb-3", "omendb-4"),
+                c.cluster().members().stream().map(OmenConfig.Member::id).toList());
+        OmenConfig first = ConfigLoader.load(DistPaths.docker().resolve("compose/omendb-1.toml"), image.env());
+        assertEquals(first.cluster().members(), c.cluster().metaPeers(), "the meta peers as omendb-1..3 list them");
+        assertEquals(first.cluster().replicationFactor(), c.cluster().replicationFactor());
+        Path dir = DistPaths.docker().resolve("compose");
+        String expected = withoutComments(Files.readString(dir.resolve("omendb-1.toml")))
+                .replace("node_id = \"omendb-1\"", "node_id = \"omendb-4\"\njoin = true")
+                + "[[cluster.members]]\nid = \"omendb-4\"\nraft_address = \"omendb-4:7000\"\n"
+                + "http_address = \"omendb-4:3000\"\n";
+        assertEquals(expected, withoutComments(Files.readString(dir.resolve("omendb-4.toml"))),
+                "omendb-4.toml is omendb-1.toml with its id, join = true and itself as a member");
+    }
+
+    /** A compose service with its volumes in order ({@code docker-compose config} may list them in any order). */
+    private static JsonNode volumesSorted(JsonNode service) {
+        com.fasterxml.jackson.databind.node.ObjectNode copy = service.deepCopy();
+        List<String> volumes = texts(service.path("volumes"));
+        volumes.sort(null);
+        com.fasterxml.jackson.databind.node.ArrayNode sorted = copy.putArray("volumes");
+        volumes.forEach(sorted::add);
+        return copy;
+    }
+
+    private static String withoutComments(String toml) {
+        return toml.lines().filter(l -> !l.startsWith("#")).map(l -> l + "\n")
+                .collect(java.util.stream.Collectors.joining());
     }
 
     /**
@@ -203,7 +289,142 @@ class DeploymentManifestsTest {
 
     @Test
     void kubernetesManifestsAgreeWithTheirConfig() throws Exception {
-        Map<String, JsonNode> docs = documents(render("dev"));
+        assertEquals(3, assertManifestsAgreeWithTheirConfig(render("dev")));
+    }
+
+    /**
+     * The StatefulSet scaled past its initial members ({@code deploy.sh ENV --replicas 5}, as {@code scale.sh ENV 5}
+     * runs it): the manifests still pass the schemas and agree with the config, the Secret holds every pod's TLS
+     * files, and the config each pod's init container writes (loaded by the product's ConfigLoader) keeps pods 0..2
+     * as the initial members and meta peers, with pods 3 and 4 joining ({@code join = true}, listed after them).
+     * Fewer pods than the initial members are refused.
+     */
+    @Test
+    void scaledStatefulSetPodsPastTheInitialMembersJoin() throws Exception {
+        Path scaled = render("dev", "--replicas", "5");
+        Tools.Result r = Tools.run(List.of("node", Tools.nodeTools().resolve("validate-k8s.mjs").toString(),
+                scaled.toString()), Map.of(), Tools.nodeTools());
+        assertEquals(0, r.exit(), r.output());
+        assertEquals(5, assertManifestsAgreeWithTheirConfig(scaled));
+
+        Map<String, String> vars = authFiles();
+        vars.put("OMENDB_TLS_DIR", k8sCertificates("omendb-dev", 5).toString());
+        Tools.Result tooFew = Tools.run(List.of(DistPaths.docker().resolve("k8s/deploy.sh").toString(), "dev",
+                "--render", "--replicas", "2"), vars, null);
+        assertEquals(2, tooFew.exit(), tooFew.output());
+        assertTrue(tooFew.output().contains("at least the 3 initial members"), tooFew.output());
+    }
+
+    /**
+     * docker/k8s/scale.sh and deploy.sh against a stand-in for kubectl (test resource {@code fake-kubectl}: the
+     * StatefulSet's replicas and the members' states in files, kustomize by the real kubectl, every call logged, a
+     * shrink refused while a pod that goes is not removed). 5 to 3 decommissions omendb-3 and omendb-4, waits until
+     * both are removed, then scales, the admin password only on stdin; 3 to 5 onto a removed id is refused before
+     * anything is applied; 3 to 5 onto fresh ordinals applies 5 replicas with every pod's TLS files; deploy.sh keeps
+     * a running count of 5 and refuses to shrink it.
+     */
+    @Test
+    void scaleScriptDrainsPodsBeforeTheStatefulSetShrinks() throws Exception {
+        Path cluster = Files.createDirectories(tmp.resolve("cluster"));
+        Path bin = Files.createDirectories(tmp.resolve("fake-bin"));
+        try (java.io.InputStream in = getClass().getResourceAsStream("fake-kubectl")) {
+            Files.copy(in, bin.resolve("kubectl"));
+        }
+        assertTrue(bin.resolve("kubectl").toFile().setExecutable(true));
+        Map<String, String> vars = authFiles();
+        vars.put("OMENDB_TLS_DIR", k8sCertificates("omendb-dev", 5).toString());
+        vars.putAll(Map.of("PATH", bin + ":" + System.getenv("PATH"), "FAKE_CLUSTER", cluster.toString(),
+                "REAL_KUBECTL", onPath("kubectl"), "OMENDB_ADMIN_USER", "admin", "OMENDB_PASSWORD", "s3cret",
+                "OMENDB_POLL_S", "0"));
+        String scale = DistPaths.docker().resolve("k8s/scale.sh").toString();
+        String deploy = DistPaths.docker().resolve("k8s/deploy.sh").toString();
+        Path calls = cluster.resolve("calls");
+
+        setCluster(cluster, 5, "live", "live", "live", "live", "live");
+        Tools.Result down = Tools.run(List.of(scale, "dev", "3"), vars, null);
+        List<String> log = Files.readAllLines(calls);
+        assertEquals(0, down.exit(), down.output() + log);
+        int scaled = indexOf(log, "scale statefulset/omendb --replicas=3");
+        assertTrue(indexOf(log, "admin decommission omendb-3") < scaled, log.toString());
+        assertTrue(indexOf(log, "admin decommission omendb-4") < scaled, log.toString());
+        assertTrue(log.subList(0, scaled).stream().filter(l -> l.contains("admin nodes")).count() >= 2,
+                "waited for the drain: " + log);
+        assertEquals("3", Files.readString(cluster.resolve("replicas")).trim());
+        assertEquals(states("live", "live", "live", "removed", "removed"), Files.readString(cluster.resolve("states")));
+        assertTrue(log.stream().noneMatch(l -> l.contains(" exec ") && l.contains("s3cret")), log.toString());
+        assertTrue(log.contains("stdin: s3cret"), log.toString());
+
+        Files.writeString(calls, "");
+        Tools.Result ontoRemoved = Tools.run(List.of(scale, "dev", "5"), vars, null);
+        assertEquals(1, ontoRemoved.exit(), ontoRemoved.output());
+        assertTrue(ontoRemoved.output().contains("omendb-3 is recorded 'removed'"), ontoRemoved.output());
+        assertEquals(-1, indexOfOrMinusOne(Files.readAllLines(calls), " apply "));
+
+        setCluster(cluster, 3, "live", "live", "live");
+        Tools.Result up = Tools.run(List.of(scale, "dev", "5"), vars, null);
+        assertEquals(0, up.exit(), up.output() + Files.readAllLines(calls));
+        Map<String, JsonNode> applied = documents(cluster.resolve("applied.yaml"));
+        assertEquals(5, applied.get("StatefulSet/omendb").get("spec").get("replicas").asInt());
+        assertTrue(applied.get("Secret/omendb-tls").get("data").has("omendb-4.pem"), "omendb-4's TLS files");
+
+        setCluster(cluster, 5, "live", "live", "live", "live", "live");
+        Tools.Result redeploy = Tools.run(List.of(deploy, "dev"), vars, null);
+        assertEquals(0, redeploy.exit(), redeploy.output());
+        assertEquals(5, documents(cluster.resolve("applied.yaml")).get("StatefulSet/omendb").get("spec")
+                .get("replicas").asInt(), "a deploy keeps the running count");
+        Tools.Result shrink = Tools.run(List.of(deploy, "dev", "--replicas", "3"), vars, null);
+        assertEquals(2, shrink.exit(), shrink.output());
+        assertTrue(shrink.output().contains("docker/k8s/scale.sh dev 3"), shrink.output());
+    }
+
+    /** The stand-in cluster: a StatefulSet of {@code replicas} pods, members omendb-0.. in these states. */
+    private static void setCluster(Path cluster, int replicas, String... states) throws Exception {
+        Files.writeString(cluster.resolve("replicas"), replicas + "\n");
+        Files.writeString(cluster.resolve("states"), states(states));
+        Files.writeString(cluster.resolve("calls"), "");
+        Files.deleteIfExists(cluster.resolve("applied.yaml"));
+    }
+
+    private static String states(String... states) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < states.length; i++) {
+            out.append("omendb-").append(i).append(' ').append(states[i]).append('\n');
+        }
+        return out.toString();
+    }
+
+    private static int indexOf(List<String> lines, String fragment) {
+        int i = indexOfOrMinusOne(lines, fragment);
+        assertTrue(i >= 0, "no call with '" + fragment + "': " + lines);
+        return i;
+    }
+
+    private static int indexOfOrMinusOne(List<String> lines, String fragment) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(fragment)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The absolute path of {@code command} on this process's PATH. */
+    private static String onPath(String command) {
+        for (String dir : System.getenv("PATH").split(":")) {
+            Path p = Path.of(dir, command);
+            if (Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        throw new IllegalStateException(command + " is not installed (bin/test installs what CI needs)");
+    }
+
+    /**
+     * Checks the rendered manifests against the config each pod's init container writes for itself; returns the
+     * StatefulSet's replicas.
+     */
+    private int assertManifestsAgreeWithTheirConfig(Path manifests) throws Exception {
+        Map<String, JsonNode> docs = documents(manifests);
         JsonNode sts = docs.get("StatefulSet/omendb");
         JsonNode pod = sts.get("spec").get("template").get("spec");
         JsonNode container = pod.get("containers").get(0);
@@ -212,11 +433,8 @@ class DeploymentManifestsTest {
                 .findFirst().orElseThrow().getValue();
         DockerfileModel image = DockerfileModel.parse(DistPaths.docker().resolve("Dockerfile"));
         int replicas = sts.get("spec").get("replicas").asInt();
-        assertEquals(3, replicas);
         assertEquals("Parallel", sts.get("spec").get("podManagementPolicy").asText(), "pods need each other to be ready");
 
-        Path template = tmp.resolve("template.toml");
-        Files.writeString(template, configMap.get("data").get("omendb.toml").asText());
         Map<String, String> initEnv = envOf(init);
         List<String> args = texts(container.get("args"));
         String configPath = args.get(args.indexOf("--config") + 1);
@@ -238,17 +456,18 @@ class DeploymentManifestsTest {
                 Base64.getDecoder().decode(e.getValue().asText())));
         for (int ordinal = 0; ordinal < replicas; ordinal++) {
             String podName = "omendb-" + ordinal;
-            Path rendered = tmp.resolve(podName + ".toml");
-            Map<String, String> env = new HashMap<>(initEnv);
-            env.putAll(Map.of("POD_NAME", podName, "TEMPLATE", template.toString(), "CONFIG", rendered.toString()));
-            List<String> command = texts(init.get("command"));
-            Tools.Result r = Tools.run(command, env, null);
-            assertEquals(0, r.exit(), r.output());
             Map<String, String> nodeEnv = new HashMap<>(image.env());
             nodeEnv.putAll(envOf(container));
-            OmenConfig c = ConfigLoader.load(rendered, nodeEnv);
+            OmenConfig c = ConfigLoader.load(runInitContainer(init, configMap, podName), nodeEnv);
             assertEquals(podName, c.cluster().nodeId(), "node id from the pod ordinal");
-            assertEquals(replicas, c.cluster().members().size());
+            List<String> members = new ArrayList<>(INITIAL_PODS);
+            boolean joins = ordinal >= INITIAL_PODS.size();
+            if (joins) {
+                members.add(podName);
+            }
+            assertEquals(members, c.cluster().members().stream().map(OmenConfig.Member::id).toList(), podName);
+            assertEquals(INITIAL_PODS, c.cluster().metaPeers().stream().map(OmenConfig.Member::id).toList(), podName);
+            assertEquals(joins, c.cluster().join(), podName + ": pods past the initial members join");
             assertEquals(podName + "." + headless + ":" + ports.get("raft"), c.cluster().self().raftAddress());
             assertEquals(c.http().port(), ports.get("http"));
             assertEquals(c.monitoring().metricsPort(), ports.get("metrics"));
@@ -290,6 +509,27 @@ class DeploymentManifestsTest {
             s.get("ports").forEach(p -> assertTrue(ports.containsKey(p.get("targetPort").asText()),
                     svc + " targets an unknown port " + p));
         }
+        return replicas;
+    }
+
+    /**
+     * Runs the init container's command as the kubelet would for {@code podName}, with the ConfigMap's files in a
+     * temporary directory standing for its mount; returns the config it wrote.
+     */
+    private Path runInitContainer(JsonNode init, JsonNode configMap, String podName) throws Exception {
+        Path mounted = Files.createDirectories(tmp.resolve("configmap-" + podName));
+        configMap.get("data").fields().forEachRemaining(e -> write(mounted.resolve(e.getKey()),
+                e.getValue().asText().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        String mount = mountOf(init, "config-template");
+        Path rendered = tmp.resolve(podName + ".toml");
+        Map<String, String> env = new HashMap<>();
+        envOf(init).forEach((k, v) -> env.put(k, v.replace(mount, mounted.toString())));
+        env.putAll(Map.of("POD_NAME", podName, "CONFIG", rendered.toString()));
+        List<String> command = texts(init.get("command")).stream().map(a -> a.replace(mount, mounted.toString()))
+                .toList();
+        Tools.Result r = Tools.run(command, env, null);
+        assertEquals(0, r.exit(), r.output());
+        return rendered;
     }
 
     /**
@@ -341,14 +581,20 @@ class DeploymentManifestsTest {
         assertTrue(swapped.output().contains("does not name omendb-1.omendb-peers"), swapped.output());
     }
 
-    /** {@code deploy.sh ENV --render} with TLS files from {@code make-certs.sh} for the overlay's namespace. */
-    private Path render(String env) throws Exception {
+    /**
+     * {@code deploy.sh ENV --render [--replicas N]} with TLS files from {@code make-certs.sh} for the overlay's
+     * namespace and that many pods (3 without {@code --replicas}).
+     */
+    private Path render(String env, String... replicasOption) throws Exception {
+        int pods = replicasOption.length == 0 ? INITIAL_PODS.size() : Integer.parseInt(replicasOption[1]);
         Map<String, String> vars = authFiles();
-        vars.put("OMENDB_TLS_DIR", k8sCertificates("omendb-" + env).toString());
-        Tools.Result r = Tools.run(List.of(DistPaths.docker().resolve("k8s/deploy.sh").toString(), env, "--render"),
-                vars, null);
+        vars.put("OMENDB_TLS_DIR", k8sCertificates("omendb-" + env, pods).toString());
+        List<String> command = new ArrayList<>(List.of(DistPaths.docker().resolve("k8s/deploy.sh").toString(), env,
+                "--render"));
+        command.addAll(List.of(replicasOption));
+        Tools.Result r = Tools.run(command, vars, null);
         assertEquals(0, r.exit(), r.output());
-        Path out = tmp.resolve(env + ".yaml");
+        Path out = tmp.resolve(env + "-" + pods + ".yaml");
         Files.writeString(out, r.output());
         return out;
     }
@@ -363,9 +609,14 @@ class DeploymentManifestsTest {
 
     /** {@code docker/k8s/make-certs.sh NAMESPACE DIR}, as the operations guide runs it before deploying. */
     private Path k8sCertificates(String namespace) throws Exception {
+        return k8sCertificates(namespace, INITIAL_PODS.size());
+    }
+
+    /** {@code docker/k8s/make-certs.sh NAMESPACE DIR PODS}, as the guide runs it before scaling to PODS. */
+    private Path k8sCertificates(String namespace, int pods) throws Exception {
         Path dir = tmp.resolve("tls-" + namespace);
         Tools.Result made = Tools.run(DistPaths.docker().resolve("k8s/make-certs.sh").toString(), namespace,
-                dir.toString());
+                dir.toString(), Integer.toString(pods));
         assertEquals(0, made.exit(), made.output());
         return dir;
     }
