@@ -44,12 +44,16 @@ import java.util.concurrent.TimeUnit;
  * the split entry, so it never stages or starts the new range's group, although the range table names this node. It
  * is found by its own parent replica: a local replica whose descriptor ends where the new range starts, at the new
  * range's epoch or later, while this node neither hosts nor stages the new range's group. Then the group is created
- * here with an empty configuration, as a wiped node's re-admission does: it neither votes nor campaigns, and the new
- * range's leader, which has this node in its configuration, finds the group there and sends it a snapshot (the new
- * group's log starts at 1, after its first snapshot), whose configuration makes the replica a voter again. Safe
- * against a double vote: it is done only when no other member reports that this node took part in the group
- * ({@code ClusterAdmin#readmissionNeeded}); a node that did (its storage of the group was lost) is left alone, since
- * it must be re-admitted as a new member, not come back as the voter it was.
+ * here, with no data and the range's peers as its configuration: the new range's leader has this node in its
+ * configuration already and sends it a snapshot (the new group's log starts at 1, after its first snapshot). Not with
+ * an empty configuration, as a wiped node's re-admission does: that leader's heartbeats (which do not mark this node
+ * as being added) start the replica's election timer, and a replica outside its own configuration that times out
+ * before the snapshot arrives shuts its division down for good (Ratis' NOT_IN_CONF; seen in the chaos suite's
+ * SPLIT_KILL). A voter with an empty log can neither win an election (every other member's log is ahead) nor undo a
+ * commit (it never acknowledged an entry of the group). Safe against a double vote: it is done only when no other
+ * member reports that this node took part in the group ({@code ClusterAdmin#readmissionNeeded}); a node that did (its
+ * storage of the group was lost) is left alone, since it must be re-admitted as a new member, not come back as the
+ * voter it was.
  *
  * <p><b>Retries.</b> Each follow-up is retried on its own schedule, waiting {@link #RETRY_DELAY_INITIAL_MS} doubling
  * to {@link #RETRY_DELAY_MAX_MS}, until it succeeds or {@link #RETRY_DEADLINE_MS} passed (then logged at ERROR: the
@@ -112,7 +116,7 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
     }
 
     /**
-     * Creates, empty, each new range's group this node's parent replica passed without staging (see the class note);
+     * Creates, without data, each new range's group this node's parent replica passed without staging (see the class note);
      * then reconciles this node's replicas with the merges the table records ({@link MergeFollowUp}). One read of the
      * meta group serves both: a fresh one, started with the pass ({@link SharedMetaReads#fresh}).
      */
@@ -133,9 +137,9 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
                         + "re-creating it here: a lost replica must be re-admitted as a new member", nodeId, r);
                 continue;
             }
-            HostedGroups.add(server, RaftGroup.valueOf(group));
+            HostedGroups.add(server, client.groupOf(r));
             LOG.warn("Node {}: its replica of the range left of {} caught up past the split without staging the new "
-                    + "range; created the group empty, to be caught up by snapshot", nodeId, r);
+                    + "range; created the group (no data, the range's peers), to be caught up by snapshot", nodeId, r);
         }
     }
 
