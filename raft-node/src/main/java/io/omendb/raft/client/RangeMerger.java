@@ -31,11 +31,12 @@ import java.util.function.LongSupplier;
  * writes: its records are read from its leader ({@link Query.MergeSource}) and written into the target as
  * {@link Command.MergeData} entries of at most {@link #CHUNK_BYTES_MAX}, the first of which fences the target to this
  * merge's id; (3) {@link Command.PrepareMerge} freezes the source: its epoch rises above the table's, so every request
- * routed by the table is refused and retried; (4) <em>catch-up</em>, frozen: the source's records are read again
- * (linearizable, so every write it acknowledged before the freeze is read) and compared, page by page, with what the
- * target holds beyond its descriptor ({@link Query.MergeCopied}); only the differences are written (records changed or
- * added since the pre-copy, deletes of records gone), so the freeze lasts two reads and the writes of one pre-copy's
- * worth of changes rather than the whole copy; (5) one compare-and-set in the meta group replaces both descriptors by
+ * routed by the table is refused and retried; (4) <em>catch-up</em>, frozen: the digests of the source's records
+ * are read (linearizable, so every write it acknowledged before the freeze is read) and compared, page by page, with
+ * the digests of what the target holds beyond its descriptor ({@link Query.MergeCopied}); the records whose digests
+ * differ are read from the source ({@link Query.MergeRecords}) and written, and the keys the source no longer holds
+ * deleted, so the freeze lasts two reads of keys and digests plus the pre-copy's worth of changes rather than the whole
+ * copy; (5) one compare-and-set in the meta group replaces both descriptors by
  * the union (a higher epoch), records a {@link MergeTombstone} for the source and removes the claim — the commit
  * point; (6) {@link Command.CommitMerge} widens the target's descriptor; (7) the boundary's operator mark (a sticky
  * split point) is cleared and the source's replicas are deleted.
@@ -301,7 +302,7 @@ final class RangeMerger {
             this.mergeId = mergeId;
         }
 
-        /** Pass 1, while the source takes writes: every record it holds. */
+        /** Pass 1, while the source takes writes: every record it holds (values, not digests). */
         CompletableFuture<Void> preCopy() {
             return preCopyStep(source.start()).thenCompose(step -> write(step.chunks().get(0), true)
                     .thenCompose(v -> pump(this::preCopyStep, new Step(step.chunks().subList(1, step.chunks().size()),
@@ -330,26 +331,60 @@ final class RangeMerger {
         }
 
         private CompletableFuture<Step> preCopyStep(byte[] from) {
-            return sourcePage(from).thenApply(page -> new Step(chunks(page, List.of()), nextOf(page), page.isEmpty()));
+            return sourcePage(from, false).thenApply(page -> new Step(chunks(page, List.of()), nextOf(page),
+                    page.isEmpty()));
         }
 
         /**
-         * The source's page from {@code from} and the target's copy of the same keys ({@code [from, the key after the
-         * page's last)}, or up to the source's end after its last page), compared.
+         * The digests of the source's page from {@code from} and of the target's copy of the same keys ({@code [from,
+         * the key after the page's last)}, or up to the source's end after its last page), compared; then the values
+         * of the records that differ, read from the source: what the step writes.
          */
         private CompletableFuture<Step> catchUpStep(byte[] from) {
-            return sourcePage(from).thenCompose(page -> copied(from, page.isEmpty() ? source.end() : nextOf(page),
-                    new ArrayList<>()).thenApply(copied -> new Step(diff(page, copied), nextOf(page), page.isEmpty())));
+            return sourcePage(from, true).thenCompose(page -> copied(from, page.isEmpty() ? source.end()
+                    : nextOf(page), new ArrayList<>()).thenCompose(copied -> {
+                        Diff d = diff(page, copied);
+                        List<byte[]> deletes = new ArrayList<>(d.deleted());
+                        return values(d.changed(), 0, new ArrayList<>(), deletes).thenApply(records -> new Step(
+                                chunks(records, deletes), nextOf(page), page.isEmpty()));
+                    }));
         }
 
-        private CompletableFuture<List<KeyValue>> sourcePage(byte[] from) {
-            return client.read(source, new Query.MergeSource(from, PAGE_KEYS), ReadOptions.linearizable())
+        private CompletableFuture<List<KeyValue>> sourcePage(byte[] from, boolean digests) {
+            return client.read(source, new Query.MergeSource(from, PAGE_KEYS, digests), ReadOptions.linearizable())
                     .thenApply(res -> ((QueryResult.ScanPage) res).entries());
         }
 
-        /** Every record the target holds beyond its descriptor in {@code [from, to)}, added to {@code into}. */
+        /**
+         * The source's records of {@code keys} from the {@code from}-th on, added to {@code into}: each answer covers
+         * a prefix of the keys asked (about 4 MiB of values); a key the source does not hold goes to {@code gone}.
+         */
+        private CompletableFuture<List<KeyValue>> values(List<byte[]> keys, int from, List<KeyValue> into,
+                                                         List<byte[]> gone) {
+            if (from == keys.size()) {
+                return CompletableFuture.completedFuture(into);
+            }
+            List<byte[]> asked = keys.subList(from, keys.size());
+            return client.read(source, new Query.MergeRecords(asked), ReadOptions.linearizable()).thenCompose(res -> {
+                List<byte[]> values = ((QueryResult.Values) res).values();
+                for (int i = 0; i < values.size(); i++) {
+                    if (values.get(i) != null) {
+                        into.add(new KeyValue(asked.get(i), values.get(i)));
+                    } else {
+                        gone.add(asked.get(i));
+                    }
+                }
+                if (values.isEmpty()) {
+                    throw new ClientException(ErrorCode.UNAVAILABLE, "range " + source.rangeId() + " answered no "
+                            + "record of the " + asked.size() + " asked");
+                }
+                return values(keys, from + values.size(), into, gone);
+            });
+        }
+
+        /** Every record (or digest) the target holds beyond its descriptor in {@code [from, to)}, added to {@code into}. */
         private CompletableFuture<List<KeyValue>> copied(byte[] from, byte[] to, List<KeyValue> into) {
-            return client.read(target, new Query.MergeCopied(from, to, PAGE_KEYS), ReadOptions.linearizable())
+            return client.read(target, new Query.MergeCopied(from, to, PAGE_KEYS, true), ReadOptions.linearizable())
                     .thenCompose(res -> {
                         List<KeyValue> page = ((QueryResult.ScanPage) res).entries();
                         if (page.isEmpty()) {
@@ -364,9 +399,13 @@ final class RangeMerger {
             return page.isEmpty() ? null : Bytes.successor(page.get(page.size() - 1).key());
         }
 
-        /** The writes that make {@code copied} equal to {@code source} (both sorted by key), in chunks. */
-        private static List<Chunk> diff(List<KeyValue> source, List<KeyValue> copied) {
-            List<KeyValue> puts = new ArrayList<>();
+        /** What makes a copy equal to its source: the keys whose records to (re)write, the keys to delete. */
+        private record Diff(List<byte[]> changed, List<byte[]> deleted) {
+        }
+
+        /** The keys whose digests differ between {@code source} and {@code copied} (both sorted by key). */
+        private static Diff diff(List<KeyValue> source, List<KeyValue> copied) {
+            List<byte[]> puts = new ArrayList<>();
             List<byte[]> deletes = new ArrayList<>();
             int i = 0;
             int j = 0;
@@ -374,18 +413,18 @@ final class RangeMerger {
                 int cmp = i == source.size() ? 1 : j == copied.size() ? -1
                         : Bytes.compare(source.get(i).key(), copied.get(j).key());
                 if (cmp < 0) {
-                    puts.add(source.get(i++));
+                    puts.add(source.get(i++).key());
                 } else if (cmp > 0) {
                     deletes.add(copied.get(j++).key());
                 } else {
                     if (!Arrays.equals(source.get(i).value(), copied.get(j).value())) {
-                        puts.add(source.get(i));
+                        puts.add(source.get(i).key());
                     }
                     i++;
                     j++;
                 }
             }
-            return chunks(puts, deletes);
+            return new Diff(puts, deletes);
         }
 
         /** {@code puts} and {@code deletes} cut into chunks of at most {@link #CHUNK_BYTES_MAX}; one (maybe empty) at least. */

@@ -48,22 +48,52 @@ public sealed interface Query {
 
     /**
      * Up to {@code limit} records (and about 4 MiB) of the replica's own range from {@code from} on, answered as a
-     * {@link QueryResult.ScanPage} whatever epoch the request was routed by (empty: no record left): how a merge copies the records of its
-     * source, which refuses every request routed by the range table once it is frozen ({@link Command.PrepareMerge}).
+     * {@link QueryResult.ScanPage} whatever epoch the request was routed by (empty: no record left): how a merge copies
+     * the records of its source, which refuses every request routed by the range table once it is frozen
+     * ({@link Command.PrepareMerge}). With {@code digests}, each value is replaced by its {@link #digestOf digest}: how
+     * a merge's frozen pass finds what changed without reading every value again.
      */
-    record MergeSource(byte[] from, int limit) implements Query {
+    record MergeSource(byte[] from, int limit, boolean digests) implements Query {
         public MergeSource {
             java.util.Objects.requireNonNull(from, "from");
         }
     }
 
     /**
+     * The values of {@code keys} in the replica's own range, whatever epoch the request was routed by, answered as
+     * {@link QueryResult.Values} in key order (null: absent, or outside the range), for a prefix of the keys when
+     * they hold more than about 4 MiB (the caller asks again for the rest): a merge's frozen pass reads the records
+     * whose digests changed.
+     */
+    record MergeRecords(List<byte[]> keys) implements Query {
+        public MergeRecords {
+            keys = List.copyOf(keys);
+            if (keys.isEmpty()) {
+                throw new IllegalArgumentException("merge records needs at least one key");
+            }
+        }
+    }
+
+    /**
+     * What a merge compares instead of a value: the first 16 bytes of its SHA-256 (two different values share one
+     * with a chance of about 2^-128, which a lost update must not rest on any more than on a disk's checksum).
+     */
+    static byte[] digestOf(byte[] value) {
+        try {
+            return java.util.Arrays.copyOf(java.security.MessageDigest.getInstance("SHA-256").digest(value), 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    /**
      * Up to {@code limit} records (and about 4 MiB) that an unfinished merge copied into this replica (a merge's
      * target): those its engine holds beyond its descriptor's end, in {@code [from, to)} ({@code to} null: unbounded),
-     * answered as a {@link QueryResult.ScanPage} (empty: none left). A merge's second pass compares them with the
-     * frozen source's records and writes only the differences.
+     * answered as a {@link QueryResult.ScanPage} (empty: none left), with digests instead of values like
+     * {@link MergeSource}. A merge's frozen pass compares them with the frozen source's and writes only the
+     * differences.
      */
-    record MergeCopied(byte[] from, byte[] to, int limit) implements Query {
+    record MergeCopied(byte[] from, byte[] to, int limit, boolean digests) implements Query {
         public MergeCopied {
             java.util.Objects.requireNonNull(from, "from");
         }

@@ -35,6 +35,7 @@ public final class QueryCodec {
     private static final int SIZE = 11;
     private static final int MERGE_COPIED = 12;
     private static final int HOSTED_REPLICAS = 13;
+    private static final int MERGE_RECORDS = 14;
 
     private static final int RESULT_VALUE = 101;
     private static final int RESULT_SCAN = 102;
@@ -99,10 +100,15 @@ public final class QueryCodec {
         } else if (query instanceof Query.HostedReplicas) {
             return new FrameWriter(HOSTED_REPLICAS).finish();
         } else if (query instanceof Query.MergeSource m) {
-            return new FrameWriter(MERGE_SOURCE).writeBytes(m.from()).writeVarLong(m.limit()).finish();
+            return new FrameWriter(MERGE_SOURCE).writeBytes(m.from()).writeVarLong(m.limit())
+                    .writeBoolean(m.digests()).finish();
+        } else if (query instanceof Query.MergeRecords m) {
+            FrameWriter w = new FrameWriter(MERGE_RECORDS).writeVarLong(m.keys().size());
+            m.keys().forEach(w::writeBytes);
+            return w.finish();
         } else if (query instanceof Query.MergeCopied m) {
             return new FrameWriter(MERGE_COPIED).writeBytes(m.from()).writeNullableBytes(m.to())
-                    .writeVarLong(m.limit()).finish();
+                    .writeVarLong(m.limit()).writeBoolean(m.digests()).finish();
         } else if (query instanceof Query.Forward f) {
             return forward(CommandCodec.encode(f.entry()));
         }
@@ -127,9 +133,11 @@ public final class QueryCodec {
             case MEDIAN_KEY -> new Query.MedianKey();
             case SIZE -> new Query.Size();
             case HOSTED_REPLICAS -> new Query.HostedReplicas();
-            case MERGE_SOURCE -> new Query.MergeSource(r.readBytes(), Math.max(1, r.readCount(SCAN_LIMIT_MAX)));
+            case MERGE_SOURCE -> new Query.MergeSource(r.readBytes(), Math.max(1, r.readCount(SCAN_LIMIT_MAX)),
+                    !r.atEnd() && r.readBoolean()); // without the flag: a sender from before digests
+            case MERGE_RECORDS -> new Query.MergeRecords(readKeys(r));
             case MERGE_COPIED -> new Query.MergeCopied(r.readBytes(), r.readNullableBytes(),
-                    Math.max(1, r.readCount(SCAN_LIMIT_MAX)));
+                    Math.max(1, r.readCount(SCAN_LIMIT_MAX)), r.readBoolean());
             default -> throw new CorruptFrameException("unknown query kind " + r.kind());
         };
         r.expectEnd();
@@ -222,12 +230,16 @@ public final class QueryCodec {
     }
 
     private static Query.MultiGet readMultiGet(FrameReader r) {
+        return new Query.MultiGet(readKeys(r));
+    }
+
+    private static List<byte[]> readKeys(FrameReader r) {
         int n = r.readCount(MULTI_GET_KEYS_MAX);
         List<byte[]> keys = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             keys.add(r.readBytes());
         }
-        return new Query.MultiGet(keys);
+        return keys;
     }
 
     private static QueryResult.Values readValues(FrameReader r) {

@@ -367,9 +367,11 @@ public final class RangeStateMachine extends BaseStateMachine {
             return new QueryResult.Size(e.dataBytes(), load.lastWindow().opsPerSecond(), applied);
         } else if (q instanceof Query.MergeSource m) {
             return new QueryResult.ScanPage(bounds == null ? List.of()
-                    : mergePage(e, bounds.start(), bounds.end(), m.from(), m.limit()), applied);
+                    : mergePage(e, bounds.start(), bounds.end(), m.from(), m.limit(), m.digests()), applied);
         } else if (q instanceof Query.MergeCopied m) {
             return new QueryResult.ScanPage(mergeCopied(e, bounds, m), applied);
+        } else if (q instanceof Query.MergeRecords m) {
+            return new QueryResult.Values(mergeRecords(e, bounds, m), applied);
         }
         throw new IllegalArgumentException("unknown query " + q);
     }
@@ -387,15 +389,35 @@ public final class RangeStateMachine extends BaseStateMachine {
         byte[] engineEnd = e.range().end();
         byte[] to = m.to() == null ? engineEnd : engineEnd == null || Bytes.compare(m.to(), engineEnd) < 0 ? m.to()
                 : engineEnd;
-        return mergePage(e, bounds.end(), to, m.from(), m.limit());
+        return mergePage(e, bounds.end(), to, m.from(), m.limit(), m.digests());
+    }
+
+    /**
+     * The values of a {@link Query.MergeRecords}' keys inside the descriptor (none recorded: none), for the prefix of
+     * the keys that ends after the value that passes {@link #MERGE_SOURCE_PAGE_BYTES_MAX}.
+     */
+    private static List<byte[]> mergeRecords(StorageEngine e, RangeBounds bounds, Query.MergeRecords m) {
+        List<byte[]> values = new ArrayList<>();
+        long bytes = 0;
+        for (byte[] key : m.keys()) {
+            if (bytes >= MERGE_SOURCE_PAGE_BYTES_MAX) {
+                break;
+            }
+            byte[] value = bounds != null && bounds.contains(key) ? e.get(key) : null;
+            values.add(value);
+            bytes += key.length + (value == null ? 0 : value.length);
+        }
+        return values;
     }
 
     /**
      * A page of a merge's copy: the engine's records in {@code [lo, hi)} ({@code hi} null: unbounded) from
      * {@code from} on, at most {@code limit} of them and ending after the record that passes
-     * {@link #MERGE_SOURCE_PAGE_BYTES_MAX}; empty exactly when no record is left from {@code from} on.
+     * {@link #MERGE_SOURCE_PAGE_BYTES_MAX}; empty exactly when no record is left from {@code from} on. With
+     * {@code digests}, each value is its {@link Query#digestOf digest} (and counts as such).
      */
-    private static List<KeyValue> mergePage(StorageEngine e, byte[] lo, byte[] hi, byte[] fromKey, int limit) {
+    private static List<KeyValue> mergePage(StorageEngine e, byte[] lo, byte[] hi, byte[] fromKey, int limit,
+                                            boolean digests) {
         List<KeyValue> page = new ArrayList<>();
         byte[] from = Bytes.compare(fromKey, lo) < 0 ? lo : fromKey;
         long bytes = 0;
@@ -403,8 +425,9 @@ public final class RangeStateMachine extends BaseStateMachine {
                 && (hi == null || Bytes.compare(from, hi) < 0)) {
             List<KeyValue> part = e.scan(from, hi, Math.min(MERGE_SOURCE_READ_KEYS, limit - page.size()));
             for (KeyValue kv : part) {
-                page.add(kv);
-                bytes += kv.key().length + kv.value().length;
+                KeyValue entry = digests ? new KeyValue(kv.key(), Query.digestOf(kv.value())) : kv;
+                page.add(entry);
+                bytes += entry.key().length + entry.value().length;
             }
             if (part.isEmpty()) {
                 break;

@@ -87,7 +87,10 @@ class CodecTest {
             byte[] frame = CommandCodec.encodeResult(r);
             assertArrayEquals(frame, CommandCodec.encodeResult(CommandCodec.decodeResult(frame)), r.toString());
         }
-        List<Query> queries = List.of(new Query.MedianKey(), new Query.Size(), new Query.HostedReplicas(), new Query.MergeSource(b("m"), 1024), new Query.Get(b("k")), new Query.MultiGet(List.of(b("a"), b("b"), b("a"))), new Query.Scan(b("a"), null, 10),
+        List<Query> queries = List.of(new Query.MedianKey(), new Query.Size(), new Query.HostedReplicas(),
+                new Query.MergeSource(b("m"), 1024, false), new Query.MergeSource(b("m"), 7, true),
+                new Query.MergeCopied(b("m"), null, 4096, true), new Query.MergeCopied(b("m"), b("q"), 1, false),
+                new Query.MergeRecords(List.of(b("n"), b("p"))), new Query.Get(b("k")), new Query.MultiGet(List.of(b("a"), b("b"), b("a"))), new Query.Scan(b("a"), null, 10),
                 new Query.Scan(new byte[0], b("z"), 1), new Query.Status(), new Query.Digest(), new Query.Describe(),
                 new Query.Forward(new Command.Put(b("k"), b("v"))), new Query.Forward(new Command.Group(List.of(
                         new Command.Put(b("a"), b("1")), new Command.CompareAndSet(b("b"), null, b("2"))))));
