@@ -30,13 +30,15 @@ import java.util.function.LongSupplier;
  * ({@link MergeIntent}; another merge into it: CONFLICT); (2) <em>pre-copy</em>, while the source still takes
  * writes: its records are read from its leader ({@link Query.MergeSource}) and written into the target as
  * {@link Command.MergeData} entries of at most {@link #CHUNK_BYTES_MAX}, the first of which fences the target to this
- * merge's id; (3) {@link Command.PrepareMerge} freezes the source: its epoch rises above the table's, so every request
+ * merge's id; then unfrozen catch-up passes (step 4's comparison, each writing what changed during the one before)
+ * until one writes at most {@link #CONVERGED_BYTES_MAX} or {@link #UNFROZEN_PASSES_MAX} ran; (3)
+ * {@link Command.PrepareMerge} freezes the source: its epoch rises above the table's, so every request
  * routed by the table is refused and retried; (4) <em>catch-up</em>, frozen: the digests of the source's records
  * are read (linearizable, so every write it acknowledged before the freeze is read) and compared, page by page, with
  * the digests of what the target holds beyond its descriptor ({@link Query.MergeCopied}); the records whose digests
  * differ are read from the source ({@link Query.MergeRecords}) and written, and the keys the source no longer holds
- * deleted, so the freeze lasts two reads of keys and digests plus the pre-copy's worth of changes rather than the whole
- * copy; (5) one compare-and-set in the meta group replaces both descriptors by
+ * deleted, so the freeze lasts two reads of keys and digests plus the last unfrozen pass's worth of changes rather
+ * than the whole copy; (5) one compare-and-set in the meta group replaces both descriptors by
  * the union (a higher epoch), records a {@link MergeTombstone} for the source and removes the claim — the commit
  * point; (6) {@link Command.CommitMerge} widens the target's descriptor; (7) the boundary's operator mark (a sticky
  * split point) is cleared and the source's replicas are deleted.
@@ -71,6 +73,10 @@ final class RangeMerger {
     static final long SOURCE_BYTES_MAX = 256L << 20;
     /** How long a merge's claim on its target holds before another merge may take it over (a merge's deadline). */
     static final long CLAIM_LEASE_MS = 120_000;
+    /** Unfrozen catch-up passes at most before the freeze (each writes what changed during the one before). */
+    static final int UNFROZEN_PASSES_MAX = 4;
+    /** An unfrozen pass that wrote at most this many bytes leaves little enough for the frozen one: freeze next. */
+    static final long CONVERGED_BYTES_MAX = 256 << 10;
 
     private final ClusterClient client;
     private final ClusterAdmin admin;
@@ -123,10 +129,25 @@ final class RangeMerger {
         });
     }
 
-    /** Pass 1 of the copy, then the freeze; on a failure the claim is released (nothing was frozen or committed). */
+    /**
+     * Unfrozen catch-up passes, each writing what changed during the one before, until one writes at most
+     * {@link #CONVERGED_BYTES_MAX} or {@link #UNFROZEN_PASSES_MAX} ran: the frozen pass then has only the last one's
+     * changes to write (a pass compares digests, so it costs the changes, not the range).
+     */
+    private CompletableFuture<Void> converge(Copy copy, int pass) {
+        long before = copy.bytesWritten();
+        return copy.catchUp().thenCompose(v -> copy.bytesWritten() - before <= CONVERGED_BYTES_MAX
+                || pass >= UNFROZEN_PASSES_MAX ? CompletableFuture.completedFuture(null) : converge(copy, pass + 1));
+    }
+
+    /**
+     * The pre-copy and the unfrozen catch-up passes, then the freeze; on a failure the claim is released (nothing was
+     * frozen or committed).
+     */
     private CompletableFuture<Void> preCopyAndFreeze(RangeDescriptor target, RangeDescriptor source,
                                                      MergeIntent claim, Copy copy) {
         CompletableFuture<Void> frozen = copy.preCopy()
+                .thenCompose(v -> converge(copy, 1))
                 .thenCompose(w -> client.write(source, new Command.PrepareMerge(target.rangeId())))
                 .handle((res, failure) -> {
                     if (failure != null) {
@@ -300,6 +321,10 @@ final class RangeMerger {
             this.target = target;
             this.source = source;
             this.mergeId = mergeId;
+        }
+
+        synchronized long bytesWritten() {
+            return bytes;
         }
 
         /** Pass 1, while the source takes writes: every record it holds (values, not digests). */
