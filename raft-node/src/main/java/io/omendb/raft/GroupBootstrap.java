@@ -95,10 +95,19 @@ final class GroupBootstrap {
         return toReadmit;
     }
 
-    /** One try of the three re-admission steps for {@code group} (its members as reported at bootstrap). */
-    void readmitOnce(RaftGroup group) throws IOException, ExecutionException, InterruptedException {
+    /**
+     * One try of the three re-admission steps for {@code group} (its members as reported at bootstrap). With
+     * {@code discardLocal}, a replica this node hosts is deleted once the leader removed the node (it was created
+     * as a voter on storage the cluster did not know: a wiped node detected late, see {@link Rejoin}) and created
+     * again empty; without, a replica hosted already (an earlier try got that far) is kept.
+     */
+    void readmitOnce(RaftGroup group, boolean discardLocal) throws IOException, ExecutionException,
+            InterruptedException {
         RaftPeer self = self();
         client.admin().removeMember(group, self).get();
+        if (discardLocal) {
+            HostedGroups.remove(server, group.getGroupId());
+        }
         if (!hosts(group.getGroupId())) {
             addGroup(RaftGroup.valueOf(group.getGroupId()));
         }
@@ -150,15 +159,22 @@ final class GroupBootstrap {
         }
     }
 
+    /** The meta group with its configured peers, if this node is one of them. */
+    Optional<RaftGroup> metaGroupOfThisNode() {
+        OmenConfig.Cluster cluster = config.cluster();
+        List<String> metaPeers = ClusterLayout.metaPeers(cluster);
+        if (!metaPeers.contains(cluster.nodeId())) {
+            return Optional.empty();
+        }
+        Map<String, RaftPeer> peers = peersOf(config);
+        return Optional.of(RaftGroup.valueOf(ClusterLayout.metaGroupId(config.database().name()),
+                metaPeers.stream().map(peers::get).toList()));
+    }
+
     private List<RaftGroup> initialGroupsOfThisNode() {
         OmenConfig.Cluster cluster = config.cluster();
-        Map<String, RaftPeer> peers = peersOf(config);
         List<RaftGroup> out = new ArrayList<>();
-        List<String> metaPeers = ClusterLayout.metaPeers(cluster);
-        if (metaPeers.contains(cluster.nodeId())) {
-            out.add(RaftGroup.valueOf(ClusterLayout.metaGroupId(config.database().name()),
-                    metaPeers.stream().map(peers::get).toList()));
-        }
+        metaGroupOfThisNode().ifPresent(out::add);
         for (RangeDescriptor r : ClusterLayout.initialRanges(config.database().name(), cluster)) {
             if (r.peerIds().contains(cluster.nodeId())) {
                 out.add(groupOf(config, r));

@@ -25,12 +25,13 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -53,9 +54,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * forgotten its votes and the entries it acknowledged, while the leaders still count on them (their match index
  * for it stays at the old end of the log, so Ratis keeps sending entries it cannot accept and never rewinds: the
  * replica would never catch up). Rejoining as a voter would also be unsafe: it could vote twice in a term, and a
- * committed entry it acknowledged could be lost with one more failure. So, for each missing group that another
- * member reports this node took part in, a background thread re-admits it as a new member
- * ({@link GroupBootstrap#readmitOnce}), with backoff and a deadline ({@link #READMISSION}).
+ * committed entry it acknowledged could be lost with one more failure. Each data directory has a random incarnation,
+ * which the meta group records per node once the node serves its groups with it ({@link Rejoin}): a node finding
+ * another incarnation recorded for it creates no group as a voter and is re-admitted as a new member
+ * ({@link GroupBootstrap#readmitOnce}) to the meta group and every range the table gives it, with backoff and a
+ * deadline ({@link #READMISSION}) — whether or not the other members restarted since. For a cluster without records
+ * yet, each missing group that another member reports this node took part in is re-admitted the same way.
  *
  * <p><b>Memory.</b> Every range replica's engine runs its flushes on the node's {@link MaintenancePool} and reports
  * its memtable bytes to the pool's {@link MemtableBudget}, half of {@code [limits] memory_limit_mb} (or of the max
@@ -64,8 +68,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p><b>Layout of {@code data_dir}:</b> {@link NodeDataLayout}.
  *
- * <p><b>Threading.</b> Ratis owns all threads except the seeding thread, which retries with a deadline, one
- * re-admission thread per lost group, which retries with backoff until done or its deadline, and the archiving
+ * <p><b>Threading.</b> Ratis owns all threads except the seeding thread, which retries with a deadline, the
+ * {@link Rejoin} threads (one per lost group, retrying with backoff until done or their deadline), and the archiving
  * timer; {@link #close()} stops them.
  */
 public final class OmenNode implements AutoCloseable {
@@ -76,8 +80,6 @@ public final class OmenNode implements AutoCloseable {
      * retries).
      */
     static final Readmission.Policy READMISSION = new Readmission.Policy(1_000, 10_000, 3_600_000);
-    /** How long close waits for each re-admission thread to end. */
-    static final long READMIT_JOIN_MS = 10_000;
 
     private final OmenConfig config;
     private final NodeMetadataStore metadata;
@@ -93,8 +95,10 @@ public final class OmenNode implements AutoCloseable {
     private final AutoMerger autoMerger;
     private final PlacementRunner placement;
     private final MemberRegistration registration;
-    /** One thread per group this node lost its storage of, started after bootstrap. */
-    private final List<Thread> readmitters = new ArrayList<>();
+    /** Re-admission to the groups this node lost its storage of, and the record of its data directory's incarnation. */
+    private final Rejoin rejoin;
+    /** This data directory's incarnation ({@link NodeMetadataStore.NodeIdentity#incarnation}). */
+    private final long incarnation;
     /** Null unless {@code backup.log_archive_dir} is set. */
     private LogArchiveScheduler archiving;
     /** The node's TLS material (Raft server and clients, and the router in this process), or null without TLS. */
@@ -104,9 +108,10 @@ public final class OmenNode implements AutoCloseable {
      * @param forwards where the replicas' state machines send forwarded writes: set here to {@link #localDivisions},
      *                 which hands them to the router in this process once it registered
      */
-    private OmenNode(OmenConfig config, NodeMetadataStore metadata, RaftServer server, MaintenancePool maintenance,
-                     AtomicReference<ForwardedWrites> forwards, AtomicReference<ShapeListener> splits,
-                     RaftTls tlsOrNull, boolean recordDescriptors) {
+    private OmenNode(OmenConfig config, NodeMetadataStore metadata, long incarnation, RaftServer server,
+                     MaintenancePool maintenance, AtomicReference<ForwardedWrites> forwards,
+                     AtomicReference<ShapeListener> splits, RaftTls tlsOrNull, boolean recordDescriptors) {
+        this.incarnation = incarnation;
         this.tlsOrNull = tlsOrNull;
         this.maintenance = maintenance;
         this.config = config;
@@ -116,11 +121,15 @@ public final class OmenNode implements AutoCloseable {
         forwards.set(localDivisions::proposeForwarded);
         this.client = ClusterClient.connect(ClientOptions.from(config, tlsOrNull));
         this.bootstrap = new GroupBootstrap(config, server, client, metadata::retired);
+        List<String> otherMetaPeers = config.cluster().metaPeers().stream().map(OmenConfig.Member::id)
+                .filter(p -> !p.equals(config.cluster().nodeId())).toList();
+        this.rejoin = new Rejoin(config.cluster().nodeId(), incarnation, otherMetaPeers, client, bootstrap,
+                READMISSION, System::currentTimeMillis);
         this.seeder = new RangeTableSeeder(config, recordDescriptors);
         SharedMetaReads metaReads = new SharedMetaReads(client::refreshMetaView, System::currentTimeMillis,
                 SplitFollowUp.RECONCILE_INTERVAL_MS);
         this.splitFollowUp = new SplitFollowUp(config, server, client, NodeDataLayout.of(config.database().dataDir()),
-                metaReads);
+                metaReads, rejoin::inProgress);
         splits.set(splitFollowUp);
         this.autoSplitter = new AutoSplitter(config.cluster().nodeId(), server, client, config.ranges(),
                 System::currentTimeMillis);
@@ -156,23 +165,21 @@ public final class OmenNode implements AutoCloseable {
         MaintenancePool maintenance = MaintenancePool.create(config.performance().workerThreadCount(),
                 "omendb-maintenance-" + config.cluster().nodeId(), MemtableBudget.create(memtableBudgetBytes));
         try {
-            checkOwner(config, metadata, clock);
+            long incarnation = checkOwner(config, metadata, clock, new SecureRandom());
             AtomicReference<ForwardedWrites> forwards = new AtomicReference<>(ForwardedWrites.NONE);
             AtomicReference<ShapeListener> splits = new AtomicReference<>();
-            OmenNode node = new OmenNode(config, metadata, buildServer(config, layout, tls, metadata, maintenance, clock,
+            OmenNode node = new OmenNode(config, metadata, incarnation, buildServer(config, layout, tls, metadata, maintenance, clock,
                     (group, entry) -> forwards.get().propose(group, entry),
                     (parent, split) -> splits.get().splitApplied(parent, split)), maintenance, forwards, splits, tls,
                     recordDescriptors);
-            List<RaftGroup> toReadmit;
             try {
                 node.server.start();
-                toReadmit = node.joinOrBootstrap();
+                node.joinOrBootstrap();
             } catch (IOException | RuntimeException e) {
                 node.client.close();
                 node.server.close();
                 throw e;
             }
-            node.startReadmissions(toReadmit);
             node.splitFollowUp.resumeStaged();
             node.splitFollowUp.startReconciling();
             node.autoSplitter.startIfEnabled();
@@ -194,31 +201,60 @@ public final class OmenNode implements AutoCloseable {
     }
 
     /**
-     * A joining node registers in the meta group and creates no group (it gets replicas from the placement driver);
-     * a configured member creates the initial layout's groups it lacks and registers in the background. Returns the
-     * groups to re-admit this node to.
+     * First asks the other meta peers whether this data directory is the one the cluster knows ({@link Rejoin#probe}):
+     * an amnesiac node creates no group and is re-admitted to its groups as a new member. Otherwise a joining node
+     * registers in the meta group and creates no group (it gets replicas from the placement driver), and a configured
+     * member creates the initial layout's groups it lacks (re-admitted to those whose members remember it) and
+     * registers in the background. Then, in the background, the re-admissions and the record of the incarnation.
      */
-    private List<RaftGroup> joinOrBootstrap() throws IOException {
+    private void joinOrBootstrap() throws IOException {
+        Rejoin.Verdict verdict = rejoin.probe();
+        List<RaftGroup> lost = List.of();
         if (config.cluster().join()) {
             registration.join();
-            return List.of();
+        } else {
+            registration.startInBackground();
+            if (verdict != Rejoin.Verdict.AMNESIAC) {
+                lost = bootstrap.createMissingGroups();
+            }
         }
-        registration.startInBackground();
-        return bootstrap.createMissingGroups();
+        rejoin.start(verdict, lost, bootstrap.metaGroupOfThisNode().orElse(null));
     }
 
-    /** Records this node as the data directory's owner, or checks it is. */
-    private static void checkOwner(OmenConfig config, NodeMetadataStore metadata, Clock clock) throws IOException {
+    /**
+     * Records this node as the data directory's owner with a new random incarnation, or checks it is (giving a
+     * directory of a build before incarnations one); returns the directory's incarnation.
+     */
+    private static long checkOwner(OmenConfig config, NodeMetadataStore metadata, Clock clock, RandomGenerator random)
+            throws IOException {
         String nodeId = config.cluster().nodeId();
         String db = config.database().name();
         var identity = metadata.identity();
         if (identity.isEmpty()) {
-            metadata.saveIdentity(new NodeMetadataStore.NodeIdentity(nodeId, db, clock.millis()));
-        } else if (!identity.get().nodeId().equals(nodeId) || !identity.get().database().equals(db)) {
+            NodeMetadataStore.NodeIdentity id = new NodeMetadataStore.NodeIdentity(nodeId, db, clock.millis(),
+                    newIncarnation(random));
+            metadata.saveIdentity(id);
+            return id.incarnation();
+        }
+        if (!identity.get().nodeId().equals(nodeId) || !identity.get().database().equals(db)) {
             throw new IllegalStateException("data_dir " + config.database().dataDir() + " belongs to node '"
                     + identity.get().nodeId() + "' of database '" + identity.get().database() + "', not node '" + nodeId
                     + "' of '" + db + "'");
         }
+        if (identity.get().incarnation() == 0) {
+            metadata.saveIdentity(identity.get().withIncarnation(newIncarnation(random)));
+            return metadata.identity().orElseThrow().incarnation();
+        }
+        return identity.get().incarnation();
+    }
+
+    /** A random incarnation: positive (shown as 16 hex digits), never 0 (which means none). */
+    private static long newIncarnation(RandomGenerator random) {
+        long v;
+        do {
+            v = random.nextLong() & Long.MAX_VALUE;
+        } while (v == 0);
+        return v;
     }
 
     private static RaftServer buildServer(OmenConfig config, NodeDataLayout layout, RaftTls tlsOrNull,
@@ -245,20 +281,13 @@ public final class OmenNode implements AutoCloseable {
                 config.performance().raftWriteBufferKb() * 1024)) : Optional.empty();
     }
 
-    /** Re-admits this node to every group it lost its storage of, one thread per group ({@link Readmission}). */
-    private void startReadmissions(List<RaftGroup> groups) {
-        for (RaftGroup group : groups) {
-            Readmission r = new Readmission(nodeId(), group.getGroupId(), () -> bootstrap.readmitOnce(group),
-                    READMISSION, System::currentTimeMillis, Thread::sleep, new SplittableRandom());
-            Thread t = new Thread(r::run, "omendb-readmit-" + nodeId() + "-" + group.getGroupId().getUuid());
-            t.setDaemon(true);
-            readmitters.add(t);
-            t.start();
-        }
-    }
-
     public String nodeId() {
         return config.cluster().nodeId();
+    }
+
+    /** This data directory's incarnation: drawn when it was first used, recorded in the meta group by {@link Rejoin}. */
+    public long incarnation() {
+        return incarnation;
     }
 
     public OmenConfig config() {
@@ -339,20 +368,13 @@ public final class OmenNode implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        readmitters.forEach(Thread::interrupt);
+        rejoin.close();
         seeder.close();
         registration.close();
         placement.close();
         autoSplitter.close();
         autoMerger.close();
         splitFollowUp.close();
-        try {
-            for (Thread t : readmitters) {
-                t.join(READMIT_JOIN_MS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         if (archiving != null) {
             archiving.close();
         }

@@ -26,6 +26,7 @@ import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * What a node does after one of its replicas applied a split ({@link ShapeListener}): (1) start the new range's Raft
@@ -80,10 +81,16 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
     private final MergeFollowUp merges;
     /** The table and tombstones, read once per pass (and shared with {@link AutoMerger}). */
     private final SharedMetaReads metaReads;
+    private final BooleanSupplier rejoining;
 
+    /**
+     * @param rejoining true while this node is re-admitted as a new member to the groups of a data directory it
+     *                  replaced ({@link Rejoin#inProgress}): no new range's group is created here meanwhile
+     */
     SplitFollowUp(OmenConfig config, RaftServer server, ClusterClient client, NodeDataLayout layout,
-                  SharedMetaReads metaReads) {
+                  SharedMetaReads metaReads, BooleanSupplier rejoining) {
         this.config = config;
+        this.rejoining = rejoining;
         this.metaReads = metaReads;
         this.nodeId = config.cluster().nodeId();
         this.server = server;
@@ -126,7 +133,7 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
         for (RangeDescriptor r : view.table().ranges()) {
             RaftGroupId group = RaftGroupId.valueOf(r.groupId());
             if (!r.peerIds().contains(nodeId) || hosts(group) || Files.exists(layout.splitStagingDir(r.groupId()))
-                    || !parentPassedSplitOf(r)) {
+                    || rejoining.getAsBoolean() || !parentPassedSplitOf(r)) {
                 continue;
             }
             Optional<RaftGroup> tookPart = client.admin().readmissionNeeded(client.groupOf(r),

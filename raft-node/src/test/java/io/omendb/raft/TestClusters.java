@@ -9,6 +9,10 @@ import io.omendb.config.ConfigLoader;
 import io.omendb.config.OmenConfig;
 import io.omendb.storage.FileOps;
 
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -140,6 +144,57 @@ public final class TestClusters {
         for (Map.Entry<String, String> e : written.entrySet()) {
             assertArrayEquals(b(e.getValue()), await(reader.get(b(e.getKey()), ReadOptions.linearizable())).value(),
                     e.getKey());
+        }
+    }
+
+    /** What the leader of {@code g} has applied; -1 while none leads. */
+    private static long leadersApplied(LocalCluster cluster, RaftGroupId g) throws Exception {
+        for (String id : cluster.nodeIds()) {
+            if (!cluster.node(id).hostedGroups().contains(g)) {
+                continue; // the wiped node creates the group only once its leader has removed it
+            }
+            RaftServer.Division d = cluster.node(id).raftServer().getDivision(g);
+            if (d.getInfo().isLeader()) {
+                return d.getInfo().getLastAppliedIndex();
+            }
+        }
+        return -1;
+    }
+
+    /** The division's applied index, or -1 while it is still starting (Ratis has not created its apply thread yet). */
+    private static long appliedOrMinusOne(RaftServer.Division d) {
+        try {
+            return d.getInfo().getLastAppliedIndex();
+        } catch (IllegalStateException starting) {
+            return -1; // "stateMachineUpdater is uninitialized": the group was just re-created on the wiped node
+        }
+    }
+
+    /**
+     * Waits until the wiped node is a voter of {@code g} again and has applied what the leader had applied when
+     * first seen (the group may be between leaders when the wait starts: the rejoin changes its configuration).
+     */
+    static void awaitCaughtUpVoter(LocalCluster cluster, RaftGroupId g, String victim, long catchUpMsMax)
+            throws Exception {
+        long target = -1;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(catchUpMsMax);
+        while (true) {
+            if (target < 0) {
+                target = leadersApplied(cluster, g);
+            }
+            // the group is re-created on the wiped node once its leader has removed it from the configuration
+            RaftServer server = cluster.node(victim).raftServer();
+            boolean hosted = cluster.node(victim).hostedGroups().contains(g);
+            RaftServer.Division wiped = hosted ? server.getDivision(g) : null;
+            boolean voter = wiped != null && wiped.getRaftConf().getCurrentPeers().stream()
+                    .anyMatch(p -> p.getId().equals(RaftPeerId.valueOf(victim)));
+            long applied = wiped == null ? -1 : appliedOrMinusOne(wiped);
+            if (voter && target >= 0 && applied >= target) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, g + " on " + victim + ": voter=" + voter + ", applied " + applied
+                    + " < leader's " + target + " after " + catchUpMsMax + " ms");
+            Thread.sleep(100);
         }
     }
 }

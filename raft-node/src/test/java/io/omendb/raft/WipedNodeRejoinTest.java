@@ -4,8 +4,6 @@ import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.server.RaftServer;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,7 +22,6 @@ import static io.omendb.raft.TestClusters.replicaDigestOnceReachable;
 import static io.omendb.raft.TestClusters.wipe;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A node that acknowledged entries of every group loses its data directory and restarts with the same id while
@@ -79,7 +76,7 @@ class WipedNodeRejoinTest {
             }
 
             for (RaftGroupId g : groups) {
-                awaitCaughtUpVoter(cluster, g, victim);
+                TestClusters.awaitCaughtUpVoter(cluster, g, victim, CATCH_UP_MS_MAX);
             }
             for (RangeDescriptor r : table.ranges()) {
                 long at = last.get(r.rangeId());
@@ -87,56 +84,6 @@ class WipedNodeRejoinTest {
                 byte[] rejoined = replicaDigestOnceReachable(client, r.rangeId(), victim, at);
                 assertArrayEquals(reference, rejoined, "range " + r.rangeId() + " on the wiped node");
             }
-        }
-    }
-
-    /** What the leader of {@code g} has applied; -1 while none leads. */
-    private static long leadersApplied(LocalCluster cluster, RaftGroupId g) throws Exception {
-        for (String id : cluster.nodeIds()) {
-            if (!cluster.node(id).hostedGroups().contains(g)) {
-                continue; // the wiped node creates the group only once its leader has removed it
-            }
-            RaftServer.Division d = cluster.node(id).raftServer().getDivision(g);
-            if (d.getInfo().isLeader()) {
-                return d.getInfo().getLastAppliedIndex();
-            }
-        }
-        return -1;
-    }
-
-    /** The division's applied index, or -1 while it is still starting (Ratis has not created its apply thread yet). */
-    private static long appliedOrMinusOne(RaftServer.Division d) {
-        try {
-            return d.getInfo().getLastAppliedIndex();
-        } catch (IllegalStateException starting) {
-            return -1; // "stateMachineUpdater is uninitialized": the group was just re-created on the wiped node
-        }
-    }
-
-    /**
-     * Waits until the wiped node is a voter of {@code g} again and has applied what the leader had applied when
-     * first seen (the group may be between leaders when the wait starts: the rejoin changes its configuration).
-     */
-    private static void awaitCaughtUpVoter(LocalCluster cluster, RaftGroupId g, String victim) throws Exception {
-        long target = -1;
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CATCH_UP_MS_MAX);
-        while (true) {
-            if (target < 0) {
-                target = leadersApplied(cluster, g);
-            }
-            // the group is re-created on the wiped node once its leader has removed it from the configuration
-            RaftServer server = cluster.node(victim).raftServer();
-            boolean hosted = cluster.node(victim).hostedGroups().contains(g);
-            RaftServer.Division wiped = hosted ? server.getDivision(g) : null;
-            boolean voter = wiped != null && wiped.getRaftConf().getCurrentPeers().stream()
-                    .anyMatch(p -> p.getId().equals(RaftPeerId.valueOf(victim)));
-            long applied = wiped == null ? -1 : appliedOrMinusOne(wiped);
-            if (voter && target >= 0 && applied >= target) {
-                return;
-            }
-            assertTrue(System.nanoTime() < deadline, g + " on " + victim + ": voter=" + voter + ", applied " + applied
-                    + " < leader's " + target + " after " + CATCH_UP_MS_MAX + " ms");
-            Thread.sleep(100);
         }
     }
 }

@@ -6,6 +6,7 @@ import io.omendb.raft.command.Command;
 import io.omendb.raft.command.CommandResult;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryResult;
+import io.omendb.raft.meta.IncarnationCodec;
 import io.omendb.raft.meta.MemberRecordCodec;
 import io.omendb.raft.meta.NodeStateCodec;
 import io.omendb.raft.meta.RangeDescriptor;
@@ -14,6 +15,7 @@ import io.omendb.storage.KeyValue;
 import org.apache.ratis.protocol.GroupListReply;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -91,6 +94,51 @@ public final class NodeAdmin {
                 }
                 return true;
             });
+        });
+    }
+
+    /**
+     * The incarnation recorded for {@code nodeId} as meta peer {@code peerId}'s replica has applied it (a stale read
+     * of that replica: it answers while the meta group has no leader, which is when a node starting after its peers
+     * restarted asks): empty when none is recorded there; fails when that peer does not answer.
+     */
+    public CompletableFuture<OptionalLong> incarnationOn(String peerId, String nodeId) {
+        return client.channels().meta().read(new Query.Get(IncarnationCodec.key(nodeId)),
+                ReadOptions.staleOn(peerId, 0), RaftPeerId.valueOf(peerId)).thenApply(NodeAdmin::incarnation);
+    }
+
+    /** The incarnation recorded for {@code nodeId}, read linearizably; empty when none is. */
+    public CompletableFuture<OptionalLong> recordedIncarnation(String nodeId) {
+        return client.channels().meta().read(new Query.Get(IncarnationCodec.key(nodeId)), ReadOptions.linearizable(),
+                null).thenApply(NodeAdmin::incarnation);
+    }
+
+    private static OptionalLong incarnation(QueryResult r) {
+        byte[] v = ((QueryResult.Value) r).value();
+        return v == null ? OptionalLong.empty() : OptionalLong.of(IncarnationCodec.decode(v));
+    }
+
+    /**
+     * Records {@code incarnation} for {@code nodeId} if the recorded one is {@code expected} (empty: none); true when
+     * it did.
+     */
+    public CompletableFuture<Boolean> recordIncarnation(String nodeId, OptionalLong expected, long incarnation) {
+        byte[] key = IncarnationCodec.key(nodeId);
+        return client.channels().meta().write(new Command.CompareAndSet(key,
+                expected.isPresent() ? IncarnationCodec.encode(expected.getAsLong()) : null,
+                IncarnationCodec.encode(incarnation))).thenApply(res ->
+                res instanceof CommandResult.CasOutcome c && c.succeeded());
+    }
+
+    /** Every recorded incarnation, by node id. */
+    public CompletableFuture<Map<String, Long>> recordedIncarnations() {
+        Query q = new Query.Scan(IncarnationCodec.KEY_PREFIX, IncarnationCodec.KEY_PREFIX_END, NODES_MAX);
+        return client.channels().meta().read(q, ReadOptions.linearizable(), null).thenApply(r -> {
+            Map<String, Long> out = new HashMap<>();
+            for (KeyValue kv : ((QueryResult.ScanPage) r).entries()) {
+                out.put(IncarnationCodec.nodeId(kv.key()), IncarnationCodec.decode(kv.value()));
+            }
+            return out;
         });
     }
 
@@ -206,17 +254,25 @@ public final class NodeAdmin {
         members.forEach(m -> answers.put(m.id(), hostedGroups(m.id()).thenApply(g -> true)
                 .completeOnTimeout(false, PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS).exceptionally(t -> false)));
         CompletableFuture<Void> probed = CompletableFuture.allOf(answers.values().toArray(CompletableFuture[]::new));
-        return probed.thenCompose(v -> recordedStates()).thenCombine(leaders(table), (states, counts) -> {
+        return probed.thenCompose(v -> recordedStates()).thenCombine(recordedIncarnations(), Recorded::new)
+                .thenCombine(leaders(table), (recorded, counts) -> {
             List<NodeStatus> out = new ArrayList<>();
             for (OmenConfig.Member m : members) {
-                NodeState recorded = states.getOrDefault(m.id(), NodeState.LIVE);
-                NodeState state = recorded != NodeState.LIVE ? recorded
-                        : answers.get(m.id()).join() ? NodeState.LIVE : NodeState.SUSPECT;
+                NodeState state = recorded.states().getOrDefault(m.id(), NodeState.LIVE);
+                if (state == NodeState.LIVE && !answers.get(m.id()).join()) {
+                    state = NodeState.SUSPECT;
+                }
                 int[] c = counts.getOrDefault(m.id(), new int[2]);
-                out.add(new NodeStatus(m.id(), m.raftAddress(), m.httpAddress(), shown(state), c[0], c[1]));
+                Long incarnation = recorded.incarnations().get(m.id());
+                out.add(new NodeStatus(m.id(), m.raftAddress(), m.httpAddress(), shown(state),
+                        incarnation == null ? null : IncarnationCodec.shown(incarnation), c[0], c[1]));
             }
             return out;
         });
+    }
+
+    /** What the meta group records of the members: states and incarnations. */
+    private record Recorded(Map<String, NodeState> states, Map<String, Long> incarnations) {
     }
 
     /** A state as the admin API shows it: its name in lower case. */

@@ -8,9 +8,12 @@ package io.omendb.raft.client;
  * @param httpAddressOrNull its HTTP address, or null when the configuration gives none
  * @param state             {@code live} (answers), {@code suspect} (does not answer), or as recorded in the meta
  *                          group: {@code draining}, {@code removed}, {@code dead}
+ * @param incarnationOrNull the incarnation of its data directory the meta group records (16 hex digits), or null
+ *                          before the node recorded one
  * @param replicas          range replicas the range table places on it (what a drain waits to reach 0)
  * @param leaders           ranges whose leader answered from it
  */
-public record NodeStatus(String nodeId, String raftAddress, String httpAddressOrNull, String state, int replicas,
+public record NodeStatus(String nodeId, String raftAddress, String httpAddressOrNull, String state,
+                         String incarnationOrNull, int replicas,
                          int leaders) {
 }

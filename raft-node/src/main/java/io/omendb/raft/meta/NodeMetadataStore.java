@@ -46,12 +46,24 @@ public final class NodeMetadataStore implements ReplicaListener, AutoCloseable {
     private static final String GROUP_PREFIX = "group/";
     /** Groups whose replica was removed from this node (a membership change or a merge): not re-created at start. */
     private static final String RETIRED_PREFIX = "retired/";
-    private static final int IDENTITY_KIND = 1;
+    /** The identity as builds before incarnations wrote it: node id, database, creation time. */
+    private static final int IDENTITY_KIND_V1 = 1;
     private static final int GROUP_KIND = 2;
+    /** The identity with the data directory's incarnation appended. */
+    private static final int IDENTITY_KIND = 3;
     private static final int PEERS_MAX = 64;
 
-    /** Who this data directory belongs to. */
-    public record NodeIdentity(String nodeId, String database, long createdAtMillis) {
+    /**
+     * Who this data directory belongs to.
+     *
+     * @param incarnation a random id drawn when the directory was first used (never 0): a node whose data is gone
+     *                    comes back with another one, which is how the cluster tells a wiped node from a restarted
+     *                    one; 0 for an identity written by a build before incarnations (given one at its next start)
+     */
+    public record NodeIdentity(String nodeId, String database, long createdAtMillis, long incarnation) {
+        public NodeIdentity withIncarnation(long next) {
+            return new NodeIdentity(nodeId, database, createdAtMillis, next);
+        }
     }
 
     /** Last known state of one hosted group. {@code -1} means unknown. */
@@ -97,15 +109,19 @@ public final class NodeMetadataStore implements ReplicaListener, AutoCloseable {
         if (v == null) {
             return Optional.empty();
         }
-        FrameReader r = reader(v, IDENTITY_KIND);
-        NodeIdentity id = new NodeIdentity(string(r), string(r), r.readVarLong());
+        FrameReader r = new FrameReader(v);
+        if (r.kind() != IDENTITY_KIND && r.kind() != IDENTITY_KIND_V1) {
+            throw new CorruptFrameException("node metadata: unknown identity kind " + r.kind());
+        }
+        NodeIdentity id = new NodeIdentity(string(r), string(r), r.readVarLong(),
+                r.kind() == IDENTITY_KIND ? r.readVarLong() : 0);
         r.expectEnd();
         return Optional.of(id);
     }
 
     public void saveIdentity(NodeIdentity id) throws IOException {
         put(IDENTITY_KEY, new FrameWriter(IDENTITY_KIND).writeBytes(utf8(id.nodeId())).writeBytes(utf8(id.database()))
-                .writeVarLong(id.createdAtMillis()).finish(), syncWrite);
+                .writeVarLong(id.createdAtMillis()).writeVarLong(id.incarnation()).finish(), syncWrite);
     }
 
     public Map<RaftGroupId, GroupRecord> groups() throws IOException {

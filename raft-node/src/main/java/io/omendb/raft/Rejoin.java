@@ -1,0 +1,292 @@
+package io.omendb.raft;
+
+import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.meta.IncarnationCodec;
+import io.omendb.raft.meta.RangeDescriptor;
+import io.omendb.raft.meta.RangeTable;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Makes this node's data directory the one the cluster knows under the node's id, so that a node whose data is gone
+ * never votes as the member it replaced — whoever restarted since.
+ *
+ * <p><b>Incarnations.</b> Every data directory draws a random incarnation the first time it is used
+ * ({@code NodeMetadataStore.NodeIdentity#incarnation}); the meta group records, per node id, the incarnation that
+ * serves the node's replicas ({@link IncarnationCodec}). A node records its own only after it serves every group
+ * it must: at once on a plain start, after its re-admissions otherwise. So the record changes only when the directory
+ * the cluster counted on is known to be replaced, and it survives every restart (unlike what leaders remember of a
+ * follower, which {@code ClusterAdmin#readmissionNeeded} asks and which a restart forgets).
+ *
+ * <p><b>At start</b> ({@link #probe}), before creating any group, the node asks each other meta peer, by a stale read
+ * of that peer's own replica (it answers while the meta group has no leader — this node may be the vote it lacks),
+ * which incarnation it records for this node. One answer naming this directory: known. An answer naming another
+ * directory and none naming this one: this node is <b>amnesiac</b> — it creates no group as a voter, and instead is
+ * re-admitted as a new member ({@link GroupBootstrap#readmitOnce}: the leader removes it, it creates the group with an
+ * empty configuration, the leader adds it back and catches it up by snapshot) to the meta group, if it is a meta
+ * peer, and to every range the range table places on it. No record anywhere (a new cluster, or one not upgraded
+ * yet) or no answer (every other meta peer down, or a first start with the others not up yet: the meta group cannot
+ * elect without them either): the plain bootstrap, whose per-group probe still re-admits the node to groups whose
+ * members remember it.
+ *
+ * <p><b>Caught late.</b> A wiped node that started while no other meta peer answered may have created its groups as a
+ * voter. When it comes to record its incarnation and finds another one recorded, it is re-admitted to every group it
+ * is in, its local replicas deleted once the leader removed it from each. Until then it may have voted with a
+ * forgotten log: the window is the time the other meta peers were all unreachable, and is logged at ERROR.
+ *
+ * <p><b>Threading.</b> {@link #probe} blocks the starting thread, at most {@link #PROBE_TIMEOUT_MS}. {@link #start}
+ * runs the rest on one daemon thread, which runs one re-admission thread per group ({@link Readmission}) and waits
+ * for them; {@link #close} interrupts all and waits for them. {@link #inProgress} is true while an amnesiac node's
+ * re-admissions run: no other part of the node creates a group of a range as a voter meanwhile.
+ */
+final class Rejoin implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Rejoin.class);
+    /** How long the start waits for the other meta peers' answers about this node's incarnation. */
+    static final long PROBE_TIMEOUT_MS = 5_000;
+    /** Time between two tries of a meta-group call (the table, the record) while the meta group does not answer. */
+    static final long RETRY_SLEEP_MS = 1_000;
+    /** How long one meta-group call may take. */
+    static final long CALL_WAIT_MS = 15_000;
+    /** How long {@link #close} waits for each thread. */
+    static final long JOIN_MS = 10_000;
+
+    /** What the other meta peers record of this node's incarnation. */
+    enum Verdict {
+        /** At least one records this directory's incarnation. */
+        KNOWN,
+        /** Some record another incarnation, none this one: this directory is not the one the cluster counted on. */
+        AMNESIAC,
+        /** Those that answered record none. */
+        UNRECORDED,
+        /** None answered. */
+        UNANSWERED;
+
+        /**
+         * The verdict from the answers of the peers that answered ({@code recorded}: what each records; empty: none).
+         */
+        static Verdict of(long mine, List<OptionalLong> recorded) {
+            if (recorded.stream().anyMatch(r -> r.isPresent() && r.getAsLong() == mine)) {
+                return KNOWN;
+            }
+            if (recorded.stream().anyMatch(OptionalLong::isPresent)) {
+                return AMNESIAC;
+            }
+            return recorded.isEmpty() ? UNANSWERED : UNRECORDED;
+        }
+    }
+
+    private final String nodeId;
+    private final long incarnation;
+    private final List<String> otherMetaPeers;
+    private final ClusterClient client;
+    private final GroupBootstrap bootstrap;
+    private final Readmission.Policy policy;
+    private final LongSupplier clockMs;
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean inProgress;
+    private volatile boolean closed;
+
+    /**
+     * @param incarnation    this data directory's incarnation
+     * @param otherMetaPeers the meta group's configured peers other than this node
+     * @param policy         retries of each group's re-admission (and the bound of the wait for the range table)
+     */
+    Rejoin(String nodeId, long incarnation, List<String> otherMetaPeers, ClusterClient client,
+           GroupBootstrap bootstrap, Readmission.Policy policy, LongSupplier clockMs) {
+        this.nodeId = nodeId;
+        this.incarnation = incarnation;
+        this.otherMetaPeers = List.copyOf(otherMetaPeers);
+        this.client = client;
+        this.bootstrap = bootstrap;
+        this.policy = policy;
+        this.clockMs = clockMs;
+    }
+
+    /** Asks the other meta peers what they record of this node (blocking, at most {@link #PROBE_TIMEOUT_MS}). */
+    Verdict probe() {
+        long startedMs = clockMs.getAsLong();
+        List<CompletableFuture<OptionalLong>> asked = new ArrayList<>();
+        for (String peer : otherMetaPeers) {
+            asked.add(client.admin().nodes().incarnationOn(peer, nodeId)
+                    .orTimeout(PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS));
+        }
+        List<OptionalLong> answers = new ArrayList<>();
+        for (CompletableFuture<OptionalLong> a : asked) {
+            try {
+                answers.add(a.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (ExecutionException e) {
+                LOG.debug("Node {}: a meta peer did not say which incarnation it records: {}", nodeId, e.getCause());
+            }
+        }
+        Verdict v = Verdict.of(incarnation, answers);
+        if (v == Verdict.AMNESIAC) {
+            inProgress = true;
+            LOG.warn("Node {}: the cluster records another data directory for this node (incarnations {}; this one is "
+                    + "{}): its data is gone, so it will not vote as the member it replaced; re-admitting it as a new "
+                    + "member to each of its groups", nodeId, answers.stream().filter(OptionalLong::isPresent)
+                    .map(r -> IncarnationCodec.shown(r.getAsLong())).distinct().toList(),
+                    IncarnationCodec.shown(incarnation));
+        } else {
+            LOG.info("Node {}: incarnation {}: {} by the other meta peers ({} of {} answered in {} ms)", nodeId,
+                    IncarnationCodec.shown(incarnation), v, answers.size(), otherMetaPeers.size(),
+                    clockMs.getAsLong() - startedMs);
+        }
+        return v;
+    }
+
+    /**
+     * Starts, in the background: for an {@link Verdict#AMNESIAC} node, its re-admission to the meta group (if
+     * {@code metaGroup} is given) and to every range the table places on it; otherwise the re-admission to
+     * {@code lostGroups} (what the plain bootstrap found); then the record of this directory's incarnation.
+     */
+    void start(Verdict verdict, List<RaftGroup> lostGroups, RaftGroup metaGroupOrNull) {
+        Thread t = new Thread(() -> run(verdict, lostGroups, metaGroupOrNull), "omendb-rejoin-" + nodeId);
+        t.setDaemon(true);
+        synchronized (threads) {
+            threads.add(t);
+        }
+        t.start();
+    }
+
+    /**
+     * Whether this node is being re-admitted as a new member to the groups of a directory it replaced: no group of a
+     * range is to be created here as a voter meanwhile.
+     */
+    boolean inProgress() {
+        return inProgress;
+    }
+
+    private void run(Verdict verdict, List<RaftGroup> lostGroups, RaftGroup metaGroupOrNull) {
+        try {
+            boolean amnesiac = verdict == Verdict.AMNESIAC;
+            List<RaftGroup> groups = amnesiac ? groupsOfThisNode(metaGroupOrNull) : lostGroups;
+            if (!readmitAll(groups, false)) {
+                return;
+            }
+            while (!closed) {
+                OptionalLong recorded = call(() -> client.admin().nodes().recordedIncarnation(nodeId));
+                if (recorded.isPresent() && recorded.getAsLong() == incarnation) {
+                    return;
+                }
+                if (recorded.isPresent() && !amnesiac) {
+                    LOG.error("Node {}: the cluster records another data directory for this node (incarnation {}; this "
+                            + "one is {}), found only now: this node started while no other meta peer answered and "
+                            + "has served its groups as the member whose data is gone. Re-admitting it to each of "
+                            + "them as a new member, its replicas here deleted", nodeId,
+                            IncarnationCodec.shown(recorded.getAsLong()), IncarnationCodec.shown(incarnation));
+                    amnesiac = true;
+                    inProgress = true;
+                    if (!readmitAll(groupsOfThisNode(metaGroupOrNull), true)) {
+                        return;
+                    }
+                    continue;
+                }
+                if (call(() -> client.admin().nodes().recordIncarnation(nodeId, recorded, incarnation))) {
+                    LOG.info("Node {}: recorded incarnation {} in the meta group", nodeId,
+                            IncarnationCodec.shown(incarnation));
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            inProgress = false;
+        }
+    }
+
+    /** The meta group (if given) and every range's group the range table places on this node, as it is now. */
+    private List<RaftGroup> groupsOfThisNode(RaftGroup metaGroupOrNull) throws InterruptedException {
+        Map<RaftGroupId, RaftGroup> out = new LinkedHashMap<>();
+        if (metaGroupOrNull != null) {
+            out.put(metaGroupOrNull.getGroupId(), metaGroupOrNull);
+        }
+        RangeTable table = call(client::refreshRangeTable);
+        for (RangeDescriptor r : table.ranges()) {
+            if (r.peerIds().contains(nodeId)) {
+                RaftGroup g = client.groupOf(r);
+                out.put(g.getGroupId(), g);
+            }
+        }
+        return new ArrayList<>(out.values());
+    }
+
+    /** Re-admits this node to every group, one thread each; true when every one succeeded. */
+    private boolean readmitAll(List<RaftGroup> groups, boolean discardLocal) throws InterruptedException {
+        List<Thread> running = new ArrayList<>();
+        List<Readmission.Outcome> outcomes = Collections.synchronizedList(new ArrayList<>());
+        for (RaftGroup group : groups) {
+            Readmission r = new Readmission(nodeId, group.getGroupId(),
+                    () -> bootstrap.readmitOnce(group, discardLocal), policy, clockMs, Thread::sleep,
+                    new SplittableRandom());
+            Thread t = new Thread(() -> outcomes.add(r.run()), "omendb-readmit-" + nodeId + "-"
+                    + group.getGroupId().getUuid());
+            t.setDaemon(true);
+            synchronized (threads) {
+                threads.add(t);
+            }
+            running.add(t);
+            t.start();
+        }
+        for (Thread t : running) {
+            t.join();
+        }
+        boolean all = outcomes.size() == groups.size()
+                && outcomes.stream().allMatch(o -> o == Readmission.Outcome.READMITTED);
+        if (!all && !groups.isEmpty()) {
+            LOG.error("Node {}: not re-admitted to every group it lost ({}); its incarnation stays unrecorded, and the "
+                    + "next start tries again", nodeId, outcomes);
+        }
+        return all;
+    }
+
+    /** One meta-group call, repeated every {@link #RETRY_SLEEP_MS} until it answers or the node closes. */
+    private <T> T call(Supplier<CompletableFuture<T>> c) throws InterruptedException {
+        while (true) {
+            if (closed) {
+                throw new InterruptedException("node closing");
+            }
+            try {
+                return c.get().get(CALL_WAIT_MS, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.debug("Node {}: meta group call failed, retrying: {}", nodeId, e.toString());
+            }
+            Thread.sleep(RETRY_SLEEP_MS);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        List<Thread> all;
+        synchronized (threads) {
+            all = new ArrayList<>(threads);
+        }
+        all.forEach(Thread::interrupt);
+        try {
+            for (Thread t : all) {
+                t.join(JOIN_MS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
