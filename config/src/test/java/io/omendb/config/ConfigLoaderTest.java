@@ -213,7 +213,12 @@ class ConfigLoaderTest {
                 Arguments.of("[[cluster.members]]\nid = \"n1\"\nraft_address = \"nohost\"", "cluster.members[0].raft_address"),
                 Arguments.of("[index]\nmax_eror = 3", "index.max_eror"),
                 Arguments.of("[indexes]\nmax_error = 3", "indexes"),
-                Arguments.of("[[cluster.members]]\nid = \"n1\"\nraft_address = \"h:1\"\nzone = \"a\"", "cluster.members[0].zone"));
+                Arguments.of("[[cluster.members]]\nid = \"n1\"\nraft_address = \"h:1\"\nzone = \"a b\"", "cluster.members[0].zone"),
+                Arguments.of("[cluster]\nzone = \"-a\"", "cluster.zone"),
+                Arguments.of("[cluster]\nzone = \"" + "z".repeat(65) + "\"", "cluster.zone"),
+                Arguments.of("[cluster]\nzone = 3", "cluster.zone"),
+                Arguments.of("[cluster]\nzone = \"a\"\n[[cluster.members]]\nid = \"n1\"\nraft_address = \"h:1\"\n"
+                        + "zone = \"b\"", "cluster.zone"));
     }
 
     @ParameterizedTest(name = "{1}")
@@ -235,6 +240,36 @@ class ConfigLoaderTest {
                 () -> ConfigLoader.parse("", Map.of(ConfigLoader.ENV_AUTH_DISABLED, "maybe"))).key());
         assertEquals("database.log_level (OMENDB_LOG_LEVEL)", assertThrows(ConfigException.class,
                 () -> ConfigLoader.parse("", Map.of(ConfigLoader.ENV_LOG_LEVEL, "chatty"))).key());
+        assertEquals("cluster.zone (OMENDB_CLUSTER_ZONE)", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("", Map.of(ConfigLoader.ENV_CLUSTER_ZONE, "eu west"))).key());
+        assertEquals("cluster.zone (OMENDB_CLUSTER_ZONE)", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("[[cluster.members]]\nid = \"n1\"\nraft_address = \"h:1\"\nzone = \"a\"",
+                        Map.of(ConfigLoader.ENV_CLUSTER_ZONE, "b"))).key());
+    }
+
+    @Test
+    void zonesAreReadForThisNodeAndTheOtherMembers() {
+        String members = """
+                [[cluster.members]]
+                id = "n1"
+                raft_address = "h:1"
+                [[cluster.members]]
+                id = "n2"
+                raft_address = "h:2"
+                zone = "eu-west-1b"
+                """;
+        OmenConfig.Cluster c = ConfigLoader.parse("[cluster]\nzone = \"eu-west-1a\"\n" + members, Map.of()).cluster();
+        assertEquals(List.of("eu-west-1a", "eu-west-1b"), c.members().stream().map(OmenConfig.Member::zone).toList());
+        assertEquals("eu-west-1a", c.self().zone());
+        assertEquals("", ConfigLoader.parse(members, Map.of()).cluster().self().zone(), "no zone: none");
+        assertEquals("eu-west-1b", ConfigLoader.parse("[cluster]\nnode_id = \"n2\"\n" + members, Map.of()).cluster()
+                .self().zone(), "this node's own entry gives its zone");
+        assertEquals("eu-west-1b", ConfigLoader.parse("[cluster]\nnode_id = \"n2\"\nzone = \"eu-west-1b\"\n"
+                + members, Map.of()).cluster().self().zone(), "the same zone twice agrees");
+        assertEquals("c_2", ConfigLoader.parse("[cluster]\nzone = \"a\"\n" + members,
+                Map.of(ConfigLoader.ENV_CLUSTER_ZONE, "c_2")).cluster().self().zone(), "the variable wins");
+        assertEquals("a.1", ConfigLoader.parse("[cluster]\nzone = \"a.1\"", Map.of()).cluster().self().zone(),
+                "a one-node cluster has a zone too");
     }
 
     /** {@code [cluster]} of node {@code nodeId} joining, members {@code ids} in this order ({@code nI}: port 700I). */
