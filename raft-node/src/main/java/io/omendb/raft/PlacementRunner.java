@@ -44,7 +44,9 @@ import java.util.function.LongSupplier;
  * acting on it, for {@link #metrics} (under-replicated ranges).
  *
  * <p><b>What it gives the driver.</b> Every member, configured or registered in the meta group (a node that joined
- * the running cluster: {@link ClusterClient#members()}, read again with the range table every round), with the state the meta group records (LIVE
+ * the running cluster: {@link ClusterClient#members()}, read again with the range table every round), with its zone (as
+ * it registered it, else as this node's file gives it: the driver spreads each range over {@code min(replication_factor,
+ * zones)} of them), with the state the meta group records (LIVE
  * without a record) and heard from when it last answered a probe ({@link NodeAdmin#hostedGroups}): one that stops
  * answering becomes SUSPECT after {@link PlacementLimits#NODE_SUSPECT_AFTER_MS_DEFAULT}, and the driver then balances
  * nothing (it repairs first), nor removes a replica whose loss would leave a range without a live quorum. One unheard
@@ -205,7 +207,7 @@ final class PlacementRunner implements AutoCloseable {
         }
         List<Node> nodes = new ArrayList<>();
         for (OmenConfig.Member m : members) {
-            nodes.add(new Node(m.id(), "", states.getOrDefault(m.id(), NodeState.LIVE), lastHeardMs(m.id()), 0));
+            nodes.add(new Node(m.id(), m.zone(), states.getOrDefault(m.id(), NodeState.LIVE), lastHeardMs(m.id()), 0));
         }
         ClusterSnapshot snapshot = new ClusterSnapshot(nodes, ranges, inFlight);
         if (act && !seesMajority(members)) {

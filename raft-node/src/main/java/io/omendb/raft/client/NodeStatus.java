@@ -6,11 +6,13 @@ package io.omendb.raft.client;
  * @param nodeId            the member's id
  * @param raftAddress       its Raft address ({@code host:port})
  * @param httpAddressOrNull its HTTP address, or null when the configuration gives none
+ * @param zone              its zone as registered (else as configured); "" when it has none
  * @param state             {@code live} (answers), {@code suspect} (does not answer), or as recorded in the meta
  *                          group: {@code draining}, {@code removed}, {@code dead}
  * @param replicas          range replicas the range table places on it (what a drain waits to reach 0)
  * @param leaders           ranges whose leader answered from it
  */
-public record NodeStatus(String nodeId, String raftAddress, String httpAddressOrNull, String state, int replicas,
+public record NodeStatus(String nodeId, String raftAddress, String httpAddressOrNull, String zone, String state,
+                         int replicas,
                          int leaders) {
 }
