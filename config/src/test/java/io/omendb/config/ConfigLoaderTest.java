@@ -249,27 +249,25 @@ class ConfigLoaderTest {
 
     @Test
     void zonesAreReadForThisNodeAndTheOtherMembers() {
-        String members = """
-                [[cluster.members]]
-                id = "n1"
-                raft_address = "h:1"
-                [[cluster.members]]
-                id = "n2"
-                raft_address = "h:2"
-                zone = "eu-west-1b"
-                """;
-        OmenConfig.Cluster c = ConfigLoader.parse("[cluster]\nzone = \"eu-west-1a\"\n" + members, Map.of()).cluster();
-        assertEquals(List.of("eu-west-1a", "eu-west-1b"), c.members().stream().map(OmenConfig.Member::zone).toList());
-        assertEquals("eu-west-1a", c.self().zone());
-        assertEquals("", ConfigLoader.parse(members, Map.of()).cluster().self().zone(), "no zone: none");
-        assertEquals("eu-west-1b", ConfigLoader.parse("[cluster]\nnode_id = \"n2\"\n" + members, Map.of()).cluster()
-                .self().zone(), "this node's own entry gives its zone");
-        assertEquals("eu-west-1b", ConfigLoader.parse("[cluster]\nnode_id = \"n2\"\nzone = \"eu-west-1b\"\n"
-                + members, Map.of()).cluster().self().zone(), "the same zone twice agrees");
-        assertEquals("c_2", ConfigLoader.parse("[cluster]\nzone = \"a\"\n" + members,
+        String n3InC = THREE_NODES.replace("7003\"\n", "7003\"\nzone = \"c\"\n");
+        OmenConfig.Cluster c = ConfigLoader.parse(withClusterZone(n3InC, "eu-west-1b"), Map.of()).cluster();
+        assertEquals(List.of("", "eu-west-1b", "c"), c.members().stream().map(OmenConfig.Member::zone).toList());
+        assertEquals("eu-west-1b", c.self().zone());
+        assertEquals("", ConfigLoader.parse(THREE_NODES, Map.of()).cluster().self().zone(), "no zone: none");
+        String ownEntryInB = THREE_NODES.replace("7002\"\n", "7002\"\nzone = \"b\"\n");
+        assertEquals("b", ConfigLoader.parse(ownEntryInB, Map.of()).cluster().self().zone(),
+                "this node's own entry gives its zone");
+        assertEquals("b", ConfigLoader.parse(withClusterZone(ownEntryInB, "b"), Map.of()).cluster().self().zone(),
+                "the same zone twice agrees");
+        assertEquals("c_2", ConfigLoader.parse(withClusterZone(THREE_NODES, "a"),
                 Map.of(ConfigLoader.ENV_CLUSTER_ZONE, "c_2")).cluster().self().zone(), "the variable wins");
         assertEquals("a.1", ConfigLoader.parse("[cluster]\nzone = \"a.1\"", Map.of()).cluster().self().zone(),
                 "a one-node cluster has a zone too");
+    }
+
+    /** {@code toml}, whose {@code [cluster]} section comes first, with {@code [cluster] zone = zone}. */
+    private static String withClusterZone(String toml, String zone) {
+        return toml.replaceFirst("\\[cluster]\n", "[cluster]\nzone = \"" + zone + "\"\n");
     }
 
     /** {@code [cluster]} of node {@code nodeId} joining, members {@code ids} in this order ({@code nI}: port 700I). */

@@ -49,14 +49,9 @@ class JoinTest {
 
     @Test
     void aNodeInNobodysConfigJoinsGetsReplicasAndStaysAcrossARestartOfEveryNode() throws Exception {
-        try (LocalCluster cluster = LocalCluster.start(dir, 3, REPLICATION, TestClusters.template("""
-                [placement]
-                leader_balance_interval_s = 1
-                busy_round_interval_ms = 200
-                max_moves_per_node = 2
-                [cluster]
-                initial_split_points = ["b", "c", "d"]
-                """)); ClusterClient client = cluster.newClient(null)) {
+        try (LocalCluster cluster = LocalCluster.start(dir, 3, REPLICATION,
+                TestClusters.template(TestClusters.FAST_PLACEMENT_FOUR_RANGES));
+             ClusterClient client = cluster.newClient(null)) {
             client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S));
             Map<String, String> acknowledged = new ConcurrentHashMap<>();
             AtomicBoolean stop = new AtomicBoolean();

@@ -10,14 +10,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.omendb.raft.TestClusters.CALL_TIMEOUT_S;
 import static io.omendb.raft.TestClusters.await;
@@ -47,33 +45,15 @@ class ZoneSpreadTest {
 
     @Test
     void everyRangeEndsSpreadOverThreeZonesAndEveryWriteReadsBack() throws Exception {
-        try (LocalCluster cluster = LocalCluster.start(dir, 4, REPLICATION, TestClusters.template("""
-                [placement]
-                leader_balance_interval_s = 1
-                busy_round_interval_ms = 200
-                max_moves_per_node = 2
-                [cluster]
-                initial_split_points = ["b", "c", "d"]
-                """), ZoneSpreadTest::withZones); ClusterClient client = cluster.newClient(null)) {
+        try (LocalCluster cluster = LocalCluster.start(dir, 4, REPLICATION,
+                TestClusters.template(TestClusters.FAST_PLACEMENT_FOUR_RANGES), ZoneSpreadTest::withZones);
+             ClusterClient client = cluster.newClient(null)) {
             RangeTable initial = client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S));
             assertEquals(List.of(2, 3, 3, 2), initial.ranges().stream().map(ZoneSpreadTest::zonesOf).toList(),
                     "the initial layout puts ranges 1 and 4 on both zone-a nodes");
             Map<String, String> acknowledged = new ConcurrentHashMap<>();
-            AtomicBoolean stop = new AtomicBoolean();
-            List<Thread> writers = new ArrayList<>();
-            for (int w = 0; w < WRITERS; w++) {
-                writers.add(TestClusters.writer(client, "zones", w, acknowledged, stop));
-            }
-            writers.forEach(Thread::start);
-            List<NodeStatus> nodes;
-            try {
-                nodes = awaitSpread(client);
-            } finally {
-                stop.set(true);
-                for (Thread t : writers) {
-                    t.join(TimeUnit.SECONDS.toMillis(CALL_TIMEOUT_S));
-                }
-            }
+            List<NodeStatus> nodes = TestClusters.underWrites(client, "zones", WRITERS, acknowledged,
+                    () -> awaitSpread(client));
             assertEquals(List.of("a", "a", "b", "c"), nodes.stream().map(NodeStatus::zone).toList(),
                     "n4's zone is learnt from its registration: " + nodes);
             Map<String, Integer> share = Map.of("n1", 2, "n2", 2, "n3", 4, "n4", 4);
