@@ -492,7 +492,8 @@ public final class ConfigLoader {
             }
             if (!zone.isEmpty() && !m.zone().isEmpty() && !zone.equals(m.zone())) {
                 throw new ConfigException(zoneKey, "'" + zone + "' differs from the zone '" + m.zone() + "' of this "
-                        + "node's own [[cluster.members]] entry ('" + nodeId + "'); give one zone, or the same in both");
+                        + "node's own [[cluster.members]] entry ('" + nodeId + "'); give one zone, or the same in "
+                        + "both");
             }
             members.set(i, m.withZone(zone.isEmpty() ? m.zone() : zone));
         }

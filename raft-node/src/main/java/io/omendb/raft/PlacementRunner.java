@@ -44,9 +44,7 @@ import java.util.function.LongSupplier;
  * acting on it, for {@link #metrics} (under-replicated ranges).
  *
  * <p><b>What it gives the driver.</b> Every member, configured or registered in the meta group (a node that joined
- * the running cluster: {@link ClusterClient#members()}, read again with the range table every round), with its zone (as
- * it registered it, else as this node's file gives it: the driver spreads each range over {@code min(replication_factor,
- * zones)} of them), with the state the meta group records (LIVE
+ * the running cluster: {@link ClusterClient#members()}, read again with the range table every round), with the state the meta group records (LIVE
  * without a record) and heard from when it last answered a probe ({@link NodeAdmin#hostedGroups}): one that stops
  * answering becomes SUSPECT after {@link PlacementLimits#NODE_SUSPECT_AFTER_MS_DEFAULT}, and the driver then balances
  * nothing (it repairs first), nor removes a replica whose loss would leave a range without a live quorum. One unheard
@@ -58,6 +56,10 @@ import java.util.function.LongSupplier;
  * joined. Every range of the table with its voters and current
  * leader, less the target of a copy in flight, and the moves in flight ({@link ReplicaMoves}), bounded by {@code
  * max_moves_per_node} per node.
+ *
+ * <p><b>Zones.</b> Each member goes to the driver with its zone as it registered it, else as this node's file gives
+ * it ({@link ClusterClient#members()}); the driver spreads each range over {@code min(replication_factor, zones)} of
+ * them, moving replicas of the ranges the initial layout (which knows no zones) put twice in one.
  *
  * <p><b>Dead nodes.</b> Calls to a node that does not answer are bounded and run on that node's own lanes
  * ({@code NodeCalls}), so they no longer hold up probes of the live members. Two guards stay: a replica of a DEAD

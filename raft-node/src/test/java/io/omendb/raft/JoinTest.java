@@ -117,7 +117,8 @@ class JoinTest {
             IOException configured = assertThrows(IOException.class, () -> OmenNode.start(joining(cluster, "n4")));
             assertTrue(configured.getMessage().contains("'n4' is registered already"), configured.getMessage());
             List<OmenConfig.Member> registered = await(client.admin().nodes().registeredMembers());
-            assertEquals(List.of("n1", "n2", "n3", "n4", "n5"), registered.stream().map(OmenConfig.Member::id).toList());
+            assertEquals(List.of("n1", "n2", "n3", "n4", "n5"),
+                    registered.stream().map(OmenConfig.Member::id).toList());
             assertEquals(n5.withZone("z2"), registered.get(4));
         }
     }

@@ -98,7 +98,7 @@ class ZoneSpreadTest {
             }
             Thread.sleep(250);
         }
-        throw new AssertionError("ranges not spread over three zones within " + SPREAD_WAIT_S + " s: "
-                + (table == null ? "no table" : table.ranges().stream().map(r -> r.rangeId() + "=" + r.peerIds()).toList()));
+        throw new AssertionError("ranges not spread over three zones within " + SPREAD_WAIT_S + " s: " + (table == null
+                ? "no table" : table.ranges().stream().map(r -> r.rangeId() + "=" + r.peerIds()).toList()));
     }
 }

@@ -65,10 +65,9 @@ public final class NodeAdmin {
      * With {@code configured}, the node is a member of the cluster's initial configuration, whose file is
      * authoritative: a different record of its id is replaced. Otherwise the node joins the running cluster: a record
      * of its id with the same addresses is replaced (a restart with another {@code [cluster] zone}); one with another
-     * address, or replicas the range table already places on an unregistered node of
-     * its id, mean that id belongs to another node, and the registration fails with INVALID_ARGUMENT (nothing
-     * changed; the node needs another id). CONFLICT: the record changed meanwhile (retry). Completes with true when it
-     * wrote a record.
+     * address, or replicas the range table already places on an unregistered node of its id, mean that id belongs to
+     * another node, and the registration fails with INVALID_ARGUMENT (nothing changed; the node needs another id).
+     * CONFLICT: the record changed meanwhile (retry). Completes with true when it wrote a record.
      */
     public CompletableFuture<Boolean> register(OmenConfig.Member self, boolean configured) {
         byte[] key = MemberRecordCodec.key(self.id());

@@ -13,6 +13,5 @@ package io.omendb.raft.client;
  * @param leaders           ranges whose leader answered from it
  */
 public record NodeStatus(String nodeId, String raftAddress, String httpAddressOrNull, String zone, String state,
-                         int replicas,
-                         int leaders) {
+                         int replicas, int leaders) {
 }
