@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  * <p>Environment overrides (they win over the file): {@code OMENDB_DATA_DIR} → {@code database.data_dir},
  * {@code OMENDB_HTTP_PORT} → {@code http.port}, {@code OMENDB_AUTH_DISABLED=true|false} →
  * {@code security.auth_enabled = !value}, {@code OMENDB_LOG_LEVEL} → {@code database.log_level}, {@code OMENDB_LOG_FORMAT} →
- * {@code monitoring.log_format}. The environment
+ * {@code monitoring.log_format}, {@code OMENDB_CLUSTER_ZONE} → {@code cluster.zone}. The environment
  * is passed in (not read from {@link System#getenv()} here) so tests are hermetic.
  *
  * <p>The operations guide's names and keys ({@link GuideKeys}) are read as this product's keys, ignored with a
@@ -43,6 +43,7 @@ public final class ConfigLoader {
     public static final String ENV_AUTH_DISABLED = "OMENDB_AUTH_DISABLED";
     public static final String ENV_LOG_LEVEL = "OMENDB_LOG_LEVEL";
     public static final String ENV_LOG_FORMAT = "OMENDB_LOG_FORMAT";
+    public static final String ENV_CLUSTER_ZONE = "OMENDB_CLUSTER_ZONE";
 
     /**
      * {@code [index]} defaults: the storage engine's own ({@code EngineOptions.defaults()}; raft-node's
@@ -86,6 +87,10 @@ public final class ConfigLoader {
     static final int COMMAND_FRAMING_BYTES_MAX = 64;
     static final String SPLIT_POINT_HEX_PREFIX = "hex:";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    /** A zone: empty (none), or 1-64 characters of [A-Za-z0-9_.-] starting with a letter or digit. */
+    private static final Predicate<String> ZONE = v -> v.isEmpty() || NAME.matcher(v).matches();
+    private static final String ZONE_EXPECTATION = "must be empty (no zone) or 1-64 characters of [A-Za-z0-9_.-] "
+            + "starting with a letter or digit";
     private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9_.\\-:\\[\\]]+:\\d{1,5}");
     private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
     private static final List<String> SECTIONS = List.of("database", "storage", "index", "wal", "http", "security",
@@ -147,7 +152,7 @@ public final class ConfigLoader {
                 monitoring(sections.get("monitoring"), env),
                 performance(sections.get("performance")),
                 limits(sections.get("limits")),
-                cluster(sections.get("cluster"), http, notices),
+                cluster(sections.get("cluster"), http, env, notices),
                 backup(sections.get("backup")),
                 ranges(sections.get("ranges")),
                 placement(sections.get("placement")));
@@ -433,16 +438,24 @@ public final class ConfigLoader {
      * to reach it) at {@code http.port + }{@link #SINGLE_NODE_RAFT_PORT_OFFSET}, so that single-server instances on
      * one host that differ in their HTTP port do not collide on Raft.
      */
-    private static OmenConfig.Cluster cluster(TomlSection t, OmenConfig.Http http, Consumer<ConfigNotice> notices) {
+    private static OmenConfig.Cluster cluster(TomlSection t, OmenConfig.Http http, Map<String, String> env,
+                                              Consumer<ConfigNotice> notices) {
         String nodeId = t.string("node_id", "n1", v -> NAME.matcher(v).matches(),
                 "must be 1-64 characters of [A-Za-z0-9_.-] starting with a letter or digit");
+        String zone = t.string("zone", "", ZONE, ZONE_EXPECTATION);
+        String zoneKey = "cluster.zone";
+        if (env.containsKey(ENV_CLUSTER_ZONE)) {
+            zoneKey = "cluster.zone (" + ENV_CLUSTER_ZONE + ")";
+            zone = envValue(ENV_CLUSTER_ZONE, "cluster.zone", env.get(ENV_CLUSTER_ZONE), ZONE, ZONE_EXPECTATION);
+        }
         List<OmenConfig.Member> members = new ArrayList<>();
         for (TomlSection m : t.tables("members")) {
             members.add(new OmenConfig.Member(
                     m.requiredString("id", v -> NAME.matcher(v).matches(), "must be a valid node id"),
                     m.requiredString("raft_address", v -> HOST_PORT.matcher(v).matches(), "must be host:port"),
                     m.string("http_address", "", v -> v.isEmpty() || HOST_PORT.matcher(v).matches(),
-                            "must be host:port")));
+                            "must be host:port"),
+                    m.string("zone", "", ZONE, ZONE_EXPECTATION)));
             m.rejectUnknownKeys();
         }
         if (members.isEmpty()) {
@@ -452,17 +465,38 @@ public final class ConfigLoader {
                         + " without [[cluster.members]] (Raft then listens on http.port + "
                         + SINGLE_NODE_RAFT_PORT_OFFSET + "), got " + http.port() + "; or write a [cluster] section");
             }
-            members.add(new OmenConfig.Member(nodeId, LOOPBACK + ":" + raftPort, LOOPBACK + ":" + http.port()));
+            members.add(new OmenConfig.Member(nodeId, LOOPBACK + ":" + raftPort, LOOPBACK + ":" + http.port(), zone));
             notices.accept(new ConfigNotice(ConfigNotice.Severity.INFO, "cluster", "no [[cluster.members]]: "
                     + "a one-node cluster (node " + nodeId + ", Raft on " + LOOPBACK + ":" + raftPort
                     + ", one replica per range); a cluster of several nodes lists them all in [cluster]"));
         }
+        withOwnZone(members, nodeId, zone, zoneKey);
         int rf = t.intIn("replication_factor", Math.min(3, members.size()), 1, 7);
         List<byte[]> splits = new ArrayList<>();
         for (String s : t.strings("initial_split_points")) {
             splits.add(splitPoint(s));
         }
         return new OmenConfig.Cluster(nodeId, rf, members, splits, t.bool("join", false));
+    }
+
+    /**
+     * This node's zone is {@code [cluster] zone} (or its variable), else the {@code zone} of its own members entry;
+     * both set, they must agree (two answers to one question are a mistake, not a choice). Its entry, if any, then
+     * carries that zone.
+     */
+    private static void withOwnZone(List<OmenConfig.Member> members, String nodeId, String zone, String zoneKey) {
+        for (int i = 0; i < members.size(); i++) {
+            OmenConfig.Member m = members.get(i);
+            if (!m.id().equals(nodeId)) {
+                continue;
+            }
+            if (!zone.isEmpty() && !m.zone().isEmpty() && !zone.equals(m.zone())) {
+                throw new ConfigException(zoneKey, "'" + zone + "' differs from the zone '" + m.zone() + "' of this "
+                        + "node's own [[cluster.members]] entry ('" + nodeId + "'); give one zone, or the same in "
+                        + "both");
+            }
+            members.set(i, m.withZone(zone.isEmpty() ? m.zone() : zone));
+        }
     }
 
     /** {@code "hex:00ff"} is raw bytes; anything else is the UTF-8 bytes of the string. Empty is refused. */

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -270,8 +271,26 @@ public record OmenConfig(Database database, Storage storage, Index index, Wal wa
         }
     }
 
-    /** One {@code [[cluster.members]]} entry: a node and where to reach it. */
-    public record Member(String id, String raftAddress, String httpAddress) {
+    /**
+     * One {@code [[cluster.members]]} entry: a node, where to reach it, and its failure domain.
+     *
+     * @param zone the member's zone ({@code [cluster] zone} for this node, {@code zone} of its entry for the others);
+     *             "" when none is configured. The placement driver spreads each range's replicas over
+     *             {@code min(replication_factor, zones)} zones.
+     */
+    public record Member(String id, String raftAddress, String httpAddress, String zone) {
+        public Member {
+            Objects.requireNonNull(zone, "zone");
+        }
+
+        /** A member without a zone. */
+        public Member(String id, String raftAddress, String httpAddress) {
+            this(id, raftAddress, httpAddress, "");
+        }
+
+        public Member withZone(String z) {
+            return new Member(id, raftAddress, httpAddress, z);
+        }
     }
 
     public OmenConfig withDatabase(Database d) {

@@ -213,7 +213,12 @@ class ConfigLoaderTest {
                 Arguments.of("[[cluster.members]]\nid = \"n1\"\nraft_address = \"nohost\"", "cluster.members[0].raft_address"),
                 Arguments.of("[index]\nmax_eror = 3", "index.max_eror"),
                 Arguments.of("[indexes]\nmax_error = 3", "indexes"),
-                Arguments.of("[[cluster.members]]\nid = \"n1\"\nraft_address = \"h:1\"\nzone = \"a\"", "cluster.members[0].zone"));
+                Arguments.of("[[cluster.members]]\nid = \"n1\"\nraft_address = \"h:1\"\nzone = \"a b\"", "cluster.members[0].zone"),
+                Arguments.of("[cluster]\nzone = \"-a\"", "cluster.zone"),
+                Arguments.of("[cluster]\nzone = \"" + "z".repeat(65) + "\"", "cluster.zone"),
+                Arguments.of("[cluster]\nzone = 3", "cluster.zone"),
+                Arguments.of("[cluster]\nzone = \"a\"\n[[cluster.members]]\nid = \"n1\"\nraft_address = \"h:1\"\n"
+                        + "zone = \"b\"", "cluster.zone"));
     }
 
     @ParameterizedTest(name = "{1}")
@@ -235,6 +240,34 @@ class ConfigLoaderTest {
                 () -> ConfigLoader.parse("", Map.of(ConfigLoader.ENV_AUTH_DISABLED, "maybe"))).key());
         assertEquals("database.log_level (OMENDB_LOG_LEVEL)", assertThrows(ConfigException.class,
                 () -> ConfigLoader.parse("", Map.of(ConfigLoader.ENV_LOG_LEVEL, "chatty"))).key());
+        assertEquals("cluster.zone (OMENDB_CLUSTER_ZONE)", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("", Map.of(ConfigLoader.ENV_CLUSTER_ZONE, "eu west"))).key());
+        assertEquals("cluster.zone (OMENDB_CLUSTER_ZONE)", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("[[cluster.members]]\nid = \"n1\"\nraft_address = \"h:1\"\nzone = \"a\"",
+                        Map.of(ConfigLoader.ENV_CLUSTER_ZONE, "b"))).key());
+    }
+
+    @Test
+    void zonesAreReadForThisNodeAndTheOtherMembers() {
+        String n3InC = THREE_NODES.replace("7003\"\n", "7003\"\nzone = \"c\"\n");
+        OmenConfig.Cluster c = ConfigLoader.parse(withClusterZone(n3InC, "eu-west-1b"), Map.of()).cluster();
+        assertEquals(List.of("", "eu-west-1b", "c"), c.members().stream().map(OmenConfig.Member::zone).toList());
+        assertEquals("eu-west-1b", c.self().zone());
+        assertEquals("", ConfigLoader.parse(THREE_NODES, Map.of()).cluster().self().zone(), "no zone: none");
+        String ownEntryInB = THREE_NODES.replace("7002\"\n", "7002\"\nzone = \"b\"\n");
+        assertEquals("b", ConfigLoader.parse(ownEntryInB, Map.of()).cluster().self().zone(),
+                "this node's own entry gives its zone");
+        assertEquals("b", ConfigLoader.parse(withClusterZone(ownEntryInB, "b"), Map.of()).cluster().self().zone(),
+                "the same zone twice agrees");
+        assertEquals("c_2", ConfigLoader.parse(withClusterZone(THREE_NODES, "a"),
+                Map.of(ConfigLoader.ENV_CLUSTER_ZONE, "c_2")).cluster().self().zone(), "the variable wins");
+        assertEquals("a.1", ConfigLoader.parse("[cluster]\nzone = \"a.1\"", Map.of()).cluster().self().zone(),
+                "a one-node cluster has a zone too");
+    }
+
+    /** {@code toml}, whose {@code [cluster]} section comes first, with {@code [cluster] zone = zone}. */
+    private static String withClusterZone(String toml, String zone) {
+        return toml.replaceFirst("\\[cluster]\n", "[cluster]\nzone = \"" + zone + "\"\n");
     }
 
     /** {@code [cluster]} of node {@code nodeId} joining, members {@code ids} in this order ({@code nI}: port 700I). */

@@ -41,7 +41,29 @@ import java.util.TreeMap;
 final class PlacementSimulation {
     /** The shape of a run. */
     record Config(int nodes, int ranges, int zones, PlacementLimits limits, long faultPhaseMs, int faults,
-                  long bytesPerSec, long moveFixedMs, long tickMs, int roundsMax, long rangeBytesMax) {
+                  long bytesPerSec, long moveFixedMs, long tickMs, int roundsMax, long rangeBytesMax, Layout layout) {
+        Config(int nodes, int ranges, int zones, PlacementLimits limits, long faultPhaseMs, int faults,
+               long bytesPerSec, long moveFixedMs, long tickMs, int roundsMax, long rangeBytesMax) {
+            this(nodes, ranges, zones, limits, faultPhaseMs, faults, bytesPerSec, moveFixedMs, tickMs, roundsMax,
+                    rangeBytesMax, Layout.SPREAD);
+        }
+
+        Config withLayout(Layout l) {
+            return new Config(nodes, ranges, zones, limits, faultPhaseMs, faults, bytesPerSec, moveFixedMs, tickMs,
+                    roundsMax, rangeBytesMax, l);
+        }
+    }
+
+    /** Where the initial nodes' zones and the initial ranges' replicas are. Nodes that join later: as SPREAD. */
+    enum Layout {
+        /** Node k in zone k mod zones, range i on nodes rf * i + j: consecutive nodes, so (mostly) distinct zones. */
+        SPREAD,
+        /**
+         * The nodes listed zone by zone (node k in zone k * zones / nodes, as an operator's members list may be) and
+         * range i on nodes i + j, as {@code ClusterLayout} places a cluster's initial ranges over its members: many
+         * ranges start with two replicas in one zone, which the driver must spread.
+         */
+        CONFIG_ORDER
     }
 
     /** What a run did. {@code failure} is null when every check held and it converged. */
@@ -108,7 +130,8 @@ final class PlacementSimulation {
         this.random = new Random(seed);
         this.driver = new PlacementDriver(limits, () -> nowMs);
         for (int i = 0; i < config.nodes(); i++) {
-            addNode();
+            addNode(config.layout() == Layout.SPREAD ? i % config.zones() : (int) ((long) i * config.zones()
+                    / config.nodes()));
         }
         ranges = new Range[config.ranges()];
         placeRangesEvenly();
@@ -122,14 +145,15 @@ final class PlacementSimulation {
         }
     }
 
-    /** Replicas of range i on nodes (rf*i + j) mod n: consecutive nodes, so distinct zones; equal counts. */
+    /** Replicas of range i on nodes (stride * i + j) mod n ({@link Layout}): consecutive nodes; equal counts. */
     private void placeRangesEvenly() {
         List<SimNode> all = new ArrayList<>(nodesById.values());
         int rf = limits.replicationFactor();
+        long stride = config.layout() == Layout.SPREAD ? rf : 1;
         for (int i = 0; i < ranges.length; i++) {
             List<Replica> replicas = new ArrayList<>();
             for (int j = 0; j < Math.min(rf, all.size()); j++) {
-                SimNode n = all.get((int) (((long) rf * i + j) % all.size()));
+                SimNode n = all.get((int) ((stride * i + j) % all.size()));
                 replicas.add(new Replica(n.id, n.incarnation));
             }
             long size = 1 + (long) (random.nextDouble() * config.rangeBytesMax());
@@ -482,8 +506,12 @@ final class PlacementSimulation {
     // ---- faults ----
 
     private SimNode addNode() {
+        return addNode(nextNodeNumber % config.zones());
+    }
+
+    private SimNode addNode(int zone) {
         String id = String.format("n%05d", nextNodeNumber);
-        SimNode n = new SimNode(id, "z" + (nextNodeNumber % config.zones()), random.nextLong());
+        SimNode n = new SimNode(id, "z" + zone, random.nextLong());
         nextNodeNumber++;
         n.lastSeenMs = nowMs;
         nodes.put(id, n);

@@ -48,6 +48,27 @@ class PlacementSimulationTest {
                 + failed.stream().map(o -> Long.toString(o.seed())).limit(20).toList() + ")\n" + report);
     }
 
+    /**
+     * Clusters laid out as a real one starts: members listed zone by zone and the initial ranges placed round-robin
+     * over them ({@code ClusterLayout}), which puts many ranges twice in one zone; the driver must spread every range
+     * over {@code min(replicationFactor, zones)} zones and keep each node within ±1 of its share, faults or not.
+     */
+    @Test
+    void rangesPlacedInConfigurationOrderEndSpreadOverZones() {
+        int count = Integer.getInteger("placement.seeds", SEEDS_DEFAULT) / 2;
+        List<Long> failed = new ArrayList<>();
+        StringBuilder report = new StringBuilder();
+        for (long seed = 1; seed <= count; seed++) {
+            PlacementSimulation.Outcome o = new PlacementSimulation(seed, smallCluster(seed)
+                    .withLayout(PlacementSimulation.Layout.CONFIG_ORDER)).run();
+            if (!o.ok()) {
+                failed.add(seed);
+                report.append(failed.size() <= FAILURES_SHOWN_MAX ? describe(o) : "");
+            }
+        }
+        assertTrue(failed.isEmpty(), () -> failed.size() + " of " + count + " seeds failed " + failed + report);
+    }
+
     @Test
     void oneSeedOneRun() {
         PlacementSimulation.Outcome once = new PlacementSimulation(7, smallCluster(7)).run();

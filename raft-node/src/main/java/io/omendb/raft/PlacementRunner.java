@@ -57,6 +57,10 @@ import java.util.function.LongSupplier;
  * leader, less the target of a copy in flight, and the moves in flight ({@link ReplicaMoves}), bounded by {@code
  * max_moves_per_node} per node.
  *
+ * <p><b>Zones.</b> Each member goes to the driver with its zone as it registered it, else as this node's file gives
+ * it ({@link ClusterClient#members()}); the driver spreads each range over {@code min(replication_factor, zones)} of
+ * them, moving replicas of the ranges the initial layout (which knows no zones) put twice in one.
+ *
  * <p><b>Dead nodes.</b> Calls to a node that does not answer are bounded and run on that node's own lanes
  * ({@code NodeCalls}), so they no longer hold up probes of the live members. Two guards stay: a replica of a DEAD
  * node is removed without asking that node to delete it (the delete could only fail, after the admin call bound, and
@@ -205,7 +209,7 @@ final class PlacementRunner implements AutoCloseable {
         }
         List<Node> nodes = new ArrayList<>();
         for (OmenConfig.Member m : members) {
-            nodes.add(new Node(m.id(), "", states.getOrDefault(m.id(), NodeState.LIVE), lastHeardMs(m.id()), 0));
+            nodes.add(new Node(m.id(), m.zone(), states.getOrDefault(m.id(), NodeState.LIVE), lastHeardMs(m.id()), 0));
         }
         ClusterSnapshot snapshot = new ClusterSnapshot(nodes, ranges, inFlight);
         if (act && !seesMajority(members)) {

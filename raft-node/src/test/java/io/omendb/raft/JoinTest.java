@@ -49,14 +49,9 @@ class JoinTest {
 
     @Test
     void aNodeInNobodysConfigJoinsGetsReplicasAndStaysAcrossARestartOfEveryNode() throws Exception {
-        try (LocalCluster cluster = LocalCluster.start(dir, 3, REPLICATION, TestClusters.template("""
-                [placement]
-                leader_balance_interval_s = 1
-                busy_round_interval_ms = 200
-                max_moves_per_node = 2
-                [cluster]
-                initial_split_points = ["b", "c", "d"]
-                """)); ClusterClient client = cluster.newClient(null)) {
+        try (LocalCluster cluster = LocalCluster.start(dir, 3, REPLICATION,
+                TestClusters.template(TestClusters.FAST_PLACEMENT_FOUR_RANGES));
+             ClusterClient client = cluster.newClient(null)) {
             client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S));
             Map<String, String> acknowledged = new ConcurrentHashMap<>();
             AtomicBoolean stop = new AtomicBoolean();
@@ -102,7 +97,8 @@ class JoinTest {
 
     /**
      * Four configured nodes (n4 outside the meta group) and n5 joined: a node joining as n5 at another address, or as
-     * n4 (a configured member, which registered itself when it started), is refused at start, naming the record.
+     * n4 (a configured member, which registered itself when it started), is refused at start, naming the record; n5
+     * registering again at its own addresses with another zone (a restart after relabelling) replaces its record.
      */
     @Test
     void aJoiningNodeWhoseIdIsTakenIsRefused() throws Exception {
@@ -110,6 +106,9 @@ class JoinTest {
              ClusterClient client = cluster.newClient(null)) {
             client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S));
             cluster.join("n5");
+            OmenConfig.Member n5 = cluster.configOf("n5").cluster().self();
+            assertTrue(await(client.admin().nodes().register(n5.withZone("z2"), false)),
+                    "a joined node restarting with another zone (same addresses) re-registers");
             IOException joined = assertThrows(IOException.class, () -> OmenNode.start(joining(cluster, "n5")));
             assertTrue(joined.getMessage().contains("'n5' is registered already"), joined.getMessage());
             for (String configured : List.of("n1", "n2", "n3", "n4")) {
@@ -117,8 +116,10 @@ class JoinTest {
             }
             IOException configured = assertThrows(IOException.class, () -> OmenNode.start(joining(cluster, "n4")));
             assertTrue(configured.getMessage().contains("'n4' is registered already"), configured.getMessage());
-            assertEquals(List.of("n1", "n2", "n3", "n4", "n5"), await(client.admin().nodes().registeredMembers())
-                    .stream().map(OmenConfig.Member::id).toList());
+            List<OmenConfig.Member> registered = await(client.admin().nodes().registeredMembers());
+            assertEquals(List.of("n1", "n2", "n3", "n4", "n5"),
+                    registered.stream().map(OmenConfig.Member::id).toList());
+            assertEquals(n5.withZone("z2"), registered.get(4));
         }
     }
 

@@ -16,7 +16,10 @@ import org.apache.ratis.server.RaftServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +35,19 @@ public final class TestClusters {
 
     private TestClusters() {
     }
+
+    /**
+     * Four ranges (split at "b", "c", "d", where {@link #writer} writes) and a placement driver at a test's pace: a
+     * round every second and every 200 ms while a move runs, at most two moves per node.
+     */
+    public static final String FAST_PLACEMENT_FOUR_RANGES = """
+            [placement]
+            leader_balance_interval_s = 1
+            busy_round_interval_ms = 200
+            max_moves_per_node = 2
+            [cluster]
+            initial_split_points = ["b", "c", "d"]
+            """;
 
     public static OmenConfig template(String extraToml) {
         return ConfigLoader.parse("""
@@ -137,6 +153,28 @@ public final class TestClusters {
                 }
             }
         }, namePrefix + "-writer-" + id);
+    }
+
+    /**
+     * Runs {@code body} while {@code writers} {@link #writer}s write through {@code client}, recording what was
+     * acknowledged in {@code acknowledged}; stops and joins them whatever {@code body} does.
+     */
+    public static <T> T underWrites(ClusterClient client, String namePrefix, int writers,
+                                    Map<String, String> acknowledged, Callable<T> body) throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            threads.add(writer(client, namePrefix, w, acknowledged, stop));
+        }
+        threads.forEach(Thread::start);
+        try {
+            return body.call();
+        } finally {
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join(TimeUnit.SECONDS.toMillis(CALL_TIMEOUT_S));
+            }
+        }
     }
 
     /** Every write of {@code written} reads back through {@code reader} (linearizable). */

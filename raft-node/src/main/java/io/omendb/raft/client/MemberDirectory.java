@@ -13,36 +13,47 @@ import java.util.Optional;
  * Where a client finds each cluster member: the members its configuration names, then those it learnt from the meta
  * group's member registry ({@link io.omendb.raft.meta.MemberRecordCodec}) — nodes that joined the running cluster,
  * which no other node's file names. A configured member keeps its configured address whatever the registry says
- * (an operator moving a configured node edits the files, as before the registry); a registered one is replaced by
- * what each {@link #learn} reads.
+ * (an operator moving a configured node edits the files, as before the registry), but takes the zone it registered
+ * (its own {@code [cluster] zone}: the node knows its failure domain better than another node's file); until it has
+ * registered one (or if it registered none), the zone of its entry here counts. A registered member not configured
+ * here is replaced by what each {@link #learn} reads.
  *
  * <p>Invariant: {@link #all()} lists the configured members in configuration order, then the others in registry (id)
- * order, each id once. Thread-safe: the learnt members are one immutable map, swapped whole.
+ * order, each id once. Thread-safe: the registered members are one immutable map, swapped whole.
  */
 final class MemberDirectory {
     private final Map<String, OmenConfig.Member> configured = new LinkedHashMap<>();
-    private volatile Map<String, OmenConfig.Member> learnt = Map.of();
+    /** Every member of the registry as {@link #learn} last read it, configured ones included, by id. */
+    private volatile Map<String, OmenConfig.Member> registered = Map.of();
 
     MemberDirectory(List<OmenConfig.Member> configured) {
         configured.forEach(m -> this.configured.put(m.id(), m));
     }
 
-    /** Replaces the learnt members with the registry's {@code registered} members not configured here. */
-    void learn(List<OmenConfig.Member> registered) {
+    /** Replaces what the registry said with {@code records}, its members in id order. */
+    void learn(List<OmenConfig.Member> records) {
         Map<String, OmenConfig.Member> next = new LinkedHashMap<>();
-        registered.stream().filter(m -> !configured.containsKey(m.id())).forEach(m -> next.put(m.id(), m));
-        learnt = next;
+        records.forEach(m -> next.put(m.id(), m));
+        registered = next;
     }
 
     List<OmenConfig.Member> all() {
-        List<OmenConfig.Member> out = new ArrayList<>(configured.values());
-        out.addAll(learnt.values());
+        Map<String, OmenConfig.Member> records = registered;
+        List<OmenConfig.Member> out = new ArrayList<>();
+        configured.values().forEach(m -> out.add(withRegisteredZone(m, records)));
+        records.values().stream().filter(m -> !configured.containsKey(m.id())).forEach(out::add);
         return out;
     }
 
     Optional<OmenConfig.Member> member(String nodeId) {
+        Map<String, OmenConfig.Member> records = registered;
         OmenConfig.Member m = configured.get(nodeId);
-        return Optional.ofNullable(m != null ? m : learnt.get(nodeId));
+        return Optional.ofNullable(m != null ? withRegisteredZone(m, records) : records.get(nodeId));
+    }
+
+    private static OmenConfig.Member withRegisteredZone(OmenConfig.Member m, Map<String, OmenConfig.Member> records) {
+        OmenConfig.Member record = records.get(m.id());
+        return record == null || record.zone().isEmpty() ? m : m.withZone(record.zone());
     }
 
     /** The member with id {@code nodeId} as a Raft peer; NOT_FOUND when neither configured nor learnt. */

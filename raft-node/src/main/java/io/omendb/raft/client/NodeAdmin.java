@@ -66,25 +66,25 @@ public final class NodeAdmin {
     /**
      * Records where {@code self} is reached in the member registry, unless it is recorded there already as given.
      * With {@code configured}, the node is a member of the cluster's initial configuration, whose file is
-     * authoritative: a different record of its id is replaced. Otherwise the node joins the running cluster: a
-     * record of its id with another address, or replicas the range table already places on an unregistered node of
-     * its id, mean that id belongs to another node, and the registration fails with INVALID_ARGUMENT (nothing
-     * changed; the node needs another id). CONFLICT: the record changed meanwhile (retry). Completes with true when it
-     * wrote a record.
+     * authoritative: a different record of its id is replaced. Otherwise the node joins the running cluster: a record
+     * of its id with the same addresses is replaced (a restart with another {@code [cluster] zone}); one with another
+     * address, or replicas the range table already places on an unregistered node of its id, mean that id belongs to
+     * another node, and the registration fails with INVALID_ARGUMENT (nothing changed; the node needs another id).
+     * CONFLICT: the record changed meanwhile (retry). Completes with true when it wrote a record.
      */
     public CompletableFuture<Boolean> register(OmenConfig.Member self, boolean configured) {
         byte[] key = MemberRecordCodec.key(self.id());
         return client.channels().meta().read(new Query.Get(key), ReadOptions.linearizable(), null).thenCompose(r -> {
             byte[] current = ((QueryResult.Value) r).value();
-            if (current != null && MemberRecordCodec.decode(key, current).equals(self)) {
+            OmenConfig.Member recorded = current == null ? null : MemberRecordCodec.decode(key, current);
+            if (self.equals(recorded)) {
                 return CompletableFuture.completedFuture(false);
             }
-            if (!configured && current != null) {
+            if (!configured && recorded != null && !sameNode(recorded, self)) {
                 throw new ClientException(ErrorCode.INVALID_ARGUMENT, "node id '" + self.id() + "' is registered already "
-                        + "for another node (" + MemberRecordCodec.decode(key, current) + "); give this node another "
-                        + "[cluster] node_id");
+                        + "for another node (" + recorded + "); give this node another [cluster] node_id");
             }
-            CompletableFuture<Void> checked = configured ? CompletableFuture.completedFuture(null)
+            CompletableFuture<Void> checked = configured || recorded != null ? CompletableFuture.completedFuture(null)
                     : client.refreshRangeTable().thenAccept(table -> checkIdUnused(self.id(), table));
             return checked.thenCompose(v -> client.channels().meta().write(new Command.CompareAndSet(key, current,
                     MemberRecordCodec.encode(self)))).thenApply(res -> {
@@ -140,6 +140,11 @@ public final class NodeAdmin {
             }
             return out;
         });
+    }
+
+    /** The same node at the same addresses (its zone may have been relabelled: the record takes the new one). */
+    private static boolean sameNode(OmenConfig.Member a, OmenConfig.Member b) {
+        return a.withZone("").equals(b.withZone(""));
     }
 
     /** A node of a configuration this client does not know may hold {@code nodeId}: the table names it. */
@@ -264,7 +269,7 @@ public final class NodeAdmin {
                 }
                 int[] c = counts.getOrDefault(m.id(), new int[2]);
                 Long incarnation = recorded.incarnations().get(m.id());
-                out.add(new NodeStatus(m.id(), m.raftAddress(), m.httpAddress(), shown(state),
+                out.add(new NodeStatus(m.id(), m.raftAddress(), m.httpAddress(), m.zone(), shown(state),
                         incarnation == null ? null : IncarnationCodec.shown(incarnation), c[0], c[1]));
             }
             return out;

@@ -6,6 +6,7 @@ package io.omendb.raft.client;
  * @param nodeId            the member's id
  * @param raftAddress       its Raft address ({@code host:port})
  * @param httpAddressOrNull its HTTP address, or null when the configuration gives none
+ * @param zone              its zone as registered (else as configured); "" when it has none
  * @param state             {@code live} (answers), {@code suspect} (does not answer), or as recorded in the meta
  *                          group: {@code draining}, {@code removed}, {@code dead}
  * @param incarnationOrNull the incarnation of its data directory the meta group records (16 hex digits), or null
@@ -13,7 +14,6 @@ package io.omendb.raft.client;
  * @param replicas          range replicas the range table places on it (what a drain waits to reach 0)
  * @param leaders           ranges whose leader answered from it
  */
-public record NodeStatus(String nodeId, String raftAddress, String httpAddressOrNull, String state,
-                         String incarnationOrNull, int replicas,
-                         int leaders) {
+public record NodeStatus(String nodeId, String raftAddress, String httpAddressOrNull, String zone, String state,
+                         String incarnationOrNull, int replicas, int leaders) {
 }

@@ -6,13 +6,13 @@ package io.omendb.router.backend;
  * @param id                the node id
  * @param raftAddress       its Raft address ({@code host:port})
  * @param httpAddressOrNull its HTTP address, or null when the configuration gives none
+ * @param zoneOrNull        its zone ({@code [cluster] zone}), or null when it has none
  * @param state             live, suspect (does not answer), draining, removed or dead
  * @param incarnationOrNull the incarnation of its data directory the meta group records (16 hex digits), or null
  *                          before the node recorded one
  * @param replicas          range replicas the range table places on it
  * @param leaders           ranges it leads
  */
-public record NodeInfo(String id, String raftAddress, String httpAddressOrNull, String state,
-                       String incarnationOrNull, int replicas,
-                       int leaders) {
+public record NodeInfo(String id, String raftAddress, String httpAddressOrNull, String zoneOrNull, String state,
+                       String incarnationOrNull, int replicas, int leaders) {
 }

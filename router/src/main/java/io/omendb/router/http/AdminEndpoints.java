@@ -93,8 +93,8 @@ public final class AdminEndpoints {
             List<Map<String, Object>> out = new ArrayList<>(nodes.size());
             for (NodeInfo n : nodes) {
                 out.add(Json.object("id", n.id(), "raft_address", n.raftAddress(), "http_address",
-                        n.httpAddressOrNull(), "state", n.state(), "incarnation", n.incarnationOrNull(), "replicas",
-                        n.replicas(), "leaders", n.leaders()));
+                        n.httpAddressOrNull(), "zone", n.zoneOrNull(), "state", n.state(), "incarnation",
+                        n.incarnationOrNull(), "replicas", n.replicas(), "leaders", n.leaders()));
             }
             return Json.response(200, Json.object("nodes", out));
         });
