@@ -138,7 +138,8 @@ public final class ClusterClient implements AutoCloseable {
 
     /**
      * Every cluster member this client knows: the configured ones, then those that registered in the meta group
-     * (nodes that joined), as of the last {@link #refreshRangeTable()}.
+     * (nodes that joined), as of the last read of the member registry ({@link #refreshMembersAndRangeTable()},
+     * {@link #refreshMetaView()}, or a {@link #refreshRangeTable()} that met a peer it did not know).
      */
     public List<OmenConfig.Member> members() {
         return members.all();
@@ -180,15 +181,32 @@ public final class ClusterClient implements AutoCloseable {
     }
 
     /**
-     * Reads the range table and the member registry from the meta group (linearizable) and caches them: the members
-     * first, so that every peer the table names can be reached once it is installed.
+     * Reads the range table from the meta group (linearizable) and caches it. The member registry is read too, first,
+     * only when the table names a peer this client does not know (a node that joined), so that every peer the table
+     * names can be reached once it is installed; otherwise a refresh (every re-route's, during splits and merges) is
+     * one meta read. A known member's address never changes in the registry (a joined node's id is refused another
+     * address; a configured member's address is its file's), so skipping the read misses nothing a route needs.
      */
     public CompletableFuture<RangeTable> refreshRangeTable() {
-        return scanMeta(RangeDescriptorCodec.KEY_PREFIX, new ArrayList<>())
-                .thenCombine(admin.nodes().registeredMembers(), (entries, registered) -> {
-                    members.learn(registered);
-                    return install(entries.stream().map(kv -> RangeDescriptorCodec.decode(kv.value())).toList());
-                });
+        return scanMeta(RangeDescriptorCodec.KEY_PREFIX, new ArrayList<>()).thenCompose(entries -> {
+            List<RangeDescriptor> descriptors = entries.stream().map(kv -> RangeDescriptorCodec.decode(kv.value()))
+                    .toList();
+            if (descriptors.stream().allMatch(d -> d.peerIds().stream().allMatch(members::knows))) {
+                return CompletableFuture.completedFuture(install(descriptors));
+            }
+            return admin.nodes().registeredMembers().thenApply(registered -> {
+                members.learn(registered);
+                return install(descriptors);
+            });
+        });
+    }
+
+    /**
+     * As {@link #refreshRangeTable()}, and always learns the member registry too (one scan of the meta group): for
+     * callers that list the members, which must include a node that joined but holds no replica yet.
+     */
+    public CompletableFuture<RangeTable> refreshMembersAndRangeTable() {
+        return refreshMetaView().thenApply(MetaView::table);
     }
 
     /**

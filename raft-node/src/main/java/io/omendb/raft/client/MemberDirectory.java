@@ -40,6 +40,11 @@ final class MemberDirectory {
         return out;
     }
 
+    /** Whether {@code nodeId} is configured or learnt. */
+    boolean knows(String nodeId) {
+        return configured.containsKey(nodeId) || learnt.containsKey(nodeId);
+    }
+
     Optional<OmenConfig.Member> member(String nodeId) {
         OmenConfig.Member m = configured.get(nodeId);
         return Optional.ofNullable(m != null ? m : learnt.get(nodeId));
