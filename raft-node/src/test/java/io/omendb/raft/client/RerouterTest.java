@@ -39,13 +39,25 @@ class RerouterTest {
         return refreshMs == 0 ? CompletableFuture.completedFuture(TABLE) : time.after(refreshMs).thenApply(v -> TABLE);
     }, time);
 
+    /** Attempts of the request under test. */
+    private final AtomicInteger attempts = new AtomicInteger();
+
     private Deadline deadline() {
         return Deadline.in(time, DEADLINE_MS);
     }
 
+    /** Runs a request failing with {@code error} at every attempt, until the rerouter gives up: its failure. */
+    private Throwable failureOfRequestFailingWith(Throwable error, Deadline deadline) {
+        CompletableFuture<String> f = rerouter.run(() -> {
+            attempts.incrementAndGet();
+            return CompletableFuture.failedFuture(error);
+        }, deadline);
+        time.runAll(100);
+        return assertThrows(ExecutionException.class, f::get).getCause();
+    }
+
     @Test
     void aRefusedRequestIsSentAgainAfterARefresh() throws Exception {
-        AtomicInteger attempts = new AtomicInteger();
         CompletableFuture<String> f = rerouter.run(() -> attempts.incrementAndGet() < 3
                 ? CompletableFuture.failedFuture(MOVED) : CompletableFuture.completedFuture("ok"), deadline());
         time.runAll(100);
@@ -59,14 +71,7 @@ class RerouterTest {
     @Test
     void otherFailuresAreNotRetried() {
         ClientException unavailable = new ClientException(ErrorCode.UNAVAILABLE, "x");
-        AtomicInteger attempts = new AtomicInteger();
-        CompletableFuture<String> f = rerouter.run(() -> {
-            attempts.incrementAndGet();
-            return CompletableFuture.failedFuture(unavailable);
-        }, deadline());
-        time.runAll(100);
-        ExecutionException e = assertThrows(ExecutionException.class, f::get);
-        assertEquals(unavailable, e.getCause());
+        assertEquals(unavailable, failureOfRequestFailingWith(unavailable, deadline()));
         assertEquals(1, attempts.get());
         assertEquals(0, rerouter.reroutes());
     }
@@ -77,14 +82,8 @@ class RerouterTest {
      */
     @Test
     void aRangeThatKeepsRefusingFailsWithRangeMovedAfterTheBudget() {
-        AtomicInteger attempts = new AtomicInteger();
-        CompletableFuture<String> f = rerouter.run(() -> {
-            attempts.incrementAndGet();
-            return CompletableFuture.failedFuture(MOVED);
-        }, deadline());
-        time.runAll(100);
-        ExecutionException e = assertThrows(ExecutionException.class, f::get);
-        assertEquals(ErrorCode.RANGE_MOVED, assertInstanceOf(ClientException.class, e.getCause()).code());
+        Throwable refusal = failureOfRequestFailingWith(MOVED, deadline());
+        assertEquals(ErrorCode.RANGE_MOVED, assertInstanceOf(ClientException.class, refusal).code());
         assertEquals(16, attempts.get());
         assertEquals(4_220, time.nowMs(), "refused when the last attempt that fits was refused");
         assertTrue(time.nowMs() < 5_000, "the budget fits the HTTP deadline: " + time.nowMs() + " ms");
@@ -92,7 +91,6 @@ class RerouterTest {
 
     @Test
     void aRequestRefusedUntilJustBeforeItsDeadlineSucceeds() throws Exception {
-        AtomicInteger attempts = new AtomicInteger();
         CompletableFuture<String> f = rerouter.run(() -> {
             attempts.incrementAndGet();
             return time.nowMs() < 4_220 ? CompletableFuture.failedFuture(MOVED)
@@ -113,7 +111,6 @@ class RerouterTest {
     void slowAttemptsAndRefreshesAreRefusedBeforeTheDeadline() {
         refreshMs = 200;
         long attemptMs = 300;
-        AtomicInteger attempts = new AtomicInteger();
         CompletableFuture<String> f = rerouter.run(() -> {
             attempts.incrementAndGet();
             return time.after(attemptMs).thenCompose(v -> CompletableFuture.<String>failedFuture(MOVED));
@@ -130,27 +127,14 @@ class RerouterTest {
     @Test
     void aRefreshThatNeverAnswersEndsInTheRefusalBeforeTheDeadline() {
         refreshMs = -1;
-        AtomicInteger attempts = new AtomicInteger();
-        CompletableFuture<String> f = rerouter.run(() -> {
-            attempts.incrementAndGet();
-            return CompletableFuture.failedFuture(MOVED);
-        }, deadline());
-        time.runAll(100);
-        ExecutionException e = assertThrows(ExecutionException.class, f::get);
-        assertEquals(MOVED, e.getCause(), "the refusal, not the refresh's timeout");
+        assertEquals(MOVED, failureOfRequestFailingWith(MOVED, deadline()), "the refusal, not the refresh's timeout");
         assertEquals(2, attempts.get(), "sent once more, by the table it has, when the refresh wait ended");
         assertEquals(DEADLINE_MS - Rerouter.DEADLINE_MARGIN_MS, time.nowMs(), "waited for the refresh while it could");
     }
 
     @Test
     void aDeadlineWithNoRoomLeftAnswersTheFirstRefusal() {
-        AtomicInteger attempts = new AtomicInteger();
-        CompletableFuture<String> f = rerouter.run(() -> {
-            attempts.incrementAndGet();
-            return CompletableFuture.failedFuture(MOVED);
-        }, Deadline.in(time, Rerouter.DEADLINE_MARGIN_MS - 1));
-        time.runAll(100);
-        assertEquals(MOVED, assertThrows(ExecutionException.class, f::get).getCause());
+        assertEquals(MOVED, failureOfRequestFailingWith(MOVED, Deadline.in(time, Rerouter.DEADLINE_MARGIN_MS - 1)));
         assertEquals(1, attempts.get());
         assertEquals(0, refreshes.get());
         assertEquals(0, time.nowMs());
