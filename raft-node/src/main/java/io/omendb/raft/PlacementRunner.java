@@ -193,7 +193,7 @@ final class PlacementRunner implements AutoCloseable {
     private void round(Map<String, NodeState> states, boolean actWanted) throws Exception {
         boolean act = actWanted;
         lastObservedMs = clockMs.getAsLong();
-        RangeTable table = await(client.refreshRangeTable()); // first: it also learns the members that joined
+        RangeTable table = await(client.refreshMembersAndRangeTable()); // first: it learns the members that joined
         List<OmenConfig.Member> members = client.members();
         probeMembers(members);
         List<Move> inFlight = moves.current(table);

@@ -43,9 +43,9 @@ import java.util.function.Supplier;
  * <p><b>Guarantees.</b> A write's future completes only after the command was committed by a quorum and applied
  * by the leader; its revision is the log index. Linearizable reads see every write acknowledged before they
  * started. Atomicity is per range: a batch must stay within one range, a delete-range spanning ranges is one atomic
- * command per range. Requests a replica refuses as routed by an out-of-date range table are re-routed
- * ({@link Rerouter}). Every future completes (bounded by {@link ClientOptions#retryAttemptsMax()} attempts of
- * {@link ClientOptions#requestTimeoutMs()} each); failures are {@link ClientException}s, possibly wrapped in a
+ * command per range. Requests a replica refuses as routed by an out-of-date range table are re-routed while the
+ * request's {@link Deadline} leaves room for another attempt ({@link Rerouter}). Every future completes (bounded by
+ * {@link ClientOptions#retryAttemptsMax()} attempts of {@link ClientOptions#requestTimeoutMs()} each); failures are {@link ClientException}s, possibly wrapped in a
  * {@link java.util.concurrent.CompletionException}.
  *
  * <p><b>Roles.</b> This class validates arguments and turns answers into results; the rest is delegated:
@@ -70,6 +70,11 @@ public final class ClusterClient implements AutoCloseable {
      * the thread a call to a dead node holds is free again about when its caller gives up.
      */
     static final int NODE_CALL_ATTEMPTS_MAX = 2;
+    /**
+     * The deadline of requests made without one (admin tools, backup, tests): the router's default
+     * {@code max_query_duration_ms}, so they are re-routed as long as an HTTP request would be.
+     */
+    public static final long REQUEST_DEADLINE_MS_DEFAULT = 5_000;
     private static final int META_SCAN_PAGE = 1000;
     private static final long TABLE_POLL_MS = 200;
 
@@ -133,7 +138,8 @@ public final class ClusterClient implements AutoCloseable {
 
     /**
      * Every cluster member this client knows: the configured ones, then those that registered in the meta group
-     * (nodes that joined), as of the last {@link #refreshRangeTable()}.
+     * (nodes that joined), as of the last read of the member registry ({@link #refreshMembersAndRangeTable()},
+     * {@link #refreshMetaView()}, or a {@link #refreshRangeTable()} that met a peer it did not know).
      */
     public List<OmenConfig.Member> members() {
         return members.all();
@@ -175,15 +181,32 @@ public final class ClusterClient implements AutoCloseable {
     }
 
     /**
-     * Reads the range table and the member registry from the meta group (linearizable) and caches them: the members
-     * first, so that every peer the table names can be reached once it is installed.
+     * Reads the range table from the meta group (linearizable) and caches it. The member registry is read too, first,
+     * only when the table names a peer this client does not know (a node that joined), so that every peer the table
+     * names can be reached once it is installed; otherwise a refresh (every re-route's, during splits and merges) is
+     * one meta read. A known member's address never changes in the registry (a joined node's id is refused another
+     * address; a configured member's address is its file's), so skipping the read misses nothing a route needs.
      */
     public CompletableFuture<RangeTable> refreshRangeTable() {
-        return scanMeta(RangeDescriptorCodec.KEY_PREFIX, new ArrayList<>())
-                .thenCombine(admin.nodes().registeredMembers(), (entries, registered) -> {
-                    members.learn(registered);
-                    return install(entries.stream().map(kv -> RangeDescriptorCodec.decode(kv.value())).toList());
-                });
+        return scanMeta(RangeDescriptorCodec.KEY_PREFIX, new ArrayList<>()).thenCompose(entries -> {
+            List<RangeDescriptor> descriptors = entries.stream().map(kv -> RangeDescriptorCodec.decode(kv.value()))
+                    .toList();
+            if (descriptors.stream().allMatch(d -> d.peerIds().stream().allMatch(members::knows))) {
+                return CompletableFuture.completedFuture(install(descriptors));
+            }
+            return admin.nodes().registeredMembers().thenApply(registered -> {
+                members.learn(registered);
+                return install(descriptors);
+            });
+        });
+    }
+
+    /**
+     * As {@link #refreshRangeTable()}, and always learns the member registry too (one scan of the meta group): for
+     * callers that list the members, which must include a node that joined but holds no replica yet.
+     */
+    public CompletableFuture<RangeTable> refreshMembersAndRangeTable() {
+        return refreshMetaView().thenApply(MetaView::table);
     }
 
     /**
@@ -252,7 +275,12 @@ public final class ClusterClient implements AutoCloseable {
     // ---------------------------------------------------------------- writes
 
     public CompletableFuture<Results.WriteResult> put(byte[] key, byte[] value) {
-        return routed(() -> {
+        return put(key, value, defaultDeadline());
+    }
+
+    /** Writes {@code key}; range refusals are re-routed while {@code deadline} leaves time ({@link Rerouter}). */
+    public CompletableFuture<Results.WriteResult> put(byte[] key, byte[] value, Deadline deadline) {
+        return routed(deadline, () -> {
             limits.checkKey(key);
             limits.checkValue(value);
             RangeDescriptor r = routing.rangeForKey(key);
@@ -262,7 +290,11 @@ public final class ClusterClient implements AutoCloseable {
     }
 
     public CompletableFuture<Results.DeleteResult> delete(byte[] key) {
-        return routed(() -> {
+        return delete(key, defaultDeadline());
+    }
+
+    public CompletableFuture<Results.DeleteResult> delete(byte[] key, Deadline deadline) {
+        return routed(deadline, () -> {
             limits.checkKey(key);
             RangeDescriptor r = routing.rangeForKey(key);
             return write(r, new Command.Delete(key)).thenApply(res -> {
@@ -276,7 +308,11 @@ public final class ClusterClient implements AutoCloseable {
 
     /** An atomic batch; every key must fall in one range (else CROSS_RANGE_BATCH). */
     public CompletableFuture<Results.WriteResult> batch(List<WriteBatch.Op> ops) {
-        return routed(() -> {
+        return batch(ops, defaultDeadline());
+    }
+
+    public CompletableFuture<Results.WriteResult> batch(List<WriteBatch.Op> ops, Deadline deadline) {
+        return routed(deadline, () -> {
             limits.checkBatch(ops);
             RangeDescriptor r = routing.rangeOfBatch(ops);
             return write(r, new Command.Batch(ops)).thenApply(res -> new Results.WriteResult(r.rangeId(),
@@ -289,7 +325,12 @@ public final class ClusterClient implements AutoCloseable {
      * ({@code null}: must be absent). Decided at apply time, identically on every replica.
      */
     public CompletableFuture<Results.CasResult> compareAndSet(byte[] key, byte[] expected, byte[] newValue) {
-        return routed(() -> {
+        return compareAndSet(key, expected, newValue, defaultDeadline());
+    }
+
+    public CompletableFuture<Results.CasResult> compareAndSet(byte[] key, byte[] expected, byte[] newValue,
+                                                             Deadline deadline) {
+        return routed(deadline, () -> {
             limits.checkKey(key);
             if (newValue != null) {
                 limits.checkValue(newValue);
@@ -306,7 +347,7 @@ public final class ClusterClient implements AutoCloseable {
 
     /** Deletes {@code [start, end)}: one atomic command per range it overlaps, in key order. */
     public CompletableFuture<List<Results.WriteResult>> deleteRange(byte[] start, byte[] end) {
-        return routed(() -> {
+        return routed(defaultDeadline(), () -> {
             limits.checkKey(start);
             limits.checkKey(end);
             if (Bytes.compare(start, end) >= 0) {
@@ -329,7 +370,11 @@ public final class ClusterClient implements AutoCloseable {
     // ---------------------------------------------------------------- reads
 
     public CompletableFuture<Results.ReadResult> get(byte[] key, ReadOptions readOptions) {
-        return routed(() -> {
+        return get(key, readOptions, defaultDeadline());
+    }
+
+    public CompletableFuture<Results.ReadResult> get(byte[] key, ReadOptions readOptions, Deadline deadline) {
+        return routed(deadline, () -> {
             limits.checkKey(key);
             RangeDescriptor r = routing.rangeForKey(key);
             return read(r, new Query.Get(key), readOptions).thenApply(res -> {
@@ -345,7 +390,7 @@ public final class ClusterClient implements AutoCloseable {
      */
     public CompletableFuture<Results.ScanResult> scanRange(long rangeId, byte[] start, byte[] end, int limit,
                                                            ReadOptions readOptions) {
-        return routed(() -> scanIn(routing.rangeOrThrow(rangeId), start, end, limit, readOptions));
+        return routed(defaultDeadline(), () -> scanIn(routing.rangeOrThrow(rangeId), start, end, limit, readOptions));
     }
 
     /**
@@ -354,7 +399,12 @@ public final class ClusterClient implements AutoCloseable {
      * from {@link Results.ScanResult#rangeEnd()}.
      */
     public CompletableFuture<Results.ScanResult> scanFrom(byte[] start, byte[] end, int limit, ReadOptions readOptions) {
-        return routed(() -> scanIn(routing.rangeForKey(start), start, end, limit, readOptions));
+        return scanFrom(start, end, limit, readOptions, defaultDeadline());
+    }
+
+    public CompletableFuture<Results.ScanResult> scanFrom(byte[] start, byte[] end, int limit, ReadOptions readOptions,
+                                                          Deadline deadline) {
+        return routed(deadline, () -> scanIn(routing.rangeForKey(start), start, end, limit, readOptions));
     }
 
     private CompletableFuture<Results.ScanResult> scanIn(RangeDescriptor r, byte[] start, byte[] end, int limit,
@@ -442,10 +492,22 @@ public final class ClusterClient implements AutoCloseable {
 
     /**
      * Runs {@code body} as {@link #call} does, again (routed afresh) after a replica refused it as routed by an
-     * out-of-date table ({@link Rerouter}).
+     * out-of-date table, while {@code deadline} leaves time for another attempt ({@link Rerouter}).
      */
-    private <T> CompletableFuture<T> routed(Supplier<CompletableFuture<T>> body) {
-        return rerouter.run(() -> call(body));
+    private <T> CompletableFuture<T> routed(Deadline deadline, Supplier<CompletableFuture<T>> body) {
+        return rerouter.run(() -> call(body), deadline);
+    }
+
+    /**
+     * A deadline {@code timeoutMs} from now on this client's clock: what a caller with a deadline of its own (the
+     * router's {@code max_query_duration_ms}) passes, so that range refusals are answered before it passes.
+     */
+    public Deadline deadlineIn(long timeoutMs) {
+        return Deadline.in(threads.retryTime(), timeoutMs);
+    }
+
+    private Deadline defaultDeadline() {
+        return deadlineIn(REQUEST_DEADLINE_MS_DEFAULT);
     }
 
     /** Runs {@code body}, turning argument errors thrown before anything is sent into a failed future. */

@@ -37,7 +37,8 @@ public enum ErrorCode {
      * A replica refused the request as routed by an out-of-date range table (a key outside its range, or a stale
      * epoch) and changed nothing; the exception carries the replica's descriptor
      * ({@link ClientException#rangeRefusal}). The client refreshes its table and re-routes by itself
-     * ({@code Rerouter}); a caller sees this only when that did not settle within its re-route budget (503). Retry.
+     * ({@code Rerouter}); a caller sees this only when that did not settle while its deadline left room for another
+     * attempt (503). Retry.
      */
     RANGE_MOVED,
     /** The meta group changed under an admin operation (409). Refresh and retry. */

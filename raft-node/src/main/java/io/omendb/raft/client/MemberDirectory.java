@@ -45,6 +45,11 @@ final class MemberDirectory {
         return out;
     }
 
+    /** Whether {@code nodeId} is configured or learnt. */
+    boolean knows(String nodeId) {
+        return configured.containsKey(nodeId) || learnt.containsKey(nodeId);
+    }
+
     Optional<OmenConfig.Member> member(String nodeId) {
         Map<String, OmenConfig.Member> records = registered;
         OmenConfig.Member m = configured.get(nodeId);

@@ -191,8 +191,9 @@ public final class NodeAdmin {
      */
     public CompletableFuture<String> decommission(String nodeId) {
         boolean known = client.members().stream().anyMatch(m -> m.id().equals(nodeId));
-        // a node that joined since this client last read the member registry is learnt with the range table
-        return (known ? CompletableFuture.<Void>completedFuture(null) : client.refreshRangeTable().thenAccept(t -> { }))
+        // a node that joined since this client last read the member registry is learnt by reading it again
+        return (known ? CompletableFuture.<Void>completedFuture(null)
+                : client.refreshMembersAndRangeTable().thenAccept(t -> { }))
                 .thenCompose(v -> decommissionMember(nodeId));
     }
 
@@ -250,7 +251,8 @@ public final class NodeAdmin {
 
     /** Every member: its recorded or observed state, and the replicas and leaders it has (for GET /admin/nodes). */
     public CompletableFuture<List<NodeStatus>> nodes() {
-        return client.refreshRangeTable().thenCompose(this::nodes); // first: it learns the members that joined
+        // first: it learns the members that joined
+        return client.refreshMembersAndRangeTable().thenCompose(this::nodes);
     }
 
     private CompletableFuture<List<NodeStatus>> nodes(RangeTable table) {

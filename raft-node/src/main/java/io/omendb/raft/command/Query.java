@@ -50,7 +50,7 @@ public sealed interface Query {
      * Up to {@code limit} records (and about 4 MiB) of the replica's own range from {@code from} on, answered as a
      * {@link QueryResult.ScanPage} whatever epoch the request was routed by (empty: no record left): how a merge copies
      * the records of its source, which refuses every request routed by the range table once it is frozen
-     * ({@link Command.PrepareMerge}). With {@code digests}, each value is replaced by its {@link #digestOf digest}: how
+     * ({@link Command.PrepareMerge}). With {@code digests}, each value is replaced by its {@link ValueDigester digest}: how
      * a merge's frozen pass finds what changed without reading every value again.
      */
     record MergeSource(byte[] from, int limit, boolean digests) implements Query {
@@ -75,14 +75,26 @@ public sealed interface Query {
     }
 
     /**
-     * What a merge compares instead of a value: the first 16 bytes of its SHA-256 (two different values share one
-     * with a chance of about 2^-128, which a lost update must not rest on any more than on a disk's checksum).
+     * What a merge compares instead of a value: the first {@value #DIGEST_BYTES} bytes of its SHA-256 (two different
+     * values share one with a chance of about 2^-128, which a lost update must not rest on any more than on a disk's
+     * checksum). One SHA-256 instance serves every value of a page rather than a provider lookup and a new instance per
+     * record. Not thread-safe: one per page, on the thread that reads it.
      */
-    static byte[] digestOf(byte[] value) {
-        try {
-            return java.util.Arrays.copyOf(java.security.MessageDigest.getInstance("SHA-256").digest(value), 16);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
+    final class ValueDigester {
+        public static final int DIGEST_BYTES = 16;
+        private final java.security.MessageDigest sha;
+
+        public ValueDigester() {
+            try {
+                sha = java.security.MessageDigest.getInstance("SHA-256");
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every Java runtime has SHA-256", e);
+            }
+        }
+
+        /** {@code value}'s digest ({@code digest} resets the instance, so the next value starts afresh). */
+        public byte[] digestOf(byte[] value) {
+            return java.util.Arrays.copyOf(sha.digest(value), DIGEST_BYTES);
         }
     }
 

@@ -414,18 +414,19 @@ public final class RangeStateMachine extends BaseStateMachine {
      * A page of a merge's copy: the engine's records in {@code [lo, hi)} ({@code hi} null: unbounded) from
      * {@code from} on, at most {@code limit} of them and ending after the record that passes
      * {@link #MERGE_SOURCE_PAGE_BYTES_MAX}; empty exactly when no record is left from {@code from} on. With
-     * {@code digests}, each value is its {@link Query#digestOf digest} (and counts as such).
+     * {@code digests}, each value is its {@link Query.ValueDigester digest} (and counts as such).
      */
     private static List<KeyValue> mergePage(StorageEngine e, byte[] lo, byte[] hi, byte[] fromKey, int limit,
                                             boolean digests) {
         List<KeyValue> page = new ArrayList<>();
+        Query.ValueDigester digester = digests ? new Query.ValueDigester() : null;
         byte[] from = Bytes.compare(fromKey, lo) < 0 ? lo : fromKey;
         long bytes = 0;
         while (page.size() < limit && bytes < MERGE_SOURCE_PAGE_BYTES_MAX
                 && (hi == null || Bytes.compare(from, hi) < 0)) {
             List<KeyValue> part = e.scan(from, hi, Math.min(MERGE_SOURCE_READ_KEYS, limit - page.size()));
             for (KeyValue kv : part) {
-                KeyValue entry = digests ? new KeyValue(kv.key(), Query.digestOf(kv.value())) : kv;
+                KeyValue entry = digests ? new KeyValue(kv.key(), digester.digestOf(kv.value())) : kv;
                 page.add(entry);
                 bytes += entry.key().length + entry.value().length;
             }

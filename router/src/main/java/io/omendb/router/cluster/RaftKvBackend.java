@@ -2,6 +2,7 @@ package io.omendb.router.cluster;
 
 import io.omendb.raft.client.ClientException;
 import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.client.Deadline;
 import io.omendb.raft.client.ErrorCode;
 import io.omendb.raft.client.Failures;
 import io.omendb.raft.client.ReadOptions;
@@ -45,6 +46,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -109,23 +111,25 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
 
     @Override
     public CompletableFuture<WriteResult> put(byte[] key, byte[] value) {
-        return bounded(() -> client.put(key, value).thenApply(w -> new WriteResult(w.revision())));
+        return routedWithin(deadline -> client.put(key, value, deadline).thenApply(w -> new WriteResult(w.revision())));
     }
 
     @Override
     public CompletableFuture<Optional<Versioned>> get(byte[] key, ReadConsistency consistency) {
-        return bounded(() -> client.get(key, readOptions(consistency)).thenApply(r -> r.value() == null
+        return routedWithin(deadline -> client.get(key, readOptions(consistency), deadline).thenApply(r ->
+                r.value() == null
                 ? Optional.<Versioned>empty() : Optional.of(new Versioned(r.value(), r.appliedIndex()))));
     }
 
     @Override
     public CompletableFuture<DeleteResult> delete(byte[] key) {
-        return bounded(() -> client.delete(key).thenApply(d -> new DeleteResult(d.existed(), d.revision())));
+        return routedWithin(deadline -> client.delete(key, deadline).thenApply(d -> new DeleteResult(d.existed(),
+                d.revision())));
     }
 
     @Override
     public CompletableFuture<CasResult> compareAndSet(byte[] key, byte[] expectedOrNull, byte[] newValueOrNull) {
-        return bounded(() -> client.compareAndSet(key, expectedOrNull, newValueOrNull)
+        return routedWithin(deadline -> client.compareAndSet(key, expectedOrNull, newValueOrNull, deadline)
                 .thenApply(c -> new CasResult(c.succeeded(), c.current(), c.revision())));
     }
 
@@ -133,8 +137,8 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
     @Override
     public CompletableFuture<ScanPage> scan(byte[] startInclusive, byte[] endExclusiveOrNull, int limit,
                                             ReadConsistency consistency) {
-        return bounded(() -> {
-            return client.scanFrom(startInclusive, endExclusiveOrNull, limit, readOptions(consistency))
+        return routedWithin(deadline -> {
+            return client.scanFrom(startInclusive, endExclusiveOrNull, limit, readOptions(consistency), deadline)
                     .thenApply(s -> new ScanPage(
                     s.entries().stream().map(kv -> new KeyValue(kv.key(), kv.value())).toList(),
                     nextStart(s, endExclusiveOrNull)));
@@ -163,7 +167,7 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
 
     @Override
     public CompletableFuture<WriteResult> batch(List<BatchOp> ops) {
-        return bounded(() -> {
+        return routedWithin(deadline -> {
             RangeTable table = client.rangeTable();
             List<Long> touched = rangesTouched(table, ops);
             if (touched.size() > 1) {
@@ -171,7 +175,7 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
                         touched)));
             }
             List<WriteBatch.Op> converted = ops.stream().map(RaftKvBackend::toEngineOp).toList();
-            return client.batch(converted).thenApply(w -> new WriteResult(w.revision()));
+            return client.batch(converted, deadline).thenApply(w -> new WriteResult(w.revision()));
         });
     }
 
@@ -236,7 +240,7 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
             List<CompletableFuture<Long>> probes = new ArrayList<>();
             for (RangeDescriptor r : ranges) {
                 byte[] probeKey = r.start().length == 0 ? new byte[] {0} : r.start();
-                probes.add(client.get(probeKey, ReadOptions.linearizable())
+                probes.add(client.get(probeKey, ReadOptions.linearizable(), client.deadlineIn(LEADER_PROBE_TIMEOUT_MS))
                         .orTimeout(LEADER_PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                         .handle((ok, error) -> error == null ? null : r.rangeId()));
             }
@@ -354,6 +358,16 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
      */
     private <T> CompletableFuture<T> bounded(Supplier<CompletableFuture<T>> body) {
         return bounded(body, deadlineMs);
+    }
+
+    /**
+     * As {@link #bounded(Supplier)} for a key-value call, which is given the deadline on the client's clock, taken
+     * before any wait for the range table: the client re-routes a refused request only while that deadline leaves
+     * time, so a refusal is answered (503, not committed) before this call's timeout, never as a timeout (504).
+     */
+    private <T> CompletableFuture<T> routedWithin(Function<Deadline, CompletableFuture<T>> body) {
+        Deadline deadline = client.deadlineIn(deadlineMs);
+        return bounded(() -> body.apply(deadline));
     }
 
     /** As {@link #bounded(Supplier)} with a deadline of {@code timeoutMs} (splits and merges). */
