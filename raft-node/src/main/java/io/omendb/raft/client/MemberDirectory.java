@@ -47,7 +47,7 @@ final class MemberDirectory {
 
     /** Whether {@code nodeId} is configured or learnt. */
     boolean knows(String nodeId) {
-        return configured.containsKey(nodeId) || learnt.containsKey(nodeId);
+        return configured.containsKey(nodeId) || registered.containsKey(nodeId);
     }
 
     Optional<OmenConfig.Member> member(String nodeId) {
