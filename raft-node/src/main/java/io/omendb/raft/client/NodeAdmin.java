@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The cluster's nodes: the states the meta group records of them ({@link NodeStateCodec}; a node without a record is
@@ -132,11 +133,19 @@ public final class NodeAdmin {
 
     /** Every recorded incarnation, by node id. */
     public CompletableFuture<Map<String, Long>> recordedIncarnations() {
-        Query q = new Query.Scan(IncarnationCodec.KEY_PREFIX, IncarnationCodec.KEY_PREFIX_END, NODES_MAX);
+        return recordsByNode(IncarnationCodec.KEY_PREFIX, IncarnationCodec.KEY_PREFIX_END, IncarnationCodec::nodeId,
+                IncarnationCodec::decode);
+    }
+
+    /** Every per-node record under {@code prefix} (up to {@code prefixEnd}), read linearizably, by node id. */
+    private <V> CompletableFuture<Map<String, V>> recordsByNode(byte[] prefix, byte[] prefixEnd,
+                                                                Function<byte[], String> nodeIdOfKey,
+                                                                Function<byte[], V> decode) {
+        Query q = new Query.Scan(prefix, prefixEnd, NODES_MAX);
         return client.channels().meta().read(q, ReadOptions.linearizable(), null).thenApply(r -> {
-            Map<String, Long> out = new HashMap<>();
+            Map<String, V> out = new HashMap<>();
             for (KeyValue kv : ((QueryResult.ScanPage) r).entries()) {
-                out.put(IncarnationCodec.nodeId(kv.key()), IncarnationCodec.decode(kv.value()));
+                out.put(nodeIdOfKey.apply(kv.key()), decode.apply(kv.value()));
             }
             return out;
         });
@@ -158,14 +167,8 @@ public final class NodeAdmin {
 
     /** Every state the meta group records, by node id (members without a record are LIVE, and absent here). */
     public CompletableFuture<Map<String, NodeState>> recordedStates() {
-        Query q = new Query.Scan(NodeStateCodec.KEY_PREFIX, NodeStateCodec.KEY_PREFIX_END, NODES_MAX);
-        return client.channels().meta().read(q, ReadOptions.linearizable(), null).thenApply(r -> {
-            Map<String, NodeState> out = new HashMap<>();
-            for (KeyValue kv : ((QueryResult.ScanPage) r).entries()) {
-                out.put(NodeStateCodec.nodeId(kv.key()), NodeStateCodec.decode(kv.value()));
-            }
-            return out;
-        });
+        return recordsByNode(NodeStateCodec.KEY_PREFIX, NodeStateCodec.KEY_PREFIX_END, NodeStateCodec::nodeId,
+                NodeStateCodec::decode);
     }
 
     /** Records {@code next} for {@code nodeId} if its recorded state is {@code expected}; true when it did. */
