@@ -9,7 +9,9 @@ import io.omendb.raft.storage.NodeDataLayout;
 import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.statemachine.RangeStateMachine;
 import io.omendb.raft.statemachine.ShapeListener;
+import io.omendb.raft.statemachine.SplitHandoff;
 import io.omendb.raft.statemachine.StagedSplit;
+import io.omendb.storage.LoadedSegments;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
@@ -80,10 +82,13 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
     private final MergeFollowUp merges;
     /** The table and tombstones, read once per pass (and shared with {@link AutoMerger}). */
     private final SharedMetaReads metaReads;
+    /** Where a right half's loaded segments wait for this node's replica of the new range to adopt them. */
+    private final SplitHandoff handoff;
 
     SplitFollowUp(OmenConfig config, RaftServer server, ClusterClient client, NodeDataLayout layout,
-                  SharedMetaReads metaReads) {
+                  SharedMetaReads metaReads, SplitHandoff handoff) {
         this.config = config;
+        this.handoff = handoff;
         this.metaReads = metaReads;
         this.nodeId = config.cluster().nodeId();
         this.server = server;
@@ -95,8 +100,10 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
     }
 
     @Override
-    public void splitApplied(RaftGroupId parent, StagedSplit split) {
-        schedule(parent, split, 0, RETRY_DELAY_INITIAL_MS, System.currentTimeMillis() + RETRY_DEADLINE_MS);
+    public void splitApplied(RaftGroupId parent, StagedSplit split, LoadedSegments rightSegments) {
+        handoff.offer(split.group(), rightSegments);
+        schedule(parent, split, System.nanoTime(), 0, RETRY_DELAY_INITIAL_MS,
+                System.currentTimeMillis() + RETRY_DEADLINE_MS);
     }
 
     /**
@@ -193,26 +200,32 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
             Optional<RangeDescriptor> parent = staged.flatMap(s -> table.byId(s.left().rangeId()));
             if (parent.isPresent()) {
                 LOG.info("Node {}: resuming the split that staged group {}", nodeId, group);
-                splitApplied(RaftGroupId.valueOf(parent.get().groupId()), staged.get());
+                splitApplied(RaftGroupId.valueOf(parent.get().groupId()), staged.get(), LoadedSegments.NONE);
             } else {
                 LOG.warn("Node {}: staged group {} has no record or no parent range; left as is", nodeId, group);
             }
         }
     }
 
-    private void schedule(RaftGroupId parent, StagedSplit split, long delayMs, long nextDelayMs, long deadline) {
+    private void schedule(RaftGroupId parent, StagedSplit split, long appliedNanos, long delayMs, long nextDelayMs,
+                          long deadline) {
         try {
-            executor.schedule(() -> attempt(parent, split, nextDelayMs, deadline), delayMs, TimeUnit.MILLISECONDS);
+            executor.schedule(() -> attempt(parent, split, appliedNanos, nextDelayMs, deadline), delayMs,
+                    TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException closed) {
             LOG.info("Node {}: closing; the split that staged group {} is followed up at the next start", nodeId,
                     split.group());
         }
     }
 
-    private void attempt(RaftGroupId parent, StagedSplit split, long delayMs, long deadline) {
+    private void attempt(RaftGroupId parent, StagedSplit split, long appliedNanos, long delayMs, long deadline) {
         try {
-            startRightGroup(parent, split);
+            startRightGroup(parent, split, appliedNanos);
+            long recordNanos = System.nanoTime();
             client.admin().recordSplit(split.left(), split.right(), split.group()).get(RETRY_DELAY_MAX_MS * 2, TimeUnit.MILLISECONDS);
+            LOG.debug("Node {}: the range table shows the split that made {} ({} ms, {} ms after the split applied)",
+                    nodeId, split.right(), (System.nanoTime() - recordNanos) / 1_000_000,
+                    (System.nanoTime() - appliedNanos) / 1_000_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
@@ -224,19 +237,26 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
             }
             LOG.info("Node {}: following up the split that made {} failed ({}); retrying in {} ms", nodeId,
                     split.right(), e.toString(), delayMs);
-            schedule(parent, split, delayMs, Math.min(delayMs * 2, RETRY_DELAY_MAX_MS), deadline);
+            schedule(parent, split, appliedNanos, delayMs, Math.min(delayMs * 2, RETRY_DELAY_MAX_MS), deadline);
         }
     }
 
-    /** Adds the right half's group on the parent's current peers, unless this node hosts it already. */
-    private void startRightGroup(RaftGroupId parent, StagedSplit split) throws IOException {
+    /**
+     * Adds the right half's group on the parent's current peers, unless this node hosts it already; logs how long
+     * the follow-up waited for this thread and how long the group took to start (its replica adopts the staged engine
+     * meanwhile).
+     */
+    private void startRightGroup(RaftGroupId parent, StagedSplit split, long appliedNanos) throws IOException {
         RaftGroupId child = RaftGroupId.valueOf(split.group());
         if (hosts(child)) {
             return;
         }
+        long startNanos = System.nanoTime();
         RaftGroup group = RaftGroup.valueOf(child, server.getDivision(parent).getGroup().getPeers());
         if (HostedGroups.add(server, group)) {
-            LOG.info("Node {}: started group {} for {}", nodeId, child, split.right());
+            LOG.info("Node {}: started group {} for {} in {} ms, {} ms after the split applied", nodeId, child,
+                    split.right(), (System.nanoTime() - startNanos) / 1_000_000,
+                    (System.nanoTime() - appliedNanos) / 1_000_000);
         }
     }
 

@@ -133,6 +133,58 @@ final class Segment implements CompactionPolicy.Sized {
         this.maxKey = keyAt(to - 1);
     }
 
+    /** The whole segment this one is a view of, in the file and channel it was loaded for. */
+    private Segment(Segment b, Path file, FileChannel channel) {
+        if (b.refs.isEmpty() != (channel == null)) {
+            throw new IllegalArgumentException("a channel is needed exactly when values are on disk");
+        }
+        this.id = b.id;
+        this.file = file;
+        this.fileBytes = b.fileBytes;
+        this.dataBytes = b.dataBytes;
+        this.maxRaftIndex = b.maxRaftIndex;
+        this.count = b.count;
+        this.prefix = b.prefix;
+        this.heads = b.heads;
+        this.index = b.index;
+        this.keyBlob = b.keyBlob;
+        this.keyOff = b.keyOff;
+        this.valBlob = b.valBlob;
+        this.valOff = b.valOff;
+        this.tombstones = b.tombstones;
+        this.refs = b.refs;
+        this.channel = channel;
+        this.channelCloser = channel == null ? null : CLEANER.register(this, closer(channel));
+        this.keyLength = b.keyLength;
+        this.headIsKey = b.headIsKey;
+        this.valueLength = b.valueLength;
+        this.base = this;
+        this.range = KeyRange.ALL;
+        this.from = 0;
+        this.to = count;
+        this.minKey = keyAt(0);
+        this.maxKey = keyAt(count - 1);
+    }
+
+    /** The whole segment (all its records, its own file and channel) this one is a view of. */
+    Segment whole() {
+        return base;
+    }
+
+    /** Whether some values are read from the file when asked for (then the segment needs an open channel). */
+    boolean hasValuesOnDisk() {
+        return !refs.isEmpty();
+    }
+
+    /**
+     * The whole segment read from {@code file}, a link to the same bytes, sharing this segment's columns and model
+     * (immutable) instead of reading the file again ({@link LoadedSegments}); it owns {@code channel} (open on
+     * {@code file}; null exactly when every value is in memory).
+     */
+    Segment reopenedAt(Path file, FileChannel channel) {
+        return new Segment(base, file, channel);
+    }
+
     /**
      * This segment answering only for {@code r} intersected with its current range (no copy), or {@code null} when
      * none of its records falls inside.
