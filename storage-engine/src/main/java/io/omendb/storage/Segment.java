@@ -105,39 +105,22 @@ final class Segment implements CompactionPolicy.Sized {
 
     /** A view of {@code b} answering only for keys in {@code range}, holding its records {@code [from, to)}. */
     private Segment(Segment b, KeyRange range, int from, int to) {
-        this.id = b.id;
-        this.file = b.file;
-        this.fileBytes = b.fileBytes;
-        this.dataBytes = b.dataBytes;
-        this.maxRaftIndex = b.maxRaftIndex;
-        this.count = b.count;
-        this.prefix = b.prefix;
-        this.heads = b.heads;
-        this.index = b.index;
-        this.keyBlob = b.keyBlob;
-        this.keyOff = b.keyOff;
-        this.valBlob = b.valBlob;
-        this.valOff = b.valOff;
-        this.tombstones = b.tombstones;
-        this.refs = b.refs;
-        this.channel = b.channel;
-        this.channelCloser = b.channelCloser;
-        this.keyLength = b.keyLength;
-        this.headIsKey = b.headIsKey;
-        this.valueLength = b.valueLength;
-        this.base = b.base;
-        this.range = range;
-        this.from = from;
-        this.to = to;
-        this.minKey = keyAt(from);
-        this.maxKey = keyAt(to - 1);
+        this(b, b.file, b.channel, false, range, from, to);
     }
 
-    /** The whole segment this one is a view of, in the file and channel it was loaded for. */
+    /** The whole segment {@code b} is a view of, stored in {@code file}, reading through {@code channel}, its own. */
     private Segment(Segment b, Path file, FileChannel channel) {
+        this(b, file, channel, true, KeyRange.ALL, 0, b.count);
         if (b.refs.isEmpty() != (channel == null)) {
             throw new IllegalArgumentException("a channel is needed exactly when values are on disk");
         }
+    }
+
+    /**
+     * {@code b}'s columns and model; {@code ownsChannel}: a whole segment of its own (its cleaner closes
+     * {@code channel}), else a view sharing {@code b}'s channel and keeping {@code b}'s whole segment reachable.
+     */
+    private Segment(Segment b, Path file, FileChannel channel, boolean ownsChannel, KeyRange range, int from, int to) {
         this.id = b.id;
         this.file = file;
         this.fileBytes = b.fileBytes;
@@ -154,16 +137,17 @@ final class Segment implements CompactionPolicy.Sized {
         this.tombstones = b.tombstones;
         this.refs = b.refs;
         this.channel = channel;
-        this.channelCloser = channel == null ? null : CLEANER.register(this, closer(channel));
+        this.channelCloser = !ownsChannel ? b.channelCloser
+                : channel == null ? null : CLEANER.register(this, closer(channel));
         this.keyLength = b.keyLength;
         this.headIsKey = b.headIsKey;
         this.valueLength = b.valueLength;
-        this.base = this;
-        this.range = KeyRange.ALL;
-        this.from = 0;
-        this.to = count;
-        this.minKey = keyAt(0);
-        this.maxKey = keyAt(count - 1);
+        this.base = ownsChannel ? this : b.base;
+        this.range = range;
+        this.from = from;
+        this.to = to;
+        this.minKey = keyAt(from);
+        this.maxKey = keyAt(to - 1);
     }
 
     /** The whole segment (all its records, its own file and channel) this one is a view of. */
