@@ -349,53 +349,67 @@ public final class ClusterAdmin {
      */
     public CompletableFuture<Results.SplitResult> split(long rangeId, byte[] keyOrNull, boolean sticky) {
         long startNanos = System.nanoTime();
-        return currentDescriptor(rangeId).thenCompose(d -> recordDescriptorIfAbsent(rangeId).thenCompose(recorded -> {
-            if (!Arrays.equals(recorded.start(), d.start()) || !Arrays.equals(recorded.end(), d.end())) {
-                throw new ClientException(ErrorCode.CONFLICT, "range " + rangeId + " is changing shape (its log records "
-                        + recorded + ", the table " + d.bounds() + "); retry once it settled");
-            }
-            return splitKey(d, keyOrNull).thenCompose(key -> {
+        return currentDescriptor(rangeId).thenCompose(d -> {
+            // Two reads of the range that do not depend on each other, sent together: the descriptor its log records
+            // (recorded first if there is none) and the split key.
+            CompletableFuture<byte[]> keyChosen = splitKey(d, keyOrNull);
+            return recordDescriptorIfAbsent(rangeId).thenCompose(recorded -> {
+                if (!Arrays.equals(recorded.start(), d.start()) || !Arrays.equals(recorded.end(), d.end())) {
+                    throw new ClientException(ErrorCode.CONFLICT, "range " + rangeId + " is changing shape (its log "
+                            + "records " + recorded + ", the table " + d.bounds() + "); retry once it settled");
+                }
+                return keyChosen.thenCompose(key -> {
                     long keyNanos = System.nanoTime();
                     if (!d.bounds().canSplitAt(key)) {
                         throw new ClientException(ErrorCode.INVALID_ARGUMENT, "split key " + Bytes.hex(key)
                                 + " does not cut " + d + " into two non-empty halves");
                     }
+                    // The sticky mark and the new range's id are independent meta writes; both precede the proposal.
                     CompletableFuture<?> marked = !sticky ? CompletableFuture.completedFuture(null)
                             : client.channels().meta().write(new Command.Put(RangeDescriptorCodec.stickySplitKey(key),
                             new byte[0]));
-                    return marked.thenCompose(m -> reserveRangeId()).thenCompose(newId -> {
-                        UUID group = UUID.randomUUID();
-                        long proposedNanos = System.nanoTime();
-                        return client.write(d, new Command.Split(key, newId, group)).thenCompose(res -> {
-                            long committedNanos = System.nanoTime();
-                            if (res instanceof CommandResult.Refused refused) {
-                                throw new ClientException(ErrorCode.CONFLICT, "range " + rangeId + " changed while "
-                                        + "splitting (" + refused.refusal() + "); refresh and retry");
-                            }
-                            long epoch = Math.max(d.epoch(), recorded.epoch()) + 1;
-                            RangeBounds left = new RangeBounds(rangeId, d.start(), key, epoch);
-                            RangeBounds right = new RangeBounds(newId, key, d.end(), epoch);
-                            long[] recordedNanos = new long[1];
-                            return recordSplit(left, right, group).thenCompose(v -> {
-                                        recordedNanos[0] = System.nanoTime();
-                                        return client.refreshRangeTable();
-                                    })
-                                    .thenCompose(t -> awaitLeader(newId, startNanos).thenApply(v -> t))
-                                    .thenApply(t -> {
-                                        long now = System.nanoTime();
-                                        LOG.info("Split range {} at {} into {}: {} ms (split key {} ms, range id "
-                                                + "{} ms, split entry committed {} ms, range table {} ms, the "
-                                                + "new range's first leader {} ms)", rangeId, Bytes.hex(key), newId,
-                                                ms(now - startNanos), ms(keyNanos - startNanos),
-                                                ms(proposedNanos - keyNanos), ms(committedNanos - proposedNanos),
-                                                ms(recordedNanos[0] - committedNanos), ms(now - recordedNanos[0]));
-                                        return new Results.SplitResult(t.byIdOrThrow(rangeId),
-                                                t.byIdOrThrow(newId), key, res.revision(), ms(now - startNanos));
-                                    });
-                        });
-                    });
+                    CompletableFuture<Long> reserved = reserveRangeId();
+                    return marked.thenCompose(m -> reserved).thenCompose(newId -> proposeSplit(d, recorded, key,
+                            newId, new long[]{startNanos, keyNanos}));
                 });
-        }));
+            });
+        });
+    }
+
+    /**
+     * The rest of {@link #split(long, byte[], boolean)} once the key and the new id are known: the split entry, the
+     * range table, the new range's first leader; logs the phases' times. {@code nanos}: the split's start and the
+     * moment its key was known.
+     */
+    private CompletableFuture<Results.SplitResult> proposeSplit(RangeDescriptor d, RangeBounds recorded, byte[] key,
+                                                                long newId, long[] nanos) {
+        long rangeId = d.rangeId();
+        UUID group = UUID.randomUUID();
+        long proposedNanos = System.nanoTime();
+        return client.write(d, new Command.Split(key, newId, group)).thenCompose(res -> {
+            long committedNanos = System.nanoTime();
+            if (res instanceof CommandResult.Refused refused) {
+                throw new ClientException(ErrorCode.CONFLICT, "range " + rangeId + " changed while splitting ("
+                        + refused.refusal() + "); refresh and retry");
+            }
+            long epoch = Math.max(d.epoch(), recorded.epoch()) + 1;
+            RangeBounds left = new RangeBounds(rangeId, d.start(), key, epoch);
+            RangeBounds right = new RangeBounds(newId, key, d.end(), epoch);
+            long[] recordedNanos = new long[1];
+            return recordSplit(left, right, group).thenCompose(v -> {
+                recordedNanos[0] = System.nanoTime();
+                return client.refreshRangeTable();
+            }).thenCompose(t -> awaitLeader(newId, nanos[0]).thenApply(v -> t)).thenApply(t -> {
+                long now = System.nanoTime();
+                LOG.info("Split range {} at {} into {}: {} ms (split key {} ms, range id {} ms, split entry committed "
+                        + "{} ms, range table {} ms, the new range's first leader {} ms)", rangeId, Bytes.hex(key),
+                        newId, ms(now - nanos[0]), ms(nanos[1] - nanos[0]), ms(proposedNanos - nanos[1]),
+                        ms(committedNanos - proposedNanos), ms(recordedNanos[0] - committedNanos),
+                        ms(now - recordedNanos[0]));
+                return new Results.SplitResult(t.byIdOrThrow(rangeId), t.byIdOrThrow(newId), key, res.revision(),
+                        ms(now - nanos[0]));
+            });
+        });
     }
 
     /**
