@@ -30,7 +30,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What a node does after one of its replicas applied a split ({@link ShapeListener}): (1) start the new range's Raft
+ * What a node does after one of its replicas applied a split ({@link ShapeListener}): (0) keep the right half's segments
+ * as the parent's engine has them loaded for the replica that adopts it ({@link SplitHandoff}, on the apply thread;
+ * dropped once the group runs here); (1) start the new range's Raft
  * group on this node, on the parent's peers, from the staged right half (the group's state machine adopts it); (2) make
  * sure the meta group's range table shows the split ({@code ClusterAdmin#recordSplit}: one atomic compare-and-set of
  * both descriptors, a no-op once any replica's node or the proposer did it). Both steps are idempotent, so every
@@ -221,6 +223,7 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
     private void attempt(RaftGroupId parent, StagedSplit split, long appliedNanos, long delayMs, long deadline) {
         try {
             startRightGroup(parent, split, appliedNanos);
+            handoff.discard(split.group()); // adopted (or the group was hosted already): nothing waits for it any more
             long recordNanos = System.nanoTime();
             client.admin().recordSplit(split.left(), split.right(), split.group()).get(RETRY_DELAY_MAX_MS * 2, TimeUnit.MILLISECONDS);
             LOG.debug("Node {}: the range table shows the split that made {} ({} ms, {} ms after the split applied)",
@@ -230,6 +233,7 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             if (System.currentTimeMillis() + delayMs > deadline) {
+                handoff.discard(split.group());
                 LOG.error("Node {}: gave up following up the split of range {} into {} after {} ms; run `admin "
                         + "split` for the range again or restart this node", nodeId, split.left().rangeId(),
                         split.right(), RETRY_DEADLINE_MS, e);

@@ -13,8 +13,9 @@ import java.util.UUID;
  * which took seconds per replica for a 1-GiB range and delayed the new range's first election by as much.
  *
  * <p>Only an optimisation: a half that is not here (after a restart, or evicted) is opened from its files, with the
- * same result. At most {@link #PENDING_MAX} halves wait at once (the oldest is dropped), so halves whose group never
- * starts on this node do not keep their columns reachable for long. One per node; thread-safe (offered on apply
+ * same result. The node's follow-up {@link #discard discards} a half once its group runs here (or the follow-up gave
+ * up), and at most {@link #PENDING_MAX} halves wait at once (the oldest is dropped), so halves whose group never starts
+ * on this node do not keep their columns reachable. One per node; thread-safe (offered on apply
  * threads, taken on Ratis' group-management thread).
  */
 public final class SplitHandoff {
@@ -33,6 +34,11 @@ public final class SplitHandoff {
             UUID oldest = pending.keySet().iterator().next();
             pending.remove(oldest);
         }
+    }
+
+    /** Drops what waits for {@code group}, if anything: its replica adopted the half already, or never will here. */
+    public void discard(UUID group) {
+        take(group);
     }
 
     /** The segments offered for {@code group}, removed from here; {@link LoadedSegments#NONE} when there are none. */
