@@ -12,6 +12,7 @@ import io.omendb.raft.meta.NodeMetadataStore;
 import io.omendb.raft.security.RaftTls;
 import io.omendb.raft.statemachine.RangeStateMachine;
 import io.omendb.raft.statemachine.ShapeListener;
+import io.omendb.raft.statemachine.SplitHandoff;
 import io.omendb.raft.storage.NodeDataLayout;
 import io.omendb.storage.MaintenancePool;
 import io.omendb.storage.MemtableBudget;
@@ -110,7 +111,8 @@ public final class OmenNode implements AutoCloseable {
      */
     private OmenNode(OmenConfig config, NodeMetadataStore metadata, long incarnation, RaftServer server,
                      MaintenancePool maintenance, AtomicReference<ForwardedWrites> forwards,
-                     AtomicReference<ShapeListener> splits, RaftTls tlsOrNull, boolean recordDescriptors) {
+                     AtomicReference<ShapeListener> splits, SplitHandoff handoff, RaftTls tlsOrNull,
+                     boolean recordDescriptors) {
         this.incarnation = incarnation;
         this.tlsOrNull = tlsOrNull;
         this.maintenance = maintenance;
@@ -129,7 +131,7 @@ public final class OmenNode implements AutoCloseable {
         SharedMetaReads metaReads = new SharedMetaReads(client::refreshMetaView, System::currentTimeMillis,
                 SplitFollowUp.RECONCILE_INTERVAL_MS);
         this.splitFollowUp = new SplitFollowUp(config, server, client, NodeDataLayout.of(config.database().dataDir()),
-                metaReads, rejoin::inProgress);
+                metaReads, handoff, rejoin::inProgress);
         splits.set(splitFollowUp);
         this.autoSplitter = new AutoSplitter(config.cluster().nodeId(), server, client, config.ranges(),
                 System::currentTimeMillis);
@@ -168,10 +170,11 @@ public final class OmenNode implements AutoCloseable {
             long incarnation = checkOwner(config, metadata, clock, new SecureRandom());
             AtomicReference<ForwardedWrites> forwards = new AtomicReference<>(ForwardedWrites.NONE);
             AtomicReference<ShapeListener> splits = new AtomicReference<>();
-            OmenNode node = new OmenNode(config, metadata, incarnation, buildServer(config, layout, tls, metadata, maintenance, clock,
-                    (group, entry) -> forwards.get().propose(group, entry),
-                    (parent, split) -> splits.get().splitApplied(parent, split)), maintenance, forwards, splits, tls,
-                    recordDescriptors);
+            SplitHandoff handoff = new SplitHandoff();
+            OmenNode node = new OmenNode(config, metadata, incarnation, buildServer(config, layout, tls, metadata,
+                    maintenance, clock, (group, entry) -> forwards.get().propose(group, entry),
+                    (parent, split, segments) -> splits.get().splitApplied(parent, split, segments), handoff),
+                    maintenance, forwards, splits, handoff, tls, recordDescriptors);
             try {
                 node.server.start();
                 node.joinOrBootstrap();
@@ -259,7 +262,8 @@ public final class OmenNode implements AutoCloseable {
 
     private static RaftServer buildServer(OmenConfig config, NodeDataLayout layout, RaftTls tlsOrNull,
                                           NodeMetadataStore metadata, MaintenancePool maintenance, Clock clock,
-                                          ForwardedWrites forwards, ShapeListener splits) throws IOException {
+                                          ForwardedWrites forwards, ShapeListener splits, SplitHandoff handoff)
+            throws IOException {
         OmenConfig.Member self = config.cluster().self();
         int colon = self.raftAddress().lastIndexOf(':');
         String host = self.raftAddress().substring(0, colon);
@@ -269,7 +273,7 @@ public final class OmenNode implements AutoCloseable {
                 .setProperties(RatisSettings.server(config, layout.raftDir(), layout.removedGroupsDir(), host, port))
                 .setParameters(RaftTls.parameters(tlsOrNull))
                 .setStateMachineRegistry(group -> new RangeStateMachine(EngineSettings.from(config), metadata,
-                        maintenance, clock, archiveSettings(config), forwards, splits,
+                        maintenance, clock, archiveSettings(config), forwards, splits, handoff,
                         config.ranges().splitLoadWindowS() * 1000L))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();

@@ -63,6 +63,8 @@ final class Rejoin implements AutoCloseable {
     static final long RETRY_SLEEP_MS = 1_000;
     /** How long one meta-group call may take. */
     static final long CALL_WAIT_MS = 15_000;
+    /** The name of the thread that re-admits the node and records its incarnation, followed by the node id. */
+    static final String THREAD_NAME_PREFIX = "omendb-rejoin-";
     /** How long {@link #close} waits for each thread. */
     static final long JOIN_MS = 10_000;
 
@@ -159,7 +161,7 @@ final class Rejoin implements AutoCloseable {
      * {@code lostGroups} (what the plain bootstrap found); then the record of this directory's incarnation.
      */
     void start(Verdict verdict, List<RaftGroup> lostGroups, RaftGroup metaGroupOrNull) {
-        Thread t = new Thread(() -> run(verdict, lostGroups, metaGroupOrNull), "omendb-rejoin-" + nodeId);
+        Thread t = new Thread(() -> run(verdict, lostGroups, metaGroupOrNull), THREAD_NAME_PREFIX + nodeId);
         t.setDaemon(true);
         synchronized (threads) {
             threads.add(t);

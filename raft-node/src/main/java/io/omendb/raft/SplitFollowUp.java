@@ -9,7 +9,9 @@ import io.omendb.raft.storage.NodeDataLayout;
 import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.statemachine.RangeStateMachine;
 import io.omendb.raft.statemachine.ShapeListener;
+import io.omendb.raft.statemachine.SplitHandoff;
 import io.omendb.raft.statemachine.StagedSplit;
+import io.omendb.storage.LoadedSegments;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
@@ -29,7 +31,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * What a node does after one of its replicas applied a split ({@link ShapeListener}): (1) start the new range's Raft
+ * What a node does after one of its replicas applied a split ({@link ShapeListener}): (0) keep the right half's segments
+ * as the parent's engine has them loaded for the replica that adopts it ({@link SplitHandoff}, on the apply thread;
+ * dropped once the group runs here); (1) start the new range's Raft
  * group on this node, on the parent's peers, from the staged right half (the group's state machine adopts it); (2) make
  * sure the meta group's range table shows the split ({@code ClusterAdmin#recordSplit}: one atomic compare-and-set of
  * both descriptors, a no-op once any replica's node or the proposer did it). Both steps are idempotent, so every
@@ -81,6 +85,8 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
     private final MergeFollowUp merges;
     /** The table and tombstones, read once per pass (and shared with {@link AutoMerger}). */
     private final SharedMetaReads metaReads;
+    /** Where a right half's loaded segments wait for this node's replica of the new range to adopt them. */
+    private final SplitHandoff handoff;
     private final BooleanSupplier rejoining;
 
     /**
@@ -88,8 +94,9 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
      *                  replaced ({@link Rejoin#inProgress}): no new range's group is created here meanwhile
      */
     SplitFollowUp(OmenConfig config, RaftServer server, ClusterClient client, NodeDataLayout layout,
-                  SharedMetaReads metaReads, BooleanSupplier rejoining) {
+                  SharedMetaReads metaReads, SplitHandoff handoff, BooleanSupplier rejoining) {
         this.config = config;
+        this.handoff = handoff;
         this.rejoining = rejoining;
         this.metaReads = metaReads;
         this.nodeId = config.cluster().nodeId();
@@ -102,8 +109,10 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
     }
 
     @Override
-    public void splitApplied(RaftGroupId parent, StagedSplit split) {
-        schedule(parent, split, 0, RETRY_DELAY_INITIAL_MS, System.currentTimeMillis() + RETRY_DEADLINE_MS);
+    public void splitApplied(RaftGroupId parent, StagedSplit split, LoadedSegments rightSegments) {
+        handoff.offer(split.group(), rightSegments);
+        schedule(parent, split, System.nanoTime(), 0, RETRY_DELAY_INITIAL_MS,
+                System.currentTimeMillis() + RETRY_DEADLINE_MS);
     }
 
     /**
@@ -200,30 +209,38 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
             Optional<RangeDescriptor> parent = staged.flatMap(s -> table.byId(s.left().rangeId()));
             if (parent.isPresent()) {
                 LOG.info("Node {}: resuming the split that staged group {}", nodeId, group);
-                splitApplied(RaftGroupId.valueOf(parent.get().groupId()), staged.get());
+                splitApplied(RaftGroupId.valueOf(parent.get().groupId()), staged.get(), LoadedSegments.NONE);
             } else {
                 LOG.warn("Node {}: staged group {} has no record or no parent range; left as is", nodeId, group);
             }
         }
     }
 
-    private void schedule(RaftGroupId parent, StagedSplit split, long delayMs, long nextDelayMs, long deadline) {
+    private void schedule(RaftGroupId parent, StagedSplit split, long appliedNanos, long delayMs, long nextDelayMs,
+                          long deadline) {
         try {
-            executor.schedule(() -> attempt(parent, split, nextDelayMs, deadline), delayMs, TimeUnit.MILLISECONDS);
+            executor.schedule(() -> attempt(parent, split, appliedNanos, nextDelayMs, deadline), delayMs,
+                    TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException closed) {
             LOG.info("Node {}: closing; the split that staged group {} is followed up at the next start", nodeId,
                     split.group());
         }
     }
 
-    private void attempt(RaftGroupId parent, StagedSplit split, long delayMs, long deadline) {
+    private void attempt(RaftGroupId parent, StagedSplit split, long appliedNanos, long delayMs, long deadline) {
         try {
-            startRightGroup(parent, split);
+            startRightGroup(parent, split, appliedNanos);
+            handoff.discard(split.group()); // adopted (or the group was hosted already): nothing waits for it any more
+            long recordNanos = System.nanoTime();
             client.admin().recordSplit(split.left(), split.right(), split.group()).get(RETRY_DELAY_MAX_MS * 2, TimeUnit.MILLISECONDS);
+            LOG.debug("Node {}: the range table shows the split that made {} ({} ms, {} ms after the split applied)",
+                    nodeId, split.right(), (System.nanoTime() - recordNanos) / 1_000_000,
+                    (System.nanoTime() - appliedNanos) / 1_000_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             if (System.currentTimeMillis() + delayMs > deadline) {
+                handoff.discard(split.group());
                 LOG.error("Node {}: gave up following up the split of range {} into {} after {} ms; run `admin "
                         + "split` for the range again or restart this node", nodeId, split.left().rangeId(),
                         split.right(), RETRY_DEADLINE_MS, e);
@@ -231,19 +248,26 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
             }
             LOG.info("Node {}: following up the split that made {} failed ({}); retrying in {} ms", nodeId,
                     split.right(), e.toString(), delayMs);
-            schedule(parent, split, delayMs, Math.min(delayMs * 2, RETRY_DELAY_MAX_MS), deadline);
+            schedule(parent, split, appliedNanos, delayMs, Math.min(delayMs * 2, RETRY_DELAY_MAX_MS), deadline);
         }
     }
 
-    /** Adds the right half's group on the parent's current peers, unless this node hosts it already. */
-    private void startRightGroup(RaftGroupId parent, StagedSplit split) throws IOException {
+    /**
+     * Adds the right half's group on the parent's current peers, unless this node hosts it already; logs how long
+     * the follow-up waited for this thread and how long the group took to start (its replica adopts the staged engine
+     * meanwhile).
+     */
+    private void startRightGroup(RaftGroupId parent, StagedSplit split, long appliedNanos) throws IOException {
         RaftGroupId child = RaftGroupId.valueOf(split.group());
         if (hosts(child)) {
             return;
         }
+        long startNanos = System.nanoTime();
         RaftGroup group = RaftGroup.valueOf(child, server.getDivision(parent).getGroup().getPeers());
         if (HostedGroups.add(server, group)) {
-            LOG.info("Node {}: started group {} for {}", nodeId, child, split.right());
+            LOG.info("Node {}: started group {} for {} in {} ms, {} ms after the split applied", nodeId, child,
+                    split.right(), (System.nanoTime() - startNanos) / 1_000_000,
+                    (System.nanoTime() - appliedNanos) / 1_000_000);
         }
     }
 

@@ -61,7 +61,8 @@ public final class TestClusters {
     }
 
     /**
-     * Waits until no node in this JVM is still writing the initial range table or its member record. Their
+     * Waits until no node in this JVM is still writing the initial range table, its member record or its incarnation
+     * ({@link Rejoin}). Their
      * compare-and-sets to the meta group are forwarded to the meta leader's router like any write, so a test that
      * counts the writes a router proposed must not start counting while a seeder may still send one.
      */
@@ -69,7 +70,8 @@ public final class TestClusters {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CALL_TIMEOUT_S);
         while (Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.isAlive()
                 && (t.getName().startsWith(RangeTableSeeder.THREAD_NAME_PREFIX)
-                || t.getName().startsWith(MemberRegistration.THREAD_NAME_PREFIX)))) {
+                || t.getName().startsWith(MemberRegistration.THREAD_NAME_PREFIX)
+                || t.getName().startsWith(Rejoin.THREAD_NAME_PREFIX)))) {
             assertTrue(System.nanoTime() < deadline, "a node is still writing the initial range table or its record");
             Thread.sleep(50);
         }

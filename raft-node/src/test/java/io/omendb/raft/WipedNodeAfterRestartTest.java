@@ -1,6 +1,8 @@
 package io.omendb.raft;
 
+import io.omendb.raft.client.ClientException;
 import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.client.ErrorCode;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -17,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static io.omendb.raft.TestClusters.await;
@@ -133,7 +136,15 @@ class WipedNodeAfterRestartTest {
     private static void awaitRecorded(ClusterClient client, String nodeId, long incarnation) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RECORD_MS_MAX);
         while (true) {
-            OptionalLong recorded = await(client.admin().nodes().recordedIncarnation(nodeId));
+            OptionalLong recorded;
+            try {
+                recorded = await(client.admin().nodes().recordedIncarnation(nodeId));
+            } catch (ExecutionException e) {
+                // the meta group's configuration is changing (the node is being re-admitted to it): ask again
+                assertTrue(e.getCause() instanceof ClientException ce && ce.code() == ErrorCode.UNAVAILABLE,
+                        String.valueOf(e.getCause()));
+                recorded = OptionalLong.empty();
+            }
             if (recorded.isPresent() && recorded.getAsLong() == incarnation) {
                 return;
             }

@@ -105,8 +105,24 @@ final class Segment implements CompactionPolicy.Sized {
 
     /** A view of {@code b} answering only for keys in {@code range}, holding its records {@code [from, to)}. */
     private Segment(Segment b, KeyRange range, int from, int to) {
+        this(b, b.file, b.channel, false, range, from, to);
+    }
+
+    /** The whole segment {@code b} is a view of, stored in {@code file}, reading through {@code channel}, its own. */
+    private Segment(Segment b, Path file, FileChannel channel) {
+        this(b, file, channel, true, KeyRange.ALL, 0, b.count);
+        if (b.refs.isEmpty() != (channel == null)) {
+            throw new IllegalArgumentException("a channel is needed exactly when values are on disk");
+        }
+    }
+
+    /**
+     * {@code b}'s columns and model; {@code ownsChannel}: a whole segment of its own (its cleaner closes
+     * {@code channel}), else a view sharing {@code b}'s channel and keeping {@code b}'s whole segment reachable.
+     */
+    private Segment(Segment b, Path file, FileChannel channel, boolean ownsChannel, KeyRange range, int from, int to) {
         this.id = b.id;
-        this.file = b.file;
+        this.file = file;
         this.fileBytes = b.fileBytes;
         this.dataBytes = b.dataBytes;
         this.maxRaftIndex = b.maxRaftIndex;
@@ -120,17 +136,37 @@ final class Segment implements CompactionPolicy.Sized {
         this.valOff = b.valOff;
         this.tombstones = b.tombstones;
         this.refs = b.refs;
-        this.channel = b.channel;
-        this.channelCloser = b.channelCloser;
+        this.channel = channel;
+        this.channelCloser = !ownsChannel ? b.channelCloser
+                : channel == null ? null : CLEANER.register(this, closer(channel));
         this.keyLength = b.keyLength;
         this.headIsKey = b.headIsKey;
         this.valueLength = b.valueLength;
-        this.base = b.base;
+        this.base = ownsChannel ? this : b.base;
         this.range = range;
         this.from = from;
         this.to = to;
         this.minKey = keyAt(from);
         this.maxKey = keyAt(to - 1);
+    }
+
+    /** The whole segment (all its records, its own file and channel) this one is a view of. */
+    Segment whole() {
+        return base;
+    }
+
+    /** Whether some values are read from the file when asked for (then the segment needs an open channel). */
+    boolean hasValuesOnDisk() {
+        return !refs.isEmpty();
+    }
+
+    /**
+     * The whole segment read from {@code file}, a link to the same bytes, sharing this segment's columns and model
+     * (immutable) instead of reading the file again ({@link LoadedSegments}); it owns {@code channel} (open on
+     * {@code file}; null exactly when every value is in memory).
+     */
+    Segment reopenedAt(Path file, FileChannel channel) {
+        return new Segment(base, file, channel);
     }
 
     /**

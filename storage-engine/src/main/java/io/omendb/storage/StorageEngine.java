@@ -17,7 +17,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -170,6 +172,16 @@ public final class StorageEngine implements AutoCloseable {
      */
     public static StorageEngine open(Path dir, EngineOptions options, MaintenancePool sharedPool, KeyRange rangeIfNew)
             throws IOException {
+        return open(dir, options, sharedPool, rangeIfNew, LoadedSegments.NONE);
+    }
+
+    /**
+     * As {@link #open(Path, EngineOptions, MaintenancePool, KeyRange)}, sharing the in-memory columns of
+     * {@code loaded}'s segments for the files that are links to them instead of reading those files
+     * ({@link LoadedSegments}: the right half of a split this process made).
+     */
+    public static StorageEngine open(Path dir, EngineOptions options, MaintenancePool sharedPool, KeyRange rangeIfNew,
+                                     LoadedSegments loaded) throws IOException {
         Files.createDirectories(dir);
         FileChannel lockChannel = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = tryLockOrNull(lockChannel);
@@ -188,8 +200,11 @@ public final class StorageEngine implements AutoCloseable {
                     if (r == null) {
                         continue; // shares no key with the engine: dropped from the manifest at its next write
                     }
-                    Segment whole = SegmentFile.read(dir.resolve(SegmentFile.fileName(e.id())), e.id(),
-                            options.valueBytesInlineMax());
+                    Path file = dir.resolve(SegmentFile.fileName(e.id()));
+                    Segment whole = loaded.reopen(e.id(), file);
+                    if (whole == null) {
+                        whole = SegmentFile.read(file, e.id(), options.valueBytesInlineMax());
+                    }
                     Segment seg = whole.bounded(r);
                     if (seg == null) {
                         whole.close();
@@ -725,8 +740,12 @@ public final class StorageEngine implements AutoCloseable {
 
     // ------------------------------------------------------------------ split and merge
 
-    /** What {@link #splitOff} did: the two halves and the segment files the right one shares with the left. */
-    public record SplitResult(KeyRange left, KeyRange right, Path rightDir, int segmentsLinked) {
+    /**
+     * What {@link #splitOff} did: the two halves, the segment files the right one shares with the left, and those
+     * segments as loaded here, for opening the right engine without reading its files again.
+     */
+    public record SplitResult(KeyRange left, KeyRange right, Path rightDir, int segmentsLinked,
+                              LoadedSegments rightSegments) {
     }
 
     /**
@@ -773,7 +792,7 @@ public final class StorageEngine implements AutoCloseable {
             KeyRange left = range.leftOf(splitKey);
             KeyRange rightRange = range.rightOf(splitKey);
             List<Segment> dropped = new ArrayList<>();
-            int linked;
+            LoadedSegments linked;
             synchronized (manifestLock) {
                 List<Segment> segments = view.get().state.segments;
                 manifest = manifest.withPending(new Manifest.SplitIntent(right.toString(), splitKey, index));
@@ -802,20 +821,26 @@ public final class StorageEngine implements AutoCloseable {
             for (Segment seg : dropped) {
                 Files.deleteIfExists(seg.file); // the right engine has its own link
             }
-            return new SplitResult(left, rightRange, right, linked);
+            return new SplitResult(left, rightRange, right, linked.size(), linked);
         }
     }
 
-    /** Links into {@code right} every segment with keys in {@code rightRange} and commits its manifest. */
-    private int writeRightHalf(List<Segment> segments, KeyRange rightRange, Path right, long rightIndex)
+    /**
+     * Links into {@code right} every segment with keys in {@code rightRange} and commits its manifest; returns the
+     * linked segments as loaded here.
+     */
+    private LoadedSegments writeRightHalf(List<Segment> segments, KeyRange rightRange, Path right, long rightIndex)
             throws IOException {
         Files.createDirectories(right);
         List<Manifest.Entry> entries = new ArrayList<>();
+        Map<Segment, Path> links = new IdentityHashMap<>();
         for (Segment seg : segments) {
             Segment b = seg.bounded(rightRange);
             if (b != null) {
-                FileOps.linkOrCopy(seg.file, right.resolve(seg.file.getFileName()));
+                Path link = right.resolve(seg.file.getFileName());
+                FileOps.linkOrCopy(seg.file, link);
                 entries.add(new Manifest.Entry(seg.id, b.range));
+                links.put(seg.whole(), link);
             }
         }
         stepHook.reached("split:right-linked");
@@ -824,7 +849,7 @@ public final class StorageEngine implements AutoCloseable {
         if (options.fsyncEnabled() && right.getParent() != null) {
             FileOps.fsync(right.getParent());
         }
-        return entries.size();
+        return LoadedSegments.of(links);
     }
 
     /**

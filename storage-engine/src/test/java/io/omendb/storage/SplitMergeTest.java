@@ -200,6 +200,52 @@ class SplitMergeTest {
         }
     }
 
+    /**
+     * The right half opened from the parent's loaded segments ({@link LoadedSegments}), after its directory was renamed
+     * as a new range's replica does, holds exactly the right half: keys, inline values and values on disk, also once
+     * the parent is closed and its files are gone (the reopened segments read through channels of their own). A file
+     * that is not the loaded one (here a copy put in place of a link) is read from disk instead.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void theRightHalfOpensFromTheParentsLoadedSegments(boolean oneFileReplacedByACopy) throws IOException {
+        TreeMap<byte[], byte[]> oracle = new TreeMap<>(Bytes.UNSIGNED);
+        Path staged = tmp.resolve("staged");
+        Path adopted = tmp.resolve("adopted");
+        byte[] key = KeyDistribution.UNIFORM.encode(1_000 * 1_000_003L);
+        StorageEngine.SplitResult r;
+        try (StorageEngine e = StorageEngine.open(tmp.resolve("p"), OPTS)) {
+            for (int i = 0; i < 2_000; i++) {
+                byte[] k = KeyDistribution.UNIFORM.encode(i * 1_000_003L);
+                byte[] v = i % 2 == 0 ? k : ByteBuffer.allocate(64).put(k).array(); // inline, or on disk (> 16 bytes)
+                e.put(k, v);
+                oracle.put(k, v);
+            }
+            r = e.splitOff(key, e.appliedIndex() + 1, staged, 0);
+            assertTrue(r.segmentsLinked() > 1);
+            assertEquals(r.segmentsLinked(), r.rightSegments().size(), "every linked segment can be reused");
+            e.compact(); // the parent's own links of the shared files are replaced
+        }
+        Files.move(staged, adopted);
+        if (oneFileReplacedByACopy) {
+            Path f = Files.list(adopted).filter(p -> p.getFileName().toString().endsWith(".oseg")).findFirst()
+                    .orElseThrow();
+            Path copy = tmp.resolve("copy");
+            Files.copy(f, copy);
+            Files.move(copy, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (StorageEngine c = StorageEngine.open(adopted, OPTS, null, KeyRange.ALL, r.rightSegments())) {
+            assertEquals(r.right(), c.range());
+            List<KeyValue> all = c.scan(new byte[0], null, Integer.MAX_VALUE);
+            assertEquals(oracle.tailMap(key, true).size(), all.size());
+            for (KeyValue kv : all) {
+                assertArrayEquals(oracle.get(kv.key()), kv.value());
+                assertArrayEquals(oracle.get(kv.key()), c.get(kv.key()));
+            }
+            assertNull(c.get(oracle.firstKey()), "left keys stay outside the right half");
+        }
+    }
+
     @Test
     void checksumsOfTheRightEngineAreVerifiedOnOpen() throws IOException {
         Path right = tmp.resolve("right");

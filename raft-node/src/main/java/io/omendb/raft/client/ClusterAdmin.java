@@ -18,6 +18,8 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
 
 import io.omendb.storage.Bytes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -48,6 +50,7 @@ import java.util.concurrent.RejectedExecutionException;
  * leader run on the client's admin executor ({@link #blocking}).
  */
 public final class ClusterAdmin {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterAdmin.class);
     /** How long a leader transfer may take before it is reported as failed. */
     static final long TRANSFER_LEADER_TIMEOUT_MS = 10_000;
     /** How long a split waits for the new range's first leader before it answers anyway (see {@code awaitLeader}). */
@@ -346,45 +349,69 @@ public final class ClusterAdmin {
      */
     public CompletableFuture<Results.SplitResult> split(long rangeId, byte[] keyOrNull, boolean sticky) {
         long startNanos = System.nanoTime();
-        return currentDescriptor(rangeId).thenCompose(d -> recordDescriptorIfAbsent(rangeId).thenCompose(recorded -> {
-            if (!Arrays.equals(recorded.start(), d.start()) || !Arrays.equals(recorded.end(), d.end())) {
-                throw new ClientException(ErrorCode.CONFLICT, "range " + rangeId + " is changing shape (its log records "
-                        + recorded + ", the table " + d.bounds() + "); retry once it settled");
-            }
-            return splitKey(d, keyOrNull).thenCompose(key -> {
+        return currentDescriptor(rangeId).thenCompose(d -> {
+            // Two reads of the range that do not depend on each other, sent together: the descriptor its log records
+            // (recorded first if there is none) and the split key.
+            CompletableFuture<byte[]> keyChosen = splitKey(d, keyOrNull);
+            return recordDescriptorIfAbsent(rangeId).thenCompose(recorded -> {
+                if (!Arrays.equals(recorded.start(), d.start()) || !Arrays.equals(recorded.end(), d.end())) {
+                    throw new ClientException(ErrorCode.CONFLICT, "range " + rangeId + " is changing shape (its log "
+                            + "records " + recorded + ", the table " + d.bounds() + "); retry once it settled");
+                }
+                return keyChosen.thenCompose(key -> {
+                    long keyNanos = System.nanoTime();
                     if (!d.bounds().canSplitAt(key)) {
                         throw new ClientException(ErrorCode.INVALID_ARGUMENT, "split key " + Bytes.hex(key)
                                 + " does not cut " + d + " into two non-empty halves");
                     }
+                    // The sticky mark and the new range's id are independent meta writes; both precede the proposal.
                     CompletableFuture<?> marked = !sticky ? CompletableFuture.completedFuture(null)
                             : client.channels().meta().write(new Command.Put(RangeDescriptorCodec.stickySplitKey(key),
                             new byte[0]));
-                    return marked.thenCompose(m -> reserveRangeId()).thenCompose(newId -> {
-                        UUID group = UUID.randomUUID();
-                        return client.write(d, new Command.Split(key, newId, group)).thenCompose(res -> {
-                            if (res instanceof CommandResult.Refused refused) {
-                                throw new ClientException(ErrorCode.CONFLICT, "range " + rangeId + " changed while "
-                                        + "splitting (" + refused.refusal() + "); refresh and retry");
-                            }
-                            long epoch = Math.max(d.epoch(), recorded.epoch()) + 1;
-                            RangeBounds left = new RangeBounds(rangeId, d.start(), key, epoch);
-                            RangeBounds right = new RangeBounds(newId, key, d.end(), epoch);
-                            return recordSplit(left, right, group).thenCompose(v -> client.refreshRangeTable())
-                                    .thenCompose(t -> awaitLeader(newId, startNanos).thenApply(v -> t))
-                                    .thenApply(t -> new Results.SplitResult(t.byIdOrThrow(rangeId),
-                                            t.byIdOrThrow(newId), key, res.revision(),
-                                            (System.nanoTime() - startNanos) / 1_000_000));
-                        });
-                    });
+                    CompletableFuture<Long> reserved = reserveRangeId();
+                    return marked.thenCompose(m -> reserved).thenCompose(newId -> proposeSplit(d, recorded, key,
+                            newId, new long[]{startNanos, keyNanos}));
                 });
-        }));
+            });
+        });
     }
 
     /**
-     * The given key, or the leader's estimate of the byte median; the estimate reads only segments, so when the range's
-     * keys are all still in memtables the range is flushed on every replica first ({@link Command.Maintain}) and the
-     * median asked again.
+     * The rest of {@link #split(long, byte[], boolean)} once the key and the new id are known: the split entry, the
+     * range table, the new range's first leader; logs the phases' times. {@code nanos}: the split's start and the
+     * moment its key was known.
      */
+    private CompletableFuture<Results.SplitResult> proposeSplit(RangeDescriptor d, RangeBounds recorded, byte[] key,
+                                                                long newId, long[] nanos) {
+        long rangeId = d.rangeId();
+        UUID group = UUID.randomUUID();
+        long proposedNanos = System.nanoTime();
+        return client.write(d, new Command.Split(key, newId, group)).thenCompose(res -> {
+            long committedNanos = System.nanoTime();
+            if (res instanceof CommandResult.Refused refused) {
+                throw new ClientException(ErrorCode.CONFLICT, "range " + rangeId + " changed while splitting ("
+                        + refused.refusal() + "); refresh and retry");
+            }
+            long epoch = Math.max(d.epoch(), recorded.epoch()) + 1;
+            RangeBounds left = new RangeBounds(rangeId, d.start(), key, epoch);
+            RangeBounds right = new RangeBounds(newId, key, d.end(), epoch);
+            long[] recordedNanos = new long[1];
+            return recordSplit(left, right, group).thenCompose(v -> {
+                recordedNanos[0] = System.nanoTime();
+                return client.refreshRangeTable();
+            }).thenCompose(t -> awaitLeader(newId, nanos[0]).thenApply(v -> t)).thenApply(t -> {
+                long now = System.nanoTime();
+                LOG.info("Split range {} at {} into {}: {} ms (split key {} ms, range id {} ms, split entry committed "
+                        + "{} ms, range table {} ms, the new range's first leader {} ms)", rangeId, Bytes.hex(key),
+                        newId, ms(now - nanos[0]), ms(nanos[1] - nanos[0]), ms(proposedNanos - nanos[1]),
+                        ms(committedNanos - proposedNanos), ms(recordedNanos[0] - committedNanos),
+                        ms(now - recordedNanos[0]));
+                return new Results.SplitResult(t.byIdOrThrow(rangeId), t.byIdOrThrow(newId), key, res.revision(),
+                        ms(now - nanos[0]));
+            });
+        });
+    }
+
     /**
      * Completes once range {@code rangeId} has a leader (its new group elected one), or when
      * {@link #SPLIT_LEADER_WAIT_MS} passed since {@code startNanos}: so that a split's answer means both halves take
@@ -399,6 +426,15 @@ public final class ClusterAdmin {
         });
     }
 
+    private static long ms(long nanos) {
+        return nanos / 1_000_000;
+    }
+
+    /**
+     * The given key, or the leader's estimate of the byte median; the estimate reads only segments, so when the range's
+     * keys are all still in memtables the range is flushed on every replica first ({@link Command.Maintain}) and the
+     * median asked again.
+     */
     private CompletableFuture<byte[]> splitKey(RangeDescriptor d, byte[] keyOrNull) {
         if (keyOrNull != null) {
             return CompletableFuture.completedFuture(keyOrNull);

@@ -7,6 +7,7 @@ import io.omendb.raft.command.Route;
 import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.storage.BackupCheckpoints;
 import io.omendb.raft.storage.GroupDir;
+import io.omendb.storage.LoadedSegments;
 import io.omendb.storage.StorageEngine;
 import io.omendb.storage.WriteBatch;
 
@@ -54,7 +55,7 @@ public final class CommandExecutor {
      */
     private static final ShapeListener OFFLINE = new ShapeListener() {
         @Override
-        public void splitApplied(RaftGroupId parent, StagedSplit split) {
+        public void splitApplied(RaftGroupId parent, StagedSplit split, LoadedSegments rightSegments) {
             throw new IllegalStateException("the log of group " + parent + " splits it at entry " + split.splitIndex()
                     + "; an offline replay cannot follow a split: restore a backup taken after the split");
         }

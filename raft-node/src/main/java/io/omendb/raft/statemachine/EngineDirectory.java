@@ -4,6 +4,8 @@ import io.omendb.raft.storage.GroupDir;
 import io.omendb.raft.storage.SnapshotDescriptor;
 import io.omendb.storage.EngineOptions;
 import io.omendb.storage.FileOps;
+import io.omendb.storage.KeyRange;
+import io.omendb.storage.LoadedSegments;
 import io.omendb.storage.MaintenancePool;
 import io.omendb.storage.StorageEngine;
 import org.slf4j.Logger;
@@ -45,8 +47,12 @@ final class EngineDirectory {
         return live;
     }
 
-    /** Opens the live engine, first rebuilding it from {@code snapshot} when it is missing or behind it. */
-    StorageEngine open(Optional<SnapshotStore.Stored> snapshot) throws IOException {
+    /**
+     * Opens the live engine, first rebuilding it from {@code snapshot} when it is missing or behind it; segment files
+     * that are links to {@code loaded}'s segments share their columns instead of being read
+     * ({@link StorageEngine#open(Path, EngineOptions, MaintenancePool, KeyRange, LoadedSegments)}).
+     */
+    StorageEngine open(Optional<SnapshotStore.Stored> snapshot, LoadedSegments loaded) throws IOException {
         FileOps.deleteRecursively(restoring);
         if (snapshot.isPresent() && Files.isDirectory(live)) {
             StorageEngine engine = StorageEngine.open(live, options, maintenance);
@@ -60,7 +66,7 @@ final class EngineDirectory {
         if (snapshot.isPresent()) {
             restoreFrom(snapshot.get());
         }
-        return StorageEngine.open(live, options, maintenance);
+        return StorageEngine.open(live, options, maintenance, KeyRange.ALL, loaded);
     }
 
     private void restoreFrom(SnapshotStore.Stored snapshot) throws IOException {

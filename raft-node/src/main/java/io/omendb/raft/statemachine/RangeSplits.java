@@ -7,6 +7,7 @@ import io.omendb.raft.command.Route;
 import io.omendb.raft.range.RangeBounds;
 import io.omendb.raft.storage.GroupDir;
 import io.omendb.storage.FileOps;
+import io.omendb.storage.LoadedSegments;
 import io.omendb.storage.StorageEngine;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -75,21 +76,25 @@ final class RangeSplits {
                 new RangeBounds(split.newRangeId(), split.splitKey(), current.end(), epoch), index);
         Path staging = group.nodeLayout().splitStagingDir(split.newGroupId());
         boolean fsync = engine.options().fsyncEnabled();
+        LoadedSegments rightSegments = LoadedSegments.NONE;
         if (!replay) {
             FileOps.deleteRecursively(staging); // a split a crash undid: its engine reopen removed the right half
             Files.createDirectories(staging.getParent());
             Files.createDirectories(staging);
+            long startNanos = System.nanoTime();
             StorageEngine.SplitResult r = engine.splitOff(split.splitKey(), index, StagedSplit.engineDir(staging),
                     RIGHT_START_INDEX);
             staged.writeTo(staging, fsync);
-            LOG.info("{}: split at entry {}: keeps {}, staged {} for group {} ({} segment files linked)",
-                    group.groupId(), index, staged.left(), staged.right(), split.newGroupId(), r.segmentsLinked());
+            rightSegments = r.rightSegments();
+            LOG.info("{}: split at entry {}: keeps {}, staged {} for group {} ({} segment files linked; flushed, "
+                    + "linked and staged in {} ms)", group.groupId(), index, staged.left(), staged.right(),
+                    split.newGroupId(), r.segmentsLinked(), (System.nanoTime() - startNanos) / 1_000_000);
         } else if (Files.isDirectory(StagedSplit.engineDir(staging)) && StagedSplit.readFrom(staging).isEmpty()) {
             staged.writeTo(staging, fsync);
         }
         descriptor.replace(staged.left());
         if (Files.isDirectory(staging)) {
-            listener.splitApplied(RaftGroupId.valueOf(group.groupId()), staged);
+            listener.splitApplied(RaftGroupId.valueOf(group.groupId()), staged, rightSegments);
         }
         return replay ? new CommandResult.AlreadyApplied(index) : new CommandResult.Written(index);
     }

@@ -19,6 +19,7 @@ import io.omendb.storage.Bytes;
 import io.omendb.storage.EngineOptions;
 import io.omendb.storage.FileOps;
 import io.omendb.storage.KeyValue;
+import io.omendb.storage.LoadedSegments;
 import io.omendb.storage.MaintenancePool;
 import io.omendb.storage.StorageEngine;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -117,10 +118,14 @@ public final class RangeStateMachine extends BaseStateMachine {
     private final ArchiveSettings archiveSettings;
     private final ForwardedWrites forwarding;
     private final ShapeListener splits;
+    /** Where this replica finds the loaded segments of a split's right half it adopts. */
+    private final SplitHandoff handoff;
     /** Keyed requests this replica applied or answered, window by window (for load-based splits). */
     private final RangeLoad load;
     /** The staged right half of a split this replica starts from; set in {@link #initialize}, null once adopted. */
     private StagedSplit adopting;
+    /** When this replica adopted a split's right half ({@link System#nanoTime}), until its first leader; else 0. */
+    private volatile long adoptedAtNanos;
     /** Set in {@link #initialize} when archiving is on. */
     private volatile GroupLogArchiver archiver;
 
@@ -131,13 +136,15 @@ public final class RangeStateMachine extends BaseStateMachine {
      * @param archiving   where to archive the committed log for point-in-time restore; empty: not archived
      * @param forwarding  where writes forwarded to this replica as leader go
      * @param splits      told of every split this replica applies ({@link RangeSplits})
+     * @param handoff     the node's split right halves in memory, which this replica opens from when it adopts one
      * @param loadWindowMs the window {@link #load()} is measured over
      */
     public RangeStateMachine(EngineOptions options, ReplicaListener listener, MaintenancePool maintenance,
                              Clock clock, Optional<ArchiveSettings> archiving, ForwardedWrites forwarding,
-                             ShapeListener splits, long loadWindowMs) {
+                             ShapeListener splits, SplitHandoff handoff, long loadWindowMs) {
         this.clock = clock;
         this.splits = splits;
+        this.handoff = handoff;
         this.load = new RangeLoad(loadWindowMs, LOAD_SAMPLE_KEYS_MAX, clock::millis, new SplittableRandom());
         this.forwarding = forwarding;
         this.archiveSettings = archiving.orElse(null);
@@ -157,12 +164,19 @@ public final class RangeStateMachine extends BaseStateMachine {
                     NodeDataLayout.archiveNodeDir(archiveSettings.root(), groupId.getUuid(), server.getId().toString()),
                     archiveSettings.writeBufferBytes(), clock::millis);
         }
+        long startNanos = System.nanoTime();
         adopting = adoptStagedEngine(groupDir, groupId);
+        long movedNanos = System.nanoTime();
         getLifeCycle().startAndTransition(this::openEngine, IOException.class);
         if (adopting != null) {
             FileOps.deleteRecursively(groupDir.nodeLayout().splitStagingDir(groupId.getUuid()));
-            LOG.info("{}: adopted the right half of split {} as {}", this, adopting.splitIndex(), adopting.right());
+            long now = System.nanoTime();
+            LOG.info("{}: adopted the right half of split {} as {} in {} ms (moved in {} ms; engine opened and first "
+                    + "snapshot made in {} ms)", this, adopting.splitIndex(), adopting.right(),
+                    (now - startNanos) / 1_000_000, (movedNanos - startNanos) / 1_000_000,
+                    (now - movedNanos) / 1_000_000);
             adopting = null;
+            adoptedAtNanos = now;
         }
         listener.replicaOpened(groupId, getLastAppliedTermIndex().getIndex(), engine.durableIndex());
     }
@@ -195,7 +209,10 @@ public final class RangeStateMachine extends BaseStateMachine {
         swapLock.writeLock().lock();
         try {
             Optional<SnapshotStore.Stored> snapshot = snapshots.latest();
-            engine = directory.open(snapshot);
+            long startNanos = System.nanoTime();
+            engine = directory.open(snapshot, adopting == null ? LoadedSegments.NONE
+                    : handoff.take(getGroupId().getUuid()));
+            long openMs = (System.nanoTime() - startNanos) / 1_000_000;
             if (snapshot.isEmpty() && adopting != null) {
                 // The right half of a split: its data is this snapshot, so a replica that joins the group later (or
                 // lagged behind the split) is sent it before the log, which starts at index 1.
@@ -206,8 +223,8 @@ public final class RangeStateMachine extends BaseStateMachine {
             descriptor.reset(snapshot.map(s -> s.descriptor().rangeOrNull()).orElse(null),
                     snapshot.map(s -> s.descriptor().mergeFence()).orElse(0L));
             waiters.advance(getLastAppliedTermIndex().getIndex());
-            LOG.info("{}: opened engine {} (applied {}, durable {}), snapshot {}, {}", this, directory.path(),
-                    engine.appliedIndex(), engine.durableIndex(),
+            LOG.info("{}: opened engine {} in {} ms (applied {}, durable {}), snapshot {}, {}", this, directory.path(),
+                    openMs, engine.appliedIndex(), engine.durableIndex(),
                     snapshot.map(s -> s.termIndex().toString()).orElse("none"), descriptor.current() == null
                             ? "no range descriptor recorded (every key is accepted until the log records one)"
                             : descriptor.current());
@@ -546,6 +563,12 @@ public final class RangeStateMachine extends BaseStateMachine {
     @Override
     public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeaderId) {
         leaderChanges.incrementAndGet();
+        long adopted = adoptedAtNanos;
+        if (adopted != 0 && newLeaderId != null) {
+            adoptedAtNanos = 0;
+            LOG.info("{}: first leader of the split's right half is {}, {} ms after this replica adopted it", this,
+                    newLeaderId, (System.nanoTime() - adopted) / 1_000_000);
+        }
     }
 
     /** The range descriptor this replica has recorded, or null (none yet: every key is accepted). */

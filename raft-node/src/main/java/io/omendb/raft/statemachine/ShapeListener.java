@@ -1,6 +1,7 @@
 package io.omendb.raft.statemachine;
 
 import io.omendb.raft.command.Command;
+import io.omendb.storage.LoadedSegments;
 import org.apache.ratis.protocol.RaftGroupId;
 
 /**
@@ -11,7 +12,12 @@ import org.apache.ratis.protocol.RaftGroupId;
  * own). The offline replay of the backup tool refuses both kinds of change (its restored layout cannot follow them).
  */
 public interface ShapeListener {
-    void splitApplied(RaftGroupId parent, StagedSplit split);
+    /**
+     * @param rightSegments the right half's segments as the parent replica's engine has them in memory, for the
+     *                      replica that adopts the half ({@link SplitHandoff}); {@link LoadedSegments#NONE} when the
+     *                      entry is replayed
+     */
+    void splitApplied(RaftGroupId parent, StagedSplit split, LoadedSegments rightSegments);
 
     /**
      * A merge step ({@link Command.PrepareMerge} on the source, {@link Command.CommitMerge} on the target) is about to

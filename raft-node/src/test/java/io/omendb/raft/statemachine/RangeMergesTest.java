@@ -38,7 +38,7 @@ class RangeMergesTest {
     @TempDir
     Path dir;
 
-    private final ShapeListener live = (parent, split) -> {
+    private final ShapeListener live = (parent, split, segments) -> {
     };
 
     @Test

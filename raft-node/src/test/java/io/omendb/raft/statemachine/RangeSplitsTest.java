@@ -42,7 +42,7 @@ class RangeSplitsTest {
     Path dir;
 
     private final List<StagedSplit> told = new ArrayList<>();
-    private final ShapeListener listener = (parent, split) -> told.add(split);
+    private final ShapeListener listener = (parent, split, segments) -> told.add(split);
 
     @Test
     void splitKeepsTheLeftHalfAndStagesTheRightOne() throws Exception {
