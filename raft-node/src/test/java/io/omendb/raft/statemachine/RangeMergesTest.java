@@ -34,6 +34,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RangeMergesTest {
     private static final RangeBounds LEFT = new RangeBounds(1, b(""), b("m"), 4);
     private static final RangeBounds RIGHT = new RangeBounds(2, b("m"), null, 5);
+    /** Ids of merges whose claims the meta group recorded at its entries 100 and 130. */
+    private static final long MERGE_CLAIMED_AT_100 = Command.MergeData.idOfClaim(100);
+    private static final long MERGE_CLAIMED_AT_130 = Command.MergeData.idOfClaim(130);
 
     @TempDir
     Path dir;
@@ -124,6 +127,72 @@ class RangeMergesTest {
             assertNull(engine.get(b("stale")));
             assertNull(engine.get(b("r")));
             assertNull(engine.get(b("w")));
+        }
+    }
+
+    /**
+     * The ordering the merge fence alone did not close: the first chunk of an abandoned merge (claimed first) reaches
+     * the target's log only after a later merge's last chunk and before that merge's commit. It must be refused, so
+     * the commit publishes the later merge's copy; a merge claimed later still re-fences the target.
+     */
+    @Test
+    void lateFirstChunkOfAnAbandonedMergeIsRefusedAfterALaterMergesCopy() throws Exception {
+        GroupDir group = NodeDataLayout.of(dir).group(UUID.randomUUID());
+        ReplicaDescriptor d = new ReplicaDescriptor();
+        Route route = new Route(1, 4);
+        RangeBounds merged = new RangeBounds(1, b(""), null, 8);
+        long abandoned = MERGE_CLAIMED_AT_100;
+        long later = MERGE_CLAIMED_AT_130;
+        try (StorageEngine engine = StorageEngine.open(group.engineDir(), EngineOptions.defaults())) {
+            apply(engine, d, null, new Command.SetDescriptor(LEFT), 1, group);
+            // merge `later` (claimed after `abandoned` gave its claim up) copies, catches up, and is about to commit
+            apply(engine, d, route, data(true, later, List.of(kv("n", "1")), List.of()), 2, group);
+            apply(engine, d, route, data(false, later, List.of(kv("p", "2")), List.of()), 3, group);
+            // the abandoned merge's first chunk, sent before `later` was claimed, lands now
+            CommandResult late = apply(engine, d, route, data(true, abandoned, List.of(kv("n", "old"), kv("x", "old")),
+                    List.of()), 4, group);
+            assertInstanceOf(CommandResult.Refused.class, late, "a first chunk of a merge claimed earlier");
+            assertEquals(later, d.mergeFence());
+            assertInstanceOf(CommandResult.Refused.class, apply(engine, d, route, data(true, later,
+                    List.of(kv("n", "again")), List.of()), 5, group), "a repeated first chunk clears nothing");
+            assertInstanceOf(CommandResult.Refused.class, apply(engine, d, route, data(true, 11,
+                    List.of(kv("n", "older build")), List.of()), 6, group), "a first chunk of an older build's merge");
+            apply(engine, d, new Route(1, 8), new Command.CommitMerge(merged, b("m")), 7, group);
+            assertEquals(merged, d.current());
+            assertArrayEquals(b("1"), engine.get(b("n")), "the commit publishes the later merge's copy");
+            assertArrayEquals(b("2"), engine.get(b("p")));
+            assertNull(engine.get(b("x")));
+        }
+        ReplicaDescriptor replayed = new ReplicaDescriptor();
+        List<Entry> log = List.copyOf(this.log);
+        try (StorageEngine engine = StorageEngine.open(group.engineDir(), EngineOptions.defaults())) {
+            for (Entry e : log) {
+                apply(engine, replayed, e.route(), e.command(), e.index(), group);
+            }
+            assertEquals(later, replayed.mergeFence(), "the replay decides every chunk the same");
+            assertArrayEquals(b("1"), engine.get(b("n")));
+        }
+    }
+
+    @Test
+    void mergeClaimedLaterRefencesTheTargetAndClearsTheAbandonedCopy() throws Exception {
+        GroupDir group = NodeDataLayout.of(dir).group(UUID.randomUUID());
+        ReplicaDescriptor d = new ReplicaDescriptor();
+        Route route = new Route(1, 4);
+        try (StorageEngine engine = StorageEngine.open(group.engineDir(), EngineOptions.defaults())) {
+            apply(engine, d, null, new Command.SetDescriptor(LEFT), 1, group);
+            // an older build's merge fenced the target with a random id: a merge of this build still starts
+            apply(engine, d, route, data(true, 11, List.of(kv("stale", "x")), List.of()), 2, group);
+            apply(engine, d, route, data(true, MERGE_CLAIMED_AT_100, List.of(kv("n", "a")), List.of()), 3, group);
+            assertEquals(MERGE_CLAIMED_AT_100, d.mergeFence());
+            apply(engine, d, route, data(true, MERGE_CLAIMED_AT_130, List.of(kv("p", "b")), List.of()), 4, group);
+            assertEquals(MERGE_CLAIMED_AT_130, d.mergeFence(), "claimed later: takes the target over");
+            assertInstanceOf(CommandResult.Refused.class, apply(engine, d, route, data(false, MERGE_CLAIMED_AT_100,
+                    List.of(kv("q", "late")), List.of()), 5, group));
+            assertNull(engine.get(b("stale")));
+            assertNull(engine.get(b("n")), "cleared by the first chunk of the merge claimed later");
+            assertArrayEquals(b("b"), engine.get(b("p")));
+            assertNull(engine.get(b("q")));
         }
     }
 
