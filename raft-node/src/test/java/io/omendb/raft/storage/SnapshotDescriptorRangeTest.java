@@ -1,5 +1,6 @@
 package io.omendb.raft.storage;
 
+import io.omendb.raft.command.Command;
 import io.omendb.raft.range.RangeBounds;
 import io.omendb.storage.EngineOptions;
 import io.omendb.storage.StorageEngine;
@@ -44,6 +45,25 @@ class SnapshotDescriptorRangeTest {
             assertEquals(77, SnapshotDescriptor.readFrom(dir.resolve("fenced")).mergeFence());
             assertEquals(0, SnapshotDescriptor.readFrom(dir.resolve("with")).mergeFence());
             assertEquals(3, Files.readAllBytes(dir.resolve("fenced").resolve(SnapshotDescriptor.FILE_NAME))[1]);
+        }
+    }
+
+    @Test
+    void aRestoreClearsTheMergeFenceAndKeepsTheRest() throws Exception {
+        RangeBounds range = new RangeBounds(2, "g".getBytes(StandardCharsets.UTF_8), null, 4);
+        try (StorageEngine engine = StorageEngine.open(dir.resolve("engine"), EngineOptions.defaults())) {
+            engine.apply(new WriteBatch().put("k".getBytes(StandardCharsets.UTF_8), new byte[] {1}), 1);
+            engine.flush();
+            long claimedAt = Command.MergeData.idOfClaim(1_234);
+            SnapshotDescriptor fenced = SnapshotDescriptor.writeSnapshotDir(engine, dir.resolve("fenced"),
+                    TermIndex.valueOf(1, 3), range, claimedAt);
+            assertEquals(claimedAt, SnapshotDescriptor.readFrom(dir.resolve("fenced")).mergeFence(),
+                    "an ordered (negative) id is kept as it is");
+            SnapshotDescriptor cleared = SnapshotDescriptor.clearMergeFence(dir.resolve("fenced"));
+            assertEquals(new SnapshotDescriptor(fenced.term(), fenced.index(), fenced.engineAppliedIndex(),
+                    fenced.files(), range, 0), cleared);
+            assertEquals(cleared, SnapshotDescriptor.readFrom(dir.resolve("fenced")));
+            assertEquals(cleared, SnapshotDescriptor.clearMergeFence(dir.resolve("fenced")), "idempotent");
         }
     }
 }
