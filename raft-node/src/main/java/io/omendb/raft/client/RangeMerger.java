@@ -30,7 +30,8 @@ import java.util.function.LongSupplier;
  * ({@link MergeIntent}; another merge into it: CONFLICT); (2) <em>pre-copy</em>, while the source still takes
  * writes: its records are read from its leader ({@link Query.MergeSource}) and written into the target as
  * {@link Command.MergeData} entries of at most {@link #CHUNK_BYTES_MAX}, the first of which fences the target to this
- * merge's id (the meta group's log index of its claim, so a merge claimed later has a later id); then unfrozen catch-up passes (step 4's comparison, each writing what changed during the one before)
+ * merge's id (the meta group's log index of its claim, so a merge claimed later has a later id); then unfrozen
+ * catch-up passes (step 4's comparison, each writing what changed during the one before)
  * until one writes at most {@link #CONVERGED_BYTES_MAX} or {@link #UNFROZEN_PASSES_MAX} ran; (3)
  * {@link Command.PrepareMerge} freezes the source: its epoch rises above the table's, so every request
  * routed by the table is refused and retried; (4) <em>catch-up</em>, frozen: the digests of the source's records

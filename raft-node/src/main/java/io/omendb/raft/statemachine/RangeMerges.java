@@ -110,14 +110,14 @@ final class RangeMerges {
     }
 
     /**
-     * Whether a target fenced to merge {@code fence} takes chunk {@code data}: a chunk of the fenced merge, or the first
-     * chunk of a merge claimed after it. Not the first chunk of any other merge: one claimed earlier was abandoned
-     * (claims on a target follow each other) and its first chunk, late, would clear the copy of the merge under way —
-     * also after that merge's last chunk, when no catch-up would repair it before its commit. A repeated first chunk of
-     * the fenced merge (a retry whose first attempt was applied too) is taken but clears nothing again ({@link #data}
-     * answers it as already applied, so its proposer goes on). A first chunk of an older build (random id) is taken
-     * unless an ordered merge fenced the target: the older build took every first chunk, and no fence was ordered in
-     * the logs it wrote, so a replay decides them as it did.
+     * Whether a target fenced to merge {@code fence} takes chunk {@code data}: a chunk of the fenced merge, or the
+     * first chunk of a merge claimed after it. Not the first chunk of any other merge: one claimed earlier was
+     * abandoned (claims on a target follow each other) and its first chunk, late, would clear the copy of the merge
+     * under way — also after that merge's last chunk, when no catch-up would repair it before its commit. A repeated
+     * first chunk of the fenced merge (a retry whose first attempt was applied too) is taken but clears nothing again
+     * ({@link #data} answers it as already applied, so its proposer goes on). A first chunk of an older build (random
+     * id) is taken unless an ordered merge fenced the target: the older build took every first chunk, and no fence was
+     * ordered in the logs it wrote, so a replay decides them as it did.
      */
     private static boolean admits(long fence, Command.MergeData data) {
         if (!data.first()) {
