@@ -32,7 +32,9 @@ import java.util.stream.Collectors;
  * range's Raft group directory ({@link GroupDir}) is written as Ratis would have left it after installing a snapshot:
  * Ratis' metadata ({@link GroupDir#writeRecoveredRaftState}: term of the checkpoint, no vote, the group's
  * configuration = the target cluster's peers for that range) and {@link GroupDir#snapshotDir} = the backed-up engine
- * checkpoint with its checksummed descriptor. On start, Ratis recovers the group from that snapshot (its log starts after the
+ * checkpoint with its checksummed descriptor, less its merge fence (the restored meta group's log, which orders
+ * merges, starts anew: a fence of the old history would refuse the new one's merges; no chunk of the old history
+ * reaches the stopped cluster). On start, Ratis recovers the group from that snapshot (its log starts after the
  * checkpoint's index), the state machine rebuilds the live engine from the snapshot. Which ranges, on which peers,
  * and where the range table comes from is {@link RestoreLayout}'s: for a backup whose ranges are those of the
  * configuration's initial split points, the meta group is created and seeded from the configuration as on a fresh
@@ -293,6 +295,7 @@ final class ClusterRestorer {
             throw new IOException("range " + r.rangeId() + ": the snapshot descriptor says " + d.term() + "_"
                     + d.index() + ", expected " + point.term() + "_" + point.index());
         }
+        SnapshotDescriptor.clearMergeFence(snap); // the restored meta group orders merges anew
         return bytes;
     }
 

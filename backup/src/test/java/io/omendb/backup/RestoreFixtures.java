@@ -17,6 +17,11 @@ final class RestoreFixtures {
 
     /** No fsync, no auth, two initial ranges split at "m", snapshots every 16 entries. */
     static OmenConfig template(String database) throws Exception {
+        return template(database, "");
+    }
+
+    /** {@link #template(String)} with more TOML ({@code extraToml}: sections not in the template) appended. */
+    static OmenConfig template(String database, String extraToml) throws Exception {
         return ConfigLoader.parse("""
                 [database]
                 name = "%s"
@@ -28,7 +33,7 @@ final class RestoreFixtures {
                 initial_split_points = ["m"]
                 [wal]
                 snapshot_threshold_entries = 16
-                """.formatted(database), Map.of());
+                """.formatted(database) + extraToml, Map.of());
     }
 
     /** A full backup, into a new repository at {@code repoDir}, of the stopped nodes whose data dirs are given. */

@@ -30,7 +30,8 @@ import java.util.function.LongSupplier;
  * ({@link MergeIntent}; another merge into it: CONFLICT); (2) <em>pre-copy</em>, while the source still takes
  * writes: its records are read from its leader ({@link Query.MergeSource}) and written into the target as
  * {@link Command.MergeData} entries of at most {@link #CHUNK_BYTES_MAX}, the first of which fences the target to this
- * merge's id; then unfrozen catch-up passes (step 4's comparison, each writing what changed during the one before)
+ * merge's id (the meta group's log index of its claim, so a merge claimed later has a later id); then unfrozen
+ * catch-up passes (step 4's comparison, each writing what changed during the one before)
  * until one writes at most {@link #CONVERGED_BYTES_MAX} or {@link #UNFROZEN_PASSES_MAX} ran; (3)
  * {@link Command.PrepareMerge} freezes the source: its epoch rises above the table's, so every request
  * routed by the table is refused and retried; (4) <em>catch-up</em>, frozen: the digests of the source's records
@@ -44,7 +45,8 @@ import java.util.function.LongSupplier;
  * split point) is cleared and the source's replicas are deleted.
  *
  * <p><b>Why the copy is exact.</b> After the freeze the source changes no more. The target's copied records change
- * only by this merge's chunks: its fence refuses chunks of any other merge (a late one of an abandoned merge), and the
+ * only by this merge's chunks: its fence refuses chunks of any other merge and the first chunk of any merge claimed
+ * before it (a late one of an abandoned merge, even one landing after this merge's last chunk), and the
  * claim keeps any other live merge from starting a copy (a merge whose claim expired and was taken over finds its
  * chunks refused, or its commit point failing). So once the catch-up has written every difference, the target holds
  * exactly the frozen source's records.
@@ -62,7 +64,7 @@ import java.util.function.LongSupplier;
  * changed during the pre-copy: merges are for small ranges ({@code [ranges] merge_size_mb}); a source above
  * {@link #SOURCE_BYTES_MAX} is refused while copying. Unlike a zero-copy merge it needs neither the same members for
  * both ranges nor the source's replicas to be caught up on the target's nodes. Thread-safe; holds no thread while it
- * waits; merge ids come from the injected supplier, claim expiry from the injected clock.
+ * waits; claim tokens come from the injected supplier, claim expiry from the injected clock.
  */
 final class RangeMerger {
     /** Bytes of keys and values one {@link Command.MergeData} entry carries at most (one record may exceed it). */
@@ -80,14 +82,17 @@ final class RangeMerger {
 
     private final ClusterClient client;
     private final ClusterAdmin admin;
-    private final LongSupplier mergeIds;
+    private final LongSupplier claimTokens;
     private final Clock clock;
 
-    /** @param mergeIds a new, positive id per merge attempt (random: ids of two attempts must differ) */
-    RangeMerger(ClusterClient client, ClusterAdmin admin, LongSupplier mergeIds, Clock clock) {
+    /**
+     * @param claimTokens a new token per merge attempt, which makes its claim's value its own (random: the tokens of
+     *                    two attempts must differ, or a merge could commit on a claim another took over)
+     */
+    RangeMerger(ClusterClient client, ClusterAdmin admin, LongSupplier claimTokens, Clock clock) {
         this.client = client;
         this.admin = admin;
-        this.mergeIds = mergeIds;
+        this.claimTokens = claimTokens;
         this.clock = clock;
     }
 
@@ -101,8 +106,7 @@ final class RangeMerger {
                         + "no right neighbour to merge with (merge its left neighbour instead)");
             }
             RangeDescriptor source = table.rangeForKey(target.end());
-            MergeIntent claim = new MergeIntent(mergeIds.getAsLong(), clock.millis() + CLAIM_LEASE_MS);
-            Copy copy = new Copy(target, source, claim.mergeId());
+            MergeIntent claim = new MergeIntent(claimTokens.getAsLong(), clock.millis() + CLAIM_LEASE_MS);
             return admin.recordDescriptorIfAbsent(target.rangeId())
                     .thenCombine(admin.recordDescriptorIfAbsent(source.rangeId()), (t, s) -> {
                         requireSettled(target, t);
@@ -110,20 +114,21 @@ final class RangeMerger {
                         return t;
                     })
                     .thenCompose(recordedTarget -> claim(target, claim)
-                            .thenCompose(v -> preCopyAndFreeze(target, source, claim, copy))
-                            .thenCompose(v -> {
+                            .thenApply(claimIndex -> new Copy(target, source, Command.MergeData.idOfClaim(claimIndex)))
+                            .thenCompose(copy -> preCopyAndFreeze(target, source, claim, copy).thenApply(v -> copy))
+                            .thenCompose(copy -> {
                                 long frozenNanos = System.nanoTime();
                                 return admin.recordedDescriptor(source.rangeId()).thenCompose(frozen ->
                                         commitOrAbandon(target, recordedTarget, source, frozen, claim, copy))
                                         .thenApply(merged -> new Committed(merged,
-                                                (System.nanoTime() - frozenNanos) / 1_000_000));
+                                                (System.nanoTime() - frozenNanos) / 1_000_000, copy));
                             }))
                     .thenCompose(committed -> finish(committed.merged(), target.end(), source)
                             .handle((index, failure) -> {
-                                synchronized (copy) {
-                                    return new Results.MergeResult(committed.merged(), source, copy.records,
-                                            copy.bytes, (System.nanoTime() - startNanos) / 1_000_000,
-                                            committed.frozenMs());
+                                synchronized (committed.copy()) {
+                                    return new Results.MergeResult(committed.merged(), source,
+                                            committed.copy().records, committed.copy().bytes,
+                                            (System.nanoTime() - startNanos) / 1_000_000, committed.frozenMs());
                                 }
                             }));
         });
@@ -162,26 +167,31 @@ final class RangeMerger {
                 .thenCompose(Function.identity());
     }
 
-    /** The union as the table records it and how long the source was frozen until then. */
-    private record Committed(RangeDescriptor merged, long frozenMs) {
+    /** The union as the table records it, how long the source was frozen until then, and what was copied. */
+    private record Committed(RangeDescriptor merged, long frozenMs, Copy copy) {
     }
 
-    /** Takes the claim on {@code target} for this merge: absent, or expired by this node's clock; else CONFLICT. */
-    private CompletableFuture<Void> claim(RangeDescriptor target, MergeIntent claim) {
+    /**
+     * Takes the claim on {@code target} for this merge: absent, or expired by this node's clock; else CONFLICT.
+     * Completes with the meta group's log index of the claim, which orders this merge after every merge claimed
+     * before it ({@link Command.MergeData#idOfClaim}).
+     */
+    private CompletableFuture<Long> claim(RangeDescriptor target, MergeIntent claim) {
         byte[] key = MergeIntent.key(target.rangeId());
         return client.channels().meta().read(new Query.Get(key), ReadOptions.linearizable(), null).thenCompose(res -> {
             byte[] held = ((QueryResult.Value) res).value();
             if (held != null && MergeIntent.decode(held).expiresAtMs() > clock.millis()) {
                 throw new ClientException(ErrorCode.CONFLICT, "range " + target.rangeId() + " is the target of "
-                        + "another merge in progress (merge " + MergeIntent.decode(held).mergeId() + "); retry once "
+                        + "another merge in progress (claim " + MergeIntent.decode(held).token() + "); retry once "
                         + "it finished");
             }
             return client.channels().meta().write(new Command.CompareAndSet(key, held, claim.encode()))
-                    .thenAccept(w -> {
+                    .thenApply(w -> {
                         if (!(w instanceof CommandResult.CasOutcome c) || !c.succeeded()) {
                             throw new ClientException(ErrorCode.CONFLICT, "range " + target.rangeId() + " became "
                                     + "the target of another merge; retry once it finished");
                         }
+                        return c.revision();
                     });
         });
     }

@@ -191,8 +191,10 @@ public sealed interface Command {
      * so a chunk of another merge of the same ranges (a concurrent one, or a late one of an abandoned merge) can never
      * overwrite what this merge copied. The records stay invisible (outside the replica's descriptor) until
      * {@link CommitMerge} widens the descriptor. Refused ({@code KEY_OUTSIDE_RANGE}) unless the target still ends where
-     * the source starts, every key is in the source's range and (after the first) the chunk is of the fenced merge.
-     * {@code mergeId} 0 and no deletes: a chunk logged by a build before merge fences.
+     * the source starts, every key is in the source's range and the chunk is of the fenced merge or, a first chunk,
+     * of a merge claimed after it ({@link #idOfClaim}; so the late first chunk of an abandoned merge cannot take the
+     * target back from a later merge). {@code mergeId} 0 and no deletes: a chunk logged by a build before merge
+     * fences; a positive {@code mergeId}: a random id, drawn by a build before ordered ids.
      */
     record MergeData(byte[] sourceStart, byte[] sourceEnd, boolean first, long mergeId, List<KeyValue> records,
                      List<byte[]> deletes) implements Command {
@@ -200,6 +202,19 @@ public sealed interface Command {
             Objects.requireNonNull(sourceStart, "sourceStart");
             records = List.copyOf(records);
             deletes = List.copyOf(deletes);
+        }
+
+        /**
+         * The id of the merge whose claim on its target the meta group recorded at log index {@code claimIndex}.
+         * Claims on one target follow each other in the meta group's log, so a merge claimed later has a later index;
+         * ids are the index negated, so they never equal the random positive ids older builds logged, and of two merges
+         * into one target the one claimed later has the smaller id.
+         */
+        public static long idOfClaim(long claimIndex) {
+            if (claimIndex <= 0) {
+                throw new IllegalArgumentException("claim index " + claimIndex + " is not a log index");
+            }
+            return -claimIndex;
         }
     }
 

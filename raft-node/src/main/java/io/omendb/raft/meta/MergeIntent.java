@@ -17,10 +17,13 @@ import java.nio.charset.StandardCharsets;
  * fails at its commit point, whose compare-and-set expects its own claim. Stored under
  * {@code "merging/" + targetRangeId (8 bytes, big-endian)} as a checksummed frame. Immutable.
  *
- * @param mergeId     the merge's id, which its copied chunks carry (the target's merge fence)
+ * @param token       drawn at random by the merge: makes the claim's value its own, so that a merge whose claim was
+ *                    taken over fails at its commit point. Not the merge's id: that is the meta group's log index of
+ *                    this claim (so ids grow with each claim, {@code Command.MergeData#idOfClaim}); builds before
+ *                    ordered ids used the token as the id.
  * @param expiresAtMs when another merge may take the claim over (ms since the epoch)
  */
-public record MergeIntent(long mergeId, long expiresAtMs) {
+public record MergeIntent(long token, long expiresAtMs) {
     public static final byte[] KEY_PREFIX = "merging/".getBytes(StandardCharsets.UTF_8);
     private static final int KIND = 3;
 
@@ -29,7 +32,7 @@ public record MergeIntent(long mergeId, long expiresAtMs) {
     }
 
     public byte[] encode() {
-        return new FrameWriter(KIND).writeVarLong(mergeId).writeVarLong(expiresAtMs).finish();
+        return new FrameWriter(KIND).writeVarLong(token).writeVarLong(expiresAtMs).finish();
     }
 
     public static MergeIntent decode(byte[] frame) {

@@ -79,7 +79,7 @@ final class RangeMerges {
         }
         RangeRefusal refusal = EpochCheck.route(current, route);
         if (refusal == null && !(current.end() != null && Arrays.equals(current.end(), data.sourceStart())
-                && allIn(data) && (data.first() || data.mergeId() == descriptor.mergeFence()))) {
+                && allIn(data) && admits(descriptor.mergeFence(), data))) {
             refusal = new RangeRefusal(RangeRefusal.Reason.KEY_OUTSIDE_RANGE, current);
         }
         if (refusal != null) {
@@ -88,6 +88,9 @@ final class RangeMerges {
                         index, data.mergeId(), descriptor.mergeFence());
             }
             return new CommandResult.Refused(index, refusal);
+        }
+        if (data.first() && data.mergeId() < 0 && data.mergeId() == descriptor.mergeFence()) {
+            return new CommandResult.AlreadyApplied(index); // a retry of the fenced merge's first chunk: no new clear
         }
         if (data.first()) {
             descriptor.fenceMerge(data.mergeId()); // also when replayed into an engine that holds the entry already
@@ -104,6 +107,26 @@ final class RangeMerges {
         data.deletes().forEach(batch::delete);
         engine.apply(batch, index);
         return new CommandResult.Written(index);
+    }
+
+    /**
+     * Whether a target fenced to merge {@code fence} takes chunk {@code data}: a chunk of the fenced merge, or the
+     * first chunk of a merge claimed after it. Not the first chunk of any other merge: one claimed earlier was
+     * abandoned (claims on a target follow each other) and its first chunk, late, would clear the copy of the merge
+     * under way — also after that merge's last chunk, when no catch-up would repair it before its commit. A repeated
+     * first chunk of the fenced merge (a retry whose first attempt was applied too) is taken but clears nothing again
+     * ({@link #data} answers it as already applied, so its proposer goes on). A first chunk of an older build (random
+     * id) is taken unless an ordered merge fenced the target: the older build took every first chunk, and no fence was
+     * ordered in the logs it wrote, so a replay decides them as it did.
+     */
+    private static boolean admits(long fence, Command.MergeData data) {
+        if (!data.first()) {
+            return data.mergeId() == fence;
+        }
+        if (fence >= 0) {
+            return true; // none, or an older build's random id: unordered, any merge may follow it
+        }
+        return data.mergeId() <= fence; // ordered ids (Command.MergeData#idOfClaim): a later claim has a smaller id
     }
 
     private static boolean allIn(Command.MergeData data) {

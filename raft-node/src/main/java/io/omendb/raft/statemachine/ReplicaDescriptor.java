@@ -11,8 +11,10 @@ import io.omendb.raft.range.RangeBounds;
  * each replayed write is checked against the descriptor of its own index.
  *
  * <p>It also holds the replica's <b>merge fence</b>: the id of the merge whose copied records this replica (as a
- * merge's target) accepts ({@link Command.MergeData}; 0: none yet, or chunks logged before fences), set by that
- * merge's first chunk and kept in snapshots with the descriptor, so that every replica decides each chunk the same.
+ * merge's target) accepts ({@link Command.MergeData}; 0: none yet, or chunks logged before fences; negative: an
+ * ordered id, {@link Command.MergeData#idOfClaim}; positive: an older build's random id), set by that merge's first
+ * chunk, replaced only by the first chunk of a merge claimed later, and kept in snapshots with the descriptor, so that
+ * every replica decides each chunk the same. A restore clears it (the restored meta group orders merges anew).
  *
  * <p>Threading: written only by the group's apply thread (or by a single offline replay); read by query threads
  * (volatile).

@@ -78,6 +78,25 @@ public record SnapshotDescriptor(long term, long index, long engineAppliedIndex,
         return d;
     }
 
+    /**
+     * Rewrites the descriptor of snapshot directory {@code dir} without its merge fence (the rest unchanged), for a
+     * directory being built that nothing uses yet: a restore starts a new history, whose meta group orders merges
+     * anew, so a fence of the old history would refuse the new history's merges (docs/ARCHITECTURE.md, "Range
+     * merges"). Returns the descriptor now in {@code dir}.
+     */
+    public static SnapshotDescriptor clearMergeFence(Path dir) throws IOException {
+        SnapshotDescriptor d = readFile(dir.resolve(FILE_NAME));
+        if (d.mergeFence() == 0) {
+            return d;
+        }
+        SnapshotDescriptor cleared = new SnapshotDescriptor(d.term(), d.index(), d.engineAppliedIndex(), d.files(),
+                d.rangeOrNull(), 0);
+        Files.delete(dir.resolve(FILE_NAME));
+        cleared.writeTo(dir);
+        FileOps.fsync(dir);
+        return cleared;
+    }
+
     private void writeTo(Path dir) throws IOException {
         int kind = rangeOrNull == null ? KIND : mergeFence == 0 ? KIND_WITH_RANGE : KIND_WITH_RANGE_AND_FENCE;
         FrameWriter w = new FrameWriter(kind).writeVarLong(term)

@@ -55,6 +55,8 @@ class CodecTest {
                 new Command.MergeData(b("m"), null, true, 0, List.of(), List.of()),
                 new Command.MergeData(b("m"), b("q"), false, Long.MAX_VALUE, List.of(new KeyValue(b("n"), b("1")),
                         new KeyValue(b("o"), new byte[0])), List.of(b("p"), b("pp"))),
+                new Command.MergeData(b("m"), null, true, Command.MergeData.idOfClaim(Long.MAX_VALUE), List.of(),
+                        List.of()),
                 new Command.CommitMerge(new RangeBounds(3, b("g"), null, 9), b("p")),
                 new Command.CompareAndSetAll(List.of(new Command.CompareAndSet(b("a"), b("1"), b("2")),
                         new Command.CompareAndSet(b("b"), null, b("3")))),

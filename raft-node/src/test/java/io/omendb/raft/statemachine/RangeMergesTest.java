@@ -34,6 +34,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RangeMergesTest {
     private static final RangeBounds LEFT = new RangeBounds(1, b(""), b("m"), 4);
     private static final RangeBounds RIGHT = new RangeBounds(2, b("m"), null, 5);
+    /** The route of a request to the left range (the target), and the union its merges commit. */
+    private static final Route TARGET_ROUTE = new Route(1, 4);
+    private static final RangeBounds MERGED = new RangeBounds(1, b(""), null, 8);
+    /** Ids of merges whose claims the meta group recorded at its entries 100 and 130. */
+    private static final long MERGE_CLAIMED_AT_100 = Command.MergeData.idOfClaim(100);
+    private static final long MERGE_CLAIMED_AT_130 = Command.MergeData.idOfClaim(130);
 
     @TempDir
     Path dir;
@@ -65,10 +71,9 @@ class RangeMergesTest {
     void targetTakesRecordsInvisiblyAndWidensAtTheCommit() throws Exception {
         GroupDir group = NodeDataLayout.of(dir).group(UUID.randomUUID());
         ReplicaDescriptor d = new ReplicaDescriptor();
-        Route route = new Route(1, 4);
-        RangeBounds merged = new RangeBounds(1, b(""), null, 8);
-        try (StorageEngine engine = StorageEngine.open(group.engineDir(), EngineOptions.defaults())) {
-            apply(engine, d, null, new Command.SetDescriptor(LEFT), 1, group);
+        Route route = TARGET_ROUTE;
+        RangeBounds merged = MERGED;
+        try (StorageEngine engine = openTarget(group, d)) {
             apply(engine, d, route, new Command.Put(b("a"), b("left")), 2, group);
             // an abandoned merge's copy: visible to nobody, cleared by the next merge's first chunk
             apply(engine, d, route, data(true, 11, List.of(kv("stale", "x")), List.of()), 3, group);
@@ -111,11 +116,7 @@ class RangeMergesTest {
 
         // a restart replays the whole log on the reopened engine (whatever it flushed): same descriptor, same records
         ReplicaDescriptor replayed = new ReplicaDescriptor();
-        List<Entry> log = List.copyOf(this.log);
-        try (StorageEngine engine = StorageEngine.open(group.engineDir(), EngineOptions.defaults())) {
-            for (Entry e : log) {
-                apply(engine, replayed, e.route(), e.command(), e.index(), group);
-            }
+        try (StorageEngine engine = replayLog(group, replayed)) {
             assertEquals(merged, replayed.current());
             assertEquals(12, replayed.mergeFence(), "the fence is rebuilt by the replay, even of entries the engine "
                     + "held already");
@@ -124,6 +125,75 @@ class RangeMergesTest {
             assertNull(engine.get(b("stale")));
             assertNull(engine.get(b("r")));
             assertNull(engine.get(b("w")));
+        }
+    }
+
+    /**
+     * The ordering the merge fence alone did not close: the first chunk of an abandoned merge (claimed first) reaches
+     * the target's log only after a later merge's last chunk and before that merge's commit. It must be refused, so
+     * the commit publishes the later merge's copy.
+     */
+    @Test
+    void lateFirstChunkOfAnAbandonedMergeIsRefusedAfterALaterMergesCopy() throws Exception {
+        Target t = new Target(NodeDataLayout.of(dir).group(UUID.randomUUID()));
+        long abandoned = MERGE_CLAIMED_AT_100;
+        long later = MERGE_CLAIMED_AT_130;
+        try (StorageEngine engine = openTarget(t.group, t.d)) {
+            // merge `later` (claimed after `abandoned` gave its claim up) copies, catches up, and is about to commit
+            t.copy(engine, 2, true, later, "n", "1");
+            t.copy(engine, 3, false, later, "p", "2");
+            // the abandoned merge's first chunk, sent before `later` was claimed, lands now
+            assertInstanceOf(CommandResult.Refused.class, t.copy(engine, 4, true, abandoned, "x", "old"),
+                    "a first chunk of a merge claimed earlier");
+            assertEquals(later, t.d.mergeFence());
+            assertEquals(new CommandResult.AlreadyApplied(5), t.copy(engine, 5, true, later, "n", "again"),
+                    "a repeated first chunk clears nothing");
+            assertInstanceOf(CommandResult.Refused.class, t.copy(engine, 6, true, 11, "n", "older build"),
+                    "a first chunk of an older build's merge");
+            apply(engine, t.d, new Route(1, 8), new Command.CommitMerge(MERGED, b("m")), 7, t.group);
+            assertEquals(MERGED, t.d.current());
+            assertArrayEquals(b("1"), engine.get(b("n")), "the commit publishes the later merge's copy");
+            assertArrayEquals(b("2"), engine.get(b("p")));
+            assertNull(engine.get(b("x")));
+        }
+        ReplicaDescriptor replayed = new ReplicaDescriptor();
+        try (StorageEngine engine = replayLog(t.group, replayed)) {
+            assertEquals(later, replayed.mergeFence(), "the replay decides every chunk the same");
+            assertArrayEquals(b("1"), engine.get(b("n")));
+        }
+    }
+
+    /** A merge claimed later takes the target over, from a fence of this build or of an older one (random id). */
+    @Test
+    void mergeClaimedLaterRefencesTheTargetAndClearsTheAbandonedCopy() throws Exception {
+        Target t = new Target(NodeDataLayout.of(dir).group(UUID.randomUUID()));
+        try (StorageEngine engine = openTarget(t.group, t.d)) {
+            t.copy(engine, 2, true, 11, "stale", "x");
+            t.copy(engine, 3, true, MERGE_CLAIMED_AT_100, "n", "a");
+            assertEquals(MERGE_CLAIMED_AT_100, t.d.mergeFence());
+            t.copy(engine, 4, true, MERGE_CLAIMED_AT_130, "p", "b");
+            assertEquals(MERGE_CLAIMED_AT_130, t.d.mergeFence(), "claimed later: takes the target over");
+            assertInstanceOf(CommandResult.Refused.class, t.copy(engine, 5, false, MERGE_CLAIMED_AT_100, "q", "late"));
+            assertNull(engine.get(b("stale")));
+            assertNull(engine.get(b("n")), "cleared by the first chunk of the merge claimed later");
+            assertArrayEquals(b("b"), engine.get(b("p")));
+            assertNull(engine.get(b("q")));
+        }
+    }
+
+    /** A merge's target replica: its group and descriptor, and chunks of one record copied into it. */
+    private final class Target {
+        final GroupDir group;
+        final ReplicaDescriptor d = new ReplicaDescriptor();
+
+        Target(GroupDir group) {
+            this.group = group;
+        }
+
+        CommandResult copy(StorageEngine engine, long index, boolean first, long mergeId, String key, String value)
+                throws Exception {
+            return apply(engine, d, TARGET_ROUTE, data(first, mergeId, List.of(kv(key, value)), List.of()), index,
+                    group);
         }
     }
 
@@ -164,6 +234,23 @@ class RangeMergesTest {
     }
 
     private final List<Entry> log = new java.util.ArrayList<>();
+
+    /** The left range's engine, its descriptor recorded at entry 1: a merge's target. */
+    private StorageEngine openTarget(GroupDir group, ReplicaDescriptor d) throws Exception {
+        StorageEngine engine = StorageEngine.open(group.engineDir(), EngineOptions.defaults());
+        apply(engine, d, null, new Command.SetDescriptor(LEFT), 1, group);
+        return engine;
+    }
+
+    /** A restart: the whole log so far replayed on the reopened engine (whatever it flushed) into {@code into}. */
+    private StorageEngine replayLog(GroupDir group, ReplicaDescriptor into) throws Exception {
+        List<Entry> entries = List.copyOf(log);
+        StorageEngine engine = StorageEngine.open(group.engineDir(), EngineOptions.defaults());
+        for (Entry e : entries) {
+            apply(engine, into, e.route(), e.command(), e.index(), group);
+        }
+        return engine;
+    }
 
     private CommandResult apply(StorageEngine engine, ReplicaDescriptor d, Route route, Command c, long index,
                                 GroupDir group) throws Exception {
