@@ -8,8 +8,10 @@
 #         `omendb admin nodes` shows each `removed` (no replica left on it), and only then shrinks the StatefulSet
 #         (`kubectl scale`). A pod removed without this is a dead node after [placement] node_dead_after_s
 #         (300 s): its ranges run on one replica fewer until then, and lose their quorum if another pod fails.
-# Never below the initial members (3: pods 0..2 hold the meta group). An ordinal that was decommissioned once is
-# not re-used (its id stays `removed`, and a removed node is given no replica): scaling up onto it is refused.
+#         An ordinal decommissioned before (`removed`) is re-used: its kept data volume (data-omendb-N, the drained
+#         directory, which would stay removed) is deleted first, so the pod starts on an empty one and takes the id
+#         back; its backups volume is kept. An ordinal still `draining` or recorded `dead` is refused.
+# Never below the initial members (3: pods 0..2 hold the meta group).
 # Admin calls need a user with the admin role: OMENDB_ADMIN_USER, the password in OMENDB_PASSWORD or on stdin's
 # first line. OMENDB_DRAIN_TIMEOUT_S (default 3600) bounds the wait for the drain, OMENDB_POLL_S (default 10) the
 # pace of the checks. docs/OPERATIONS.md "Scaling a Kubernetes cluster".
@@ -63,15 +65,26 @@ fi
 
 if [[ "$WANTED" -gt "$RUNNING" ]]; then
   nodes="$(admin nodes)"
+  reused=()
   for ((n = RUNNING; n < WANTED; n++)); do
     state="$(state_in "$nodes" "omendb-$n")"
     case "$state" in
-      removed | draining | dead)
-        echo "scale.sh: omendb-$n is recorded '$state' (decommissioned or dead before): a node id is not re-used" \
-          "(it would be given no replica); scale to at most $n" >&2
+      removed) reused+=("data-omendb-$n") ;;
+      draining)
+        echo "scale.sh: omendb-$n is still draining: wait until \`omendb admin nodes\` shows it removed, or scale to" \
+          "at most $n" >&2
+        exit 1 ;;
+      dead)
+        echo "scale.sh: omendb-$n is recorded 'dead': a dead node's id is not re-used (it was never drained: its" \
+          "volume may still hold replicas); scale to at most $n" >&2
         exit 1 ;;
     esac
   done
+  if [[ ${#reused[@]} -gt 0 ]]; then
+    # removed: drained, no replica left on these volumes; a pod on one would stay removed, on an empty one it joins
+    echo "scale.sh: re-using decommissioned ordinals: deleting their drained data volumes ${reused[*]}"
+    kubectl -n "$NAMESPACE" delete pvc "${reused[@]}" --ignore-not-found
+  fi
   exec "$K8S/deploy.sh" "$ENV" --replicas "$WANTED"
 fi
 
@@ -101,5 +114,5 @@ kubectl -n "$NAMESPACE" scale statefulset/omendb --replicas="$WANTED"
 kubectl -n "$NAMESPACE" rollout status statefulset/omendb --timeout="$ROLLOUT_TIMEOUT"
 claims=()
 for ((n = WANTED; n < RUNNING; n++)); do claims+=("data-omendb-$n" "backups-omendb-$n"); done
-echo "scale.sh: $WANTED pods. The removed pods' volumes are kept (no replica is on them; the ids stay removed):" \
-  "kubectl -n $NAMESPACE delete pvc ${claims[*]}"
+echo "scale.sh: $WANTED pods. The removed pods' volumes are kept (no replica is on them; scaling up onto these" \
+  "ordinals deletes their data volumes first): kubectl -n $NAMESPACE delete pvc ${claims[*]}"

@@ -319,8 +319,9 @@ class DeploymentManifestsTest {
      * docker/k8s/scale.sh and deploy.sh against a stand-in for kubectl (test resource {@code fake-kubectl}: the
      * StatefulSet's replicas and the members' states in files, kustomize by the real kubectl, every call logged, a
      * shrink refused while a pod that goes is not removed). 5 to 3 decommissions omendb-3 and omendb-4, waits until
-     * both are removed, then scales, the admin password only on stdin; 3 to 5 onto a removed id is refused before
-     * anything is applied; 3 to 5 onto fresh ordinals applies 5 replicas with every pod's TLS files; deploy.sh keeps
+     * both are removed, then scales, the admin password only on stdin; 3 to 5 onto the removed ids deletes their data
+     * volumes (not their backups) before applying 5 replicas; onto an id still draining or recorded dead it is refused
+     * before anything is deleted or applied; 3 to 5 onto fresh ordinals applies 5 replicas with every pod's TLS files; deploy.sh keeps
      * a running count of 5 and refuses to shrink it.
      */
     @Test
@@ -356,9 +357,25 @@ class DeploymentManifestsTest {
 
         Files.writeString(calls, "");
         Tools.Result ontoRemoved = Tools.run(List.of(scale, "dev", "5"), vars, null);
-        assertEquals(1, ontoRemoved.exit(), ontoRemoved.output());
-        assertTrue(ontoRemoved.output().contains("omendb-3 is recorded 'removed'"), ontoRemoved.output());
-        assertEquals(-1, indexOfOrMinusOne(Files.readAllLines(calls), " apply "));
+        log = Files.readAllLines(calls);
+        assertEquals(0, ontoRemoved.exit(), ontoRemoved.output() + log);
+        int appliedAt = indexOf(log, "apply -f");
+        assertTrue(indexOf(log, "delete pvc data-omendb-3 data-omendb-4") < appliedAt, "the drained volumes go first, "
+                + "so the pods start on empty ones and take the ids back: " + log);
+        assertEquals(-1, indexOfOrMinusOne(log, "backups-omendb"), log.toString());
+        assertEquals(5, documents(cluster.resolve("applied.yaml")).get("StatefulSet/omendb").get("spec")
+                .get("replicas").asInt());
+
+        for (String refused : List.of("draining", "dead")) {
+            setCluster(cluster, 3, "live", "live", "live", "removed", refused);
+            Tools.Result ontoRefused = Tools.run(List.of(scale, "dev", "5"), vars, null);
+            assertEquals(1, ontoRefused.exit(), ontoRefused.output());
+            assertTrue(ontoRefused.output().contains("omendb-4 is " + (refused.equals("dead") ? "recorded 'dead'"
+                    : "still draining")), ontoRefused.output());
+            log = Files.readAllLines(calls);
+            assertEquals(-1, indexOfOrMinusOne(log, "apply -f"), log.toString());
+            assertEquals(-1, indexOfOrMinusOne(log, "delete pvc"), log.toString());
+        }
 
         setCluster(cluster, 3, "live", "live", "live");
         Tools.Result up = Tools.run(List.of(scale, "dev", "5"), vars, null);

@@ -4,6 +4,8 @@ import io.omendb.config.OmenConfig;
 import io.omendb.raft.client.ClientException;
 import io.omendb.raft.client.ClusterClient;
 import io.omendb.raft.client.ErrorCode;
+import io.omendb.raft.client.NodeAdmin;
+import io.omendb.raft.meta.IncarnationCodec;
 import io.omendb.raft.meta.MemberRecordCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +22,10 @@ import java.util.concurrent.TimeoutException;
  * <p><b>A joining node</b> ({@code [cluster] join = true}) registers before it does anything else, and its start
  * fails when it cannot: with the reason when its id belongs to another node (registered with another address, or
  * named by the range table), or after {@link #JOIN_WAIT_MS} without an answer from the meta group. Registering again
- * with the same addresses (a restart) is a no-op. <b>A member of the initial configuration</b> registers in the
+ * with the same addresses (a restart) is a no-op. A joining node may take the id of a node that was decommissioned
+ * (recorded REMOVED) if its data directory is not the removed one: it comes back as a LIVE member holding nothing, and
+ * the placement driver gives it replicas ({@link NodeAdmin#register}); the removed directory itself starts, stays
+ * removed and is given nothing, which is logged at every start. <b>A member of the initial configuration</b> registers in the
  * background (its file is authoritative: a different record of its id is replaced), retrying until
  * {@link #BACKGROUND_WAIT_MS} after start, so that the cluster's first start, which needs several members up before
  * the meta group answers, is not held up; its record only keeps a joining node from taking its id.
@@ -45,11 +50,14 @@ final class MemberRegistration implements AutoCloseable {
 
     private final OmenConfig config;
     private final ClusterClient client;
+    /** This node's data directory's incarnation: whether it is the one a decommissioned id was removed with. */
+    private final long incarnation;
     private final OneShotThread thread;
 
-    MemberRegistration(OmenConfig config, ClusterClient client) {
+    MemberRegistration(OmenConfig config, ClusterClient client, long incarnation) {
         this.config = config;
         this.client = client;
+        this.incarnation = incarnation;
         this.thread = new OneShotThread(THREAD_NAME_PREFIX + config.cluster().nodeId(), this::registerConfigured,
                 JOIN_MS);
     }
@@ -85,9 +93,8 @@ final class MemberRegistration implements AutoCloseable {
         Exception last = null;
         while (System.nanoTime() < deadline) {
             try {
-                if (client.admin().nodes().register(self, configured).get(CALL_WAIT_MS, TimeUnit.MILLISECONDS)) {
-                    LOG.info("Node {}: registered in the meta group as {}", nodeId(), self);
-                }
+                logOutcome(self, client.admin().nodes().register(self, configured, incarnation)
+                        .get(CALL_WAIT_MS, TimeUnit.MILLISECONDS));
                 return;
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof ClientException ce && ce.code() == ErrorCode.INVALID_ARGUMENT) {
@@ -102,6 +109,19 @@ final class MemberRegistration implements AutoCloseable {
         throw new IOException("node " + nodeId() + " could not register in the meta group (peers "
                 + config.cluster().metaPeers() + ") within " + waitMs + " ms; is the cluster running, and are its meta "
                 + "group's peers the first members of this node's file? Last failure: " + last, last);
+    }
+
+    private void logOutcome(OmenConfig.Member self, NodeAdmin.Registration outcome) {
+        switch (outcome) {
+            case UNCHANGED -> { }
+            case RECORDED -> LOG.info("Node {}: registered in the meta group as {}", nodeId(), self);
+            case REUSED -> LOG.warn("Node {}: took over the id of a decommissioned node, whose data directory was "
+                    + "another (this one is {}): registered as {}, live again; it holds nothing until the placement "
+                    + "driver gives it replicas", nodeId(), IncarnationCodec.shown(incarnation), self);
+            case REMOVED_HERE -> LOG.warn("Node {} was decommissioned with this data directory (incarnation {}): it "
+                    + "stays removed and is given no replica. To use the id {} again, start it on an empty data "
+                    + "directory", nodeId(), IncarnationCodec.shown(incarnation), nodeId());
+        }
     }
 
     private String nodeId() {

@@ -137,7 +137,7 @@ public final class OmenNode implements AutoCloseable {
                 System::currentTimeMillis);
         this.autoMerger = new AutoMerger(config, server, client, metaReads, System::currentTimeMillis);
         this.placement = new PlacementRunner(config, server, client, System::currentTimeMillis);
-        this.registration = new MemberRegistration(config, client);
+        this.registration = new MemberRegistration(config, client, incarnation);
     }
 
     public static OmenNode start(OmenConfig config, Clock clock) throws IOException {

@@ -40,7 +40,9 @@ import java.util.function.Supplier;
  * directory and none naming this one: this node is <b>amnesiac</b> — it creates no group as a voter, and instead is
  * re-admitted as a new member ({@link GroupBootstrap#readmitOnce}: the leader removes it, it creates the group with an
  * empty configuration, the leader adds it back and catches it up by snapshot) to the meta group, if it is a meta
- * peer, and to every range the range table places on it. No record anywhere (a new cluster, or one not upgraded
+ * peer, and to every range the range table places on it (a node that took the id of a decommissioned one, see
+ * {@code NodeAdmin#register}, finds the removed directory's incarnation recorded and comes this way with no group
+ * to be re-admitted to: it records its own incarnation at once). No record anywhere (a new cluster, or one not upgraded
  * yet) or no answer (every other meta peer down, or a first start with the others not up yet: the meta group cannot
  * elect without them either): the plain bootstrap, whose per-group probe still re-admits the node to groups whose
  * members remember it.

@@ -2,6 +2,7 @@ package io.omendb.raft;
 
 import io.omendb.config.OmenConfig;
 import io.omendb.raft.client.ClusterClient;
+import io.omendb.raft.client.NodeAdmin;
 import io.omendb.raft.client.NodeStatus;
 import io.omendb.raft.meta.ClusterLayout;
 import io.omendb.raft.meta.RangeDescriptor;
@@ -105,10 +106,10 @@ class JoinTest {
         try (LocalCluster cluster = LocalCluster.start(dir, 4, REPLICATION, TestClusters.template(""));
              ClusterClient client = cluster.newClient(null)) {
             client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S));
-            cluster.join("n5");
+            long incarnation = cluster.join("n5").incarnation();
             OmenConfig.Member n5 = cluster.configOf("n5").cluster().self();
-            assertTrue(await(client.admin().nodes().register(n5.withZone("z2"), false)),
-                    "a joined node restarting with another zone (same addresses) re-registers");
+            assertEquals(NodeAdmin.Registration.RECORDED, await(client.admin().nodes().register(n5.withZone("z2"),
+                    false, incarnation)), "a joined node restarting with another zone (same addresses) re-registers");
             IOException joined = assertThrows(IOException.class, () -> OmenNode.start(joining(cluster, "n5")));
             assertTrue(joined.getMessage().contains("'n5' is registered already"), joined.getMessage());
             for (String configured : List.of("n1", "n2", "n3", "n4")) {
@@ -154,7 +155,7 @@ class JoinTest {
      * Waits until every member holds within one of the mean number of replicas (n4 included, as a live member) and
      * every range has its three replicas; returns n4's status then.
      */
-    private static NodeStatus awaitBalanced(ClusterClient client) throws Exception {
+    static NodeStatus awaitBalanced(ClusterClient client) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BALANCE_WAIT_S);
         List<NodeStatus> nodes = List.of();
         double mean = (double) RANGES * REPLICATION / 4;

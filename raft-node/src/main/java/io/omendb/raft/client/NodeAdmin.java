@@ -32,7 +32,8 @@ import java.util.function.Function;
  * The cluster's nodes: the states the meta group records of them ({@link NodeStateCodec}; a node without a record is
  * LIVE), decommissioning one, and what each answers now. The members are the configuration's {@code [cluster]
  * members} and those registered in the meta group ({@link #register}: nodes that joined the running cluster),
- * as the client last read them ({@link ClusterClient#members()}).
+ * as the client last read them ({@link ClusterClient#members()}). A REMOVED node's id can be taken by a node joining
+ * on another data directory at the same addresses ({@link #register}).
  *
  * <p><b>Decommission guarantees.</b> {@link #decommission} records DRAINING only if, after it, the members that stay
  * (neither draining, removed nor dead) can still hold as many replicas of every range as it has now (one per node), and
@@ -64,6 +65,24 @@ public final class NodeAdmin {
                         .toList());
     }
 
+    /** What {@link #register} did. */
+    public enum Registration {
+        /** The registry holds the node as given already: nothing written. */
+        UNCHANGED,
+        /** The node's record was written (a new member, or a new zone or configured address). */
+        RECORDED,
+        /**
+         * A joining node on a data directory other than the one decommissioned under its id took the id: its record,
+         * and its state LIVE again (no record), written as one compare-and-set.
+         */
+        REUSED,
+        /**
+         * A joining node whose id was decommissioned with this very data directory: nothing written; it stays REMOVED
+         * and is given no replica.
+         */
+        REMOVED_HERE
+    }
+
     /**
      * Records where {@code self} is reached in the member registry, unless it is recorded there already as given.
      * With {@code configured}, the node is a member of the cluster's initial configuration, whose file is
@@ -71,31 +90,84 @@ public final class NodeAdmin {
      * of its id with the same addresses is replaced (a restart with another {@code [cluster] zone}); one with another
      * address, or replicas the range table already places on an unregistered node of its id, mean that id belongs to
      * another node, and the registration fails with INVALID_ARGUMENT (nothing changed; the node needs another id).
-     * CONFLICT: the record changed meanwhile (retry). Completes with true when it wrote a record.
+     *
+     * <p><b>Re-using a decommissioned id.</b> A joining node whose id is recorded REMOVED (drained: the range table names
+     * it nowhere, and its replicas were deleted) takes the id if its data directory is not the one that was removed
+     * ({@code incarnation} differs from the one recorded, or none is): one compare-and-set over the meta group writes
+     * its member record and clears the REMOVED state (LIVE), expecting the member record, the state and the
+     * incarnation record as read, so a concurrent change of any of them fails it (CONFLICT). The incarnation record is
+     * left as it is: the node then finds another incarnation recorded and takes the amnesiac path of
+     * {@code Rejoin}, which re-admits it as a new member to every group the table gives it (none) and records its own
+     * incarnation — so if the table named the id anywhere, the node would still never vote there with an empty log.
+     * The same addresses are required (the other nodes' clients never change a known member's address, see
+     * {@link ClusterClient#refreshRangeTable}); the zone may change. The directory that was removed gets
+     * {@link Registration#REMOVED_HERE}: it holds nothing and stays removed. A DEAD id is not re-usable: a node
+     * declared dead was never drained, so its old directory may hold replicas and its process may still run, cut off,
+     * speaking for the id a new node would take.
+     * CONFLICT: the records changed meanwhile (retry).
+     *
+     * @param incarnation this node's data directory's incarnation (read only when it joins)
      */
-    public CompletableFuture<Boolean> register(OmenConfig.Member self, boolean configured) {
+    public CompletableFuture<Registration> register(OmenConfig.Member self, boolean configured, long incarnation) {
         byte[] key = MemberRecordCodec.key(self.id());
-        return client.channels().meta().read(new Query.Get(key), ReadOptions.linearizable(), null).thenCompose(r -> {
-            byte[] current = ((QueryResult.Value) r).value();
+        CompletableFuture<byte[]> member = get(key);
+        CompletableFuture<byte[]> state = configured ? CompletableFuture.completedFuture(null)
+                : get(NodeStateCodec.key(self.id()));
+        CompletableFuture<byte[]> incarnationRecord = configured ? CompletableFuture.completedFuture(null)
+                : get(IncarnationCodec.key(self.id()));
+        return CompletableFuture.allOf(member, state, incarnationRecord).thenCompose(v -> {
+            byte[] current = member.join();
             OmenConfig.Member recorded = current == null ? null : MemberRecordCodec.decode(key, current);
-            if (self.equals(recorded)) {
-                return CompletableFuture.completedFuture(false);
-            }
+            NodeState recordedState = state.join() == null ? NodeState.LIVE : NodeStateCodec.decode(state.join());
             if (!configured && recorded != null && !sameNode(recorded, self)) {
                 throw new ClientException(ErrorCode.INVALID_ARGUMENT, "node id '" + self.id() + "' is registered already "
-                        + "for another node (" + recorded + "); give this node another [cluster] node_id");
+                        + "for another node (" + recorded + ", " + shown(recordedState) + "); give this node another "
+                        + "[cluster] node_id" + (recordedState == NodeState.REMOVED ? ", or start it at the recorded "
+                        + "addresses (a decommissioned id is re-used at its addresses)" : ""));
+            }
+            if (!configured && recordedState == NodeState.REMOVED) {
+                return reuseRemoved(self, current, state.join(), incarnationRecord.join(), incarnation);
+            }
+            if (self.equals(recorded)) {
+                return CompletableFuture.completedFuture(Registration.UNCHANGED);
             }
             CompletableFuture<Void> checked = configured || recorded != null ? CompletableFuture.completedFuture(null)
                     : client.refreshRangeTable().thenAccept(table -> checkIdUnused(self.id(), table));
-            return checked.thenCompose(v -> client.channels().meta().write(new Command.CompareAndSet(key, current,
-                    MemberRecordCodec.encode(self)))).thenApply(res -> {
-                if (!(res instanceof CommandResult.CasOutcome c) || !c.succeeded()) {
-                    throw new ClientException(ErrorCode.CONFLICT, "the member record of '" + self.id()
-                            + "' changed while registering it; retry");
-                }
-                return true;
-            });
+            return checked.thenCompose(x -> writeRegistration(self.id(), new Command.CompareAndSet(key, current,
+                    MemberRecordCodec.encode(self)), Registration.RECORDED));
         });
+    }
+
+    /** A joining node takes the id of a REMOVED node, unless its directory is the one removed. */
+    private CompletableFuture<Registration> reuseRemoved(OmenConfig.Member self, byte[] member, byte[] removed,
+                                                         byte[] incarnationRecord, long incarnation) {
+        if (incarnationRecord != null && IncarnationCodec.decode(incarnationRecord) == incarnation) {
+            return CompletableFuture.completedFuture(Registration.REMOVED_HERE);
+        }
+        return client.refreshRangeTable().thenCompose(table -> {
+            checkIdUnused(self.id(), table); // REMOVED is recorded only once the table names the node nowhere
+            byte[] incarnationKey = IncarnationCodec.key(self.id());
+            return writeRegistration(self.id(), new Command.CompareAndSetAll(List.of(
+                    new Command.CompareAndSet(MemberRecordCodec.key(self.id()), member, MemberRecordCodec.encode(self)),
+                    new Command.CompareAndSet(NodeStateCodec.key(self.id()), removed, recorded(NodeState.LIVE)),
+                    new Command.CompareAndSet(incarnationKey, incarnationRecord, incarnationRecord))),
+                    Registration.REUSED);
+        });
+    }
+
+    private CompletableFuture<Registration> writeRegistration(String nodeId, Command change, Registration done) {
+        return client.channels().meta().write(change).thenApply(res -> {
+            if (!(res instanceof CommandResult.CasOutcome c) || !c.succeeded()) {
+                throw new ClientException(ErrorCode.CONFLICT, "the records of '" + nodeId + "' changed while "
+                        + "registering it; retry");
+            }
+            return done;
+        });
+    }
+
+    private CompletableFuture<byte[]> get(byte[] key) {
+        return client.channels().meta().read(new Query.Get(key), ReadOptions.linearizable(), null)
+                .thenApply(r -> ((QueryResult.Value) r).value());
     }
 
     /**

@@ -10,7 +10,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * How a node's recorded state (DRAINING once an operator decommissions it, REMOVED once drained) is stored in the
  * meta group: one key per node, {@code "node/" + node id (UTF-8)}, outside the range table's {@code range/} prefix;
- * the value is a checksummed frame holding the state's name. A node without a key is LIVE. SUSPECT is derived from
+ * the value is a checksummed frame holding the state's name. A node without a key is LIVE (a REMOVED node's key is
+ * deleted when a joining node on another data directory takes its id). SUSPECT is derived from
  * who answers, never recorded. Stateless.
  */
 public final class NodeStateCodec {
