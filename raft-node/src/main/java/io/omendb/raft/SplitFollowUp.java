@@ -11,6 +11,7 @@ import io.omendb.raft.statemachine.RangeStateMachine;
 import io.omendb.raft.statemachine.ShapeListener;
 import io.omendb.raft.statemachine.SplitHandoff;
 import io.omendb.raft.statemachine.StagedSplit;
+import io.omendb.storage.FileOps;
 import io.omendb.storage.LoadedSegments;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -20,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
@@ -141,8 +143,8 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
         merges.reconcileOnce(view);
         for (RangeDescriptor r : view.table().ranges()) {
             RaftGroupId group = RaftGroupId.valueOf(r.groupId());
-            if (!r.peerIds().contains(nodeId) || hosts(group) || Files.exists(layout.splitStagingDir(r.groupId()))
-                    || rejoining.getAsBoolean() || !parentPassedSplitOf(r)) {
+            if (!r.peerIds().contains(nodeId) || hosts(group) || rejoining.getAsBoolean() || !parentPassedSplitOf(r)
+                    || stagedHere(r)) {
                 continue;
             }
             Optional<RaftGroup> tookPart = client.admin().readmissionNeeded(client.groupOf(r),
@@ -157,6 +159,26 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
             LOG.warn("Node {}: its replica of the range left of {} caught up past the split without staging the new "
                     + "range; created the group (no data, the range's peers), to be caught up by snapshot", nodeId, r);
         }
+    }
+
+    /**
+     * Whether this node staged {@code r}'s right half (its follow-up starts the group). A staging directory without
+     * the staged engine is what a crash between creating it and staging into it leaves: once the parent replica is
+     * past the split ({@link #parentPassedSplitOf}, so its apply will not fill it any more) it is removed, and the
+     * group is created empty like a missed split's.
+     */
+    private boolean stagedHere(RangeDescriptor r) throws IOException {
+        Path staging = layout.splitStagingDir(r.groupId());
+        if (!Files.exists(staging)) {
+            return false;
+        }
+        if (Files.isDirectory(StagedSplit.engineDir(staging))) {
+            return true;
+        }
+        LOG.warn("Node {}: the staging directory of {} holds no staged engine (a crash interrupted the split before "
+                + "the right half was staged); removing it", nodeId, r);
+        FileOps.deleteRecursively(staging);
+        return false;
     }
 
     /** Whether a local replica ends where {@code r} starts at {@code r}'s epoch or later: its parent, past the split. */

@@ -6,6 +6,10 @@ import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
 import io.omendb.storage.KeyValue;
 import org.junit.jupiter.api.Test;
+import java.nio.file.Files;
+import io.omendb.raft.storage.NodeDataLayout;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -166,9 +170,12 @@ class SplitClusterTest {
      * A replica down while its range splits, and caught up afterwards from a snapshot taken after the split (the log
      * with the split entry purged), never applies the split: its node still gets the new range's group (created empty
      * by the reconciler, filled by the new range's leader's snapshot) with the same contents as the other replicas.
+     * Also when a crash left the new range's staging directory created but empty (killed between creating it and
+     * staging into it, as the chaos suite's SPLIT_KILL once did): that directory must not hold the group back.
      */
-    @Test
-    void aReplicaThatMissedTheSplitGetsTheNewRangeBySnapshot() throws Exception {
+    @ParameterizedTest(name = "empty staging directory left behind: {0}")
+    @ValueSource(booleans = {false, true})
+    void aReplicaThatMissedTheSplitGetsTheNewRangeBySnapshot(boolean emptyStagingLeft) throws Exception {
         String padding = "p".repeat(6 * 1024);
         try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template("""
                 [wal]
@@ -186,6 +193,9 @@ class SplitClusterTest {
             for (int i = 0; i < 400; i++) { // both halves, far past the snapshot threshold: the split entry is purged
                 last = Math.max(last, await(client.put(b(String.format("k%04d", i % 100)), b("w" + i + padding)))
                         .revision());
+            }
+            if (emptyStagingLeft) {
+                Files.createDirectories(NodeDataLayout.of(dir.resolve("n3")).splitStagingDir(split.right().groupId()));
             }
             cluster.startNode("n3");
             long rightLast = await(client.put(b("k0099"), b("tail"))).revision();
