@@ -177,17 +177,16 @@ public final class NodeAdmin {
      */
     public CompletableFuture<OptionalLong> incarnationOn(String peerId, String nodeId) {
         return client.channels().meta().read(new Query.Get(IncarnationCodec.key(nodeId)),
-                ReadOptions.staleOn(peerId, 0), RaftPeerId.valueOf(peerId)).thenApply(NodeAdmin::incarnation);
+                ReadOptions.staleOn(peerId, 0), RaftPeerId.valueOf(peerId))
+                .thenApply(r -> incarnation(((QueryResult.Value) r).value()));
     }
 
     /** The incarnation recorded for {@code nodeId}, read linearizably; empty when none is. */
     public CompletableFuture<OptionalLong> recordedIncarnation(String nodeId) {
-        return client.channels().meta().read(new Query.Get(IncarnationCodec.key(nodeId)), ReadOptions.linearizable(),
-                null).thenApply(NodeAdmin::incarnation);
+        return get(IncarnationCodec.key(nodeId)).thenApply(NodeAdmin::incarnation);
     }
 
-    private static OptionalLong incarnation(QueryResult r) {
-        byte[] v = ((QueryResult.Value) r).value();
+    private static OptionalLong incarnation(byte[] v) {
         return v == null ? OptionalLong.empty() : OptionalLong.of(IncarnationCodec.decode(v));
     }
 
