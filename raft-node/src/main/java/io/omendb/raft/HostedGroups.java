@@ -83,6 +83,48 @@ final class HostedGroups {
         return true;
     }
 
+    /**
+     * Whether this node's replica of {@code group} has no configuration and no log entry: what Ratis loads at start
+     * from a group directory created (formatted) before the node was killed, ahead of the leader's first entry. Ratis
+     * keeps the configuration a group was created with in memory only until a configuration entry reaches the replica
+     * (its log, or {@code raft-meta.conf} once applied), and loads every group directory at start with no peers; such a
+     * replica neither takes the leader's entries as a member nor lasts: its first election timeout finds it outside
+     * its own configuration and Ratis shuts the division down for good (NOT_IN_CONF). A replica created empty on
+     * purpose (a re-admission, a replica being added) looks the same, so callers decide by what else they know.
+     */
+    static boolean unconfigured(RaftServer server, RaftGroupId group) {
+        try {
+            RaftServer.Division d = server.getDivision(group);
+            // A closed division (shut down as described above) cannot show its log; with no configuration it holds
+            // no entry either: each leader's term begins with a configuration entry, and one applied is kept in
+            // raft-meta.conf before the log may be purged past it.
+            return d.getRaftConf().getCurrentPeers().isEmpty()
+                    && (!d.getRaftLog().isOpened() || d.getRaftLog().getLastEntryTermIndex() == null);
+        } catch (IOException removedMeanwhile) {
+            return false;
+        }
+    }
+
+    /**
+     * Restarts this node's replica of {@code group} on the peers {@code group} names, from its storage as it is (the
+     * Raft metadata with its term and vote stays: the replica remains the member it was, with whatever it persisted).
+     * The remedy for an {@link #unconfigured} replica that should be a member. The replica is closed meanwhile; a
+     * crash between the two steps leaves the directory, which the next start loads again.
+     */
+    static void restartWithPeers(RaftServer server, RaftGroup group) throws IOException {
+        RaftClientReply removed = server.groupManagement(GroupManagementRequest.newRemove(ClientId.randomId(),
+                server.getId(), CALL_IDS.incrementAndGet(), group.getGroupId(), false, false));
+        if (!removed.isSuccess()) {
+            throw new IOException("cannot close group " + group.getGroupId() + ": " + removed.getException());
+        }
+        RaftClientReply added = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
+                server.getId(), CALL_IDS.incrementAndGet(), group, false));
+        if (!added.isSuccess()) {
+            throw new IOException("cannot reopen group " + group.getGroupId() + " on its peers: "
+                    + added.getException());
+        }
+    }
+
     /** Removes {@code group} from this node and deletes its storage; a no-op when the node does not host it. */
     static void remove(RaftServer server, RaftGroupId group) throws IOException {
         if (!hosts(server, group)) {

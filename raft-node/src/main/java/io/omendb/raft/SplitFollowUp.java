@@ -62,6 +62,17 @@ import java.util.function.BooleanSupplier;
  * storage of the group was lost) is left alone, since it must be re-admitted as a new member, not come back as the
  * voter it was.
  *
+ * <p><b>A replica created but never configured</b> ({@link #reconcileOnce}): a node killed after it created a new
+ * range's group (its follow-up above, or the reconciler) and before the leader's first entry reached it restarts
+ * with the group's directory and no configuration in it: Ratis keeps the peers a group is created with in memory
+ * only, and loads every group directory at start with none ({@link HostedGroups#unconfigured}). Such a replica
+ * never catches up and shuts itself down at its first election timeout (seen in the chaos suite's SPLIT_KILL: the
+ * kill came between the group's creation and its first entry). When the table names this node for the range, the
+ * node is not being re-admitted, and another member's configuration names this node (a replica being added or
+ * re-admitted is empty on purpose until its leader's configuration does), the replica is restarted on that member's
+ * peers from its storage as it is: with no log entry it never acknowledged one, and its Raft metadata keeps its term
+ * and vote, so it rejoins as the member it was, not as an amnesiac.
+ *
  * <p><b>Retries.</b> Each follow-up is retried on its own schedule, waiting {@link #RETRY_DELAY_INITIAL_MS} doubling
  * to {@link #RETRY_DELAY_MAX_MS}, until it succeeds or {@link #RETRY_DEADLINE_MS} passed (then logged at ERROR: the
  * range table still shows the parent unsplit, so its requests are refused and re-routed until an operator runs
@@ -143,8 +154,16 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
         merges.reconcileOnce(view);
         for (RangeDescriptor r : view.table().ranges()) {
             RaftGroupId group = RaftGroupId.valueOf(r.groupId());
-            if (!r.peerIds().contains(nodeId) || hosts(group) || rejoining.getAsBoolean() || !parentPassedSplitOf(r)
-                    || stagedHere(r)) {
+            if (!r.peerIds().contains(nodeId) || rejoining.getAsBoolean()) {
+                continue;
+            }
+            if (hosts(group)) {
+                if (HostedGroups.unconfigured(server, group)) {
+                    restartUnconfigured(r);
+                }
+                continue;
+            }
+            if (!parentPassedSplitOf(r) || stagedHere(r)) {
                 continue;
             }
             Optional<RaftGroup> tookPart = client.admin().readmissionNeeded(client.groupOf(r),
@@ -159,6 +178,29 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
             LOG.warn("Node {}: its replica of the range left of {} caught up past the split without staging the new "
                     + "range; created the group (no data, the range's peers), to be caught up by snapshot", nodeId, r);
         }
+    }
+
+    /**
+     * Restarts this node's {@link HostedGroups#unconfigured} replica of {@code r} on the peers the group's other members
+     * have in their configuration, when it names this node (see the class note); otherwise leaves it alone (a replica
+     * being added or re-admitted is empty until its leader's configuration names it).
+     */
+    private void restartUnconfigured(RangeDescriptor r) throws Exception {
+        Optional<RaftGroup> members = client.admin().membersNaming(client.groupOf(r), GroupBootstrap.self(config),
+                GroupBootstrap.MEMBERSHIP_PROBE_TIMEOUT_MS).get(RETRY_DELAY_MAX_MS * 2, TimeUnit.MILLISECONDS);
+        if (members.isEmpty()) {
+            return;
+        }
+        try {
+            HostedGroups.restartWithPeers(server, members.get());
+        } catch (IOException e) {
+            LOG.warn("Node {}: restarting its unconfigured replica of {} failed ({}); retried at the next pass", nodeId,
+                    r, e.toString());
+            return;
+        }
+        LOG.warn("Node {}: its replica of {} had no configuration and no log entry (the group was created, then the "
+                + "node was killed before the leader's first entry reached it); restarted it on the peers {}", nodeId,
+                r, members.get().getPeers());
     }
 
     /**

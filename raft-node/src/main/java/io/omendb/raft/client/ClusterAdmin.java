@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.RejectedExecutionException;
@@ -275,6 +276,23 @@ public final class ClusterAdmin {
      */
     public CompletableFuture<Optional<RaftGroup>> readmissionNeeded(RaftGroup group, RaftPeer self, long timeoutMs) {
         String id = self.getId().toString();
+        return firstMemberReporting(group, self, timeoutMs, info -> info.getCommitInfos().stream().anyMatch(c ->
+                c.getServer().getId().toStringUtf8().equals(id) && c.getCommitIndex() >= 0));
+    }
+
+    /**
+     * The group as a reachable other member sees it, when that member's configuration names {@code self}: the
+     * peers {@code self}'s replica belongs to, for a replica that lost track of them (see
+     * {@code HostedGroups#unconfigured}). Empty when no member answering within {@code timeoutMs} names it.
+     */
+    public CompletableFuture<Optional<RaftGroup>> membersNaming(RaftGroup group, RaftPeer self, long timeoutMs) {
+        return firstMemberReporting(group, self, timeoutMs,
+                info -> info.getGroup().getPeers().stream().anyMatch(p -> p.getId().equals(self.getId())));
+    }
+
+    /** Asks {@code group}'s other members for their view of it; the first whose answer passes {@code test}. */
+    private CompletableFuture<Optional<RaftGroup>> firstMemberReporting(RaftGroup group, RaftPeer self, long timeoutMs,
+                                                                      Predicate<GroupInfoReply> test) {
         List<CompletableFuture<Optional<RaftGroup>>> answers = new ArrayList<>();
         for (RaftPeer p : group.getPeers()) {
             if (p.getId().equals(self.getId())) {
@@ -282,9 +300,7 @@ public final class ClusterAdmin {
             }
             answers.add(client.nodeCalls().probe(p.getId().toString(), node -> {
                 GroupInfoReply info = node.getGroupManagementApi(p.getId()).info(group.getGroupId());
-                boolean tookPart = info.getCommitInfos().stream().anyMatch(c ->
-                        c.getServer().getId().toStringUtf8().equals(id) && c.getCommitIndex() >= 0);
-                return info.isSuccess() && tookPart ? Optional.of(info.getGroup()) : Optional.<RaftGroup>empty();
+                return info.isSuccess() && test.test(info) ? Optional.of(info.getGroup()) : Optional.<RaftGroup>empty();
             }).completeOnTimeout(Optional.empty(), timeoutMs, TimeUnit.MILLISECONDS)
                     .exceptionally(t -> Optional.empty()));
         }

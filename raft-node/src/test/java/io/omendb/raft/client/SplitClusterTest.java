@@ -4,20 +4,24 @@ import io.omendb.raft.LocalCluster;
 import io.omendb.raft.TestClusters;
 import io.omendb.raft.meta.RangeDescriptor;
 import io.omendb.raft.meta.RangeTable;
-import io.omendb.storage.KeyValue;
-import org.junit.jupiter.api.Test;
-import java.nio.file.Files;
 import io.omendb.raft.storage.NodeDataLayout;
-import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.params.ParameterizedTest;
+import io.omendb.storage.KeyValue;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.SizeInBytes;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 
@@ -171,11 +175,14 @@ class SplitClusterTest {
      * with the split entry purged), never applies the split: its node still gets the new range's group (created empty
      * by the reconciler, filled by the new range's leader's snapshot) with the same contents as the other replicas.
      * Also when a crash left the new range's staging directory created but empty (killed between creating it and
-     * staging into it, as the chaos suite's SPLIT_KILL once did): that directory must not hold the group back.
+     * staging into it, as the chaos suite's SPLIT_KILL once did): that directory must not hold the group back. And
+     * when a crash left the new range's group created but never configured (killed after the node created the group
+     * and before the leader's first entry reached it, as SPLIT_KILL did later): Ratis loads that directory at start
+     * with no peers, and the replica must still become the member it was created as.
      */
-    @ParameterizedTest(name = "empty staging directory left behind: {0}")
-    @ValueSource(booleans = {false, true})
-    void aReplicaThatMissedTheSplitGetsTheNewRangeBySnapshot(boolean emptyStagingLeft) throws Exception {
+    @ParameterizedTest(name = "left behind by a crash: {0}")
+    @EnumSource(CrashLeftover.class)
+    void aReplicaThatMissedTheSplitGetsTheNewRangeBySnapshot(CrashLeftover leftover) throws Exception {
         String padding = "p".repeat(6 * 1024);
         try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template("""
                 [wal]
@@ -194,9 +201,7 @@ class SplitClusterTest {
                 last = Math.max(last, await(client.put(b(String.format("k%04d", i % 100)), b("w" + i + padding)))
                         .revision());
             }
-            if (emptyStagingLeft) {
-                Files.createDirectories(NodeDataLayout.of(dir.resolve("n3")).splitStagingDir(split.right().groupId()));
-            }
+            leftover.leave(NodeDataLayout.of(dir.resolve("n3")), split.right().groupId());
             cluster.startNode("n3");
             long rightLast = await(client.put(b("k0099"), b("tail"))).revision();
             byte[] reference = await(client.admin().replicaDigest(split.right().rangeId(), "n1", rightLast)).sha256();
@@ -205,6 +210,33 @@ class SplitClusterTest {
             long leftLast = await(client.put(b("k0001"), b("tail"))).revision();
             assertArrayEquals(await(client.admin().replicaDigest(parent.rangeId(), "n1", leftLast)).sha256(),
                     TestClusters.replicaDigestOnceReachable(client, parent.rangeId(), "n3", leftLast));
+        }
+    }
+
+    /** What a node killed in the middle of taking part in a split may leave on its disk. */
+    enum CrashLeftover {
+        NOTHING,
+        /** The new range's staging directory, created but empty. */
+        EMPTY_STAGING {
+            @Override
+            void leave(NodeDataLayout node, UUID group) throws IOException {
+                Files.createDirectories(node.splitStagingDir(group));
+            }
+        },
+        /** The new range's group directory, formatted as Ratis' group creation does, with no entry or configuration. */
+        UNCONFIGURED_GROUP {
+            @Override
+            void leave(NodeDataLayout node, UUID group) throws IOException {
+                Path groupDir = Files.createDirectories(node.raftDir().resolve(group.toString()));
+                try (RaftStorage storage = RaftStorage.newBuilder().setDirectory(groupDir.toFile())
+                        .setOption(RaftStorage.StartupOption.FORMAT).setStorageFreeSpaceMin(SizeInBytes.ONE_MB)
+                        .build()) {
+                    storage.initialize();
+                }
+            }
+        };
+
+        void leave(NodeDataLayout node, UUID group) throws IOException {
         }
     }
 
