@@ -19,7 +19,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -273,17 +272,9 @@ final class Rejoin implements AutoCloseable {
 
     /** One meta-group call, repeated every {@link #RETRY_SLEEP_MS} until it answers or the node closes. */
     private <T> T call(Supplier<CompletableFuture<T>> c) throws InterruptedException {
-        while (true) {
-            if (closed) {
-                throw new InterruptedException("node closing");
-            }
-            try {
-                return c.get().get(CALL_WAIT_MS, TimeUnit.MILLISECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                LOG.debug("Node {}: meta group call failed, retrying: {}", nodeId, e.toString());
-            }
-            Thread.sleep(RETRY_SLEEP_MS);
-        }
+        return CallRetries.untilAnswered(c, CALL_WAIT_MS, RETRY_SLEEP_MS, () -> !closed,
+                e -> LOG.debug("Node {}: meta group call failed, retrying: {}", nodeId, e.toString()))
+                .orElseThrow(() -> new InterruptedException("node closing"));
     }
 
     @Override
