@@ -11,9 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.concurrent.ExecutionException;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Records this node (id, Raft address, HTTP address) in the meta group's member registry ({@link MemberRecordCodec}),
@@ -90,22 +90,20 @@ final class MemberRegistration implements AutoCloseable {
     private void registerWithin(long waitMs, boolean configured) throws IOException, InterruptedException {
         OmenConfig.Member self = config.cluster().self();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                logOutcome(self, client.admin().nodes().register(self, configured, incarnation)
-                        .get(CALL_WAIT_MS, TimeUnit.MILLISECONDS));
-                return;
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof ClientException ce && ce.code() == ErrorCode.INVALID_ARGUMENT) {
-                    throw new IOException("node " + nodeId() + " cannot join the cluster: " + ce.getMessage(), ce);
-                }
-                last = e;
-            } catch (TimeoutException e) {
-                last = e;
-            }
-            Thread.sleep(RETRY_SLEEP_MS);
+        AtomicReference<Exception> lastFailure = new AtomicReference<>();
+        Optional<NodeAdmin.Registration> outcome = CallRetries.untilAnswered(
+                () -> client.admin().nodes().register(self, configured, incarnation), CALL_WAIT_MS, RETRY_SLEEP_MS,
+                () -> System.nanoTime() < deadline, e -> {
+                    if (e.getCause() instanceof ClientException ce && ce.code() == ErrorCode.INVALID_ARGUMENT) {
+                        throw new IOException("node " + nodeId() + " cannot join the cluster: " + ce.getMessage(), ce);
+                    }
+                    lastFailure.set(e);
+                });
+        if (outcome.isPresent()) {
+            logOutcome(self, outcome.get());
+            return;
         }
+        Exception last = lastFailure.get();
         throw new IOException("node " + nodeId() + " could not register in the meta group (peers "
                 + config.cluster().metaPeers() + ") within " + waitMs + " ms; is the cluster running, and are its meta "
                 + "group's peers the first members of this node's file? Last failure: " + last, last);

@@ -19,7 +19,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -36,16 +35,19 @@ import java.util.function.Supplier;
  *
  * <p><b>At start</b> ({@link #probe}), before creating any group, the node asks each other meta peer, by a stale read
  * of that peer's own replica (it answers while the meta group has no leader — this node may be the vote it lacks),
- * which incarnation it records for this node. One answer naming this directory: known. An answer naming another
- * directory and none naming this one: this node is <b>amnesiac</b> — it creates no group as a voter, and instead is
- * re-admitted as a new member ({@link GroupBootstrap#readmitOnce}: the leader removes it, it creates the group with an
- * empty configuration, the leader adds it back and catches it up by snapshot) to the meta group, if it is a meta
- * peer, and to every range the range table places on it (a node that took the id of a decommissioned one, see
- * {@code NodeAdmin#register}, finds the removed directory's incarnation recorded and comes this way with no group
- * to be re-admitted to: it records its own incarnation at once). No record anywhere (a new cluster, or one not upgraded
- * yet) or no answer (every other meta peer down, or a first start with the others not up yet: the meta group cannot
- * elect without them either): the plain bootstrap, whose per-group probe still re-admits the node to groups whose
- * members remember it.
+ * which incarnation it records for this node, in one attempt per peer ({@code ReadOptions#failFast}: no retry of a
+ * refused connection or of a peer that does not host the meta group yet), so a peer that is down or not up yet counts
+ * as not answering as soon as it fails, and the verdict comes as soon as every peer answered or failed; only a peer
+ * that neither answers nor fails (a paused process, a partition) is waited for, at most {@link #PROBE_TIMEOUT_MS}. One
+ * answer naming this directory: known. An answer naming another directory and none naming this one: this node is
+ * <b>amnesiac</b> — it creates no group as a voter, and instead is re-admitted as a new member
+ * ({@link GroupBootstrap#readmitOnce}: the leader removes it, it creates the group with an empty configuration, the leader adds
+ * it back and catches it up by snapshot) to the meta group, if it is a meta peer, and to every range the range table
+ * places on it (a node that took the id of a decommissioned one, see {@code NodeAdmin#register}, finds the removed
+ * directory's incarnation recorded and comes this way with no group to be re-admitted to: it records its own
+ * incarnation at once). No record anywhere (a new cluster, or one not upgraded yet) or no answer (every other meta peer
+ * down, or a first start with the others not up yet: the meta group cannot elect without them either): the plain
+ * bootstrap, whose per-group probe still re-admits the node to groups whose members remember it.
  *
  * <p><b>Caught late.</b> A wiped node that started while no other meta peer answered may have created its groups as a
  * voter. When it comes to record its incarnation and finds another one recorded, it is re-admitted to every group it
@@ -60,10 +62,10 @@ import java.util.function.Supplier;
 final class Rejoin implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Rejoin.class);
     /**
-     * How long the start waits for the other meta peers' answers about this node's incarnation: every start pays it
-     * when a peer is down or not up yet (a cluster's sequential first start), and a node whose peers answer later is
-     * still caught when it records its incarnation (late). Peers that answered did so in 0.1-0.4 s in the test suite;
-     * 5 s here cost the suite minutes of waits for peers that were down.
+     * How long the start waits for the other meta peers' answers about this node's incarnation: a start pays it only
+     * when a peer neither answers nor fails (one that is down or not up yet fails at once), and a node whose peers
+     * answer later is still caught when it records its incarnation (late). Peers that answered did so in 0.1-0.4 s in
+     * the test suite.
      */
     static final long PROBE_TIMEOUT_MS = 2_000;
     /** Time between two tries of a meta-group call (the table, the record) while the meta group does not answer. */
@@ -147,17 +149,18 @@ final class Rejoin implements AutoCloseable {
             }
         }
         Verdict v = Verdict.of(incarnation, answers);
+        long tookMs = clockMs.getAsLong() - startedMs;
         if (v == Verdict.AMNESIAC) {
             inProgress = true;
             LOG.warn("Node {}: the cluster records another data directory for this node (incarnations {}; this one is "
-                    + "{}): its data is gone, so it will not vote as the member it replaced; re-admitting it as a new "
-                    + "member to each of its groups", nodeId, answers.stream().filter(OptionalLong::isPresent)
-                    .map(r -> IncarnationCodec.shown(r.getAsLong())).distinct().toList(),
-                    IncarnationCodec.shown(incarnation));
+                    + "{}; {} of {} meta peers answered in {} ms): its data is gone, so it will not vote as the member "
+                    + "it replaced; re-admitting it as a new member to each of its groups", nodeId,
+                    answers.stream().filter(OptionalLong::isPresent).map(r -> IncarnationCodec.shown(r.getAsLong()))
+                            .distinct().toList(), IncarnationCodec.shown(incarnation), answers.size(),
+                    otherMetaPeers.size(), tookMs);
         } else {
             LOG.info("Node {}: incarnation {}: {} by the other meta peers ({} of {} answered in {} ms)", nodeId,
-                    IncarnationCodec.shown(incarnation), v, answers.size(), otherMetaPeers.size(),
-                    clockMs.getAsLong() - startedMs);
+                    IncarnationCodec.shown(incarnation), v, answers.size(), otherMetaPeers.size(), tookMs);
         }
         return v;
     }
@@ -269,17 +272,9 @@ final class Rejoin implements AutoCloseable {
 
     /** One meta-group call, repeated every {@link #RETRY_SLEEP_MS} until it answers or the node closes. */
     private <T> T call(Supplier<CompletableFuture<T>> c) throws InterruptedException {
-        while (true) {
-            if (closed) {
-                throw new InterruptedException("node closing");
-            }
-            try {
-                return c.get().get(CALL_WAIT_MS, TimeUnit.MILLISECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                LOG.debug("Node {}: meta group call failed, retrying: {}", nodeId, e.toString());
-            }
-            Thread.sleep(RETRY_SLEEP_MS);
-        }
+        return CallRetries.untilAnswered(c, CALL_WAIT_MS, RETRY_SLEEP_MS, () -> !closed,
+                e -> LOG.debug("Node {}: meta group call failed, retrying: {}", nodeId, e.toString()))
+                .orElseThrow(() -> new InterruptedException("node closing"));
     }
 
     @Override

@@ -77,8 +77,8 @@ final class GroupChannel implements AutoCloseable {
         this.replies = replies;
         this.writes = new WritePath(leaderPath, replies, settings.commandBytesMax(), settings.groupCommit(),
                 settings.tallies(), settings.lingerTime(), routes);
-        this.reads = new ReadPath(transport, leaderPath, replies, settings.retryTime(), settings.groupCommit(),
-                settings.commandBytesMax(), settings.tallies().reads(), routes);
+        this.reads = new ReadPath(group.getGroupId(), transport, leaderPath, replies, settings.retryTime(),
+                settings.groupCommit(), settings.commandBytesMax(), settings.tallies().reads(), routes);
     }
 
     RaftGroup group() {

@@ -30,8 +30,8 @@ public interface GroupTransport extends Closeable {
 
     /**
      * Sends {@code request} as it is (its server id, client id and call id), once: {@link LeaderPath}'s log entries
-     * and forwards, which it resends itself as the same invocation. A failure the transport knows happened before a
-     * byte left is reported as {@link RequestNotSentException}.
+     * and forwards, which it resends itself as the same invocation, and {@link ReadPath}'s fail-fast reads. A failure
+     * the transport knows happened before a byte left is reported as {@link RequestNotSentException}.
      */
     CompletableFuture<RaftClientReply> send(RaftClientRequest request);
 

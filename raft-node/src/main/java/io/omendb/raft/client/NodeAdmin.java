@@ -173,11 +173,13 @@ public final class NodeAdmin {
     /**
      * The incarnation recorded for {@code nodeId} as meta peer {@code peerId}'s replica has applied it (a stale read
      * of that replica: it answers while the meta group has no leader, which is when a node starting after its peers
-     * restarted asks): empty when none is recorded there; fails when that peer does not answer.
+     * restarted asks): empty when none is recorded there. One attempt ({@link ReadOptions#failFast}): fails as soon as
+     * that peer refuses the connection, does not host the meta group yet or answers with a failure; the caller bounds
+     * the wait for a peer that does not answer at all.
      */
     public CompletableFuture<OptionalLong> incarnationOn(String peerId, String nodeId) {
         return client.channels().meta().read(new Query.Get(IncarnationCodec.key(nodeId)),
-                ReadOptions.staleOn(peerId, 0), RaftPeerId.valueOf(peerId))
+                ReadOptions.staleOn(peerId, 0).failingFast(), RaftPeerId.valueOf(peerId))
                 .thenApply(r -> incarnation(((QueryResult.Value) r).value()));
     }
 

@@ -25,9 +25,11 @@ import java.util.function.Function;
  * current leader wait for its request timeout (observed with 3.3.0), so each client only ever uses one kind of
  * addressing. Both are replaced when they answer AlreadyClosedException ({@link ReplaceableClient}).
  *
- * <p>{@code entries} is used only for its gRPC proxies, which carry {@link LeaderPath}'s log entries: resetting a
- * proxy after a transport failure closes its streams, and must not cut the ordered streams of the clients above
- * (in-flight reads). Thread-safe; closed when the group's membership changes.
+ * <p>{@code entries} is used only for its gRPC proxies, which carry {@link LeaderPath}'s log entries and
+ * {@link ReadPath}'s fail-fast reads, each sent once on Ratis' unordered stream ({@link #send}): resetting a proxy after
+ * a transport failure closes its streams, and must not cut the ordered streams of the clients above (in-flight
+ * reads); and a request failed there leaves no ordered window closed behind it. Thread-safe; closed when the group's
+ * membership changes.
  */
 final class RatisGroupClients implements GroupTransport {
     private final ReplaceableClient<RaftClient> leader;

@@ -4,14 +4,18 @@ import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryCodec;
 import io.omendb.raft.command.QueryResult;
 import io.omendb.raft.command.Route;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.ReadException;
 import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.protocol.exceptions.StaleReadException;
+import org.apache.ratis.rpc.CallId;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +36,12 @@ import java.util.function.Supplier;
  * starts no later than {@value #READ_RETRY_WINDOW_MS} ms after the first; then the last failure is reported
  * (REPLICA_BEHIND for a replica behind its minimum index). Repeating a read changes nothing, so this is safe.
  *
+ * <p><b>Fail-fast reads</b> ({@link ReadOptions#failFast}) skip that window and the transport's own retries: the read
+ * is sent once, as a request of its own ({@link GroupTransport#send}: Ratis' unordered path, one attempt, and a failed
+ * stream's proxy reset before the failure is reported), and its answer or failure is the caller's at once. Not the
+ * replica-addressed client of {@link GroupTransport#staleRead}: its retry policy retries a refused connection, and a
+ * request that fails for good there closes that client's ordered window to the replica for every other read of it.
+ *
  * <p>Thread-safe and stateless but for the coalescer; the window is measured and slept on the injected
  * {@link ClientTime}.
  */
@@ -47,13 +57,19 @@ final class ReadPath {
     private final ClientTime time;
     private final Coalescer<Query, QueryResult> leaderReads;
     private final Supplier<Route> routes;
+    private final RaftGroupId groupId;
+    /** The client id of fail-fast reads (the server keeps no retry cache for reads: any id would do). */
+    private final ClientId clientId = ClientId.randomId();
 
     /**
+     * @param groupId         the group every read is addressed to
      * @param messageBytesMax encoded bytes of one folded multi-get at most
      * @param routes          the route each read is sent with (null: none)
      */
-    ReadPath(GroupTransport transport, LeaderPath leaderPath, ReplyDecoder replies, ClientTime time,
-             GroupCommitSettings groupCommit, int messageBytesMax, CoalescingTally tally, Supplier<Route> routes) {
+    ReadPath(RaftGroupId groupId, GroupTransport transport, LeaderPath leaderPath, ReplyDecoder replies,
+             ClientTime time, GroupCommitSettings groupCommit, int messageBytesMax, CoalescingTally tally,
+             Supplier<Route> routes) {
+        this.groupId = groupId;
         this.routes = routes;
         this.transport = transport;
         this.leaderPath = leaderPath;
@@ -68,10 +84,21 @@ final class ReadPath {
             return query instanceof Query.Get g ? leaderReads.submit(query, g.key().length) : readFromLeader(query);
         }
         Message m = encode(query);
+        if (options.failFast()) {
+            return readOnce(m, options.minIndex(), replica);
+        }
         Supplier<CompletableFuture<RaftClientReply>> send = options.consistency() == ReadOptions.Consistency.LINEARIZABLE
                 ? () -> transport.readFromReplica(m, replica)
                 : () -> transport.staleRead(m, options.minIndex(), replica);
         return retryTransient(send);
+    }
+
+    /** A stale read of {@code replica}, sent once; its failure is reported, not retried. */
+    private CompletableFuture<QueryResult> readOnce(Message m, long minIndex, RaftPeerId replica) {
+        RaftClientRequest r = RaftClientRequest.newBuilder().setClientId(clientId).setServerId(replica)
+                .setGroupId(groupId).setCallId(CallId.getAndIncrement()).setMessage(m)
+                .setType(RaftClientRequest.staleReadRequestType(minIndex)).build();
+        return transport.send(r).handle((reply, error) -> replies.decode(reply, error, QueryCodec::decodeResult));
     }
 
     private Message encode(Query query) {

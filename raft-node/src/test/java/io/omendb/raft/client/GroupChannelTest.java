@@ -6,6 +6,7 @@ import io.omendb.raft.command.CommandResult;
 import io.omendb.raft.command.Query;
 import io.omendb.raft.command.QueryCodec;
 import io.omendb.raft.command.QueryResult;
+import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.ClientInvocationId;
 import org.apache.ratis.protocol.Message;
@@ -16,6 +17,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftException;
@@ -27,6 +29,8 @@ import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.util.TimeDuration;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -364,6 +368,50 @@ class GroupChannelTest {
         long lastAttemptMs = replica.readAtMs.get(replica.readAtMs.size() - 1);
         assertEquals(lastAttemptMs, clock.nowMs(), "reported when the last refusal came");
         return lastAttemptMs;
+    }
+
+    /**
+     * A fail-fast read goes out once, as a stale read of the named replica through {@link GroupTransport#send} (not
+     * the replica-addressed client, whose retry policy retries a refused connection), and what fails it is the
+     * caller's at once, before the clock moves: a replica that does not host the group yet (which the read retry
+     * window would otherwise ask again for 15 s), a refused connection.
+     */
+    @Test
+    void aFailFastReadIsSentOnceAndItsFailureIsReportedAtOnce() {
+        GroupMismatchException notHosted = new GroupMismatchException(N2 + ": " + GROUP.getGroupId() + " not found");
+        IOException refused = new IOException("UNAVAILABLE: io exception", new ConnectException("Connection refused"));
+        for (Exception failure : List.of(notHosted, refused)) {
+            Peers replica = new Peers(time);
+            replica.entries = req -> CompletableFuture.failedFuture(failure);
+            CompletableFuture<QueryResult> r = channel(replica, time, null, false)
+                    .read(new Query.Get(KEY), ReadOptions.staleOn("n2", 0).failingFast(), N2);
+            assertTrue(r.isDone(), "reported before the clock moved");
+            ClientException e = failure(r);
+            assertEquals(ErrorCode.UNAVAILABLE, e.code());
+            assertEquals(failure, e.getCause());
+            time.runAll(100);
+            assertEquals(1, replica.sent.size(), "sent once, not again: " + failure);
+            RaftClientRequest sent = replica.sent.get(0);
+            assertEquals(N2, sent.getServerId());
+            assertEquals(GROUP.getGroupId(), sent.getRaftGroupId());
+            assertTrue(sent.is(RaftClientRequestProto.TypeCase.STALEREAD), "a stale read: " + sent.getType());
+        }
+    }
+
+    @Test
+    void aFailFastReadAnswersWithTheReplicasValue() {
+        peers.entries = r -> CompletableFuture.completedFuture(ok(r,
+                QueryCodec.encodeResult(new QueryResult.Value("v".getBytes(StandardCharsets.UTF_8), 7))));
+        CompletableFuture<QueryResult> r = channel().read(new Query.Get(KEY),
+                ReadOptions.staleOn("n3", 0).failingFast(), N3);
+        assertArrayEquals("v".getBytes(StandardCharsets.UTF_8), ((QueryResult.Value) r.join()).value());
+        assertEquals(List.of(N3), peers.targets());
+    }
+
+    @Test
+    void onlyAStaleReadOfANamedReplicaFailsFast() {
+        assertThrows(IllegalArgumentException.class, () -> ReadOptions.linearizable().failingFast());
+        assertThrows(IllegalArgumentException.class, () -> ReadOptions.stale().failingFast());
     }
 
     // ---------------------------------------------------------------- reply decoding
