@@ -153,7 +153,7 @@ public final class LocalCluster implements AutoCloseable {
     /** A client that knows every member; stale reads without an explicit replica go to {@code preferredReplica}. */
     public ClusterClient newClient(String preferredReplica) {
         ClientOptions base = ClientOptions.from(configOf(nodeIds().get(0)));
-        return ClusterClient.connect(new ClientOptions(base.database(), base.members(), base.metaPeers(), base.limits(),
+        return ClusterClient.connect(new ClientOptions(base.database(), base.members(), base.metaPeers(), base.replicationFactor(), base.limits(),
                 base.commandBytesMax(), base.requestTimeoutMs(), base.retryAttemptsMax(), base.adminCallTimeoutMs(),
                 base.outstandingRequestsMax(), preferredReplica, base.tlsOrNull(), base.groupCommit(), null));
     }

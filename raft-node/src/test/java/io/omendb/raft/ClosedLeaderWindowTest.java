@@ -55,7 +55,7 @@ class ClosedLeaderWindowTest {
     private static ClusterClient impatientClient(LocalCluster cluster) {
         ClientOptions base = ClientOptions.from(cluster.configOf("n1"));
         return ClusterClient.connect(new ClientOptions(base.database(), base.members(), base.metaPeers(),
-                base.limits(), base.commandBytesMax(), 500, 2, base.adminCallTimeoutMs(), base.outstandingRequestsMax(),
+                base.replicationFactor(), base.limits(), base.commandBytesMax(), 500, 2, base.adminCallTimeoutMs(), base.outstandingRequestsMax(),
                 null, base.tlsOrNull(), base.groupCommit(), null));
     }
 

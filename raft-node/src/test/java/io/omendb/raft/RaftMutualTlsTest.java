@@ -62,7 +62,7 @@ class RaftMutualTlsTest {
             }
             ClientOptions base = ClientOptions.from(cluster.configOf("n1"));
             ClientOptions rogueOptions = new ClientOptions(base.database(), base.members(), base.metaPeers(),
-                    base.limits(), base.commandBytesMax(), 1_000, 2, base.adminCallTimeoutMs(),
+                    base.replicationFactor(), base.limits(), base.commandBytesMax(), 1_000, 2, base.adminCallTimeoutMs(),
                     base.outstandingRequestsMax(), "n1",
                     RaftTls.load(rogue.resolve("node.pem"), rogue.resolve("node.key"), rogue.resolve("ca.pem"),
                             Clock.systemUTC()),

@@ -100,7 +100,7 @@ class UnreachableNodeAdminTest {
         ClientOptions base = ClientOptions.from(cluster.configOf("n1"));
         List<OmenConfig.Member> members = new ArrayList<>(base.members());
         members.add(new OmenConfig.Member("silent", "127.0.0.1:" + silent.getLocalPort(), null));
-        return ClusterClient.connect(new ClientOptions(base.database(), members, base.metaPeers(), base.limits(),
+        return ClusterClient.connect(new ClientOptions(base.database(), members, base.metaPeers(), base.replicationFactor(), base.limits(),
                 base.commandBytesMax(), base.requestTimeoutMs(), base.retryAttemptsMax(), base.adminCallTimeoutMs(),
                 base.outstandingRequestsMax(), null, base.tlsOrNull(), base.groupCommit(), null));
     }

@@ -10,6 +10,8 @@ import java.util.List;
  * What a {@link ClusterClient} needs to know: the database (for the meta group id), the members and their Raft
  * addresses, the meta group's peers, limits, and its time budget.
  *
+ * @param replicationFactor the replicas each range settles at ({@code [cluster] replication_factor}); a range has one
+ *                          more while a replica moves
  * @param requestTimeoutMs  timeout of one RPC attempt
  * @param retryAttemptsMax  attempts per request (leader changes, timeouts) before failing with UNAVAILABLE
  * @param adminCallTimeoutMs how long one blocking admin call addressed to one node (a group's role there, its group
@@ -22,7 +24,7 @@ import java.util.List;
  *                          it leads skip gRPC), else null
  */
 public record ClientOptions(String database, List<OmenConfig.Member> members, List<String> metaPeers,
-                            OmenConfig.Limits limits, int commandBytesMax, int requestTimeoutMs, int retryAttemptsMax,
+                            int replicationFactor, OmenConfig.Limits limits, int commandBytesMax, int requestTimeoutMs, int retryAttemptsMax,
                             long adminCallTimeoutMs, int outstandingRequestsMax, String preferredReplica,
                             RaftTls tlsOrNull,
                             GroupCommitSettings groupCommit, LocalRaftServer localServerOrNull) {
@@ -34,6 +36,9 @@ public record ClientOptions(String database, List<OmenConfig.Member> members, Li
     public ClientOptions {
         members = List.copyOf(members);
         metaPeers = List.copyOf(metaPeers);
+        if (replicationFactor < 1) {
+            throw new IllegalArgumentException("replicationFactor must be >= 1, got " + replicationFactor);
+        }
     }
 
     /** Options for a client running beside (or inside) the node configured by {@code config}. */
@@ -44,7 +49,7 @@ public record ClientOptions(String database, List<OmenConfig.Member> members, Li
     /** As {@link #from(OmenConfig)}, with TLS material already loaded (shared with the node in this process). */
     public static ClientOptions from(OmenConfig config, RaftTls tlsOrNull) {
         return new ClientOptions(config.database().name(), config.cluster().members(),
-                ClusterLayout.metaPeers(config.cluster()), config.limits(),
+                ClusterLayout.metaPeers(config.cluster()), config.cluster().replicationFactor(), config.limits(),
                 config.performance().commandBytesMax(), config.performance().raftRequestTimeoutMs(),
                 RETRY_ATTEMPTS_MAX_DEFAULT, ADMIN_CALL_TIMEOUT_MS_DEFAULT, OUTSTANDING_REQUESTS_MAX_DEFAULT,
                 config.cluster().nodeId(),
@@ -57,7 +62,7 @@ public record ClientOptions(String database, List<OmenConfig.Member> members, Li
 
     /** These options for a client inside the node whose Raft server is {@code server}. */
     public ClientOptions withLocalServer(LocalRaftServer server) {
-        return new ClientOptions(database, members, metaPeers, limits, commandBytesMax, requestTimeoutMs,
+        return new ClientOptions(database, members, metaPeers, replicationFactor, limits, commandBytesMax, requestTimeoutMs,
                 retryAttemptsMax, adminCallTimeoutMs, outstandingRequestsMax, preferredReplica, tlsOrNull, groupCommit,
                 server);
     }
