@@ -170,7 +170,7 @@ final class ClusterView {
             return ReplicaStatus.LOST;
         }
         if (nodes[node].incarnation() != replica.incarnation()) {
-            return heardFrom(node) ? ReplicaStatus.STALE : ReplicaStatus.LOST;
+            return heardFrom(node) ? ReplicaStatus.FORGOTTEN : ReplicaStatus.LOST;
         }
         return switch (state[node]) {
             case LIVE -> ReplicaStatus.GOOD;

@@ -24,8 +24,10 @@ import java.util.function.LongSupplier;
  *       none while a move of it is in flight.</li>
  *   <li><b>Identity.</b> A node unheard from for {@code nodeDeadAfterMs} is declared DEAD (recorded, so it stays dead
  *       when it comes back) and its replicas are re-created elsewhere. If it comes back with the same data, its
- *       replicas are STALE and removed at once, never caught up and counted again; a node whose incarnation changed
- *       is a new member, and replicas of its old incarnation are lost like a dead node's.</li>
+ *       replicas are STALE: never counted again, replaced like lost ones and removed once replaced (not before: where
+ *       there is no other node for them, removing them would only leave their ranges a replica short for good); a
+ *       node whose incarnation changed is a new member, and replicas of its old incarnation are FORGOTTEN, removed at
+ *       once.</li>
  *   <li><b>Convergence.</b> Once membership stops changing, repeated rounds (moves completing between them) bring
  *       every range to {@code replicationFactor} replicas on LIVE nodes, spanning {@code min(replicationFactor,
  *       zones)} zones, and every LIVE node within ±1 of its replica share ({@link BalanceTargets}) and of the mean

@@ -8,9 +8,10 @@ import java.util.Arrays;
  * <p>Each range gets at most one replica operation per round, the first that applies of:
  * <ol>
  *   <li>a range without a quorum of live replicas is left alone (no configuration change of it can commit);</li>
- *   <li>a STALE replica (its node is back after being declared dead, or with new data) is removed at once;</li>
+ *   <li>a FORGOTTEN replica (its node is back with new data) is removed at once;</li>
  *   <li>the replica a move replaces is removed once the move's target has joined;</li>
- *   <li>a LOST replica is removed once the range has its replication factor without it, or more voters than that;</li>
+ *   <li>a LOST or STALE replica (its node gone, or back after being declared dead) is removed once the range has its
+ *       replication factor without it, or more voters than that;</li>
  *   <li>a range with fewer kept replicas than its replication factor gets a new one (in a zone it does not use yet
  *       while it spans fewer zones than it should, on the node with least surplus), before anything it replaces is
  *       removed;</li>
@@ -73,11 +74,14 @@ final class RangeRepair {
             return;
         }
         int kept = view.countKept(r);
-        int stale = find(r, ReplicaStatus.STALE);
+        int forgotten = find(r, ReplicaStatus.FORGOTTEN);
         int lost = find(r, ReplicaStatus.LOST);
+        if (lost < 0) {
+            lost = find(r, ReplicaStatus.STALE);
+        }
         int leaving = find(r, ReplicaStatus.LEAVING);
-        if (stale >= 0) {
-            removeLeaderLast(r, stale);
+        if (forgotten >= 0) {
+            removeLeaderLast(r, forgotten);
         } else if (view.pendingRemoval[r] >= 0) {
             removeLeaderLast(r, view.pendingRemoval[r]);
         } else if (lost >= 0 && (kept >= replicationFactor || members > replicationFactor)) {

@@ -151,11 +151,22 @@ class PlacementDriverTest {
     // ---- (f) identity ----
 
     @Test
-    void replicaOfANodeDeclaredDeadThatComesBackIsRemovedNotResurrected() {
+    void replicaOfANodeDeclaredDeadThatComesBackIsReplacedThenRemovedNotResurrected() {
+        Node back = new Node("n2", "z2", NodeState.DEAD, NOW_MS, 0);
+        List<Node> nodes = List.of(live("n0", "z0"), live("n1", "z1"), back, live("n3", "z2"));
+        assertEquals(List.of(new AddReplica(1, new Replica("n3", 0), "n2")),
+                decide(nodes, List.of(range(1, "n0", "n1", "n2")), List.of()), "replaced first, on a live node");
+        assertEquals(List.of(new RemoveReplica(1, new Replica("n2", 0))),
+                decide(nodes, List.of(range(1, "n0", "n1", "n2", "n3")), List.of(joined(1, "n3", "n2"))),
+                "then removed, never counted again");
+    }
+
+    @Test
+    void replicaOfANodeDeclaredDeadThatComesBackStaysWhileNoOtherNodeCanTakeItsPlace() {
         Node back = new Node("n2", "z2", NodeState.DEAD, NOW_MS, 0);
         List<Node> nodes = List.of(live("n0", "z0"), live("n1", "z1"), back);
-        List<Operation> ops = decide(nodes, List.of(range(1, "n0", "n1", "n2")), List.of());
-        assertEquals(List.of(new RemoveReplica(1, new Replica("n2", 0))), ops);
+        assertEquals(List.of(), decide(nodes, List.of(range(1, "n0", "n1", "n2")), List.of()),
+                "removing it would leave the range two replicas for good");
     }
 
     @Test
