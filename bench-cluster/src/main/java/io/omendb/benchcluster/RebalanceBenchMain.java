@@ -185,7 +185,7 @@ public final class RebalanceBenchMain implements Callable<Integer> {
                 }
             }
             System.err.printf(Locale.ROOT, "%s after %.1f s: %s; measuring %d s more%n",
-                    balanced != null ? "balanced" : "NOT balanced", seconds(addNanos), describe(last), afterSeconds);
+                    balanced != null ? "balanced" : "NOT balanced", last.tS(), describe(last), afterSeconds);
             Thread.sleep(afterSeconds * 1000L);
             endNanos = System.nanoTime();
         }
