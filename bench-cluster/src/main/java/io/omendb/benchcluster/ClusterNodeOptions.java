@@ -30,8 +30,13 @@ final class ClusterNodeOptions {
 
     /** The cluster with {@code rangeCount} even ranges and the nodes' {@code [ranges]} section {@code ranges}. */
     OmenDbTarget target(KeySpace keys, int rangeCount, List<String> ranges) {
+        return target(keys, rangeCount, ranges, 0);
+    }
+
+    /** As {@link #target(KeySpace, int, List)}, with a placement round every {@code leaderBalanceIntervalS} s. */
+    OmenDbTarget target(KeySpace keys, int rangeCount, List<String> ranges, int leaderBalanceIntervalS) {
         return new OmenDbTarget(omendbHome.resolve("app/target"), keys, rangeCount, nodeJvmOptions,
                 Duration.ofSeconds(opTimeoutSeconds), List.of(), ranges, OmenDbTarget.Routing.ANY_NODE,
-                readyTimeoutSeconds * 1000L);
+                readyTimeoutSeconds * 1000L, leaderBalanceIntervalS);
     }
 }

@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,6 +48,12 @@ import java.util.stream.Stream;
  *
  * <p>The jar and its {@code lib/} are copied into the work directory before start, so a concurrent rebuild
  * of {@code app/target} cannot change the code under a running benchmark.
+ *
+ * <p>Leaders and replicas stay where the benchmark puts them ({@code [placement] leader_balance_interval_s = 0})
+ * unless it asks for a placement round every so many seconds; then nodes may also {@link #join} the running
+ * cluster (docs/OPERATIONS.md "Adding a node"), each with a file naming the {@value #NODES} configured members, then
+ * itself, and {@code join = true}. Client threads stay on the configured members (a load balancer whose list was not
+ * updated); a joined node is reached through them.
  */
 final class OmenDbTarget implements KvTarget {
     static final int NODES = 3;
@@ -78,12 +85,17 @@ final class OmenDbTarget implements KvTarget {
     private final List<String> ranges;
     private final Routing routing;
     private final long readyTimeoutMs;
+    private final int leaderBalanceIntervalS;
     private final LeaderDirectory leaders;
     private final ScheduledExecutorService leadersRefresh = Executors.newSingleThreadScheduledExecutor(
             DaemonThreads.named("omendb-leaders-refresh"));
     private final ChildProcesses children = new ChildProcesses();
     private final List<HttpHost> hosts = new ArrayList<>();
     private int[] raftPorts = new int[0];
+    private int[] httpPorts = new int[0];
+    private int[] metricsPorts = new int[0];
+    private Path workDir;
+    private String classpath;
     private CloseableHttpClient httpClient;
     private final AtomicInteger nextNode = new AtomicInteger();
     private final ThreadLocal<Integer> nodeOfThread = ThreadLocal.withInitial(
@@ -103,8 +115,20 @@ final class OmenDbTarget implements KvTarget {
      */
     OmenDbTarget(Path appTarget, KeySpace keys, int rangeCount, String jvmOptions, Duration opTimeout,
                  List<String> performance, List<String> ranges, Routing routing, long readyTimeoutMs) {
-        if (rangeCount < 1) {
-            throw new IllegalArgumentException("ranges must be >= 1, got " + rangeCount);
+        this(appTarget, keys, rangeCount, jvmOptions, opTimeout, performance, ranges, routing, readyTimeoutMs, 0);
+    }
+
+    /**
+     * @param leaderBalanceIntervalS the nodes' {@code [placement] leader_balance_interval_s}: 0 keeps leaders and
+     *                               replicas where they are; more lets the placement driver move them (and is what a
+     *                               node that {@link #join}s needs to be given any)
+     */
+    OmenDbTarget(Path appTarget, KeySpace keys, int rangeCount, String jvmOptions, Duration opTimeout,
+                 List<String> performance, List<String> ranges, Routing routing, long readyTimeoutMs,
+                 int leaderBalanceIntervalS) {
+        if (rangeCount < 1 || leaderBalanceIntervalS < 0) {
+            throw new IllegalArgumentException("ranges must be >= 1 and leader_balance_interval_s >= 0, got "
+                    + rangeCount + " and " + leaderBalanceIntervalS);
         }
         this.appTarget = appTarget;
         this.keys = keys;
@@ -115,6 +139,7 @@ final class OmenDbTarget implements KvTarget {
         this.ranges = settings("[ranges]", ranges);
         this.routing = routing;
         this.readyTimeoutMs = readyTimeoutMs;
+        this.leaderBalanceIntervalS = leaderBalanceIntervalS;
         this.leaders = new LeaderDirectory(keys.splitPoints(rangeCount), NODES);
     }
 
@@ -134,7 +159,8 @@ final class OmenDbTarget implements KvTarget {
 
     @Override
     public void start(Path workDir) throws Exception {
-        String classpath = copyDistribution(workDir.resolve("dist"));
+        this.workDir = workDir;
+        classpath = copyDistribution(workDir.resolve("dist"));
         int[] raft = new int[NODES];
         int[] http = new int[NODES];
         int[] metrics = new int[NODES];
@@ -144,6 +170,8 @@ final class OmenDbTarget implements KvTarget {
             metrics[i] = ChildProcesses.freePort();
         }
         raftPorts = raft.clone();
+        httpPorts = http.clone();
+        metricsPorts = metrics.clone();
         httpClient = HttpClients.custom().setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                         .setMaxConnTotal(CONNECTIONS_MAX).setMaxConnPerRoute(CONNECTIONS_MAX)
                         .setDefaultConnectionConfig(ConnectionConfig.custom()
@@ -151,19 +179,57 @@ final class OmenDbTarget implements KvTarget {
                         .build())
                 .disableAutomaticRetries().disableCookieManagement().disableRedirectHandling().build();
         for (int i = 0; i < NODES; i++) {
-            Path config = workDir.resolve("n" + (i + 1) + ".toml");
-            Files.writeString(config, nodeConfig(i, workDir.resolve("data-n" + (i + 1)), raft, http, metrics));
-            List<String> command = new ArrayList<>();
-            command.add(ChildProcesses.javaBinary());
-            command.addAll(List.of(jvmOptions.trim().split("\\s+")));
-            command.addAll(List.of("-cp", classpath, MAIN, "node", "--config", config.toString()));
-            children.start("omendb-n" + (i + 1), command, workDir, Map.of("OMENDB_AUTH_DISABLED", "true"));
-            hosts.add(new HttpHost("127.0.0.1", http[i]));
+            startNode(i);
         }
-        awaitReady();
+        long deadline = System.currentTimeMillis() + readyTimeoutMs;
+        for (int i = 0; i < NODES; i++) {
+            awaitStatus(i, "/ready", deadline);
+        }
         if (routing == Routing.RANGE_LEADER) {
             leadersRefresh.scheduleWithFixedDelay(this::refreshLeaders, 0, LEADERS_REFRESH_MS, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** Writes node {@code i}'s file (its ports are in the port arrays) and starts its process. */
+    private void startNode(int i) throws IOException {
+        Path config = workDir.resolve("n" + (i + 1) + ".toml");
+        Files.writeString(config, nodeConfig(i, workDir.resolve("data-n" + (i + 1)), raftPorts, httpPorts,
+                metricsPorts));
+        List<String> command = new ArrayList<>();
+        command.add(ChildProcesses.javaBinary());
+        command.addAll(List.of(jvmOptions.trim().split("\\s+")));
+        command.addAll(List.of("-cp", classpath, MAIN, "node", "--config", config.toString()));
+        children.start("omendb-n" + (i + 1), command, workDir, Map.of("OMENDB_AUTH_DISABLED", "true"));
+        hosts.add(new HttpHost("127.0.0.1", httpPorts[i]));
+    }
+
+    /**
+     * Starts {@code count} more nodes, n4 on, that join the running cluster ({@code join = true}), and waits until each
+     * answers {@code GET /health}; the placement driver then gives them replicas and leaders at its next rounds.
+     *
+     * @return the new nodes' ids
+     */
+    List<String> join(int count) throws Exception {
+        if (leaderBalanceIntervalS == 0) {
+            throw new IllegalStateException("a joined node gets nothing with leader_balance_interval_s = 0");
+        }
+        int first = hosts.size();
+        raftPorts = Arrays.copyOf(raftPorts, first + count);
+        httpPorts = Arrays.copyOf(httpPorts, first + count);
+        metricsPorts = Arrays.copyOf(metricsPorts, first + count);
+        List<String> ids = new ArrayList<>();
+        for (int i = first; i < first + count; i++) {
+            raftPorts[i] = ChildProcesses.freePort();
+            httpPorts[i] = ChildProcesses.freePort();
+            metricsPorts[i] = ChildProcesses.freePort();
+            startNode(i);
+            ids.add("n" + (i + 1));
+        }
+        long deadline = System.currentTimeMillis() + readyTimeoutMs;
+        for (int i = first; i < first + count; i++) {
+            awaitStatus(i, "/health", deadline);
+        }
+        return ids;
     }
 
     /** Reads the range leaders from the next node in turn; a failed read keeps the last known leaders. */
@@ -210,7 +276,7 @@ final class OmenDbTarget implements KvTarget {
         toml.append("[wal]\nsync_on_write = true\n\n");
         appendSection(toml, "ranges", ranges);
         // Leaders stay where the benchmark puts them.
-        toml.append("[placement]\nleader_balance_interval_s = 0\n\n");
+        toml.append("[placement]\nleader_balance_interval_s = ").append(leaderBalanceIntervalS).append("\n\n");
         appendSection(toml, "performance", performance);
         toml.append("[cluster]\nnode_id = \"n").append(node + 1).append("\"\nreplication_factor = ").append(NODES)
                 .append("\ninitial_split_points = [");
@@ -219,11 +285,21 @@ final class OmenDbTarget implements KvTarget {
             toml.append(i == 0 ? "" : ", ").append('"').append(points.get(i)).append('"');
         }
         toml.append("]\n");
+        if (node >= NODES) {
+            toml.append("join = true\n");
+        }
         for (int i = 0; i < NODES; i++) {
-            toml.append("\n[[cluster.members]]\nid = \"n").append(i + 1).append("\"\nraft_address = \"127.0.0.1:")
-                    .append(raft[i]).append("\"\nhttp_address = \"127.0.0.1:").append(http[i]).append("\"\n");
+            appendMember(toml, i, raft, http);
+        }
+        if (node >= NODES) {
+            appendMember(toml, node, raft, http);
         }
         return toml.toString();
+    }
+
+    private static void appendMember(StringBuilder toml, int i, int[] raft, int[] http) {
+        toml.append("\n[[cluster.members]]\nid = \"n").append(i + 1).append("\"\nraft_address = \"127.0.0.1:")
+                .append(raft[i]).append("\"\nhttp_address = \"127.0.0.1:").append(http[i]).append("\"\n");
     }
 
     private static void appendSection(StringBuilder toml, String section, List<String> settings) {
@@ -234,24 +310,22 @@ final class OmenDbTarget implements KvTarget {
         }
     }
 
-    private void awaitReady() throws Exception {
-        long deadline = System.currentTimeMillis() + readyTimeoutMs;
-        for (int i = 0; i < NODES; i++) {
-            while (true) {
-                children.checkAlive();
-                try {
-                    if (send(i, new HttpGet("/ready")).status() == 200) {
-                        break;
-                    }
-                } catch (IOException e) {
-                    // not listening yet
+    /** Waits until node {@code i} answers {@code GET path} with 200; fails past {@code deadline} (epoch ms). */
+    private void awaitStatus(int i, String path, long deadline) throws Exception {
+        while (true) {
+            children.checkAlive();
+            try {
+                if (send(i, new HttpGet(path)).status() == 200) {
+                    return;
                 }
-                if (System.currentTimeMillis() > deadline) {
-                    throw new IllegalStateException("OmenDB node n" + (i + 1) + " not ready after "
-                            + readyTimeoutMs + " ms\n" + children.tails());
-                }
-                Thread.sleep(250);
+            } catch (IOException e) {
+                // not listening yet
             }
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("OmenDB node n" + (i + 1) + " not answering " + path + " after "
+                        + readyTimeoutMs + " ms\n" + children.tails());
+            }
+            Thread.sleep(250);
         }
     }
 

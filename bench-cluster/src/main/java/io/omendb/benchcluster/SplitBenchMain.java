@@ -16,10 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -65,7 +62,6 @@ public final class SplitBenchMain implements Callable<Integer> {
     /** "During" = the window of the split request and this many after it. */
     static final int DURING_EXTRA_WINDOWS = 2;
     private static final long MIB = 1L << 20;
-    private static final int ERRORS_PRINTED_MAX = 5;
     private static final PrintStream JSON_OUT = System.out;
 
     @Spec
@@ -373,75 +369,47 @@ public final class SplitBenchMain implements Callable<Integer> {
     }
 
     /**
-     * {@code clients} closed-loop writers on uniform keys of the whole key space, each with its own seeded key chooser
-     * and one value of {@code valueBytes}. Until {@link #measure} they only warm the cluster up; then each write goes
-     * into the windows. After {@link #watchRightHalf}, the earliest completion of a successful write to a key at or
-     * right of the split key that was sent after the split's answer is kept.
+     * The {@link ClosedLoopWriters} of a split run. Until {@link #measure} they only warm the cluster up; then each
+     * write goes into the windows. After {@link #watchRightHalf}, the earliest completion of a successful write to a key
+     * at or right of the split key that was sent after the split's answer is kept.
      */
     private static final class Writers implements AutoCloseable {
         private record RightHalf(byte[] startKey, long answeredNanos) {
         }
 
         final AtomicLong firstRightWriteNanos = new AtomicLong(Long.MAX_VALUE);
-        private final ExecutorService pool;
-        private final AtomicInteger errorsPrinted = new AtomicInteger();
-        private volatile Measured measured;
+        private final ClosedLoopWriters writers;
         private volatile RightHalf rightHalf;
-        private volatile boolean stopped;
 
         Writers(KvTarget target, KeySpace keys, int valueBytes, int clients, long seed) {
-            pool = Executors.newFixedThreadPool(clients, DaemonThreads.named("split-bench-writer"));
-            for (int c = 0; c < clients; c++) {
-                long clientSeed = seed + c;
-                pool.submit(() -> write(target, keys, KeyChooser.of("uniform", keys.keyCount(), clientSeed),
-                        KeySpace.value(new Random(~clientSeed), valueBytes)));
-            }
+            writers = new ClosedLoopWriters(target, keys, valueBytes, clients, seed, "split-bench-writer");
         }
 
         /** From now on, each write is recorded into {@code into}. */
         void measure(Measured into) {
-            measured = into;
+            writers.recordInto((key, start, end, ok) -> record(into, key, start, end, ok));
         }
 
         void watchRightHalf(byte[] splitKey, long answeredNanos) {
             rightHalf = new RightHalf(splitKey, answeredNanos);
         }
 
-        private void write(KvTarget target, KeySpace keys, KeyChooser chooser, byte[] value) {
-            while (!stopped) {
-                byte[] key = keys.key(chooser.next());
-                long start = System.nanoTime();
-                boolean ok = true;
-                try {
-                    target.put(key, value);
-                } catch (Exception e) {
-                    ok = false;
-                    if (!stopped && errorsPrinted.getAndIncrement() < ERRORS_PRINTED_MAX) {
-                        System.err.println("write error: " + e);
-                    }
-                }
-                long end = System.nanoTime();
-                Measured m = measured;
-                if (m != null) {
-                    m.byEnd().record(end, end - start, ok);
-                    m.byStart().record(start, end - start, ok);
-                }
-                RightHalf right = rightHalf;
-                if (m != null && right != null) {
-                    boolean inRight = Arrays.compareUnsigned(key, right.startKey()) >= 0;
-                    (inRight ? m.rightByStart() : m.leftByStart()).record(start, end - start, ok);
-                    if (ok && inRight && start >= right.answeredNanos()) {
-                        firstRightWriteNanos.accumulateAndGet(end, Math::min);
-                    }
+        private void record(Measured m, byte[] key, long start, long end, boolean ok) {
+            m.byEnd().record(end, end - start, ok);
+            m.byStart().record(start, end - start, ok);
+            RightHalf right = rightHalf;
+            if (right != null) {
+                boolean inRight = Arrays.compareUnsigned(key, right.startKey()) >= 0;
+                (inRight ? m.rightByStart() : m.leftByStart()).record(start, end - start, ok);
+                if (ok && inRight && start >= right.answeredNanos()) {
+                    firstRightWriteNanos.accumulateAndGet(end, Math::min);
                 }
             }
         }
 
         @Override
         public void close() throws InterruptedException {
-            stopped = true;
-            pool.shutdownNow();
-            pool.awaitTermination(60, TimeUnit.SECONDS);
+            writers.close();
         }
     }
 
