@@ -51,12 +51,21 @@ final class EngineDirectory {
      * Opens the live engine, first rebuilding it from {@code snapshot} when it is missing or behind it; segment files
      * that are links to {@code loaded}'s segments share their columns instead of being read
      * ({@link StorageEngine#open(Path, EngineOptions, MaintenancePool, KeyRange, LoadedSegments)}).
+     *
+     * <p>A snapshot at {@link RangeSplits#RIGHT_START_INDEX} (a split's right half before it took a snapshot of its
+     * own) is restored even over an engine at that index: the half's records were not applied from its log, so index 0
+     * says nothing about them, and an engine created empty (a replica added to the range, or one that missed the
+     * split) is at index 0 too. It kept itself and lost every record of the half (the chaos suite's KILL_FOREVER: the
+     * replacement node's replica of a fresh right half held only what was written after the move). Restoring over an
+     * adopted half's own engine at index 0 only links the same files again.
      */
     StorageEngine open(Optional<SnapshotStore.Stored> snapshot, LoadedSegments loaded) throws IOException {
         FileOps.deleteRecursively(restoring);
         if (snapshot.isPresent() && Files.isDirectory(live)) {
             StorageEngine engine = StorageEngine.open(live, options, maintenance);
-            if (engine.durableIndex() >= snapshot.get().descriptor().engineAppliedIndex()) {
+            long snapshotIndex = snapshot.get().descriptor().engineAppliedIndex();
+            if (engine.durableIndex() > snapshotIndex
+                    || engine.durableIndex() == snapshotIndex && snapshotIndex != RangeSplits.RIGHT_START_INDEX) {
                 return engine;
             }
             LOG.info("Engine {} at durable index {} is behind snapshot {}; restoring", live, engine.durableIndex(),
