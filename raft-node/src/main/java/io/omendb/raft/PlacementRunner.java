@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -88,7 +89,7 @@ final class PlacementRunner implements AutoCloseable {
     private final PlacementDriver driver;
     private final ReplicaMoves moves;
     /** When each member last answered a probe, while this node leads the meta group (cleared when it stops). */
-    private final Map<String, Long> lastSeenMs = new HashMap<>();
+    private final Map<String, Long> lastSeenMs = new ConcurrentHashMap<>(); // also read by copies in flight
     /**
      * When each member was first listed while this node leads the meta group (cleared when it stops): a member not
      * heard from is unheard since then, so a node that joined while this one led is not dead for having been silent
@@ -273,9 +274,10 @@ final class PlacementRunner implements AutoCloseable {
 
     /** Adds a replica of the range on {@code nodeId}, then waits until it applied what its leader had then. */
     private CompletableFuture<Void> copy(long rangeId, String nodeId) {
-        long deadlineMs = clockMs.getAsLong() + CATCH_UP_TIMEOUT_MS;
+        long startedMs = clockMs.getAsLong();
+        long deadlineMs = startedMs + CATCH_UP_TIMEOUT_MS;
         return client.admin().addPeer(rangeId, nodeId).thenCompose(d -> client.admin().rangeStatus(rangeId))
-                .thenCompose(status -> caughtUp(rangeId, nodeId, leaderIndex(status), deadlineMs));
+                .thenCompose(status -> caughtUp(rangeId, nodeId, leaderIndex(status), startedMs, deadlineMs));
     }
 
     private static long leaderIndex(Results.RangeStatus status) {
@@ -283,7 +285,14 @@ final class PlacementRunner implements AutoCloseable {
                 .mapToLong(Results.ReplicaStatus::appliedIndex).findFirst().orElse(Long.MAX_VALUE);
     }
 
-    private CompletableFuture<Void> caughtUp(long rangeId, String nodeId, long index, long deadlineMs) {
+    /**
+     * Completes once {@code nodeId}'s replica of the range reached {@code index}; fails past {@code deadlineMs}, and as
+     * soon as the target has not answered this node's probes for the suspect time: a copy to a node that died meanwhile
+     * (the chaos suite's KILL_FOREVER killed a node its copies were going to) would otherwise hold its range, to which
+     * the driver starts nothing while a move is in flight, for the whole {@link #CATCH_UP_TIMEOUT_MS}.
+     */
+    private CompletableFuture<Void> caughtUp(long rangeId, String nodeId, long index, long startedMs,
+                                             long deadlineMs) {
         return client.admin().rangeStatus(rangeId).thenCompose(status -> {
             long target = status.replicas().stream().filter(r -> r.nodeId().equals(nodeId))
                     .mapToLong(Results.ReplicaStatus::appliedIndex).findFirst().orElse(-1);
@@ -291,12 +300,19 @@ final class PlacementRunner implements AutoCloseable {
             if (reference != Long.MAX_VALUE && target >= reference) {
                 return CompletableFuture.<Void>completedFuture(null);
             }
-            if (clockMs.getAsLong() > deadlineMs) {
+            long now = clockMs.getAsLong();
+            if (now > deadlineMs) {
                 throw new IllegalStateException("the replica of range " + rangeId + " on " + nodeId + " did not catch "
                         + "up within " + CATCH_UP_TIMEOUT_MS + " ms");
             }
+            if (now - Math.max(startedMs, lastSeenMs.getOrDefault(nodeId, startedMs))
+                    > PlacementLimits.NODE_SUSPECT_AFTER_MS_DEFAULT) {
+                throw new IllegalStateException("copying range " + rangeId + " to " + nodeId + " abandoned: " + nodeId
+                        + " has not answered for " + PlacementLimits.NODE_SUSPECT_AFTER_MS_DEFAULT + " ms");
+            }
             return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(CATCH_UP_POLL_MS,
-                    TimeUnit.MILLISECONDS)).thenCompose(v -> caughtUp(rangeId, nodeId, reference, deadlineMs));
+                    TimeUnit.MILLISECONDS)).thenCompose(v -> caughtUp(rangeId, nodeId, reference, startedMs,
+                    deadlineMs));
         });
     }
 
