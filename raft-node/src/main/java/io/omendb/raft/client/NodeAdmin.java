@@ -337,17 +337,18 @@ public final class NodeAdmin {
                 .completeOnTimeout(false, PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS).exceptionally(t -> false)));
         CompletableFuture<Void> probed = CompletableFuture.allOf(answers.values().toArray(CompletableFuture[]::new));
         return probed.thenCompose(v -> recordedStates()).thenCombine(recordedIncarnations(), Recorded::new)
-                .thenCombine(leaders(table), (recorded, counts) -> {
+                .thenCombine(counts(table), (recorded, counts) -> {
             List<NodeStatus> out = new ArrayList<>();
             for (OmenConfig.Member m : members) {
                 NodeState state = recorded.states().getOrDefault(m.id(), NodeState.LIVE);
                 if (state == NodeState.LIVE && !answers.get(m.id()).join()) {
                     state = NodeState.SUSPECT;
                 }
-                int[] c = counts.getOrDefault(m.id(), new int[2]);
+                long[] c = counts.getOrDefault(m.id(), new long[3]);
                 Long incarnation = recorded.incarnations().get(m.id());
                 out.add(new NodeStatus(m.id(), m.raftAddress(), m.httpAddress(), m.zone(), shown(state),
-                        incarnation == null ? null : IncarnationCodec.shown(incarnation), c[0], c[1]));
+                        incarnation == null ? null : IncarnationCodec.shown(incarnation), (int) c[0], (int) c[1],
+                        c[2]));
             }
             return out;
         });
@@ -362,13 +363,23 @@ public final class NodeAdmin {
         return state.name().toLowerCase(Locale.ROOT);
     }
 
-    /** Per node: {replicas the table places on it, ranges it leads}, at one status call per node. */
-    private CompletableFuture<Map<String, int[]>> leaders(RangeTable table) {
+    /**
+     * Per node: {replicas the table places on it, ranges it leads, bytes its replicas reported on disk}, at one status
+     * call per node.
+     */
+    private CompletableFuture<Map<String, long[]>> counts(RangeTable table) {
         return client.admin().rangeReports(table).thenApply(reports -> {
-            Map<String, int[]> counts = new HashMap<>();
-            table.ranges().forEach(r -> r.peerIds().forEach(p -> counts.computeIfAbsent(p, k -> new int[2])[0]++));
-            reports.forEach(r -> Optional.ofNullable(r.status().leaderId())
-                    .ifPresent(l -> counts.computeIfAbsent(l, k -> new int[2])[1]++));
+            Map<String, long[]> counts = new HashMap<>();
+            table.ranges().forEach(r -> r.peerIds().forEach(p -> counts.computeIfAbsent(p, k -> new long[3])[0]++));
+            for (Results.RangeReport r : reports) {
+                Optional.ofNullable(r.status().leaderId()).ifPresent(l -> counts.computeIfAbsent(l,
+                        k -> new long[3])[1]++);
+                for (Results.ReplicaStatus replica : r.status().replicas()) {
+                    if (replica.stats() != null) {
+                        counts.computeIfAbsent(replica.nodeId(), k -> new long[3])[2] += replica.stats().diskBytes();
+                    }
+                }
+            }
             return counts;
         });
     }

@@ -290,7 +290,7 @@ public final class RaftKvBackend implements KvBackend, AutoCloseable {
     public CompletableFuture<List<NodeInfo>> nodes() {
         return bounded(() -> client.admin().nodes().nodes().thenApply(all -> all.stream().map(n -> new NodeInfo(
                 n.nodeId(), n.raftAddress(), n.httpAddressOrNull(), n.zone().isEmpty() ? null : n.zone(), n.state(),
-                n.incarnationOrNull(), n.replicas(), n.leaders())).toList()));
+                n.incarnationOrNull(), n.replicas(), n.leaders(), n.bytes())).toList()));
     }
 
     /** INVALID_ARGUMENT and CONFLICT from the client are refusals; NOT_FOUND an unknown member. */

@@ -87,14 +87,14 @@ public final class AdminEndpoints {
                 Json.object("range", rangeId, "leader", node)));
     }
 
-    /** {@code GET /admin/nodes}: every member, its state, and the replicas and leaders it has. */
+    /** {@code GET /admin/nodes}: every member, its state, and the replicas, leaders and bytes it has. */
     public CompletableFuture<ApiResponse> nodes(ApiRequest request) {
         return backend.nodes().thenApply(nodes -> {
             List<Map<String, Object>> out = new ArrayList<>(nodes.size());
             for (NodeInfo n : nodes) {
                 out.add(Json.object("id", n.id(), "raft_address", n.raftAddress(), "http_address",
                         n.httpAddressOrNull(), "zone", n.zoneOrNull(), "state", n.state(), "incarnation",
-                        n.incarnationOrNull(), "replicas", n.replicas(), "leaders", n.leaders()));
+                        n.incarnationOrNull(), "replicas", n.replicas(), "leaders", n.leaders(), "bytes", n.bytes()));
             }
             return Json.response(200, Json.object("nodes", out));
         });

@@ -252,7 +252,7 @@ final class InMemoryKvBackend implements KvBackend {
     public CompletableFuture<List<NodeInfo>> nodes() {
         return CompletableFuture.completedFuture(PEERS.stream().map(p -> new NodeInfo(p, p + ":4000", null, "zone-" + p,
                 "live", "00000000000000" + p.substring(1) + "1", SPLITS.length + 1,
-                p.equals(PEERS.get(0)) ? SPLITS.length + 1 : 0)).toList());
+                p.equals(PEERS.get(0)) ? SPLITS.length + 1 : 0, 4_096L * (SPLITS.length + 1))).toList());
     }
 
     /** Three members with a replica of every range: none can go. */

@@ -87,10 +87,11 @@ class ProbeAndAdminApiTest {
         assertEquals(200, nodes.statusCode());
         assertEquals("{\"nodes\":[{\"id\":\"n1\",\"raft_address\":\"n1:4000\",\"http_address\":null,"
                 + "\"zone\":\"zone-n1\",\"state\":\"live\",\"incarnation\":\"0000000000000011\",\"replicas\":3,"
-                + "\"leaders\":3},{\"id\":\"n2\",\"raft_address\":\"n2:4000\",\"http_address\":null,\"zone\":\"zone-n2\","
-                + "\"state\":\"live\",\"incarnation\":\"0000000000000021\",\"replicas\":3,\"leaders\":0},{\"id\":\"n3\","
-                + "\"raft_address\":\"n3:4000\",\"http_address\":null,\"zone\":\"zone-n3\",\"state\":\"live\","
-                + "\"incarnation\":\"0000000000000031\",\"replicas\":3,\"leaders\":0}]}", TestServer.text(nodes));
+                + "\"leaders\":3,\"bytes\":12288},{\"id\":\"n2\",\"raft_address\":\"n2:4000\",\"http_address\":null,"
+                + "\"zone\":\"zone-n2\",\"state\":\"live\",\"incarnation\":\"0000000000000021\",\"replicas\":3,"
+                + "\"leaders\":0,\"bytes\":12288},{\"id\":\"n3\",\"raft_address\":\"n3:4000\",\"http_address\":null,"
+                + "\"zone\":\"zone-n3\",\"state\":\"live\",\"incarnation\":\"0000000000000031\",\"replicas\":3,"
+                + "\"leaders\":0,\"bytes\":12288}]}", TestServer.text(nodes));
     }
 
     @Test
