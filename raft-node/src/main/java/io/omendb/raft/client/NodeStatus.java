@@ -13,8 +13,8 @@ package io.omendb.raft.client;
  *                          before the node recorded one
  * @param replicas          range replicas the range table places on it (what a drain waits to reach 0)
  * @param leaders           ranges whose leader answered from it
- * @param bytes             bytes its range replicas occupy on its disk, as they reported them (a replica that did not
- *                          answer counts 0)
+ * @param bytes             bytes its range replicas' segment files occupy on its disk, as they reported them (memtables
+ *                          and the Raft log not counted; a replica that did not answer counts 0)
  */
 public record NodeStatus(String nodeId, String raftAddress, String httpAddressOrNull, String zone, String state,
                          String incarnationOrNull, int replicas, int leaders, long bytes) {

@@ -12,7 +12,8 @@ package io.omendb.router.backend;
  *                          before the node recorded one
  * @param replicas          range replicas the range table places on it
  * @param leaders           ranges it leads
- * @param bytes             bytes its range replicas occupy on its disk (0 for replicas that did not answer)
+ * @param bytes             bytes its range replicas' segment files occupy on its disk (memtables and the Raft log not
+ *                          counted; 0 for replicas that did not answer)
  */
 public record NodeInfo(String id, String raftAddress, String httpAddressOrNull, String zoneOrNull, String state,
                        String incarnationOrNull, int replicas, int leaders, long bytes) {
