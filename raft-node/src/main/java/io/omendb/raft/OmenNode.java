@@ -125,8 +125,17 @@ public final class OmenNode implements AutoCloseable {
         this.bootstrap = new GroupBootstrap(config, server, client, metadata::retired);
         List<String> otherMetaPeers = config.cluster().metaPeers().stream().map(OmenConfig.Member::id)
                 .filter(p -> !p.equals(config.cluster().nodeId())).toList();
-        this.rejoin = new Rejoin(config.cluster().nodeId(), incarnation, otherMetaPeers, client, bootstrap,
-                READMISSION, System::currentTimeMillis);
+        this.rejoin = new Rejoin(config.cluster().nodeId(), incarnation, new Rejoin.RecordedAt() {
+            @Override
+            public long index() throws IOException {
+                return metadata.incarnationRecordedAt();
+            }
+
+            @Override
+            public void save(long index) throws IOException {
+                metadata.saveIncarnationRecordedAt(index);
+            }
+        }, otherMetaPeers, client, bootstrap, READMISSION, System::currentTimeMillis);
         this.seeder = new RangeTableSeeder(config, recordDescriptors);
         SharedMetaReads metaReads = new SharedMetaReads(client::refreshMetaView, System::currentTimeMillis,
                 SplitFollowUp.RECONCILE_INTERVAL_MS);

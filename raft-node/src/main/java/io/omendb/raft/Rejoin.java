@@ -9,6 +9,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -38,8 +39,13 @@ import java.util.function.Supplier;
  * which incarnation it records for this node, in one attempt per peer ({@code ReadOptions#failFast}: no retry of a
  * refused connection or of a peer that does not host the meta group yet), so a peer that is down or not up yet counts
  * as not answering as soon as it fails, and the verdict comes as soon as every peer answered or failed; only a peer
- * that neither answers nor fails (a paused process, a partition) is waited for, at most {@link #PROBE_TIMEOUT_MS}. One
- * answer naming this directory: known. An answer naming another directory and none naming this one: this node is
+ * that neither answers nor fails (a paused process, a partition) is waited for, at most {@link #PROBE_TIMEOUT_MS}. A
+ * replica is asked only for what it has applied up to the meta log index at which this directory's incarnation was
+ * recorded ({@link RecordedAt}, kept in the node's metadata; 0 for a new directory): a replica that just restarted
+ * applies its log again only once a leader tells it the commit index, and before that it answered the incarnation the
+ * cluster recorded before this one — a node restarted right after it recorded its new incarnation (the chaos suite's
+ * WIPE_RESTART then KILL_ALL) was taken for amnesiac and re-admitted to groups whose data it had. Such a replica now
+ * counts as not answering. One answer naming this directory: known. An answer naming another directory and none naming this one: this node is
  * <b>amnesiac</b> — it creates no group as a voter, and instead is re-admitted as a new member
  * ({@link GroupBootstrap#readmitOnce}: the leader removes it, it creates the group with an empty configuration, the leader adds
  * it back and catches it up by snapshot) to the meta group, if it is a meta peer, and to every range the range table
@@ -102,8 +108,16 @@ final class Rejoin implements AutoCloseable {
         }
     }
 
+    /** Where this node keeps the meta log index at which it recorded its incarnation (see the class note). */
+    interface RecordedAt {
+        long index() throws IOException;
+
+        void save(long index) throws IOException;
+    }
+
     private final String nodeId;
     private final long incarnation;
+    private final RecordedAt recordedAt;
     private final List<String> otherMetaPeers;
     private final ClusterClient client;
     private final GroupBootstrap bootstrap;
@@ -117,11 +131,13 @@ final class Rejoin implements AutoCloseable {
      * @param incarnation    this data directory's incarnation
      * @param otherMetaPeers the meta group's configured peers other than this node
      * @param policy         retries of each group's re-admission (and the bound of the wait for the range table)
+     * @param recordedAt     the meta log index at which this directory's incarnation was recorded, kept locally
      */
-    Rejoin(String nodeId, long incarnation, List<String> otherMetaPeers, ClusterClient client,
+    Rejoin(String nodeId, long incarnation, RecordedAt recordedAt, List<String> otherMetaPeers, ClusterClient client,
            GroupBootstrap bootstrap, Readmission.Policy policy, LongSupplier clockMs) {
         this.nodeId = nodeId;
         this.incarnation = incarnation;
+        this.recordedAt = recordedAt;
         this.otherMetaPeers = List.copyOf(otherMetaPeers);
         this.client = client;
         this.bootstrap = bootstrap;
@@ -132,9 +148,17 @@ final class Rejoin implements AutoCloseable {
     /** Asks the other meta peers what they record of this node (blocking, at most {@link #PROBE_TIMEOUT_MS}). */
     Verdict probe() {
         long startedMs = clockMs.getAsLong();
+        long minIndex;
+        try {
+            minIndex = recordedAt.index();
+        } catch (IOException e) {
+            LOG.warn("Node {}: cannot read where its incarnation was recorded ({}); asking without it", nodeId,
+                    e.toString());
+            minIndex = 0;
+        }
         List<CompletableFuture<OptionalLong>> asked = new ArrayList<>();
         for (String peer : otherMetaPeers) {
-            asked.add(client.admin().nodes().incarnationOn(peer, nodeId)
+            asked.add(client.admin().nodes().incarnationOn(peer, nodeId, minIndex)
                     .orTimeout(PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS));
         }
         List<OptionalLong> answers = new ArrayList<>();
@@ -212,9 +236,11 @@ final class Rejoin implements AutoCloseable {
                     }
                     continue;
                 }
-                if (call(() -> client.admin().nodes().recordIncarnation(nodeId, recorded, incarnation))) {
-                    LOG.info("Node {}: recorded incarnation {} in the meta group", nodeId,
-                            IncarnationCodec.shown(incarnation));
+                OptionalLong at = call(() -> client.admin().nodes().recordIncarnation(nodeId, recorded, incarnation));
+                if (at.isPresent()) {
+                    saveRecordedAt(at.getAsLong());
+                    LOG.info("Node {}: recorded incarnation {} in the meta group at index {}", nodeId,
+                            IncarnationCodec.shown(incarnation), at.getAsLong());
                     return;
                 }
             }
@@ -271,6 +297,15 @@ final class Rejoin implements AutoCloseable {
     }
 
     /** One meta-group call, repeated every {@link #RETRY_SLEEP_MS} until it answers or the node closes. */
+    private void saveRecordedAt(long index) {
+        try {
+            recordedAt.save(index);
+        } catch (IOException e) {
+            LOG.warn("Node {}: cannot keep where its incarnation was recorded ({}); its next start asks without it",
+                    nodeId, e.toString());
+        }
+    }
+
     private <T> T call(Supplier<CompletableFuture<T>> c) throws InterruptedException {
         return CallRetries.untilAnswered(c, CALL_WAIT_MS, RETRY_SLEEP_MS, () -> !closed,
                 e -> LOG.debug("Node {}: meta group call failed, retrying: {}", nodeId, e.toString()))

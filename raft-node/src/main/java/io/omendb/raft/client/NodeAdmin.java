@@ -174,11 +174,12 @@ public final class NodeAdmin {
      * of that replica: it answers while the meta group has no leader, which is when a node starting after its peers
      * restarted asks): empty when none is recorded there. One attempt ({@link ReadOptions#failFast}): fails as soon as
      * that peer refuses the connection, does not host the meta group yet or answers with a failure; the caller bounds
-     * the wait for a peer that does not answer at all.
+     * the wait for a peer that does not answer at all. A replica that has applied less than {@code minIndex} fails it
+     * too (a replica just restarted applies its log again only once a leader tells it the commit index).
      */
-    public CompletableFuture<OptionalLong> incarnationOn(String peerId, String nodeId) {
+    public CompletableFuture<OptionalLong> incarnationOn(String peerId, String nodeId, long minIndex) {
         return client.channels().meta().read(new Query.Get(IncarnationCodec.key(nodeId)),
-                ReadOptions.staleOn(peerId, 0).failingFast(), RaftPeerId.valueOf(peerId))
+                ReadOptions.staleOn(peerId, minIndex).failingFast(), RaftPeerId.valueOf(peerId))
                 .thenApply(r -> incarnation(((QueryResult.Value) r).value()));
     }
 
@@ -192,15 +193,16 @@ public final class NodeAdmin {
     }
 
     /**
-     * Records {@code incarnation} for {@code nodeId} if the recorded one is {@code expected} (empty: none); true when
-     * it did.
+     * Records {@code incarnation} for {@code nodeId} if the recorded one is {@code expected} (empty: none); the meta
+     * log index of the record when it did, empty when it did not.
      */
-    public CompletableFuture<Boolean> recordIncarnation(String nodeId, OptionalLong expected, long incarnation) {
+    public CompletableFuture<OptionalLong> recordIncarnation(String nodeId, OptionalLong expected, long incarnation) {
         byte[] key = IncarnationCodec.key(nodeId);
         return client.channels().meta().write(new Command.CompareAndSet(key,
                 expected.isPresent() ? IncarnationCodec.encode(expected.getAsLong()) : null,
                 IncarnationCodec.encode(incarnation))).thenApply(res ->
-                res instanceof CommandResult.CasOutcome c && c.succeeded());
+                res instanceof CommandResult.CasOutcome c && c.succeeded() ? OptionalLong.of(c.revision())
+                        : OptionalLong.empty());
     }
 
     /** Every recorded incarnation, by node id. */

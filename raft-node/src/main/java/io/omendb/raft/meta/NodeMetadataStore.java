@@ -43,6 +43,7 @@ import java.util.function.UnaryOperator;
 public final class NodeMetadataStore implements ReplicaListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeMetadataStore.class);
     private static final byte[] IDENTITY_KEY = "node/identity".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] RECORDED_AT_KEY = "node/incarnation-recorded-at".getBytes(StandardCharsets.UTF_8);
     private static final String GROUP_PREFIX = "group/";
     /** Groups whose replica was removed from this node (a membership change or a merge): not re-created at start. */
     private static final String RETIRED_PREFIX = "retired/";
@@ -51,6 +52,7 @@ public final class NodeMetadataStore implements ReplicaListener, AutoCloseable {
     private static final int GROUP_KIND = 2;
     /** The identity with the data directory's incarnation appended. */
     private static final int IDENTITY_KIND = 3;
+    private static final int RECORDED_AT_KIND = 5;
     private static final int PEERS_MAX = 64;
 
     /**
@@ -122,6 +124,25 @@ public final class NodeMetadataStore implements ReplicaListener, AutoCloseable {
     public void saveIdentity(NodeIdentity id) throws IOException {
         put(IDENTITY_KEY, new FrameWriter(IDENTITY_KIND).writeBytes(utf8(id.nodeId())).writeBytes(utf8(id.database()))
                 .writeVarLong(id.createdAtMillis()).writeVarLong(id.incarnation()).finish(), syncWrite);
+    }
+
+    /**
+     * The meta group's log index at which this node recorded its directory's incarnation (0: not recorded by this
+     * build): a meta replica that applied less cannot know the record, so its answer about it is not evidence.
+     */
+    public long incarnationRecordedAt() throws IOException {
+        byte[] v = get(RECORDED_AT_KEY);
+        if (v == null) {
+            return 0;
+        }
+        FrameReader r = reader(v, RECORDED_AT_KIND);
+        long index = r.readVarLong();
+        r.expectEnd();
+        return index;
+    }
+
+    public void saveIncarnationRecordedAt(long index) throws IOException {
+        put(RECORDED_AT_KEY, new FrameWriter(RECORDED_AT_KIND).writeVarLong(index).finish(), syncWrite);
     }
 
     public Map<RaftGroupId, GroupRecord> groups() throws IOException {
