@@ -37,6 +37,9 @@ public record ChaosOptions(String profile, int nodes, int ranges, int keysPerRan
     /** A duration that bounds nothing (used with {@code --samples}); nanoseconds of it still fit in a long. */
     public static final long UNBOUNDED_MS = Long.MAX_VALUE / 1_000_000;
 
+    /** Spare node slots when a membership fault is selected: each kill-forever uses up one (its id is dead). */
+    static final int SPARE_NODES = 4;
+
     public ChaosOptions {
         faults = List.copyOf(faults);
         if (faults.isEmpty()) {
@@ -45,6 +48,11 @@ public record ChaosOptions(String profile, int nodes, int ranges, int keysPerRan
         if (holdMinMs > holdMaxMs || pauseMinMs > pauseMaxMs) {
             throw new IllegalArgumentException("hold and pause ranges must have min <= max");
         }
+    }
+
+    /** Node slots for nodes that join the running cluster: {@link #SPARE_NODES} when a fault changes membership. */
+    public int spareNodes() {
+        return faults.stream().anyMatch(FaultType::changesMembership) ? SPARE_NODES : 0;
     }
 
     public static ChaosOptions shortProfile(Path projectRoot, Path outputDir, long seed) {

@@ -75,8 +75,9 @@ public final class ChaosRun {
     public ChaosReport execute() throws IOException, InterruptedException {
         Files.createDirectories(o.outputDir());
         Path work = Files.createTempDirectory("omendb-chaos-");
-        ClusterSpec spec = new ClusterSpec(o.nodes(), keys.splitPoints(), 200, 64, QUERY_DEADLINE_MS, o.nodeHeapMb());
-        ChaosNetwork network = ChaosNetwork.create(o.nodes(), random);
+        ClusterSpec spec = new ClusterSpec(o.nodes(), o.spareNodes(), keys.splitPoints(), 200, 64, QUERY_DEADLINE_MS,
+                o.nodeHeapMb());
+        ChaosNetwork network = ChaosNetwork.create(spec.slots(), random);
         if (network.mode() == ChaosNetwork.Mode.LOOPBACK) {
             System.err.println("chaos: WARNING falling back to 127.0.77.x addresses: " + network.fallbackReason());
         }
@@ -301,7 +302,7 @@ public final class ChaosRun {
     /** The nodes' logs outlive the run's temp directory: they are what a failure is diagnosed from. */
     private static void keepNodeLogs(ChaosCluster cluster, Path dir) throws IOException {
         Files.createDirectories(dir);
-        for (NodeProcess n : cluster.nodes()) {
+        for (NodeProcess n : cluster.slots()) {
             if (Files.exists(n.log())) {
                 Files.copy(n.log(), dir.resolve(n.id() + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }

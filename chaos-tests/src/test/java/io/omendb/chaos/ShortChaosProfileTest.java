@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The short chaos profile, inside {@code mvn verify}: 3 node processes of the packaged jar, each in its own network
  * namespace, a concurrent HTTP workload over 4 ranges, and every fault type once (kill -9 random, kill -9 leader,
  * SIGSTOP pause, partitions with the leader in the minority / majority, a one-way partition, a wiped node, all
- * nodes killed). It must end with 0 violations. The report lands in chaos-tests/target/.
+ * nodes killed, splits and merges with and without a kill, a node joining, a node decommissioned, a node killed for
+ * good and replaced). It must end with 0 violations. The report lands in chaos-tests/target/.
  *
  * <p>It found the wiped-node bug (a node restarted with the same id after losing its data directory never caught
  * up); since raft-node re-admits such a node as a new member (OmenNode) it passes with the checks unchanged.

@@ -14,15 +14,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A cluster of {@link NodeProcess}es started from the packaged app jar, one per network namespace, plus the
  * admin views the harness needs ({@code /ready}, {@code /admin/ranges}). Every node serves the HTTP API.
  *
- * <p>Owns its nodes and the network: {@link #close()} kills every node (also stopped ones) and tears the network
- * down; it is safe to call twice. Thread-safe: nodes synchronize themselves; the list of nodes never changes.
+ * <p><b>Membership.</b> The configured members start with the cluster and stay (they hold the meta group); spare
+ * slots ({@link ClusterSpec#spares}) hold nodes that join it later ({@link #join}). {@link #nodes()} is the members now: a node leaves the list when it is
+ * retired ({@link #retire}: decommissioned and stopped, or killed for good). A retired slot that was decommissioned
+ * may join again on an empty data directory (the id is reused); one killed for good never does (the cluster records it
+ * dead).
+ *
+ * <p>Owns its nodes and the network: {@link #close()} kills every node (also stopped and retired ones) and tears the
+ * network down; it is safe to call twice. Thread-safe: nodes synchronize themselves, membership changes are
+ * synchronized on the cluster.
  */
 public final class ChaosCluster implements AutoCloseable {
     public static final String MAIN_CLASS = "io.omendb.app.OmenDbCli";
@@ -33,29 +42,35 @@ public final class ChaosCluster implements AutoCloseable {
 
     private final ClusterSpec spec;
     private final ChaosNetwork network;
-    private final List<NodeProcess> nodes;
+    /** Every slot, configured members first, then spares; never changes. */
+    private final List<NodeProcess> slots;
+    /** The members now, in the order they became members. */
+    private final List<NodeProcess> members;
+    /** Slots retired after being killed for good: the cluster records their ids dead, so they never join again. */
+    private final Set<NodeProcess> dead = new HashSet<>();
     private final HttpClient http;
     private final Thread shutdownHook = new Thread(this::close, "chaos-cluster-cleanup");
 
-    private ChaosCluster(ClusterSpec spec, ChaosNetwork network, List<NodeProcess> nodes) {
+    private ChaosCluster(ClusterSpec spec, ChaosNetwork network, List<NodeProcess> slots) {
         this.spec = spec;
         this.network = network;
-        this.nodes = List.copyOf(nodes);
+        this.slots = List.copyOf(slots);
+        this.members = new ArrayList<>(slots.subList(0, spec.nodes()));
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1))
                 .version(HttpClient.Version.HTTP_1_1).build();
     }
 
-    /** Writes each node's omendb.toml under {@code workDir/nI/} and starts every node. */
+    /** Writes each slot's omendb.toml under {@code workDir/nI/} and starts every configured member. */
     public static ChaosCluster start(ClusterSpec spec, ChaosNetwork network, Path projectRoot, Path workDir)
             throws IOException {
         String classpath = snapshotProduct(projectRoot, workDir.resolve("product"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> addresses = new ArrayList<>();
-        for (int i = 0; i < spec.nodes(); i++) {
+        for (int i = 0; i < spec.slots(); i++) {
             addresses.add(network.address(i));
         }
         List<NodeProcess> nodes = new ArrayList<>();
-        for (int i = 0; i < spec.nodes(); i++) {
+        for (int i = 0; i < spec.slots(); i++) {
             Path dir = Files.createDirectories(workDir.resolve("n" + (i + 1)));
             Path data = dir.resolve("data");
             Path config = dir.resolve("omendb.toml");
@@ -70,7 +85,7 @@ public final class ChaosCluster implements AutoCloseable {
         ChaosCluster cluster = new ChaosCluster(spec, network, nodes);
         Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
         try {
-            for (NodeProcess n : nodes) {
+            for (NodeProcess n : cluster.nodes()) {
                 n.start();
             }
         } catch (IOException | RuntimeException e) {
@@ -125,13 +140,60 @@ public final class ChaosCluster implements AutoCloseable {
         return network;
     }
 
-    public List<NodeProcess> nodes() {
-        return nodes;
+    /** The members now (a copy). */
+    public synchronized List<NodeProcess> nodes() {
+        return List.copyOf(members);
     }
 
+    /** Every slot, members or not (their logs are kept). */
+    public List<NodeProcess> slots() {
+        return slots;
+    }
+
+    /** The node of {@code id}, member or not. */
     public NodeProcess node(String id) {
-        return nodes.stream().filter(n -> n.id().equals(id)).findFirst()
+        return slots.stream().filter(n -> n.id().equals(id)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no node " + id));
+    }
+
+    /**
+     * Whether {@code node} joined the running cluster (a spare slot) rather than being a configured member. Only joined
+     * nodes leave: the configured ones hold the meta group, whose membership does not move yet.
+     */
+    public boolean joined(NodeProcess node) {
+        return node.index() >= spec.nodes();
+    }
+
+    /**
+     * Starts a node in the first free spare slot, which joins the cluster: a slot never used, or one decommissioned
+     * before (its data directory emptied first: it takes its id back as a new member). Empty when no slot is left.
+     */
+    public synchronized Optional<NodeProcess> join() throws IOException {
+        Optional<NodeProcess> slot = slots.subList(spec.nodes(), slots.size()).stream()
+                .filter(n -> !members.contains(n) && !dead.contains(n) && !n.alive()).findFirst();
+        if (slot.isPresent()) {
+            slot.get().wipe();
+            slot.get().start();
+            members.add(slot.get());
+        }
+        return slot;
+    }
+
+    /**
+     * Takes {@code node} out of the members (it must be stopped already); {@code forGood}: it was killed, not
+     * decommissioned, so the cluster records its id dead and the slot is never used again.
+     */
+    public synchronized void retire(NodeProcess node, boolean forGood) {
+        if (!joined(node)) {
+            throw new IllegalArgumentException(node.id() + " is a configured member (the meta group's): it never leaves");
+        }
+        if (node.alive()) {
+            throw new IllegalStateException("retire " + node.id() + " while it runs");
+        }
+        members.remove(node);
+        if (forGood) {
+            dead.add(node);
+        }
     }
 
     public HttpClient http() {
@@ -144,7 +206,7 @@ public final class ChaosCluster implements AutoCloseable {
 
     /** Nodes that run and are not stopped. */
     public List<NodeProcess> serving() {
-        return nodes.stream().filter(n -> n.alive() && !n.paused()).toList();
+        return nodes().stream().filter(n -> n.alive() && !n.paused()).toList();
     }
 
     /**
@@ -155,7 +217,7 @@ public final class ChaosCluster implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "";
         while (System.nanoTime() < deadline) {
-            for (NodeProcess n : nodes) {
+            for (NodeProcess n : nodes()) {
                 if (!n.alive()) {
                     throw new IllegalStateException(n.id() + " is not running: " + n.exitDescription());
                 }
@@ -254,7 +316,7 @@ public final class ChaosCluster implements AutoCloseable {
         } catch (IllegalStateException alreadyShuttingDown) {
             // called from the hook itself
         }
-        for (NodeProcess n : nodes) {
+        for (NodeProcess n : slots) {
             try {
                 n.kill9();
             } catch (InterruptedException e) {

@@ -1,11 +1,15 @@
 package io.omendb.chaos.cluster;
 
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The shape of the cluster under test.
  *
- * @param nodes                    node processes (3 or 5 make sense for partitions)
+ * @param nodes                    node processes started with the cluster, its configured members (3 or 5 make sense
+ *                                 for partitions); the first {@code max(3, replication factor)} hold the meta group
+ * @param spares                   further node slots (address, network namespace, directory) for nodes that join the
+ *                                 running cluster ({@code [cluster] join = true}; the membership faults)
  * @param splitPoints              initial range boundaries: {@code splitPoints.size() + 1} ranges
  * @param snapshotThresholdEntries {@code [wal] snapshot_threshold_entries}: small, so snapshots (and the purge that
  *                                 forces a wiped node to install one) happen within a short run
@@ -14,16 +18,26 @@ import java.util.List;
  * @param nodeHeapMb               -Xmx of each node JVM; also {@code [limits] memory_limit_mb} when above its 2048 MiB
  *                                 default (the operations guide: heap at least the limit)
  */
-public record ClusterSpec(int nodes, List<String> splitPoints, int snapshotThresholdEntries, int purgeGapEntries,
-                          int queryDeadlineMs, int nodeHeapMb) {
+public record ClusterSpec(int nodes, int spares, List<String> splitPoints, int snapshotThresholdEntries,
+                          int purgeGapEntries, int queryDeadlineMs, int nodeHeapMb) {
     static final int MEMORY_LIMIT_MB_DEFAULT = 2048;
+
+    /**
+     * {@code [placement] node_dead_after_s}: short, so a node killed for good is declared dead, and its replicas
+     * re-created elsewhere, within a fault's time; but longer than any other fault keeps a node away (a 30-s pause, a
+     * restart on a loaded machine after a 20-s hold). At 15 s (the least allowed) a node killed and restarted by an
+     * ordinary fault was declared dead while it started.
+     */
+    static final int NODE_DEAD_AFTER_S = 60;
+    /** {@code [placement] leader_balance_interval_s}: a joined node gets replicas within seconds, not a minute. */
+    static final int BALANCE_INTERVAL_S = 5;
 
     public static final int HTTP_PORT = 3000;
     public static final int RAFT_PORT = 7000;
 
     public ClusterSpec {
-        if (nodes < 1 || nodes > 9) {
-            throw new IllegalArgumentException("nodes must be 1..9, got " + nodes);
+        if (nodes < 1 || spares < 0 || nodes + spares > 9) {
+            throw new IllegalArgumentException("nodes must be 1..9 with their spares, got " + nodes + " + " + spares);
         }
         splitPoints = List.copyOf(splitPoints);
     }
@@ -36,7 +50,14 @@ public record ClusterSpec(int nodes, List<String> splitPoints, int snapshotThres
         return Math.min(3, nodes);
     }
 
-    /** The TOML of node {@code i}: one [cluster] listing every member, in this order. */
+    public int slots() {
+        return nodes + spares;
+    }
+
+    /**
+     * The TOML of node slot {@code i}: [cluster] lists the configured members in order; a spare slot ({@code i >=
+     * nodes}) lists them followed by itself and joins ({@code join = true}), as docs/OPERATIONS.md "Adding a node" says.
+     */
     public String toml(int i, String dataDir, List<String> addresses, String bindAddress) {
         StringBuilder b = new StringBuilder();
         b.append("[database]\nname = \"chaos\"\ndata_dir = \"").append(dataDir).append("\"\n");
@@ -50,17 +71,26 @@ public record ClusterSpec(int nodes, List<String> splitPoints, int snapshotThres
         if (nodeHeapMb > MEMORY_LIMIT_MB_DEFAULT) {
             b.append("memory_limit_mb = ").append(nodeHeapMb).append('\n');
         }
-        b.append("[cluster]\nnode_id = \"n").append(i + 1).append("\"\nreplication_factor = ")
+        b.append("[placement]\nnode_dead_after_s = ").append(NODE_DEAD_AFTER_S)
+                .append("\nleader_balance_interval_s = ").append(BALANCE_INTERVAL_S).append('\n');
+        b.append("[cluster]\nnode_id = \"n").append(i + 1).append("\"\n").append(i >= nodes ? "join = true\n" : "")
+                .append("replication_factor = ")
                 .append(replicationFactor()).append("\ninitial_split_points = [");
         for (int s = 0; s < splitPoints.size(); s++) {
             b.append(s == 0 ? "" : ", ").append('"').append(splitPoints.get(s)).append('"');
         }
         b.append("]\n");
-        for (int m = 0; m < nodes; m++) {
+        for (int m : membersSeenBy(i)) {
             b.append("[[cluster.members]]\nid = \"n").append(m + 1).append("\"\nraft_address = \"")
                     .append(addresses.get(m)).append(':').append(RAFT_PORT).append("\"\nhttp_address = \"")
                     .append(addresses.get(m)).append(':').append(HTTP_PORT).append("\"\n");
         }
         return b.toString();
+    }
+
+    /** The slots slot {@code i}'s file lists as members: the configured ones, and itself when it is a spare. */
+    private int[] membersSeenBy(int i) {
+        IntStream configured = IntStream.range(0, nodes);
+        return (i >= nodes ? IntStream.concat(configured, IntStream.of(i)) : configured).toArray();
     }
 }

@@ -40,7 +40,29 @@ public enum FaultType {
      * node dies at some step of the copy or the commit; restarted after the hold, the merge is finished or abandoned
      * from the range table.
      */
-    MERGE_KILL;
+    MERGE_KILL,
+    /**
+     * A node joins the running cluster ({@code [cluster] join = true}, in a spare slot, on an empty data directory:
+     * a slot decommissioned before takes its id back) and the placement driver gives it replicas and leaders, under
+     * the workload. Nothing to heal: it waits until the node holds replicas.
+     */
+    ADD_NODE,
+    /**
+     * A joined node decommissioned ({@code POST /admin/decommission}): drained of every replica and leader while the
+     * workload runs, recorded removed, then stopped (a node joins first when none has). Configured members hold the
+     * meta group and are not decommissioned.
+     */
+    DECOMMISSION,
+    /**
+     * A joined node killed -9 and never restarted: after {@code node_dead_after_s} the placement driver declares it dead
+     * and re-creates its replicas on the others; then a replacement joins (a node joins first when none has).
+     */
+    KILL_FOREVER;
+
+    /** Whether the fault changes the cluster's membership (needs spare node slots). */
+    public boolean changesMembership() {
+        return this == ADD_NODE || this == DECOMMISSION || this == KILL_FOREVER;
+    }
 
     public boolean needsPartitions() {
         return name().startsWith("PARTITION");

@@ -50,6 +50,7 @@ public final class Nemesis {
     private final Timeline timeline;
     private final Random random;
     private final long rtoBoundMs;
+    private final MembershipFaults membership;
 
     public Nemesis(ChaosCluster cluster, RecoveryProbe probe, KvClient kv, KeySpace keys, BulkData bulk,
                    Timeline timeline, Random random, long rtoBoundMs) {
@@ -61,6 +62,7 @@ public final class Nemesis {
         this.timeline = timeline;
         this.random = random;
         this.rtoBoundMs = rtoBoundMs;
+        this.membership = new MembershipFaults(cluster, random);
     }
 
     public FaultRecord run(FaultType type, long holdMs) throws IOException, InterruptedException {
@@ -68,6 +70,7 @@ public final class Nemesis {
         List<NodeProcess> targets;
         String detail = "";
         NodeProcess changeVia = null;
+        MembershipFaults.Plan plan = null;
         switch (type) {
             case KILL_RANDOM, WIPE_RESTART -> targets = List.of(nodes.get(random.nextInt(nodes.size())));
             case KILL_LEADER, PAUSE, PARTITION_LEADER_MINORITY, PARTITION_ONE_WAY -> targets = List.of(leaderOfRandomRange());
@@ -85,6 +88,10 @@ public final class Nemesis {
                 java.util.Collections.shuffle(shuffled, random);
                 targets = List.of(shuffled.get(0)); // killed
                 changeVia = shuffled.get(1);
+            }
+            case ADD_NODE, DECOMMISSION, KILL_FOREVER -> {
+                plan = membership.prepare(type);
+                targets = plan.targets();
             }
             default -> throw new AssertionError(type);
         }
@@ -110,13 +117,19 @@ public final class Nemesis {
             });
             Thread.sleep(random.nextInt(SHAPE_KILL_DELAY_MS_MAX + 1));
             targets.get(0).kill9();
+        } else if (plan != null) {
+            membership.inject(plan);
+            targets = plan.targets();
         } else {
             inject(type, targets);
         }
         CompletableFuture<Long> recovered = probe.measure(start, rtoBoundMs);
         Thread.sleep(holdMs);
         long healed = System.nanoTime();
-        Map<Long, Long> catchUpTargets = heal(type, targets);
+        Map<Long, Long> catchUpTargets = plan != null ? Map.of() : heal(type, targets);
+        if (plan != null) {
+            detail = membership.heal(plan);
+        }
         long catchUpMs = -1;
         int installs = 0;
         if (type == FaultType.WIPE_RESTART) {
