@@ -71,31 +71,36 @@ class JoinEndToEndTest {
             Thread writer = local.writer("join-e2e-writer", acked, unacknowledged, stop);
             writer.start();
             Process n4 = node(n4Toml, tmp.resolve("n4.log"));
-            try {
-                awaitReady(n4, n4Ports[1], tmp.resolve("n4.log"));
-                JsonNode joined = awaitBalanced(local);
-                assertEquals("127.0.0.1:" + n4Ports[0], joined.get("raft_address").asText(), joined.toString());
-                assertTrue(joined.has("bytes"), "bytes are reported: " + joined);
+            try { // a failed assertion must not leave n4 running (destroying a stopped process does nothing)
+                try {
+                    awaitReady(n4, n4Ports[1], tmp.resolve("n4.log"));
+                    JsonNode joined = awaitBalanced(local);
+                    assertEquals("127.0.0.1:" + n4Ports[0], joined.get("raft_address").asText(), joined.toString());
+                    assertTrue(joined.has("bytes"), "bytes are reported: " + joined);
 
-                int[] otherPorts = LocalCluster.freePorts(3);
-                Path twin = write("twin.toml", nodeToml("n4", tmp.resolve("twin"), otherPorts, layout, local.httpPort));
-                Process taken = node(twin, tmp.resolve("twin.log"));
-                assertTrue(taken.waitFor(READY_WAIT.toSeconds(), TimeUnit.SECONDS));
-                String twinLog = Files.readString(tmp.resolve("twin.log"));
-                assertEquals(OmenDbCli.EXIT_START_FAILED, taken.exitValue(), twinLog);
-                assertTrue(twinLog.contains("'n4' is registered already"), twinLog);
+                    int[] otherPorts = LocalCluster.freePorts(3);
+                    Path twin = write("twin.toml", nodeToml("n4", tmp.resolve("twin"), otherPorts, layout,
+                            local.httpPort));
+                    Process taken = node(twin, tmp.resolve("twin.log"));
+                    assertTrue(taken.waitFor(READY_WAIT.toSeconds(), TimeUnit.SECONDS));
+                    String twinLog = Files.readString(tmp.resolve("twin.log"));
+                    assertEquals(OmenDbCli.EXIT_START_FAILED, taken.exitValue(), twinLog);
+                    assertTrue(twinLog.contains("'n4' is registered already"), twinLog);
+                } finally {
+                    stop.set(true);
+                    writer.join();
+                }
+                assertTrue(acked.size() > 0, "the writer wrote while n4 joined");
+                assertEveryWriteReadsBack(local, acked);
+                LocalProcess.CliRun nodes = local.admin(tmp, "nodes");
+                assertEquals(0, nodes.exitCode(), nodes.toString());
+                assertEquals("n4", LocalProcess.JSON.readTree(nodes.stdout()).get("nodes").get(3).get("id").asText(),
+                        nodes.stdout());
+
+                stopCleanly(n4);
             } finally {
-                stop.set(true);
-                writer.join();
+                n4.destroyForcibly();
             }
-            assertTrue(acked.size() > 0, "the writer wrote while n4 joined");
-            assertEveryWriteReadsBack(local, acked);
-            LocalProcess.CliRun nodes = local.admin(tmp, "nodes");
-            assertEquals(0, nodes.exitCode(), nodes.toString());
-            assertEquals("n4", LocalProcess.JSON.readTree(nodes.stdout()).get("nodes").get(3).get("id").asText(),
-                    nodes.stdout());
-
-            stopCleanly(n4);
             local.stopAndExpectCleanExit();
             try (LocalProcess restarted = local.restart(tmp.resolve("local-2.log"))) {
                 Process n4Again = node(n4Toml, tmp.resolve("n4-2.log"));
