@@ -68,8 +68,7 @@ final class HostedGroups {
     static boolean add(RaftServer server, RaftGroup group) throws IOException {
         RaftClientReply reply;
         try {
-            reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(),
-                    CALL_IDS.incrementAndGet(), group, true));
+            reply = server.groupManagement(addition(server, group, true));
         } catch (AlreadyExistsException e) {
             return false;
         }
@@ -112,17 +111,10 @@ final class HostedGroups {
      * crash between the two steps leaves the directory, which the next start loads again.
      */
     static void restartWithPeers(RaftServer server, RaftGroup group) throws IOException {
-        RaftClientReply removed = server.groupManagement(GroupManagementRequest.newRemove(ClientId.randomId(),
-                server.getId(), CALL_IDS.incrementAndGet(), group.getGroupId(), false, false));
-        if (!removed.isSuccess()) {
-            throw new IOException("cannot close group " + group.getGroupId() + ": " + removed.getException());
-        }
-        RaftClientReply added = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
-                server.getId(), CALL_IDS.incrementAndGet(), group, false));
-        if (!added.isSuccess()) {
-            throw new IOException("cannot reopen group " + group.getGroupId() + " on its peers: "
-                    + added.getException());
-        }
+        require(server.groupManagement(removal(server, group.getGroupId(), false)),
+                "cannot close group " + group.getGroupId());
+        require(server.groupManagement(addition(server, group, false)),
+                "cannot reopen group " + group.getGroupId() + " on its peers");
     }
 
     /** Removes {@code group} from this node and deletes its storage; a no-op when the node does not host it. */
@@ -130,10 +122,24 @@ final class HostedGroups {
         if (!hosts(server, group)) {
             return;
         }
-        RaftClientReply reply = server.groupManagement(GroupManagementRequest.newRemove(ClientId.randomId(),
-                server.getId(), CALL_IDS.incrementAndGet(), group, true, false));
+        require(server.groupManagement(removal(server, group, true)), "cannot remove group " + group);
+    }
+
+    /** Adding {@code group} on this server, formatting new storage or recovering the storage it has. */
+    private static GroupManagementRequest addition(RaftServer server, RaftGroup group, boolean format) {
+        return GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(), CALL_IDS.incrementAndGet(), group,
+                format);
+    }
+
+    /** Removing {@code group} from this server, deleting its storage or leaving it in place. */
+    private static GroupManagementRequest removal(RaftServer server, RaftGroupId group, boolean deleteDirectory) {
+        return GroupManagementRequest.newRemove(ClientId.randomId(), server.getId(), CALL_IDS.incrementAndGet(), group,
+                deleteDirectory, false);
+    }
+
+    private static void require(RaftClientReply reply, String failure) throws IOException {
         if (!reply.isSuccess()) {
-            throw new IOException("cannot remove group " + group + ": " + reply.getException());
+            throw new IOException(failure + ": " + reply.getException());
         }
     }
 }
