@@ -99,13 +99,16 @@ final class GroupBootstrap {
      * One try of the three re-admission steps for {@code group} (its members as reported at bootstrap). With
      * {@code discardLocal}, a replica this node hosts is deleted once the leader removed the node (it was created
      * as a voter on storage the cluster did not know: a wiped node detected late, see {@link Rejoin}) and created
-     * again empty; without, a replica hosted already (an earlier try got that far) is kept.
+     * again empty; without, a replica hosted already (an earlier try got that far) is kept, unless Ratis closed it
+     * (a division shut down, e.g. told it was outside the configuration, stays listed but never answers again: the
+     * leader's add-back would wait for it for good). Deleting either is safe once the leader removed the node: it
+     * holds nothing the group counts on, and the add-back catches the new replica up.
      */
     void readmitOnce(RaftGroup group, boolean discardLocal) throws IOException, ExecutionException,
             InterruptedException {
         RaftPeer self = self();
         client.admin().removeMember(group, self).get();
-        if (discardLocal) {
+        if (discardLocal || HostedGroups.closed(server, group.getGroupId())) {
             HostedGroups.remove(server, group.getGroupId());
         }
         if (!hosts(group.getGroupId())) {

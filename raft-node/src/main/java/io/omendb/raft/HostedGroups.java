@@ -35,6 +35,18 @@ final class HostedGroups {
         return false;
     }
 
+    /**
+     * Whether this node hosts {@code group} but Ratis closed its division (shut down for good: it stays listed, and
+     * answers nothing until removed); false when the group is not hosted.
+     */
+    static boolean closed(RaftServer server, RaftGroupId group) {
+        try {
+            return server.getDivision(group).getInfo().getLifeCycleState().isClosingOrClosed();
+        } catch (IOException notHosted) {
+            return false;
+        }
+    }
+
     /** Every division hosted now. */
     static List<RaftServer.Division> divisions(RaftServer server) {
         List<RaftServer.Division> out = new ArrayList<>();
