@@ -73,6 +73,13 @@ import java.util.function.BooleanSupplier;
  * peers from its storage as it is: with no log entry it never acknowledged one, and its Raft metadata keeps its term
  * and vote, so it rejoins as the member it was, not as an amnesiac.
  *
+ * <p><b>A replica Ratis closed</b> ({@link HostedGroups#closed}): a division Ratis shut down on its own (its state
+ * machine failed to apply, or an election told it that it was outside the configuration) stays listed, refuses every
+ * request (a terminated executor) and never comes back until the node restarts. Under the same conditions as above
+ * (the table names this node, another member's configuration names it, not being re-admitted) it is restarted the
+ * same way, which is what a restart of the node would do for it: its storage and Raft metadata as they are. One that
+ * no member's configuration names is left alone (a replica being removed; the table catches up).
+ *
  * <p><b>Retries.</b> Each follow-up is retried on its own schedule, waiting {@link #RETRY_DELAY_INITIAL_MS} doubling
  * to {@link #RETRY_DELAY_MAX_MS}, until it succeeds or {@link #RETRY_DEADLINE_MS} passed (then logged at ERROR: the
  * range table still shows the parent unsplit, so its requests are refused and re-routed until an operator runs
@@ -159,7 +166,11 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
             }
             if (hosts(group)) {
                 if (HostedGroups.unconfigured(server, group)) {
-                    restartUnconfigured(r);
+                    restartOnItsPeers(r, "had no configuration and no log entry (the group was created, then the "
+                            + "node was killed before the leader's first entry reached it)");
+                } else if (HostedGroups.closed(server, group)) {
+                    restartOnItsPeers(r, "was closed by Ratis (it shut the division down: see the division's log "
+                            + "lines before this one)");
                 }
                 continue;
             }
@@ -181,11 +192,14 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
     }
 
     /**
-     * Restarts this node's {@link HostedGroups#unconfigured} replica of {@code r} on the peers the group's other members
-     * have in their configuration, when it names this node (see the class note); otherwise leaves it alone (a replica
-     * being added or re-admitted is empty until its leader's configuration names it).
+     * Restarts this node's {@link HostedGroups#unconfigured} or {@link HostedGroups#closed} replica of {@code r} on the
+     * peers the group's other members have in their configuration, when it names this node (see the class note);
+     * otherwise leaves it alone (a replica being added or re-admitted is empty until its leader's configuration names
+     * it; one being removed is not named).
+     *
+     * @param why what was wrong with the replica, for the log
      */
-    private void restartUnconfigured(RangeDescriptor r) throws Exception {
+    private void restartOnItsPeers(RangeDescriptor r, String why) throws Exception {
         Optional<RaftGroup> members = client.admin().membersNaming(client.groupOf(r), GroupBootstrap.self(config),
                 GroupBootstrap.MEMBERSHIP_PROBE_TIMEOUT_MS).get(RETRY_DELAY_MAX_MS * 2, TimeUnit.MILLISECONDS);
         if (members.isEmpty()) {
@@ -194,13 +208,12 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
         try {
             HostedGroups.restartWithPeers(server, members.get());
         } catch (IOException e) {
-            LOG.warn("Node {}: restarting its unconfigured replica of {} failed ({}); retried at the next pass", nodeId,
-                    r, e.toString());
+            LOG.warn("Node {}: restarting its replica of {}, which {}, failed ({}); retried at the next pass", nodeId,
+                    r, why, e.toString());
             return;
         }
-        LOG.warn("Node {}: its replica of {} had no configuration and no log entry (the group was created, then the "
-                + "node was killed before the leader's first entry reached it); restarted it on the peers {}", nodeId,
-                r, members.get().getPeers());
+        LOG.warn("Node {}: its replica of {} {}; restarted it on the peers {}", nodeId, r, why,
+                members.get().getPeers());
     }
 
     /**
