@@ -31,6 +31,12 @@ public record ClusterSpec(int nodes, int spares, List<String> splitPoints, int s
     static final int NODE_DEAD_AFTER_S = 60;
     /** {@code [placement] leader_balance_interval_s}: a joined node gets replicas within seconds, not a minute. */
     static final int BALANCE_INTERVAL_S = 5;
+    /**
+     * Zones the slots are spread over ({@code [cluster] zone}), slot {@code i} in {@link #zone zone(i)}: as many as the
+     * replication factor, so the placement driver keeps one replica of every range in each zone and the loss of a
+     * whole zone (the ZONE_LOSS fault) leaves every range a quorum.
+     */
+    public static final int ZONES = 3;
 
     public static final int HTTP_PORT = 3000;
     public static final int RAFT_PORT = 7000;
@@ -54,8 +60,13 @@ public record ClusterSpec(int nodes, int spares, List<String> splitPoints, int s
         return nodes + spares;
     }
 
+    /** The zone of node slot {@code i}: {@code z0}, {@code z1}, {@code z2}, {@code z0}, ... */
+    public static String zone(int i) {
+        return "z" + (i % ZONES);
+    }
+
     /**
-     * The TOML of node slot {@code i}: [cluster] lists the configured members in order; a spare slot ({@code i >=
+     * The TOML of node slot {@code i}: [cluster] lists the configured members in order, each with its zone; a spare slot ({@code i >=
      * nodes}) lists them followed by itself and joins ({@code join = true}), as docs/OPERATIONS.md "Adding a node" says.
      */
     public String toml(int i, String dataDir, List<String> addresses, String bindAddress) {
@@ -73,7 +84,8 @@ public record ClusterSpec(int nodes, int spares, List<String> splitPoints, int s
         }
         b.append("[placement]\nnode_dead_after_s = ").append(NODE_DEAD_AFTER_S)
                 .append("\nleader_balance_interval_s = ").append(BALANCE_INTERVAL_S).append('\n');
-        b.append("[cluster]\nnode_id = \"n").append(i + 1).append("\"\n").append(i >= nodes ? "join = true\n" : "")
+        b.append("[cluster]\nnode_id = \"n").append(i + 1).append("\"\nzone = \"").append(zone(i)).append("\"\n")
+                .append(i >= nodes ? "join = true\n" : "")
                 .append("replication_factor = ")
                 .append(replicationFactor()).append("\ninitial_split_points = [");
         for (int s = 0; s < splitPoints.size(); s++) {
@@ -83,7 +95,8 @@ public record ClusterSpec(int nodes, int spares, List<String> splitPoints, int s
         for (int m : membersSeenBy(i)) {
             b.append("[[cluster.members]]\nid = \"n").append(m + 1).append("\"\nraft_address = \"")
                     .append(addresses.get(m)).append(':').append(RAFT_PORT).append("\"\nhttp_address = \"")
-                    .append(addresses.get(m)).append(':').append(HTTP_PORT).append("\"\n");
+                    .append(addresses.get(m)).append(':').append(HTTP_PORT).append("\"\nzone = \"").append(zone(m))
+                    .append("\"\n");
         }
         return b.toString();
     }

@@ -57,7 +57,14 @@ public enum FaultType {
      * A joined node killed -9 and never restarted: after {@code node_dead_after_s} the placement driver declares it dead
      * and re-creates its replicas on the others; then a replacement joins (a node joins first when none has).
      */
-    KILL_FOREVER;
+    KILL_FOREVER,
+    /**
+     * kill -9 of every member in one random zone (its configured node and any joined ones; the slots are spread over
+     * three zones, {@code ClusterSpec.zone}), all restarted after the hold. The placement driver keeps one replica of
+     * each range per zone, so every range keeps a quorum and its writes go on, except a range caught mid-move with its
+     * fourth, transient replica in the lost zone (two of four voters lost), which recovers when the zone comes back.
+     */
+    ZONE_LOSS;
 
     /** Whether the fault changes the cluster's membership (needs spare node slots). */
     public boolean changesMembership() {

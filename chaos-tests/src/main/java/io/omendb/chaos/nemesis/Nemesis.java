@@ -1,6 +1,7 @@
 package io.omendb.chaos.nemesis;
 
 import io.omendb.chaos.cluster.ChaosCluster;
+import io.omendb.chaos.cluster.ClusterSpec;
 import io.omendb.chaos.cluster.NodeProcess;
 import io.omendb.chaos.cluster.RangeInfo;
 import io.omendb.chaos.report.ContentDigest;
@@ -82,6 +83,12 @@ public final class Nemesis {
                 detail = "leader " + leader.id() + " stays with the majority";
             }
             case KILL_ALL -> targets = nodes;
+            case ZONE_LOSS -> {
+                List<String> zones = nodes.stream().map(n -> ClusterSpec.zone(n.index())).distinct().sorted().toList();
+                String zone = zones.get(random.nextInt(zones.size()));
+                targets = nodes.stream().filter(n -> ClusterSpec.zone(n.index()).equals(zone)).toList();
+                detail = "zone " + zone;
+            }
             case SPLIT, MERGE -> targets = List.of(nodes.get(random.nextInt(nodes.size())));
             case SPLIT_KILL, MERGE_KILL -> {
                 List<NodeProcess> shuffled = new ArrayList<>(nodes);
@@ -220,7 +227,7 @@ public final class Nemesis {
 
     private void inject(FaultType type, List<NodeProcess> targets) throws IOException, InterruptedException {
         switch (type) {
-            case KILL_RANDOM, KILL_LEADER, KILL_ALL, WIPE_RESTART -> {
+            case KILL_RANDOM, KILL_LEADER, KILL_ALL, WIPE_RESTART, ZONE_LOSS -> {
                 for (NodeProcess n : targets) {
                     n.kill9();
                 }
