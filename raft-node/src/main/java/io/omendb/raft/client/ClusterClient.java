@@ -469,7 +469,7 @@ public final class ClusterClient implements AutoCloseable {
                 RetryPolicies.retryUpToMaximumCountWithFixedSleep(NODE_CALL_ATTEMPTS_MAX, REPLICA_RETRY_SLEEP),
                 ratis.replicaRetryPolicy(), ratis.reconnects());
         return nodeId -> bounded.newClient(RaftGroup.valueOf(RaftGroupId.randomId(), channels.peer(nodeId)),
-                bounded.leaderRetryPolicy());
+                bounded.leaderRetryPolicy(), 0);
     }
 
     /**

@@ -8,10 +8,12 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicy;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
@@ -23,7 +25,8 @@ import java.util.function.Function;
  * addressed to one replica. Ratis' ordered async protocol keeps one sliding window per target; mixing
  * leader-addressed and replica-addressed requests in one client made the first replica-addressed request to the
  * current leader wait for its request timeout (observed with 3.3.0), so each client only ever uses one kind of
- * addressing. Both are replaced when they answer AlreadyClosedException ({@link ReplaceableClient}).
+ * addressing. Both are replaced when they answer AlreadyClosedException or GroupMismatchException, the replacement
+ * starting at the next peer ({@link ReplaceableClient}).
  *
  * <p>{@code entries} is used only for its gRPC proxies, which carry {@link LeaderPath}'s log entries and
  * {@link ReadPath}'s fail-fast reads, each sent once on Ratis' unordered stream ({@link #send}): resetting a proxy after
@@ -47,16 +50,25 @@ final class RatisGroupClients implements GroupTransport {
      */
     record Settings(RaftProperties properties, Parameters parameters, RetryPolicy leaderRetryPolicy,
                     RetryPolicy replicaRetryPolicy, Executor reconnects) {
-        RaftClient newClient(RaftGroup group, RetryPolicy retryPolicy) {
-            return RaftClient.newBuilder().setRaftGroup(group).setProperties(properties).setParameters(parameters)
-                    .setRetryPolicy(retryPolicy).build();
+        /**
+         * A client of {@code group} that starts at its peer {@code generation mod n} (Ratis follows the leader hints
+         * from there; see {@link ReplaceableClient} for why replacements start elsewhere).
+         */
+        RaftClient newClient(RaftGroup group, RetryPolicy retryPolicy, int generation) {
+            List<RaftPeer> peers = List.copyOf(group.getPeers());
+            RaftClient.Builder b = RaftClient.newBuilder().setRaftGroup(group).setProperties(properties)
+                    .setParameters(parameters).setRetryPolicy(retryPolicy);
+            if (!peers.isEmpty()) {
+                b.setLeaderId(peers.get(Math.floorMod(generation, peers.size())).getId());
+            }
+            return b.build();
         }
     }
 
     RatisGroupClients(RaftGroup group, Settings settings) {
-        this.leader = new ReplaceableClient<>(() -> settings.newClient(group, settings.leaderRetryPolicy()));
-        this.replica = new ReplaceableClient<>(() -> settings.newClient(group, settings.replicaRetryPolicy()));
-        this.entries = settings.newClient(group, settings.leaderRetryPolicy());
+        this.leader = new ReplaceableClient<>(g -> settings.newClient(group, settings.leaderRetryPolicy(), g));
+        this.replica = new ReplaceableClient<>(g -> settings.newClient(group, settings.replicaRetryPolicy(), g));
+        this.entries = settings.newClient(group, settings.leaderRetryPolicy(), 0);
         this.reconnects = settings.reconnects();
     }
 
