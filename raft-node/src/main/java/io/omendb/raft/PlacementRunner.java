@@ -64,9 +64,15 @@ import java.util.function.LongSupplier;
  *
  * <p><b>Dead nodes.</b> Calls to a node that does not answer are bounded and run on that node's own lanes
  * ({@code NodeCalls}), so they no longer hold up probes of the live members. Two guards stay: a replica of a DEAD
- * node is removed without asking that node to delete it (the delete could only fail, after the admin call bound, and
- * fail the round's remaining operations with it), and a round that heard from no majority decides nothing (a leader
+ * node is removed without asking that node to delete it (the delete could only fail, after the admin call bound), and
+ * a round that heard from no majority decides nothing (a leader
  * cut off from the cluster must not declare the others dead, whatever its threads do).
+ *
+ * <p><b>One operation's failure is its own.</b> An operation that fails (a transfer that times out, a removal the
+ * group refuses) is logged and the round carries out the others: the driver decided them from the same picture, and
+ * the next round decides again. A leadership transfer to a replica that did not answer the round's status call
+ * ({@link #replicaAnswered}) is not tried: seen in the chaos suite, a wiped node being re-admitted (running, so LIVE,
+ * but hosting nothing yet) drew a transfer every round, each timing out after 10 s and, before, failing the round.
  *
  * <p><b>Threading.</b> One daemon thread of its own ({@link BackgroundThread}): a round waits for each transfer,
  * removal and state change; copies run in the background, at most the driver's limits of them.
@@ -219,11 +225,35 @@ final class PlacementRunner implements AutoCloseable {
                     config.cluster().nodeId(), PlacementLimits.NODE_SUSPECT_AFTER_MS_DEFAULT);
             act = false;
         }
+        Map<Long, Results.RangeStatus> statuses = new HashMap<>();
+        reports.forEach(r -> statuses.put(r.status().descriptor().rangeId(), r.status()));
         for (Operation op : act ? driver.nextOperations(snapshot) : List.<Operation>of()) {
-            carryOut(op, states);
+            if (op instanceof Operation.TransferLeader t && !replicaAnswered(statuses.get(t.rangeId()), t.toNodeId())) {
+                LOG.info("Node {}: not moving the leadership of range {} to {}: its replica there did not answer this "
+                        + "round's status call (not hosted yet, e.g. a wiped node being re-admitted)",
+                        config.cluster().nodeId(), t.rangeId(), t.toNodeId());
+                continue;
+            }
+            try {
+                carryOut(op, states);
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                LOG.warn("Node {}: {} failed ({}); the round goes on with its other operations",
+                        config.cluster().nodeId(), op, e.toString());
+            }
         }
         metrics = Optional.of(new PlacementMetrics(config.cluster().nodeId(), driver.underReplicated(snapshot),
                 moves.inFlight(), moves.completed()));
+    }
+
+    /**
+     * Whether {@code nodeId}'s replica answered the status call {@code status} came from: a leadership transfer to
+     * one that did not (a node that does not host its replica yet: the transfer could only time out) is not tried.
+     */
+    static boolean replicaAnswered(Results.RangeStatus status, String nodeId) {
+        return status != null && status.replicas().stream().anyMatch(r -> r.nodeId().equals(nodeId)
+                && r.error() == null && r.appliedIndex() >= 0);
     }
 
     /** Whether more than half of the members (this node included) answered within the suspect time. */
