@@ -227,15 +227,19 @@ class ThreeNodeClusterTest {
     }
 
     /**
-     * The range's status once every replica answers it. Right after a node restarts, the client's gRPC channel to
-     * it can still be in reconnect backoff ("connection refused" from before the restart) for a moment; the
-     * digests above already proved the replica converged, so this waits (bounded) for the channel, not for data.
+     * The range's status once every replica answers it and one of them leads. Right after a node restarts, the
+     * client's gRPC channel to it can still be in reconnect backoff ("connection refused" from before the restart)
+     * for a moment; and the placement driver may be moving the range's leadership (it balanced leaders back onto the
+     * restarted node while the first CI run of this check asked: no replica said LEADER at that instant). The
+     * digests above already proved the replicas converged, so this waits (bounded) for the channel and for a leader,
+     * not for data.
      */
     private static Results.RangeStatus awaitAllReachable(ClusterClient client, long rangeId) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STATUS_REACHABLE_WAIT_S);
         while (true) {
             Results.RangeStatus status = await(client.admin().rangeStatus(rangeId));
-            if (status.replicas().stream().allMatch(s -> s.error() == null) || System.nanoTime() > deadline) {
+            if ((status.leaderId() != null && status.replicas().stream().allMatch(s -> s.error() == null))
+                    || System.nanoTime() > deadline) {
                 return status;
             }
             Thread.sleep(250);
