@@ -47,9 +47,8 @@ final class ReplaceableClient<C extends Closeable> implements Closeable {
 
     /**
      * Runs {@code call} once. When it fails with AlreadyClosedException (or GroupMismatchException, see the class note)
-     * the client is replaced for later calls, but
-     * this call is not repeated: a request failed by a closing window may already have been sent, and a write must not
-     * be sent twice.
+     * the client is replaced for later calls, but this call is not repeated: a request failed by a closing window may
+     * already have been sent, and a write must not be sent twice.
      */
     <T> CompletableFuture<T> callOnce(Function<C, CompletableFuture<T>> call) {
         C used = current.get();
