@@ -296,7 +296,10 @@ final class Rejoin implements AutoCloseable {
         return all;
     }
 
-    /** One meta-group call, repeated every {@link #RETRY_SLEEP_MS} until it answers or the node closes. */
+    /**
+     * Keeps the meta log index of this directory's incarnation record for the next start's probe; a failure only
+     * costs that probe its minimum index (it asks without one), so it is logged, not thrown.
+     */
     private void saveRecordedAt(long index) {
         try {
             recordedAt.save(index);
@@ -306,6 +309,7 @@ final class Rejoin implements AutoCloseable {
         }
     }
 
+    /** One meta-group call, repeated every {@link #RETRY_SLEEP_MS} until it answers or the node closes. */
     private <T> T call(Supplier<CompletableFuture<T>> c) throws InterruptedException {
         return CallRetries.untilAnswered(c, CALL_WAIT_MS, RETRY_SLEEP_MS, () -> !closed,
                 e -> LOG.debug("Node {}: meta group call failed, retrying: {}", nodeId, e.toString()))
