@@ -288,7 +288,7 @@ public final class ConfigLoader {
     private static OmenConfig.Wal wal(TomlSection t) {
         return new OmenConfig.Wal(
                 t.bool("sync_on_write", true),
-                t.intIn("segment_size_mb", 32, 1, 1024),
+                t.intIn("segment_size_mb", 8, 1, 1024),
                 t.longIn("snapshot_threshold_entries", 100_000, 16, 1_000_000_000L),
                 t.intIn("purge_gap_entries", 1024, 1, 1_000_000),
                 t.intIn("snapshot_retention_count", 2, 1, 100),

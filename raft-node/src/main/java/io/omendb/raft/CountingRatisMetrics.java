@@ -17,8 +17,8 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Ratis' internal metric registries in an OmenDB process: counters count, timers do not time, gauges are not kept,
- * nothing is reported.
+ * Ratis' internal metric registries in an OmenDB process: counters count, timers do not time, one gauge is kept
+ * (below), nothing is reported.
  *
  * <p><b>Why.</b> Ratis times every log write, flush and queue wait and every appendEntries round trip. Its default
  * implementation ({@code ratis-metrics-default}) keeps each timer in a Dropwizard reservoir that inserts into a
@@ -26,6 +26,12 @@ import java.util.function.Supplier;
  * nor exports: under the cluster write benchmark those timers were 2.9 % of node CPU (docs/BENCHMARKS.md item 13).
  * What operators read are OmenDB's own Raft metrics ({@code omendb_raft_*}, docs/OPERATIONS.md). Counters stay real
  * ({@link LongAdder}, a few nanoseconds) because Ratis' interface lets callers read them.
+ *
+ * <p><b>The one gauge kept: the open log segments' bytes.</b> Ratis keeps every entry of a group's open log segment
+ * in memory until the segment rolls at {@code [wal] segment_size_mb}, and never evicts it; a node with many ranges
+ * holds up to that much heap per range. {@link #openLogSegmentBytes} sums Ratis' own gauge for it
+ * ({@value #OPEN_SEGMENT_GAUGE}: the segment's bytes on disk, about its entries' heap) over every log in the process,
+ * so the memtable budget can leave room for it (OmenNode, "Memory").
  *
  * <p><b>How Ratis finds it.</b> {@link MetricRegistries#global()} loads implementations with {@link
  * java.util.ServiceLoader}; this class is listed in {@code META-INF/services/org.apache.ratis.metrics.MetricRegistries}
@@ -37,6 +43,8 @@ import java.util.function.Supplier;
 public final class CountingRatisMetrics extends MetricRegistries {
     private static final Timekeeper.Context NOT_TIMED = () -> 0L;
     private static final Timekeeper UNTIMED = () -> NOT_TIMED;
+    /** {@code SegmentedRaftLogMetrics.RAFT_LOG_CACHE_OPEN_SEGMENT_SIZE_IN_BYTES} in Ratis 3.3. */
+    static final String OPEN_SEGMENT_GAUGE = "openSegmentSizeInBytes";
 
     private record Counted(Registry registry, int references) {
     }
@@ -79,6 +87,22 @@ public final class CountingRatisMetrics extends MetricRegistries {
         return registries.values().stream().<RatisMetricRegistry>map(Counted::registry).toList();
     }
 
+    /**
+     * Bytes of the open log segment of every Raft log in this process (all nodes of a local cluster share the heap,
+     * so they count together); 0 when Ratis' registries are not this class's.
+     */
+    static long openLogSegmentBytes() {
+        return MetricRegistries.global() instanceof CountingRatisMetrics metrics ? metrics.openSegmentBytes() : 0;
+    }
+
+    long openSegmentBytes() {
+        long sum = 0;
+        for (Counted c : registries.values()) {
+            sum += c.registry.openSegmentBytes();
+        }
+        return sum;
+    }
+
     @Override
     public void clear() {
         registries.clear();
@@ -108,6 +132,7 @@ public final class CountingRatisMetrics extends MetricRegistries {
     private static final class Registry implements RatisMetricRegistry {
         private final MetricRegistryInfo info;
         private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+        private volatile Supplier<?> openSegmentBytes;
 
         Registry(MetricRegistryInfo info) {
             this.info = info;
@@ -125,12 +150,23 @@ public final class CountingRatisMetrics extends MetricRegistries {
 
         @Override
         public boolean remove(String name) {
+            if (OPEN_SEGMENT_GAUGE.equals(name)) {
+                openSegmentBytes = null;
+            }
             return counters.remove(name) != null;
         }
 
+        /** Keeps only {@link #OPEN_SEGMENT_GAUGE}; nothing else in OmenDB reads Ratis' gauges. */
         @Override
         public <T> void gauge(String name, Supplier<Supplier<T>> gaugeSupplier) {
-            // not kept: nothing in OmenDB reads Ratis' gauges
+            if (OPEN_SEGMENT_GAUGE.equals(name)) {
+                openSegmentBytes = gaugeSupplier.get();
+            }
+        }
+
+        long openSegmentBytes() {
+            Supplier<?> gauge = openSegmentBytes;
+            return gauge != null && gauge.get() instanceof Long bytes ? bytes : 0;
         }
 
         @Override

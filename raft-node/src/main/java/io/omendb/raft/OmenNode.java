@@ -65,7 +65,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p><b>Memory.</b> Every range replica's engine runs its flushes on the node's {@link MaintenancePool} and reports
  * its memtable bytes to the pool's {@link MemtableBudget}, half of {@code [limits] memory_limit_mb} (or of the max
  * heap, if smaller): past it the largest memtables are flushed early, so buffered writes alone never hold the heap at
- * the limit where the router refuses writes (which no write could then undo).
+ * the limit where the router refuses writes (which no write could then undo). The budget is shared with the Raft
+ * logs' open segments, which Ratis keeps in memory (up to {@code [wal] segment_size_mb} per range): the budget
+ * reserves their bytes ({@link CountingRatisMetrics#openLogSegmentBytes}, every node of the process: a local cluster
+ * shares one heap) and the memtables get what is left.
  *
  * <p><b>Layout of {@code data_dir}:</b> {@link NodeDataLayout}.
  *
@@ -174,7 +177,8 @@ public final class OmenNode implements AutoCloseable {
         Files.createDirectories(layout.dataDir());
         NodeMetadataStore metadata = NodeMetadataStore.open(layout);
         MaintenancePool maintenance = MaintenancePool.create(config.performance().workerThreadCount(),
-                "omendb-maintenance-" + config.cluster().nodeId(), MemtableBudget.create(memtableBudgetBytes));
+                "omendb-maintenance-" + config.cluster().nodeId(),
+                MemtableBudget.create(memtableBudgetBytes, CountingRatisMetrics::openLogSegmentBytes));
         try {
             long incarnation = checkOwner(config, metadata, clock, new SecureRandom());
             AtomicReference<ForwardedWrites> forwards = new AtomicReference<>(ForwardedWrites.NONE);

@@ -49,6 +49,21 @@ class CountingRatisMetricsTest {
     }
 
     @Test
+    void onlyTheOpenSegmentGaugeIsKeptAndSummedOverLogs() {
+        CountingRatisMetrics metrics = new CountingRatisMetrics();
+        MetricRegistryInfo other = new MetricRegistryInfo("n1@group-2", "ratis", "log_worker", "second log");
+        metrics.create(INFO).gauge(CountingRatisMetrics.OPEN_SEGMENT_GAUGE, () -> () -> 3_000L);
+        RatisMetricRegistry second = metrics.create(other);
+        second.gauge(CountingRatisMetrics.OPEN_SEGMENT_GAUGE, () -> () -> 500L);
+        second.gauge("closedSegmentsSizeInBytes", () -> () -> 1_000_000L);
+        assertEquals(3_500, metrics.openSegmentBytes());
+        second.remove(CountingRatisMetrics.OPEN_SEGMENT_GAUGE);
+        assertEquals(3_000, metrics.openSegmentBytes());
+        assertTrue(metrics.remove(INFO));
+        assertEquals(0, metrics.openSegmentBytes(), "a closed log no longer counts");
+    }
+
+    @Test
     void reportersAreRefusedWithAReason() {
         CountingRatisMetrics metrics = new CountingRatisMetrics();
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,

@@ -5,9 +5,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The memtable bytes of every engine of one node, against one budget: when the memtables together grow past it,
@@ -27,6 +30,13 @@ import java.util.function.BooleanSupplier;
  * frozen ones waiting for their flush) are over the budget and the active ones still hold half of it. Frozen bytes
  * alone never trigger: freezing more memtables would not free them sooner.
  *
+ * <p><b>Room for the Raft log.</b> The memtables are not the only heap that grows with writes per range: Ratis keeps
+ * each range's open log segment in memory (up to {@code [wal] segment_size_mb} per range). Its owner {@link #reserve
+ * reserves} what that heap holds now; the memtables then get the budget less the reservation, never less than
+ * {@code 1/}{@link #RESERVATION_FLOOR_DIVISOR} of it (so writes still batch into segments of some size). Without
+ * it, 16 ranges of 4 KiB writes on a 768 MiB heap held 280 MB of log entries next to a full memtable budget and the
+ * node refused writes for good (docs/BENCHMARKS.md, "4 GiB at the default split size").
+ *
  * <p><b>Safety with Raft.</b> A pressure flush is the engine's ordinary freeze and flush: the memtable becomes a
  * segment and the manifest records its highest Raft index as durable, exactly as at its freeze point.
  *
@@ -41,6 +51,10 @@ public final class MemtableBudget implements AutoCloseable {
     static final double ACTIVE_FRACTION_MAX = 7.0 / 8;
     /** Share of {@code [limits] memory_limit_mb} given to the node's memtables ({@link #forMemoryLimit}). */
     public static final double MEMORY_LIMIT_FRACTION = 0.5;
+    /** However much is reserved, the memtables keep at least the budget divided by this. */
+    static final long RESERVATION_FLOOR_DIVISOR = 8;
+    /** How often {@link #create(long, LongSupplier)}'s thread reads the reservation. */
+    static final long RESERVATION_SAMPLE_MS = 1_000;
 
     private final long bytesMax;
     private final Executor freezer;
@@ -49,6 +63,7 @@ public final class MemtableBudget implements AutoCloseable {
     private final AtomicLong activeBytes = new AtomicLong();
     private final AtomicLong frozenBytes = new AtomicLong();
     private final AtomicLong pressureFlushes = new AtomicLong();
+    private final AtomicLong reservedBytes = new AtomicLong();
     private final AtomicBoolean freezeQueued = new AtomicBoolean();
 
     MemtableBudget(long bytesMax, Executor freezer, ExecutorService ownedFreezer) {
@@ -62,12 +77,23 @@ public final class MemtableBudget implements AutoCloseable {
 
     /** A budget of {@code bytesMax} memtable bytes whose freezes run on a daemon thread of its own. */
     public static MemtableBudget create(long bytesMax) {
-        ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+        return create(bytesMax, () -> 0);
+    }
+
+    /**
+     * As {@link #create(long)}, reserving {@code reservedBytes} ({@link #reserve}) as that thread reads it every
+     * {@link #RESERVATION_SAMPLE_MS}.
+     */
+    public static MemtableBudget create(long bytesMax, LongSupplier reservedBytes) {
+        ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "omendb-memtable-budget");
             t.setDaemon(true);
             return t;
         });
-        return new MemtableBudget(bytesMax, thread, thread);
+        MemtableBudget budget = new MemtableBudget(bytesMax, thread, thread);
+        thread.scheduleWithFixedDelay(() -> budget.reserve(reservedBytes.getAsLong()),
+                RESERVATION_SAMPLE_MS, RESERVATION_SAMPLE_MS, TimeUnit.MILLISECONDS);
+        return budget;
     }
 
     /** No budget: memtables flush only at their own freeze points (engines standing alone, tools). */
@@ -94,6 +120,25 @@ public final class MemtableBudget implements AutoCloseable {
 
     public long bytesMax() {
         return bytesMax;
+    }
+
+    /**
+     * Sets the heap outside the memtables that grows with writes and must share the budget ({@link #reserve}'s
+     * caller measures it, e.g. the Raft logs' open segments), in bytes; freezes memtables now if they are over what
+     * is left.
+     */
+    public void reserve(long bytes) {
+        reservedBytes.set(Math.max(0, bytes));
+        maybeFlush();
+    }
+
+    /** The memtables' share: the budget less the reservation, at least {@link #RESERVATION_FLOOR_DIVISOR}th of it. */
+    public long memtableBytesMax() {
+        return memtableBytesMax(bytesMax, reservedBytes.get());
+    }
+
+    static long memtableBytesMax(long bytesMax, long reservedBytes) {
+        return Math.max(bytesMax / RESERVATION_FLOOR_DIVISOR, bytesMax - reservedBytes);
     }
 
     /** Bytes of every member's memtables, active and frozen (not yet flushed). */
@@ -127,14 +172,18 @@ public final class MemtableBudget implements AutoCloseable {
         return best;
     }
 
+    /**
+     * Queues a freeze when the memtables are over their share; the queued task freezes the largest active memtable
+     * until they are not (a reservation that grew may need several at once).
+     */
     private void maybeFlush() {
-        if (!shouldFlush(activeBytes.get(), frozenBytes.get(), bytesMax) || !freezeQueued.compareAndSet(false, true)) {
+        if (!overShare() || !freezeQueued.compareAndSet(false, true)) {
             return;
         }
         freezer.execute(() -> {
             try {
-                Member m = largest();
-                if (m != null && shouldFlush(activeBytes.get(), frozenBytes.get(), bytesMax) && m.freeze.getAsBoolean()) {
+                Member m;
+                while (overShare() && (m = largest()) != null && m.freeze.getAsBoolean()) {
                     m.pressureFlushes.incrementAndGet();
                     pressureFlushes.incrementAndGet();
                 }
@@ -142,6 +191,10 @@ public final class MemtableBudget implements AutoCloseable {
                 freezeQueued.set(false);
             }
         });
+    }
+
+    private boolean overShare() {
+        return shouldFlush(activeBytes.get(), frozenBytes.get(), memtableBytesMax());
     }
 
     /** Stops the freeze thread (if the budget owns one); its members must be closed first. */

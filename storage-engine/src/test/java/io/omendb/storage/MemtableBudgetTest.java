@@ -77,6 +77,41 @@ class MemtableBudgetTest {
         assertTrue(queued.isEmpty(), "back under the budget");
     }
 
+    /**
+     * Raft log heap reserved in the budget shrinks the memtables' share at once: without a write, the freezes run until
+     * the memtables fit what is left; the share never drops under an eighth of the budget.
+     */
+    @Test
+    void aReservationFreezesMemtablesUntilTheyFitWhatIsLeft() {
+        MemtableBudget b = budget(8 * MIB);
+        List<String> frozen = new ArrayList<>();
+        MemtableBudget.Member[] m = new MemtableBudget.Member[3];
+        for (int i = 0; i < m.length; i++) {
+            int id = i;
+            m[i] = b.join(() -> {
+                frozen.add("m" + id);
+                m[id].froze(m[id].bytes());
+                return true;
+            });
+        }
+        m[0].grew(2 * MIB);
+        m[1].grew(3 * MIB);
+        m[2].grew(MIB);
+        assertTrue(queued.isEmpty());
+
+        b.reserve(4 * MIB);
+        assertEquals(4 * MIB, b.memtableBytesMax());
+        assertEquals(1, queued.size(), "one task for all the freezes");
+        queued.poll().run();
+        assertEquals(List.of("m1", "m0"), frozen, "largest first, until the active bytes fit 7/8 of 4 MiB");
+        assertEquals(2, b.pressureFlushes());
+
+        b.reserve(100 * MIB);
+        assertEquals(MIB, b.memtableBytesMax(), "never below an eighth of the budget");
+        b.reserve(-5);
+        assertEquals(8 * MIB, b.memtableBytesMax());
+    }
+
     @Test
     void anEngineThatCannotFreezeIsNotCountedAndALeftMemberIsForgotten() {
         MemtableBudget b = budget(MIB);

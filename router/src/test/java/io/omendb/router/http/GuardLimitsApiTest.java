@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -44,7 +46,8 @@ class GuardLimitsApiTest {
     void memoryLimitIgnoresGarbageButNotLiveData() {
         AtomicLong used = new AtomicLong();
         AtomicLong afterGc = new AtomicLong();
-        MemoryLimit limit = new MemoryLimit(1000, used::get, afterGc::get);
+        AtomicInteger collections = new AtomicInteger();
+        MemoryLimit limit = new MemoryLimit(1000, used::get, afterGc::get, collections::incrementAndGet, () -> 0);
         used.set(900);
         assertTrue(limit.getAsBoolean());
         used.set(1500);
@@ -55,6 +58,28 @@ class GuardLimitsApiTest {
         used.set(950);
         assertTrue(limit.getAsBoolean(), "a collection brought it back under");
         assertTrue(MemoryLimit.ofHeap(Long.MAX_VALUE).limitBytes() <= Runtime.getRuntime().maxMemory());
+    }
+
+    /** An idle node refusing writes allocates nothing; without a requested collection its reading never drops. */
+    @Test
+    void refusingWritesRequestsACollectionAtMostOncePerInterval() {
+        AtomicLong nanos = new AtomicLong(5);
+        AtomicInteger collections = new AtomicInteger();
+        MemoryLimit limit = new MemoryLimit(1000, () -> 1500, () -> 1200, collections::incrementAndGet, nanos::get);
+        assertFalse(limit.getAsBoolean());
+        assertEquals(1, collections.get(), "the first refusal asks for a collection");
+        for (int i = 0; i < 100; i++) {
+            assertFalse(limit.getAsBoolean());
+        }
+        nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(MemoryLimit.COLLECT_INTERVAL_MS - 1));
+        assertFalse(limit.getAsBoolean());
+        assertEquals(1, collections.get(), "not again within the interval");
+        nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(1));
+        assertFalse(limit.getAsBoolean());
+        assertEquals(2, collections.get(), "again once the interval passed");
+        MemoryLimit garbageOnly = new MemoryLimit(1000, () -> 1500, () -> 200, collections::incrementAndGet, nanos::get);
+        assertTrue(garbageOnly.getAsBoolean());
+        assertEquals(2, collections.get(), "garbage alone admits writes and asks for nothing");
     }
 
     @Test
