@@ -4,6 +4,9 @@ import org.apache.ratis.metrics.LongCounter;
 import org.apache.ratis.metrics.MetricRegistries;
 import org.apache.ratis.metrics.MetricRegistryInfo;
 import org.apache.ratis.metrics.RatisMetricRegistry;
+import org.apache.ratis.metrics.RatisMetrics;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.server.metrics.RaftLogMetricsBase;
 import org.apache.ratis.metrics.Timekeeper;
 import org.apache.ratis.util.TimeDuration;
 
@@ -95,6 +98,17 @@ public final class CountingRatisMetrics extends MetricRegistries {
         return MetricRegistries.global() instanceof CountingRatisMetrics metrics ? metrics.openSegmentBytes() : 0;
     }
 
+    /** Bytes of the open log segment of one replica ({@code memberId}: node and group); 0 when it has no log open. */
+    static long openLogSegmentBytes(RaftGroupMemberId memberId) {
+        if (!(MetricRegistries.global() instanceof CountingRatisMetrics metrics)) {
+            return 0;
+        }
+        Counted log = metrics.registries.get(new MetricRegistryInfo(memberId.toString(),
+                RatisMetrics.RATIS_APPLICATION_NAME_METRICS, RaftLogMetricsBase.RATIS_LOG_WORKER_METRICS,
+                RaftLogMetricsBase.RATIS_LOG_WORKER_METRICS_DESC));
+        return log == null ? 0 : log.registry.openSegmentBytes();
+    }
+
     long openSegmentBytes() {
         long sum = 0;
         for (Counted c : registries.values()) {
@@ -164,7 +178,18 @@ public final class CountingRatisMetrics extends MetricRegistries {
             }
         }
 
-        long openSegmentBytes() {
+        /** Bytes of the open log segment of one replica ({@code memberId}: node and group); 0 when it has no log open. */
+    static long openLogSegmentBytes(RaftGroupMemberId memberId) {
+        if (!(MetricRegistries.global() instanceof CountingRatisMetrics metrics)) {
+            return 0;
+        }
+        Counted log = metrics.registries.get(new MetricRegistryInfo(memberId.toString(),
+                RatisMetrics.RATIS_APPLICATION_NAME_METRICS, RaftLogMetricsBase.RATIS_LOG_WORKER_METRICS,
+                RaftLogMetricsBase.RATIS_LOG_WORKER_METRICS_DESC));
+        return log == null ? 0 : log.registry.openSegmentBytes();
+    }
+
+    long openSegmentBytes() {
             Supplier<?> gauge = openSegmentBytes;
             return gauge != null && gauge.get() instanceof Long bytes ? bytes : 0;
         }

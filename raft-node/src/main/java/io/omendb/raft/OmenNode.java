@@ -369,7 +369,7 @@ public final class OmenNode implements AutoCloseable {
             out.add(new ReplicaMetrics(group.getUuid(), nodeId(), d.getInfo().getCurrentRole().name(),
                     d.getInfo().getCurrentTerm(), d.getRaftLog().getLastCommittedIndex(),
                     d.getInfo().getLastAppliedIndex(), leaderChanges, snapshotInstalls, memtableBytes, pressureFlushes,
-                    splitsApplied, mergesApplied, archiver.map(a -> new ReplicaMetrics.Archive(a.archivedIndex(), a.failures(), a.gaps()))));
+                    CountingRatisMetrics.openLogSegmentBytes(d.getMemberId()), splitsApplied, mergesApplied, archiver.map(a -> new ReplicaMetrics.Archive(a.archivedIndex(), a.failures(), a.gaps()))));
         }
         return out;
     }

@@ -83,6 +83,8 @@ class MemoryPressureFlushTest {
             }
             assertTrue(CountingRatisMetrics.openLogSegmentBytes() >= (long) writes * VALUE_BYTES,
                     CountingRatisMetrics.openLogSegmentBytes() + " bytes in open log segments");
+            assertTrue(node.replicaMetrics().stream().anyMatch(m -> m.logOpenSegmentBytes() >= (long) writes * VALUE_BYTES),
+                    "the written range's replica reports its open segment: " + node.replicaMetrics());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ADMIT_WAIT_S);
             while (node.memoryPressureFlushes() == 0) {
                 assertTrue(System.nanoTime() < deadline, "the memtable was never flushed for the log's room: "

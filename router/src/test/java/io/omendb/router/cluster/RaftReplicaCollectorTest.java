@@ -27,9 +27,10 @@ class RaftReplicaCollectorTest {
         UUID meta = ClusterLayout.metaGroupId("omendb").getUuid();
         UUID other = UUID.fromString("00000000-0000-0000-0000-000000000001");
         List<ReplicaMetrics> replicas = List.of(
-                new ReplicaMetrics(meta, "n1", "LEADER", 3, 120, 118, 1, 0, 0, 0, 0, 0,
+                new ReplicaMetrics(meta, "n1", "LEADER", 3, 120, 118, 1, 0, 0, 0, 0, 0, 0,
                         Optional.of(new ReplicaMetrics.Archive(100, 2, 0))),
-                new ReplicaMetrics(other, "n1", "FOLLOWER", 3, 50, 50, 0, 0, 4096, 2, 0, 3, Optional.empty()));
+                new ReplicaMetrics(other, "n1", "FOLLOWER", 3, 50, 50, 0, 0, 4096, 2, 8192, 0, 3,
+                        Optional.empty()));
         try (ClusterClient client = ClusterClient.connect(ClientOptions.from(ConfigLoader.defaults()))) {
             PrometheusRegistry registry = new PrometheusRegistry();
             registry.register(new RaftReplicaCollector(() -> replicas, client, "omendb"));
@@ -42,6 +43,8 @@ class RaftReplicaCollectorTest {
             assertFalse(text.contains("omendb_raft_archived_index{node=\"n1\",range=\"" + other), text);
             assertTrue(text.contains("omendb_raft_applied_index{node=\"n1\",range=\"" + other + "\"} 50.0"), text);
             assertTrue(text.contains("omendb_memtable_bytes{node=\"n1\",range=\"" + other + "\"} 4096.0"), text);
+            assertTrue(text.contains("omendb_raft_log_open_segment_bytes{node=\"n1\",range=\"" + other + "\"} 8192.0"),
+                    text);
             assertTrue(text.contains("omendb_memory_pressure_flushes_total{node=\"n1\",range=\"" + other + "\"} 2.0"),
                     text);
             assertTrue(text.contains("omendb_range_merges_total{node=\"n1\",range=\"" + other + "\"} 3.0"), text);

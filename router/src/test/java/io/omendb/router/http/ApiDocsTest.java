@@ -200,7 +200,7 @@ class ApiDocsTest {
         metrics.recordInsert(1_000_000, false);
         metrics.recordRefusal("too_many_requests");
         UUID meta = ClusterLayout.metaGroupId("omendb").getUuid();
-        List<ReplicaMetrics> replicas = List.of(new ReplicaMetrics(meta, "n1", "LEADER", 3, 120, 118, 1, 0, 0, 0, 0, 0,
+        List<ReplicaMetrics> replicas = List.of(new ReplicaMetrics(meta, "n1", "LEADER", 3, 120, 118, 1, 0, 0, 0, 0, 0, 0,
                 Optional.of(new ReplicaMetrics.Archive(100, 2, 0))));
         try (ClusterClient client = ClusterClient.connect(ClientOptions.from(ConfigLoader.defaults()))) {
             metrics.prometheusRegistry().register(new RaftReplicaCollector(() -> replicas, client, "omendb"));
