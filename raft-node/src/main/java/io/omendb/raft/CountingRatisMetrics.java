@@ -20,7 +20,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Ratis' internal metric registries in an OmenDB process: counters count, timers do not time, one gauge is kept
+ * Ratis' internal metric registries in an OmenDB process: counters count, timers do not time, two gauges are kept
  * (below), nothing is reported.
  *
  * <p><b>Why.</b> Ratis times every log write, flush and queue wait and every appendEntries round trip. Its default
@@ -30,11 +30,13 @@ import java.util.function.Supplier;
  * What operators read are OmenDB's own Raft metrics ({@code omendb_raft_*}, docs/OPERATIONS.md). Counters stay real
  * ({@link LongAdder}, a few nanoseconds) because Ratis' interface lets callers read them.
  *
- * <p><b>The one gauge kept: the open log segments' bytes.</b> Ratis keeps every entry of a group's open log segment
- * in memory until the segment rolls at {@code [wal] segment_size_mb}, and never evicts it; a node with many ranges
- * holds up to that much heap per range. {@link #openLogSegmentBytes} sums Ratis' own gauge for it
- * ({@value #OPEN_SEGMENT_GAUGE}: the segment's bytes on disk, about its entries' heap) over every log in the process,
- * so the memtable budget can leave room for it (OmenNode, "Memory").
+ * <p><b>The two gauges kept: what a log holds in heap.</b> Ratis keeps every entry of a group's open log segment in
+ * memory until the segment rolls at {@code [wal] segment_size_mb}, and never evicts it; a closed segment stays cached
+ * until an eviction finds it flushed, applied and sent to every follower, which is checked only when the next segment
+ * rolls (or on a cache miss), so the segment closed last usually stays too. {@link #logCacheBytes(long)} adds Ratis'
+ * gauges for them ({@value #OPEN_SEGMENT_GAUGE}: the open segment's bytes on disk, about its entries' heap;
+ * {@value #CACHED_CLOSED_SEGMENTS_GAUGE}: closed segments still cached, each counted at the segment size, an upper
+ * bound) over every log in the process, so the memtable budget can leave room for it (OmenNode, "Memory").
  *
  * <p><b>How Ratis finds it.</b> {@link MetricRegistries#global()} loads implementations with {@link
  * java.util.ServiceLoader}; this class is listed in {@code META-INF/services/org.apache.ratis.metrics.MetricRegistries}
@@ -48,6 +50,8 @@ public final class CountingRatisMetrics extends MetricRegistries {
     private static final Timekeeper UNTIMED = () -> NOT_TIMED;
     /** {@code SegmentedRaftLogMetrics.RAFT_LOG_CACHE_OPEN_SEGMENT_SIZE_IN_BYTES} in Ratis 3.3. */
     static final String OPEN_SEGMENT_GAUGE = "openSegmentSizeInBytes";
+    /** {@code SegmentedRaftLogMetrics.RAFT_LOG_CACHE_CLOSED_SEGMENTS_NUM} in Ratis 3.3: closed segments still cached. */
+    static final String CACHED_CLOSED_SEGMENTS_GAUGE = "closedSegmentsNum";
 
     private record Counted(Registry registry, int references) {
     }
@@ -91,28 +95,29 @@ public final class CountingRatisMetrics extends MetricRegistries {
     }
 
     /**
-     * Bytes of the open log segment of every Raft log in this process (all nodes of a local cluster share the heap,
-     * so they count together); 0 when Ratis' registries are not this class's.
+     * Heap the Raft logs of this process hold (all nodes of a local cluster share the heap, so they count together),
+     * in bytes, closed segments counted at {@code segmentBytesMax} each; 0 when Ratis' registries are not this class's.
      */
-    static long openLogSegmentBytes() {
-        return MetricRegistries.global() instanceof CountingRatisMetrics metrics ? metrics.openSegmentBytes() : 0;
+    static long logCacheBytes(long segmentBytesMax) {
+        return MetricRegistries.global() instanceof CountingRatisMetrics metrics
+                ? metrics.cacheBytes(segmentBytesMax) : 0;
     }
 
-    /** Bytes of the open log segment of one replica ({@code memberId}: node and group); 0 when it has no log open. */
-    static long openLogSegmentBytes(RaftGroupMemberId memberId) {
+    /** As {@link #logCacheBytes(long)}, of one replica's log ({@code memberId}: node and group); 0 when none is open. */
+    static long logCacheBytes(RaftGroupMemberId memberId, long segmentBytesMax) {
         if (!(MetricRegistries.global() instanceof CountingRatisMetrics metrics)) {
             return 0;
         }
         Counted log = metrics.registries.get(new MetricRegistryInfo(memberId.toString(),
                 RatisMetrics.RATIS_APPLICATION_NAME_METRICS, RaftLogMetricsBase.RATIS_LOG_WORKER_METRICS,
                 RaftLogMetricsBase.RATIS_LOG_WORKER_METRICS_DESC));
-        return log == null ? 0 : log.registry.openSegmentBytes();
+        return log == null ? 0 : log.registry.cacheBytes(segmentBytesMax);
     }
 
-    long openSegmentBytes() {
+    long cacheBytes(long segmentBytesMax) {
         long sum = 0;
         for (Counted c : registries.values()) {
-            sum += c.registry.openSegmentBytes();
+            sum += c.registry.cacheBytes(segmentBytesMax);
         }
         return sum;
     }
@@ -147,6 +152,7 @@ public final class CountingRatisMetrics extends MetricRegistries {
         private final MetricRegistryInfo info;
         private final Map<String, Counter> counters = new ConcurrentHashMap<>();
         private volatile Supplier<?> openSegmentBytes;
+        private volatile Supplier<?> cachedClosedSegments;
 
         Registry(MetricRegistryInfo info) {
             this.info = info;
@@ -166,32 +172,28 @@ public final class CountingRatisMetrics extends MetricRegistries {
         public boolean remove(String name) {
             if (OPEN_SEGMENT_GAUGE.equals(name)) {
                 openSegmentBytes = null;
+            } else if (CACHED_CLOSED_SEGMENTS_GAUGE.equals(name)) {
+                cachedClosedSegments = null;
             }
             return counters.remove(name) != null;
         }
 
-        /** Keeps only {@link #OPEN_SEGMENT_GAUGE}; nothing else in OmenDB reads Ratis' gauges. */
+        /** Keeps only the two log cache gauges; nothing else in OmenDB reads Ratis' gauges. */
         @Override
         public <T> void gauge(String name, Supplier<Supplier<T>> gaugeSupplier) {
             if (OPEN_SEGMENT_GAUGE.equals(name)) {
                 openSegmentBytes = gaugeSupplier.get();
+            } else if (CACHED_CLOSED_SEGMENTS_GAUGE.equals(name)) {
+                cachedClosedSegments = gaugeSupplier.get();
             }
         }
 
-        /** Bytes of the open log segment of one replica ({@code memberId}: node and group); 0 when it has no log open. */
-    static long openLogSegmentBytes(RaftGroupMemberId memberId) {
-        if (!(MetricRegistries.global() instanceof CountingRatisMetrics metrics)) {
-            return 0;
+        long cacheBytes(long segmentBytesMax) {
+            return read(openSegmentBytes) + read(cachedClosedSegments) * segmentBytesMax;
         }
-        Counted log = metrics.registries.get(new MetricRegistryInfo(memberId.toString(),
-                RatisMetrics.RATIS_APPLICATION_NAME_METRICS, RaftLogMetricsBase.RATIS_LOG_WORKER_METRICS,
-                RaftLogMetricsBase.RATIS_LOG_WORKER_METRICS_DESC));
-        return log == null ? 0 : log.registry.openSegmentBytes();
-    }
 
-    long openSegmentBytes() {
-            Supplier<?> gauge = openSegmentBytes;
-            return gauge != null && gauge.get() instanceof Long bytes ? bytes : 0;
+        private static long read(Supplier<?> gauge) {
+            return gauge != null && gauge.get() instanceof Long value ? value : 0;
         }
 
         @Override

@@ -67,7 +67,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * heap, if smaller): past it the largest memtables are flushed early, so buffered writes alone never hold the heap at
  * the limit where the router refuses writes (which no write could then undo). The budget is shared with the Raft
  * logs' open segments, which Ratis keeps in memory (up to {@code [wal] segment_size_mb} per range): the budget
- * reserves their bytes ({@link CountingRatisMetrics#openLogSegmentBytes}, every node of the process: a local cluster
+ * reserves their bytes ({@link CountingRatisMetrics#logCacheBytes(long)}, every node of the process: a local cluster
  * shares one heap) and the memtables get what is left.
  *
  * <p><b>Layout of {@code data_dir}:</b> {@link NodeDataLayout}.
@@ -156,6 +156,10 @@ public final class OmenNode implements AutoCloseable {
         return start(config, clock, defaultMemtableBudgetBytes(config), true);
     }
 
+    private static long segmentBytesMax(OmenConfig config) {
+        return (long) config.wal().segmentSizeMb() << 20;
+    }
+
     /** The node's memtable budget outside tests: derived from {@code [limits] memory_limit_mb} and the heap. */
     static long defaultMemtableBudgetBytes(OmenConfig config) {
         return MemtableBudget.bytesMaxFor(config.limits().memoryLimitMb() << 20, Runtime.getRuntime().maxMemory());
@@ -178,7 +182,8 @@ public final class OmenNode implements AutoCloseable {
         NodeMetadataStore metadata = NodeMetadataStore.open(layout);
         MaintenancePool maintenance = MaintenancePool.create(config.performance().workerThreadCount(),
                 "omendb-maintenance-" + config.cluster().nodeId(),
-                MemtableBudget.create(memtableBudgetBytes, CountingRatisMetrics::openLogSegmentBytes));
+                MemtableBudget.create(memtableBudgetBytes,
+                        () -> CountingRatisMetrics.logCacheBytes(segmentBytesMax(config))));
         try {
             long incarnation = checkOwner(config, metadata, clock, new SecureRandom());
             AtomicReference<ForwardedWrites> forwards = new AtomicReference<>(ForwardedWrites.NONE);
@@ -369,7 +374,7 @@ public final class OmenNode implements AutoCloseable {
             out.add(new ReplicaMetrics(group.getUuid(), nodeId(), d.getInfo().getCurrentRole().name(),
                     d.getInfo().getCurrentTerm(), d.getRaftLog().getLastCommittedIndex(),
                     d.getInfo().getLastAppliedIndex(), leaderChanges, snapshotInstalls, memtableBytes, pressureFlushes,
-                    CountingRatisMetrics.openLogSegmentBytes(d.getMemberId()), splitsApplied, mergesApplied, archiver.map(a -> new ReplicaMetrics.Archive(a.archivedIndex(), a.failures(), a.gaps()))));
+                    CountingRatisMetrics.logCacheBytes(d.getMemberId(), segmentBytesMax(config)), splitsApplied, mergesApplied, archiver.map(a -> new ReplicaMetrics.Archive(a.archivedIndex(), a.failures(), a.gaps()))));
         }
         return out;
     }

@@ -19,14 +19,15 @@ import java.util.UUID;
  * @param memtableBytes    bytes of the replica's memtables (applied writes not flushed to segments yet)
  * @param pressureFlushes  memtables the node's memtable budget flushed early (memory pressure), since the replica's
  *                         engine opened
- * @param logOpenSegmentBytes bytes of the replica's open Raft log segment, which Ratis keeps in memory
+ * @param logCacheBytes    heap the replica's Raft log holds: its open segment, and closed segments still cached
+ *                         counted at {@code [wal] segment_size_mb} each (CountingRatisMetrics)
  * @param splitsApplied    splits of this range this replica applied (as the parent) since it opened
  * @param mergesApplied    merges into this range this replica applied (as the left range) since it opened
  * @param archive          log archiving of this replica; empty when {@code backup.log_archive_dir} is not set
  */
 public record ReplicaMetrics(UUID groupId, String nodeId, String role, long term, long commitIndex,
                              long appliedIndex, long leaderChanges, long snapshotInstalls, long memtableBytes,
-                             long pressureFlushes, long logOpenSegmentBytes, long splitsApplied, long mergesApplied,
+                             long pressureFlushes, long logCacheBytes, long splitsApplied, long mergesApplied,
                              Optional<Archive> archive) {
     /**
      * @param archivedIndex highest log index this replica archived (-1: none yet)

@@ -49,18 +49,20 @@ class CountingRatisMetricsTest {
     }
 
     @Test
-    void onlyTheOpenSegmentGaugeIsKeptAndSummedOverLogs() {
+    void theLogCacheGaugesAreKeptAndSummedOverLogs() {
         CountingRatisMetrics metrics = new CountingRatisMetrics();
         MetricRegistryInfo other = new MetricRegistryInfo("n1@group-2", "ratis", "log_worker", "second log");
         metrics.create(INFO).gauge(CountingRatisMetrics.OPEN_SEGMENT_GAUGE, () -> () -> 3_000L);
         RatisMetricRegistry second = metrics.create(other);
         second.gauge(CountingRatisMetrics.OPEN_SEGMENT_GAUGE, () -> () -> 500L);
+        second.gauge(CountingRatisMetrics.CACHED_CLOSED_SEGMENTS_GAUGE, () -> () -> 2L);
         second.gauge("closedSegmentsSizeInBytes", () -> () -> 1_000_000L);
-        assertEquals(3_500, metrics.openSegmentBytes());
+        assertEquals(3_000 + 500 + 2 * 10_000, metrics.cacheBytes(10_000), "closed segments at the segment size");
         second.remove(CountingRatisMetrics.OPEN_SEGMENT_GAUGE);
-        assertEquals(3_000, metrics.openSegmentBytes());
+        second.remove(CountingRatisMetrics.CACHED_CLOSED_SEGMENTS_GAUGE);
+        assertEquals(3_000, metrics.cacheBytes(10_000));
         assertTrue(metrics.remove(INFO));
-        assertEquals(0, metrics.openSegmentBytes(), "a closed log no longer counts");
+        assertEquals(0, metrics.cacheBytes(10_000), "a closed log no longer counts");
     }
 
     @Test

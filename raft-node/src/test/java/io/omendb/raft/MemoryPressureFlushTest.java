@@ -81,9 +81,10 @@ class MemoryPressureFlushTest {
             for (int i = 0; i < writes; i++) {
                 put(client, "a" + String.format("%06d", i), value);
             }
-            assertTrue(CountingRatisMetrics.openLogSegmentBytes() >= (long) writes * VALUE_BYTES,
-                    CountingRatisMetrics.openLogSegmentBytes() + " bytes in open log segments");
-            assertTrue(node.replicaMetrics().stream().anyMatch(m -> m.logOpenSegmentBytes() >= (long) writes * VALUE_BYTES),
+            long segmentBytes = 32L << 20;
+            assertTrue(CountingRatisMetrics.logCacheBytes(segmentBytes) >= (long) writes * VALUE_BYTES,
+                    CountingRatisMetrics.logCacheBytes(segmentBytes) + " bytes in the Raft logs' caches");
+            assertTrue(node.replicaMetrics().stream().anyMatch(m -> m.logCacheBytes() >= (long) writes * VALUE_BYTES),
                     "the written range's replica reports its open segment: " + node.replicaMetrics());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ADMIT_WAIT_S);
             while (node.memoryPressureFlushes() == 0) {

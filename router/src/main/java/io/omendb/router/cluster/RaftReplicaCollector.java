@@ -21,7 +21,7 @@ import java.util.function.ToDoubleFunction;
  * Per-replica Raft metrics of the nodes running in this process, read on every scrape (pull, so nothing is
  * recorded on the write path): {@code omendb_raft_leader_changes_total}, {@code omendb_raft_snapshot_installs_total}
  * (counters), {@code omendb_raft_commit_index}, {@code omendb_raft_applied_index}, {@code omendb_raft_term} and
- * {@code omendb_raft_is_leader} (gauges), {@code omendb_memtable_bytes} and {@code omendb_raft_log_open_segment_bytes}
+ * {@code omendb_raft_is_leader} (gauges), {@code omendb_memtable_bytes} and {@code omendb_raft_log_cache_bytes}
  * (gauges) and
  * {@code omendb_memory_pressure_flushes_total}, {@code omendb_range_splits_total} and
  * {@code omendb_range_merges_total} (counters),
@@ -71,9 +71,9 @@ public final class RaftReplicaCollector implements MultiCollector {
                         m -> "LEADER".equals(m.role()) ? 1 : 0),
                 gauge("omendb_memtable_bytes", "Bytes of a range replica's memtables (applied writes not flushed "
                         + "to segments yet)", all, rangeOfGroup, ReplicaMetrics::memtableBytes),
-                gauge("omendb_raft_log_open_segment_bytes", "Bytes of a range replica's open Raft log segment, which "
-                        + "Ratis keeps in memory until it rolls at [wal] segment_size_mb", all, rangeOfGroup,
-                        ReplicaMetrics::logOpenSegmentBytes),
+                gauge("omendb_raft_log_cache_bytes", "Heap a range replica's Raft log holds: its open segment and "
+                        + "closed segments still cached (each counted at [wal] segment_size_mb)", all, rangeOfGroup,
+                        ReplicaMetrics::logCacheBytes),
                 counter("omendb_memory_pressure_flushes", "Memtables of a range replica flushed early because the "
                         + "node's memtables passed their budget", all, rangeOfGroup, ReplicaMetrics::pressureFlushes),
                 counter("omendb_range_splits", "Splits of a range its replica applied (as the parent) since it "

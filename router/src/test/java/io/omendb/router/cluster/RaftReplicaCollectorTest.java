@@ -43,7 +43,7 @@ class RaftReplicaCollectorTest {
             assertFalse(text.contains("omendb_raft_archived_index{node=\"n1\",range=\"" + other), text);
             assertTrue(text.contains("omendb_raft_applied_index{node=\"n1\",range=\"" + other + "\"} 50.0"), text);
             assertTrue(text.contains("omendb_memtable_bytes{node=\"n1\",range=\"" + other + "\"} 4096.0"), text);
-            assertTrue(text.contains("omendb_raft_log_open_segment_bytes{node=\"n1\",range=\"" + other + "\"} 8192.0"),
+            assertTrue(text.contains("omendb_raft_log_cache_bytes{node=\"n1\",range=\"" + other + "\"} 8192.0"),
                     text);
             assertTrue(text.contains("omendb_memory_pressure_flushes_total{node=\"n1\",range=\"" + other + "\"} 2.0"),
                     text);
