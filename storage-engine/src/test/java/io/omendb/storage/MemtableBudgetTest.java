@@ -48,15 +48,7 @@ class MemtableBudgetTest {
     void freezesTheLargestActiveMemtableOnceAndCountsIt() {
         MemtableBudget b = budget(8 * MIB);
         List<String> frozen = new ArrayList<>();
-        MemtableBudget.Member[] m = new MemtableBudget.Member[3];
-        for (int i = 0; i < m.length; i++) {
-            int id = i;
-            m[i] = b.join(() -> {
-                frozen.add("m" + id);
-                m[id].froze(m[id].bytes());
-                return true;
-            });
-        }
+        MemtableBudget.Member[] m = members(b, 3, frozen);
         m[0].grew(2 * MIB);
         m[1].grew(3 * MIB);
         m[2].grew(2 * MIB);
@@ -85,15 +77,7 @@ class MemtableBudgetTest {
     void aReservationFreezesMemtablesUntilTheyFitWhatIsLeft() {
         MemtableBudget b = budget(8 * MIB);
         List<String> frozen = new ArrayList<>();
-        MemtableBudget.Member[] m = new MemtableBudget.Member[3];
-        for (int i = 0; i < m.length; i++) {
-            int id = i;
-            m[i] = b.join(() -> {
-                frozen.add("m" + id);
-                m[id].froze(m[id].bytes());
-                return true;
-            });
-        }
+        MemtableBudget.Member[] m = members(b, 3, frozen);
         m[0].grew(2 * MIB);
         m[1].grew(3 * MIB);
         m[2].grew(MIB);
@@ -110,6 +94,20 @@ class MemtableBudgetTest {
         assertEquals(MIB, b.memtableBytesMax(), "never below an eighth of the budget");
         b.reserve(-5);
         assertEquals(8 * MIB, b.memtableBytesMax());
+    }
+
+    /** {@code n} members whose freeze succeeds, freezing all their bytes and adding "m" + index to {@code frozen}. */
+    private static MemtableBudget.Member[] members(MemtableBudget b, int n, List<String> frozen) {
+        MemtableBudget.Member[] m = new MemtableBudget.Member[n];
+        for (int i = 0; i < n; i++) {
+            int id = i;
+            m[i] = b.join(() -> {
+                frozen.add("m" + id);
+                m[id].froze(m[id].bytes());
+                return true;
+            });
+        }
+        return m;
     }
 
     @Test
