@@ -65,8 +65,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p><b>Memory.</b> Every range replica's engine runs its flushes on the node's {@link MaintenancePool} and reports
  * its memtable bytes to the pool's {@link MemtableBudget}, half of {@code [limits] memory_limit_mb} (or of the max
  * heap, if smaller): past it the largest memtables are flushed early, so buffered writes alone never hold the heap at
- * the limit where the router refuses writes (which no write could then undo). The budget is shared with the Raft
- * logs' open segments, which Ratis keeps in memory (up to {@code [wal] segment_size_mb} per range): the budget
+ * the limit where the router refuses writes (which no write could then undo). The budget is shared with the heap
+ * the Raft logs hold, which Ratis keeps (the open segment, up to {@code [wal] segment_size_mb} per range, and the
+ * segment closed last until its next eviction; docs/ARCHITECTURE.md "Open segments in heap"): the budget
  * reserves their bytes ({@link CountingRatisMetrics#logCacheBytes(long)}, every node of the process: a local cluster
  * shares one heap) and the memtables get what is left.
  *
@@ -374,7 +375,9 @@ public final class OmenNode implements AutoCloseable {
             out.add(new ReplicaMetrics(group.getUuid(), nodeId(), d.getInfo().getCurrentRole().name(),
                     d.getInfo().getCurrentTerm(), d.getRaftLog().getLastCommittedIndex(),
                     d.getInfo().getLastAppliedIndex(), leaderChanges, snapshotInstalls, memtableBytes, pressureFlushes,
-                    CountingRatisMetrics.logCacheBytes(d.getMemberId(), segmentBytesMax(config)), splitsApplied, mergesApplied, archiver.map(a -> new ReplicaMetrics.Archive(a.archivedIndex(), a.failures(), a.gaps()))));
+                    CountingRatisMetrics.logCacheBytes(d.getMemberId(), segmentBytesMax(config)), splitsApplied,
+                    mergesApplied, archiver.map(a -> new ReplicaMetrics.Archive(a.archivedIndex(), a.failures(),
+                    a.gaps()))));
         }
         return out;
     }

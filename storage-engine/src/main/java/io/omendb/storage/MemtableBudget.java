@@ -31,7 +31,8 @@ import java.util.function.LongSupplier;
  * alone never trigger: freezing more memtables would not free them sooner.
  *
  * <p><b>Room for the Raft log.</b> The memtables are not the only heap that grows with writes per range: Ratis keeps
- * each range's open log segment in memory (up to {@code [wal] segment_size_mb} per range). Its owner {@link #reserve
+ * each range's open log segment in memory (up to {@code [wal] segment_size_mb} per range), and the segment closed
+ * last until its next eviction. Its owner {@link #reserve
  * reserves} what that heap holds now; the memtables then get the budget less the reservation, never less than
  * {@code 1/}{@link #RESERVATION_FLOOR_DIVISOR} of it (so writes still batch into segments of some size). Without
  * it, 16 ranges of 4 KiB writes on a 768 MiB heap held 280 MB of log entries next to a full memtable budget and the
@@ -91,8 +92,13 @@ public final class MemtableBudget implements AutoCloseable {
             return t;
         });
         MemtableBudget budget = new MemtableBudget(bytesMax, thread, thread);
-        thread.scheduleWithFixedDelay(() -> budget.reserve(reservedBytes.getAsLong()),
-                RESERVATION_SAMPLE_MS, RESERVATION_SAMPLE_MS, TimeUnit.MILLISECONDS);
+        thread.scheduleWithFixedDelay(() -> {
+            try {
+                budget.reserve(reservedBytes.getAsLong());
+            } catch (RuntimeException readingFailed) {
+                // keep the last reservation; a task that threw would never be scheduled again
+            }
+        }, RESERVATION_SAMPLE_MS, RESERVATION_SAMPLE_MS, TimeUnit.MILLISECONDS);
         return budget;
     }
 
