@@ -54,7 +54,7 @@ public final class MemtableBudget implements AutoCloseable {
     public static final double MEMORY_LIMIT_FRACTION = 0.5;
     /** However much is reserved, the memtables keep at least the budget divided by this. */
     static final long RESERVATION_FLOOR_DIVISOR = 8;
-    /** How often {@link #create(long, LongSupplier)}'s thread reads the reservation. */
+    /** How often {@link #create}'s thread reads the reservation. */
     static final long RESERVATION_SAMPLE_MS = 1_000;
 
     private final long bytesMax;
@@ -76,14 +76,9 @@ public final class MemtableBudget implements AutoCloseable {
         this.ownedFreezer = ownedFreezer;
     }
 
-    /** A budget of {@code bytesMax} memtable bytes whose freezes run on a daemon thread of its own. */
-    public static MemtableBudget create(long bytesMax) {
-        return create(bytesMax, () -> 0);
-    }
-
     /**
-     * As {@link #create(long)}, reserving {@code reservedBytes} ({@link #reserve}) as that thread reads it every
-     * {@link #RESERVATION_SAMPLE_MS}.
+     * A budget of {@code bytesMax} memtable bytes whose freezes run on a daemon thread of its own, which also reads
+     * {@code reservedBytes} ({@link #reserve}) every {@link #RESERVATION_SAMPLE_MS}.
      */
     public static MemtableBudget create(long bytesMax, LongSupplier reservedBytes) {
         ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -129,9 +124,8 @@ public final class MemtableBudget implements AutoCloseable {
     }
 
     /**
-     * Sets the heap outside the memtables that grows with writes and must share the budget ({@link #reserve}'s
-     * caller measures it, e.g. the Raft logs' open segments), in bytes; freezes memtables now if they are over what
-     * is left.
+     * Sets the heap outside the memtables that grows with writes and must share the budget (the caller measures it,
+     * e.g. the heap the Raft logs hold), in bytes; freezes memtables now if they are over what is left.
      */
     public void reserve(long bytes) {
         reservedBytes.set(Math.max(0, bytes));
@@ -140,11 +134,7 @@ public final class MemtableBudget implements AutoCloseable {
 
     /** The memtables' share: the budget less the reservation, at least {@link #RESERVATION_FLOOR_DIVISOR}th of it. */
     public long memtableBytesMax() {
-        return memtableBytesMax(bytesMax, reservedBytes.get());
-    }
-
-    static long memtableBytesMax(long bytesMax, long reservedBytes) {
-        return Math.max(bytesMax / RESERVATION_FLOOR_DIVISOR, bytesMax - reservedBytes);
+        return Math.max(bytesMax / RESERVATION_FLOOR_DIVISOR, bytesMax - reservedBytes.get());
     }
 
     /** Bytes of every member's memtables, active and frozen (not yet flushed). */
