@@ -10,7 +10,7 @@ package io.omendb.storage;
  * @param compressionEnabled       {@code [storage] enable_compression}: zstd-compress data blocks
  * @param fsyncEnabled             fsync segment files and the manifest (off only in throw-away tests/benchmarks)
  * @param compactionFanIn          segments of one size tier merged together once this many exist
- * @param immutableMemtablesMax    frozen memtables waiting for flush before the writer is made to wait
+ * @param immutableMemtablesMax    frozen memtables waiting for flush before the writer flushes the oldest itself
  * @param blockBytesTarget         uncompressed size of one data block on disk
  * @param segmentBytesMax          largest segment (keys + values) a flush or compaction writes before starting
  *                                 another; also the most bytes one background compaction merges

@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Each engine takes {@link Queue}s from the pool; a queue runs its tasks one at a time, in submission order,
  * on whichever pool thread is free, so an engine's flushes never overlap each other (and neither do its
  * compactions), while different engines' work runs in parallel up to {@code threads}. A long compaction holds
- * one pool thread; the writer of an engine whose flush waits behind it stalls at {@code immutableMemtablesMax}
- * frozen memtables, which bounds memory.
+ * one pool thread; an engine whose queued flush waits behind it does not wait with it when the flush is needed now:
+ * its writer at {@code immutableMemtablesMax} frozen memtables, a split or a checkpoint flushes on its own thread.
  */
 public final class MaintenancePool implements AutoCloseable {
     private final ExecutorService threads;

@@ -47,12 +47,14 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p><b>Threading.</b> {@code writeLock} serialises writers (and flush/checkpoint/split/merge against them);
  * {@code manifestLock} serialises changes to the segment list (flush, compaction, checkpoint, split, merge), each of which
- * writes the manifest before publishing the new view; flushes run one at a time and compactions one at a time,
- * on the engine's own two threads or on a {@link MaintenancePool} shared by many engines.
+ * writes the manifest before publishing the new view; flushes run one at a time ({@code flushLock}, oldest memtable
+ * first) and compactions one at a time, on the engine's own two threads or on a {@link MaintenancePool} shared by
+ * many engines. A thread that needs a flush done — the writer at a stall, {@link #flush}, and so a split or a
+ * checkpoint — does it itself rather than wait in the pool's queue behind other engines' compactions.
  * Publishing a view is a compare-and-set, so the writer never waits for a manifest fsync.
  *
  * <p><b>Write stalls.</b> When {@code immutableMemtablesMax} frozen memtables are waiting for flush, the writer
- * waits (bounded memory); readers are unaffected. A memtable is frozen at {@code retrainThreshold} entries or
+ * flushes the oldest itself (bounded memory); readers are unaffected. A memtable is frozen at {@code retrainThreshold} entries or
  * {@link #MEMTABLE_BYTES_MAX} bytes, whichever comes first, so the memtables of one engine hold at most about
  * {@code (immutableMemtablesMax + 1) * MEMTABLE_BYTES_MAX} plus one batch, whatever the value sizes.
  *
@@ -70,7 +72,6 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class StorageEngine implements AutoCloseable {
     private static final byte[] EMPTY = new byte[0];
-    private static final long STALL_POLL_MS = 50;
     /**
      * Most keys a delete-range collects before writing their tombstones: a delete-range walks its range in chunks of
      * this many live keys, so the writer never holds a list of the whole range (issue 26).
@@ -101,7 +102,8 @@ public final class StorageEngine implements AutoCloseable {
     private final Object writeLock = new Object();
     private final Object manifestLock = new Object();
     private final Object compactionLock = new Object();
-    private final Object flushSignal = new Object();
+    /** Held while a frozen memtable is written and published, by the flush queue or a thread that flushes itself. */
+    private final Object flushLock = new Object();
     private final MaintenancePool ownedPool; // null when the caller shares a pool across engines
     private final MaintenancePool.Queue flusher;
     private final MaintenancePool.Queue compactor;
@@ -468,13 +470,8 @@ public final class StorageEngine implements AutoCloseable {
     }
 
     private void awaitFlushCapacity() throws IOException {
-        synchronized (flushSignal) {
-            while (view.get().state.immutables.size() >= options.immutableMemtablesMax()) {
-                if (backgroundFailure != null) {
-                    throw new IOException("background flush failed", backgroundFailure);
-                }
-                waitOn(flushSignal);
-            }
+        while (view.get().state.immutables.size() >= options.immutableMemtablesMax()) {
+            flushOldestHere();
         }
     }
 
@@ -510,29 +507,23 @@ public final class StorageEngine implements AutoCloseable {
 
     // ------------------------------------------------------------------ flush
 
+    /**
+     * Flushes the oldest frozen memtable on the calling thread instead of waiting for the engine's flush queue, which
+     * on a shared {@link MaintenancePool} may sit behind other engines' compactions for seconds (a split waited up to
+     * 9 s there). {@link #flushLock} keeps one flush at a time, oldest first, whichever thread runs it; the queued
+     * task then finds that memtable gone.
+     */
+    private void flushOldestHere() throws IOException {
+        flushOldest();
+        if (backgroundFailure != null) {
+            throw new IOException("background flush failed", backgroundFailure);
+        }
+    }
+
     private void flushOldest() {
         try {
-            List<Memtable> frozen = view.get().state.immutables;
-            if (frozen.isEmpty()) {
-                return;
-            }
-            Memtable m = frozen.get(frozen.size() - 1);
-            List<Segment> written = m.isEmpty() ? List.of()
-                    : writeRun(m.cursor(EMPTY, Long.MAX_VALUE), sharedPrefix(m.firstKey(), m.lastKey()),
-                    m.maxRaftIndex(), false);
-            synchronized (manifestLock) {
-                List<Segment> next = new ArrayList<>(written);
-                next.addAll(view.get().state.segments);
-                commitManifest(Math.max(manifest.durableIndex(), m.maxRaftIndex()), next);
-                View v;
-                do {
-                    v = view.get();
-                } while (!view.compareAndSet(v, new View(new State(v.state.range, v.state.active,
-                        without(v.state.immutables, m), List.copyOf(next)), v.seq)));
-            }
-            budgetShare.flushed(m.bytes());
-            synchronized (flushSignal) {
-                flushSignal.notifyAll();
+            synchronized (flushLock) {
+                flushOldestLocked();
             }
             if (policy.pick(view.get().state.segments) != null) {
                 compactor.execute(this::compactTiers);
@@ -540,6 +531,28 @@ public final class StorageEngine implements AutoCloseable {
         } catch (Throwable t) {
             failBackground(t);
         }
+    }
+
+    private void flushOldestLocked() throws IOException {
+        List<Memtable> frozen = view.get().state.immutables;
+        if (frozen.isEmpty()) {
+            return;
+        }
+        Memtable m = frozen.get(frozen.size() - 1);
+        List<Segment> written = m.isEmpty() ? List.of()
+                : writeRun(m.cursor(EMPTY, Long.MAX_VALUE), sharedPrefix(m.firstKey(), m.lastKey()),
+                m.maxRaftIndex(), false);
+        synchronized (manifestLock) {
+            List<Segment> next = new ArrayList<>(written);
+            next.addAll(view.get().state.segments);
+            commitManifest(Math.max(manifest.durableIndex(), m.maxRaftIndex()), next);
+            View v;
+            do {
+                v = view.get();
+            } while (!view.compareAndSet(v, new View(new State(v.state.range, v.state.active,
+                    without(v.state.immutables, m), List.copyOf(next)), v.seq)));
+        }
+        budgetShare.flushed(m.bytes());
     }
 
     /**
@@ -638,31 +651,26 @@ public final class StorageEngine implements AutoCloseable {
         if (backgroundFailure == null) {
             backgroundFailure = t;
         }
-        synchronized (flushSignal) {
-            flushSignal.notifyAll();
-        }
     }
 
-    /** Flushes every buffered write into segments; afterwards {@code durableIndex() == appliedIndex()}. */
+    /**
+     * Flushes every buffered write into segments; afterwards {@code durableIndex() == appliedIndex()}. The calling
+     * thread does the flushing (see {@link #flushOldestHere}), so a split or checkpoint never queues behind other
+     * engines' work on a shared pool.
+     */
     public void flush() throws IOException {
-        long target;
         Memtable frozen = null;
         synchronized (writeLock) {
-            target = appliedIndex;
+            long target = appliedIndex;
             State s = view.get().state;
             if (!s.active.isEmpty() || target > durableIndex) {
-                s.active.noteRaftIndex(target);
+                s.active.noteRaftIndex(target); // an empty memtable still carries the index the manifest records
                 frozen = s.active;
                 freeze();
             }
         }
-        synchronized (flushSignal) {
-            while (durableIndex < target || (frozen != null && indexOfIdentity(view.get().state.immutables, frozen) >= 0)) {
-                if (backgroundFailure != null) {
-                    throw new IOException("background flush failed", backgroundFailure);
-                }
-                waitOn(flushSignal);
-            }
+        while (frozen != null && indexOfIdentity(view.get().state.immutables, frozen) >= 0) {
+            flushOldestHere();
         }
     }
 
@@ -1181,15 +1189,6 @@ public final class StorageEngine implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ helpers
-
-    private static void waitOn(Object monitor) throws IOException {
-        try {
-            monitor.wait(STALL_POLL_MS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for flush", e);
-        }
-    }
 
     private static <T> List<T> prepend(T head, List<T> tail) {
         List<T> out = new ArrayList<>(tail.size() + 1);
