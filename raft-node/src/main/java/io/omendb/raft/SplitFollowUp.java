@@ -80,6 +80,10 @@ import java.util.function.BooleanSupplier;
  * same way, which is what a restart of the node would do for it: its storage and Raft metadata as they are. One that
  * no member's configuration names is left alone (a replica being removed; the table catches up).
  *
+ * <p><b>First leader.</b> The node whose replica led the parent when the split applied campaigns for the new range
+ * as soon as a majority of its replicas run it ({@link FirstCampaign}), so the new range takes requests without
+ * waiting for election timers.
+ *
  * <p><b>Retries.</b> Each follow-up is retried on its own schedule, waiting {@link #RETRY_DELAY_INITIAL_MS} doubling
  * to {@link #RETRY_DELAY_MAX_MS}, until it succeeds or {@link #RETRY_DEADLINE_MS} passed (then logged at ERROR: the
  * range table still shows the parent unsplit, so its requests are refused and re-routed until an operator runs
@@ -108,6 +112,8 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
     /** Where a right half's loaded segments wait for this node's replica of the new range to adopt them. */
     private final SplitHandoff handoff;
     private final BooleanSupplier rejoining;
+    /** Elects the new range's first leader here when this node's replica led the parent. */
+    private final FirstCampaign campaign;
 
     /**
      * @param rejoining true while this node is re-admitted as a new member to the groups of a data directory it
@@ -126,6 +132,7 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
         this.thread = new BackgroundThread("omendb-splits-" + nodeId);
         this.executor = thread.executor();
         this.merges = new MergeFollowUp(nodeId, server, client, System::currentTimeMillis);
+        this.campaign = new FirstCampaign(server, client.admin(), executor, System::nanoTime);
     }
 
     @Override
@@ -307,6 +314,9 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
     private void attempt(RaftGroupId parent, StagedSplit split, long appliedNanos, long delayMs, long deadline) {
         try {
             startRightGroup(parent, split, appliedNanos);
+            if (ledParent(parent)) {
+                campaign.start(RaftGroupId.valueOf(split.group()), config.performance().electionTimeoutMaxMs());
+            }
             handoff.discard(split.group()); // adopted (or the group was hosted already): nothing waits for it any more
             long recordNanos = System.nanoTime();
             client.admin().recordSplit(split.left(), split.right(), split.group()).get(RETRY_DELAY_MAX_MS * 2, TimeUnit.MILLISECONDS);
@@ -345,6 +355,15 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
             LOG.info("Node {}: started group {} for {} in {} ms, {} ms after the split applied", nodeId, child,
                     split.right(), (System.nanoTime() - startNanos) / 1_000_000,
                     (System.nanoTime() - appliedNanos) / 1_000_000);
+        }
+    }
+
+    /** Whether this node's replica of {@code parent} leads it: the new range's first campaigner. */
+    private boolean ledParent(RaftGroupId parent) {
+        try {
+            return server.getDivision(parent).getInfo().isLeader();
+        } catch (IOException gone) {
+            return false;
         }
     }
 

@@ -98,10 +98,26 @@ public final class ClusterAdmin {
         });
     }
 
-    private CompletableFuture<Results.ReplicaStatus> replicaStatus(RangeDescriptor r, String node) {
+    /** The Raft role of {@code node}'s replica of {@code r}, as its server reports it. */
+    private CompletableFuture<String> role(RangeDescriptor r, String node) {
         RaftGroupId group = RaftGroupId.valueOf(r.groupId());
-        CompletableFuture<String> role = client.nodeCalls().probe(node, c -> c.getGroupManagementApi(
+        return client.nodeCalls().probe(node, c -> c.getGroupManagementApi(
                 RaftPeerId.valueOf(node)).info(group).getRoleInfoProto().getRole().name());
+    }
+
+    /** Whether any replica of range {@code rangeId} reports itself its leader (roles only: no engine statistics). */
+    private CompletableFuture<Boolean> hasLeader(long rangeId) {
+        RangeDescriptor r = client.routing().rangeOrThrow(rangeId);
+        List<CompletableFuture<Boolean>> leads = new ArrayList<>();
+        for (String node : r.peerIds()) {
+            leads.add(role(r, node).handle((role, e) -> e == null && "LEADER".equals(role)));
+        }
+        return CompletableFuture.allOf(leads.toArray(CompletableFuture[]::new))
+                .thenApply(v -> leads.stream().anyMatch(CompletableFuture::join));
+    }
+
+    private CompletableFuture<Results.ReplicaStatus> replicaStatus(RangeDescriptor r, String node) {
+        CompletableFuture<String> role = role(r, node);
         CompletableFuture<QueryResult> stats = client.read(r, new Query.Status(), ReadOptions.staleOn(node, 0));
         return role.thenCombine(stats, (ro, st) -> {
             QueryResult.Status s = (QueryResult.Status) st;
@@ -293,6 +309,20 @@ public final class ClusterAdmin {
     /** Asks {@code group}'s other members for their view of it; the first whose answer passes {@code test}. */
     private CompletableFuture<Optional<RaftGroup>> firstMemberReporting(RaftGroup group, RaftPeer self, long timeoutMs,
                                                                       Predicate<GroupInfoReply> test) {
+        return membersReporting(group, self, timeoutMs, test).thenApply(all -> all.stream().findFirst());
+    }
+
+    /**
+     * How many of {@code group}'s other members run it (answer a group-info call for it) within {@code timeoutMs}: a
+     * member that has not created the group yet cannot vote in its elections.
+     */
+    public CompletableFuture<Integer> otherMembersHosting(RaftGroup group, RaftPeer self, long timeoutMs) {
+        return membersReporting(group, self, timeoutMs, info -> true).thenApply(List::size);
+    }
+
+    /** The groups as reported by those of {@code group}'s other members whose answer passes {@code test}. */
+    private CompletableFuture<List<RaftGroup>> membersReporting(RaftGroup group, RaftPeer self, long timeoutMs,
+                                                               Predicate<GroupInfoReply> test) {
         List<CompletableFuture<Optional<RaftGroup>>> answers = new ArrayList<>();
         for (RaftPeer p : group.getPeers()) {
             if (p.getId().equals(self.getId())) {
@@ -305,7 +335,7 @@ public final class ClusterAdmin {
                     .exceptionally(t -> Optional.empty()));
         }
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> answers.stream()
-                .map(CompletableFuture::join).flatMap(Optional::stream).findFirst());
+                .map(CompletableFuture::join).flatMap(Optional::stream).toList());
     }
 
     /**
@@ -411,6 +441,7 @@ public final class ClusterAdmin {
             long epoch = Math.max(d.epoch(), recorded.epoch()) + 1;
             RangeBounds left = new RangeBounds(rangeId, d.start(), key, epoch);
             RangeBounds right = new RangeBounds(newId, key, d.end(), epoch);
+            notifyCommit(new RangeDescriptor(rangeId, d.start(), key, d.groupId(), d.peerIds(), epoch));
             long[] recordedNanos = new long[1];
             return recordSplit(left, right, group).thenCompose(v -> {
                 recordedNanos[0] = System.nanoTime();
@@ -429,12 +460,27 @@ public final class ClusterAdmin {
     }
 
     /**
+     * Appends a {@link Command.Maintenance#NOTIFY_COMMIT} to the split's left half, not waited for: its append tells
+     * the followers the split committed, so they create the new range's group now rather than at the next heartbeat
+     * (half an election timeout on an idle range), and the new range can elect its leader (SplitFollowUp's first
+     * campaign waits for a majority of its replicas).
+     */
+    private void notifyCommit(RangeDescriptor left) {
+        client.write(left, new Command.Maintain(Command.Maintenance.NOTIFY_COMMIT)).whenComplete((r, e) -> {
+            if (e != null) {
+                LOG.debug("Range {}: the commit notice after its split failed ({}); followers hear of the split at "
+                        + "the next heartbeat", left.rangeId(), e.toString());
+            }
+        });
+    }
+
+    /**
      * Completes once range {@code rangeId} has a leader (its new group elected one), or when
      * {@link #SPLIT_LEADER_WAIT_MS} passed since {@code startNanos}: so that a split's answer means both halves take
-     * requests, not only that the table shows them. Polls the group's status every {@link #SPLIT_LEADER_POLL_MS}.
+     * requests, not only that the table shows them. Polls its replicas' roles every {@link #SPLIT_LEADER_POLL_MS}.
      */
     private CompletableFuture<Void> awaitLeader(long rangeId, long startNanos) {
-        return rangeStatus(rangeId).handle((s, e) -> e == null && s.leaderId() != null).thenCompose(led -> {
+        return hasLeader(rangeId).handle((led, e) -> e == null && led).thenCompose(led -> {
             if (led || System.nanoTime() - startNanos > SPLIT_LEADER_WAIT_MS * 1_000_000) {
                 return CompletableFuture.<Void>completedFuture(null);
             }

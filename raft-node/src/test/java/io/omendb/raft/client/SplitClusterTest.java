@@ -98,6 +98,31 @@ class SplitClusterTest {
     }
 
     /**
+     * The new range's first leader is elected at once on the node that led the parent ({@code FirstCampaign}), not
+     * by an election timer: with election timeouts of 20–40 s no replica's first-election timer fires within 5 s of
+     * the group's start, so a split answered (which waits for the new range's leader) in less than that, with the
+     * parent's leader leading the new range, was elected by the campaign. Before it, this split answered after 5–10 s.
+     */
+    @Test
+    void theNewRangesFirstLeaderIsElectedAtOnceOnTheParentsLeader() throws Exception {
+        try (LocalCluster cluster = LocalCluster.start(dir, 3, 3, TestClusters.template("""
+                [performance]
+                election_timeout_min_ms = 20000
+                election_timeout_max_ms = 40000
+                """));
+             ClusterClient client = cluster.newClient(null)) {
+            RangeDescriptor parent = client.awaitRangeTable(Duration.ofSeconds(CALL_TIMEOUT_S)).ranges().get(0);
+            await(client.put(b("k1"), b("v1")));
+            String parentLeader = await(client.admin().rangeStatus(parent.rangeId())).leaderId();
+            Results.SplitResult split = await(client.admin().split(parent.rangeId(), b("k5")));
+            assertTrue(split.elapsedMs() < 5_000, "answered in " + split.elapsedMs() + " ms: the first-election "
+                    + "timers (5-10 s here) elected the new range's leader, not the campaign");
+            assertEquals(parentLeader, await(client.admin().rangeStatus(split.right().rangeId())).leaderId());
+            await(client.put(b("k7"), b("v7")));
+        }
+    }
+
+    /**
      * {@code [ranges] split_size_mb = 1}: writing about 3 MiB into the one range makes its leader's node split it on
      * its own (flushing first: the writes are still in memtables), more than once, with every write kept.
      */
