@@ -76,9 +76,9 @@ final class FirstCampaign {
         }
         RaftGroup group = division.getGroup();
         int votersNeeded = group.getPeers().size() / 2; // besides this replica's own vote
-        admin.otherMembersHosting(group, server.getPeer(), PROBE_TIMEOUT_MS).whenComplete((hosting, e) -> {
+        admin.otherMembersHosting(group, server.getPeer(), votersNeeded, PROBE_TIMEOUT_MS).whenComplete((enough, e) -> {
             try {
-                if (e == null && hosting >= votersNeeded) {
+                if (e == null && enough) {
                     executor.execute(() -> campaign(division, startNanos));
                 } else if (nanoClock.getAsLong() < deadlineNanos) {
                     executor.schedule(() -> poll(groupId, startNanos, deadlineNanos), POLL_INTERVAL_MS,

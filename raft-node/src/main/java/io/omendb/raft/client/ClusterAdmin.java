@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -105,15 +106,17 @@ public final class ClusterAdmin {
                 RaftPeerId.valueOf(node)).info(group).getRoleInfoProto().getRole().name());
     }
 
-    /** Whether any replica of range {@code rangeId} reports itself its leader (roles only: no engine statistics). */
+    /**
+     * Whether a replica of range {@code rangeId} reports itself its leader, known at its answer (roles only: no engine
+     * statistics, no waiting for slower replicas).
+     */
     private CompletableFuture<Boolean> hasLeader(long rangeId) {
         RangeDescriptor r = client.routing().rangeOrThrow(rangeId);
         List<CompletableFuture<Boolean>> leads = new ArrayList<>();
         for (String node : r.peerIds()) {
             leads.add(role(r, node).handle((role, e) -> e == null && "LEADER".equals(role)));
         }
-        return CompletableFuture.allOf(leads.toArray(CompletableFuture[]::new))
-                .thenApply(v -> leads.stream().anyMatch(CompletableFuture::join));
+        return atLeast(leads, 1);
     }
 
     private CompletableFuture<Results.ReplicaStatus> replicaStatus(RangeDescriptor r, String node) {
@@ -307,22 +310,47 @@ public final class ClusterAdmin {
     }
 
     /** Asks {@code group}'s other members for their view of it; the first whose answer passes {@code test}. */
-    private CompletableFuture<Optional<RaftGroup>> firstMemberReporting(RaftGroup group, RaftPeer self, long timeoutMs,
-                                                                      Predicate<GroupInfoReply> test) {
-        return membersReporting(group, self, timeoutMs, test).thenApply(all -> all.stream().findFirst());
-    }
 
     /**
-     * How many of {@code group}'s other members run it (answer a group-info call for it) within {@code timeoutMs}: a
-     * member that has not created the group yet cannot vote in its elections.
+     * Whether at least {@code needed} of {@code group}'s other members run it (answer a group-info call for it), known
+     * as soon as that many answered, or once every answer is in (at most {@code timeoutMs}): a member that has not
+     * created the group yet cannot vote in its elections.
      */
-    public CompletableFuture<Integer> otherMembersHosting(RaftGroup group, RaftPeer self, long timeoutMs) {
-        return membersReporting(group, self, timeoutMs, info -> true).thenApply(List::size);
+    public CompletableFuture<Boolean> otherMembersHosting(RaftGroup group, RaftPeer self, int needed, long timeoutMs) {
+        List<CompletableFuture<Boolean>> runs = new ArrayList<>();
+        for (RaftPeer p : group.getPeers()) {
+            if (!p.getId().equals(self.getId())) {
+                runs.add(client.nodeCalls().probe(p.getId().toString(), node -> node.getGroupManagementApi(p.getId())
+                        .info(group.getGroupId()).isSuccess()).completeOnTimeout(false, timeoutMs, TimeUnit.MILLISECONDS)
+                        .exceptionally(t -> false));
+            }
+        }
+        return atLeast(runs, needed);
     }
 
-    /** The groups as reported by those of {@code group}'s other members whose answer passes {@code test}. */
-    private CompletableFuture<List<RaftGroup>> membersReporting(RaftGroup group, RaftPeer self, long timeoutMs,
-                                                               Predicate<GroupInfoReply> test) {
+    /** True as soon as {@code needed} of {@code answers} are true; false once all are in with fewer. */
+    private static CompletableFuture<Boolean> atLeast(List<CompletableFuture<Boolean>> answers, int needed) {
+        if (needed <= 0 || answers.size() < needed) {
+            return CompletableFuture.completedFuture(needed <= 0);
+        }
+        CompletableFuture<Boolean> enough = new CompletableFuture<>();
+        AtomicInteger yes = new AtomicInteger();
+        AtomicInteger in = new AtomicInteger();
+        for (CompletableFuture<Boolean> a : answers) {
+            a.thenAccept(answer -> {
+                if (answer && yes.incrementAndGet() >= needed) {
+                    enough.complete(true);
+                }
+                if (in.incrementAndGet() == answers.size()) {
+                    enough.complete(false); // a no-op once enough said yes
+                }
+            });
+        }
+        return enough;
+    }
+
+    private CompletableFuture<Optional<RaftGroup>> firstMemberReporting(RaftGroup group, RaftPeer self, long timeoutMs,
+                                                                      Predicate<GroupInfoReply> test) {
         List<CompletableFuture<Optional<RaftGroup>>> answers = new ArrayList<>();
         for (RaftPeer p : group.getPeers()) {
             if (p.getId().equals(self.getId())) {
@@ -335,7 +363,7 @@ public final class ClusterAdmin {
                     .exceptionally(t -> Optional.empty()));
         }
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> answers.stream()
-                .map(CompletableFuture::join).flatMap(Optional::stream).toList());
+                .map(CompletableFuture::join).flatMap(Optional::stream).findFirst());
     }
 
     /**
