@@ -37,7 +37,7 @@ import java.util.function.LongSupplier;
  *       merge is abandoned ({@code ClusterAdmin#unfreeze}). Safe against a proposer that is only slow: its commit, a
  *       compare-and-set expecting the old descriptor, fails afterwards.</li>
  * </ul>
- * Runs on the split follow-up's reconciling thread ({@link SplitFollowUp#startReconciling}); the clock is injected.
+ * Runs on the split follow-up's reconciling thread ({@link ReplicaReconciler}); the clock is injected.
  */
 final class MergeFollowUp {
     private static final Logger LOG = LoggerFactory.getLogger(MergeFollowUp.class);

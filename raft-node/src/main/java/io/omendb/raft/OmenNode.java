@@ -142,7 +142,7 @@ public final class OmenNode implements AutoCloseable {
         }, otherMetaPeers, client, bootstrap, READMISSION, System::currentTimeMillis);
         this.seeder = new RangeTableSeeder(config, recordDescriptors);
         SharedMetaReads metaReads = new SharedMetaReads(client::refreshMetaView, System::currentTimeMillis,
-                SplitFollowUp.RECONCILE_INTERVAL_MS);
+                ReplicaReconciler.RECONCILE_INTERVAL_MS);
         this.splitFollowUp = new SplitFollowUp(config, server, client, NodeDataLayout.of(config.database().dataDir()),
                 metaReads, handoff, rejoin::inProgress);
         splits.set(splitFollowUp);

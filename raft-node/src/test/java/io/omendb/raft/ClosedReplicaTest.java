@@ -82,7 +82,7 @@ class ClosedReplicaTest {
                 Thread.sleep(200);
             }
             assertFalse(HostedGroups.closed(c.n3().raftServer(), c.groupId()), "reopened within " + CALL_TIMEOUT_S
-                    + " s (the reconciler runs every " + SplitFollowUp.RECONCILE_INTERVAL_MS + " ms)");
+                    + " s (the reconciler runs every " + ReplicaReconciler.RECONCILE_INTERVAL_MS + " ms)");
             c.assertReplicasAgree();
         }
     }
