@@ -103,13 +103,15 @@ class LoggingTest {
     }
 
     @Test
-    void atInfoRatisSaysOnlyWarningsAndTheClientsRetriesAreSilent() throws Exception {
+    void atInfoRatisSaysOnlyWarningsAndTheClientsRetriesAndGroupProbesAreSilent() throws Exception {
         configure("info", logs(LogFormat.JSON, Map.of()));
         context.getLogger("org.apache.ratis.server.RaftServer").info("election");
         context.getLogger("org.apache.ratis.server.RaftServer").warn("slow follower");
         context.getLogger(Logging.RATIS_ORDERED_ASYNC).error("retry after NotLeader");
+        context.getLogger(Logging.RATIS_ADMIN_SERVICE).warn("Failed to groupInfo: group not found");
+        context.getLogger(Logging.RATIS_ADMIN_SERVICE).error("admin service failed");
         context.getLogger("io.omendb.router").debug("hidden at info");
-        assertEquals(List.of("slow follower"), jsonLines().stream().map(n -> n.get("message").asText()).toList());
+        assertEquals(List.of("slow follower", "admin service failed"), jsonLines().stream().map(n -> n.get("message").asText()).toList());
     }
 
     @Test
