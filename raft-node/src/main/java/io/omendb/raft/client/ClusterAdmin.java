@@ -488,13 +488,14 @@ public final class ClusterAdmin {
     }
 
     /**
-     * Appends a {@link Command.Maintenance#NOTIFY_COMMIT} to the split's left half, not waited for: its append tells
-     * the followers the split committed, so they create the new range's group now rather than at the next heartbeat
-     * (half an election timeout on an idle range), and the new range can elect its leader (SplitFollowUp's first
-     * campaign waits for a majority of its replicas).
+     * Appends an empty {@link Command.Batch} to the split's left half, not waited for: its append tells the followers
+     * the split committed (Ratis tells an idle follower of a commit only with the next entry or heartbeat, half an
+     * election timeout later), so they create the new range's group now, and the new range can elect its leader
+     * (SplitFollowUp's first campaign waits for a majority of its replicas). An empty batch has no effect and every
+     * build applies it, so a rolling upgrade's older followers read it too.
      */
     private void notifyCommit(RangeDescriptor left) {
-        client.write(left, new Command.Maintain(Command.Maintenance.NOTIFY_COMMIT)).whenComplete((r, e) -> {
+        client.write(left, new Command.Batch(List.of())).whenComplete((r, e) -> {
             if (e != null) {
                 LOG.debug("Range {}: the commit notice after its split failed ({}); followers hear of the split at "
                         + "the next heartbeat", left.rangeId(), e.toString());

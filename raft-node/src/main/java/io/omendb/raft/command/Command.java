@@ -236,12 +236,6 @@ public sealed interface Command {
         /** Flush the memtable into a segment with a freshly trained model ({@code /admin/retrain-index}). */
         FLUSH,
         /** Full merge of all segments and retrain ({@code /admin/rebuild-index}). */
-        COMPACT,
-        /**
-         * Nothing: an entry appended right after a split only so that the followers hear of the split's commit at once
-         * (Ratis tells an idle follower of a commit with the next entry or heartbeat, up to half an election timeout
-         * later), create the new range's group, and can elect its first leader.
-         */
-        NOTIFY_COMMIT
+        COMPACT
     }
 }

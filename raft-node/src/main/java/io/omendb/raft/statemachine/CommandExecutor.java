@@ -229,7 +229,6 @@ public final class CommandExecutor {
         switch (kind) {
             case FLUSH -> engine.flush();
             case COMPACT -> engine.compact();
-            case NOTIFY_COMMIT -> { } // its effect is the entry's append, which carries the commit index before it
         }
     }
 }
