@@ -84,6 +84,9 @@ public final class HotRangeBenchMain implements Callable<Integer> {
     int settledSeconds;
     @Option(names = "--seed", defaultValue = "1", description = "Seed of values and writers' keys (default: ${DEFAULT-VALUE}).")
     long seed;
+    @Option(names = "--keep-logs", description = "Directory to copy the nodes' logs into before the cluster's"
+            + " directory is deleted, also after a failure (default: not kept).")
+    Path keepLogs;
     @Mixin
     ClusterNodeOptions cluster = new ClusterNodeOptions();
 
@@ -121,6 +124,17 @@ public final class HotRangeBenchMain implements Callable<Integer> {
         OmenDbTarget target = cluster.target(keys, 1, rangesSection(), leaderBalanceSeconds);
         Path dir = Files.createTempDirectory("omendb-hot-bench-");
         running.starting(target, dir);
+        try {
+            measure(command, machine, keys, target, dir);
+        } finally {
+            if (keepLogs != null) {
+                SplitBenchMain.copyLogs(dir, keepLogs);
+            }
+        }
+    }
+
+    private void measure(String command, MachineInfo machine, KeySpace keys, OmenDbTarget target, Path dir)
+            throws Exception {
         long t0 = System.nanoTime();
         System.err.printf(Locale.ROOT, "starting 3 node processes, one range, split_load_ops_per_s %d, in %s%n",
                 splitLoadOps, dir);

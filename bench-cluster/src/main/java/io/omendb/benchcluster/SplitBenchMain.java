@@ -353,7 +353,8 @@ public final class SplitBenchMain implements Callable<Integer> {
                 splitMs < 1000 ? "<" : ">=");
     }
 
-    private static void copyLogs(Path from, Path to) throws IOException {
+    /** Copies the node logs ({@code *.log}) of a cluster's work directory {@code from} into {@code to}. */
+    static void copyLogs(Path from, Path to) throws IOException {
         Files.createDirectories(to);
         try (Stream<Path> files = Files.list(from)) {
             for (Path log : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".log"))::iterator) {
