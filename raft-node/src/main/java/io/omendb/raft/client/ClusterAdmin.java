@@ -31,6 +31,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -309,23 +310,13 @@ public final class ClusterAdmin {
                 info -> info.getGroup().getPeers().stream().anyMatch(p -> p.getId().equals(self.getId())));
     }
 
-    /** Asks {@code group}'s other members for their view of it; the first whose answer passes {@code test}. */
-
     /**
      * Whether at least {@code needed} of {@code group}'s other members run it (answer a group-info call for it), known
      * as soon as that many answered, or once every answer is in (at most {@code timeoutMs}): a member that has not
      * created the group yet cannot vote in its elections.
      */
     public CompletableFuture<Boolean> otherMembersHosting(RaftGroup group, RaftPeer self, int needed, long timeoutMs) {
-        List<CompletableFuture<Boolean>> runs = new ArrayList<>();
-        for (RaftPeer p : group.getPeers()) {
-            if (!p.getId().equals(self.getId())) {
-                runs.add(client.nodeCalls().probe(p.getId().toString(), node -> node.getGroupManagementApi(p.getId())
-                        .info(group.getGroupId()).isSuccess()).completeOnTimeout(false, timeoutMs, TimeUnit.MILLISECONDS)
-                        .exceptionally(t -> false));
-            }
-        }
-        return atLeast(runs, needed);
+        return atLeast(askOtherMembers(group, self, timeoutMs, GroupInfoReply::isSuccess, false), needed);
     }
 
     /** True as soon as {@code needed} of {@code answers} are true; false once all are in with fewer. */
@@ -349,21 +340,32 @@ public final class ClusterAdmin {
         return enough;
     }
 
+    /** Asks {@code group}'s other members for their view of it; the first whose answer passes {@code test}. */
     private CompletableFuture<Optional<RaftGroup>> firstMemberReporting(RaftGroup group, RaftPeer self, long timeoutMs,
                                                                       Predicate<GroupInfoReply> test) {
-        List<CompletableFuture<Optional<RaftGroup>>> answers = new ArrayList<>();
-        for (RaftPeer p : group.getPeers()) {
-            if (p.getId().equals(self.getId())) {
-                continue;
-            }
-            answers.add(client.nodeCalls().probe(p.getId().toString(), node -> {
-                GroupInfoReply info = node.getGroupManagementApi(p.getId()).info(group.getGroupId());
-                return info.isSuccess() && test.test(info) ? Optional.of(info.getGroup()) : Optional.<RaftGroup>empty();
-            }).completeOnTimeout(Optional.empty(), timeoutMs, TimeUnit.MILLISECONDS)
-                    .exceptionally(t -> Optional.empty()));
-        }
+        List<CompletableFuture<Optional<RaftGroup>>> answers = askOtherMembers(group, self, timeoutMs,
+                info -> info.isSuccess() && test.test(info) ? Optional.of(info.getGroup()) : Optional.empty(),
+                Optional.empty());
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> answers.stream()
                 .map(CompletableFuture::join).flatMap(Optional::stream).findFirst());
+    }
+
+    /**
+     * Each of {@code group}'s other members' answer to a group-info call, read by {@code read}; {@code otherwise} for
+     * a member that fails or does not answer within {@code timeoutMs}.
+     */
+    private <T> List<CompletableFuture<T>> askOtherMembers(RaftGroup group, RaftPeer self, long timeoutMs,
+                                                           Function<GroupInfoReply, T> read, T otherwise) {
+        List<CompletableFuture<T>> answers = new ArrayList<>();
+        for (RaftPeer p : group.getPeers()) {
+            if (!p.getId().equals(self.getId())) {
+                answers.add(client.nodeCalls().probe(p.getId().toString(), node -> read.apply(
+                                node.getGroupManagementApi(p.getId()).info(group.getGroupId())))
+                        .completeOnTimeout(otherwise, timeoutMs, TimeUnit.MILLISECONDS)
+                        .exceptionally(t -> otherwise));
+            }
+        }
+        return answers;
     }
 
     /**
