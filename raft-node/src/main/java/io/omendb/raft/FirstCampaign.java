@@ -58,7 +58,7 @@ final class FirstCampaign {
         this.nanoClock = nanoClock;
     }
 
-    /** Campaigns for {@code group} on this node's replica once a majority runs it, trying for at most {@code waitMs}. */
+    /** Campaigns for {@code group} on this node's replica once a majority runs it, trying at most {@code waitMs}. */
     void start(RaftGroupId group, long waitMs) {
         long startNanos = nanoClock.getAsLong();
         poll(group, startNanos, startNanos + TimeUnit.MILLISECONDS.toNanos(waitMs));
@@ -71,7 +71,7 @@ final class FirstCampaign {
         } catch (IOException gone) {
             return; // removed meanwhile (merged, moved): nothing to elect here
         }
-        if (division.getInfo().getLeaderId() != null || !division.getInfo().isFollower()) {
+        if (decided(division)) {
             return;
         }
         RaftGroup group = division.getGroup();
@@ -84,8 +84,8 @@ final class FirstCampaign {
                     executor.schedule(() -> poll(groupId, startNanos, deadlineNanos), POLL_INTERVAL_MS,
                             TimeUnit.MILLISECONDS);
                 } else {
-                    LOG.info("{}: the other members did not all run the group within the wait; its election timers "
-                            + "elect a leader", division.getMemberId());
+                    LOG.info("{}: no majority ran the group within the wait; its election timers elect a leader",
+                            division.getMemberId());
                 }
             } catch (RejectedExecutionException closing) {
                 LOG.debug("{}: node closing, no first campaign", division.getMemberId());
@@ -94,7 +94,7 @@ final class FirstCampaign {
     }
 
     private void campaign(RaftServer.Division division, long startNanos) {
-        if (division.getInfo().getLeaderId() != null || !division.getInfo().isFollower()) {
+        if (decided(division)) {
             return;
         }
         TermIndex last = lastEntry(division);
@@ -116,7 +116,12 @@ final class FirstCampaign {
         }
     }
 
-    /** The replica's last log entry, or its snapshot's when the log is empty; (0, 0) for neither (as Ratis reads it). */
+    /** Whether there is nothing to campaign for: a leader is known, or the replica is no longer a follower. */
+    private static boolean decided(RaftServer.Division division) {
+        return division.getInfo().getLeaderId() != null || !division.getInfo().isFollower();
+    }
+
+    /** The replica's last log entry, or its snapshot's when the log is empty; (0, 0) for neither (as Ratis does). */
     private static TermIndex lastEntry(RaftServer.Division division) {
         TermIndex last = division.getRaftLog().getLastEntryTermIndex();
         if (last != null) {

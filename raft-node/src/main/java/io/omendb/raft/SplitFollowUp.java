@@ -162,8 +162,7 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
 
     private void attempt(RaftGroupId parent, StagedSplit split, long appliedNanos, long delayMs, long deadline) {
         try {
-            startRightGroup(parent, split, appliedNanos);
-            if (ledParent(parent)) {
+            if (startRightGroup(parent, split, appliedNanos) && ledParent(parent)) {
                 campaign.start(RaftGroupId.valueOf(split.group()), config.performance().electionTimeoutMaxMs());
             }
             handoff.discard(split.group()); // adopted (or the group was hosted already): nothing waits for it any more
@@ -191,20 +190,22 @@ final class SplitFollowUp implements ShapeListener, AutoCloseable {
     /**
      * Adds the right half's group on the parent's current peers, unless this node hosts it already; logs how long
      * the follow-up waited for this thread and how long the group took to start (its replica adopts the staged engine
-     * meanwhile).
+     * meanwhile). True when this call started it (not a retry's second pass, nor a group another path made).
      */
-    private void startRightGroup(RaftGroupId parent, StagedSplit split, long appliedNanos) throws IOException {
+    private boolean startRightGroup(RaftGroupId parent, StagedSplit split, long appliedNanos) throws IOException {
         RaftGroupId child = RaftGroupId.valueOf(split.group());
         if (hosts(child)) {
-            return;
+            return false;
         }
         long startNanos = System.nanoTime();
         RaftGroup group = RaftGroup.valueOf(child, server.getDivision(parent).getGroup().getPeers());
-        if (HostedGroups.add(server, group)) {
-            LOG.info("Node {}: started group {} for {} in {} ms, {} ms after the split applied", nodeId, child,
-                    split.right(), (System.nanoTime() - startNanos) / 1_000_000,
-                    (System.nanoTime() - appliedNanos) / 1_000_000);
+        if (!HostedGroups.add(server, group)) {
+            return false;
         }
+        LOG.info("Node {}: started group {} for {} in {} ms, {} ms after the split applied", nodeId, child,
+                split.right(), (System.nanoTime() - startNanos) / 1_000_000,
+                (System.nanoTime() - appliedNanos) / 1_000_000);
+        return true;
     }
 
     /** Whether this node's replica of {@code parent} leads it: the new range's first campaigner. */

@@ -54,9 +54,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * Publishing a view is a compare-and-set, so the writer never waits for a manifest fsync.
  *
  * <p><b>Write stalls.</b> When {@code immutableMemtablesMax} frozen memtables are waiting for flush, the writer
- * flushes the oldest itself (bounded memory); readers are unaffected. A memtable is frozen at {@code retrainThreshold} entries or
- * {@link #MEMTABLE_BYTES_MAX} bytes, whichever comes first, so the memtables of one engine hold at most about
- * {@code (immutableMemtablesMax + 1) * MEMTABLE_BYTES_MAX} plus one batch, whatever the value sizes.
+ * flushes the oldest itself (bounded memory); readers are unaffected. A memtable is frozen at {@code retrainThreshold}
+ * entries or {@link #MEMTABLE_BYTES_MAX} bytes, whichever comes first, so the memtables of one engine hold at most
+ * about {@code (immutableMemtablesMax + 1) * MEMTABLE_BYTES_MAX} plus one batch, whatever the value sizes.
  *
  * <p><b>Memory pressure.</b> The engine reports its memtable bytes to the {@link MemtableBudget} of its
  * {@link MaintenancePool} (one per node); when the node's memtables together pass the budget, the budget freezes the
