@@ -70,9 +70,15 @@ import java.util.function.LongSupplier;
  *
  * <p><b>One operation's failure is its own.</b> An operation that fails (a transfer that times out, a removal the
  * group refuses) is logged and the round carries out the others: the driver decided them from the same picture, and
- * the next round decides again. A leadership transfer to a replica that did not answer the round's status call
- * ({@link #replicaAnswered}) is not tried: seen in the chaos suite, a wiped node being re-admitted (running, so LIVE,
- * but hosting nothing yet) drew a transfer every round, each timing out after 10 s and, before, failing the round.
+ * the next round decides again.
+ *
+ * <p><b>Leadership goes only to a replica that is caught up</b> ({@link #readyToLead}): one that answered the round's
+ * status call within {@link #TRANSFER_LAG_ENTRIES_MAX} entries of its leader. Ratis' leader refuses every write
+ * while a transfer is pending and waits for its target to catch up until the transfer's timeout (10 s): a transfer
+ * to a replica that still waits for a snapshot (a node that just restarted, whose new range the reconciler had not
+ * created yet) held a range's writes for the whole 10 s, and a client that kept meeting it ran out of retries (seen
+ * in CI). Before that, seen in the chaos suite, a wiped node being re-admitted (running, so LIVE, but hosting nothing
+ * yet) drew a transfer every round. TiKV bounds the same thing ({@code leader-transfer-max-log-lag}, 128).
  *
  * <p><b>Threading.</b> One daemon thread of its own ({@link BackgroundThread}): a round waits for each transfer,
  * removal and state change; copies run in the background, at most the driver's limits of them.
@@ -87,6 +93,11 @@ final class PlacementRunner implements AutoCloseable {
     static final long OBSERVE_INTERVAL_MS = 10_000;
     /** How often a copy checks whether its new replica caught up. */
     static final long CATCH_UP_POLL_MS = 200;
+    /**
+     * How many entries a replica may have applied fewer than its leader and still be given the leadership: Ratis
+     * holds the range's writes until the target has the leader's last entry, so the target must be nearly there.
+     */
+    static final long TRANSFER_LAG_ENTRIES_MAX = 128;
 
     private final OmenConfig config;
     private final RaftServer server;
@@ -228,10 +239,10 @@ final class PlacementRunner implements AutoCloseable {
         Map<Long, Results.RangeStatus> statuses = new HashMap<>();
         reports.forEach(r -> statuses.put(r.status().descriptor().rangeId(), r.status()));
         for (Operation op : act ? driver.nextOperations(snapshot) : List.<Operation>of()) {
-            if (op instanceof Operation.TransferLeader t && !replicaAnswered(statuses.get(t.rangeId()), t.toNodeId())) {
-                LOG.info("Node {}: not moving the leadership of range {} to {}: its replica there did not answer this "
-                        + "round's status call (not hosted yet, e.g. a wiped node being re-admitted)",
-                        config.cluster().nodeId(), t.rangeId(), t.toNodeId());
+            if (op instanceof Operation.TransferLeader t && !readyToLead(statuses.get(t.rangeId()), t.toNodeId())) {
+                LOG.info("Node {}: not moving the leadership of range {} to {}: its replica there is not caught up "
+                        + "(did not answer this round's status call, or more than {} entries behind its leader)",
+                        config.cluster().nodeId(), t.rangeId(), t.toNodeId(), TRANSFER_LAG_ENTRIES_MAX);
                 continue;
             }
             try {
@@ -248,12 +259,23 @@ final class PlacementRunner implements AutoCloseable {
     }
 
     /**
-     * Whether {@code nodeId}'s replica answered the status call {@code status} came from: a leadership transfer to
-     * one that did not (a node that does not host its replica yet: the transfer could only time out) is not tried.
+     * Whether {@code nodeId}'s replica may be given the range's leadership, by the status call {@code status} came
+     * from: it answered, and applied up to at most {@link #TRANSFER_LAG_ENTRIES_MAX} entries fewer than the leader
+     * that answered (no leader answering: not tried, there is no one to transfer from).
      */
-    static boolean replicaAnswered(Results.RangeStatus status, String nodeId) {
-        return status != null && status.replicas().stream().anyMatch(r -> r.nodeId().equals(nodeId)
-                && r.error() == null && r.appliedIndex() >= 0);
+    static boolean readyToLead(Results.RangeStatus status, String nodeId) {
+        if (status == null || status.leaderId() == null) {
+            return false;
+        }
+        long leaderApplied = appliedBy(status, status.leaderId());
+        long applied = appliedBy(status, nodeId);
+        return leaderApplied >= 0 && applied >= 0 && applied >= leaderApplied - TRANSFER_LAG_ENTRIES_MAX;
+    }
+
+    /** The index {@code nodeId}'s replica applied, or -1 when it did not answer. */
+    private static long appliedBy(Results.RangeStatus status, String nodeId) {
+        return status.replicas().stream().filter(r -> r.nodeId().equals(nodeId) && r.error() == null)
+                .mapToLong(Results.ReplicaStatus::appliedIndex).findFirst().orElse(-1);
     }
 
     /** Whether more than half of the members (this node included) answered within the suspect time. */
