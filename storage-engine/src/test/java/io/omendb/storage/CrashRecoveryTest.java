@@ -24,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CrashRecoveryTest {
     private static final int KILLS_PER_MODE = 4;
+    private static final int CHILD_LINES_SHOWN_MAX = 60;
 
     @TempDir
     Path tmp;
@@ -71,7 +72,7 @@ class CrashRecoveryTest {
                     durable = Long.parseLong(line.substring(8));
                     seen++;
                 } else if (!line.startsWith("OPEN ")) {
-                    throw new IllegalStateException("child said: " + line);
+                    throw new IllegalStateException("child said: " + line + restOf(out, p));
                 }
             }
             assertEquals(flushes, seen, "child exited early");
@@ -82,5 +83,20 @@ class CrashRecoveryTest {
             p.destroyForcibly();
         }
         return durable;
+    }
+
+    /**
+     * What the child printed after its first unexpected line (its stack trace, with the cause that names what failed),
+     * up to {@value #CHILD_LINES_SHOWN_MAX} lines: the first line alone ("background flush failed") said too little
+     * when a run failed once in CI.
+     */
+    private static String restOf(BufferedReader out, Process child) throws Exception {
+        child.waitFor(10, TimeUnit.SECONDS); // an uncaught exception ends the child; its output is then complete
+        StringBuilder rest = new StringBuilder();
+        String line;
+        for (int i = 0; i < CHILD_LINES_SHOWN_MAX && out.ready() && (line = out.readLine()) != null; i++) {
+            rest.append(System.lineSeparator()).append(line);
+        }
+        return rest.toString();
     }
 }
