@@ -31,7 +31,16 @@ public record EngineOptions(
 
     public static final int MAX_ERROR_DEFAULT = 32;
     public static final int RETRAIN_THRESHOLD_DEFAULT = 200_000;
-    public static final int VALUE_BYTES_INLINE_MAX_DEFAULT = 1024;
+    /**
+     * Values up to this many bytes live in the heap with their segment, larger ones in the segment file (one block read
+     * per get). 128, not the 1,024 it was: a segment keeps every small value resident, so a node's heap had to hold its
+     * whole data set of 1 KiB values, and a compaction's copy besides: a 2 GiB node writing 1 KiB values into one range
+     * died of OutOfMemoryError in compaction at ~1.2 GB on all three replicas at once, and the range stopped
+     * (docs/BENCHMARKS.md, "One hot range split by load"). At 128 a resident record costs at most about its key, 128
+     * bytes and its offsets; a value on disk costs its key and a 24-byte location. The cluster benchmark's 100-byte
+     * values stay resident.
+     */
+    public static final int VALUE_BYTES_INLINE_MAX_DEFAULT = 128;
 
     public EngineOptions {
         require(maxError >= 1 && maxError <= 1 << 20, "max_error must be in [1, 1048576], got " + maxError);
