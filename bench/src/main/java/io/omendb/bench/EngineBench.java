@@ -42,7 +42,8 @@ import java.util.concurrent.Callable;
  *       RocksDB: puts with the WAL off + a waiting flush; TreeMap: puts).</li>
  *   <li>{@code get}: random point reads of present keys on a compacted, warm store.</li>
  *   <li>{@code scan}: 100 consecutive records from a random present key.</li>
- *   <li>{@code bytes_per_record}: on-disk bytes / records after full compaction (8-byte keys, 16-byte values).</li>
+ *   <li>{@code bytes_per_record}: on-disk bytes / records after full compaction (8-byte keys, {@code --value-bytes}
+ *   values, 16 by default).</li>
  * </ul>
  * Each measured loop runs once to warm up and once measured; results are checked (a wrong answer aborts).
  * {@code resident_bytes}: OmenDB's heap growth from open to compacted (full GC before each reading), and
@@ -58,11 +59,20 @@ import java.util.concurrent.Callable;
 @Command(name = "engine", mixinStandardHelpOptions = true,
         description = "Storage engine benchmark: OmenDB vs binary search, TreeMap and RocksDB.")
 final class EngineBench implements Callable<Integer> {
-    private static final int VALUE_BYTES = 16;
+    /** Least value size: a value carries two longs derived from its record number. */
+    static final int VALUE_BYTES_MIN = 16;
     private static final int SCAN_LENGTH = 100;
 
     @Option(names = "--keys", description = "records per distribution (default ${DEFAULT-VALUE})")
     int keys = 1_000_000;
+
+    @Option(names = "--value-bytes", description = "bytes per value, at least 16 (default ${DEFAULT-VALUE}; the engine keeps"
+            + " values up to 128 bytes in the heap and larger ones in its segment files)")
+    int valueBytes = VALUE_BYTES_MIN;
+
+    @Option(names = "--value-bytes-inline-max", description = "OmenDB keeps values up to this many bytes in the heap"
+            + " (default ${DEFAULT-VALUE}, the engine's): to measure what the limit costs a get")
+    int valueBytesInlineMax = EngineOptions.VALUE_BYTES_INLINE_MAX_DEFAULT;
 
     static final List<String> IMPLS = List.of("omendb", "binary_search", "treemap", "rocksdb", "rocksdb-tuned");
 
@@ -100,8 +110,9 @@ final class EngineBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (keys < 1000 || lookups < 1) {
-            System.err.println("--keys must be >= 1000 and --lookups >= 1");
+        if (keys < 1000 || lookups < 1 || valueBytes < VALUE_BYTES_MIN || valueBytesInlineMax < 0) {
+            System.err.println("--keys must be >= 1000, --lookups >= 1, --value-bytes >= " + VALUE_BYTES_MIN
+                    + " and --value-bytes-inline-max >= 0");
             return 2;
         }
         if (!tunedCache.equals("whole") && !tunedCache.equals("omendb")) {
@@ -298,7 +309,7 @@ final class EngineBench implements Callable<Integer> {
 
     /** Measures OmenDB; returns its resident bytes once compacted (see the class comment). */
     private long omen(KeyDistribution d, byte[][] encoded, int[] order, int[] probes, Path dir) throws IOException {
-        EngineOptions opts = EngineOptions.defaults().withMaxError(maxError);
+        EngineOptions opts = EngineOptions.defaults().withMaxError(maxError).withValueBytesInlineMax(valueBytesInlineMax);
         long heapBefore = heapUsedAfterGc();
         try (StorageEngine engine = StorageEngine.open(dir, opts)) {
             long t0 = System.nanoTime();
@@ -351,8 +362,8 @@ final class EngineBench implements Callable<Integer> {
         return (double) (System.nanoTime() - t0) / ops;
     }
 
-    private static byte[] value(int i) {
-        ByteBuffer b = ByteBuffer.allocate(VALUE_BYTES);
+    private byte[] value(int i) {
+        ByteBuffer b = ByteBuffer.allocate(valueBytes);
         long h = i * 0x9E3779B97F4A7C15L;
         b.putLong(h | 1).putLong(h ^ 0x5DEECE66DL);
         return b.array();
@@ -376,14 +387,17 @@ final class EngineBench implements Callable<Integer> {
     private void emit(String op, KeyDistribution d, String impl, double nsPerOp) {
         rows.add(new EngineReport.Row(d.configName(), op, impl, nsPerOp));
         System.out.println(new JsonLine().put("bench", "engine").put("op", op).put("dist", d.configName())
-                .put("keys", keys).put("impl", impl).put("ns_per_op", nsPerOp).put("ops_per_s", 1e9 / nsPerOp));
+                .put("keys", keys).put("value_bytes", valueBytes).put("value_bytes_inline_max", valueBytesInlineMax)
+                .put("impl", impl).put("ns_per_op", nsPerOp)
+                .put("ops_per_s", 1e9 / nsPerOp));
         System.out.flush();
     }
 
     private void emitValue(String op, String impl, KeyDistribution d, double value) {
         rows.add(new EngineReport.Row(d.configName(), op, impl, value));
         System.out.println(new JsonLine().put("bench", "engine").put("op", op).put("dist", d.configName())
-                .put("keys", keys).put("impl", impl).put("value", value));
+                .put("keys", keys).put("value_bytes", valueBytes).put("value_bytes_inline_max", valueBytesInlineMax)
+                .put("impl", impl).put("value", value));
         System.out.flush();
     }
 

@@ -41,6 +41,11 @@ public record EngineOptions(
      * values stay resident.
      */
     public static final int VALUE_BYTES_INLINE_MAX_DEFAULT = 128;
+    /**
+     * Uncompressed bytes of one data block. 4 KiB, not the 64 KiB it was: a get of a value kept in the file reads and
+     * checksums its whole block, which at 64 KiB cost 18.5 us per 1 KiB value (docs/STORAGE-ENGINE.md "Heap sizing").
+     */
+    public static final int BLOCK_BYTES_TARGET_DEFAULT = 4 * 1024;
 
     public EngineOptions {
         require(maxError >= 1 && maxError <= 1 << 20, "max_error must be in [1, 1048576], got " + maxError);
@@ -56,7 +61,7 @@ public record EngineOptions(
 
     public static EngineOptions defaults() {
         return new EngineOptions(MAX_ERROR_DEFAULT, RETRAIN_THRESHOLD_DEFAULT, ModelType.RECURSIVE, false, true,
-                4, 2, 64 * 1024, 1L << 30, VALUE_BYTES_INLINE_MAX_DEFAULT);
+                4, 2, BLOCK_BYTES_TARGET_DEFAULT, 1L << 30, VALUE_BYTES_INLINE_MAX_DEFAULT);
     }
 
     public EngineOptions withMaxError(int v) {
