@@ -112,6 +112,25 @@ public final class TestClusters {
         }
     }
 
+    /**
+     * {@code call}'s result; when it fails, an AssertionError that also says how the range's replicas stood right
+     * after (each one's role and applied index, as {@code admin range-status} shows them). A write that ran out of
+     * retries in CI once said only which peer its last attempt went to; this says which replica led, if any.
+     */
+    public static <T> T describingRangeOnFailure(ClusterClient client, long rangeId, Callable<T> call) throws Exception {
+        try {
+            return call.call();
+        } catch (ExecutionException e) {
+            String status;
+            try {
+                status = String.valueOf(client.admin().rangeStatus(rangeId).get(CALL_TIMEOUT_S, TimeUnit.SECONDS));
+            } catch (Exception unavailable) {
+                status = "no status: " + unavailable;
+            }
+            throw new AssertionError("failed; range " + rangeId + " right after: " + status, e);
+        }
+    }
+
     /** Deletes a node's whole data directory, as a lost disk would. */
     static void wipe(Path nodeDir) throws Exception {
         FileOps.deleteRecursively(nodeDir);

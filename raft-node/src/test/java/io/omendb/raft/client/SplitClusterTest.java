@@ -228,7 +228,8 @@ class SplitClusterTest {
             }
             leftover.leave(NodeDataLayout.of(dir.resolve("n3")), split.right().groupId());
             cluster.startNode("n3");
-            long rightLast = await(client.put(b("k0099"), b("tail"))).revision();
+            long rightLast = TestClusters.describingRangeOnFailure(client, split.right().rangeId(),
+                    () -> await(client.put(b("k0099"), b("tail")))).revision();
             byte[] reference = await(client.admin().replicaDigest(split.right().rangeId(), "n1", rightLast)).sha256();
             assertArrayEquals(reference, TestClusters.replicaDigestOnceReachable(client, split.right().rangeId(), "n3",
                     rightLast), "n3's replica of the new range, which it never staged");
