@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.omendb.raft.LocalCluster;
 import io.omendb.raft.OmenNode;
+import io.omendb.raft.TestClusters;
 import io.omendb.raft.archive.ArchiveFiles;
 import io.omendb.raft.client.ClientOptions;
 import io.omendb.raft.client.ClusterClient;
@@ -254,8 +255,9 @@ class BackupRestoreEndToEndTest {
                         .get(CALL_TIMEOUT_S, TimeUnit.SECONDS).revision();
                 model.put(new String(r.start().length == 0 ? b("0") : r.start(), StandardCharsets.UTF_8), "last");
                 for (String node : r.peerIds()) {
-                    String d = HexFormat.of().formatHex(client.admin().replicaDigest(r.rangeId(), node, last)
-                            .get(CALL_TIMEOUT_S, TimeUnit.SECONDS).sha256());
+                    // a follower may not have applied `last` yet: wait for it, bounded, as the cluster tests do
+                    String d = HexFormat.of().formatHex(TestClusters.replicaDigestOnceReachable(client, r.rangeId(),
+                            node, last));
                     assertEquals(servedDigest.computeIfAbsent(r.rangeId(), k -> d), d, "replicas converge");
                 }
             }
