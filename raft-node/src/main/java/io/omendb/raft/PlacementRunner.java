@@ -74,10 +74,10 @@ import java.util.function.LongSupplier;
  *
  * <p><b>Leadership goes only to a replica that is caught up</b> ({@link #readyToLead}): one that answered the round's
  * status call within {@link #TRANSFER_LAG_ENTRIES_MAX} entries of its leader. Ratis' leader refuses every write
- * while a transfer is pending and waits for its target to catch up until the transfer's timeout (10 s): a transfer
- * to a replica that still waits for a snapshot (a node that just restarted, whose new range the reconciler had not
- * created yet) held a range's writes for the whole 10 s, and a client that kept meeting it ran out of retries (seen
- * in CI). Before that, seen in the chaos suite, a wiped node being re-admitted (running, so LIVE, but hosting nothing
+ * while a transfer is pending and waits for its target to catch up until the transfer's timeout (10 s; read in
+ * Ratis' {@code TransferLeadership}, not observed here): a transfer to a replica that still waits for a snapshot (a
+ * node that just restarted, whose new range the reconciler had not created yet) would hold a range's writes for the
+ * whole 10 s. Before that, seen in the chaos suite, a wiped node being re-admitted (running, so LIVE, but hosting nothing
  * yet) drew a transfer every round. TiKV bounds the same thing ({@code leader-transfer-max-log-lag}, 128).
  *
  * <p><b>Threading.</b> One daemon thread of its own ({@link BackgroundThread}): a round waits for each transfer,
